@@ -1,0 +1,41 @@
+# make run  : a working helpdesk on http://127.0.0.1:8000 with SQLite and an embedded broker.
+# make test : the whole suite (uses DATABASE_URL / REDIS_URL when set).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.PHONY: run test venv lint fmt clean migrate demo
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@if command -v uv >/dev/null 2>&1; then uv pip install --python $(PY) -q -e '.[dev]'; \
+	 else $(PY) -m pip install -q --upgrade pip && $(PY) -m pip install -q uv && $(VENV)/bin/uv pip install --python $(PY) -q -e '.[dev]'; fi
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+migrate: venv
+	DEBUG=true $(PY) manage.py migrate --noinput
+
+demo: migrate
+	DEBUG=true $(PY) manage.py load_demo
+
+run: venv
+	@DEBUG=true PORT=$(PORT) PY=$(PY) bash bin/run-dev
+
+test: venv
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+fmt: venv
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+clean:
+	rm -rf $(VENV) var db.sqlite3 staticfiles .pytest_cache

@@ -1,0 +1,48 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from .models import Invitation, Organization, Team, User
+
+
+class MemberInline(admin.TabularInline):
+    model = User
+    fields = ("email", "full_name", "is_org_admin", "is_active")
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ("name", "customer_number", "plan", "may_file_top_priority", "shares_tickets", "created_at")
+    list_filter = ("plan", "may_file_top_priority", "shares_tickets")
+    search_fields = ("name", "customer_number", "email_domains")
+    inlines = [MemberInline]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ("email",)
+    list_display = ("email", "full_name", "organization", "is_staff", "is_org_admin", "is_active", "last_login")
+    list_filter = ("is_staff", "is_superuser", "is_active", "groups", "organization__plan")
+    search_fields = ("email", "full_name", "organization__name", "organization__customer_number")
+    list_select_related = ("organization",)
+    fieldsets = (
+        (None, {"fields": ("email", "username", "password")}),
+        ("Person", {"fields": ("full_name", "first_name", "last_name", "phone", "organization", "is_org_admin", "email_verified_at")}),
+        ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        ("Dates", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "username", "password1", "password2")}),)
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ("email", "organization", "invited_by", "created_at", "accepted_at")
+    list_filter = ("organization",)
+    search_fields = ("email", "organization__name")
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ("name",)
+    filter_horizontal = ("members",)

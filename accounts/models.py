@@ -1,0 +1,126 @@
+"""People and the organizations they belong to.
+
+Customers are users linked to one organization; technicians, team leads and admins are staff users
+in the groups "Technicians", "Team leads" and "Admins". Everyone signs in with an email address.
+"""
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.db.models.functions import Lower
+
+
+class Organization(models.Model):
+    customer_number = models.CharField(
+        max_length=32, unique=True, help_text="The 'Customer #' customers put in email subjects."
+    )
+    name = models.CharField(max_length=200)
+    plan = models.ForeignKey("sla.SupportPlan", on_delete=models.PROTECT, related_name="organizations")
+    email_domains = models.JSONField(
+        default=list, blank=True, help_text='Domains whose senders belong here, e.g. ["acme.example"].'
+    )
+    may_file_top_priority = models.BooleanField(
+        default=True, help_text="Off when barred from the top priority after abuse."
+    )
+    top_priority_barred_reason = models.TextField(blank=True)
+    shares_tickets = models.BooleanField(default=True, help_text="Members see each other's tickets.")
+    phone = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} (#{self.customer_number})"
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra):
+        if not email:
+            raise ValueError("An email address is required.")
+        email = self.normalize_email(email).lower()
+        extra.setdefault("username", email)
+        user = self.model(email=email, **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra)
+
+    def get_by_natural_key(self, email: str):
+        return self.get(email__iexact=email)
+
+
+class User(AbstractUser):
+    # username is kept (admin, third-party apps) but mirrors the email address.
+    email = models.EmailField("email address", unique=True)
+    full_name = models.CharField(max_length=150, blank=True)
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="members"
+    )
+    is_org_admin = models.BooleanField(default=False, help_text="May invite colleagues to the organization.")
+    email_verified_at = models.DateTimeField(null=True, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS = ["username"]
+
+    objects = UserManager()
+
+    class Meta:
+        ordering = ["email"]
+        constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.get_full_name() or self.email
+
+    @property
+    def is_technician(self) -> bool:
+        return self.is_staff
+
+    def in_group(self, name: str) -> bool:
+        return self.is_superuser or any(g.name == name for g in self.groups.all())
+
+    @property
+    def is_team_lead(self) -> bool:
+        return self.in_group("Team leads") or self.in_group("Admins")
+
+
+class Invitation(models.Model):
+    """An organization admin invites a colleague; the token in the link is signed, single use."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    invited_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} -> {self.organization}"
+
+
+class Team(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    members = models.ManyToManyField(User, related_name="teams", blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

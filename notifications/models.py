@@ -1,0 +1,72 @@
+"""The outbox: one row per message, written in the same transaction as the change that caused it."""
+
+from django.db import models
+from django.db.models import Q
+
+
+class Notification(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed permanently"
+        SUPPRESSED = "suppressed", "Suppressed"
+        HELD = "held", "Held until office hours"
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "Email"
+        WEBHOOK = "webhook", "Webhook"
+
+    event = models.CharField(max_length=50, help_text="Template folder under templates/notifications/.")
+    ticket = models.ForeignKey("tickets.Ticket", null=True, blank=True, on_delete=models.CASCADE, related_name="notifications")
+    recipient = models.CharField(max_length=500, help_text="Email address or webhook URL.")
+    recipient_user = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications"
+    )
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
+    context = models.JSONField(default=dict, blank=True)
+    automatic = models.BooleanField(default=True, help_text="Sent by the system (Auto-Submitted: auto-generated).")
+    dedupe_key = models.CharField(
+        max_length=200, null=True, blank=True, unique=True, help_text="Makes a repeated event one message."
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    not_before = models.DateTimeField(null=True, blank=True, help_text="Held until this instant (office hours).")
+    message_id = models.CharField(max_length=998, blank=True, help_text="Our Message-ID header.")
+    provider_message_id = models.CharField(max_length=255, blank=True)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["created_at"], condition=Q(status__in=["pending", "sending", "held"]), name="notification_unsent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} -> {self.recipient} ({self.status})"
+
+
+class Suppression(models.Model):
+    """Addresses we must not mail: hard bounces, complaints, unsubscribes."""
+
+    class Reason(models.TextChoices):
+        BOUNCED = "bounced", "Bounced"
+        COMPLAINED = "complained", "Complained (spam report)"
+        UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
+        MANUAL = "manual", "Added by staff"
+
+    email = models.EmailField(unique=True)
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    detail = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.reason})"

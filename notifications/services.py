@@ -1,0 +1,139 @@
+"""Queue and deliver notifications. This app is told what to send; it does not decide when."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+
+from .models import Notification, Suppression
+from .transports import TransportError, transport_for
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+STUCK_AFTER = timedelta(minutes=10)
+
+
+def _dispatch(notification_id: int) -> None:
+    from .tasks import notification_send
+
+    try:
+        notification_send.delay(notification_id)
+    except Exception:  # broker down: the row waits in the outbox and outbox_flush sends it later
+        log.warning("broker unavailable; notification %s stays in the outbox", notification_id, exc_info=True)
+
+
+def notification_queue(
+    *,
+    event: str,
+    recipient: str,
+    now: datetime,
+    ticket=None,
+    recipient_user=None,
+    channel: str = Notification.Channel.EMAIL,
+    context: dict | None = None,
+    automatic: bool = True,
+    dedupe_key: str | None = None,
+    not_before: datetime | None = None,
+) -> Notification | None:
+    """Write an outbox row in the caller's transaction; hand it to a worker once that commits.
+
+    A repeated ``dedupe_key`` returns ``None`` and queues nothing: the event was already told.
+    """
+    status = Notification.Status.PENDING
+    if channel == Notification.Channel.EMAIL and Suppression.objects.filter(email__iexact=recipient).exists():
+        status = Notification.Status.SUPPRESSED
+    elif not_before is not None and not_before > now:
+        status = Notification.Status.HELD
+    try:
+        with transaction.atomic():
+            notification = Notification.objects.create(
+                event=event,
+                ticket=ticket,
+                recipient=recipient,
+                recipient_user=recipient_user,
+                channel=channel,
+                context=context or {},
+                automatic=automatic,
+                dedupe_key=dedupe_key,
+                status=status,
+                not_before=not_before,
+                created_at=now,
+            )
+    except IntegrityError:
+        if dedupe_key and Notification.objects.filter(dedupe_key=dedupe_key).exists():
+            return None
+        raise
+    if status == Notification.Status.PENDING:
+        transaction.on_commit(lambda: _dispatch(notification.pk))
+    return notification
+
+
+def notification_render(notification: Notification) -> dict:
+    context = {
+        **notification.context,
+        "notification": notification,
+        "ticket": notification.ticket,
+        "site_url": settings.SITE_URL,
+        "helpdesk_name": settings.HELPDESK_NAME,
+    }
+    base = f"notifications/{notification.event}"
+    subject = " ".join(render_to_string(f"{base}/subject.txt", context).split())
+    text = render_to_string(f"{base}/body.txt", context)
+    try:
+        html = render_to_string(f"{base}/body.html", context)
+    except Exception:  # an event may have no HTML body
+        html = ""
+    headers = {}
+    if notification.automatic:
+        headers["Auto-Submitted"] = "auto-generated"
+    return {"subject": subject, "text": text, "html": html, "headers": headers, "reply_to": []}
+
+
+def notification_deliver(*, notification_id: int, now: datetime) -> Notification | None:
+    """Claim one pending row, send it, record the outcome. Raises TransportError on temporary failure."""
+    claimed = Notification.objects.filter(pk=notification_id, status=Notification.Status.PENDING).update(
+        status=Notification.Status.SENDING, claimed_at=now
+    )
+    if not claimed:
+        return None  # sent, being sent, or suppressed: never twice
+    notification = Notification.objects.select_related("ticket").get(pk=notification_id)
+    try:
+        rendered = notification_render(notification)
+        provider_id = transport_for(notification.channel).send(notification, rendered)
+    except TransportError as exc:
+        attempts = notification.attempts + 1
+        permanent = exc.permanent or attempts >= MAX_ATTEMPTS
+        Notification.objects.filter(pk=notification.pk).update(
+            status=Notification.Status.FAILED if permanent else Notification.Status.PENDING,
+            attempts=attempts,
+            error=str(exc)[:2000],
+        )
+        if permanent:
+            return None
+        raise
+    Notification.objects.filter(pk=notification.pk).update(
+        status=Notification.Status.SENT, sent_at=now, attempts=notification.attempts + 1, provider_message_id=provider_id or ""
+    )
+    notification.refresh_from_db()
+    return notification
+
+
+def outbox_flush(*, now: datetime) -> int:
+    """Re-dispatch what waits: pending rows, held rows whose hour has come, and rows stuck in sending."""
+    Notification.objects.filter(status=Notification.Status.HELD, not_before__lte=now).update(
+        status=Notification.Status.PENDING
+    )
+    Notification.objects.filter(status=Notification.Status.SENDING, claimed_at__lt=now - STUCK_AFTER).update(
+        status=Notification.Status.PENDING
+    )
+    ids = list(
+        Notification.objects.filter(status=Notification.Status.PENDING).order_by("created_at").values_list("pk", flat=True)[:500]
+    )
+    for pk in ids:
+        _dispatch(pk)
+    return len(ids)

@@ -1,0 +1,264 @@
+"""SLA policy: priority levels, support plans, business calendars, targets, alert rules, job settings.
+
+Deadline arithmetic lives in ``sla/calendars.py`` (pure, no ORM); ``sla/services.py`` turns these
+rows into that arithmetic's inputs. This app imports no other app of ours.
+"""
+
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+
+class PriorityLevel(models.Model):
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=60)
+    rank = models.PositiveSmallIntegerField(help_text="1 is the most urgent.")
+    definition = models.TextField(blank=True)
+    examples = models.JSONField(default=list, blank=True, help_text="A list of example situations.")
+    colour = models.CharField(max_length=7, default="#6b7280", help_text="Hex colour, e.g. #dc2626.")
+    advise_phone = models.BooleanField(
+        default=False, help_text="Tell customers to phone instead of filing (they may still file)."
+    )
+    is_default = models.BooleanField(default=False, help_text="Used when no level is given.")
+
+    class Meta:
+        ordering = ["rank", "slug"]
+        constraints = [
+            models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True), name="one_default_priority"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def default(cls) -> "PriorityLevel | None":
+        return cls.objects.filter(is_default=True).first() or cls.objects.order_by("-rank").first()
+
+
+class SupportPlan(models.Model):
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=80)
+    description = models.TextField(blank=True)
+    is_default = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True), name="one_default_plan"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def default(cls) -> "SupportPlan | None":
+        return cls.objects.filter(is_default=True).first() or cls.objects.order_by("pk").first()
+
+
+class Calendar(models.Model):
+    """Business hours in one time zone; ``always_open`` means 24x7."""
+
+    name = models.SlugField(unique=True)
+    timezone = models.CharField(max_length=64, default="UTC")
+    always_open = models.BooleanField(default=False)
+    country_holidays = models.CharField(
+        max_length=10, blank=True, help_text="ISO country code for public holidays (the holidays package), e.g. GB."
+    )
+    country_subdivision = models.CharField(max_length=10, blank=True, help_text="Optional, e.g. ENG or CA.")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BusinessHours(models.Model):
+    """One opening interval on one weekday. ``end`` at or before ``start`` runs past midnight."""
+
+    MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
+    WEEKDAYS = [(0, "Monday"), (1, "Tuesday"), (2, "Wednesday"), (3, "Thursday"), (4, "Friday"), (5, "Saturday"), (6, "Sunday")]
+
+    calendar = models.ForeignKey(Calendar, on_delete=models.CASCADE, related_name="hours")
+    weekday = models.PositiveSmallIntegerField(choices=WEEKDAYS)
+    start = models.TimeField()
+    end = models.TimeField()
+
+    class Meta:
+        ordering = ["calendar", "weekday", "start"]
+        verbose_name_plural = "business hours"
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start:%H:%M}-{self.end:%H:%M}"
+
+
+class Holiday(models.Model):
+    calendar = models.ForeignKey(Calendar, on_delete=models.CASCADE, related_name="holidays")
+    date = models.DateField()
+    name = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["calendar", "date"]
+        constraints = [models.UniqueConstraint(fields=["calendar", "date"], name="one_holiday_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}".strip()
+
+
+class SLATarget(models.Model):
+    """One cell of the SLA table: a plan x priority pair, counted on one calendar."""
+
+    plan = models.ForeignKey(SupportPlan, on_delete=models.CASCADE, related_name="targets")
+    priority = models.ForeignKey(PriorityLevel, on_delete=models.CASCADE, related_name="targets")
+    first_response = models.DurationField(null=True, blank=True)
+    resolution = models.DurationField(null=True, blank=True)
+    calendar = models.ForeignKey(Calendar, on_delete=models.PROTECT, related_name="targets")
+
+    class Meta:
+        ordering = ["plan", "priority__rank"]
+        constraints = [models.UniqueConstraint(fields=["plan", "priority"], name="one_target_per_plan_priority")]
+        verbose_name = "SLA target"
+
+    def __str__(self) -> str:
+        return f"{self.plan} / {self.priority}"
+
+    def clean(self) -> None:
+        for field in ("first_response", "resolution"):
+            value = getattr(self, field)
+            if value is not None and value <= timedelta(0):
+                raise ValidationError({field: "Must be longer than zero."})
+
+
+class EscalationContact(models.Model):
+    """Someone told by alert rules who may not be a user: a director, the managing director, a pager."""
+
+    class Role(models.TextChoices):
+        ENGINEER = "engineer", "Engineer"
+        ON_CALL = "on_call", "On-call engineer"
+        DUTY = "duty", "Duty staff"
+        TEAM_LEAD = "team_lead", "Team lead"
+        DIRECTOR = "director", "Director"
+        MANAGING_DIRECTOR = "managing_director", "Managing director"
+        LEADERSHIP = "leadership", "Support leadership"
+
+    name = models.CharField(max_length=120)
+    role = models.CharField(max_length=30, choices=Role.choices)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    webhook_url = models.URLField(blank=True, help_text="Paging or chat webhook (JSON POST).")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["role", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_role_display()})"
+
+
+class OnCallShift(models.Model):
+    """The on-call rota: who is paged between two instants."""
+
+    contact = models.ForeignKey(EscalationContact, on_delete=models.CASCADE, related_name="shifts")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["starts_at"]
+        indexes = [models.Index(fields=["starts_at", "ends_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.contact} {self.starts_at:%Y-%m-%d %H:%M} - {self.ends_at:%Y-%m-%d %H:%M}"
+
+
+class AlertRule(models.Model):
+    """Who is told, and when, about an SLA event of a priority."""
+
+    class Event(models.TextChoices):
+        CREATED = "created", "Ticket created"
+        WARNING = "warning", "Target close"
+        BREACH = "breach", "Target breached"
+        UNASSIGNED = "unassigned", "Still unassigned"
+        ESCALATED = "escalated", "Escalated by the customer"
+
+    class Target(models.TextChoices):
+        ANY = "any", "Either target"
+        FIRST_RESPONSE = "first_response", "First response"
+        RESOLUTION = "resolution", "Resolution"
+
+    class Audience(models.TextChoices):
+        ON_CALL = "on_call", "On-call rota"
+        ENGINEERS = "engineers", "All engineers"
+        DUTY = "duty", "Duty staff"
+        ASSIGNEE = "assignee", "Assignee"
+        TEAM_LEADS = "team_leads", "Team leads"
+        DIRECTORS = "directors", "Directors"
+        MANAGING_DIRECTOR = "managing_director", "Managing director"
+        LEADERSHIP = "leadership", "Support leadership"
+        WEBHOOK = "webhook", "Webhook"
+
+    class Timing(models.TextChoices):
+        ALWAYS = "always", "At once, 24x7"
+        OUT_OF_HOURS = "out_of_hours", "Only out of office hours"
+        IN_HOURS = "in_hours", "Only in office hours (held to the next opening)"
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "Email"
+        PAGE = "page", "Page (webhook)"
+        WEBHOOK = "webhook", "Webhook"
+
+    name = models.CharField(max_length=120, blank=True)
+    priority = models.ForeignKey(
+        PriorityLevel, null=True, blank=True, on_delete=models.CASCADE, related_name="alert_rules",
+        help_text="Empty means every priority.",
+    )
+    event = models.CharField(max_length=20, choices=Event.choices)
+    target = models.CharField(max_length=20, choices=Target.choices, default=Target.ANY)
+    threshold_percent = models.PositiveSmallIntegerField(
+        default=75, help_text="For 'target close': how much of the target is used up, in percent."
+    )
+    audience = models.CharField(max_length=30, choices=Audience.choices)
+    channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.EMAIL)
+    webhook_url = models.URLField(blank=True)
+    timing = models.CharField(max_length=20, choices=Timing.choices, default=Timing.ALWAYS)
+    office_calendar = models.ForeignKey(
+        Calendar, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="Office hours for the timing; empty uses the ticket's SLA calendar.",
+    )
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["event", "priority__rank", "audience"]
+
+    def __str__(self) -> str:
+        return self.name or f"{self.get_event_display()} / {self.priority or 'any'} -> {self.get_audience_display()}"
+
+
+class JobPolicy(models.Model):
+    """Timed-job settings; the row with no plan holds the global defaults."""
+
+    plan = models.OneToOneField(
+        SupportPlan, null=True, blank=True, on_delete=models.CASCADE, related_name="job_policy",
+        help_text="Empty: the global defaults.",
+    )
+    calendar = models.ForeignKey(
+        Calendar, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="Business hours for reminders and staff deadlines.",
+    )
+    assignment_deadline = models.DurationField(null=True, blank=True, help_text="Unassigned longer: alert team leads (business time).")
+    stale_after = models.DurationField(null=True, blank=True, help_text="No staff activity this long: remind the assignee (business time).")
+    customer_reminder_every = models.DurationField(null=True, blank=True, help_text="Waiting on the customer: remind every...")
+    customer_reminder_max = models.PositiveSmallIntegerField(null=True, blank=True)
+    waiting_close_after = models.DurationField(null=True, blank=True, help_text="Close a waiting ticket after this long without an answer.")
+    resolved_close_after = models.DurationField(null=True, blank=True, help_text="Close a resolved ticket the customer does not answer.")
+    reopen_window = models.DurationField(null=True, blank=True, help_text="Replies within this window after closing reopen the ticket.")
+    survey_enabled = models.BooleanField(null=True, blank=True)
+    survey_valid_for = models.DurationField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "timed-job settings"
+        verbose_name_plural = "timed-job settings"
+
+    def __str__(self) -> str:
+        return f"Timed jobs: {self.plan or 'global defaults'}"

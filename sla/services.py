@@ -1,0 +1,127 @@
+"""SLA policy lookups: turn the admin's rows into the pure arithmetic of ``sla/calendars.py``.
+
+Answers "given this plan, priority, start and pauses, when is it due?" for the tickets app.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from .calendars import BusinessCalendar, add_business_time, business_time_between
+from .models import Calendar, JobPolicy, PriorityLevel, SLATarget, SupportPlan
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    first_response_due_at: datetime | None
+    resolution_due_at: datetime | None
+    calendar: BusinessCalendar | None = None
+    target: SLATarget | None = None
+
+
+def calendar_build(calendar: Calendar) -> BusinessCalendar:
+    """A pure ``BusinessCalendar`` from a ``Calendar`` row (with its hours and holidays)."""
+    if calendar.always_open:
+        return BusinessCalendar.build(tz=calendar.timezone, always_open=True)
+    hours: dict[int, list[tuple[time, time]]] = {}
+    for row in calendar.hours.all():
+        hours.setdefault(row.weekday, []).append((row.start, row.end))
+    holidays = {h.date for h in calendar.holidays.all()}
+    if calendar.country_holidays:
+        import holidays as holidays_lib
+
+        years = range(2000, 2100)
+        holidays |= set(
+            holidays_lib.country_holidays(
+                calendar.country_holidays, subdiv=calendar.country_subdivision or None, years=years
+            ).keys()
+        )
+    return BusinessCalendar.build(
+        tz=calendar.timezone, hours={d: tuple(v) for d, v in hours.items()}, holidays=holidays
+    )
+
+
+def sla_target_for(*, plan: SupportPlan, priority: PriorityLevel) -> SLATarget | None:
+    return (
+        SLATarget.objects.select_related("calendar")
+        .prefetch_related("calendar__hours", "calendar__holidays")
+        .filter(plan=plan, priority=priority)
+        .first()
+    )
+
+
+def sla_deadlines(*, plan: SupportPlan, priority: PriorityLevel, start: datetime) -> Deadlines:
+    """First-response and resolution due times for a ticket received at ``start``."""
+    target = sla_target_for(plan=plan, priority=priority)
+    if target is None:
+        return Deadlines(None, None)
+    cal = calendar_build(target.calendar)
+    return Deadlines(
+        first_response_due_at=add_business_time(start, target.first_response, cal) if target.first_response else None,
+        resolution_due_at=add_business_time(start, target.resolution, cal) if target.resolution else None,
+        calendar=cal,
+        target=target,
+    )
+
+
+def sla_shift_after_pause(
+    *, plan: SupportPlan, priority: PriorityLevel, due_at: datetime, paused_at: datetime, resumed_at: datetime
+) -> tuple[datetime, timedelta]:
+    """The new due time after a pause, and the open time the pause excluded.
+
+    What was left of the target when the clock paused is counted again from ``resumed_at``.
+    """
+    target = sla_target_for(plan=plan, priority=priority)
+    if target is None:
+        return due_at, timedelta(0)
+    cal = calendar_build(target.calendar)
+    remaining = business_time_between(paused_at, due_at, cal)
+    excluded = business_time_between(paused_at, resumed_at, cal)
+    if due_at <= paused_at:  # already breached when paused: the breach stands
+        return due_at, excluded
+    return add_business_time(resumed_at, remaining, cal), excluded
+
+
+@dataclass(frozen=True)
+class EffectiveJobPolicy:
+    calendar: BusinessCalendar | None
+    assignment_deadline: timedelta | None
+    stale_after: timedelta | None
+    customer_reminder_every: timedelta | None
+    customer_reminder_max: int | None
+    waiting_close_after: timedelta | None
+    resolved_close_after: timedelta | None
+    reopen_window: timedelta | None
+    survey_enabled: bool
+    survey_valid_for: timedelta
+
+
+JOB_FIELDS = (
+    "assignment_deadline",
+    "stale_after",
+    "customer_reminder_every",
+    "customer_reminder_max",
+    "waiting_close_after",
+    "resolved_close_after",
+    "reopen_window",
+    "survey_enabled",
+    "survey_valid_for",
+)
+
+
+def job_policy_for(plan: SupportPlan | None) -> EffectiveJobPolicy:
+    """The plan's timed-job settings, each empty field falling back to the global defaults."""
+    rows = {p.plan_id: p for p in JobPolicy.objects.select_related("calendar").filter(plan__in=[plan] if plan else [])}
+    glob = JobPolicy.objects.select_related("calendar").filter(plan__isnull=True).first()
+    own = rows.get(plan.pk) if plan else None
+    values = {}
+    for name in JOB_FIELDS + ("calendar",):
+        value = getattr(own, name, None) if own else None
+        if value is None and glob is not None:
+            value = getattr(glob, name)
+        values[name] = value
+    calendar = values.pop("calendar")
+    values["survey_enabled"] = bool(values["survey_enabled"]) if values["survey_enabled"] is not None else True
+    values["survey_valid_for"] = values["survey_valid_for"] or timedelta(days=30)
+    return EffectiveJobPolicy(calendar=calendar_build(calendar) if calendar else None, **values)

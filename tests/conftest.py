@@ -1,0 +1,86 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tests.factories import (
+    CalendarFactory,
+    CustomerFactory,
+    OrganizationFactory,
+    PlanFactory,
+    PriorityFactory,
+    StaffFactory,
+    TargetFactory,
+    office_calendar,
+)
+
+# A Friday afternoon in London (GMT), the house constant for time-dependent tests.
+NOW = datetime(2026, 3, 6, 15, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def now():
+    return NOW
+
+
+@pytest.fixture
+def priorities(db):
+    """Low/Normal/High/Urgent, Normal the default."""
+    return {
+        "urgent": PriorityFactory(slug="urgent", name="Urgent", rank=1),
+        "high": PriorityFactory(slug="high", name="High", rank=2),
+        "normal": PriorityFactory(slug="normal", name="Normal", rank=3, is_default=True),
+        "low": PriorityFactory(slug="low", name="Low", rank=4),
+    }
+
+
+@pytest.fixture
+def plan(db, priorities):
+    """A plan with Urgent 30 min 24x7 and the rest on London office hours (Mon-Fri 09:00-17:30)."""
+    plan = PlanFactory(slug="enterprise", name="Enterprise", is_default=True)
+    always = CalendarFactory()
+    office = office_calendar()
+    TargetFactory(plan=plan, priority=priorities["urgent"], first_response=timedelta(minutes=30), resolution=timedelta(hours=24), calendar=always)
+    TargetFactory(plan=plan, priority=priorities["high"], first_response=timedelta(hours=2), resolution=timedelta(hours=24), calendar=office)
+    TargetFactory(plan=plan, priority=priorities["normal"], first_response=timedelta(hours=4), resolution=timedelta(hours=40), calendar=office)
+    TargetFactory(plan=plan, priority=priorities["low"], first_response=timedelta(hours=48), resolution=None, calendar=office)
+    return plan
+
+
+@pytest.fixture
+def org(plan):
+    return OrganizationFactory(plan=plan, customer_number="1001", name="Acme", email_domains=["acme.test"])
+
+
+@pytest.fixture
+def other_org(plan):
+    return OrganizationFactory(plan=plan, customer_number="2002", name="Globex", email_domains=["globex.test"])
+
+
+@pytest.fixture
+def customer(org):
+    return CustomerFactory(organization=org, email="casey@acme.test", full_name="Casey Customer")
+
+
+@pytest.fixture
+def colleague(org):
+    return CustomerFactory(organization=org, email="chris@acme.test", full_name="Chris Colleague")
+
+
+@pytest.fixture
+def stranger(other_org):
+    return CustomerFactory(organization=other_org, email="gina@globex.test", full_name="Gina Globex")
+
+
+@pytest.fixture
+def tech(db):
+    return StaffFactory(email="tech@helpdesk.test", full_name="Taylor Tech")
+
+
+@pytest.fixture
+def lead(db):
+    return StaffFactory(email="lead@helpdesk.test", full_name="Lee Lead", group="Team leads")
+
+
+@pytest.fixture
+def admin_user(db):
+    return StaffFactory(email="admin@helpdesk.test", full_name="Ada Admin", is_superuser=True, group="Admins")

@@ -1,0 +1,98 @@
+"""factory_boy factories shared by every test module."""
+
+from datetime import time, timedelta
+
+import factory
+from django.contrib.auth.models import Group
+
+from accounts.models import Organization, User
+from sla.models import BusinessHours, Calendar, PriorityLevel, SLATarget, SupportPlan
+
+
+class CalendarFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Calendar
+        django_get_or_create = ("name",)
+
+    name = "always"
+    timezone = "UTC"
+    always_open = True
+
+
+def office_calendar(name: str = "office", tz: str = "Europe/London", start=time(9), end=time(17, 30)) -> Calendar:
+    cal, created = Calendar.objects.get_or_create(name=name, defaults={"timezone": tz})
+    if created:
+        for day in range(5):
+            BusinessHours.objects.create(calendar=cal, weekday=day, start=start, end=end)
+    return cal
+
+
+class PriorityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PriorityLevel
+        django_get_or_create = ("slug",)
+
+    slug = factory.Sequence(lambda n: f"level-{n}")
+    name = factory.LazyAttribute(lambda o: o.slug.title())
+    rank = factory.Sequence(lambda n: n + 1)
+
+
+class PlanFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SupportPlan
+        django_get_or_create = ("slug",)
+
+    slug = factory.Sequence(lambda n: f"plan-{n}")
+    name = factory.LazyAttribute(lambda o: o.slug.title())
+
+
+class TargetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SLATarget
+
+    plan = factory.SubFactory(PlanFactory)
+    priority = factory.SubFactory(PriorityFactory)
+    first_response = timedelta(hours=1)
+    resolution = timedelta(hours=8)
+    calendar = factory.SubFactory(CalendarFactory)
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organization
+
+    customer_number = factory.Sequence(lambda n: str(1000 + n))
+    name = factory.Sequence(lambda n: f"Org {n}")
+    plan = factory.SubFactory(PlanFactory)
+    email_domains = factory.LazyAttribute(lambda o: [f"org{o.customer_number}.test"])
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.test")
+    username = factory.LazyAttribute(lambda o: o.email)
+    full_name = factory.Sequence(lambda n: f"User {n}")
+    password = factory.PostGenerationMethodCall("set_password", "pw")
+
+    @factory.post_generation
+    def save_password(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class CustomerFactory(UserFactory):
+    organization = factory.SubFactory(OrganizationFactory)
+    email = factory.LazyAttributeSequence(lambda o, n: f"customer{n}@{o.organization.email_domains[0]}")
+
+
+class StaffFactory(UserFactory):
+    is_staff = True
+    email = factory.Sequence(lambda n: f"tech{n}@helpdesk.test")
+
+    @factory.post_generation
+    def group(obj, create, extracted, **kwargs):
+        if create:
+            obj.groups.add(Group.objects.get_or_create(name=extracted or "Technicians")[0])

@@ -1,0 +1,61 @@
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from accounts.models import User
+from tickets.models import Status, Ticket
+
+pytestmark = pytest.mark.django_db
+
+
+def test_healthz_reports_database_and_broker_up(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["database"]["ok"] and body["broker"]["ok"]
+
+
+def test_healthz_answers_503_when_the_broker_is_unreachable(client):
+    from helpdesk.celery import app
+
+    old = app.conf.broker_url
+    app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    try:
+        response = client.get("/healthz")
+    finally:
+        app.conf.broker_url = old
+    assert response.status_code == 503
+    assert response.json()["broker"]["ok"] is False
+
+
+def test_anonymous_visitor_is_sent_to_sign_in(client):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+    assert client.get("/accounts/login/").status_code == 200
+    assert client.get("/admin/login/").status_code == 200
+
+
+def test_load_demo_is_idempotent_and_covers_every_status(client):
+    call_command("load_demo", stdout=StringIO())
+    call_command("load_demo", stdout=StringIO())
+    assert Ticket.objects.count() == 30
+    for status in Status.values:
+        assert Ticket.objects.filter(status=status).exists(), status
+    assert User.objects.filter(email__in=["customer@demo.test", "tech@demo.test", "lead@demo.test", "admin@demo.test"]).count() == 4
+
+
+@pytest.mark.parametrize(
+    ("email", "landing"),
+    [("customer@demo.test", "/"), ("tech@demo.test", "/desk/"), ("admin@demo.test", "/admin/")],
+)
+def test_demo_logins_sign_in_by_email_with_password_demo(client, email, landing):
+    call_command("load_demo", stdout=StringIO())
+    response = client.post("/accounts/login/", {"username": email.upper(), "password": "demo"})
+    assert response.status_code == 302
+    assert client.get(landing, follow=True).status_code == 200
+
+
+def test_every_model_change_has_a_migration():
+    call_command("makemigrations", "--check", "--dry-run", stdout=StringIO())

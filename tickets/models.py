@@ -1,0 +1,325 @@
+"""Tickets and everything that happens to them.
+
+Writes go through ``tickets/services.py``; reads through ``tickets/selectors.py`` and the queryset in
+``tickets/querysets.py``. SLA deadlines are computed by ``sla.services`` and stored here, so sweeps
+and the queue compare indexed timestamps with ``now``.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from .querysets import OPEN_STATUSES, TicketQuerySet
+
+
+class Status(models.TextChoices):
+    NEW = "new", "New"
+    OPEN = "open", "Open"
+    WAITING = "waiting", "Waiting on customer"
+    RESOLVED = "resolved", "Resolved"
+    CLOSED = "closed", "Closed"
+
+
+class Channel(models.TextChoices):
+    WEB = "web", "Web portal"
+    EMAIL = "email", "Email"
+    API = "api", "API"
+    PHONE = "phone", "Phone"
+    CHAT = "chat", "Chat"
+    STAFF_EMAIL = "staff_email", "Direct email to staff"
+
+
+class RequestType(models.Model):
+    """An admin-defined request form: its fields and the priority levels it offers."""
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    fields = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='A list of {"name", "label", "type": text|textarea|date|choice|phone_list, "required", "choices", "help"}.',
+    )
+    priorities = models.ManyToManyField(
+        "sla.PriorityLevel", blank=True, related_name="request_types", help_text="Empty: every level."
+    )
+    is_default = models.BooleanField(default=False)
+    active = models.BooleanField(default=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True), name="one_default_request_type"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Incident(models.Model):
+    """A major incident: a public status shown on the portal banner, with tickets linked to it."""
+
+    title = models.CharField(max_length=200)
+    public_status = models.TextField(help_text="Shown to customers on every portal page while open.")
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    opened_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
+
+
+class IncidentUpdate(models.Model):
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="updates")
+    body = models.TextField()
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+
+class Ticket(models.Model):
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="tickets")
+    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="requested_tickets")
+    cc = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="cc_tickets")
+    cc_emails = models.JSONField(default=list, blank=True, help_text="Addresses copied on the thread by email.")
+    subject = models.CharField(max_length=255)
+    description = models.TextField(blank=True)
+    request_type = models.ForeignKey(RequestType, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets")
+    request_fields = models.JSONField(default=dict, blank=True)
+    priority = models.ForeignKey("sla.PriorityLevel", on_delete=models.PROTECT, related_name="tickets")
+    # Denormalised from priority.rank so the queue's ORDER BY is served by one index.
+    priority_rank = models.PositiveSmallIntegerField(db_index=False)
+    plan = models.ForeignKey("sla.SupportPlan", on_delete=models.PROTECT, related_name="tickets")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
+    channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.WEB)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_tickets"
+    )
+    team = models.ForeignKey("accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets")
+    incident = models.ForeignKey(Incident, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets")
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged")
+    reopened_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="followups")
+
+    received_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    last_activity_at = models.DateTimeField(help_text="Newest public activity; the customer's list sorts by it.")
+    last_staff_activity_at = models.DateTimeField(null=True, blank=True)
+    last_customer_activity_at = models.DateTimeField(null=True, blank=True)
+
+    # --- SLA (computed by sla.services, stored for indexed sweeps) ---
+    first_response_due_at = models.DateTimeField(null=True, blank=True)
+    resolution_due_at = models.DateTimeField(null=True, blank=True)
+    first_responded_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    sla_paused_at = models.DateTimeField(null=True, blank=True, help_text="Resolution clock paused since (waiting on customer).")
+    first_response_warned_at = models.DateTimeField(null=True, blank=True)
+    resolution_warned_at = models.DateTimeField(null=True, blank=True)
+    first_response_breached_at = models.DateTimeField(null=True, blank=True)
+    resolution_breached_at = models.DateTimeField(null=True, blank=True)
+
+    # --- timed jobs (each a claim column: set by a conditional update before acting) ---
+    unassigned_alerted_at = models.DateTimeField(null=True, blank=True)
+    stale_reminded_at = models.DateTimeField(null=True, blank=True)
+    waiting_since = models.DateTimeField(null=True, blank=True)
+    customer_reminders_sent = models.PositiveSmallIntegerField(default=0)
+    customer_reminded_at = models.DateTimeField(null=True, blank=True)
+    survey_sent_at = models.DateTimeField(null=True, blank=True)
+
+    escalated_at = models.DateTimeField(null=True, blank=True, help_text="Flagged for leadership.")
+    close_reason = models.CharField(max_length=255, blank=True)
+    about_incident = models.BooleanField(default=False, help_text="The customer said this is about an open incident.")
+
+    objects = TicketQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["priority_rank", "received_at", "id"]
+        indexes = [
+            # The technician queue: open tickets by priority, then arrival (keyset on these columns).
+            models.Index(
+                fields=["priority_rank", "received_at", "id"], condition=Q(status__in=OPEN_STATUSES), name="ticket_queue_open"
+            ),
+            # Due-work sweeps only look at tickets whose clock is still running.
+            models.Index(
+                fields=["first_response_due_at"],
+                condition=Q(first_responded_at__isnull=True, status__in=OPEN_STATUSES),
+                name="ticket_fr_due_open",
+            ),
+            models.Index(
+                fields=["resolution_due_at"],
+                condition=Q(resolved_at__isnull=True, status__in=OPEN_STATUSES),
+                name="ticket_res_due_open",
+            ),
+            models.Index(fields=["organization", "-last_activity_at"], name="ticket_org_activity"),
+            models.Index(fields=["requester", "-last_activity_at"], name="ticket_requester_activity"),
+            models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
+            models.Index(fields=["status", "updated_at"], name="ticket_status_updated"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.subject}"
+
+    @property
+    def reference(self) -> str:
+        return f"{settings.HELPDESK_TICKET_PREFIX}-{self.pk}" if self.pk else ""
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class Message(models.Model):
+    class Kind(models.TextChoices):
+        PUBLIC = "public", "Public reply"
+        INTERNAL = "internal", "Internal note"
+        SYSTEM = "system", "System event"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PUBLIC)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    from_staff = models.BooleanField(default=False)
+    channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.WEB)
+    body = models.TextField(help_text="Plain text.")
+    body_html = models.TextField(blank=True, help_text="Sanitised HTML (nh3), when the message came as HTML.")
+    quoted_text = models.TextField(blank=True, help_text="Quoted history separated from the new text (email).")
+    email_message_id = models.CharField(max_length=998, blank=True, db_index=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="message_ticket_created")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.ticket_id}"
+
+
+def attachment_path(instance: "Attachment", filename: str) -> str:
+    # The stored name is ours, never the uploader's: nothing can escape the storage folder.
+    import uuid
+
+    return f"attachments/{instance.ticket_id}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
+    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=255)
+    filename = models.CharField(max_length=255, help_text="The uploader's name, for display only.")
+    content_type = models.CharField(max_length=100, help_text="Sniffed from the content.")
+    size = models.PositiveBigIntegerField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class TicketEvent(models.Model):
+    """Audit: every change to a ticket, and every SLA event, with who, what and why."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "Created"
+        STATUS = "status", "Status changed"
+        PRIORITY = "priority", "Priority re-classified"
+        ASSIGNEE = "assignee", "Assignee changed"
+        PLAN = "plan", "Plan changed"
+        EDITED = "edited", "Request edited"
+        MERGED = "merged", "Merged"
+        INCIDENT = "incident", "Linked to incident"
+        ESCALATED = "escalated", "Escalated"
+        SLA_DUE = "sla_due", "SLA deadlines set"
+        SLA_PAUSED = "sla_paused", "SLA clock paused"
+        SLA_RESUMED = "sla_resumed", "SLA clock resumed"
+        SLA_MET = "sla_met", "SLA target met"
+        SLA_WARNING = "sla_warning", "SLA target close"
+        SLA_BREACHED = "sla_breached", "SLA target breached"
+        REMINDER = "reminder", "Reminder sent"
+        ALERT = "alert", "Alert sent"
+        SURVEY = "survey", "Survey"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    old_value = models.CharField(max_length=255, blank=True)
+    new_value = models.CharField(max_length=255, blank=True)
+    reason = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="event_ticket_created")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.ticket_id}"
+
+
+class CannedReply(models.Model):
+    title = models.CharField(max_length=120)
+    body = models.TextField(help_text="May use {{ ticket.reference }}, {{ requester }}, {{ agent }}.")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name_plural = "canned replies"
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SurveyResponse(models.Model):
+    """One per ticket: created when the survey is sent, answered once through its signed link."""
+
+    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="survey")
+    token_hash = models.CharField(max_length=64, unique=True)
+    sent_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    rating = models.PositiveSmallIntegerField(null=True, blank=True, help_text="1 (poor) to 5 (excellent).")
+    comment = models.TextField(blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Survey for {self.ticket_id}"
+
+
+class InboundEmail(models.Model):
+    """Every inbound mail we accepted, keyed for idempotency; kept even when it made no ticket."""
+
+    class Outcome(models.TextChoices):
+        NEW_TICKET = "new_ticket", "New ticket"
+        REPLY = "reply", "Reply on a ticket"
+        REOPENED = "reopened", "Reopened a ticket"
+        IGNORED_AUTO = "ignored_auto", "Ignored: automatic mail"
+        BOUNCE = "bounce", "Bounce / delivery report"
+        REJECTED = "rejected", "Rejected"
+        FAILED = "failed", "Failed (kept for retry)"
+
+    dedupe_key = models.CharField(max_length=255, unique=True, help_text="Message-ID, or a content hash.")
+    message_id = models.CharField(max_length=998, blank=True)
+    sender = models.CharField(max_length=320, blank=True)
+    subject = models.CharField(max_length=998, blank=True)
+    received_at = models.DateTimeField()
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    detail = models.TextField(blank=True)
+    ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_emails")
+    raw = models.FileField(upload_to="inbound/%Y/%m/", blank=True, max_length=255)
+
+    class Meta:
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.sender}: {self.subject}"

@@ -1,0 +1,74 @@
+"""Named reads shared by the HTML views, the API and the timed jobs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Q, QuerySet
+
+from .models import Status, Ticket
+
+
+@dataclass(frozen=True)
+class QueueCursor:
+    """Keyset position in the queue: the last row's (priority_rank, received_at, id)."""
+
+    priority_rank: int
+    received_at: datetime
+    id: int
+
+
+def ticket_queue(*, agent, now: datetime, include_waiting: bool = False) -> QuerySet[Ticket]:
+    """The one definition of "what to work next": open tickets by priority rank, then arrival.
+
+    Served by the partial index ``ticket_queue_open`` on (priority_rank, received_at, id).
+    """
+    statuses = [Status.NEW, Status.OPEN] + ([Status.WAITING] if include_waiting else [])
+    return (
+        Ticket.objects.visible_to(agent)
+        .filter(status__in=statuses)
+        .select_related("organization", "plan", "priority", "assignee", "requester")
+        .order_by("priority_rank", "received_at", "id")
+    )
+
+
+def queue_after(qs: QuerySet[Ticket], cursor: QueueCursor | None) -> QuerySet[Ticket]:
+    if cursor is None:
+        return qs
+    return qs.filter(
+        Q(priority_rank__gt=cursor.priority_rank)
+        | Q(priority_rank=cursor.priority_rank, received_at__gt=cursor.received_at)
+        | Q(priority_rank=cursor.priority_rank, received_at=cursor.received_at, id__gt=cursor.id)
+    )
+
+
+def customer_tickets(*, user) -> QuerySet[Ticket]:
+    """What a customer sees in the portal, newest activity first."""
+    return (
+        Ticket.objects.visible_to(user)
+        .select_related("priority", "assignee", "organization", "requester")
+        .order_by("-last_activity_at", "-id")
+    )
+
+
+def sla_state(ticket: Ticket, now: datetime) -> dict:
+    """On track, due in, or breached, for the next running target (first response, then resolution)."""
+    if not ticket.is_open:
+        return {"state": "done", "label": Status(ticket.status).label}
+    if ticket.sla_paused_at:
+        return {"state": "paused", "label": "Paused (waiting on you)"}
+    for name, due, done in (
+        ("first_response", ticket.first_response_due_at, ticket.first_responded_at),
+        ("resolution", ticket.resolution_due_at, ticket.resolved_at),
+    ):
+        if due is None or done is not None:
+            continue
+        seconds = (due - now).total_seconds()
+        return {
+            "state": "breached" if seconds < 0 else ("due_soon" if seconds < 3600 else "on_track"),
+            "target": name,
+            "due_at": due,
+            "seconds": int(seconds),
+        }
+    return {"state": "none", "label": "No target"}

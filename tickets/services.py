@@ -1,0 +1,436 @@
+"""Every write to a ticket. HTML views, the API, admin actions, email intake and timed jobs call these.
+
+Each service is keyword-only, takes ``now`` and runs in one transaction; notifications are written
+to the outbox in that same transaction and handed to a worker once it commits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+
+from accounts.models import Organization, User
+from notifications.services import notification_queue
+from sla.models import PriorityLevel, SupportPlan
+from sla.services import sla_deadlines, sla_shift_after_pause
+
+from .models import Channel, Message, Status, Ticket, TicketEvent
+
+# The lifecycle: which status may follow which. Reopening goes back to open.
+TRANSITIONS: dict[str, set[str]] = {
+    Status.NEW: {Status.OPEN, Status.WAITING, Status.RESOLVED, Status.CLOSED},
+    Status.OPEN: {Status.WAITING, Status.RESOLVED, Status.CLOSED},
+    Status.WAITING: {Status.OPEN, Status.RESOLVED, Status.CLOSED},
+    Status.RESOLVED: {Status.OPEN, Status.CLOSED},
+    Status.CLOSED: {Status.OPEN},
+}
+
+
+class TicketError(Exception):
+    """A refused action, with a message fit to show the person who tried it."""
+
+
+def ticket_url(ticket: Ticket, *, staff: bool = False) -> str:
+    path = f"/desk/tickets/{ticket.pk}/" if staff else f"/tickets/{ticket.pk}/"
+    return f"{settings.SITE_URL}{path}"
+
+
+def _event(ticket: Ticket, kind: str, *, now: datetime, actor=None, old="", new="", reason="", data=None) -> TicketEvent:
+    return TicketEvent.objects.create(
+        ticket=ticket, kind=kind, actor=actor, old_value=str(old or "")[:255], new_value=str(new or "")[:255],
+        reason=reason or "", data=data or {}, created_at=now,
+    )
+
+
+def _notify_requester(ticket: Ticket, event: str, *, now: datetime, automatic: bool = True, **context) -> None:
+    recipients = [(ticket.requester.email, ticket.requester)]
+    recipients += [(u.email, u) for u in ticket.cc.all()]
+    recipients += [(e, None) for e in ticket.cc_emails]
+    seen = set()
+    for address, user in recipients:
+        if not address or address.lower() in seen:
+            continue
+        seen.add(address.lower())
+        notification_queue(
+            event=event,
+            recipient=address,
+            recipient_user=user,
+            ticket=ticket,
+            now=now,
+            automatic=automatic,
+            context={"ticket_reference": ticket.reference, "ticket_url": ticket_url(ticket), **context},
+        )
+
+
+def _notify_staff(ticket: Ticket, event: str, users, *, now: datetime, **context) -> None:
+    for user in users:
+        if user and user.email:
+            notification_queue(
+                event=event, recipient=user.email, recipient_user=user, ticket=ticket, now=now,
+                context={"ticket_reference": ticket.reference, "ticket_url": ticket_url(ticket, staff=True), **context},
+            )
+
+
+def _apply_deadlines(ticket: Ticket, *, start: datetime, now: datetime, actor=None, reason: str = "") -> None:
+    """Compute and store both deadlines from ``start``, recording why they are what they are."""
+    deadlines = sla_deadlines(plan=ticket.plan, priority=ticket.priority, start=start)
+    ticket.first_response_due_at = None if ticket.first_responded_at else deadlines.first_response_due_at
+    ticket.resolution_due_at = deadlines.resolution_due_at
+    target = deadlines.target
+    _event(
+        ticket, TicketEvent.Kind.SLA_DUE, now=now, actor=actor, reason=reason,
+        new=ticket.resolution_due_at.isoformat() if ticket.resolution_due_at else "",
+        data={
+            "start": start.isoformat(),
+            "plan": ticket.plan.slug,
+            "priority": ticket.priority.slug,
+            "calendar": target.calendar.name if target else None,
+            "first_response_target": str(target.first_response) if target and target.first_response else None,
+            "resolution_target": str(target.resolution) if target and target.resolution else None,
+            "first_response_due_at": ticket.first_response_due_at.isoformat() if ticket.first_response_due_at else None,
+            "resolution_due_at": ticket.resolution_due_at.isoformat() if ticket.resolution_due_at else None,
+        },
+    )
+
+
+def priority_allowed_for(organization: Organization, priority: PriorityLevel) -> bool:
+    if organization.may_file_top_priority:
+        return True
+    top = PriorityLevel.objects.order_by("rank").values_list("pk", flat=True).first()
+    return priority.pk != top
+
+
+@transaction.atomic
+def ticket_create(
+    *,
+    requester: User,
+    subject: str,
+    now: datetime,
+    description: str = "",
+    organization: Organization | None = None,
+    priority: PriorityLevel | None = None,
+    channel: str = Channel.WEB,
+    request_type=None,
+    request_fields: dict | None = None,
+    by: User | None = None,
+    received_at: datetime | None = None,
+    description_html: str = "",
+    email_message_id: str = "",
+    about_incident: bool = False,
+    incident=None,
+    cc_emails: list[str] | None = None,
+) -> Ticket:
+    """Open a ticket, set its SLA deadlines, and tell the requester what to expect."""
+    organization = organization or requester.organization
+    if organization is None:
+        raise TicketError("The requester belongs to no organization.")
+    subject = (subject or "").strip()[:255] or "(no subject)"
+    if priority is None:
+        priority = PriorityLevel.default()
+    if priority is None:
+        raise TicketError("No priority levels are configured.")
+    if not priority_allowed_for(organization, priority):
+        raise TicketError(f"{organization.name} may not file {priority.name} tickets; choose a lower priority.")
+    if request_type is not None and request_type.priorities.exists() and not request_type.priorities.filter(pk=priority.pk).exists():
+        raise TicketError(f"The form '{request_type.name}' does not offer the priority {priority.name}.")
+    received_at = received_at or now
+    plan = organization.plan or SupportPlan.default()
+    ticket = Ticket(
+        organization=organization,
+        requester=requester,
+        subject=subject,
+        description=description or "",
+        request_type=request_type,
+        request_fields=request_fields or {},
+        priority=priority,
+        priority_rank=priority.rank,
+        plan=plan,
+        channel=channel,
+        received_at=received_at,
+        last_activity_at=now,
+        last_customer_activity_at=now,
+        about_incident=about_incident,
+        incident=incident,
+        cc_emails=cc_emails or [],
+    )
+    ticket.save()
+    actor = by or requester
+    _event(ticket, TicketEvent.Kind.CREATED, now=now, actor=actor, new=priority.slug, data={"channel": channel})
+    _apply_deadlines(ticket, start=received_at, now=now, reason="created")
+    ticket.save(update_fields=["first_response_due_at", "resolution_due_at"])
+    Message.objects.create(
+        ticket=ticket, kind=Message.Kind.PUBLIC, author=requester, from_staff=False, channel=channel,
+        body=description or "", body_html=description_html, email_message_id=email_message_id, created_at=now,
+    )
+    _notify_requester(ticket, "ticket_received", now=now)
+    return ticket
+
+
+def _resume_clock(ticket: Ticket, *, now: datetime, actor=None) -> None:
+    if ticket.sla_paused_at is None:
+        return
+    paused_at = ticket.sla_paused_at
+    excluded = None
+    if ticket.resolution_due_at and ticket.resolved_at is None:
+        new_due, excluded = sla_shift_after_pause(
+            plan=ticket.plan, priority=ticket.priority, due_at=ticket.resolution_due_at, paused_at=paused_at, resumed_at=now
+        )
+        ticket.resolution_due_at = new_due
+    ticket.sla_paused_at = None
+    _event(
+        ticket, TicketEvent.Kind.SLA_RESUMED, now=now, actor=actor,
+        new=ticket.resolution_due_at.isoformat() if ticket.resolution_due_at else "",
+        data={"paused_at": paused_at.isoformat(), "excluded_seconds": excluded.total_seconds() if excluded else 0},
+    )
+
+
+def _set_status(ticket: Ticket, new: str, *, now: datetime, actor=None, reason: str = "") -> None:
+    old = ticket.status
+    if new == old:
+        return
+    if new not in TRANSITIONS.get(old, set()):
+        raise TicketError(
+            f"A ticket that is {Status(old).label.lower()} cannot become {Status(new).label.lower()}."
+        )
+    if old == Status.WAITING:
+        _resume_clock(ticket, now=now, actor=actor)
+        ticket.waiting_since = None
+        ticket.customer_reminders_sent = 0
+        ticket.customer_reminded_at = None
+    if new == Status.WAITING:
+        ticket.sla_paused_at = now
+        ticket.waiting_since = now
+        ticket.customer_reminders_sent = 0
+        ticket.customer_reminded_at = None
+        _event(ticket, TicketEvent.Kind.SLA_PAUSED, now=now, actor=actor, reason="waiting on the customer")
+    if new == Status.RESOLVED:
+        ticket.resolved_at = now
+        if ticket.resolution_due_at:
+            _event(
+                ticket, TicketEvent.Kind.SLA_MET if now <= ticket.resolution_due_at else TicketEvent.Kind.SLA_BREACHED,
+                now=now, new="resolution", data={"due_at": ticket.resolution_due_at.isoformat(), "done_at": now.isoformat(),
+                                                 "missed_by_seconds": max(0, (now - ticket.resolution_due_at).total_seconds())},
+            )
+    if new == Status.CLOSED:
+        ticket.closed_at = now
+        if ticket.resolved_at is None:
+            ticket.resolved_at = now
+    if new == Status.OPEN and old in (Status.RESOLVED, Status.CLOSED):
+        ticket.resolved_at = None
+        ticket.closed_at = None
+        ticket.close_reason = ""
+        ticket.resolution_warned_at = None
+        ticket.resolution_breached_at = None
+        ticket.survey_sent_at = None
+        _apply_deadlines(ticket, start=now, now=now, actor=actor, reason="reopened")
+    ticket.status = new
+    _event(ticket, TicketEvent.Kind.STATUS, now=now, actor=actor, old=old, new=new, reason=reason)
+
+
+def _lock(ticket: Ticket) -> Ticket:
+    return Ticket.objects.select_for_update().select_related("plan", "priority", "requester", "organization").get(pk=ticket.pk)
+
+
+@transaction.atomic
+def message_add(
+    *,
+    ticket: Ticket,
+    author: User | None,
+    body: str,
+    now: datetime,
+    kind: str = Message.Kind.PUBLIC,
+    channel: str = Channel.WEB,
+    body_html: str = "",
+    quoted_text: str = "",
+    email_message_id: str = "",
+    set_status: str | None = None,
+) -> Message:
+    """Add a reply or internal note. A staff reply is the first response; a customer's answer to a
+    ticket that waits on them resumes its clock; a customer's reply to a resolved or closed ticket
+    reopens it."""
+    ticket = _lock(ticket)
+    from_staff = bool(author and author.is_staff)
+    if kind == Message.Kind.INTERNAL and not from_staff:
+        raise TicketError("Only staff can add internal notes.")
+    if not (body or "").strip() and not body_html:
+        raise TicketError("The message is empty.")
+    message = Message.objects.create(
+        ticket=ticket, kind=kind, author=author, from_staff=from_staff, channel=channel, body=body,
+        body_html=body_html, quoted_text=quoted_text, email_message_id=email_message_id, created_at=now,
+    )
+    if kind == Message.Kind.PUBLIC:
+        ticket.last_activity_at = now
+        if from_staff:
+            ticket.last_staff_activity_at = now
+            if ticket.first_responded_at is None:
+                ticket.first_responded_at = now
+                if ticket.first_response_due_at:
+                    met = now <= ticket.first_response_due_at
+                    _event(
+                        ticket, TicketEvent.Kind.SLA_MET if met else TicketEvent.Kind.SLA_BREACHED, now=now, actor=author,
+                        new="first_response",
+                        data={"due_at": ticket.first_response_due_at.isoformat(), "done_at": now.isoformat(),
+                              "missed_by_seconds": max(0, (now - ticket.first_response_due_at).total_seconds())},
+                    )
+            if ticket.status == Status.NEW:
+                _set_status(ticket, Status.OPEN, now=now, actor=author)
+            _notify_requester(ticket, "staff_reply", now=now, automatic=False, message_id=message.pk, body=body)
+        else:
+            ticket.last_customer_activity_at = now
+            if ticket.status in (Status.WAITING, Status.RESOLVED, Status.CLOSED):
+                _set_status(ticket, Status.OPEN, now=now, actor=author, reason="the customer replied")
+            if ticket.assignee_id:
+                _notify_staff(ticket, "customer_reply", [ticket.assignee], now=now, body=body)
+    elif from_staff:
+        ticket.last_staff_activity_at = now
+    if set_status:
+        _set_status(ticket, set_status, now=now, actor=author)
+    ticket.save()
+    return message
+
+
+@transaction.atomic
+def ticket_assign(*, ticket: Ticket, agent: User | None, by: User | None, now: datetime) -> Ticket:
+    """Give the ticket an owner and tell the customer who it is (and the new name on reassignment)."""
+    ticket = _lock(ticket)
+    if agent is not None and not agent.is_staff:
+        raise TicketError("Tickets can only be assigned to staff.")
+    old = ticket.assignee
+    if old == agent:
+        return ticket
+    ticket.assignee = agent
+    ticket.last_staff_activity_at = now
+    if ticket.status == Status.NEW and agent is not None:
+        _set_status(ticket, Status.OPEN, now=now, actor=by)
+    ticket.save()
+    _event(ticket, TicketEvent.Kind.ASSIGNEE, now=now, actor=by, old=old.display_name if old else "",
+           new=agent.display_name if agent else "")
+    if agent is not None:
+        event = "ticket_reassigned" if old is not None else "ticket_assigned"
+        _notify_requester(ticket, event, now=now, agent_name=agent.display_name, agent_email=agent.email,
+                          previous_agent_name=old.display_name if old else "")
+        if by != agent:
+            _notify_staff(ticket, "assigned_to_you", [agent], now=now, by_name=by.display_name if by else "")
+    return ticket
+
+
+@transaction.atomic
+def ticket_reclassify(*, ticket: Ticket, priority: PriorityLevel, by: User | None, reason: str, now: datetime) -> Ticket:
+    """Change the priority with a mandatory reason; deadlines are recomputed from arrival."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise TicketError("Give a reason for changing the priority.")
+    ticket = _lock(ticket)
+    old = ticket.priority
+    if old.pk == priority.pk:
+        return ticket
+    ticket.priority = priority
+    ticket.priority_rank = priority.rank
+    _event(ticket, TicketEvent.Kind.PRIORITY, now=now, actor=by, old=old.slug, new=priority.slug, reason=reason)
+    if ticket.is_open:
+        _apply_deadlines(ticket, start=ticket.received_at, now=now, actor=by, reason="priority re-classified")
+        ticket.first_response_warned_at = ticket.resolution_warned_at = None
+        ticket.first_response_breached_at = ticket.resolution_breached_at = None
+    ticket.save()
+    _notify_requester(ticket, "priority_changed", now=now, old_priority=old.name, new_priority=priority.name, reason=reason)
+    return ticket
+
+
+@transaction.atomic
+def ticket_change_status(*, ticket: Ticket, status: str, by: User | None, now: datetime, reason: str = "") -> Ticket:
+    ticket = _lock(ticket)
+    _set_status(ticket, status, now=now, actor=by, reason=reason)
+    if by is not None and by.is_staff:
+        ticket.last_staff_activity_at = now
+    if status == Status.CLOSED and reason:
+        ticket.close_reason = reason[:255]
+    ticket.save()
+    if status == Status.RESOLVED:
+        _notify_requester(ticket, "ticket_resolved", now=now)
+    elif status == Status.CLOSED:
+        _notify_requester(ticket, "ticket_closed", now=now, reason=reason)
+    return ticket
+
+
+def ticket_resolve(*, ticket: Ticket, by: User | None, now: datetime) -> Ticket:
+    return ticket_change_status(ticket=ticket, status=Status.RESOLVED, by=by, now=now)
+
+
+def ticket_close(*, ticket: Ticket, by: User | None, now: datetime, reason: str = "") -> Ticket:
+    return ticket_change_status(ticket=ticket, status=Status.CLOSED, by=by, now=now, reason=reason)
+
+
+def ticket_reopen(*, ticket: Ticket, by: User | None, now: datetime, reason: str = "") -> Ticket:
+    if ticket.status not in (Status.RESOLVED, Status.CLOSED):
+        raise TicketError("Only a resolved or closed ticket can be reopened.")
+    return ticket_change_status(ticket=ticket, status=Status.OPEN, by=by, now=now, reason=reason or "reopened")
+
+
+@dataclass(frozen=True)
+class EscalationPolicy:
+    """When a customer may escalate: once a response target is breached, or always for top priorities."""
+
+    max_rank_always: int = 2
+
+    def allows(self, ticket: Ticket, now: datetime) -> bool:
+        if not ticket.is_open or ticket.escalated_at:
+            return False
+        if ticket.priority_rank <= self.max_rank_always:
+            return True
+        fr_breached = ticket.first_response_due_at and (
+            (ticket.first_responded_at or now) > ticket.first_response_due_at
+        )
+        res_breached = ticket.resolution_due_at and ticket.resolved_at is None and now > ticket.resolution_due_at
+        return bool(fr_breached or res_breached)
+
+
+@transaction.atomic
+def ticket_escalate(*, ticket: Ticket, by: User | None, now: datetime, reason: str = "", force: bool = False) -> Ticket:
+    """Flag the ticket for leadership (once) and tell the team leads."""
+    ticket = _lock(ticket)
+    if not force and not EscalationPolicy().allows(ticket, now):
+        raise TicketError("This ticket can be escalated once its response target is breached.")
+    if not Ticket.objects.filter(pk=ticket.pk, escalated_at__isnull=True).update(escalated_at=now):
+        return ticket
+    ticket.escalated_at = now
+    _event(ticket, TicketEvent.Kind.ESCALATED, now=now, actor=by, reason=reason)
+    leads = User.objects.filter(is_active=True, is_staff=True, groups__name__in=["Team leads"]).distinct()
+    _notify_staff(ticket, "escalation", leads, now=now, reason=reason, by_name=by.display_name if by else "")
+    return ticket
+
+
+@transaction.atomic
+def ticket_merge(*, source: Ticket, target: Ticket, by: User | None, now: datetime) -> Ticket:
+    """Fold a duplicate into another ticket: its thread moves over and it closes, pointing at the target."""
+    if source.pk == target.pk:
+        raise TicketError("A ticket cannot be merged into itself.")
+    source, target = _lock(source), _lock(target)
+    if target.merged_into_id:
+        raise TicketError("The target was itself merged; merge into the ticket it points to.")
+    Message.objects.filter(ticket=source).update(ticket=target)
+    source.attachments.update(ticket=target)
+    for user in source.cc.all():
+        target.cc.add(user)
+    if source.requester_id != target.requester_id:
+        target.cc.add(source.requester)
+    Message.objects.create(
+        ticket=target, kind=Message.Kind.SYSTEM, author=by, from_staff=True, body=f"{source.reference} was merged into this ticket.",
+        created_at=now,
+    )
+    _event(target, TicketEvent.Kind.MERGED, now=now, actor=by, old=source.reference, new=target.reference)
+    source.merged_into = target
+    if source.status != Status.CLOSED:
+        _set_status(source, Status.CLOSED, now=now, actor=by, reason=f"merged into {target.reference}")
+    source.close_reason = f"Merged into {target.reference}"
+    source.save()
+    _event(source, TicketEvent.Kind.MERGED, now=now, actor=by, old=source.reference, new=target.reference)
+    target.save(update_fields=["updated_at"])
+    return target
+
+
+def priority_rank_sync(*, priority: PriorityLevel) -> int:
+    """Keep the denormalised rank on tickets in step when an admin re-orders the levels."""
+    return Ticket.objects.filter(priority=priority).exclude(priority_rank=priority.rank).update(priority_rank=priority.rank)
