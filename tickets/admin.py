@@ -3,9 +3,9 @@ from django.contrib import admin
 from .models import (
     Attachment,
     CannedReply,
+    InboundEmail,
     Incident,
     IncidentUpdate,
-    InboundEmail,
     Message,
     RequestType,
     SurveyResponse,

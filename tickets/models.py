@@ -86,6 +86,9 @@ class IncidentUpdate(models.Model):
     class Meta:
         ordering = ["-created_at"]
 
+    def __str__(self) -> str:
+        return f"{self.incident_id}: {self.body[:40]}"
+
 
 class Ticket(models.Model):
     organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="tickets")

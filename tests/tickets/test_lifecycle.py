@@ -2,6 +2,7 @@ from datetime import timedelta
 
 import pytest
 
+from tests.conftest import NOW
 from tickets.models import Message, Status, Ticket, TicketEvent
 from tickets.services import (
     TicketError,
@@ -13,7 +14,6 @@ from tickets.services import (
     ticket_reclassify,
     ticket_reopen,
 )
-from tests.conftest import NOW
 
 pytestmark = pytest.mark.django_db
 
