@@ -7,7 +7,7 @@ from datetime import datetime
 
 from django.db.models import Q, QuerySet
 
-from .models import Status, Ticket
+from .models import Incident, Status, Ticket
 
 
 @dataclass(frozen=True)
@@ -72,3 +72,8 @@ def sla_state(ticket: Ticket, now: datetime) -> dict:
             "seconds": int(seconds),
         }
     return {"state": "none", "label": "No target"}
+
+
+def open_incidents() -> QuerySet[Incident]:
+    """Major incidents shown on the portal banner, with their status updates."""
+    return Incident.objects.filter(resolved_at__isnull=True).prefetch_related("updates").order_by("-opened_at")
