@@ -20,26 +20,35 @@ class Deadlines:
     target: SLATarget | None = None
 
 
+_BUILT: dict[BusinessCalendar, BusinessCalendar] = {}
+_BUILT_MAX = 256
+
+
 def calendar_build(calendar: Calendar) -> BusinessCalendar:
-    """A pure ``BusinessCalendar`` from a ``Calendar`` row (with its hours and holidays)."""
+    """A pure ``BusinessCalendar`` from a ``Calendar`` row (with its hours and holidays).
+
+    Calendars are cached by value: the same hours, holidays and zone give back the same instance, whose
+    precomputed timeline (and country holidays, computed only for the years used) is then reused. Any
+    change to the rows gives a different value, so an edited calendar is never served stale.
+    """
     if calendar.always_open:
         return BusinessCalendar.build(tz=calendar.timezone, always_open=True)
     hours: dict[int, list[tuple[time, time]]] = {}
     for row in calendar.hours.all():
         hours.setdefault(row.weekday, []).append((row.start, row.end))
-    holidays = {h.date for h in calendar.holidays.all()}
-    if calendar.country_holidays:
-        import holidays as holidays_lib
-
-        years = range(2000, 2100)
-        holidays |= set(
-            holidays_lib.country_holidays(
-                calendar.country_holidays, subdiv=calendar.country_subdivision or None, years=years
-            ).keys()
-        )
-    return BusinessCalendar.build(
-        tz=calendar.timezone, hours={d: tuple(v) for d, v in hours.items()}, holidays=holidays
+    fresh = BusinessCalendar.build(
+        tz=calendar.timezone,
+        hours={d: tuple(v) for d, v in hours.items()},
+        holidays={h.date for h in calendar.holidays.all()},
+        country=calendar.country_holidays.strip().upper(),
+        subdivision=calendar.country_subdivision.strip(),
     )
+    cached = _BUILT.get(fresh)
+    if cached is None:
+        if len(_BUILT) >= _BUILT_MAX:
+            _BUILT.clear()
+        _BUILT[fresh] = cached = fresh
+    return cached
 
 
 def sla_target_for(*, plan: SupportPlan, priority: PriorityLevel) -> SLATarget | None:
