@@ -67,7 +67,9 @@ def warn_percent(*, priority_id: int, target: str) -> int | None:
     return pct if pct < 100 else None
 
 
-def sla_warn_instants(*, ticket: Ticket, deadlines: Deadlines, start: datetime) -> tuple[datetime | None, datetime | None]:
+def sla_warn_instants(
+    *, ticket: Ticket, deadlines: Deadlines, start: datetime
+) -> tuple[datetime | None, datetime | None]:
     """When each running target of ``ticket`` becomes "close", counted like its deadline from ``start``."""
     target, cal = deadlines.target, deadlines.calendar
     if target is None or cal is None:
@@ -135,13 +137,17 @@ class Alerts:
     def _group(self, name: str) -> list[User]:
         if name not in self._groups:
             self._groups[name] = list(
-                User.objects.filter(is_active=True, is_staff=True, groups__name=name).distinct().order_by("pk")
+                User.objects.filter(is_active=True, is_staff=True, groups__name=name)
+                .distinct()
+                .order_by("pk")
             )
         return self._groups[name]
 
     def _role(self, role: str) -> list[EscalationContact]:
         if role not in self._contacts:
-            self._contacts[role] = list(EscalationContact.objects.filter(active=True, role=role).order_by("pk"))
+            self._contacts[role] = list(
+                EscalationContact.objects.filter(active=True, role=role).order_by("pk")
+            )
         return self._contacts[role]
 
     def _rota(self) -> list[EscalationContact]:
@@ -150,7 +156,9 @@ class Alerts:
             self._on_call = list(
                 EscalationContact.objects.filter(
                     active=True, shifts__starts_at__lte=self.now, shifts__ends_at__gt=self.now
-                ).distinct().order_by("pk")
+                )
+                .distinct()
+                .order_by("pk")
             )
         return self._on_call
 
@@ -214,7 +222,11 @@ class Alerts:
         """
         rules = self.rules(event, ticket, target)
         if not rules and default_audience:
-            rules = [AlertRule(event=event, audience=default_audience, channel=AlertRule.Channel.EMAIL, name="default")]
+            rules = [
+                AlertRule(
+                    event=event, audience=default_audience, channel=AlertRule.Channel.EMAIL, name="default"
+                )
+            ]
         template = TEMPLATES[event]
         queued: list[Notification] = []
         seen: set[tuple[str, str]] = set()
@@ -271,7 +283,9 @@ def alerts_ticket_created(*, ticket: Ticket, now: datetime, link: str) -> list[N
     )
 
 
-def alerts_ticket_escalated(*, ticket: Ticket, now: datetime, link: str, reason: str = "") -> list[Notification]:
+def alerts_ticket_escalated(
+    *, ticket: Ticket, now: datetime, link: str, reason: str = ""
+) -> list[Notification]:
     """Fire the "escalated" rules (e.g. flag support leadership)."""
     return Alerts(now).fire(
         event=AlertRule.Event.ESCALATED,
@@ -290,5 +304,9 @@ def fmt_delta(delta: timedelta) -> str:
     minutes = max(0, int(delta.total_seconds() // 60))
     hours, minutes = divmod(minutes, 60)
     days, hours = divmod(hours, 24)
-    parts = [f"{days}d" if days else "", f"{hours}h" if hours else "", f"{minutes}m" if minutes or not (days or hours) else ""]
+    parts = [
+        f"{days}d" if days else "",
+        f"{hours}h" if hours else "",
+        f"{minutes}m" if minutes or not (days or hours) else "",
+    ]
     return " ".join(p for p in parts if p)

@@ -32,7 +32,8 @@ def test_the_on_call_audience_is_whoever_holds_a_shift_at_that_instant(customer,
     ticket_create(requester=customer, subject="day", priority=priorities["urgent"], now=at(6, 19, 59))
     ticket_create(requester=customer, subject="night", priority=priorities["urgent"], now=at(6, 20))
     assert [(n.ticket.subject, n.recipient) for n in sent("sla_alert")] == [
-        ("day", "day@helpdesk.test"), ("night", "night@helpdesk.test"),
+        ("day", "day@helpdesk.test"),
+        ("night", "night@helpdesk.test"),
     ]
 
 
@@ -66,18 +67,27 @@ def test_paging_uses_the_contacts_own_hook_else_the_rules(customer, priorities):
     pager = contact("Pager", "on_call", webhook_url="https://pager.test/alice")
     plain = contact("Plain", "on_call")
     for c in (pager, plain):
-        OnCallShift.objects.create(contact=c, starts_at=NOW - timedelta(hours=1), ends_at=NOW + timedelta(hours=1))
+        OnCallShift.objects.create(
+            contact=c, starts_at=NOW - timedelta(hours=1), ends_at=NOW + timedelta(hours=1)
+        )
     rule(audience=Aud.ON_CALL, channel=Ch.PAGE, webhook_url="https://pager.test/rota")
     rule(audience=Aud.WEBHOOK, webhook_url="https://chat.test/hook")
     ticket_create(requester=customer, subject="x", priority=priorities["urgent"], now=NOW)
     assert sorted((n.channel, n.recipient) for n in sent("sla_alert")) == [
-        ("webhook", "https://chat.test/hook"), ("webhook", "https://pager.test/alice"), ("webhook", "https://pager.test/rota"),
+        ("webhook", "https://chat.test/hook"),
+        ("webhook", "https://pager.test/alice"),
+        ("webhook", "https://pager.test/rota"),
     ]
     assert all(n.context["paged"] for n in sent("sla_alert") if "pager" in n.recipient)
 
 
 def test_out_of_hours_rules_stay_silent_in_office_hours(customer, tech, priorities):
-    rule(audience=Aud.ENGINEERS, priority=priorities["high"], timing=Tm.OUT_OF_HOURS, office_calendar=office_calendar())
+    rule(
+        audience=Aud.ENGINEERS,
+        priority=priorities["high"],
+        timing=Tm.OUT_OF_HOURS,
+        office_calendar=office_calendar(),
+    )
     ticket_create(requester=customer, subject="in hours", priority=priorities["high"], now=at(6, 15, 30))
     assert sent("sla_alert") == []
     ticket_create(requester=customer, subject="evening", priority=priorities["high"], now=at(6, 18))
@@ -127,11 +137,15 @@ def test_an_escalation_fires_the_escalated_rules(customer, tech, priorities):
     assert n.context["alert"] == "Escalated by the customer" and n.context["reason"] == "please escalate"
 
 
-def test_alert_mail_renders_subject_and_link(customer, priorities, mailoutbox, django_capture_on_commit_callbacks):
+def test_alert_mail_renders_subject_and_link(
+    customer, priorities, mailoutbox, django_capture_on_commit_callbacks
+):
     contact("Dee", "director")
     rule(audience=Aud.DIRECTORS)
     with django_capture_on_commit_callbacks(execute=True):
-        ticket = ticket_create(requester=customer, subject="All numbers down", priority=priorities["urgent"], now=NOW)
+        ticket = ticket_create(
+            requester=customer, subject="All numbers down", priority=priorities["urgent"], now=NOW
+        )
     [mail] = [m for m in mailoutbox if m.to == ["dee@helpdesk.test"]]
     assert mail.subject == f"[{ticket.reference}] New Urgent ticket: All numbers down"
     assert f"/desk/tickets/{ticket.pk}/" in mail.body

@@ -20,24 +20,36 @@ pytestmark = pytest.mark.django_db
 def ladder(plan):
     """Remind every two days, three times; then close. Reminders only in office hours."""
     return policy(
-        customer_reminder_every=2 * DAY, customer_reminder_max=3, resolved_close_after=3 * DAY,
-        reopen_window=14 * DAY, calendar=office_calendar(),
+        customer_reminder_every=2 * DAY,
+        customer_reminder_max=3,
+        resolved_close_after=3 * DAY,
+        reopen_window=14 * DAY,
+        calendar=office_calendar(),
     )
 
 
 @pytest.fixture
 def waiting(customer, tech, priorities):
-    ticket = ticket_create(requester=customer, subject="Phones reboot", priority=priorities["normal"], now=NOW)
+    ticket = ticket_create(
+        requester=customer, subject="Phones reboot", priority=priorities["normal"], now=NOW
+    )
     ticket_change_status(ticket=ticket, status=Status.WAITING, by=tech, now=at(9, 10))  # Monday 10:00
     return ticket
 
 
-def test_the_ladder_reminds_three_times_then_closes_with_a_note_in_office_hours_only(ladder, waiting, customer):
+def test_the_ladder_reminds_three_times_then_closes_with_a_note_in_office_hours_only(
+    ladder, waiting, customer
+):
     walk = [
-        (at(11, 9, 59), 0), (at(11, 10), 1), (at(11, 10, 1), 0),  # Wednesday: reminder 1
-        (at(13, 10), 1),                                           # Friday: reminder 2
-        (at(15, 10), 0), (at(16, 8, 59), 0), (at(16, 9), 1),       # due Sunday: sent at Monday's opening
-        (at(18, 8, 59), 0), (at(18, 9), 1),                        # Wednesday: unanswered, closed
+        (at(11, 9, 59), 0),
+        (at(11, 10), 1),
+        (at(11, 10, 1), 0),  # Wednesday: reminder 1
+        (at(13, 10), 1),  # Friday: reminder 2
+        (at(15, 10), 0),
+        (at(16, 8, 59), 0),
+        (at(16, 9), 1),  # due Sunday: sent at Monday's opening
+        (at(18, 8, 59), 0),
+        (at(18, 9), 1),  # Wednesday: unanswered, closed
         (at(20, 9), 0),
     ]
     for when, expected in walk:
@@ -145,7 +157,9 @@ def test_resolved_close_waits_for_office_hours_and_plans_can_differ(ladder, cust
     assert resolved_close(now=at(9, 9)) == 1
 
 
-def test_a_closed_ticket_gets_one_survey_link_that_opens_the_form(ladder, customer, tech, priorities, settings):
+def test_a_closed_ticket_gets_one_survey_link_that_opens_the_form(
+    ladder, customer, tech, priorities, settings
+):
     settings.SITE_URL = "https://help.example"
     ticket = ticket_create(requester=customer, subject="x", priority=priorities["normal"], now=NOW)
     ticket_close(ticket=ticket, by=tech, now=at(6, 16), reason="fixed")
@@ -163,7 +177,9 @@ def test_a_closed_ticket_gets_one_survey_link_that_opens_the_form(ladder, custom
     assert len(events(ticket, TicketEvent.Kind.SURVEY)) == 1
 
 
-def test_surveys_wait_for_office_hours_and_skip_merged_tickets_and_plans_without_surveys(ladder, customer, tech, priorities):
+def test_surveys_wait_for_office_hours_and_skip_merged_tickets_and_plans_without_surveys(
+    ladder, customer, tech, priorities
+):
     a = ticket_create(requester=customer, subject="a", priority=priorities["normal"], now=NOW)
     b = ticket_create(requester=customer, subject="b", priority=priorities["normal"], now=NOW)
     ticket_merge(source=b, target=a, by=tech, now=at(6, 17))

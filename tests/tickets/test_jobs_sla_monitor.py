@@ -8,7 +8,7 @@ from sla.models import AlertRule, Holiday
 from tests.conftest import NOW
 from tests.tickets.jobs_support import HOUR, at, events, recipients, sent
 from tickets.jobs import sla_monitor
-from tickets.models import Status, Ticket, TicketEvent
+from tickets.models import Status, TicketEvent
 from tickets.services import message_add, ticket_assign, ticket_change_status, ticket_create
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +17,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def high(customer, tech, priorities):
     """A High ticket (2 business hours to first response) filed Friday 16:30, one hour before closing."""
-    ticket = ticket_create(requester=customer, subject="Inbound numbers failing", priority=priorities["high"], now=at(6, 16, 30))
+    ticket = ticket_create(
+        requester=customer, subject="Inbound numbers failing", priority=priorities["high"], now=at(6, 16, 30)
+    )
     return ticket_assign(ticket=ticket, agent=tech, by=tech, now=at(6, 16, 31))
 
 
@@ -55,11 +57,15 @@ def test_a_holiday_moves_warning_and_breach_to_the_next_business_day(customer, t
     assert [n.event for n in sent("sla_warning") + sent("sla_breach")] == ["sla_warning", "sla_breach"]
 
 
-def test_running_it_twice_at_the_same_instant_sends_one_message(high, tech, mailoutbox, django_capture_on_commit_callbacks):
+def test_running_it_twice_at_the_same_instant_sends_one_message(
+    high, tech, mailoutbox, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         assert sla_monitor(now=at(9, 10)) == 1
         assert sla_monitor(now=at(9, 10)) == 0
-    assert [m.subject for m in mailoutbox] == [f"[{high.reference}] High first response target BREACHED: Inbound numbers failing"]
+    assert [m.subject for m in mailoutbox] == [
+        f"[{high.reference}] High first response target BREACHED: Inbound numbers failing"
+    ]
     assert mailoutbox[0].to == [tech.email]
 
 
@@ -82,7 +88,9 @@ def test_a_first_response_in_time_means_no_warning_and_no_breach(high, tech):
 
 
 def test_waiting_on_the_customer_stops_the_resolution_alarms_and_moves_them(customer, tech, priorities):
-    ticket = ticket_create(requester=customer, subject="x", priority=priorities["urgent"], now=NOW)  # 24x7, 24 h
+    ticket = ticket_create(
+        requester=customer, subject="x", priority=priorities["urgent"], now=NOW
+    )  # 24x7, 24 h
     message_add(ticket=ticket, author=tech, body="Need logs", now=NOW + timedelta(minutes=5))
     assert ticket.resolution_warn_at == NOW + 18 * HOUR
     ticket_change_status(ticket=ticket, status=Status.WAITING, by=tech, now=NOW + HOUR)
@@ -99,8 +107,11 @@ def test_waiting_on_the_customer_stops_the_resolution_alarms_and_moves_them(cust
 
 def test_the_warning_threshold_is_the_earliest_matching_rule(customer, lead, priorities):
     AlertRule.objects.create(
-        event=AlertRule.Event.WARNING, priority=priorities["urgent"], target=AlertRule.Target.FIRST_RESPONSE,
-        threshold_percent=50, audience=AlertRule.Audience.TEAM_LEADS,
+        event=AlertRule.Event.WARNING,
+        priority=priorities["urgent"],
+        target=AlertRule.Target.FIRST_RESPONSE,
+        threshold_percent=50,
+        audience=AlertRule.Audience.TEAM_LEADS,
     )
     ticket = ticket_create(requester=customer, subject="x", priority=priorities["urgent"], now=NOW)
     assert ticket.first_response_warn_at == NOW + timedelta(minutes=15)  # half of 30 minutes
@@ -113,7 +124,9 @@ def test_reclassifying_restarts_the_targets_alarms(high, tech, priorities):
     from tickets.services import ticket_reclassify
 
     assert sla_monitor(now=at(9, 10)) == 1
-    ticket_reclassify(ticket=high, priority=priorities["normal"], by=tech, reason="single number", now=at(9, 10, 5))
+    ticket_reclassify(
+        ticket=high, priority=priorities["normal"], by=tech, reason="single number", now=at(9, 10, 5)
+    )
     high.refresh_from_db()
     assert high.first_response_breached_at is None
     assert high.first_response_due_at == at(9, 12)  # 4 business hours from Friday 16:30

@@ -23,7 +23,9 @@ def one_business_hour(plan):
 def test_an_unassigned_ticket_alerts_the_team_leads_after_one_business_hour_across_the_weekend(
     one_business_hour, customer, lead, priorities
 ):
-    ticket = ticket_create(requester=customer, subject="Printer", priority=priorities["normal"], now=at(6, 17))
+    ticket = ticket_create(
+        requester=customer, subject="Printer", priority=priorities["normal"], now=at(6, 17)
+    )
     # Half an hour on Friday, half an hour on Monday morning.
     for when in (at(6, 17, 29), at(6, 18), at(7, 12), at(9, 9, 29)):
         assert assignment_deadline_check(now=when) == 0, when
@@ -34,7 +36,9 @@ def test_an_unassigned_ticket_alerts_the_team_leads_after_one_business_hour_acro
     assert event.data["due_at"] == at(9, 9, 30).isoformat()
 
 
-def test_a_holiday_pushes_the_assignment_deadline_to_the_next_working_day(one_business_hour, customer, lead, priorities):
+def test_a_holiday_pushes_the_assignment_deadline_to_the_next_working_day(
+    one_business_hour, customer, lead, priorities
+):
     Holiday.objects.create(calendar=office_calendar(), date=at(9, 0).date())
     ticket_create(requester=customer, subject="x", priority=priorities["normal"], now=at(6, 17))
     assert assignment_deadline_check(now=at(9, 9, 30)) == 0
@@ -50,12 +54,16 @@ def test_assigning_in_time_means_no_alert(one_business_hour, customer, tech, lea
 
 
 def test_a_24x7_priority_counts_the_deadline_around_the_clock(one_business_hour, customer, lead, priorities):
-    ticket_create(requester=customer, subject="down", priority=priorities["urgent"], now=at(7, 3))  # Saturday night
+    ticket_create(
+        requester=customer, subject="down", priority=priorities["urgent"], now=at(7, 3)
+    )  # Saturday night
     assert assignment_deadline_check(now=at(7, 3, 59)) == 0
     assert assignment_deadline_check(now=at(7, 4)) == 1
 
 
-def test_after_a_night_outage_the_alert_waits_for_the_morning_and_is_sent_once(one_business_hour, customer, lead, priorities):
+def test_after_a_night_outage_the_alert_waits_for_the_morning_and_is_sent_once(
+    one_business_hour, customer, lead, priorities
+):
     ticket_create(requester=customer, subject="x", priority=priorities["normal"], now=at(6, 16))
     assert assignment_deadline_check(now=at(6, 23)) == 0  # due 17:00, but the office is closed now
     assert assignment_deadline_check(now=at(9, 9)) == 1
@@ -63,7 +71,9 @@ def test_after_a_night_outage_the_alert_waits_for_the_morning_and_is_sent_once(o
     assert len(sent("unassigned_alert")) == 1
 
 
-def test_stale_tickets_remind_the_assignee_every_four_quiet_business_hours(one_business_hour, customer, tech, priorities):
+def test_stale_tickets_remind_the_assignee_every_four_quiet_business_hours(
+    one_business_hour, customer, tech, priorities
+):
     ticket = ticket_create(requester=customer, subject="Slow VPN", priority=priorities["low"], now=NOW)
     ticket_assign(ticket=ticket, agent=tech, by=tech, now=NOW)  # Friday 15:30: two hours left in the week
     for when in (at(6, 17, 30), at(8, 12), at(9, 10, 59)):

@@ -25,6 +25,12 @@ def run_all(*, now: datetime) -> dict[str, int]:
 
 
 __all__ = [
-    "JOBS", "run_all", "sla_monitor", "assignment_deadline_check", "stale_ticket_remind", "waiting_remind_and_close",
-    "resolved_close", "survey_send",
+    "JOBS",
+    "run_all",
+    "sla_monitor",
+    "assignment_deadline_check",
+    "stale_ticket_remind",
+    "waiting_remind_and_close",
+    "resolved_close",
+    "survey_send",
 ]

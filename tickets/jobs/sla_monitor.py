@@ -76,7 +76,9 @@ def _breaches(p: Pass, kind: str) -> int:
             batch = _lock_batch(breach_due(kind, p.now), f"{kind}_due_at")
             if not batch:
                 break
-            claimed = Ticket.objects.filter(pk__in=[t.pk for t in batch], **{f"{kind}_breached_at__isnull": True}).update(
+            claimed = Ticket.objects.filter(
+                pk__in=[t.pk for t in batch], **{f"{kind}_breached_at__isnull": True}
+            ).update(
                 **{
                     f"{kind}_breached_at": F(f"{kind}_due_at"),
                     # A warning not sent by now would arrive after the breach: retire it.
@@ -86,7 +88,10 @@ def _breaches(p: Pass, kind: str) -> int:
             assert claimed == len(batch), "rows locked by this pass changed under it"
             TicketEvent.objects.bulk_create(
                 TicketEvent(
-                    ticket=t, kind=TicketEvent.Kind.SLA_BREACHED, new_value=kind, created_at=p.now,
+                    ticket=t,
+                    kind=TicketEvent.Kind.SLA_BREACHED,
+                    new_value=kind,
+                    created_at=p.now,
                     reason=f"{LABELS[kind]} target passed",
                     data={
                         "target": kind,
@@ -100,11 +105,18 @@ def _breaches(p: Pass, kind: str) -> int:
             for t in batch:
                 due = getattr(t, f"{kind}_due_at")
                 p.alerts.fire(
-                    event=AlertRule.Event.BREACH, ticket=t, target=kind, link=ticket_url(t, staff=True),
-                    discriminator=f"{kind}:{due.isoformat()}", default_audience=_default_audience(t),
+                    event=AlertRule.Event.BREACH,
+                    ticket=t,
+                    target=kind,
+                    link=ticket_url(t, staff=True),
+                    discriminator=f"{kind}:{due.isoformat()}",
+                    default_audience=_default_audience(t),
                     context={
-                        "alert": f"{LABELS[kind].capitalize()} target breached", "target": LABELS[kind],
-                        "subject": t.subject, "priority": t.priority.name, "due_at": fmt(due),
+                        "alert": f"{LABELS[kind].capitalize()} target breached",
+                        "target": LABELS[kind],
+                        "subject": t.subject,
+                        "priority": t.priority.name,
+                        "due_at": fmt(due),
                         "missed_by": fmt_delta(p.now - due),
                     },
                 )
@@ -119,13 +131,16 @@ def _warnings(p: Pass, kind: str) -> int:
             batch = _lock_batch(warning_due(kind, p.now), f"{kind}_warn_at")
             if not batch:
                 break
-            claimed = Ticket.objects.filter(pk__in=[t.pk for t in batch], **{f"{kind}_warned_at__isnull": True}).update(
-                **{f"{kind}_warned_at": p.now}
-            )
+            claimed = Ticket.objects.filter(
+                pk__in=[t.pk for t in batch], **{f"{kind}_warned_at__isnull": True}
+            ).update(**{f"{kind}_warned_at": p.now})
             assert claimed == len(batch), "rows locked by this pass changed under it"
             TicketEvent.objects.bulk_create(
                 TicketEvent(
-                    ticket=t, kind=TicketEvent.Kind.SLA_WARNING, new_value=kind, created_at=p.now,
+                    ticket=t,
+                    kind=TicketEvent.Kind.SLA_WARNING,
+                    new_value=kind,
+                    created_at=p.now,
                     reason=f"{LABELS[kind]} target close",
                     data={
                         "target": kind,
@@ -138,11 +153,18 @@ def _warnings(p: Pass, kind: str) -> int:
             for t in batch:
                 due = getattr(t, f"{kind}_due_at")
                 p.alerts.fire(
-                    event=AlertRule.Event.WARNING, ticket=t, target=kind, link=ticket_url(t, staff=True),
-                    discriminator=f"{kind}:{due.isoformat()}", default_audience=_default_audience(t),
+                    event=AlertRule.Event.WARNING,
+                    ticket=t,
+                    target=kind,
+                    link=ticket_url(t, staff=True),
+                    discriminator=f"{kind}:{due.isoformat()}",
+                    default_audience=_default_audience(t),
                     context={
-                        "alert": f"{LABELS[kind].capitalize()} target close", "target": LABELS[kind],
-                        "subject": t.subject, "priority": t.priority.name, "due_at": fmt(due),
+                        "alert": f"{LABELS[kind].capitalize()} target close",
+                        "target": LABELS[kind],
+                        "subject": t.subject,
+                        "priority": t.priority.name,
+                        "due_at": fmt(due),
                         "left": fmt_delta(due - p.now),
                     },
                 )

@@ -36,7 +36,9 @@ def assignment_deadline_check(*, now: datetime) -> int:
     p = Pass(now)
     candidates = (
         Ticket.objects.filter(
-            status__in=[Status.NEW, Status.OPEN], assignee__isnull=True, unassigned_alerted_at__isnull=True,
+            status__in=[Status.NEW, Status.OPEN],
+            assignee__isnull=True,
+            unassigned_alerted_at__isnull=True,
             received_at__lte=now - shortest,
         )
         .select_related("plan", "priority", "organization")
@@ -51,21 +53,31 @@ def assignment_deadline_check(*, now: datetime) -> int:
         if due > now or not p.in_hours(t):
             continue
         with transaction.atomic():
-            if not Ticket.objects.filter(pk=t.pk, assignee__isnull=True, unassigned_alerted_at__isnull=True).update(
-                unassigned_alerted_at=now
-            ):
+            if not Ticket.objects.filter(
+                pk=t.pk, assignee__isnull=True, unassigned_alerted_at__isnull=True
+            ).update(unassigned_alerted_at=now):
                 continue  # assigned meanwhile, or another worker took it
             TicketEvent.objects.create(
-                ticket=t, kind=TicketEvent.Kind.ALERT, new_value="unassigned", created_at=now,
+                ticket=t,
+                kind=TicketEvent.Kind.ALERT,
+                new_value="unassigned",
+                created_at=now,
                 reason=f"still unassigned {fmt_delta(deadline)} (business time) after arrival",
                 data={"due_at": due.isoformat()},
             )
             p.alerts.fire(
-                event=AlertRule.Event.UNASSIGNED, ticket=t, link=ticket_url(t, staff=True), discriminator="unassigned",
+                event=AlertRule.Event.UNASSIGNED,
+                ticket=t,
+                link=ticket_url(t, staff=True),
+                discriminator="unassigned",
                 default_audience=AlertRule.Audience.TEAM_LEADS,
                 context={
-                    "alert": "Still unassigned", "subject": t.subject, "priority": t.priority.name,
-                    "received_at": fmt(t.received_at), "deadline": fmt_delta(deadline), "due_at": fmt(due),
+                    "alert": "Still unassigned",
+                    "subject": t.subject,
+                    "priority": t.priority.name,
+                    "received_at": fmt(t.received_at),
+                    "deadline": fmt_delta(deadline),
+                    "due_at": fmt(due),
                 },
             )
         done += 1
@@ -81,8 +93,13 @@ def stale_ticket_remind(*, now: datetime) -> int:
     p = Pass(now)
     cutoff = now - shortest
     candidates = (
-        Ticket.objects.filter(status__in=[Status.NEW, Status.OPEN], assignee__isnull=False, assignee__is_active=True)
-        .filter(Q(last_staff_activity_at__lte=cutoff) | Q(last_staff_activity_at__isnull=True, received_at__lte=cutoff))
+        Ticket.objects.filter(
+            status__in=[Status.NEW, Status.OPEN], assignee__isnull=False, assignee__is_active=True
+        )
+        .filter(
+            Q(last_staff_activity_at__lte=cutoff)
+            | Q(last_staff_activity_at__isnull=True, received_at__lte=cutoff)
+        )
         .filter(Q(stale_reminded_at__isnull=True) | Q(stale_reminded_at__lte=cutoff))
         .select_related("plan", "priority", "assignee", "organization")
         .order_by("pk")[:MAX_PER_PASS]
@@ -99,20 +116,32 @@ def stale_ticket_remind(*, now: datetime) -> int:
         with transaction.atomic():
             # Compare-and-set on both columns: a reply or another worker since our read wins.
             if not Ticket.objects.filter(
-                pk=t.pk, stale_reminded_at=t.stale_reminded_at, last_staff_activity_at=t.last_staff_activity_at,
+                pk=t.pk,
+                stale_reminded_at=t.stale_reminded_at,
+                last_staff_activity_at=t.last_staff_activity_at,
                 assignee_id=t.assignee_id,
             ).update(stale_reminded_at=now):
                 continue
             TicketEvent.objects.create(
-                ticket=t, kind=TicketEvent.Kind.REMINDER, new_value="stale", created_at=now,
-                reason=f"no staff activity since {fmt(activity)}", data={"assignee": t.assignee.email},
+                ticket=t,
+                kind=TicketEvent.Kind.REMINDER,
+                new_value="stale",
+                created_at=now,
+                reason=f"no staff activity since {fmt(activity)}",
+                data={"assignee": t.assignee.email},
             )
             notification_queue(
-                event="stale_reminder", recipient=t.assignee.email, recipient_user=t.assignee, ticket=t, now=now,
+                event="stale_reminder",
+                recipient=t.assignee.email,
+                recipient_user=t.assignee,
+                ticket=t,
+                now=now,
                 dedupe_key=f"stale_reminder:{t.pk}:{since.isoformat()}",
                 context={
-                    "ticket_reference": t.reference, "ticket_url": ticket_url(t, staff=True),
-                    "last_activity": fmt(activity), "idle_for": fmt_delta(now - activity),
+                    "ticket_reference": t.reference,
+                    "ticket_url": ticket_url(t, staff=True),
+                    "last_activity": fmt(activity),
+                    "idle_for": fmt_delta(now - activity),
                 },
             )
         done += 1
