@@ -22,6 +22,8 @@ SUPPRESS_ON = {
 @receiver(tracking, dispatch_uid="notifications.tracking_suppress")
 def tracking_suppress(sender, event, esp_name, **kwargs) -> None:
     reason = SUPPRESS_ON.get(event.event_type)
+    if reason == Suppression.Reason.BOUNCED and _is_soft(event.esp_event):
+        return  # a full mailbox or a greylist clears up by itself; only hard failures suppress
     if reason and event.recipient:
         detail = f"{esp_name}: {event.event_type}"
         if event.reject_reason:
@@ -29,3 +31,12 @@ def tracking_suppress(sender, event, esp_name, **kwargs) -> None:
         if event.description:
             detail += f" {event.description}"
         suppression_add(email=event.recipient, reason=reason, detail=detail)
+
+
+def _is_soft(esp_event) -> bool:
+    if not isinstance(esp_event, dict):
+        return False
+    if esp_event.get("Type") in ("SoftBounce", "Transient"):  # Postmark
+        return True
+    data = esp_event.get("event-data", esp_event)
+    return isinstance(data, dict) and data.get("severity") == "temporary"  # Mailgun
