@@ -7,6 +7,7 @@ from .health import healthz
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("anymail/", include("anymail.urls")),  # inbound + tracking webhooks (basic-auth WEBHOOK_SECRET)
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("desk/", include("tickets.desk.urls")),
