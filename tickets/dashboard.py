@@ -16,7 +16,6 @@ from django.db.models import (
     Avg,
     Case,
     Count,
-    DateTimeField,
     Exists,
     F,
     FloatField,
@@ -27,7 +26,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, TruncWeek
+from django.db.models.functions import TruncWeek
 
 from .models import Status, SurveyResponse, Ticket, TicketEvent
 from .querysets import OPEN_STATUSES
@@ -237,8 +236,8 @@ def median_times(*, since: datetime) -> list[dict]:
     """
     tickets = Ticket.objects.filter(received_at__gte=since, merged_into__isnull=True)
     if connection.vendor == "postgresql":
-        fr = EpochSeconds(Cast(F("first_responded_at"), DateTimeField()) - F("received_at"))
-        res = EpochSeconds(Cast(F("resolved_at"), DateTimeField()) - F("received_at"))
+        fr = EpochSeconds(F("first_responded_at") - F("received_at"))
+        res = EpochSeconds(F("resolved_at") - F("received_at"))
         rows = (
             tickets.values("priority__name", "priority_rank")
             .annotate(
