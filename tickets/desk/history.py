@@ -19,7 +19,8 @@ def _when(value: str | datetime | None) -> str:
     moment = parse_datetime(value) if isinstance(value, str) else value
     if moment is None:
         return str(value)
-    return timezone.localtime(moment).strftime("%a %d %b %H:%M %Z").replace(" 0", " ")
+    local = timezone.localtime(moment)
+    return f"{local:%a} {local.day} {local:%b %H:%M %Z}"
 
 
 def _target_words(raw: str | None, calendar: Calendar | None) -> str | None:
@@ -28,9 +29,11 @@ def _target_words(raw: str | None, calendar: Calendar | None) -> str | None:
     delta = parse_duration(raw)
     if delta is None:
         return raw
-    words = duration_words(delta).replace(" h 00 min", " h")
     if calendar is None or calendar.always_open:
-        return f"{words} round the clock"
+        return f"{duration_words(delta).replace(' h 00 min', ' h')} round the clock"
+    # Business time reads in hours ("40 h"), never in days that would suggest calendar days.
+    hours, rest = divmod(int(delta.total_seconds()), 3600)
+    words = f"{hours} h" + (f" {rest // 60:02d} min" if rest else "") if hours else f"{rest // 60} min"
     return f"{words} of business time on the '{calendar.name}' calendar ({calendar.timezone})"
 
 
