@@ -28,6 +28,7 @@ def incident_open(*, title: str, public_status: str, by: User | None, now: datet
 @transaction.atomic
 def incident_link_ticket(*, incident: Incident, ticket: Ticket, by: User | None, now: datetime) -> Ticket:
     """Attach a dependent fault to the incident so its requester hears every update."""
+    incident = Incident.objects.get(pk=incident.pk)
     if not incident.is_open:
         raise TicketError("This incident is resolved; tickets can no longer be linked to it.")
     ticket = _lock(ticket)
