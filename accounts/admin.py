@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef
 
 from notifications.models import Suppression
 
@@ -30,7 +30,7 @@ class OrganizationAdmin(admin.ModelAdmin):
 class UserAdmin(BaseUserAdmin):
     ordering = ("email",)
     list_display = ("email", "full_name", "organization", "is_staff", "is_org_admin", "is_active", "last_login")
-    list_filter = ("is_staff", "is_superuser", "is_active", "groups", "organization__plan")
+    list_filter = ("is_staff", "is_superuser", "is_active", "groups", "teams", "organization__plan")
     search_fields = ("email", "full_name", "organization__name", "organization__customer_number")
     list_select_related = ("organization",)
     fieldsets = (
@@ -65,10 +65,25 @@ class UserAdmin(BaseUserAdmin):
 class InvitationAdmin(admin.ModelAdmin):
     list_display = ("email", "organization", "invited_by", "created_at", "accepted_at")
     list_filter = ("organization",)
+    list_select_related = ("organization", "invited_by")
+    readonly_fields = ("invited_by", "created_at", "accepted_at")
     search_fields = ("email", "organization__name")
 
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ("name",)
+    list_display = ("name", "member_count")
+    search_fields = ("name", "members__email", "members__full_name")
     filter_horizontal = ("members",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_members=Count("members"))
+
+    @admin.display(description="Members", ordering="n_members")
+    def member_count(self, obj):
+        return obj.n_members
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "members":  # teams are made of staff, not customers
+            kwargs["queryset"] = User.objects.filter(is_staff=True)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
