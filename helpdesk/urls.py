@@ -10,6 +10,7 @@ urlpatterns = [
     path("anymail/", include("anymail.urls")),  # inbound + tracking webhooks (basic-auth WEBHOOK_SECRET)
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("accounts.urls")),
     path("desk/", include("tickets.desk.urls")),
     path("", include("tickets.portal.urls")),
 ]
