@@ -35,8 +35,18 @@ N = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
 rng = random.Random(2026)
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 starts = [T0 + timedelta(minutes=rng.randrange(2 * 365 * 24 * 60)) for _ in range(N)]
-targets = [rng.choice([timedelta(minutes=30), timedelta(hours=4), timedelta(hours=24), timedelta(hours=40), timedelta(hours=80)])
-           for _ in range(N)]
+targets = [
+    rng.choice(
+        [
+            timedelta(minutes=30),
+            timedelta(hours=4),
+            timedelta(hours=24),
+            timedelta(hours=40),
+            timedelta(hours=80),
+        ]
+    )
+    for _ in range(N)
+]
 
 
 def rate(label: str, n: int, seconds: float) -> float:
@@ -63,8 +73,14 @@ print(f"{'  first call (builds the timeline for the years used)':<58} {cold * 10
 call_command("migrate", verbosity=0)
 call_command("sla_import", "--preset", "saas-tiers", stdout=StringIO())
 lines = "".join(
-    json.dumps({"plan": rng.choice(["enterprise", "essentials", "basic"]), "priority": rng.choice(["urgent", "high", "normal", "low"]),
-                "received_at": s.isoformat()}) + "\n"
+    json.dumps(
+        {
+            "plan": rng.choice(["enterprise", "essentials", "basic"]),
+            "priority": rng.choice(["urgent", "high", "normal", "low"]),
+            "received_at": s.isoformat(),
+        }
+    )
+    + "\n"
     for s in starts
 )
 out = StringIO()

@@ -111,8 +111,13 @@ class SLATargetInline(admin.TabularInline):
 
         class Prefilled(formset):
             def __init__(self, *args, **kw):
-                kw.setdefault("initial", [{"priority": p.pk, "calendar": default_calendar.pk if default_calendar else None}
-                                          for p in missing])
+                kw.setdefault(
+                    "initial",
+                    [
+                        {"priority": p.pk, "calendar": default_calendar.pk if default_calendar else None}
+                        for p in missing
+                    ],
+                )
                 super().__init__(*args, **kw)
 
             def _construct_form(self, i, **kw):
@@ -158,7 +163,10 @@ class SupportPlanAdmin(admin.ModelAdmin):
         return format_html('<a href="{}?plan={}">Preview due times</a>', reverse("admin:sla_what_if"), obj.pk)
 
     def get_urls(self):
-        return [path("what-if/", self.admin_site.admin_view(self.what_if_view), name="sla_what_if"), *super().get_urls()]
+        return [
+            path("what-if/", self.admin_site.admin_view(self.what_if_view), name="sla_what_if"),
+            *super().get_urls(),
+        ]
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {**(extra_context or {}), "what_if_url": reverse("admin:sla_what_if")}
@@ -174,7 +182,10 @@ class SupportPlanAdmin(admin.ModelAdmin):
             zone = ZoneInfo(result["calendar"].timezone) if result.get("calendar") else UTC
             result["rows"] = [
                 (label, result[key], result[key].astimezone(zone) if result[key] else None)
-                for label, key in (("First response", "first_response_due_at"), ("Resolution", "resolution_due_at"))
+                for label, key in (
+                    ("First response", "first_response_due_at"),
+                    ("Resolution", "resolution_due_at"),
+                )
             ]
         context = {
             **self.admin_site.each_context(request),
@@ -190,10 +201,13 @@ class WhatIfForm(forms.Form):
     plan = forms.ModelChoiceField(SupportPlan.objects.all())
     priority = forms.ModelChoiceField(PriorityLevel.objects.order_by("rank"))
     received_at = forms.CharField(
-        label="Received at", help_text="ISO 8601, e.g. 2026-03-06T16:45:00+00:00 (without an offset: the time zone below).",
+        label="Received at",
+        help_text="ISO 8601, e.g. 2026-03-06T16:45:00+00:00 (without an offset: the time zone below).",
         widget=forms.TextInput(attrs={"size": 28, "placeholder": "2026-03-06T16:45:00+00:00"}),
     )
-    timezone = forms.CharField(initial="UTC", required=False, help_text="For a received time without an offset.")
+    timezone = forms.CharField(
+        initial="UTC", required=False, help_text="For a received time without an offset."
+    )
 
     def clean_timezone(self):
         name = (self.cleaned_data.get("timezone") or "UTC").strip()
@@ -240,13 +254,18 @@ class CalendarForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        country, subdivision = (data.get("country_holidays") or "").upper(), data.get("country_subdivision") or ""
+        country, subdivision = (
+            (data.get("country_holidays") or "").upper(),
+            data.get("country_subdivision") or "",
+        )
         if country:
             import holidays as holidays_lib
 
             supported = holidays_lib.list_supported_countries()
             if country not in supported:
-                self.add_error("country_holidays", f"{country!r} is not a country code the holidays package knows.")
+                self.add_error(
+                    "country_holidays", f"{country!r} is not a country code the holidays package knows."
+                )
             elif subdivision and subdivision not in supported[country]:
                 self.add_error("country_subdivision", f"{subdivision!r} is not a subdivision of {country}.")
             data["country_holidays"] = country
@@ -291,12 +310,29 @@ class OnCallShiftAdmin(admin.ModelAdmin):
 
 @admin.register(AlertRule)
 class AlertRuleAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "event", "priority", "target", "threshold_percent", "audience", "channel", "timing", "active")
+    list_display = (
+        "__str__",
+        "event",
+        "priority",
+        "target",
+        "threshold_percent",
+        "audience",
+        "channel",
+        "timing",
+        "active",
+    )
     list_filter = ("event", "priority", "audience", "timing", "active")
 
 
 @admin.register(JobPolicy)
 class JobPolicyAdmin(admin.ModelAdmin):
     form = JobPolicyForm
-    list_display = ("__str__", "assignment_deadline", "stale_after", "customer_reminder_every", "customer_reminder_max",
-                    "waiting_close_after", "resolved_close_after")
+    list_display = (
+        "__str__",
+        "assignment_deadline",
+        "stale_after",
+        "customer_reminder_every",
+        "customer_reminder_max",
+        "waiting_close_after",
+        "resolved_close_after",
+    )

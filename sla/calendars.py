@@ -189,7 +189,9 @@ class BusinessCalendar:
 
     def intervals_for(self, day: date) -> tuple[tuple[time, time], ...]:
         """The local opening intervals that start on ``day`` (none on a holiday)."""
-        if day in self.holidays or (self.country and day in _country_holidays(self.country, self.subdivision, day.year)):
+        if day in self.holidays or (
+            self.country and day in _country_holidays(self.country, self.subdivision, day.year)
+        ):
             return ()
         for weekday, spans in self.hours:
             if weekday == day.weekday():
@@ -283,7 +285,9 @@ def next_opening(at: datetime, cal: BusinessCalendar) -> datetime:
     return from_us(cal._due_us(to_us(at), 1) - 1)  # one µs into the next interval, minus that µs
 
 
-def open_segments(start: datetime, delta: timedelta, cal: BusinessCalendar, *, limit: int = 50) -> list[tuple[datetime, datetime]]:
+def open_segments(
+    start: datetime, delta: timedelta, cal: BusinessCalendar, *, limit: int = 50
+) -> list[tuple[datetime, datetime]]:
     """The pieces of open time that ``add_business_time(start, delta)`` counts, in order (for explanations)."""
     due = add_business_time(start, delta, cal)
     if cal.always_open:

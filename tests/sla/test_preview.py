@@ -45,15 +45,28 @@ def test_a_bad_line_gets_an_error_and_the_rest_go_on(plan):
         "",
         good,
     )
-    assert [sorted(a) for a in answers] == [["error"], ["first_response_due_at", "resolution_due_at"], ["error"], ["error"],
-                                             ["error"], ["error"], ["error"], ["error"], ["first_response_due_at", "resolution_due_at"]]
+    assert [sorted(a) for a in answers] == [
+        ["error"],
+        ["first_response_due_at", "resolution_due_at"],
+        ["error"],
+        ["error"],
+        ["error"],
+        ["error"],
+        ["error"],
+        ["error"],
+        ["first_response_due_at", "resolution_due_at"],
+    ]
     assert answers[0]["error"].startswith("not JSON")
     assert answers[2] == {"error": "no plan 'gold'"}
     assert answers[3] == {"error": "no priority 'critical'"}
     assert "no time zone offset" in answers[4]["error"]
     assert "not ISO 8601" in answers[5]["error"]
     assert answers[6] == {"error": "missing received_at"}
-    assert answers[1] == answers[8] == {"first_response_due_at": "2026-03-06T16:00:00Z", "resolution_due_at": "2026-03-07T15:30:00Z"}
+    assert (
+        answers[1]
+        == answers[8]
+        == {"first_response_due_at": "2026-03-06T16:00:00Z", "resolution_due_at": "2026-03-07T15:30:00Z"}
+    )
 
 
 @pytest.mark.django_db

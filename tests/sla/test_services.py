@@ -27,7 +27,10 @@ def test_deadlines_come_from_the_plan_table_in_three_queries(plan, priorities, d
 def test_pause_and_resume_move_the_due_time_by_exactly_the_open_time_paused(plan, priorities):
     # High on office hours; due Monday 11:00 when paused Friday 16:30 (1 h Friday + 2 h Monday left)
     new_due, excluded = sla_shift_after_pause(
-        plan=plan, priority=priorities["high"], due_at=utc(2026, 3, 9, 11), paused_at=utc(2026, 3, 6, 16, 30),
+        plan=plan,
+        priority=priorities["high"],
+        due_at=utc(2026, 3, 9, 11),
+        paused_at=utc(2026, 3, 6, 16, 30),
         resumed_at=utc(2026, 3, 10, 10),
     )
     assert new_due == utc(2026, 3, 10, 13)  # the three hours left, counted again from Tuesday 10:00
@@ -38,7 +41,11 @@ def test_pause_and_resume_move_the_due_time_by_exactly_the_open_time_paused(plan
 def test_a_pause_outside_hours_changes_nothing(plan, priorities):
     due = utc(2026, 3, 9, 11)
     new_due, excluded = sla_shift_after_pause(
-        plan=plan, priority=priorities["high"], due_at=due, paused_at=utc(2026, 3, 7, 10), resumed_at=utc(2026, 3, 8, 18)
+        plan=plan,
+        priority=priorities["high"],
+        due_at=due,
+        paused_at=utc(2026, 3, 7, 10),
+        resumed_at=utc(2026, 3, 8, 18),
     )
     assert (new_due, excluded) == (due, timedelta(0))
 
@@ -47,7 +54,11 @@ def test_a_pause_outside_hours_changes_nothing(plan, priorities):
 def test_a_breach_before_the_pause_stands(plan, priorities):
     due = utc(2026, 3, 6, 10)
     new_due, _ = sla_shift_after_pause(
-        plan=plan, priority=priorities["high"], due_at=due, paused_at=utc(2026, 3, 6, 12), resumed_at=utc(2026, 3, 9, 12)
+        plan=plan,
+        priority=priorities["high"],
+        due_at=due,
+        paused_at=utc(2026, 3, 6, 12),
+        resumed_at=utc(2026, 3, 9, 12),
     )
     assert new_due == due
 
@@ -56,9 +67,15 @@ def test_a_breach_before_the_pause_stands(plan, priorities):
 def test_two_pauses_add_up_like_one_of_the_same_length(plan, priorities):
     args = dict(plan=plan, priority=priorities["high"])
     due = utc(2026, 3, 9, 16)
-    once, _ = sla_shift_after_pause(**args, due_at=due, paused_at=utc(2026, 3, 9, 10), resumed_at=utc(2026, 3, 9, 12))
-    first, _ = sla_shift_after_pause(**args, due_at=due, paused_at=utc(2026, 3, 9, 10), resumed_at=utc(2026, 3, 9, 11))
-    second, _ = sla_shift_after_pause(**args, due_at=first, paused_at=utc(2026, 3, 9, 11), resumed_at=utc(2026, 3, 9, 12))
+    once, _ = sla_shift_after_pause(
+        **args, due_at=due, paused_at=utc(2026, 3, 9, 10), resumed_at=utc(2026, 3, 9, 12)
+    )
+    first, _ = sla_shift_after_pause(
+        **args, due_at=due, paused_at=utc(2026, 3, 9, 10), resumed_at=utc(2026, 3, 9, 11)
+    )
+    second, _ = sla_shift_after_pause(
+        **args, due_at=first, paused_at=utc(2026, 3, 9, 11), resumed_at=utc(2026, 3, 9, 12)
+    )
     assert once == second == utc(2026, 3, 10, 9, 30)
 
 
@@ -84,7 +101,9 @@ def test_country_holidays_are_applied_without_building_a_century():
     cal = calendar_build(office)
     from sla.calendars import add_business_time
 
-    assert add_business_time(utc(2026, 4, 2, 16), H, cal) == utc(2026, 4, 7, 8, 30)  # Good Friday, Easter Monday
+    assert add_business_time(utc(2026, 4, 2, 16), H, cal) == utc(
+        2026, 4, 7, 8, 30
+    )  # Good Friday, Easter Monday
     line = cal._timeline[0]
     assert line.last_day.year - line.first_day.year <= 3
 
@@ -94,7 +113,10 @@ def test_the_policy_table_answers_like_sla_deadlines(plan, priorities):
     table = sla_policy_table()
     for slug, level in priorities.items():
         d = sla_deadlines(plan=plan, priority=level, start=utc(2026, 3, 6, 16, 45))
-        assert table[("enterprise", slug)].deadlines(utc(2026, 3, 6, 16, 45)) == (d.first_response_due_at, d.resolution_due_at)
+        assert table[("enterprise", slug)].deadlines(utc(2026, 3, 6, 16, 45)) == (
+            d.first_response_due_at,
+            d.resolution_due_at,
+        )
 
 
 @pytest.mark.django_db
