@@ -174,11 +174,16 @@ class SupportPlanAdmin(admin.ModelAdmin):
 
     def what_if_view(self, request):
         """Both due times and the explanation for one ticket shape (plan, priority, received at)."""
-        form = WhatIfForm(request.GET or None, initial={"plan": request.GET.get("plan")})
+        bound = "received_at" in request.GET  # the plans list links here with ?plan=<id> only
+        form = WhatIfForm(request.GET if bound else None, initial={"plan": request.GET.get("plan")})
         result = None
-        if request.GET and form.is_valid():
+        if bound and form.is_valid():
             data = form.cleaned_data
-            result = sla_explain(plan=data["plan"], priority=data["priority"], start=data["received_at"])
+            try:
+                result = sla_explain(plan=data["plan"], priority=data["priority"], start=data["received_at"])
+            except ValueError as exc:  # e.g. a calendar without opening hours
+                form.add_error(None, f"Cannot compute: {exc}")
+        if result is not None:
             zone = ZoneInfo(result["calendar"].timezone) if result.get("calendar") else UTC
             result["rows"] = [
                 (label, result[key], result[key].astimezone(zone) if result[key] else None)

@@ -116,3 +116,12 @@ def test_the_what_if_page_explains_bad_input(client, admin_user, plan, prioritie
         {"plan": plan.pk, "priority": priorities["normal"].pk, "received_at": "friday", "timezone": "UTC"},
     )
     assert "is not ISO 8601" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_what_if_link_from_a_plan_opens_an_unbound_form(client, admin_user, plan):
+    client.force_login(admin_user)
+    response = client.get("/admin/sla/supportplan/what-if/", {"plan": plan.pk})
+    assert response.status_code == 200
+    assert not response.context["form"].is_bound
+    assert "This field is required" not in response.content.decode()

@@ -127,3 +127,21 @@ def test_the_explanation_says_where_counting_starts_and_what_was_counted(plan, p
     assert "counting starts at the next opening, Mon 09 Mar 2026 09:00 GMT" in text
     assert "Resolution: 1 day, 16:00:00 of open time" in text
     assert "Mon 09 Mar 09:00-13:00" in text
+
+
+@pytest.mark.django_db
+def test_a_calendar_without_opening_hours_gives_no_deadlines_instead_of_an_error(plan, priorities):
+    from sla.models import Calendar
+
+    closed = Calendar.objects.create(name="closed", timezone="Europe/London")
+    plan.targets.filter(priority=priorities["normal"]).update(calendar=closed)
+    d = sla_deadlines(plan=plan, priority=priorities["normal"], start=utc(2026, 3, 6, 15, 30))
+    assert (d.first_response_due_at, d.resolution_due_at) == (None, None)
+    due = utc(2026, 3, 9, 11)
+    assert sla_shift_after_pause(
+        plan=plan,
+        priority=priorities["normal"],
+        due_at=due,
+        paused_at=utc(2026, 3, 6),
+        resumed_at=utc(2026, 3, 7),
+    ) == (due, timedelta(0))
