@@ -27,7 +27,8 @@ from .services import sla_explain
 class DurationTextField(forms.CharField):
     """A duration typed as 45m, 4h, 2d or 1h30m (the YAML format), shown back the same way."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, *, days: bool = True, **kwargs):
+        self.days = days  # SLA targets show as 48h (business time), job settings as 14d
         kwargs.setdefault("required", False)
         kwargs.setdefault("widget", forms.TextInput(attrs={"size": 8, "placeholder": "e.g. 4h"}))
         kwargs.setdefault("help_text", "45m, 4h, 2d (24 h of open time) or 1h30m; empty for no target.")
@@ -35,7 +36,7 @@ class DurationTextField(forms.CharField):
 
     def prepare_value(self, value):
         if hasattr(value, "total_seconds"):
-            return format_duration(value) if value.total_seconds() > 0 else ""
+            return format_duration(value, days=self.days) if value.total_seconds() > 0 else ""
         return value
 
     def to_python(self, value):
@@ -67,8 +68,8 @@ class PriorityLevelAdmin(admin.ModelAdmin):
 
 
 class SLATargetForm(forms.ModelForm):
-    first_response = DurationTextField(label="First response")
-    resolution = DurationTextField(label="Resolution")
+    first_response = DurationTextField(label="First response", days=False)
+    resolution = DurationTextField(label="Resolution", days=False)
 
     class Meta:
         model = SLATarget

@@ -79,14 +79,17 @@ def parse_duration(text: Any) -> timedelta:
     return timedelta(days=d, hours=h, minutes=m, seconds=s)
 
 
-def format_duration(value: timedelta) -> str:
-    """The inverse of ``parse_duration``, in the largest whole units: 2d, 1h30m, 45m."""
+def format_duration(value: timedelta, *, days: bool = True) -> str:
+    """The inverse of ``parse_duration``, in the largest whole units: 2d, 1h30m, 45m.
+
+    ``days=False`` stops at hours (SLA targets read as "48h" of business time, not "2d").
+    """
     seconds = int(value.total_seconds())
     if seconds <= 0 or value != timedelta(seconds=seconds):
         raise ValueError(f"{value} cannot be written as a duration")
     out = ""
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        if seconds >= size:
+        if seconds >= size and (days or unit != "d"):
             out += f"{seconds // size}{unit}"
             seconds %= size
     return out
@@ -815,9 +818,9 @@ def sla_config_export() -> dict:
         ):
             cell = {}
             if t.first_response:
-                cell["first_response"] = format_duration(t.first_response)
+                cell["first_response"] = format_duration(t.first_response, days=False)
             if t.resolution:
-                cell["resolution"] = format_duration(t.resolution)
+                cell["resolution"] = format_duration(t.resolution, days=False)
             cell["calendar"] = t.calendar.name
             targets[t.priority.slug] = cell
         row["targets"] = targets
@@ -874,5 +877,28 @@ def sla_config_export() -> dict:
     return out
 
 
+class _Dumper(yaml.SafeDumper):
+    """Block style for structure, flow style for small leaves: ``mon: [["09:00", "17:30"]]``,
+    ``urgent: {first_response: 30m, calendar: always}``."""
+
+
+def _short(value: Any) -> bool:
+    return value is None or isinstance(value, bool | int) or (isinstance(value, str) and len(value) <= 40)
+
+
+def _represent_list(dumper: _Dumper, data: list):
+    flow = bool(data) and all(_short(v) or (isinstance(v, list) and all(_short(x) for x in v)) for v in data)
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flow)
+
+
+def _represent_dict(dumper: _Dumper, data: dict):
+    flow = bool(data) and len(data) <= 3 and all(_short(v) for v in data.values())
+    return dumper.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=flow)
+
+
+_Dumper.add_representer(list, _represent_list)
+_Dumper.add_representer(dict, _represent_dict)
+
+
 def dump_yaml(data: dict) -> str:
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110, default_flow_style=None)
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=110)

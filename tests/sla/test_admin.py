@@ -35,7 +35,7 @@ def test_the_plan_page_shows_one_grid_row_per_priority(client, admin_user, plan,
     client.force_login(admin_user)
     page = client.get(f"/admin/sla/supportplan/{plan.pk}/change/").content.decode()
     assert (
-        'value="30m"' in page and 'value="1d"' in page and 'value="1d16h"' in page
+        'value="30m"' in page and 'value="24h"' in page and 'value="40h"' in page
     )  # Urgent 30m/24h, Normal 40h
     page = client.get(f"/admin/sla/supportplan/{bare.pk}/change/")
     assert page.context["inline_admin_formsets"][0].formset.total_form_count() == 4

@@ -198,3 +198,9 @@ def test_import_command_reports_problems_and_unknown_presets(tmp_path):
     out = StringIO()
     call_command("sla_import", str(good), stdout=out)
     assert "Imported 2 calendars, 2 priorities, 1 plans" in out.getvalue()
+
+
+def test_targets_export_in_hours_and_job_settings_in_days():
+    assert format_duration(timedelta(hours=48), days=False) == "48h"
+    assert format_duration(timedelta(hours=240, minutes=30), days=False) == "240h30m"
+    assert format_duration(timedelta(days=14)) == "14d"

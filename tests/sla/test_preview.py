@@ -77,3 +77,18 @@ def test_a_plan_without_a_target_for_the_priority_answers_null(plan, priorities)
     assert preview('{"plan": "bare", "priority": "urgent", "received_at": "2026-03-06T15:30:00Z"}') == [
         {"first_response_due_at": None, "resolution_due_at": None}
     ]
+
+
+@pytest.mark.django_db
+def test_line_buffered_mode_flushes_every_answer(plan):
+    class Counting(StringIO):
+        flushes = 0
+
+        def flush(self):
+            Counting.flushes += 1
+
+    out = Counting()
+    line = '{"plan": "enterprise", "priority": "urgent", "received_at": "2026-03-06T15:30:00Z"}\n'
+    call_command("sla_preview", "--line-buffered", stdin=StringIO(line * 3), stdout=out)
+    assert len(out.getvalue().splitlines()) == 3
+    assert Counting.flushes >= 3
