@@ -180,7 +180,6 @@ def _is_attachment(part) -> bool:
 def parse_message(msg: AnymailInboundMessage, raw: bytes | None = None) -> ParsedEmail:
     parsed = ParsedEmail()
     parsed.headers = headers = _raw_headers(msg)
-    parsed.content_hash = hashlib.sha256(raw if raw is not None else msg.as_bytes()).hexdigest()
 
     ids = _message_ids(" ".join(headers.get("message-id", [])))
     parsed.message_id = ids[0] if ids else ""
@@ -242,7 +241,20 @@ def parse_message(msg: AnymailInboundMessage, raw: bytes | None = None) -> Parse
         parsed.text = _clean(text)
     elif html:
         parsed.text = html_to_text(html)
+    parsed.content_hash = _content_hash(parsed)
     return parsed
+
+
+def _content_hash(parsed: ParsedEmail) -> str:
+    """For mail without a Message-ID: the same content hashes the same however it was framed (MIME
+    boundaries, line ends, a webhook that rebuilds the message), so a retried delivery dedupes."""
+    digest = hashlib.sha256()
+    for value in (parsed.from_email, ",".join(parsed.to), ",".join(parsed.cc), parsed.subject, parsed.header("date"),
+                  parsed.text.strip(), parsed.html.strip()):
+        digest.update(value.encode("utf-8", "replace") + b"\x00")
+    for item in parsed.attachments:
+        digest.update(item.filename.encode("utf-8", "replace") + hashlib.sha256(item.content).digest())
+    return digest.hexdigest()
 
 
 def _delivery_status_recipients(part) -> list[str]:
