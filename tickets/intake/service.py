@@ -13,7 +13,7 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email import message_from_bytes
+from email.parser import BytesParser
 from email.policy import compat32
 
 from django.conf import settings
@@ -32,7 +32,7 @@ from ..models import Attachment, Channel, InboundEmail, Message, Status, Ticket
 from ..services import TicketError, message_add, ticket_create, ticket_escalate
 from .attachments import sniff_content_type
 from .classify import Kind, classify
-from .parse import ParsedEmail, decode_payload, parse_message, parse_raw, time_limit
+from .parse import ParsedEmail, parse_message, parse_raw, time_limit
 from .subject import bare_level, parse_subject, strip_reply_prefix, ticket_number_tag
 from .text import asks_to_escalate, split_quoted, template_fields
 
@@ -59,6 +59,8 @@ def email_ingest(*, raw: bytes, now: datetime, message=None, source: str = "") -
     except Exception as exc:  # broken beyond the parser, or too slow: keep the bytes, try a plain reading
         log.warning("inbound mail did not parse (%s): %s", source, exc)
         parsed = _fallback_parse(raw)
+        if parsed is not None:
+            parsed.note = f"read as plain text: {exc.__class__.__name__}"
         if parsed is None:
             return _record_failure(raw, now=now, detail=f"parse: {exc.__class__.__name__}: {exc}", source=source)
     try:
@@ -69,16 +71,23 @@ def email_ingest(*, raw: bytes, now: datetime, message=None, source: str = "") -
 
 
 def _fallback_parse(raw: bytes) -> ParsedEmail | None:
-    """Headers through the lenient compat32 policy and the whole body as text."""
+    """Headers only (lenient compat32 policy, fast) and the undecoded body as text: for mail the MIME
+    parser choked on or took too long over, so its words still reach a person."""
     try:
-        msg = message_from_bytes(raw, policy=compat32)
+        msg = BytesParser(policy=compat32).parsebytes(raw, headersonly=True)
         parsed = ParsedEmail(content_hash=hashlib.sha256(raw).hexdigest())
         for name, value in msg.items():
             parsed.headers.setdefault(name.lower(), []).append(" ".join(str(value).split()))
         parsed.subject = parsed.header("subject")[:998]
+        ids = re.findall(r"<[^<>\s]{1,900}>", parsed.header("message-id"))
+        parsed.message_id = ids[0] if ids else ""
+        parsed.in_reply_to = re.findall(r"<[^<>\s]{1,900}>", parsed.header("in-reply-to"))
+        parsed.references = re.findall(r"<[^<>\s]{1,900}>", parsed.header("references"))
         sender = re.search(r"[\w.+-]+@[\w-]+(\.[\w-]+)+", parsed.header("from"))
         parsed.from_email = sender.group(0).lower() if sender else ""
-        parsed.text = decode_payload(msg) if not msg.is_multipart() else raw.decode("utf-8", "replace")
+        parsed.content_type = (parsed.header("content-type").split(";")[0].strip() or "text/plain").lower()
+        body = re.split(rb"\r?\n\r?\n", raw, maxsplit=1)
+        parsed.text = body[1][:200_000].decode("utf-8", "replace") if len(body) == 2 else ""
         return parsed
     except Exception:
         return None
@@ -115,6 +124,8 @@ def _ingest_parsed(parsed: ParsedEmail, *, raw: bytes, now: datetime, source: st
             row.sender = parsed.from_email[:320]
             row.subject = parsed.subject[:998]
             row.received_at = now
+            if parsed.note:
+                row.detail = f"{parsed.note}; {row.detail}".strip("; ")
             if existing is not None:  # a retry of a failed mail: the same row, now done
                 row.pk = existing.pk
                 row.raw = existing.raw
