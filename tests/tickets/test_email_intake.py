@@ -394,3 +394,11 @@ def test_a_mail_too_slow_to_parse_is_read_as_plain_text(org, customer, prioritie
     row = ingest(raw)
     assert row.outcome == Outcome.NEW_TICKET and row.detail.startswith("read as plain text: ParseTimeout")
     assert row.ticket.subject == "Huge" and "part 2999" in row.ticket.description
+
+
+def test_a_readable_mail_without_a_sender_still_reaches_triage_and_mails_nobody(priorities, plan, ingest, mailoutbox):
+    raw = b"Subject: Our phones\nMessage-ID: <nosender@x>\n\nThe phones in building B are dead.\n"
+    row = ingest(raw)
+    assert row.outcome == Outcome.NEW_TICKET
+    assert row.ticket.organization.customer_number == "UNKNOWN" and "building B" in row.ticket.description
+    assert not row.ticket.requester.is_active and mailoutbox == []

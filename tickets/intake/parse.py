@@ -123,7 +123,7 @@ def _addresses(values: list[str]) -> list[tuple[str, str]]:
 _MSGID_RE = re.compile(r"<[^<>\s]{1,900}>")
 
 
-def _message_ids(value: str) -> list[str]:
+def message_ids(value: str) -> list[str]:
     found = _MSGID_RE.findall(value or "")
     if not found and value and "@" in value and " " not in value.strip():
         found = [f"<{value.strip().strip('<>')}>"]
@@ -185,10 +185,10 @@ def parse_message(msg: AnymailInboundMessage, raw: bytes | None = None) -> Parse
     parsed = ParsedEmail()
     parsed.headers = headers = _raw_headers(msg)
 
-    ids = _message_ids(" ".join(headers.get("message-id", [])))
+    ids = message_ids(" ".join(headers.get("message-id", [])))
     parsed.message_id = ids[0] if ids else ""
-    parsed.in_reply_to = _message_ids(" ".join(headers.get("in-reply-to", [])))
-    parsed.references = _message_ids(" ".join(headers.get("references", [])))
+    parsed.in_reply_to = message_ids(" ".join(headers.get("in-reply-to", [])))
+    parsed.references = message_ids(" ".join(headers.get("references", [])))
     parsed.subject = " ".join(" ".join(headers.get("subject", [])[:1]).split())[:998]
     senders = _addresses(headers.get("from", []))
     if not senders:

@@ -32,7 +32,7 @@ from ..models import Attachment, Channel, InboundEmail, Message, Status, Ticket
 from ..services import TicketError, message_add, ticket_create, ticket_escalate
 from .attachments import sniff_content_type
 from .classify import Kind, classify
-from .parse import ParsedEmail, parse_message, parse_raw, time_limit
+from .parse import ParsedEmail, message_ids, parse_message, parse_raw, time_limit
 from .subject import bare_level, parse_subject, strip_reply_prefix, ticket_number_tag
 from .text import asks_to_escalate, split_quoted, template_fields
 
@@ -53,6 +53,9 @@ class _Thread:
 
 def email_ingest(*, raw: bytes, now: datetime, message=None, source: str = "") -> InboundEmail:
     """Ingest one mail. Never raises for bad mail: the outcome is recorded on the returned row."""
+    known = _already_ingested(raw) if message is None else None
+    if known is not None:
+        return known  # a re-delivery: answered from the headers, without parsing the whole message
     try:
         with time_limit(PARSE_SECONDS):
             parsed = parse_message(message, raw=raw) if message is not None else parse_raw(raw)
@@ -68,6 +71,18 @@ def email_ingest(*, raw: bytes, now: datetime, message=None, source: str = "") -
     except Exception as exc:
         log.exception("inbound mail failed (%s)", source)
         return _record_failure(raw, now=now, detail=f"{exc.__class__.__name__}: {exc}", source=source, parsed=parsed)
+
+
+def _already_ingested(raw: bytes) -> InboundEmail | None:
+    try:
+        head = re.split(rb"\r?\n\r?\n", raw[:256_000], maxsplit=1)[0]
+        value = BytesParser(policy=compat32).parsebytes(head, headersonly=True).get("Message-ID")
+        ids = message_ids(str(value)) if value else []
+    except Exception:
+        return None
+    if not ids:
+        return None
+    return InboundEmail.objects.filter(dedupe_key=ids[0][:255]).exclude(outcome=InboundEmail.Outcome.FAILED).first()
 
 
 def _fallback_parse(raw: bytes) -> ParsedEmail | None:
@@ -149,7 +164,10 @@ def _act(mail: ParsedEmail, *, now: datetime) -> InboundEmail:
     if _is_own_mail(mail):
         return InboundEmail(outcome=InboundEmail.Outcome.IGNORED_AUTO, detail="our own mail came back")
     if not mail.from_email:
-        return _reject(mail, "no sender address")
+        if not (mail.subject or mail.text.strip() or mail.attachments):
+            return _reject(mail, "no sender address and nothing to read")
+        # Readable but unanswerable: a triage ticket, so a person sees it; nobody gets mailed.
+        mail.from_email = _no_sender_address()
     sender = User.objects.filter(email__iexact=mail.from_email).select_related("organization").first()
     new_text, quoted = split_quoted(mail.text)
     if not new_text and not quoted and not mail.attachments:
@@ -334,6 +352,12 @@ def _domain_org(address: str) -> Organization | None:
     return None
 
 
+def _no_sender_address() -> str:
+    address = f"no-sender@{message_domain()}"
+    suppression_add(email=address, reason="manual", detail="placeholder requester for mail without a sender address")
+    return address
+
+
 def _triage_org() -> Organization:
     org = Organization.objects.filter(customer_number=TRIAGE_CUSTOMER_NUMBER).first()
     if org is None:
@@ -349,7 +373,8 @@ def _customer_for(mail: ParsedEmail, *, organization: Organization | None) -> Us
     user = User.objects.filter(email__iexact=mail.from_email).first()
     if user is None:
         user = User.objects.create_user(
-            email=mail.from_email, password=None, full_name=mail.from_name[:150], organization=organization
+            email=mail.from_email, password=None, full_name=mail.from_name[:150], organization=organization,
+            is_active=mail.from_email != f"no-sender@{message_domain()}",
         )
     return user
 
