@@ -4,7 +4,16 @@ from django.contrib.auth.password_validation import password_validators_help_tex
 from .models import User
 
 
-class _PasswordPair(forms.Form):
+class PortalForm(forms.Form):
+    """Labels without Django's trailing colon, as the rest of the portal writes them."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+
+class _PasswordPair(PortalForm):
     password1 = forms.CharField(
         label="Password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=password_validators_help_text_html(),
@@ -56,7 +65,7 @@ class InvitationAcceptForm(_PasswordPair):
         return self.email
 
 
-class ProfileForm(forms.Form):
+class ProfileForm(PortalForm):
     full_name = forms.CharField(label="Your name", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"}))
     phone = forms.CharField(
         label="Phone", max_length=40, required=False, widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
@@ -64,5 +73,5 @@ class ProfileForm(forms.Form):
     )
 
 
-class InvitationForm(forms.Form):
+class InvitationForm(PortalForm):
     email = forms.EmailField(label="Colleague's email address", widget=forms.EmailInput(attrs={"autocomplete": "off"}))

@@ -78,6 +78,9 @@ def sla_view(ticket: Ticket, now: datetime) -> dict:
     """The SLA state as the customer list shows it: on track, due in, breached, paused or done."""
     state = dict(sla_state(ticket, now))
     due = state.get("due_at")
+    if state["state"] == "done":
+        state["text"] = "Done: no clock running"
+        return state
     if due is None:
         state["text"] = state.get("label", "")
         return state

@@ -15,6 +15,15 @@ from sla.models import PriorityLevel
 from ..models import Status
 from .uploads import AttachmentsField
 
+
+class PortalForm(forms.Form):
+    """Labels without Django's trailing colon, as the rest of the portal writes them."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
 # Used when an admin has defined no request form at all.
 FALLBACK_FIELDS = [
     {"name": "details", "label": "Describe the problem", "type": "textarea", "required": True,
@@ -78,7 +87,7 @@ def _display(value) -> str:
     return str(value or "")
 
 
-class TicketRequestForm(forms.Form):
+class TicketRequestForm(PortalForm):
     """Subject, the request type's own fields, then (when filing) priority, incident and attachments."""
 
     subject = forms.CharField(
@@ -149,7 +158,7 @@ def edit_initial(ticket, field_specs: list[dict]) -> dict:
     return initial
 
 
-class ReplyForm(forms.Form):
+class ReplyForm(PortalForm):
     body = forms.CharField(
         label="Your reply", widget=forms.Textarea(attrs={"rows": 5}), max_length=20000,
         error_messages={"required": "Write a reply before sending."},
@@ -160,7 +169,7 @@ class ReplyForm(forms.Form):
     )
 
 
-class CloseForm(forms.Form):
+class CloseForm(PortalForm):
     reason = forms.CharField(
         label="Why close it without a resolution?", max_length=255,
         help_text="For example: “No longer needed” or “Worked around it”.",
@@ -168,7 +177,7 @@ class CloseForm(forms.Form):
     )
 
 
-class EscalateForm(forms.Form):
+class EscalateForm(PortalForm):
     reason = forms.CharField(label="What makes this urgent now? (optional)", max_length=2000, required=False,
                              widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -182,7 +191,7 @@ STATUS_FILTERS = [
 ]
 
 
-class TicketFilterForm(forms.Form):
+class TicketFilterForm(PortalForm):
     q = forms.CharField(label="Search", required=False, max_length=200,
                         widget=forms.TextInput(attrs={"type": "search", "placeholder": "Reference or subject"}))
     status = forms.ChoiceField(label="Status", required=False, choices=STATUS_FILTERS)
@@ -190,7 +199,7 @@ class TicketFilterForm(forms.Form):
                                       empty_label="Any priority", to_field_name="slug")
 
 
-class SurveyForm(forms.Form):
+class SurveyForm(PortalForm):
     rating = forms.TypedChoiceField(
         label="How satisfied are you with how we handled this ticket?", coerce=int, widget=forms.RadioSelect,
         choices=[(5, "5 · Very satisfied"), (4, "4 · Satisfied"), (3, "3 · Neutral"), (2, "2 · Dissatisfied"),

@@ -51,6 +51,8 @@ from .forms import (
 from .uploads import attachments_save
 
 PAGE_SIZE = 25
+# Tickets filed without a form (email, API) edit their subject and description.
+DESCRIPTION_ONLY = [{"name": "description", "label": "Description", "type": "textarea", "required": False}]
 
 
 def _ticket(request, pk: int) -> Ticket:
@@ -252,13 +254,17 @@ def ticket_edit(request, pk: int):
     if not request_edit_allowed(ticket, now):
         messages.error(request, "You can edit the request once its response time has passed without an answer.")
         return redirect("portal:ticket_detail", pk=ticket.pk)
-    specs = _field_specs(ticket.request_type)
-    form = TicketRequestForm(request.POST or None, field_specs=specs, filing=False,
-                             initial=edit_initial(ticket, specs))
+    structured = bool(ticket.request_type and ticket.request_type.fields)
+    specs = list(ticket.request_type.fields) if structured else DESCRIPTION_ONLY
+    initial = edit_initial(ticket, specs) if structured else {"subject": ticket.subject, "rf_description": ticket.description}
+    form = TicketRequestForm(request.POST or None, field_specs=specs, filing=False, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            ticket_edit_request(ticket=ticket, by=request.user, now=now, subject=form.cleaned_data["subject"],
-                                description=form.description(), request_fields=form.request_fields())
+            ticket_edit_request(
+                ticket=ticket, by=request.user, now=now, subject=form.cleaned_data["subject"],
+                description=form.description() if structured else form.cleaned_data["rf_description"],
+                request_fields=form.request_fields() if structured else None,
+            )
         except TicketError as exc:
             form.add_error(None, str(exc))
         else:
@@ -379,8 +385,9 @@ def survey(request, token: str):
 
 
 def _no_store(response):
+    # The token is in the URL: never cache the page. (Referrer-Policy stays "same-origin" from settings;
+    # "no-referrer" would make Chromium send "Origin: null" and fail the CSRF check.)
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"  # the token is in the URL
     return response
 
 
