@@ -140,7 +140,8 @@ class TicketRequestForm(PortalForm):
             if spec.get("type") == "textarea":
                 prose.append(str(value).strip())
             else:
-                lines.append(f"{spec.get('label') or spec['name']}: {_display(value)}")
+                label = spec.get("label") or spec["name"]
+                lines.append(f"{label}{' ' if label.endswith(('?', ':')) else ': '}{_display(value)}")
         return "\n\n".join(part for part in ("\n".join(lines), "\n\n".join(prose)) if part)
 
     def incident_choice(self):
