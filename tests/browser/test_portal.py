@@ -67,9 +67,14 @@ def test_a_new_customer_signs_up_verifies_and_signs_in(page, shot, org, mailoutb
 
 
 def test_a_customer_files_a_ticket_with_an_attachment_and_sees_it_listed_with_its_due_time(
-    page, login, shot, verified, default_form, tmp_path, settings
+    page, login, shot, verified, default_form, tmp_path, settings, priorities
 ):
     settings.MEDIA_ROOT = str(tmp_path)
+    urgent = priorities["urgent"]
+    urgent.definition = "Business operations have ceased."
+    urgent.examples = ["All numbers, applications and services are down"]
+    urgent.colour, urgent.advise_phone = "#dc2626", True
+    urgent.save()
     incident = Incident.objects.create(title="Inbound calls failing in London", public_status="Engineers are working on it.",
                                        opened_at=timezone.now())
     IncidentUpdate.objects.create(incident=incident, body="The carrier has found the fault.", created_at=timezone.now())
@@ -80,6 +85,7 @@ def test_a_customer_files_a_ticket_with_an_attachment_and_sees_it_listed_with_it
     assert page.get_by_text("The carrier has found the fault.").is_visible()
     page.get_by_role("link", name="New ticket").first.click()
     page.get_by_label("Summary").fill("Calls to our 0800 number drop")
+    expect(page.locator("#prio-urgent-desc").get_by_role("link", name=settings.HELPDESK_SUPPORT_PHONE)).to_be_visible()
     page.get_by_label("Normal", exact=True).check()
     page.get_by_label("Product").fill("Fuse")
     page.get_by_label("Phone number(s) dialed").fill("0800 123 456")

@@ -344,3 +344,28 @@ def test_bad_multipart_input_never_500s(client, casey, priorities):
     response = client.post(reverse("portal:ticket_new"), {"subject": "x" * 300, "priority": "999999",
                                                            "attachments": io.BytesIO(b"")})
     assert response.status_code == 400
+
+
+def test_with_several_open_incidents_the_customer_picks_which_one(client, casey, priorities):
+    first = Incident.objects.create(title="Outage in London", public_status="Investigating", opened_at=NOW)
+    second = Incident.objects.create(title="Fax gateway down", public_status="Investigating", opened_at=NOW)
+    form = client.get(reverse("portal:ticket_new")).content.decode()
+    assert "Is this about a current incident?" in form and "No, it is something else" in form
+    client.post(reverse("portal:ticket_new"), {**_filing(priorities["normal"]), "incident": str(second.pk)})
+    client.post(reverse("portal:ticket_new"), {**_filing(priorities["normal"]), "incident": ""})
+    linked, unlinked = Ticket.objects.order_by("pk")
+    assert (linked.incident, linked.about_incident) == (second, True)
+    assert (unlinked.incident, unlinked.about_incident) == (None, False) and first.tickets.count() == 0
+
+
+def test_a_ticket_closed_longer_than_the_reopen_window_is_not_reopened(client, casey, priorities):
+    from sla.models import JobPolicy
+
+    JobPolicy.objects.create(plan=None, reopen_window=timedelta(days=7))
+    ticket = ticket_create(requester=casey, subject="x", priority=priorities["normal"], now=NOW - timedelta(days=10))
+    ticket_change_status(ticket=ticket, status=Status.CLOSED, by=None, now=NOW - timedelta(days=8))
+    page = client.get(reverse("portal:ticket_detail", args=[ticket.pk])).content.decode()
+    assert "closed too long ago to reopen" in page and "Reopen ticket" not in page
+    client.post(reverse("portal:ticket_reopen", args=[ticket.pk]))
+    ticket.refresh_from_db()
+    assert ticket.status == Status.CLOSED
