@@ -369,3 +369,29 @@ def test_a_ticket_closed_longer_than_the_reopen_window_is_not_reopened(client, c
     client.post(reverse("portal:ticket_reopen", args=[ticket.pk]))
     ticket.refresh_from_db()
     assert ticket.status == Status.CLOSED
+
+
+def test_ticket_edit_request_refuses_before_the_breach_and_audits_after(customer, tech, priorities):
+    from tickets.services import TicketError, ticket_edit_request
+
+    ticket = ticket_create(requester=customer, subject="Old", description="old text", priority=priorities["normal"], now=NOW)
+    with pytest.raises(TicketError, match="once its response time has passed"):
+        ticket_edit_request(ticket=ticket, by=customer, now=NOW, subject="New")
+    later = ticket.first_response_due_at + timedelta(seconds=1)
+    ticket_edit_request(ticket=ticket, by=customer, now=later, subject="New", description="new text")
+    ticket.refresh_from_db()
+    assert (ticket.subject, ticket.description, ticket.last_activity_at) == ("New", "new text", later)
+    event = TicketEvent.objects.get(ticket=ticket, kind=TicketEvent.Kind.EDITED)
+    assert event.data["changes"]["description"] == {"old": "old text", "new": "new text"}
+    with pytest.raises(TicketError, match="cannot be empty"):
+        ticket_edit_request(ticket=ticket, by=customer, now=later, subject="  ")
+    ticket_edit_request(ticket=ticket, by=tech, now=NOW, subject="Staff may fix it any time")
+
+
+def test_the_ticket_page_runs_a_fixed_number_of_queries(client, casey, priorities, tech, django_assert_max_num_queries):
+    ticket = ticket_create(requester=casey, subject="x", priority=priorities["normal"], now=NOW)
+    for i in range(5):
+        message_add(ticket=ticket, author=tech if i % 2 else casey, body=f"message {i}", now=NOW)
+    with django_assert_max_num_queries(16):
+        page = client.get(reverse("portal:ticket_detail", args=[ticket.pk])).content.decode()
+    assert "message 4" in page
