@@ -75,9 +75,14 @@ def test_a_customer_files_a_ticket_with_an_attachment_and_sees_it_listed_with_it
     urgent.examples = ["All numbers, applications and services are down"]
     urgent.colour, urgent.advise_phone = "#dc2626", True
     urgent.save()
-    incident = Incident.objects.create(title="Inbound calls failing in London", public_status="Engineers are working on it.",
-                                       opened_at=timezone.now())
-    IncidentUpdate.objects.create(incident=incident, body="The carrier has found the fault.", created_at=timezone.now())
+    incident = Incident.objects.create(
+        title="Inbound calls failing in London",
+        public_status="Engineers are working on it.",
+        opened_at=timezone.now(),
+    )
+    IncidentUpdate.objects.create(
+        incident=incident, body="The carrier has found the fault.", created_at=timezone.now()
+    )
     screenshot = tmp_path / "screenshot.png"
     screenshot.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 128)
 
@@ -85,7 +90,9 @@ def test_a_customer_files_a_ticket_with_an_attachment_and_sees_it_listed_with_it
     assert page.get_by_text("The carrier has found the fault.").is_visible()
     page.get_by_role("link", name="New ticket").first.click()
     page.get_by_label("Summary").fill("Calls to our 0800 number drop")
-    expect(page.locator("#prio-urgent-desc").get_by_role("link", name=settings.HELPDESK_SUPPORT_PHONE)).to_be_visible()
+    expect(
+        page.locator("#prio-urgent-desc").get_by_role("link", name=settings.HELPDESK_SUPPORT_PHONE)
+    ).to_be_visible()
     page.get_by_label("Normal", exact=True).check()
     page.get_by_label("Product").fill("Fuse")
     page.get_by_label("Phone number(s) dialed").fill("0800 123 456")
@@ -123,9 +130,13 @@ def test_a_customer_files_a_ticket_with_an_attachment_and_sees_it_listed_with_it
     _phone_shot(page, shot, "new-ticket-phone")
 
 
-def test_a_customer_replies_confirms_the_resolution_and_reopens(page, login, shot, verified, tech, priorities):
+def test_a_customer_replies_confirms_the_resolution_and_reopens(
+    page, login, shot, verified, tech, priorities
+):
     now = timezone.now()
-    ticket = ticket_create(requester=verified, subject="Fax not sending", priority=priorities["normal"], now=now)
+    ticket = ticket_create(
+        requester=verified, subject="Fax not sending", priority=priorities["normal"], now=now
+    )
     message_add(ticket=ticket, author=tech, body="Which fax number fails?", now=now)
     login("casey@acme.test")
     page.get_by_role("link", name=ticket.reference).click()
@@ -147,10 +158,17 @@ def test_a_customer_replies_confirms_the_resolution_and_reopens(page, login, sho
     assert ticket.status == Status.OPEN
 
 
-def test_a_customer_escalates_and_edits_once_the_response_is_overdue(page, login, shot, verified, priorities, default_form):
+def test_a_customer_escalates_and_edits_once_the_response_is_overdue(
+    page, login, shot, verified, priorities, default_form
+):
     now = timezone.now()
-    ticket = ticket_create(requester=verified, subject="Queue calls stuck", priority=priorities["normal"], now=now,
-                           request_fields={"product": "Insight"})
+    ticket = ticket_create(
+        requester=verified,
+        subject="Queue calls stuck",
+        priority=priorities["normal"],
+        now=now,
+        request_fields={"product": "Insight"},
+    )
     login("casey@acme.test")
     page.goto(f"/tickets/{ticket.pk}/")
     assert page.get_by_role("button", name="Escalate").is_disabled()

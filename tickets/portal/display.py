@@ -68,7 +68,11 @@ def priority_options(levels, plan: SupportPlan) -> list[dict]:
 
 
 def first_response_text(ticket: Ticket) -> str:
-    target = SLATarget.objects.select_related("calendar").filter(plan=ticket.plan, priority=ticket.priority).first()
+    target = (
+        SLATarget.objects.select_related("calendar")
+        .filter(plan=ticket.plan, priority=ticket.priority)
+        .first()
+    )
     if target is None or not target.first_response:
         return ""
     return target_phrase(target.first_response, target.calendar.always_open)
