@@ -103,6 +103,11 @@ def test_a_customer_files_a_ticket_with_an_attachment_and_sees_it_listed_with_it
     page.get_by_label("Details").fill("Callers hear ringing, then silence, then the line drops.")
     page.get_by_label("This is about the current incident").check()
     page.get_by_label("Attachments").set_input_files(str(screenshot))
+    unlabelled = page.evaluate(
+        """[...document.querySelectorAll('main input:not([type=hidden]), main select, main textarea')]
+           .filter(el => !el.labels.length && !el.getAttribute('aria-label')).map(el => el.name)"""
+    )
+    assert unlabelled == []
     shot("new-ticket")
     page.get_by_role("button", name="Submit ticket").click()
 
@@ -117,6 +122,7 @@ def test_a_customer_files_a_ticket_with_an_attachment_and_sees_it_listed_with_it
     page.get_by_role("link", name="My tickets").click()
     row = page.get_by_role("row").filter(has_text=ticket.reference)
     assert row.get_by_text("First response due in").is_visible()
+    assert row.get_by_text(ticket.first_response_due_at.strftime("%a %-d %b, %H:%M")).is_visible()
     assert row.get_by_text("Not yet assigned").is_visible()
     shot("my-tickets")
     _phone_shot(page, shot, "my-tickets-phone")
