@@ -115,7 +115,7 @@ def due_explanation(ticket: Ticket, lines: list[dict]) -> str | None:
             last, pauses = line, timedelta(0)
         elif e.kind == TicketEvent.Kind.SLA_RESUMED and last is not None:
             pauses += timedelta(seconds=e.data.get("excluded_seconds") or 0)
-    if last is None:
+    if last is None or not ticket.is_open:
         return None
     due = ticket.first_response_due_at if not ticket.first_responded_at and ticket.first_response_due_at else ticket.resolution_due_at
     if due is None:

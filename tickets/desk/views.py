@@ -76,6 +76,7 @@ def _now():
 def sla_clock(ticket: Ticket, now) -> dict:
     """``sla_state`` plus the words for the clock cell: time left, or how long overdue."""
     sla = sla_state(ticket, now)
+    sla["age"] = duration_words(now - ticket.received_at)
     if "seconds" in sla:
         target = "response" if sla["target"] == "first_response" else "resolution"
         words = duration_words(sla["seconds"])
