@@ -29,11 +29,11 @@ def _target_words(raw: str | None, calendar: Calendar | None) -> str | None:
     delta = parse_duration(raw)
     if delta is None:
         return raw
-    if calendar is None or calendar.always_open:
-        return f"{duration_words(delta).replace(' h 00 min', ' h')} round the clock"
-    # Business time reads in hours ("40 h"), never in days that would suggest calendar days.
+    # Targets read in hours ("40 h"), never in days that could be taken for calendar days.
     hours, rest = divmod(int(delta.total_seconds()), 3600)
     words = f"{hours} h" + (f" {rest // 60:02d} min" if rest else "") if hours else f"{rest // 60} min"
+    if calendar is None or calendar.always_open:
+        return f"{words} round the clock"
     return f"{words} of business time on the '{calendar.name}' calendar ({calendar.timezone})"
 
 
@@ -76,7 +76,8 @@ def explain_events(ticket: Ticket) -> list[dict]:
             if d.get("resolution_due_at"):
                 parts.append(f"resolution due {_when(d['resolution_due_at'])}")
             text = "SLA: " + (", ".join(parts) if parts else "no target for this plan and priority")
-            why = [f"clock started {_when(d.get('start'))}"]
+            started = "reopened" if e.reason == "reopened" else "received"
+            why = [f"{started} {_when(d.get('start'))}"]
             fr_words = _target_words(d.get("first_response_target"), cal)
             res_words = _target_words(d.get("resolution_target"), cal)
             if fr_words:
