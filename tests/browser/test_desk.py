@@ -146,3 +146,60 @@ def test_dashboard_draws_its_charts(page, login, shot, lead, tech, customer, pri
         assert page.locator(f"#{chart}").bounding_box()["height"] > 50
     assert page.locator("#compliance-table tbody tr").count() >= 3
     shot("dashboard")
+
+
+@pytest.mark.slow
+def test_technician_clears_the_demo_queue_using_only_the_workspace(page, login, shot):
+    """The issue's "done when": every open demo ticket answered and resolved, top of the queue first."""
+    from django.core.management import call_command
+
+    call_command("load_demo", stdout=open("/dev/null", "w"))
+    open_count = Ticket.objects.open().count()
+    login("tech@demo.test", "demo")
+    page.goto("/desk/")
+    assert int(page.locator('[data-view="all"] .count').inner_text()) == open_count > 0
+    cleared = 0
+    while not page.get_by_text("The queue is clear.").is_visible():
+        assert cleared < open_count, "the queue does not shrink"
+        page.locator("#queue-live tbody tr a").first.click()
+        page.locator("#id_body").fill("Fixed on our side; please confirm.")
+        page.locator("#id_set_status").select_option("resolved")
+        page.get_by_role("button", name="Send").click()
+        assert page.locator(".ticket-meta .status").inner_text() == "Resolved"
+        cleared += 1
+        page.goto("/desk/")
+    assert cleared == open_count
+    assert not Ticket.objects.open().exists()
+    shot("demo-queue-clear")
+
+
+def test_team_lead_runs_a_major_incident_and_logs_a_phone_call(page, login, shot, lead, customer, priorities):
+    t = ticket_create(requester=customer, subject="No dial tone anywhere", priority=priorities["high"], now=timezone.now())
+    login(lead.email)
+    page.goto("/desk/incidents/")
+    page.get_by_label("Title").fill("SIP trunk outage")
+    page.get_by_label("Public status").fill("Inbound calls are failing; engineers are on it.")
+    page.get_by_role("button", name="Open incident").click()
+    page.get_by_label("References").fill(t.reference)
+    page.get_by_role("button", name="Link", exact=True).click()
+    assert page.get_by_role("link", name=t.reference).is_visible()
+    page.get_by_label("Update", exact=True).fill("Carrier found the fault; fix expected by 17:00.")
+    page.get_by_role("button", name="Post update").click()
+    assert page.locator(".banner-preview").inner_text().endswith("Carrier found the fault; fix expected by 17:00.")
+    shot("incident")
+    page.get_by_label("Also resolve the linked open tickets").check()
+    page.get_by_role("button", name="Resolve incident").click()
+    assert page.get_by_text("Incident resolved; the banner is gone.").is_visible()
+    t.refresh_from_db()
+    assert t.status == Status.RESOLVED
+
+    page.get_by_role("link", name="Log a ticket").click()
+    page.get_by_label("Organization").select_option(label=str(customer.organization))
+    page.get_by_label("Requester").select_option(label="Casey Customer <casey@acme.test>")
+    page.get_by_label("Channel").select_option("phone")
+    assert page.get_by_label("Priority").evaluate("el => el.selectedOptions[0].text") == "Normal"
+    page.get_by_label("Subject").fill("Caller: voicemail PIN reset")
+    page.get_by_role("button", name="Log ticket").click()
+    assert page.locator(".ticket-meta .prio").inner_text() == "Normal"
+    assert page.get_by_text("Logged as Normal via phone").is_visible()
+    shot("logged-phone-call")

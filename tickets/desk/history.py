@@ -75,7 +75,8 @@ def explain_events(ticket: Ticket) -> list[dict]:
                 parts.append(f"first response due {_when(d['first_response_due_at'])}")
             if d.get("resolution_due_at"):
                 parts.append(f"resolution due {_when(d['resolution_due_at'])}")
-            text = "SLA: " + (", ".join(parts) if parts else "no target for this plan and priority")
+            label = "SLA" if e.reason in ("", "created") else f"SLA recomputed ({e.reason})"
+            text = f"{label}: " + (", ".join(parts) if parts else "no target for this plan and priority")
             started = "reopened" if e.reason == "reopened" else "received"
             why = [f"{started} {_when(d.get('start'))}"]
             fr_words = _target_words(d.get("first_response_target"), cal)
@@ -102,7 +103,8 @@ def explain_events(ticket: Ticket) -> list[dict]:
         elif e.old_value or e.new_value:
             text = f"{text}: {e.old_value} → {e.new_value}".replace(":  → ", ": ")
         lines.append({"event": e, "at": e.created_at, "actor": e.actor.display_name if e.actor else "system",
-                      "text": text, "detail": detail, "reason": e.reason, "sla": kind.startswith("sla_")})
+                      "text": text, "detail": detail, "sla": kind.startswith("sla_"),
+                      "reason": "" if kind == TicketEvent.Kind.SLA_DUE else e.reason})
     return lines
 
 
