@@ -35,16 +35,23 @@ class UserRefSerializer(serializers.Serializer):
     name = serializers.CharField(source="display_name", read_only=True)
 
 
-class SLAStateSerializer(serializers.Serializer):
-    state = serializers.ChoiceField(
-        choices=["on_track", "due_soon", "breached", "paused", "done", "none"], read_only=True,
-        help_text="For the next running target: on_track, due_soon (within an hour), breached; "
-        "paused (waiting on the customer), done (resolved or closed), none (no target).",
-    )
-    target = serializers.ChoiceField(choices=["first_response", "resolution"], required=False, read_only=True)
-    due_at = serializers.DateTimeField(required=False, read_only=True)
-    seconds = serializers.IntegerField(required=False, read_only=True, help_text="Until due; negative when late.")
-    label = serializers.CharField(required=False, read_only=True)
+# The shape of ``tickets.selectors.sla_state``: only ``state`` is always there.
+SLA_STATE_SCHEMA = {
+    "type": "object",
+    "required": ["state"],
+    "properties": {
+        "state": {
+            "type": "string",
+            "enum": ["on_track", "due_soon", "breached", "paused", "done", "none"],
+            "description": "For the next running target: on_track, due_soon (within an hour), breached; "
+            "paused (waiting on the customer), done (resolved or closed), none (no target).",
+        },
+        "target": {"type": "string", "enum": ["first_response", "resolution"]},
+        "due_at": {"type": "string", "format": "date-time"},
+        "seconds": {"type": "integer", "description": "Until due; negative when late."},
+        "label": {"type": "string"},
+    },
+}
 
 
 def _request_fields(value):
@@ -89,9 +96,12 @@ class TicketSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(SLAStateSerializer)
+    @extend_schema_field(SLA_STATE_SCHEMA)
     def get_sla_state(self, ticket: Ticket) -> dict:
-        return SLAStateSerializer(sla_state(ticket, self.context["now"])).data
+        state = sla_state(ticket, self.context["now"])
+        if "due_at" in state:
+            state["due_at"] = serializers.DateTimeField().to_representation(state["due_at"])
+        return state
 
 
 class TicketCreateSerializer(serializers.Serializer):

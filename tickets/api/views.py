@@ -17,8 +17,8 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, status, viewsets
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.authtoken.models import Token
-from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.decorators import action, api_view, authentication_classes, permission_classes
+from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -121,7 +121,7 @@ class TicketViewSet(ApiMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     pagination_class = TicketPagination
     permission_classes = [IsAuthenticated]
     http_method_names = ["get", "post", "patch", "head", "options"]
-    lookup_value_regex = r"[0-9]{1,18}"
+    lookup_value_regex = r"[^/]+"
 
     def get_queryset(self):
         return Ticket.objects.visible_to(self.request.user).select_related(
@@ -271,9 +271,12 @@ class TicketChildMixin(ApiMixin):
 
     def get_ticket(self) -> Ticket:
         if not hasattr(self, "_ticket"):
+            ticket_id = self.kwargs["ticket_id"]
+            if not (ticket_id.isascii() and ticket_id.isdigit() and len(ticket_id) < 19):
+                raise NotFound()
             self._ticket = get_object_or_404(
                 Ticket.objects.visible_to(self.request.user).select_related("plan", "priority", "requester", "organization"),
-                pk=self.kwargs["ticket_id"],
+                pk=int(ticket_id),
             )
         return self._ticket
 
@@ -332,7 +335,7 @@ ATTACHMENT_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, 
 class AttachmentViewSet(TicketChildMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = s.AttachmentSerializer
     parser_classes = [MultiPartParser, FormParser]
-    lookup_value_regex = r"[0-9]{1,18}"
+    lookup_value_regex = r"[^/]+"
 
     def get_queryset(self):
         qs = self.get_ticket().attachments.all()
@@ -398,7 +401,7 @@ class QueueView(ApiMixin, GenericAPIView):
 class ConfigViewSet(ApiMixin, viewsets.ModelViewSet):
     permission_classes = [ReadSignedInWriteAdmin]
     lookup_field = "slug"
-    lookup_value_regex = r"[-a-zA-Z0-9_]{1,50}"
+    lookup_value_regex = r"[^/]+"
     http_method_names = ["get", "post", "patch", "put", "delete", "head", "options"]
     pagination_class = None
 
@@ -450,7 +453,7 @@ class OrganizationViewSet(ApiMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = s.OrganizationSerializer
     permission_classes = [IsStaff]
     lookup_field = "customer_number"
-    lookup_value_regex = r"[^/]{1,32}"
+    lookup_value_regex = r"[^/]+"
     pagination_class = None
 
 
@@ -476,3 +479,11 @@ class ObtainTokenView(APIView):
             raise ValidationError({"non_field_errors": ["Unable to sign in with these credentials."]})
         token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
+
+
+@extend_schema(exclude=True)
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
+@authentication_classes([])
+@permission_classes([AllowAny])
+def not_found(request, *args, **kwargs):
+    raise NotFound("No such endpoint.")
