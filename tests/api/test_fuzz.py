@@ -57,7 +57,9 @@ def in_test_transaction():
 
 
 @pytest.fixture(params=["tech", "customer"])
-def caller(request, customer, tech, ticket, resolved_ticket, colleague_ticket, attachment, in_test_transaction):
+def caller(
+    request, customer, tech, ticket, resolved_ticket, colleague_ticket, attachment, in_test_transaction
+):
     user = {"tech": tech, "customer": customer}[request.param]
     key = token_client(user)._credentials["HTTP_AUTHORIZATION"]
     return {"headers": {"Authorization": key}, "ticket": ticket, "attachment": attachment}

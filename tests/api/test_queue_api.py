@@ -23,10 +23,18 @@ def _ids(response):
 
 
 def test_the_queue_is_ordered_by_priority_then_arrival(api, tech, customer, priorities):
-    low = ticket_create(requester=customer, subject="low", priority=priorities["low"], now=NOW - timedelta(hours=5))
-    urgent_late = ticket_create(requester=customer, subject="u2", priority=priorities["urgent"], now=NOW - timedelta(minutes=5))
-    urgent_early = ticket_create(requester=customer, subject="u1", priority=priorities["urgent"], now=NOW - timedelta(minutes=50))
-    normal = ticket_create(requester=customer, subject="n", priority=priorities["normal"], now=NOW - timedelta(hours=1))
+    low = ticket_create(
+        requester=customer, subject="low", priority=priorities["low"], now=NOW - timedelta(hours=5)
+    )
+    urgent_late = ticket_create(
+        requester=customer, subject="u2", priority=priorities["urgent"], now=NOW - timedelta(minutes=5)
+    )
+    urgent_early = ticket_create(
+        requester=customer, subject="u1", priority=priorities["urgent"], now=NOW - timedelta(minutes=50)
+    )
+    normal = ticket_create(
+        requester=customer, subject="n", priority=priorities["normal"], now=NOW - timedelta(hours=1)
+    )
     done = ticket_create(requester=customer, subject="done", priority=priorities["urgent"], now=NOW)
     ticket_change_status(ticket=done, status=Status.RESOLVED, by=tech, now=NOW)
     assert _ids(api(tech).get("/api/queue/")) == [urgent_early.pk, urgent_late.pk, normal.pk, low.pk]
@@ -34,7 +42,9 @@ def test_the_queue_is_ordered_by_priority_then_arrival(api, tech, customer, prio
 
 def test_keyset_pages_follow_the_queue_order_without_gaps(api, tech, customer, priorities):
     made = [
-        ticket_create(requester=customer, subject=f"t{i}", priority=priorities[p], now=NOW - timedelta(minutes=i))
+        ticket_create(
+            requester=customer, subject=f"t{i}", priority=priorities[p], now=NOW - timedelta(minutes=i)
+        )
         for i, p in enumerate(["low", "urgent", "normal", "urgent", "high", "normal", "low"])
     ]
     everything = _ids(api(tech).get("/api/queue/"))
@@ -52,8 +62,12 @@ def test_keyset_pages_follow_the_queue_order_without_gaps(api, tech, customer, p
 def test_queue_filters(api, tech, lead, customer, stranger, priorities):
     gold = PlanFactory(slug="gold")
     gold_customer = CustomerFactory(organization=OrganizationFactory(plan=gold, customer_number="3003"))
-    breached = ticket_create(requester=customer, subject="late", priority=priorities["urgent"], now=NOW - timedelta(hours=1))
-    soon = ticket_create(requester=customer, subject="soon", priority=priorities["urgent"], now=NOW - timedelta(minutes=20))
+    breached = ticket_create(
+        requester=customer, subject="late", priority=priorities["urgent"], now=NOW - timedelta(hours=1)
+    )
+    soon = ticket_create(
+        requester=customer, subject="soon", priority=priorities["urgent"], now=NOW - timedelta(minutes=20)
+    )
     mine = ticket_create(requester=stranger, subject="mine", priority=priorities["normal"], now=NOW)
     theirs = ticket_create(requester=stranger, subject="theirs", priority=priorities["low"], now=NOW)
     golden = ticket_create(requester=gold_customer, subject="gold", priority=priorities["low"], now=NOW)
@@ -79,11 +93,15 @@ def test_queue_filters(api, tech, lead, customer, stranger, priorities):
 
 
 @pytest.mark.parametrize("count", [3, 30])
-def test_the_queue_costs_the_same_queries_for_any_page(count, tech, customer, priorities, django_assert_num_queries):
+def test_the_queue_costs_the_same_queries_for_any_page(
+    count, tech, customer, priorities, django_assert_num_queries
+):
     from rest_framework.test import APIClient
 
     for i in range(count):
-        ticket_create(requester=customer, subject=f"t{i}", priority=priorities["normal"], now=NOW - timedelta(minutes=i))
+        ticket_create(
+            requester=customer, subject=f"t{i}", priority=priorities["normal"], now=NOW - timedelta(minutes=i)
+        )
     client = APIClient()
     client.force_authenticate(tech)
     # The tickets page, joined to priority, organization, plan, requester and assignee: one query.

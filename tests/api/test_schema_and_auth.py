@@ -6,15 +6,41 @@ from rest_framework.test import APIClient
 pytestmark = pytest.mark.django_db
 
 CONTRACT_PATHS = {
-    "/api/tickets/", "/api/tickets/{id}/", "/api/tickets/{ticket_id}/messages/", "/api/tickets/{ticket_id}/attachments/",
-    "/api/tickets/{ticket_id}/events/", "/api/tickets/{id}/assign/", "/api/tickets/{id}/reclassify/",
-    "/api/tickets/{id}/resolve/", "/api/tickets/{id}/close/", "/api/tickets/{id}/reopen/", "/api/tickets/{id}/escalate/",
-    "/api/tickets/{id}/merge/", "/api/queue/", "/api/priorities/", "/api/plans/", "/api/organizations/",
+    "/api/tickets/",
+    "/api/tickets/{id}/",
+    "/api/tickets/{ticket_id}/messages/",
+    "/api/tickets/{ticket_id}/attachments/",
+    "/api/tickets/{ticket_id}/events/",
+    "/api/tickets/{id}/assign/",
+    "/api/tickets/{id}/reclassify/",
+    "/api/tickets/{id}/resolve/",
+    "/api/tickets/{id}/close/",
+    "/api/tickets/{id}/reopen/",
+    "/api/tickets/{id}/escalate/",
+    "/api/tickets/{id}/merge/",
+    "/api/queue/",
+    "/api/priorities/",
+    "/api/plans/",
+    "/api/organizations/",
 }
 TICKET_FIELDS = {
-    "id", "reference", "subject", "description", "request_fields", "priority", "status", "channel", "organization",
-    "requester", "assignee", "received_at", "first_response_due_at", "resolution_due_at", "first_responded_at",
-    "resolved_at", "sla_state",
+    "id",
+    "reference",
+    "subject",
+    "description",
+    "request_fields",
+    "priority",
+    "status",
+    "channel",
+    "organization",
+    "requester",
+    "assignee",
+    "received_at",
+    "first_response_due_at",
+    "resolution_due_at",
+    "first_responded_at",
+    "resolved_at",
+    "sla_state",
 }
 
 
@@ -60,7 +86,9 @@ def test_a_wrong_password_and_an_unknown_address_get_the_same_answer(customer):
 def test_token_requests_are_rate_limited_per_address(customer):
     client = APIClient()
     codes = [
-        client.post("/api/auth/token/", {"email": "casey@acme.test", "password": "guess"}, format="json").status_code
+        client.post(
+            "/api/auth/token/", {"email": "casey@acme.test", "password": "guess"}, format="json"
+        ).status_code
         for _ in range(11)
     ]
     assert codes == [400] * 10 + [429]

@@ -20,7 +20,12 @@ def at_now():
 def test_a_customer_opens_a_ticket_with_a_token_and_gets_its_deadlines(api, customer, plan, at_now):
     response = api(customer).post(
         "/api/tickets/",
-        {"subject": "Phones down", "description": "Since 9am", "priority": "urgent", "request_fields": {"site": "Leeds"}},
+        {
+            "subject": "Phones down",
+            "description": "Since 9am",
+            "priority": "urgent",
+            "request_fields": {"site": "Leeds"},
+        },
         format="json",
     )
     assert response.status_code == 201, response.data
@@ -34,14 +39,22 @@ def test_a_customer_opens_a_ticket_with_a_token_and_gets_its_deadlines(api, cust
     assert body["request_fields"] == {"site": "Leeds"}
     assert body["first_response_due_at"] == "2026-03-06T16:00:00Z"
     assert body["sla_state"] == {
-        "state": "due_soon", "target": "first_response", "due_at": "2026-03-06T16:00:00Z", "seconds": 1800,
+        "state": "due_soon",
+        "target": "first_response",
+        "due_at": "2026-03-06T16:00:00Z",
+        "seconds": 1800,
     }
 
 
 def test_staff_open_a_ticket_for_a_customer_named_by_email(api, tech, customer, org, at_now):
     response = api(tech).post(
         "/api/tickets/",
-        {"subject": "Caller reports outage", "requester": "CASEY@acme.test", "organization": "1001", "channel": "phone"},
+        {
+            "subject": "Caller reports outage",
+            "requester": "CASEY@acme.test",
+            "organization": "1001",
+            "channel": "phone",
+        },
         format="json",
     )
     assert response.status_code == 201, response.data
@@ -111,7 +124,9 @@ def test_session_authenticated_writes_need_the_csrf_token(customer, priorities):
 # --- listing -------------------------------------------------------------------------------------
 
 
-def test_the_list_is_scoped_to_what_the_caller_may_see(api, ticket, colleague_ticket, stranger, colleague, tech):
+def test_the_list_is_scoped_to_what_the_caller_may_see(
+    api, ticket, colleague_ticket, stranger, colleague, tech
+):
     mine = ticket_create(requester=stranger, subject="Globex issue", now=NOW)
     ids = lambda user: {t["id"] for t in api(user).get("/api/tickets/").json()["results"]}  # noqa: E731
     assert ids(stranger) == {mine.pk}
@@ -120,7 +135,9 @@ def test_the_list_is_scoped_to_what_the_caller_may_see(api, ticket, colleague_ti
 
 
 def test_list_filters(api, tech, customer, stranger, priorities, at_now):
-    urgent = ticket_create(requester=customer, subject="a", priority=priorities["urgent"], now=NOW - timedelta(hours=2))
+    urgent = ticket_create(
+        requester=customer, subject="a", priority=priorities["urgent"], now=NOW - timedelta(hours=2)
+    )
     normal = ticket_create(requester=customer, subject="b", priority=priorities["normal"], now=NOW)
     globex = ticket_create(requester=stranger, subject="c", priority=priorities["low"], now=NOW)
     ticket_assign(ticket=normal, agent=tech, by=tech, now=NOW)
@@ -188,14 +205,18 @@ def test_editing_after_staff_started_work_is_a_conflict(api, customer, tech, tic
         ({}, "non_field_errors", "at least one field"),
     ],
 )
-def test_a_customer_patch_of_a_field_they_may_not_change_is_a_clear_400(api, customer, ticket, payload, field, message):
+def test_a_customer_patch_of_a_field_they_may_not_change_is_a_clear_400(
+    api, customer, ticket, payload, field, message
+):
     response = api(customer).patch(f"/api/tickets/{ticket.pk}/", payload, format="json")
     assert response.status_code == 400
     assert message in response.json()[field][0]
 
 
 def test_staff_patch_status_and_assignee_through_the_services(api, tech, ticket, at_now):
-    response = api(tech).patch(f"/api/tickets/{ticket.pk}/", {"status": "waiting", "assignee": tech.email}, format="json")
+    response = api(tech).patch(
+        f"/api/tickets/{ticket.pk}/", {"status": "waiting", "assignee": tech.email}, format="json"
+    )
     assert response.status_code == 200, response.json()
     ticket.refresh_from_db()
     assert (ticket.status, ticket.assignee, ticket.sla_paused_at) == (Status.WAITING, tech, NOW)
@@ -204,7 +225,9 @@ def test_staff_patch_status_and_assignee_through_the_services(api, tech, ticket,
 
 def test_an_illegal_status_change_is_a_409_and_changes_nothing(api, tech, ticket):
     ticket_change_status(ticket=ticket, status=Status.CLOSED, by=tech, now=NOW)
-    response = api(tech).patch(f"/api/tickets/{ticket.pk}/", {"status": "waiting", "subject": "renamed"}, format="json")
+    response = api(tech).patch(
+        f"/api/tickets/{ticket.pk}/", {"status": "waiting", "subject": "renamed"}, format="json"
+    )
     assert response.status_code == 409
     ticket.refresh_from_db()
     assert (ticket.status, ticket.subject) == (Status.CLOSED, "Numbers down")
@@ -215,16 +238,22 @@ def test_an_illegal_status_change_is_a_409_and_changes_nothing(api, tech, ticket
 
 def test_reclassify_needs_a_reason_and_recomputes_deadlines(api, tech, ticket, at_now):
     url = f"/api/tickets/{ticket.pk}/reclassify/"
-    assert api(tech).post(url, {"priority": "normal"}, format="json").json() == {"reason": ["This field is required."]}
+    assert api(tech).post(url, {"priority": "normal"}, format="json").json() == {
+        "reason": ["This field is required."]
+    }
     assert api(tech).post(url, {"priority": "normal", "reason": "   "}, format="json").status_code == 400
     response = api(tech).post(url, {"priority": "normal", "reason": "one user only"}, format="json")
     assert response.status_code == 200
     assert response.json()["priority"] == "normal"
-    assert response.json()["first_response_due_at"] == "2026-03-09T11:00:00Z"  # 2 office hours on Friday, 2 on Monday
+    assert (
+        response.json()["first_response_due_at"] == "2026-03-09T11:00:00Z"
+    )  # 2 office hours on Friday, 2 on Monday
 
 
 def test_assign_refuses_a_customer_as_assignee(api, tech, ticket, customer):
-    response = api(tech).post(f"/api/tickets/{ticket.pk}/assign/", {"assignee": customer.email}, format="json")
+    response = api(tech).post(
+        f"/api/tickets/{ticket.pk}/assign/", {"assignee": customer.email}, format="json"
+    )
     assert response.status_code == 400
     assert "staff" in response.json()["assignee"][0]
 
@@ -244,26 +273,46 @@ def test_a_customer_may_not_escalate_before_a_target_is_breached(api, customer, 
 
 
 def test_merge_moves_the_thread_and_answers_the_target(api, tech, ticket, colleague_ticket):
-    response = api(tech).post(f"/api/tickets/{ticket.pk}/merge/", {"target": colleague_ticket.pk}, format="json")
+    response = api(tech).post(
+        f"/api/tickets/{ticket.pk}/merge/", {"target": colleague_ticket.pk}, format="json"
+    )
     assert response.status_code == 200
     assert response.json()["id"] == colleague_ticket.pk
     ticket.refresh_from_db()
     assert (ticket.status, ticket.merged_into) == (Status.CLOSED, colleague_ticket)
-    itself = api(tech).post(f"/api/tickets/{colleague_ticket.pk}/merge/", {"target": colleague_ticket.pk}, format="json")
+    itself = api(tech).post(
+        f"/api/tickets/{colleague_ticket.pk}/merge/", {"target": colleague_ticket.pk}, format="json"
+    )
     assert itself.status_code == 400
-    assert api(tech).post(f"/api/tickets/{colleague_ticket.pk}/merge/", {"target": 10**6}, format="json").status_code == 400
+    assert (
+        api(tech)
+        .post(f"/api/tickets/{colleague_ticket.pk}/merge/", {"target": 10**6}, format="json")
+        .status_code
+        == 400
+    )
 
 
 # --- thread --------------------------------------------------------------------------------------
 
 
 def test_customers_never_see_internal_notes(api, customer, tech, ticket):
-    assert api(tech).post(f"/api/tickets/{ticket.pk}/messages/", {"body": "PBX rebooted", "kind": "internal"}, format="json").status_code == 201
+    assert (
+        api(tech)
+        .post(
+            f"/api/tickets/{ticket.pk}/messages/", {"body": "PBX rebooted", "kind": "internal"}, format="json"
+        )
+        .status_code
+        == 201
+    )
     reply = api(customer).post(f"/api/tickets/{ticket.pk}/messages/", {"body": "Any news?"}, format="json")
     assert reply.status_code == 201
     assert reply.json()["channel"] == Channel.API
-    seen_by_customer = [m["body"] for m in api(customer).get(f"/api/tickets/{ticket.pk}/messages/").json()["results"]]
-    seen_by_staff = [m["body"] for m in api(tech).get(f"/api/tickets/{ticket.pk}/messages/").json()["results"]]
+    seen_by_customer = [
+        m["body"] for m in api(customer).get(f"/api/tickets/{ticket.pk}/messages/").json()["results"]
+    ]
+    seen_by_staff = [
+        m["body"] for m in api(tech).get(f"/api/tickets/{ticket.pk}/messages/").json()["results"]
+    ]
     assert seen_by_customer == ["All lines dead", "Any news?"]
     assert seen_by_staff == ["All lines dead", "PBX rebooted", "Any news?"]
 
@@ -275,8 +324,13 @@ def test_an_empty_reply_is_a_400(api, customer, ticket):
 
 
 def test_customers_see_audit_events_but_not_internal_alerts(api, customer, tech, ticket):
-    TicketEvent.objects.create(ticket=ticket, kind=TicketEvent.Kind.ALERT, new_value="paged on-call", created_at=NOW)
-    kinds = lambda user: {e["kind"] for e in api(user).get(f"/api/tickets/{ticket.pk}/events/").json()["results"]}  # noqa: E731
+    TicketEvent.objects.create(
+        ticket=ticket, kind=TicketEvent.Kind.ALERT, new_value="paged on-call", created_at=NOW
+    )
+
+    def kinds(user):
+        return {e["kind"] for e in api(user).get(f"/api/tickets/{ticket.pk}/events/").json()["results"]}
+
     assert "alert" not in kinds(customer)
     assert {"created", "sla_due"} <= kinds(customer)
     assert "alert" in kinds(tech)

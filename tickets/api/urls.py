@@ -8,7 +8,9 @@ app_name = "api"
 router = SimpleRouter()
 router.register("tickets", views.TicketViewSet, basename="ticket")
 router.register(r"tickets/(?P<ticket_id>[^/]+)/messages", views.MessageViewSet, basename="ticket-message")
-router.register(r"tickets/(?P<ticket_id>[^/]+)/attachments", views.AttachmentViewSet, basename="ticket-attachment")
+router.register(
+    r"tickets/(?P<ticket_id>[^/]+)/attachments", views.AttachmentViewSet, basename="ticket-attachment"
+)
 router.register(r"tickets/(?P<ticket_id>[^/]+)/events", views.EventViewSet, basename="ticket-event")
 router.register("priorities", views.PriorityViewSet, basename="priority")
 router.register("plans", views.PlanViewSet, basename="plan")
