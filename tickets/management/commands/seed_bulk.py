@@ -375,12 +375,20 @@ class Command(BaseCommand):
     def _technicians(self, n: int) -> list[int]:
         rows = [{"email": f"tech{i}.s{self.seed}@{BULK_DOMAIN}", "full_name": f"Technician {i}", "is_staff": True,
                  "email_verified_at": self.anchor} for i in range(n)]
+        # A team lead and an admin too: the SLA dashboard and the admin are theirs.
+        rows.append({"email": f"lead.s{self.seed}@{BULK_DOMAIN}", "full_name": "Team Lead", "is_staff": True,
+                     "email_verified_at": self.anchor})
+        rows.append({"email": f"admin.s{self.seed}@{BULK_DOMAIN}", "full_name": "Admin", "is_staff": True,
+                     "is_superuser": True, "email_verified_at": self.anchor})
         users = self._users(rows)
-        group, _ = Group.objects.get_or_create(name="Technicians")
+        groups = {name: Group.objects.get_or_create(name=name)[0] for name in ("Technicians", "Team leads", "Admins")}
+        wanted = [(users[r["email"]].pk, groups["Technicians"].pk) for r in rows[:n]]
+        wanted.append((users[rows[n]["email"]].pk, groups["Team leads"].pk))
+        wanted.append((users[rows[n + 1]["email"]].pk, groups["Admins"].pk))
         through = User.groups.through
-        have = set(through.objects.filter(group=group, user_id__in=[u.pk for u in users.values()]).values_list("user_id", flat=True))
-        through.objects.bulk_create([through(user_id=u.pk, group_id=group.pk) for u in users.values() if u.pk not in have])
-        return [users[r["email"]].pk for r in rows]
+        have = set(through.objects.filter(user_id__in=[u for u, _ in wanted]).values_list("user_id", "group_id"))
+        through.objects.bulk_create([through(user_id=u, group_id=g) for u, g in wanted if (u, g) not in have])
+        return [users[r["email"]].pk for r in rows[:n]]
 
     def _delete_tickets(self) -> None:
         """Remove this seed's tickets and every row hanging off them, in SQL (the ORM would take hours at 1M)."""
