@@ -34,7 +34,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, models, transaction
 
 from accounts.models import Organization, User
-from sla.calendars import BusinessCalendar, _local_intervals, add_business_time
+from sla.calendars import BusinessCalendar, add_business_time
 from sla.models import Calendar, PriorityLevel, SLATarget, SupportPlan
 from sla.services import calendar_build
 from tickets.models import Channel, Message, Status, Ticket, TicketEvent
@@ -81,41 +81,6 @@ class Target:
     first_response: timedelta | None
     resolution: timedelta | None
     calendar: BusinessCalendar
-    deadlines: DeadlineMemo
-
-
-class DeadlineMemo:
-    """``add_business_time`` per ticket, with one exact shortcut.
-
-    A start outside opening hours counts from the next opening, so its due time equals the due time of
-    that opening: those calls (three in four on office hours) are memoised by the opening instant. The
-    opening intervals come from the engine's own interval generator, listed once per calendar.
-    """
-
-    def __init__(self, calendar: BusinessCalendar, since: datetime, until: datetime):
-        self.calendar = calendar
-        self.opens: list[datetime] = []
-        self.closes: list[datetime] = []
-        if not calendar.always_open:
-            for open_at, close_at in _local_intervals(calendar, since.date()):
-                if open_at > until:
-                    break
-                self.opens.append(open_at)
-                self.closes.append(close_at)
-        self.memo: dict[tuple[datetime, timedelta], datetime] = {}
-
-    def add(self, start: datetime, delta: timedelta) -> datetime:
-        if self.calendar.always_open:
-            return add_business_time(start, delta, self.calendar)
-        k = bisect.bisect_right(self.opens, start) - 1
-        inside = k >= 0 and start < self.closes[k]
-        if inside or k + 1 >= len(self.opens):
-            return add_business_time(start, delta, self.calendar)
-        key = (self.opens[k + 1], delta)
-        due = self.memo.get(key)
-        if due is None:
-            due = self.memo[key] = add_business_time(key[0], delta, self.calendar)
-        return due
 
 
 def _table_columns(model) -> list[models.Field]:
@@ -317,15 +282,12 @@ class Command(BaseCommand):
                             resolution=timedelta(minutes=res) if res else None, calendar=calendars[cal],
                         )
         # One pure calendar per distinct Calendar row, one Target per plan x priority: no ORM per ticket.
-        built: dict[int, tuple[BusinessCalendar, DeadlineMemo]] = {}
+        built: dict[int, BusinessCalendar] = {}
         targets: dict[tuple[int, int], Target] = {}
-        since, until = self.anchor - timedelta(days=HISTORY_DAYS + 2), self.anchor + timedelta(days=2)
         for t in SLATarget.objects.select_related("calendar").prefetch_related("calendar__hours", "calendar__holidays"):
             if t.calendar_id not in built:
-                cal = calendar_build(t.calendar)
-                built[t.calendar_id] = (cal, DeadlineMemo(cal, since, until))
-            cal, memo = built[t.calendar_id]
-            targets[(t.plan_id, t.priority_id)] = Target(t.first_response, t.resolution, cal, memo)
+                built[t.calendar_id] = calendar_build(t.calendar)
+            targets[(t.plan_id, t.priority_id)] = Target(t.first_response, t.resolution, built[t.calendar_id])
         return priorities, targets
 
     def _organizations(self, n: int) -> list[Organization]:
@@ -375,12 +337,20 @@ class Command(BaseCommand):
     def _technicians(self, n: int) -> list[int]:
         rows = [{"email": f"tech{i}.s{self.seed}@{BULK_DOMAIN}", "full_name": f"Technician {i}", "is_staff": True,
                  "email_verified_at": self.anchor} for i in range(n)]
+        # A team lead and an admin too: the SLA dashboard and the admin are theirs.
+        rows.append({"email": f"lead.s{self.seed}@{BULK_DOMAIN}", "full_name": "Team Lead", "is_staff": True,
+                     "email_verified_at": self.anchor})
+        rows.append({"email": f"admin.s{self.seed}@{BULK_DOMAIN}", "full_name": "Admin", "is_staff": True,
+                     "is_superuser": True, "email_verified_at": self.anchor})
         users = self._users(rows)
-        group, _ = Group.objects.get_or_create(name="Technicians")
+        groups = {name: Group.objects.get_or_create(name=name)[0] for name in ("Technicians", "Team leads", "Admins")}
+        wanted = [(users[r["email"]].pk, groups["Technicians"].pk) for r in rows[:n]]
+        wanted.append((users[rows[n]["email"]].pk, groups["Team leads"].pk))
+        wanted.append((users[rows[n + 1]["email"]].pk, groups["Admins"].pk))
         through = User.groups.through
-        have = set(through.objects.filter(group=group, user_id__in=[u.pk for u in users.values()]).values_list("user_id", flat=True))
-        through.objects.bulk_create([through(user_id=u.pk, group_id=group.pk) for u in users.values() if u.pk not in have])
-        return [users[r["email"]].pk for r in rows]
+        have = set(through.objects.filter(user_id__in=[u for u, _ in wanted]).values_list("user_id", "group_id"))
+        through.objects.bulk_create([through(user_id=u, group_id=g) for u, g in wanted if (u, g) not in have])
+        return [users[r["email"]].pk for r in rows[:n]]
 
     def _delete_tickets(self) -> None:
         """Remove this seed's tickets and every row hanging off them, in SQL (the ORM would take hours at 1M)."""
@@ -689,9 +659,9 @@ def _chunk(start: int, job: Job | None = None):
         fr_due = res_due = None
         if target is not None:
             if target.first_response:
-                fr_due = target.deadlines.add(received, target.first_response)
+                fr_due = add_business_time(received, target.first_response, target.calendar)
             if target.resolution:
-                res_due = target.deadlines.add(received, target.resolution)
+                res_due = add_business_time(received, target.resolution, target.calendar)
         t = _ticket_story(rng, anchor, status, received, fr_due, res_due, techs, long_thread)
         subject = (f"{LONG_THREAD_SUBJECT}: " if long_thread else "") + f"{SUBJECTS[i % len(SUBJECTS)]} #{i}"
         description = CUSTOMER_LINES[0].format(n=i % 1000)
