@@ -80,6 +80,8 @@ def test_staff_open_a_ticket_for_a_customer_named_by_email(api, tech, customer, 
         ("customer", {"subject": "x", "request_fields": ["not", "an", "object"]}, "request_fields"),
         ("customer", {"subject": "x", "request_fields": {"deep": {"nested": "object"}}}, "request_fields"),
         ("customer", {"subject": "x", "description": "y" * 100_001}, "description"),
+        ("customer", {"subject": "x", "request_fields": {"site": "Le\x00eds"}}, "request_fields"),
+        ("customer", {"subject": "x\x00"}, "subject"),
     ],
 )
 def test_bad_ticket_input_is_a_400_naming_the_field(api, customer, tech, stranger, who, payload, field):
