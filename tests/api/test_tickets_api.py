@@ -355,3 +355,19 @@ def test_writes_are_throttled_per_user_and_reads_are_not(api, customer, ticket, 
     assert codes == [201, 201, 429]
     assert client.get(url).status_code == 200
     assert Message.objects.filter(ticket=ticket, body__startswith="ping").count() == 2
+
+
+@pytest.mark.parametrize("count", [2, 20])
+def test_the_ticket_list_costs_the_same_queries_for_any_page(
+    count, customer, priorities, django_assert_num_queries
+):
+    from rest_framework.test import APIClient
+
+    for i in range(count):
+        ticket_create(requester=customer, subject=f"t{i}", now=NOW + timedelta(minutes=i))
+    client = APIClient()
+    client.force_authenticate(type(customer).objects.get(pk=customer.pk))  # as fresh as a real request's user
+    # The customer's organization (does it share tickets?), then one page of tickets with their joins.
+    with django_assert_num_queries(2):
+        response = client.get("/api/tickets/?page_size=50")
+    assert len(response.json()["results"]) == count
