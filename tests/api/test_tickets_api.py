@@ -371,3 +371,10 @@ def test_the_ticket_list_costs_the_same_queries_for_any_page(
     with django_assert_num_queries(2):
         response = client.get("/api/tickets/?page_size=50")
     assert len(response.json()["results"]) == count
+
+
+def test_nobody_escalates_a_closed_ticket(api, tech, ticket):
+    ticket_change_status(ticket=ticket, status=Status.CLOSED, by=tech, now=NOW)
+    assert api(tech).post(f"/api/tickets/{ticket.pk}/escalate/", {}, format="json").status_code == 409
+    ticket.refresh_from_db()
+    assert ticket.escalated_at is None
