@@ -100,14 +100,21 @@ def _clean(value: str) -> str:
     return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", value or "")
 
 
+# Headers people write (encoded words, addresses): decoded by the email policy. The rest stay raw.
+_DECODED_HEADERS = {"subject", "from", "sender", "to", "cc", "reply-to", "delivered-to", "x-original-to", "return-path"}
+
+
 def _raw_headers(msg) -> dict[str, list[str]]:
     """Header values as readable strings; a header the policy cannot parse falls back to its raw text."""
     out: dict[str, list[str]] = {}
     for name, raw in getattr(msg, "_headers", [])[:500]:
-        try:
-            value = str(msg.policy.header_fetch_parse(name, raw))
-        except Exception:
-            value = _decode_words(str(raw))
+        if str(name).lower() not in _DECODED_HEADERS:
+            value = str(raw)  # trace and machine headers: compared as written, not worth a full parse
+        else:
+            try:
+                value = str(msg.policy.header_fetch_parse(name, raw))
+            except Exception:
+                value = _decode_words(str(raw))
         out.setdefault(str(name).lower(), []).append(_clean(value.replace("\r", " ").replace("\n", " ")).strip())
     return out
 
@@ -153,30 +160,29 @@ def decode_payload(part) -> str:
 
 
 def _walk(msg):
-    """Depth-first (part, inside an attached message) pairs, at most MAX_PARTS, without recursion (no
-    stack overflow on hostile nesting)."""
+    """Depth-first (part, content type, inside an attached message) triples, at most MAX_PARTS, without
+    recursion (no stack overflow on hostile nesting). The type is read once: each read re-parses the header."""
     stack = [(msg, False)]
     seen = 0
     while stack and seen < MAX_PARTS:
         part, inside = stack.pop()
         seen += 1
-        yield part, inside
         try:
-            payload = part.get_payload()
             ctype = part.get_content_type()
+            payload = part.get_payload()
         except Exception:
             continue
+        yield part, ctype, inside
         if isinstance(payload, list):
             nested = inside or ctype in ("message/rfc822", "message/global")
             stack.extend((child, nested) for child in reversed(payload))
 
 
-def _is_attachment(part) -> bool:
+def _is_attachment(part, ctype: str) -> bool:
     try:
-        if part.is_attachment():
+        if part.get_content_disposition() == "attachment":
             return True
-        maintype = part.get_content_maintype()
-        return maintype not in ("text", "multipart", "message") and bool(part.get_filename())
+        return ctype.split("/")[0] not in ("text", "multipart", "message") and bool(part.get_filename())
     except Exception:
         return False
 
@@ -209,21 +215,17 @@ def parse_message(msg: AnymailInboundMessage, raw: bytes | None = None) -> Parse
     failed = [a.strip().lower() for v in headers.get("x-failed-recipients", []) for a in v.split(",") if "@" in a]
 
     text = html = nested_text = None
-    for part, inside_attached_message in _walk(msg):
-        try:
-            ctype = part.get_content_type()
-        except Exception:
-            continue
+    for part, ctype, inside_attached_message in _walk(msg):
         parsed.part_types.append(ctype)
         if inside_attached_message:
             # A forwarded or bounced message's own body is not the sender's text, unless there is no other.
-            if ctype == "text/plain" and nested_text is None and not _is_attachment(part):
+            if ctype == "text/plain" and nested_text is None and not _is_attachment(part, ctype):
                 nested_text = decode_payload(part)
             continue
         if ctype in ("message/delivery-status", "message/global-delivery-status"):
             failed += _delivery_status_recipients(part)
             continue
-        if _is_attachment(part):
+        if _is_attachment(part, ctype):
             with contextlib.suppress(Exception):
                 content = part.get_content_bytes() or b""
                 parsed.attachments.append(
