@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from notifications.models import Notification, Suppression
+from notifications.services import notification_queue
 from notifications.threading import make_message_id, reply_address, ticket_token
 from sla.models import JobPolicy, PriorityLevel
 from tests.conftest import NOW
@@ -347,10 +348,17 @@ def test_out_of_office_and_newsletters_are_ignored(ticket, ingest, mailoutbox):
 
 
 def test_a_bounce_makes_no_ticket_and_suppresses_the_failed_recipient(org, customer, priorities, ingest, mailoutbox):
+    notification_queue(event="ticket_received", recipient="gone@acme.test", now=NOW)  # we mailed them once
     row = ingest(fixture("bounce_dsn.eml"))
     assert row.outcome == Outcome.BOUNCE and row.ticket is None
     assert not Ticket.objects.exists() and mailoutbox == []
     assert Suppression.objects.get().email == "gone@acme.test"
+
+
+def test_a_bounce_for_an_address_we_never_mailed_suppresses_nothing(org, customer, priorities, ingest):
+    row = ingest(fixture("bounce_dsn.eml"))
+    assert row.outcome == Outcome.BOUNCE and "suppressed: none" in row.detail
+    assert not Suppression.objects.exists()
 
 
 def test_our_own_mail_coming_back_is_dropped(org, customer, priorities, ingest):

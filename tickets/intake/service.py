@@ -156,9 +156,14 @@ def _ingest_parsed(parsed: ParsedEmail, *, raw: bytes, now: datetime, source: st
 def _act(mail: ParsedEmail, *, now: datetime) -> InboundEmail:
     kind = classify(mail)
     if kind == Kind.BOUNCE:
+        suppressed = []
         for address in mail.failed_recipients[:50]:
-            suppression_add(email=address, reason="bounced", detail=f"delivery report: {mail.subject[:200]}")
-        return InboundEmail(outcome=InboundEmail.Outcome.BOUNCE, detail=", ".join(mail.failed_recipients)[:2000])
+            # Only addresses we really mailed: a forged report must not silence a customer.
+            if Notification.objects.filter(recipient__iexact=address, channel=Notification.Channel.EMAIL).exists():
+                suppression_add(email=address, reason="bounced", detail=f"delivery report: {mail.subject[:200]}")
+                suppressed.append(address)
+        detail = f"failed: {', '.join(mail.failed_recipients)}; suppressed: {', '.join(suppressed) or 'none'}"
+        return InboundEmail(outcome=InboundEmail.Outcome.BOUNCE, detail=detail[:2000])
     if kind == Kind.AUTO:
         return InboundEmail(outcome=InboundEmail.Outcome.IGNORED_AUTO, detail="automatic mail: no ticket, no reply")
     if _is_own_mail(mail):
