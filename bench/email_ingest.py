@@ -43,8 +43,10 @@ def corpus_files(corpus: Path) -> list[Path]:
     files = []
     for path in sorted(corpus.rglob("*")):
         rel = path.relative_to(corpus).as_posix()
-        if path.is_file() and path.suffix not in SKIP_SUFFIXES and not (
-            rel.startswith("flanker/") and not rel.startswith("flanker/messages/")
+        if (
+            path.is_file()
+            and path.suffix not in SKIP_SUFFIXES
+            and not (rel.startswith("flanker/") and not rel.startswith("flanker/messages/"))
         ):
             files.append(path)
     return files
@@ -57,9 +59,19 @@ def seed() -> None:
     plan = SupportPlan.objects.create(slug="standard", name="Standard", is_default=True)
     always = Calendar.objects.create(name="always", always_open=True)
     for rank, slug in enumerate(["urgent", "high", "normal", "low"], start=1):
-        level = PriorityLevel.objects.create(slug=slug, name=slug.title(), rank=rank, is_default=slug == "normal")
-        SLATarget.objects.create(plan=plan, priority=level, first_response=timedelta(hours=rank), resolution=timedelta(hours=8 * rank), calendar=always)
-    Organization.objects.create(customer_number="1001", name="Example", plan=plan, email_domains=["example.com"])
+        level = PriorityLevel.objects.create(
+            slug=slug, name=slug.title(), rank=rank, is_default=slug == "normal"
+        )
+        SLATarget.objects.create(
+            plan=plan,
+            priority=level,
+            first_response=timedelta(hours=rank),
+            resolution=timedelta(hours=8 * rank),
+            calendar=always,
+        )
+    Organization.objects.create(
+        customer_number="1001", name="Example", plan=plan, email_domains=["example.com"]
+    )
 
 
 def main() -> None:

@@ -45,7 +45,9 @@ def expected(rel: str) -> str:
     return "any"
 
 
-def test_the_whole_corpus_ingests_and_no_bounce_or_auto_reply_makes_a_ticket(customer, priorities, mailoutbox):
+def test_the_whole_corpus_ingests_and_no_bounce_or_auto_reply_makes_a_ticket(
+    customer, priorities, mailoutbox
+):
     files = corpus_files()
     assert len(files) > 1000
     problems = []
@@ -74,4 +76,6 @@ def test_the_whole_corpus_ingests_and_no_bounce_or_auto_reply_makes_a_ticket(cus
     assert problems == []
     assert mailoutbox == []  # nothing is sent until a transaction commits; bounces queued nothing at all
     # Real mail from people made tickets: the corpus is not all dropped.
-    assert outcomes.get(InboundEmail.Outcome.NEW_TICKET, 0) + outcomes.get(InboundEmail.Outcome.REPLY, 0) > 150, outcomes
+    assert (
+        outcomes.get(InboundEmail.Outcome.NEW_TICKET, 0) + outcomes.get(InboundEmail.Outcome.REPLY, 0) > 150
+    ), outcomes

@@ -28,7 +28,10 @@ def test_real_client_replies_split_into_new_text_and_history(name):
         ("Oui.\n\nLe 6 mars 2026, Support <s@x> a écrit :\n> vieux", "Oui."),
         ("Sure\n\n-----Original Message-----\nFrom: s@x\nSent: today", "Sure"),
         ("Fine\n________________________________\nFrom: Support\nSent: Friday", "Fine"),
-        ("On Fri, 6 Mar 2026, Support <s@x> wrote:\n> question?\n\nAnswer below the quote.", "Answer below the quote."),
+        (
+            "On Fri, 6 Mar 2026, Support <s@x> wrote:\n> question?\n\nAnswer below the quote.",
+            "Answer below the quote.",
+        ),
         ("No quote here at all.", "No quote here at all."),
     ],
 )

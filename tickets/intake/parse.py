@@ -25,8 +25,8 @@ MAX_PARTS = 200  # enough for any real mail; stops "endless nesting" inputs
 MAX_BODY_CHARS = 1_000_000
 
 
-class ParseTimeout(Exception):
-    pass
+class ParseTimeout(BaseException):
+    """A BaseException, so the many ``except Exception`` guards around messy mail cannot swallow it."""
 
 
 @dataclass
@@ -73,7 +73,11 @@ class ParsedEmail:
 @contextlib.contextmanager
 def time_limit(seconds: float):
     """Raise ParseTimeout in the block after ``seconds`` (main thread only, where signals work)."""
-    if seconds <= 0 or threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+    if (
+        seconds <= 0
+        or threading.current_thread() is not threading.main_thread()
+        or not hasattr(signal, "setitimer")
+    ):
         yield
         return
 
@@ -101,7 +105,17 @@ def _clean(value: str) -> str:
 
 
 # Headers people write (encoded words, addresses): decoded by the email policy. The rest stay raw.
-_DECODED_HEADERS = {"subject", "from", "sender", "to", "cc", "reply-to", "delivered-to", "x-original-to", "return-path"}
+_DECODED_HEADERS = {
+    "subject",
+    "from",
+    "sender",
+    "to",
+    "cc",
+    "reply-to",
+    "delivered-to",
+    "x-original-to",
+    "return-path",
+}
 
 
 def _raw_headers(msg) -> dict[str, list[str]]:
@@ -115,7 +129,9 @@ def _raw_headers(msg) -> dict[str, list[str]]:
                 value = str(msg.policy.header_fetch_parse(name, raw))
             except Exception:
                 value = _decode_words(str(raw))
-        out.setdefault(str(name).lower(), []).append(_clean(value.replace("\r", " ").replace("\n", " ")).strip())
+        out.setdefault(str(name).lower(), []).append(
+            _clean(value.replace("\r", " ").replace("\n", " ")).strip()
+        )
     return out
 
 
@@ -201,7 +217,12 @@ def parse_message(msg: AnymailInboundMessage, raw: bytes | None = None) -> Parse
         senders = _addresses(headers.get("sender", []) + headers.get("return-path", []))
     if senders:
         parsed.from_name, parsed.from_email = senders[0]
-    parsed.to = [a for _, a in _addresses(headers.get("to", []) + headers.get("delivered-to", []) + headers.get("x-original-to", []))]
+    parsed.to = [
+        a
+        for _, a in _addresses(
+            headers.get("to", []) + headers.get("delivered-to", []) + headers.get("x-original-to", [])
+        )
+    ]
     parsed.cc = [a for _, a in _addresses(headers.get("cc", []))]
     parsed.reply_to = [a for _, a in _addresses(headers.get("reply-to", []))]
     if headers.get("date"):
@@ -209,10 +230,14 @@ def parse_message(msg: AnymailInboundMessage, raw: bytes | None = None) -> Parse
             parsed.date = parsedate_to_datetime(headers["date"][0])
     try:
         parsed.content_type = msg.get_content_type()
-        parsed.report_type = (msg.get_param("report-type") or "").lower() if parsed.content_type == "multipart/report" else ""
+        parsed.report_type = (
+            (msg.get_param("report-type") or "").lower() if parsed.content_type == "multipart/report" else ""
+        )
     except Exception:
         parsed.content_type = "text/plain"
-    failed = [a.strip().lower() for v in headers.get("x-failed-recipients", []) for a in v.split(",") if "@" in a]
+    failed = [
+        a.strip().lower() for v in headers.get("x-failed-recipients", []) for a in v.split(",") if "@" in a
+    ]
 
     text = html = nested_text = None
     for part, ctype, inside_attached_message in _walk(msg):
@@ -229,8 +254,11 @@ def parse_message(msg: AnymailInboundMessage, raw: bytes | None = None) -> Parse
             with contextlib.suppress(Exception):
                 content = part.get_content_bytes() or b""
                 parsed.attachments.append(
-                    RawAttachment(filename=_clean(_decode_words(part.get_filename() or "attachment"))[:255],
-                                  content=content, declared_type=ctype)
+                    RawAttachment(
+                        filename=_clean(_decode_words(part.get_filename() or "attachment"))[:255],
+                        content=content,
+                        declared_type=ctype,
+                    )
                 )
             continue
         if ctype == "text/plain" and text is None:
@@ -253,12 +281,22 @@ def parse_message(msg: AnymailInboundMessage, raw: bytes | None = None) -> Parse
 def _content_hash(parsed: ParsedEmail, raw: bytes | None) -> str:
     """For mail without a Message-ID: the same content hashes the same however it was framed (MIME
     boundaries, line ends, a webhook that rebuilds the message), so a retried delivery dedupes."""
-    if raw is not None and not (parsed.from_email or parsed.subject or parsed.text.strip() or parsed.html.strip()):
+    if raw is not None and not (
+        parsed.from_email or parsed.subject or parsed.text.strip() or parsed.html.strip()
+    ):
         return hashlib.sha256(raw).hexdigest()  # too little content to tell messages apart: the bytes decide
     digest = hashlib.sha256()
-    for value in (parsed.from_email, ",".join(parsed.to), ",".join(parsed.cc), parsed.subject, parsed.header("date"),
-                  parsed.text.strip(), parsed.html.strip(), ",".join(parsed.part_types),
-                  ",".join(parsed.failed_recipients)):
+    for value in (
+        parsed.from_email,
+        ",".join(parsed.to),
+        ",".join(parsed.cc),
+        parsed.subject,
+        parsed.header("date"),
+        parsed.text.strip(),
+        parsed.html.strip(),
+        ",".join(parsed.part_types),
+        ",".join(parsed.failed_recipients),
+    ):
         digest.update(value.encode("utf-8", "replace") + b"\x00")
     for item in parsed.attachments:
         digest.update(item.filename.encode("utf-8", "replace") + hashlib.sha256(item.content).digest())
@@ -275,7 +313,9 @@ def _delivery_status_recipients(part) -> list[str]:
     except Exception:
         return out
     for text in texts:
-        for match in re.finditer(r"(?im)^(?:final|original)-recipient:\s*[^;\s]*;\s*<?([^\s<>]+@[^\s<>]+)>?", text):
+        for match in re.finditer(
+            r"(?im)^(?:final|original)-recipient:\s*[^;\s]*;\s*<?([^\s<>]+@[^\s<>]+)>?", text
+        ):
             out.append(match.group(1).lower())
     return out
 
