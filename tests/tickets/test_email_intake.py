@@ -382,6 +382,22 @@ def test_automatic_mail_makes_no_ticket_and_gets_no_reply(
     assert row.ticket is None and not Ticket.objects.exists() and mailoutbox == []
 
 
+def test_an_out_of_office_answer_is_linked_to_its_ticket_without_touching_it(
+    ticket, tech, ingest, mailoutbox
+):
+    ticket_resolve(ticket=ticket, by=tech, now=NOW)
+    mailoutbox.clear()
+    raw = raw_mail(
+        subject="Out of office",
+        message_id="<oof@x>",
+        headers={"Auto-Submitted": "auto-replied", "In-Reply-To": make_message_id(ticket.pk)},
+    )
+    row = ingest(raw)
+    ticket.refresh_from_db()
+    assert row.outcome == Outcome.IGNORED_AUTO and row.ticket == ticket
+    assert ticket.status == Status.RESOLVED and ticket.messages.count() == 1 and mailoutbox == []
+
+
 def test_auto_submitted_no_is_a_person(org, customer, priorities, ingest):
     row = ingest(raw_mail(subject="Hi", message_id="<no@x>", headers={"Auto-Submitted": "no"}))
     assert row.outcome == Outcome.NEW_TICKET

@@ -179,8 +179,14 @@ def _act(mail: ParsedEmail, *, now: datetime) -> InboundEmail:
         detail = f"failed: {', '.join(mail.failed_recipients)}; suppressed: {', '.join(suppressed) or 'none'}"
         return InboundEmail(outcome=InboundEmail.Outcome.BOUNCE, detail=detail[:2000])
     if kind == Kind.AUTO:
+        # No ticket change and no reply, but remember which ticket it answered: timed jobs can then tell
+        # that the customer's last word was an out-of-office.
+        sender = User.objects.filter(email__iexact=mail.from_email).first() if mail.from_email else None
+        thread = _find_thread(mail, sender)
         return InboundEmail(
-            outcome=InboundEmail.Outcome.IGNORED_AUTO, detail="automatic mail: no ticket, no reply"
+            outcome=InboundEmail.Outcome.IGNORED_AUTO,
+            ticket=thread.ticket,
+            detail="automatic mail: no ticket, no reply",
         )
     if _is_own_mail(mail):
         return InboundEmail(outcome=InboundEmail.Outcome.IGNORED_AUTO, detail="our own mail came back")
