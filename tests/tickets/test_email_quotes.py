@@ -3,6 +3,7 @@
 import pytest
 
 from tests.notifications.mailkit import CORPUS
+from tickets.intake.html import html_to_text
 from tickets.intake.parse import parse_raw
 from tickets.intake.text import asks_to_escalate, split_quoted
 
@@ -54,3 +55,15 @@ def test_quote_markers(text, new):
 )
 def test_escalation_words_and_negations(text, escalates):
     assert asks_to_escalate(text) is escalates
+
+
+def test_an_html_only_reply_keeps_its_blockquote_as_history():
+    html = (
+        "<div>Thanks, all good now.</div><div class='gmail_quote'>On Fri, 6 Mar 2026, Support &lt;s@x&gt; wrote:"
+        "<blockquote><p>Shall we escalate?</p><blockquote>older</blockquote></blockquote></div>"
+    )
+    text = html_to_text(html)
+    new, quoted = split_quoted(text)
+    assert new == "Thanks, all good now."
+    assert "> Shall we escalate?" in quoted and "> > older" in quoted
+    assert not asks_to_escalate(new)

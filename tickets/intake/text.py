@@ -49,7 +49,8 @@ def split_quoted(text: str) -> tuple[str, str]:
             and not lines[i + 1].startswith(">")
             and line.strip()
             and _next_text_line(lines, i + 2).startswith(">")
-            and "@" in two
+            and ("@" in line or line.rstrip().endswith("<"))  # the first half of "Name <address> wrote:"
+            and not _ON_WROTE.match(lines[i + 1])  # the next line is a whole attribution by itself
         ):
             cut, attribution = i, True  # an attribution wrapped over two lines
         elif (
