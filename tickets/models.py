@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from .querysets import OPEN_STATUSES, TicketQuerySet
+from .querysets import OPEN_STATUSES, TicketQuerySet, next_due_expression
 
 
 class Status(models.TextChoices):
@@ -168,6 +168,12 @@ class Ticket(models.Model):
             models.Index(fields=["requester", "-last_activity_at"], name="ticket_requester_activity"),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
             models.Index(fields=["status", "updated_at"], name="ticket_status_updated"),
+            # The queue's "due soonest" order (keyset on this expression, then id). An ascending B-tree
+            # puts NULLs last on PostgreSQL, as the query asks; SQLite cannot spell NULLS LAST in an index.
+            models.Index(
+                next_due_expression(), models.F("id"), condition=Q(status__in=OPEN_STATUSES),
+                name="ticket_next_due_open",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -10,13 +10,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Case, Count, DateTimeField, F, Q, QuerySet, When
-from django.db.models.functions import Coalesce, Least
+from django.db.models import Count, F, Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
 from accounts.models import Team
 
 from ..models import Status, Ticket
+from ..querysets import next_due_expression
 from ..selectors import QueueCursor, queue_after, ticket_queue
 
 PAGE_SIZE = 25
@@ -30,21 +30,6 @@ VIEWS = {
 }
 SORTS = {"priority": "Priority, then arrival", "due": "Due soonest"}
 REFERENCE_RE = re.compile(r"^\s*(?:[A-Za-z]+-)?(\d{1,12})\s*$")
-
-
-def _running(due: str, done: str):
-    return Case(When(**{f"{done}__isnull": True}, then=F(due)), default=None, output_field=DateTimeField())
-
-
-def next_due_expression():
-    """The earliest due time whose clock still runs (a paused resolution clock does not count)."""
-    fr = _running("first_response_due_at", "first_responded_at")
-    res = Case(
-        When(resolved_at__isnull=True, sla_paused_at__isnull=True, then=F("resolution_due_at")),
-        default=None, output_field=DateTimeField(),
-    )
-    # LEAST ignores NULL on PostgreSQL but not on SQLite: coalesce each side with the other.
-    return Least(Coalesce(fr, res), Coalesce(res, fr))
 
 
 def breached_q(now: datetime) -> Q:
