@@ -42,20 +42,35 @@ def populate(n: int, start_at: int):
     from tickets.models import Ticket
 
     plan = SupportPlan.objects.get_or_create(slug="bench", defaults={"name": "Bench"})[0]
-    levels = [PriorityLevel.objects.get_or_create(slug=s, defaults={"name": s.title(), "rank": r})[0]
-              for r, s in enumerate(["urgent", "high", "normal", "low"], 1)]
-    org = Organization.objects.get_or_create(customer_number="b1", defaults={"name": "Bench Org", "plan": plan})[0]
-    user = User.objects.filter(email="bench@b.test").first() or User.objects.create_user("bench@b.test", organization=org)
+    levels = [
+        PriorityLevel.objects.get_or_create(slug=s, defaults={"name": s.title(), "rank": r})[0]
+        for r, s in enumerate(["urgent", "high", "normal", "low"], 1)
+    ]
+    org = Organization.objects.get_or_create(
+        customer_number="b1", defaults={"name": "Bench Org", "plan": plan}
+    )[0]
+    user = User.objects.filter(email="bench@b.test").first() or User.objects.create_user(
+        "bench@b.test", organization=org
+    )
     batch = []
     for i in range(start_at, start_at + n):
         level = levels[i % 4]
         received = NOW - timedelta(minutes=i % 20000)
-        batch.append(Ticket(
-            organization=org, requester=user, subject=f"Bench ticket {i}", priority=level, priority_rank=level.rank,
-            plan=plan, status=["new", "open", "waiting", "resolved"][i % 4], received_at=received,
-            last_activity_at=received, first_response_due_at=received + timedelta(hours=level.rank),
-            resolution_due_at=received + timedelta(hours=8 * level.rank),
-        ))
+        batch.append(
+            Ticket(
+                organization=org,
+                requester=user,
+                subject=f"Bench ticket {i}",
+                priority=level,
+                priority_rank=level.rank,
+                plan=plan,
+                status=["new", "open", "waiting", "resolved"][i % 4],
+                received_at=received,
+                last_activity_at=received,
+                first_response_due_at=received + timedelta(hours=level.rank),
+                resolution_due_at=received + timedelta(hours=8 * level.rank),
+            )
+        )
     Ticket.objects.bulk_create(batch, batch_size=2000)
 
 
@@ -70,9 +85,17 @@ def measure(agent) -> dict:
         "rows, page 1 (keyset)": timed(lambda: list(base[:26])),
         "rows, page 2 (keyset)": timed(lambda: list(_after_priority(base, after.after)[:26])),
         "tab counts (1 query)": timed(lambda: queue_counts(base, agent=agent, now=NOW)),
-        "whole page: first": timed(lambda: queue_page(agent=agent, now=NOW, filters=QueueFilters.from_query({}))),
-        "whole page: next": timed(lambda: queue_page(agent=agent, now=NOW, filters=QueueFilters.from_query({"after": first.next_after}))),
-        "whole page: due soonest": timed(lambda: queue_page(agent=agent, now=NOW, filters=QueueFilters.from_query({"sort": "due"}))),
+        "whole page: first": timed(
+            lambda: queue_page(agent=agent, now=NOW, filters=QueueFilters.from_query({}))
+        ),
+        "whole page: next": timed(
+            lambda: queue_page(
+                agent=agent, now=NOW, filters=QueueFilters.from_query({"after": first.next_after})
+            )
+        ),
+        "whole page: due soonest": timed(
+            lambda: queue_page(agent=agent, now=NOW, filters=QueueFilters.from_query({"sort": "due"}))
+        ),
         "dashboard (8 weeks)": timed(lambda: sla_dashboard(now=NOW, weeks=8), runs=3),
     }
 

@@ -43,7 +43,12 @@ def breaching_q(now: datetime, minutes: int) -> Q:
     soon = now + timedelta(minutes=minutes)
     return (
         Q(first_responded_at__isnull=True, first_response_due_at__gte=now, first_response_due_at__lte=soon)
-        | Q(resolved_at__isnull=True, sla_paused_at__isnull=True, resolution_due_at__gte=now, resolution_due_at__lte=soon)
+        | Q(
+            resolved_at__isnull=True,
+            sla_paused_at__isnull=True,
+            resolution_due_at__gte=now,
+            resolution_due_at__lte=soon,
+        )
     ) & ~breached_q(now)
 
 
@@ -91,12 +96,24 @@ class QueueFilters:
     def query(self, **overrides) -> dict:
         """The filters as query-string pairs (empty ones left out), for links and the poller."""
         values = {
-            "view": self.view, "status": self.status, "priority": self.priority, "organization": self.organization,
-            "plan": self.plan, "breaching": self.breaching or "", "q": self.q, "sort": self.sort, "after": self.after,
+            "view": self.view,
+            "status": self.status,
+            "priority": self.priority,
+            "organization": self.organization,
+            "plan": self.plan,
+            "breaching": self.breaching or "",
+            "q": self.q,
+            "sort": self.sort,
+            "after": self.after,
         }
         values.update(overrides)
-        return {k: v for k, v in values.items() if v not in ("", None) and not (k == "view" and v == "all")
-                and not (k == "sort" and v == "priority")}
+        return {
+            k: v
+            for k, v in values.items()
+            if v not in ("", None)
+            and not (k == "view" and v == "all")
+            and not (k == "sort" and v == "priority")
+        }
 
 
 def queue_base(*, agent, now: datetime, filters: QueueFilters) -> QuerySet[Ticket]:
@@ -134,7 +151,13 @@ def view_q(view: str, *, agent, now: datetime) -> Q:
 def queue_counts(base: QuerySet[Ticket], *, agent, now: datetime) -> dict[str, int]:
     """Every tab's count in one aggregate query with conditional counts."""
     return base.order_by().aggregate(
-        **{name: Count("id", filter=view_q(name, agent=agent, now=now), ) for name in VIEWS}
+        **{
+            name: Count(
+                "id",
+                filter=view_q(name, agent=agent, now=now),
+            )
+            for name in VIEWS
+        }
     )
 
 
@@ -198,4 +221,6 @@ def queue_page(*, agent, now: datetime, filters: QueueFilters, page_size: int = 
     rows = list(qs[: page_size + 1])
     more = len(rows) > page_size
     rows = rows[:page_size]
-    return QueuePage(rows=rows, next_after=_cursor_encode(rows[-1], filters.sort) if more else None, counts=counts)
+    return QueuePage(
+        rows=rows, next_after=_cursor_encode(rows[-1], filters.sort) if more else None, counts=counts
+    )
