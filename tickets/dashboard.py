@@ -317,6 +317,33 @@ def csat_summary(*, since: datetime) -> dict:
     }
 
 
+def reclassification_rates(*, since: datetime, limit: int = 10) -> list[dict]:
+    """Organizations whose tickets staff re-classified most in the window (the evidence for an abuse decision)."""
+    rows = (
+        Ticket.objects.filter(received_at__gte=since, merged_into__isnull=True)
+        .values("organization_id", "organization__name", "organization__may_file_top_priority")
+        .annotate(
+            tickets=Count("id", distinct=True),
+            reclassified=Count(
+                "events__ticket", filter=Q(events__kind=TicketEvent.Kind.PRIORITY), distinct=True
+            ),
+        )
+        .filter(reclassified__gt=0)
+        .order_by("-reclassified", "organization__name")[:limit]
+    )
+    return [
+        {
+            "organization_id": r["organization_id"],
+            "organization": r["organization__name"],
+            "barred": not r["organization__may_file_top_priority"],
+            "tickets": r["tickets"],
+            "reclassified": r["reclassified"],
+            "pct": round(100.0 * r["reclassified"] / r["tickets"], 1),
+        }
+        for r in rows
+    ]
+
+
 def duration_words(delta: timedelta | float | None) -> str:
     """``2 h 05 min``, ``3 d 4 h``, ``12 min``: short enough for a table cell."""
     if delta is None:
@@ -356,5 +383,6 @@ def sla_dashboard(*, now: datetime, weeks: int = 8) -> dict:
         "age_buckets": [label for label, _ in AGE_BUCKETS],
         "medians": median_times(since=since),
         "csat": csat_summary(since=since),
+        "reclassified": reclassification_rates(since=since),
         "status_resolved": Status.RESOLVED,
     }

@@ -87,6 +87,16 @@ def test_backlog_by_age_and_medians_and_csat(history):
     medians = {m["priority"]: m for m in data["medians"]}
     assert medians["Urgent"]["first_response"] == 50 * 60  # median of 10 min and 90 min
     assert medians["Urgent"]["resolution"] == 60 * 60 and medians["Urgent"]["resolution_n"] == 1
+    assert data["reclassified"] == [
+        {
+            "organization_id": history[0].organization_id,
+            "organization": "Acme",
+            "barred": False,
+            "tickets": 4,
+            "reclassified": 1,
+            "pct": 25.0,
+        }
+    ]
     assert data["csat"] == {
         "answered": 2,
         "average": 3.5,
@@ -95,8 +105,8 @@ def test_backlog_by_age_and_medians_and_csat(history):
     }
 
 
-# session, user, the lead check (groups x2), compliance, breaches, backlog, medians, csat.
-DASHBOARD_QUERIES = 9
+# session, user, the lead check (groups x2), compliance, breaches, backlog, medians, csat, re-classifications.
+DASHBOARD_QUERIES = 10
 
 
 def test_dashboard_page_has_constant_queries_and_chart_data(client, lead, history, django_assert_num_queries):
