@@ -65,6 +65,13 @@ def test_filters_mine_unassigned_team_status_priority(tech, tech2, team, lead, m
     assert (counts["all"], counts["mine"], counts["unassigned"], counts["team"]) == (4, 1, 1, 2)
 
 
+def test_a_waiting_ticket_shows_its_paused_clock(client, tech, make_ticket, frozen):
+    t = make_ticket("waits")
+    ticket_change_status(ticket=t, status=Status.WAITING, by=tech, now=NOW)
+    client.force_login(tech)
+    assert "Paused: waiting on the customer" in client.get(reverse("desk:queue")).content.decode()
+
+
 def test_waiting_tickets_show_unless_filtered_out(tech, make_ticket):
     t = make_ticket("waits")
     ticket_change_status(ticket=t, status=Status.WAITING, by=tech, now=NOW)

@@ -85,6 +85,8 @@ def sla_clock(ticket: Ticket, now) -> dict:
     """``sla_state`` plus the words for the clock cell: time left, or how long overdue."""
     sla = sla_state(ticket, now)
     sla["age"] = duration_words(now - ticket.received_at)
+    if sla["state"] == "paused":  # the selector's label speaks to the customer
+        sla["label"] = "Paused: waiting on the customer"
     if "seconds" in sla:
         target = "response" if sla["target"] == "first_response" else "resolution"
         words = duration_words(sla["seconds"])
