@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from .querysets import OPEN_STATUSES, TicketQuerySet
+from .querysets import OPEN_STATUSES, TicketQuerySet, next_due_expression
 
 
 class Status(models.TextChoices):
@@ -205,6 +205,12 @@ class Ticket(models.Model):
             ),
             # Surveys go to recently closed tickets that have not had one.
             models.Index(fields=["closed_at"], condition=Q(status="closed", survey_sent_at__isnull=True), name="ticket_survey_pending"),
+            # The queue's "due soonest" order (keyset on this expression, then id). An ascending B-tree
+            # puts NULLs last on PostgreSQL, as the query asks; SQLite cannot spell NULLS LAST in an index.
+            models.Index(
+                next_due_expression(), models.F("id"), condition=Q(status__in=OPEN_STATUSES),
+                name="ticket_next_due_open",
+            ),
         ]
 
     def __str__(self) -> str:
