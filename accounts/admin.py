@@ -1,7 +1,14 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import Count, Exists, OuterRef
+
+from notifications.models import Suppression
 
 from .models import Invitation, Organization, Team, User
+
+
+def _suppression(user):
+    return Suppression.objects.filter(email__iexact=user.email).first()
 
 
 class MemberInline(admin.TabularInline):
@@ -23,7 +30,7 @@ class OrganizationAdmin(admin.ModelAdmin):
 class UserAdmin(BaseUserAdmin):
     ordering = ("email",)
     list_display = ("email", "full_name", "organization", "is_staff", "is_org_admin", "is_active", "last_login")
-    list_filter = ("is_staff", "is_superuser", "is_active", "groups", "organization__plan")
+    list_filter = ("is_staff", "is_superuser", "is_active", "groups", "teams", "organization__plan")
     search_fields = ("email", "full_name", "organization__name", "organization__customer_number")
     list_select_related = ("organization",)
     fieldsets = (
@@ -33,16 +40,50 @@ class UserAdmin(BaseUserAdmin):
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "username", "password1", "password2")}),)
+    # Bounces and complaints (anymail tracking webhooks) stop our mail to this person: show it here.
+    list_display = (*list_display, "email_suppressed")
+    fieldsets = (*fieldsets, ("Email delivery", {"fields": ("email_suppression",)}))
+    readonly_fields = ("email_suppression",)
+
+    def get_queryset(self, request):
+        suppressed = Suppression.objects.filter(email__iexact=OuterRef("email"))
+        return super().get_queryset(request).annotate(is_suppressed=Exists(suppressed))
+
+    @admin.display(description="Mail suppressed", boolean=True, ordering="is_suppressed")
+    def email_suppressed(self, obj) -> bool:
+        return obj.is_suppressed
+
+    @admin.display(description="Suppression")
+    def email_suppression(self, obj) -> str:
+        row = _suppression(obj) if obj and obj.pk else None
+        if row is None:
+            return "Not suppressed: we mail this address."
+        return f"{row.get_reason_display()} since {row.created_at:%Y-%m-%d %H:%M} UTC. {row.detail}".strip()
 
 
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin):
     list_display = ("email", "organization", "invited_by", "created_at", "accepted_at")
     list_filter = ("organization",)
+    list_select_related = ("organization", "invited_by")
+    readonly_fields = ("invited_by", "created_at", "accepted_at")
     search_fields = ("email", "organization__name")
 
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ("name",)
+    list_display = ("name", "member_count")
+    search_fields = ("name", "members__email", "members__full_name")
     filter_horizontal = ("members",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_members=Count("members"))
+
+    @admin.display(description="Members", ordering="n_members")
+    def member_count(self, obj):
+        return obj.n_members
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "members":  # teams are made of staff, not customers
+            kwargs["queryset"] = User.objects.filter(is_staff=True)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)

@@ -1,5 +1,13 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Count, Q
+from django.template.response import TemplateResponse
+from django.utils import timezone
 
+from accounts.admin import OrganizationAdmin as BaseOrganizationAdmin
+from accounts.models import Organization
+
+from .abuse import organization_bar_top_priority, organization_lift_top_priority_bar
 from .models import (
     Attachment,
     CannedReply,
@@ -12,6 +20,8 @@ from .models import (
     Ticket,
     TicketEvent,
 )
+from .querysets import OPEN_STATUSES
+from .services import TicketError
 
 
 class MessageInline(admin.TabularInline):
@@ -69,47 +79,108 @@ class AttachmentAdmin(admin.ModelAdmin):
     raw_id_fields = ("ticket", "message", "uploaded_by")
 
 
-@admin.register(TicketEvent)
-class TicketEventAdmin(admin.ModelAdmin):
-    list_display = ("ticket", "kind", "actor", "old_value", "new_value", "created_at")
-    list_filter = ("kind",)
-    search_fields = ("reason", "old_value", "new_value")
-    raw_id_fields = ("ticket", "actor")
-
-    def has_change_permission(self, request, obj=None):
-        return False  # the audit trail is read-only
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """An audit view: rows are looked at, never written or removed through the admin."""
 
     def has_add_permission(self, request):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TicketEvent)
+class TicketEventAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "ticket", "kind", "actor", "old_value", "new_value", "reason")
+    list_filter = ("kind", ("actor", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("reason", "old_value", "new_value", "ticket__subject")
+    list_select_related = ("ticket", "actor")
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
 
 @admin.register(RequestType)
 class RequestTypeAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "is_default", "active", "position")
+    list_display = ("name", "slug", "offered_priorities", "field_count", "is_default", "active", "position")
     list_editable = ("position", "active")
+    list_filter = ("active", "is_default")
+    search_fields = ("name", "slug", "description")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("priorities")
+
+    @admin.display(description="Priorities offered")
+    def offered_priorities(self, obj):
+        return ", ".join(p.name for p in obj.priorities.all()) or "every level"
+
+    @admin.display(description="Fields")
+    def field_count(self, obj):
+        return len(obj.fields or [])
     filter_horizontal = ("priorities",)
     prepopulated_fields = {"slug": ("name",)}
 
 
 class IncidentUpdateInline(admin.TabularInline):
+    """Updates are posted from the desk (they mail every linked requester); here they are read."""
+
     model = IncidentUpdate
     extra = 0
+    fields = ("created_at", "author", "body")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class IncidentOpenFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("open", "Open"), ("resolved", "Resolved")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "open":
+            return queryset.filter(resolved_at__isnull=True)
+        if self.value() == "resolved":
+            return queryset.filter(resolved_at__isnull=False)
+        return queryset
 
 
 @admin.register(Incident)
 class IncidentAdmin(admin.ModelAdmin):
-    list_display = ("title", "opened_at", "resolved_at")
+    list_display = ("title", "opened_at", "opened_by", "resolved_at", "ticket_count")
+    list_filter = (IncidentOpenFilter,)
+    search_fields = ("title", "public_status")
+    readonly_fields = ("opened_by", "opened_at", "resolved_at")
     inlines = [IncidentUpdateInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("opened_by").annotate(n_tickets=Count("tickets"))
+
+    @admin.display(description="Tickets", ordering="n_tickets")
+    def ticket_count(self, obj):
+        return obj.n_tickets
 
 
 @admin.register(CannedReply)
 class CannedReplyAdmin(admin.ModelAdmin):
-    list_display = ("title", "active")
+    list_display = ("title", "preview", "active")
+    list_editable = ("active",)
+    list_filter = ("active",)
     search_fields = ("title", "body")
+
+    @admin.display(description="Text")
+    def preview(self, obj):
+        return obj.body if len(obj.body) <= 80 else obj.body[:79] + "…"
 
 
 @admin.register(SurveyResponse)
-class SurveyResponseAdmin(admin.ModelAdmin):
+class SurveyResponseAdmin(ReadOnlyAdmin):
     list_display = ("ticket", "sent_at", "rating", "answered_at")
     list_filter = ("rating",)
     exclude = ("token_hash",)
@@ -117,8 +188,74 @@ class SurveyResponseAdmin(admin.ModelAdmin):
 
 
 @admin.register(InboundEmail)
-class InboundEmailAdmin(admin.ModelAdmin):
+class InboundEmailAdmin(ReadOnlyAdmin):
     list_display = ("received_at", "sender", "subject", "outcome", "ticket")
     list_filter = ("outcome",)
     search_fields = ("sender", "subject", "message_id")
     raw_id_fields = ("ticket",)
+
+
+class AbuseReasonForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), max_length=2000,
+                             help_text="Recorded on the organization and told to the customer on every downgraded ticket.")
+
+
+# The abuse decision lives in tickets (it re-classifies tickets), so the action is added here, on a
+# subclass of the accounts admin: accounts never imports tickets.
+admin.site.unregister(Organization)
+
+
+@admin.register(Organization)
+class OrganizationAdmin(BaseOrganizationAdmin):
+    list_display = ("name", "customer_number", "plan", "member_count", "open_tickets", "may_file_top_priority",
+                    "shares_tickets", "created_at")
+    list_select_related = ("plan",)
+    readonly_fields = ("top_priority_barred_reason", "created_at")
+    actions = ["bar_top_priority", "lift_top_priority_bar"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(
+            n_members=Count("members", distinct=True),
+            n_open=Count("tickets", filter=Q(tickets__status__in=OPEN_STATUSES), distinct=True),
+        )
+
+    @admin.display(description="People", ordering="n_members")
+    def member_count(self, obj):
+        return obj.n_members
+
+    @admin.display(description="Open tickets", ordering="n_open")
+    def open_tickets(self, obj):
+        return obj.n_open
+
+    @admin.action(description="Abuse of top priorities: downgrade open Urgent/High tickets and bar the top level",
+                  permissions=["change"])
+    def bar_top_priority(self, request, queryset):
+        form = AbuseReasonForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            for organization in queryset:
+                try:
+                    decision = organization_bar_top_priority(
+                        organization=organization, by=request.user, reason=form.cleaned_data["reason"], now=timezone.now())
+                except TicketError as exc:
+                    self.message_user(request, f"{organization.name}: {exc}", messages.ERROR)
+                    continue
+                self.log_change(request, organization, f"Barred from the top priority: {form.cleaned_data['reason']}")
+                self.message_user(request, f"{organization.name}: barred from the top priority, "
+                                           f"{len(decision.downgraded)} open ticket(s) downgraded one level.")
+            return None
+        return TemplateResponse(request, "tickets/desk/admin_abuse_confirm.html", {
+            **self.admin_site.each_context(request),
+            "title": "Abuse of the top priorities",
+            "organizations": queryset,
+            "form": form,
+            "action": "bar_top_priority",
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "opts": self.model._meta,
+        })
+
+    @admin.action(description="Lift the top-priority bar", permissions=["change"])
+    def lift_top_priority_bar(self, request, queryset):
+        for organization in queryset.filter(may_file_top_priority=False):
+            organization_lift_top_priority_bar(organization=organization, by=request.user, now=timezone.now())
+            self.log_change(request, organization, "Top-priority bar lifted")
+            self.message_user(request, f"{organization.name} may file the top priority again.")

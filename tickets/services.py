@@ -448,3 +448,46 @@ def ticket_merge(*, source: Ticket, target: Ticket, by: User | None, now: dateti
 def priority_rank_sync(*, priority: PriorityLevel) -> int:
     """Keep the denormalised rank on tickets in step when an admin re-orders the levels."""
     return Ticket.objects.filter(priority=priority).exclude(priority_rank=priority.rank).update(priority_rank=priority.rank)
+
+
+def request_edit_allowed(ticket: Ticket, now: datetime) -> bool:
+    """The telephony policy: a customer may edit the request once a response target is breached."""
+    if not ticket.is_open:
+        return False
+    fr_breached = ticket.first_response_due_at and (ticket.first_responded_at or now) > ticket.first_response_due_at
+    res_breached = ticket.resolution_due_at and ticket.resolved_at is None and now > ticket.resolution_due_at
+    return bool(fr_breached or res_breached)
+
+
+@transaction.atomic
+def ticket_edit_request(
+    *,
+    ticket: Ticket,
+    by: User,
+    now: datetime,
+    subject: str | None = None,
+    description: str | None = None,
+    request_fields: dict | None = None,
+) -> Ticket:
+    """Let the customer rewrite their request once its response time is breached; audit the old text."""
+    ticket = _lock(ticket)
+    if not by.is_staff and not request_edit_allowed(ticket, now):
+        raise TicketError("You can edit the request once its response time has passed without an answer.")
+    changes: dict[str, dict] = {}
+    new_values = {"subject": (subject or "").strip()[:255] if subject is not None else None,
+                  "description": description, "request_fields": request_fields}
+    for field, value in new_values.items():
+        if value is None or value == getattr(ticket, field):
+            continue
+        if field == "subject" and not value:
+            raise TicketError("The subject cannot be empty.")
+        changes[field] = {"old": getattr(ticket, field), "new": value}
+        setattr(ticket, field, value)
+    if not changes:
+        return ticket
+    ticket.last_activity_at = now
+    if not by.is_staff:
+        ticket.last_customer_activity_at = now
+    ticket.save()
+    _event(ticket, TicketEvent.Kind.EDITED, now=now, actor=by, new=", ".join(changes), data={"changes": changes})
+    return ticket

@@ -1,0 +1,176 @@
+"""Forms of the technician workspace: they validate input; the services decide."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+
+from accounts.models import Organization, User
+from sla.models import PriorityLevel
+
+from ..models import Channel, Incident, Message, Status, Ticket
+from .queue import REFERENCE_RE
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return obj.display_name
+
+
+def staff_users():
+    return User.objects.filter(is_staff=True, is_active=True).order_by("full_name", "email")
+
+
+class RequesterChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return f"{obj.display_name} <{obj.email}>"
+
+
+class LogTicketForm(forms.Form):
+    """A ticket taken on a customer's behalf: phone, chat or a direct email to a technician."""
+
+    CHANNELS = [(Channel.PHONE, "Phone call"), (Channel.CHAT, "Chat"), (Channel.STAFF_EMAIL, "Direct email to a technician")]
+
+    organization = forms.ModelChoiceField(queryset=Organization.objects.all())
+    requester = RequesterChoiceField(queryset=User.objects.filter(is_active=True, organization__isnull=False)
+                                     .select_related("organization").order_by("organization__name", "email"))
+    channel = forms.ChoiceField(choices=CHANNELS)
+    priority = forms.ModelChoiceField(queryset=PriorityLevel.objects.all(), empty_label=None,
+                                      help_text="Tickets from other channels are Normal unless you judge otherwise.")
+    subject = forms.CharField(max_length=255)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), required=False)
+    assign_to_me = forms.BooleanField(required=False, initial=True, label="Assign to me")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        default = PriorityLevel.default()
+        if default is not None:
+            self.fields["priority"].initial = default.pk
+
+    def requester_groups(self):
+        """Requesters grouped by organization, for the <optgroup>s the picker filters."""
+        groups: dict[int, tuple[str, list[User]]] = {}
+        for user in self.fields["requester"].queryset:
+            groups.setdefault(user.organization_id, (user.organization.name, []))[1].append(user)
+        return [(org_id, name, users) for org_id, (name, users) in groups.items()]
+
+    def clean(self):
+        data = super().clean()
+        org, requester = data.get("organization"), data.get("requester")
+        if org and requester and requester.organization_id != org.pk:
+            self.add_error("requester", f"{requester.email} is not a member of {org.name}.")
+        return data
+
+
+class AssignForm(forms.Form):
+    agent = StaffChoiceField(queryset=staff_users(), required=False, empty_label="— nobody —")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agent"].queryset = staff_users()
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if not data:
+            return []
+        files = data if isinstance(data, list | tuple) else [data]
+        return [super(MultipleFileField, self).clean(f, initial) for f in files]
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), label="Message")
+    kind = forms.ChoiceField(choices=[(Message.Kind.PUBLIC, "Public reply"), (Message.Kind.INTERNAL, "Internal note")],
+                             widget=forms.RadioSelect, initial=Message.Kind.PUBLIC)
+    set_status = forms.ChoiceField(required=False, label="Then set status", choices=[
+        ("", "— leave as it is —"), (Status.WAITING, "Waiting on customer"), (Status.RESOLVED, "Resolved")])
+    attachments = MultipleFileField(required=False)
+
+    def clean_attachments(self):
+        files = self.cleaned_data.get("attachments") or []
+        if len(files) > settings.HELPDESK_MAX_ATTACHMENTS:
+            raise forms.ValidationError(f"At most {settings.HELPDESK_MAX_ATTACHMENTS} files per message.")
+        for f in files:
+            if f.size > settings.HELPDESK_MAX_ATTACHMENT_BYTES:
+                limit = settings.HELPDESK_MAX_ATTACHMENT_BYTES // (1024 * 1024)
+                raise forms.ValidationError(f"{f.name} is larger than {limit} MB.")
+        return files
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(choices=Status.choices)
+    reason = forms.CharField(required=False, max_length=255)
+
+
+class ReclassifyForm(forms.Form):
+    priority = forms.ModelChoiceField(queryset=PriorityLevel.objects.all(), empty_label=None)
+    reason = forms.CharField(max_length=1000, help_text="Required. The customer is told.")
+
+
+def parse_reference(value: str) -> int | None:
+    match = REFERENCE_RE.match(value or "")
+    return int(match.group(1)) if match else None
+
+
+class MergeForm(forms.Form):
+    target = forms.CharField(max_length=40, label="Merge into ticket", help_text='A reference, e.g. "HD-123" or "123".')
+
+    def clean_target(self) -> Ticket:
+        pk = parse_reference(self.cleaned_data["target"])
+        ticket = Ticket.objects.filter(pk=pk).first() if pk else None
+        if ticket is None:
+            raise forms.ValidationError(f"No ticket {self.cleaned_data['target']}.")
+        return ticket
+
+
+class LinkIncidentForm(forms.Form):
+    incident = forms.ModelChoiceField(queryset=Incident.objects.filter(resolved_at__isnull=True), empty_label=None)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["incident"].queryset = Incident.objects.filter(resolved_at__isnull=True)
+
+
+class IncidentForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    public_status = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Public status",
+                                    help_text="Shown on every portal page while the incident is open.")
+
+
+class IncidentUpdateForm(forms.Form):
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Update",
+                           help_text="Replaces the banner text and is mailed to every linked requester.")
+
+
+class IncidentLinkTicketsForm(forms.Form):
+    references = forms.CharField(max_length=2000, label="Link tickets", help_text="References, separated by spaces or commas.")
+
+    def clean_references(self) -> list[Ticket]:
+        raw = [r for r in self.cleaned_data["references"].replace(",", " ").split() if r]
+        pks, bad = [], []
+        for ref in raw:
+            pk = parse_reference(ref)
+            (pks if pk else bad).append(pk or ref)
+        found = {t.pk: t for t in Ticket.objects.filter(pk__in=pks)}
+        bad += [str(pk) for pk in pks if pk not in found]
+        if bad:
+            raise forms.ValidationError(f"Unknown ticket(s): {', '.join(bad)}.")
+        return [found[pk] for pk in dict.fromkeys(pks)]
+
+
+class IncidentResolveForm(forms.Form):
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Closing note")
+    resolve_tickets = forms.BooleanField(required=False, label="Also resolve the linked open tickets")
+
+
+class AbuseForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000,
+                             help_text="Recorded, and told to the customer on every downgraded ticket.")

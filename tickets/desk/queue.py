@@ -1,0 +1,216 @@
+"""The technician queue: filters, counts per view, keyset pages, on top of ``selectors.ticket_queue``.
+
+Two orders: the managed-IT policy's "priority, then arrival" (keyset on the ``ticket_queue_open`` index
+columns) and "due soonest" (the earliest running due time, then id).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import Case, Count, DateTimeField, F, Q, QuerySet, When
+from django.db.models.functions import Coalesce, Least
+from django.utils.dateparse import parse_datetime
+
+from accounts.models import Team
+
+from ..models import Status, Ticket
+from ..selectors import QueueCursor, queue_after, ticket_queue
+
+PAGE_SIZE = 25
+VIEWS = {
+    "all": "All open",
+    "mine": "Mine",
+    "unassigned": "Unassigned",
+    "team": "My team",
+    "breaching": "Breaching in 60 min",
+    "breached": "Breached",
+}
+SORTS = {"priority": "Priority, then arrival", "due": "Due soonest"}
+REFERENCE_RE = re.compile(r"^\s*(?:[A-Za-z]+-)?(\d{1,12})\s*$")
+
+
+def _running(due: str, done: str):
+    return Case(When(**{f"{done}__isnull": True}, then=F(due)), default=None, output_field=DateTimeField())
+
+
+def next_due_expression():
+    """The earliest due time whose clock still runs (a paused resolution clock does not count)."""
+    fr = _running("first_response_due_at", "first_responded_at")
+    res = Case(
+        When(resolved_at__isnull=True, sla_paused_at__isnull=True, then=F("resolution_due_at")),
+        default=None, output_field=DateTimeField(),
+    )
+    # LEAST ignores NULL on PostgreSQL but not on SQLite: coalesce each side with the other.
+    return Least(Coalesce(fr, res), Coalesce(res, fr))
+
+
+def breached_q(now: datetime) -> Q:
+    return Q(first_responded_at__isnull=True, first_response_due_at__lt=now) | Q(
+        resolved_at__isnull=True, sla_paused_at__isnull=True, resolution_due_at__lt=now
+    )
+
+
+def breaching_q(now: datetime, minutes: int) -> Q:
+    """Not yet breached, but a running clock runs out within ``minutes``."""
+    soon = now + timedelta(minutes=minutes)
+    return (
+        Q(first_responded_at__isnull=True, first_response_due_at__gte=now, first_response_due_at__lte=soon)
+        | Q(resolved_at__isnull=True, sla_paused_at__isnull=True, resolution_due_at__gte=now, resolution_due_at__lte=soon)
+    ) & ~breached_q(now)
+
+
+def team_q(agent) -> Q:
+    """Tickets of one of my teams, or assigned to a member of one of them."""
+    teams = Team.objects.filter(members=agent).values("pk")
+    # Subqueries, not joins: a join through the membership table would repeat rows and skew the counts.
+    members = Team.members.through.objects.filter(team__in=teams).values("user_id")
+    return Q(team__in=teams) | Q(assignee__in=members)
+
+
+@dataclass
+class QueueFilters:
+    view: str = "all"
+    status: str = ""
+    priority: str = ""
+    organization: str = ""
+    plan: str = ""
+    breaching: int | None = None
+    q: str = ""
+    sort: str = "priority"
+    after: str = ""
+    errors: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_query(cls, params) -> QueueFilters:
+        f = cls()
+        f.view = params.get("view", "all") if params.get("view") in VIEWS else "all"
+        f.sort = params.get("sort") if params.get("sort") in SORTS else "priority"
+        f.status = params.get("status", "") if params.get("status") in {s.value for s in Status} else ""
+        f.priority = params.get("priority", "")[:50]
+        for name in ("organization", "plan"):
+            value = params.get(name, "")
+            setattr(f, name, value if value.isdigit() and len(value) <= 12 else "")
+        raw = params.get("breaching", "").strip()
+        if raw:
+            if raw.isdigit() and 0 < int(raw) <= 7 * 24 * 60:
+                f.breaching = int(raw)
+            else:
+                f.errors.append("'Breaching within' takes minutes, from 1 to 10080.")
+        f.q = params.get("q", "").strip()[:200]
+        f.after = params.get("after", "")[:100]
+        return f
+
+    def query(self, **overrides) -> dict:
+        """The filters as query-string pairs (empty ones left out), for links and the poller."""
+        values = {
+            "view": self.view, "status": self.status, "priority": self.priority, "organization": self.organization,
+            "plan": self.plan, "breaching": self.breaching or "", "q": self.q, "sort": self.sort, "after": self.after,
+        }
+        values.update(overrides)
+        return {k: v for k, v in values.items() if v not in ("", None) and not (k == "view" and v == "all")
+                and not (k == "sort" and v == "priority")}
+
+
+def queue_base(*, agent, now: datetime, filters: QueueFilters) -> QuerySet[Ticket]:
+    """The queue with every filter but the view tab and the page (what the counts are taken over)."""
+    include_waiting = filters.status == Status.WAITING or not filters.status
+    qs = ticket_queue(agent=agent, now=now, include_waiting=include_waiting)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.priority:
+        qs = qs.filter(priority__slug=filters.priority)
+    if filters.organization:
+        qs = qs.filter(organization_id=int(filters.organization))
+    if filters.plan:
+        qs = qs.filter(plan_id=int(filters.plan))
+    if filters.breaching:
+        qs = qs.filter(breaching_q(now, filters.breaching))
+    if filters.q:
+        match = REFERENCE_RE.match(filters.q)
+        text = Q(subject__icontains=filters.q) | Q(requester__email__icontains=filters.q)
+        qs = qs.filter(text | Q(pk=int(match.group(1)))) if match else qs.filter(text)
+    return qs
+
+
+def view_q(view: str, *, agent, now: datetime) -> Q:
+    return {
+        "all": Q(),
+        "mine": Q(assignee=agent),
+        "unassigned": Q(assignee__isnull=True),
+        "team": team_q(agent),
+        "breaching": breaching_q(now, 60),
+        "breached": breached_q(now),
+    }[view]
+
+
+def queue_counts(base: QuerySet[Ticket], *, agent, now: datetime) -> dict[str, int]:
+    """Every tab's count in one aggregate query with conditional counts."""
+    return base.order_by().aggregate(
+        **{name: Count("id", filter=view_q(name, agent=agent, now=now), ) for name in VIEWS}
+    )
+
+
+def _cursor_encode(ticket: Ticket, sort: str) -> str:
+    if sort == "due":
+        due = ticket.next_due.isoformat() if ticket.next_due else ""
+        return f"d~{due}~{ticket.pk}"
+    return f"p~{ticket.priority_rank}~{ticket.received_at.isoformat()}~{ticket.pk}"
+
+
+def _id(value: str) -> bool:
+    return value.isdigit() and len(value) <= 15
+
+
+def _after_due(qs: QuerySet[Ticket], after: str) -> QuerySet[Ticket]:
+    parts = after.split("~")
+    if len(parts) != 3 or parts[0] != "d" or not _id(parts[2]):
+        return qs
+    pk = int(parts[2])
+    if not parts[1]:
+        return qs.filter(next_due__isnull=True, pk__gt=pk)
+    try:
+        due = parse_datetime(parts[1])
+    except ValueError:
+        due = None
+    if due is None:
+        return qs
+    return qs.filter(Q(next_due__gt=due) | Q(next_due=due, pk__gt=pk) | Q(next_due__isnull=True))
+
+
+def _after_priority(qs: QuerySet[Ticket], after: str) -> QuerySet[Ticket]:
+    parts = after.split("~")
+    if len(parts) != 4 or parts[0] != "p" or not parts[1].isdigit() or len(parts[1]) > 4 or not _id(parts[3]):
+        return qs
+    try:
+        received = parse_datetime(parts[2])
+    except ValueError:  # well-formed but impossible, e.g. month 13
+        received = None
+    if received is None:
+        return qs
+    return queue_after(qs, QueueCursor(priority_rank=int(parts[1]), received_at=received, id=int(parts[3])))
+
+
+@dataclass
+class QueuePage:
+    rows: list[Ticket]
+    next_after: str | None
+    counts: dict[str, int]
+
+
+def queue_page(*, agent, now: datetime, filters: QueueFilters, page_size: int = PAGE_SIZE) -> QueuePage:
+    """One keyset page of the filtered queue plus the tab counts: two queries, whatever the page size."""
+    base = queue_base(agent=agent, now=now, filters=filters)
+    counts = queue_counts(base, agent=agent, now=now)
+    qs = base.filter(view_q(filters.view, agent=agent, now=now))
+    qs = qs.annotate(next_due=next_due_expression())
+    if filters.sort == "due":
+        qs = _after_due(qs, filters.after).order_by(F("next_due").asc(nulls_last=True), "id")
+    else:
+        qs = _after_priority(qs, filters.after)
+    rows = list(qs[: page_size + 1])
+    more = len(rows) > page_size
+    rows = rows[:page_size]
+    return QueuePage(rows=rows, next_after=_cursor_encode(rows[-1], filters.sort) if more else None, counts=counts)
