@@ -150,3 +150,19 @@ def test_alert_mail_renders_subject_and_link(
     assert mail.subject == f"[{ticket.reference}] New Urgent ticket: All numbers down"
     assert f"/desk/tickets/{ticket.pk}/" in mail.body
     assert mail.extra_headers["Auto-Submitted"] == "auto-generated"
+
+
+def test_a_rule_whose_calendar_never_opens_is_logged_and_the_other_rules_still_fire(
+    customer, lead, priorities, caplog
+):
+    from sla.models import Calendar
+
+    closed = Calendar.objects.create(name="never-open", timezone="Europe/London")
+    rule(audience=Aud.TEAM_LEADS, timing=Tm.IN_HOURS, office_calendar=closed)
+    contact("Dee", "director")
+    rule(audience=Aud.DIRECTORS)
+    ticket_create(
+        requester=customer, subject="x", priority=priorities["urgent"], now=NOW
+    )  # the ticket is kept
+    assert recipients("sla_alert") == ["dee@helpdesk.test"]
+    assert "could not be evaluated" in caplog.text
