@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 
@@ -74,7 +74,13 @@ def replay(sqls: list[str], *, writes: bool) -> Callable[[], None]:
 def figure(name: str, fn: Callable[[], object], floor_fn: Callable[[], object], *, iterations: int, warmup: int,
            writes: bool = False, check: Callable[[object], None] | None = None, extra: dict | None = None) -> dict:
     """Median and p95 server time, queries per call, and the ratios to the two floors."""
-    response, sqls = capture(fn)
+    if writes:
+        # Captured inside a transaction rolled back at once, so the replay can insert the same rows.
+        with transaction.atomic():
+            response, sqls = capture(fn)
+            transaction.set_rollback(True)
+    else:
+        response, sqls = capture(fn)
     if check:
         check(response)
     _, floor_sqls = capture(floor_fn)
