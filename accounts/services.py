@@ -73,10 +73,14 @@ def customer_signup(
     """
     email = _normalise(email)
     if User.objects.filter(email__iexact=email).exists():
-        _send("already_registered", to=email, context={
-            "login_url": settings.SITE_URL + reverse("login"),
-            "reset_url": settings.SITE_URL + reverse("accounts:password_reset"),
-        })
+        _send(
+            "already_registered",
+            to=email,
+            context={
+                "login_url": settings.SITE_URL + reverse("login"),
+                "reset_url": settings.SITE_URL + reverse("accounts:password_reset"),
+            },
+        )
         return None
     validate_password(password, user=User(email=email, full_name=full_name))
     try:
@@ -120,9 +124,17 @@ def invitation_create(*, organization: Organization, email: str, by: User, now: 
         raise AccountError(f"{email} is already a member of {organization.name}.")
     invitation = Invitation.objects.create(organization=organization, email=email, invited_by=by)
     url = settings.SITE_URL + reverse("accounts:invitation_accept", args=[invitation_token(invitation)])
-    _send("invitation", to=email, context={
-        "invitation": invitation, "organization": organization, "by": by, "url": url, "days": INVITE_MAX_AGE.days,
-    })
+    _send(
+        "invitation",
+        to=email,
+        context={
+            "invitation": invitation,
+            "organization": organization,
+            "by": by,
+            "url": url,
+            "days": INVITE_MAX_AGE.days,
+        },
+    )
     return invitation
 
 
@@ -134,7 +146,9 @@ def invitation_for_token(*, token: str) -> Invitation:
     except signing.BadSignature:
         raise AccountError("This invitation link is not valid.") from None
     invitation = (
-        Invitation.objects.select_related("organization").filter(pk=data.get("i"), email__iexact=data.get("e", "")).first()
+        Invitation.objects.select_related("organization")
+        .filter(pk=data.get("i"), email__iexact=data.get("e", ""))
+        .first()
     )
     if invitation is None:
         raise AccountError("This invitation link is not valid.")
@@ -154,8 +168,11 @@ def invitation_accept(*, token: str, full_name: str, password: str, now: datetim
     if not Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(accepted_at=now):
         raise AccountError("This invitation has already been used. Sign in instead.")
     return User.objects.create_user(
-        email=invitation.email, password=password, full_name=full_name.strip(),
-        organization=invitation.organization, email_verified_at=now,
+        email=invitation.email,
+        password=password,
+        full_name=full_name.strip(),
+        organization=invitation.organization,
+        email_verified_at=now,
     )
 
 

@@ -30,7 +30,10 @@ def signup(request):
         else:
             try:
                 services.customer_signup(
-                    email=data["email"], full_name=data["full_name"], password=data["password1"], organization=org,
+                    email=data["email"],
+                    full_name=data["full_name"],
+                    password=data["password1"],
+                    organization=org,
                     now=timezone.now(),
                 )
             except ValidationError as exc:
@@ -64,7 +67,9 @@ def verify_resend(request):
     if user.email_verified_at:
         messages.info(request, "Your email address is already verified.")
     elif now.timestamp() - last < 60:
-        messages.info(request, "We sent a link less than a minute ago; please check your inbox and spam folder.")
+        messages.info(
+            request, "We sent a link less than a minute ago; please check your inbox and spam folder."
+        )
     else:
         services.verification_send(user=user)
         request.session["verify_sent_at"] = now.timestamp()
@@ -106,17 +111,24 @@ def invitations(request):
     form = InvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.invitation_create(organization=org, email=form.cleaned_data["email"], by=user, now=timezone.now())
+            services.invitation_create(
+                organization=org, email=form.cleaned_data["email"], by=user, now=timezone.now()
+            )
         except services.AccountError as exc:
             form.add_error("email", str(exc))
         else:
             messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
             return redirect("accounts:invitations")
-    return render(request, "accounts/invitations.html", {
-        "form": form, "organization": org,
-        "invitations": org.invitations.select_related("invited_by")[:50],
-        "members": org.members.filter(is_active=True).order_by("full_name", "email"),
-    })
+    return render(
+        request,
+        "accounts/invitations.html",
+        {
+            "form": form,
+            "organization": org,
+            "invitations": org.invitations.select_related("invited_by")[:50],
+            "members": org.members.filter(is_active=True).order_by("full_name", "email"),
+        },
+    )
 
 
 def invitation_accept(request, token: str):
@@ -131,7 +143,9 @@ def invitation_accept(request, token: str):
     if request.method == "POST" and form.is_valid():
         try:
             services.invitation_accept(
-                token=token, full_name=form.cleaned_data["full_name"], password=form.cleaned_data["password1"],
+                token=token,
+                full_name=form.cleaned_data["full_name"],
+                password=form.cleaned_data["password1"],
                 now=timezone.now(),
             )
         except services.AccountError as exc:
@@ -139,6 +153,8 @@ def invitation_accept(request, token: str):
         except ValidationError as exc:
             form.add_error("password1", exc)
         else:
-            messages.success(request, f"Welcome to {invitation.organization.name}'s support portal. Please sign in.")
+            messages.success(
+                request, f"Welcome to {invitation.organization.name}'s support portal. Please sign in."
+            )
             return redirect("login")
     return render(request, "accounts/invitation_accept.html", {"form": form, "invitation": invitation})

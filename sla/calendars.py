@@ -32,6 +32,7 @@ WeeklyHours = dict[int, tuple[tuple[time, time], ...]]
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
+_ZERO = timedelta(0)
 _CHUNK_YEARS = 1  # years added to a calendar's timeline per extension
 _MAX_EMPTY_YEARS = 10  # this long without an opening: the calendar is closed for good
 
@@ -44,7 +45,7 @@ def to_us(at: datetime) -> int:
 
 
 def from_us(us: int) -> datetime:
-    return EPOCH + timedelta(microseconds=us)
+    return EPOCH + timedelta(0, *divmod(us, 1_000_000))
 
 
 @lru_cache(maxsize=256)
@@ -188,7 +189,9 @@ class BusinessCalendar:
 
     def intervals_for(self, day: date) -> tuple[tuple[time, time], ...]:
         """The local opening intervals that start on ``day`` (none on a holiday)."""
-        if day in self.holidays or (self.country and day in _country_holidays(self.country, self.subdivision, day.year)):
+        if day in self.holidays or (
+            self.country and day in _country_holidays(self.country, self.subdivision, day.year)
+        ):
             return ()
         for weekday, spans in self.hours:
             if weekday == day.weekday():
@@ -215,6 +218,15 @@ class BusinessCalendar:
 
     def _due_us(self, t: int, delta: int) -> int:
         """The instant (µs) ``delta`` µs of open time after ``t``; widens the timeline as needed."""
+        line = self._timeline[0]
+        if line is not None and line.valid_from <= t:  # the common case: one lookup in the warm timeline
+            i = bisect_right(line.starts, t) - 1
+            target = (line.cum[i] + min(t, line.ends[i]) - line.starts[i] if i >= 0 else 0) + delta
+            j = bisect_left(line.cum_end, target)
+            if j < len(line.starts):
+                due = line.starts[j] + target - line.cum[j]
+                if due <= line.valid_to:
+                    return due
         hi = t + max(2 * delta, 86_400_000_000)
         limit = _MAX_EMPTY_YEARS * 366 * 86_400_000_000 + 2 * delta
         while True:
@@ -236,9 +248,12 @@ def add_business_time(start: datetime, delta: timedelta, cal: BusinessCalendar) 
     Counting starts at ``start``, or at the next opening when ``start`` is outside hours. When the
     target runs out exactly at the end of an interval, that end is the answer.
     """
-    if cal.always_open or delta <= timedelta(0):
-        return start.astimezone(UTC) + max(delta, timedelta(0))
-    return from_us(cal._due_us(to_us(start), delta // _US))
+    if cal.always_open:
+        return start.astimezone(UTC) + max(delta, _ZERO)
+    d = delta // _US
+    if d <= 0:
+        return start.astimezone(UTC)
+    return from_us(cal._due_us(to_us(start), d))
 
 
 def business_time_between(start: datetime, end: datetime, cal: BusinessCalendar) -> timedelta:
@@ -270,7 +285,9 @@ def next_opening(at: datetime, cal: BusinessCalendar) -> datetime:
     return from_us(cal._due_us(to_us(at), 1) - 1)  # one µs into the next interval, minus that µs
 
 
-def open_segments(start: datetime, delta: timedelta, cal: BusinessCalendar, *, limit: int = 50) -> list[tuple[datetime, datetime]]:
+def open_segments(
+    start: datetime, delta: timedelta, cal: BusinessCalendar, *, limit: int = 50
+) -> list[tuple[datetime, datetime]]:
     """The pieces of open time that ``add_business_time(start, delta)`` counts, in order (for explanations)."""
     due = add_business_time(start, delta, cal)
     if cal.always_open:

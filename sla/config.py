@@ -51,8 +51,13 @@ from .models import (
 PRESETS_DIR = Path(__file__).resolve().parent / "presets"
 DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 JOB_DURATIONS = (
-    "assignment_deadline", "stale_after", "customer_reminder_every", "waiting_close_after",
-    "resolved_close_after", "reopen_window", "survey_valid_for",
+    "assignment_deadline",
+    "stale_after",
+    "customer_reminder_every",
+    "waiting_close_after",
+    "resolved_close_after",
+    "reopen_window",
+    "survey_valid_for",
 )
 SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
 DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)(?:m|min))?(?:(\d+)s)?$")
@@ -74,14 +79,17 @@ def parse_duration(text: Any) -> timedelta:
     return timedelta(days=d, hours=h, minutes=m, seconds=s)
 
 
-def format_duration(value: timedelta) -> str:
-    """The inverse of ``parse_duration``, in the largest whole units: 2d, 1h30m, 45m."""
+def format_duration(value: timedelta, *, days: bool = True) -> str:
+    """The inverse of ``parse_duration``, in the largest whole units: 2d, 1h30m, 45m.
+
+    ``days=False`` stops at hours (SLA targets read as "48h" of business time, not "2d").
+    """
     seconds = int(value.total_seconds())
     if seconds <= 0 or value != timedelta(seconds=seconds):
         raise ValueError(f"{value} cannot be written as a duration")
     out = ""
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        if seconds >= size:
+        if seconds >= size and (days or unit != "d"):
             out += f"{seconds // size}{unit}"
             seconds %= size
     return out
@@ -109,14 +117,20 @@ class _Loader(yaml.SafeLoader):
 
 
 _Loader.yaml_implicit_resolvers = {
-    key: [(tag, regexp) for tag, regexp in resolvers if tag not in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")]
+    key: [
+        (tag, regexp)
+        for tag, regexp in resolvers
+        if tag not in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+    ]
     for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _Loader.add_implicit_resolver(
     "tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)$"), list("-+0123456789")
 )
 _Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:float", re.compile(r"^[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?$"), list("-+0123456789.")
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?$"),
+    list("-+0123456789."),
 )
 
 
@@ -148,7 +162,12 @@ class ConfigError(Exception):
 
     def __init__(self, problems: list[tuple[int, str, str]]):
         self.problems = problems
-        super().__init__("\n".join(f"line {line}: {path}: {msg}" if path else f"line {line}: {msg}" for line, path, msg in problems))
+        super().__init__(
+            "\n".join(
+                f"line {line}: {path}: {msg}" if path else f"line {line}: {msg}"
+                for line, path, msg in problems
+            )
+        )
 
 
 def load_yaml(text: str) -> _Map:
@@ -156,7 +175,9 @@ def load_yaml(text: str) -> _Map:
         data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        raise ConfigError([(mark.line + 1 if mark else 0, "", f"not valid YAML: {exc.problem or exc}")]) from exc
+        raise ConfigError(
+            [(mark.line + 1 if mark else 0, "", f"not valid YAML: {exc.problem or exc}")]
+        ) from exc
     if data is None:
         data = _Map()
     if not isinstance(data, _Map):
@@ -186,13 +207,19 @@ class _Checker:
     def error(self, line: int, path: str, msg: str) -> None:
         self.problems.append((line, path, msg))
 
-    def fields(self, obj: Any, line: int, path: str, allowed: set[str], required: set[str] = frozenset()) -> _Map | None:
+    def fields(
+        self, obj: Any, line: int, path: str, allowed: set[str], required: set[str] = frozenset()
+    ) -> _Map | None:
         if not isinstance(obj, dict):
             self.error(line, path, "must be a mapping")
             return None
         for key in obj:
             if key not in allowed:
-                self.error(obj.lines.get(key, line), f"{path}.{key}", f"unknown field (expected one of: {', '.join(sorted(allowed))})")
+                self.error(
+                    obj.lines.get(key, line),
+                    f"{path}.{key}",
+                    f"unknown field (expected one of: {', '.join(sorted(allowed))})",
+                )
         for key in sorted(required - set(obj)):
             self.error(obj.line, f"{path}.{key}", "is required")
         return obj
@@ -206,7 +233,16 @@ class _Checker:
             return []
         return [(i, value.lines[i], item) for i, item in enumerate(value)]
 
-    def text(self, obj: _Map, key: str, path: str, *, default: str = "", max_length: int | None = None, pattern=None) -> str:
+    def text(
+        self,
+        obj: _Map,
+        key: str,
+        path: str,
+        *,
+        default: str = "",
+        max_length: int | None = None,
+        pattern=None,
+    ) -> str:
         value = obj.get(key, default)
         if value is None:
             return default
@@ -232,7 +268,9 @@ class _Checker:
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-            self.error(obj.lines.get(key, obj.line), f"{path}.{key}", f"must be a whole number from {lo} to {hi}")
+            self.error(
+                obj.lines.get(key, obj.line), f"{path}.{key}", f"must be a whole number from {lo} to {hi}"
+            )
             return default
         return value
 
@@ -253,7 +291,11 @@ class _Checker:
     def choice(self, obj: _Map, key: str, path: str, choices, default: str | None = None) -> str | None:
         value = obj.get(key, default)
         if value not in choices.values:
-            self.error(obj.lines.get(key, obj.line), f"{path}.{key}", f"{value!r} is not one of: {', '.join(choices.values)}")
+            self.error(
+                obj.lines.get(key, obj.line),
+                f"{path}.{key}",
+                f"{value!r} is not one of: {', '.join(choices.values)}",
+            )
             return default
         return value
 
@@ -274,7 +316,7 @@ class _Checker:
                 return time(0)
             if h < 24 and m < 60 and s < 60:
                 return time(h, m, s)
-        self.error(line, path, f"{value!r} is not a time; write \"HH:MM\" in quotes, e.g. \"09:00\"")
+        self.error(line, path, f'{value!r} is not a time; write "HH:MM" in quotes, e.g. "09:00"')
         return None
 
 
@@ -286,7 +328,24 @@ def validate(data: _Map) -> Config:
     calendars, cal_names = [], set()
     for i, line, item in c.seq(data, "calendars"):
         path = f"calendars[{i}]"
-        if c.fields(item, line, path, {"name", "timezone", "hours", "holidays", "country_holidays", "country_subdivision", "always_open"}, {"name"}) is None:
+        if (
+            c.fields(
+                item,
+                line,
+                path,
+                {
+                    "name",
+                    "timezone",
+                    "hours",
+                    "holidays",
+                    "country_holidays",
+                    "country_subdivision",
+                    "always_open",
+                },
+                {"name"},
+            )
+            is None
+        ):
             continue
         name = c.text(item, "name", path, max_length=50, pattern=SLUG)
         path = f"calendars[{name or i}]"
@@ -297,11 +356,18 @@ def validate(data: _Map) -> Config:
         try:
             ZoneInfo(tz)
         except (ZoneInfoNotFoundError, ValueError):
-            c.error(item.lines.get("timezone", line), f"{path}.timezone", f"{tz!r} is not an IANA time zone (e.g. Europe/London)")
+            c.error(
+                item.lines.get("timezone", line),
+                f"{path}.timezone",
+                f"{tz!r} is not an IANA time zone (e.g. Europe/London)",
+            )
         always = c.boolean(item, "always_open", path)
         hours = []
         raw_hours = item.get("hours")
-        if raw_hours is not None and c.fields(raw_hours, item.lines["hours"], f"{path}.hours", set(DAYS)) is not None:
+        if (
+            raw_hours is not None
+            and c.fields(raw_hours, item.lines["hours"], f"{path}.hours", set(DAYS)) is not None
+        ):
             for day, spans in raw_hours.items():
                 if day not in DAYS:
                     continue
@@ -353,18 +419,36 @@ def validate(data: _Map) -> Config:
 
             supported = holidays_lib.list_supported_countries()
             if country not in supported:
-                c.error(item.lines["country_holidays"], f"{path}.country_holidays", f"{country!r} is not a country code the holidays package knows")
+                c.error(
+                    item.lines["country_holidays"],
+                    f"{path}.country_holidays",
+                    f"{country!r} is not a country code the holidays package knows",
+                )
             elif subdivision and subdivision not in supported[country]:
-                c.error(item.lines["country_subdivision"], f"{path}.country_subdivision",
-                        f"{subdivision!r} is not a subdivision of {country} ({', '.join(supported[country][:12])}, ...)")
+                c.error(
+                    item.lines["country_subdivision"],
+                    f"{path}.country_subdivision",
+                    f"{subdivision!r} is not a subdivision of {country} ({', '.join(supported[country][:12])}, ...)",
+                )
         elif subdivision:
-            c.error(item.lines["country_subdivision"], f"{path}.country_subdivision", "needs country_holidays")
+            c.error(
+                item.lines["country_subdivision"], f"{path}.country_subdivision", "needs country_holidays"
+            )
         if not always and not hours:
             c.error(item.line, path, "has no hours: give hours or always_open: true")
         if always and hours:
             c.error(item.lines["hours"], f"{path}.hours", "an always_open calendar takes no hours")
-        calendars.append(dict(name=name, timezone=tz, always_open=bool(always), hours=hours, holidays=holidays,
-                              country_holidays=country, country_subdivision=subdivision))
+        calendars.append(
+            dict(
+                name=name,
+                timezone=tz,
+                always_open=bool(always),
+                hours=hours,
+                holidays=holidays,
+                country_holidays=country,
+                country_subdivision=subdivision,
+            )
+        )
     known_calendars = cal_names | set(Calendar.objects.values_list("name", flat=True))
 
     def calendar_ref(obj: _Map, key: str, path: str, *, required: bool) -> str | None:
@@ -381,7 +465,16 @@ def validate(data: _Map) -> Config:
     defaults = 0
     for i, line, item in c.seq(data, "priorities"):
         path = f"priorities[{i}]"
-        if c.fields(item, line, path, {"slug", "name", "rank", "definition", "examples", "advise_phone", "default", "colour"}, {"slug", "name"}) is None:
+        if (
+            c.fields(
+                item,
+                line,
+                path,
+                {"slug", "name", "rank", "definition", "examples", "advise_phone", "default", "colour"},
+                {"slug", "name"},
+            )
+            is None
+        ):
             continue
         slug = c.text(item, "slug", path, max_length=50, pattern=SLUG)
         path = f"priorities[{slug or i}]"
@@ -394,13 +487,18 @@ def validate(data: _Map) -> Config:
             examples = []
         is_default = c.boolean(item, "default", path)
         defaults += bool(is_default)
-        priorities.append(dict(
-            slug=slug, name=c.text(item, "name", path, max_length=60),
-            rank=c.integer(item, "rank", path, default=i + 1, lo=1, hi=32767),
-            definition=c.text(item, "definition", path), examples=list(examples),
-            advise_phone=c.boolean(item, "advise_phone", path), is_default=bool(is_default),
-            colour=c.text(item, "colour", path, default="#6b7280", pattern=COLOUR),
-        ))
+        priorities.append(
+            dict(
+                slug=slug,
+                name=c.text(item, "name", path, max_length=60),
+                rank=c.integer(item, "rank", path, default=i + 1, lo=1, hi=32767),
+                definition=c.text(item, "definition", path),
+                examples=list(examples),
+                advise_phone=c.boolean(item, "advise_phone", path),
+                is_default=bool(is_default),
+                colour=c.text(item, "colour", path, default="#6b7280", pattern=COLOUR),
+            )
+        )
     if defaults > 1:
         c.error(data.lines["priorities"], "priorities", "more than one priority is marked default: true")
     known_priorities = prio_slugs | set(PriorityLevel.objects.values_list("slug", flat=True))
@@ -409,7 +507,12 @@ def validate(data: _Map) -> Config:
     defaults = 0
     for i, line, item in c.seq(data, "plans"):
         path = f"plans[{i}]"
-        if c.fields(item, line, path, {"slug", "name", "description", "default", "targets"}, {"slug", "name"}) is None:
+        if (
+            c.fields(
+                item, line, path, {"slug", "name", "description", "default", "targets"}, {"slug", "name"}
+            )
+            is None
+        ):
             continue
         slug = c.text(item, "slug", path, max_length=50, pattern=SLUG)
         path = f"plans[{slug or i}]"
@@ -420,18 +523,38 @@ def validate(data: _Map) -> Config:
         defaults += bool(is_default)
         targets = []
         raw_targets = item.get("targets") or _Map()
-        if c.fields(raw_targets, item.lines.get("targets", line), f"{path}.targets", set(raw_targets) if isinstance(raw_targets, dict) else set()) is not None:
+        if (
+            c.fields(
+                raw_targets,
+                item.lines.get("targets", line),
+                f"{path}.targets",
+                set(raw_targets) if isinstance(raw_targets, dict) else set(),
+            )
+            is not None
+        ):
             for prio, cell in raw_targets.items():
                 where, tline = f"{path}.targets.{prio}", raw_targets.lines[prio]
                 if prio not in known_priorities:
                     c.error(tline, where, f"no priority with slug {prio!r}")
                 if c.fields(cell, tline, where, {"first_response", "resolution", "calendar"}) is None:
                     continue
-                targets.append(dict(priority=prio, first_response=c.duration(cell, "first_response", where),
-                                    resolution=c.duration(cell, "resolution", where),
-                                    calendar=calendar_ref(cell, "calendar", where, required=True)))
-        plans.append(dict(slug=slug, name=c.text(item, "name", path, max_length=80),
-                          description=c.text(item, "description", path), is_default=bool(is_default), targets=targets))
+                targets.append(
+                    dict(
+                        priority=prio,
+                        first_response=c.duration(cell, "first_response", where),
+                        resolution=c.duration(cell, "resolution", where),
+                        calendar=calendar_ref(cell, "calendar", where, required=True),
+                    )
+                )
+        plans.append(
+            dict(
+                slug=slug,
+                name=c.text(item, "name", path, max_length=80),
+                description=c.text(item, "description", path),
+                is_default=bool(is_default),
+                targets=targets,
+            )
+        )
     if defaults > 1:
         c.error(data.lines["plans"], "plans", "more than one plan is marked default: true")
     known_plans = plan_slugs | set(SupportPlan.objects.values_list("slug", flat=True))
@@ -441,12 +564,25 @@ def validate(data: _Map) -> Config:
         contacts, seen = [], set()
         for i, line, item in c.seq(data, "contacts"):
             path = f"contacts[{i}]"
-            if c.fields(item, line, path, {"name", "role", "email", "phone", "webhook_url", "active"}, {"name", "role"}) is None:
+            if (
+                c.fields(
+                    item,
+                    line,
+                    path,
+                    {"name", "role", "email", "phone", "webhook_url", "active"},
+                    {"name", "role"},
+                )
+                is None
+            ):
                 continue
-            row = dict(name=c.text(item, "name", path, max_length=120),
-                       role=c.choice(item, "role", path, EscalationContact.Role),
-                       email=c.text(item, "email", path), phone=c.text(item, "phone", path, max_length=40),
-                       webhook_url=c.url(item, "webhook_url", path), active=c.boolean(item, "active", path, default=True))
+            row = dict(
+                name=c.text(item, "name", path, max_length=120),
+                role=c.choice(item, "role", path, EscalationContact.Role),
+                email=c.text(item, "email", path),
+                phone=c.text(item, "phone", path, max_length=40),
+                webhook_url=c.url(item, "webhook_url", path),
+                active=c.boolean(item, "active", path, default=True),
+            )
             if row["email"]:
                 try:
                     EmailValidator()(row["email"])
@@ -462,30 +598,52 @@ def validate(data: _Map) -> Config:
         alerts = []
         for i, line, item in c.seq(data, "alerts"):
             path = f"alerts[{i}]"
-            allowed = {"name", "event", "priority", "target", "threshold_percent", "audience", "channel", "timing",
-                       "office_calendar", "webhook_url", "active"}
+            allowed = {
+                "name",
+                "event",
+                "priority",
+                "target",
+                "threshold_percent",
+                "audience",
+                "channel",
+                "timing",
+                "office_calendar",
+                "webhook_url",
+                "active",
+            }
             if c.fields(item, line, path, allowed, {"event", "audience"}) is None:
                 continue
             prio = item.get("priority")
             if prio is not None and prio not in known_priorities:
-                c.error(item.lines["priority"], f"{path}.priority", f"no priority with slug {prio!r} (null means every priority)")
-            alerts.append(dict(
-                name=c.text(item, "name", path, max_length=120), event=c.choice(item, "event", path, AlertRule.Event),
-                priority=prio, target=c.choice(item, "target", path, AlertRule.Target, AlertRule.Target.ANY),
-                threshold_percent=c.integer(item, "threshold_percent", path, default=75, lo=1, hi=100),
-                audience=c.choice(item, "audience", path, AlertRule.Audience),
-                channel=c.choice(item, "channel", path, AlertRule.Channel, AlertRule.Channel.EMAIL),
-                timing=c.choice(item, "timing", path, AlertRule.Timing, AlertRule.Timing.ALWAYS),
-                office_calendar=calendar_ref(item, "office_calendar", path, required=False),
-                webhook_url=c.url(item, "webhook_url", path), active=c.boolean(item, "active", path, default=True),
-            ))
+                c.error(
+                    item.lines["priority"],
+                    f"{path}.priority",
+                    f"no priority with slug {prio!r} (null means every priority)",
+                )
+            alerts.append(
+                dict(
+                    name=c.text(item, "name", path, max_length=120),
+                    event=c.choice(item, "event", path, AlertRule.Event),
+                    priority=prio,
+                    target=c.choice(item, "target", path, AlertRule.Target, AlertRule.Target.ANY),
+                    threshold_percent=c.integer(item, "threshold_percent", path, default=75, lo=1, hi=100),
+                    audience=c.choice(item, "audience", path, AlertRule.Audience),
+                    channel=c.choice(item, "channel", path, AlertRule.Channel, AlertRule.Channel.EMAIL),
+                    timing=c.choice(item, "timing", path, AlertRule.Timing, AlertRule.Timing.ALWAYS),
+                    office_calendar=calendar_ref(item, "office_calendar", path, required=False),
+                    webhook_url=c.url(item, "webhook_url", path),
+                    active=c.boolean(item, "active", path, default=True),
+                )
+            )
 
     jobs = None
     if "jobs" in data:
         jobs = {}
         raw_jobs = data["jobs"]
         if not isinstance(raw_jobs, dict):
-            c.error(data.lines["jobs"], "jobs", "must be a mapping: default: {...} and one entry per plan slug")
+            c.error(
+                data.lines["jobs"], "jobs", "must be a mapping: default: {...} and one entry per plan slug"
+            )
             raw_jobs = _Map()
         for key, item in raw_jobs.items():
             path, line = f"jobs.{key}", raw_jobs.lines[key]
@@ -497,7 +655,9 @@ def validate(data: _Map) -> Config:
             item = item or _Map()
             row = {name: c.duration(item, name, path) for name in JOB_DURATIONS}
             row["calendar"] = calendar_ref(item, "calendar", path, required=False)
-            row["customer_reminder_max"] = c.integer(item, "customer_reminder_max", path, default=None, lo=0, hi=1000)
+            row["customer_reminder_max"] = c.integer(
+                item, "customer_reminder_max", path, default=None, lo=0, hi=1000
+            )
             row["survey_enabled"] = c.boolean(item, "survey_enabled", path, default=None)
             jobs[None if key == "default" else key] = row
 
@@ -527,12 +687,20 @@ def sla_config_import(*, text: str) -> dict[str, int]:
 def _apply(config: Config) -> dict[str, int]:
     calendars = {}
     for row in config.calendars:
-        cal, _ = Calendar.objects.update_or_create(name=row["name"], defaults=dict(
-            timezone=row["timezone"], always_open=row["always_open"], country_holidays=row["country_holidays"],
-            country_subdivision=row["country_subdivision"]))
+        cal, _ = Calendar.objects.update_or_create(
+            name=row["name"],
+            defaults=dict(
+                timezone=row["timezone"],
+                always_open=row["always_open"],
+                country_holidays=row["country_holidays"],
+                country_subdivision=row["country_subdivision"],
+            ),
+        )
         cal.hours.all().delete()
         cal.holidays.all().delete()
-        BusinessHours.objects.bulk_create(BusinessHours(calendar=cal, weekday=d, start=s, end=e) for d, s, e in row["hours"])
+        BusinessHours.objects.bulk_create(
+            BusinessHours(calendar=cal, weekday=d, start=s, end=e) for d, s, e in row["hours"]
+        )
         Holiday.objects.bulk_create(Holiday(calendar=cal, date=d, name=n) for d, n in row["holidays"])
         calendars[cal.name] = cal
     calendars.update({c.name: c for c in Calendar.objects.exclude(name__in=calendars)})
@@ -540,30 +708,48 @@ def _apply(config: Config) -> dict[str, int]:
     if any(p["is_default"] for p in config.priorities):
         PriorityLevel.objects.filter(is_default=True).update(is_default=False)
     for row in config.priorities:
-        PriorityLevel.objects.update_or_create(slug=row["slug"], defaults={k: v for k, v in row.items() if k != "slug"})
+        PriorityLevel.objects.update_or_create(
+            slug=row["slug"], defaults={k: v for k, v in row.items() if k != "slug"}
+        )
     priorities = {p.slug: p for p in PriorityLevel.objects.all()}
 
     if any(p["is_default"] for p in config.plans):
         SupportPlan.objects.filter(is_default=True).update(is_default=False)
     for row in config.plans:
-        plan, _ = SupportPlan.objects.update_or_create(slug=row["slug"], defaults=dict(
-            name=row["name"], description=row["description"], is_default=row["is_default"]))
+        plan, _ = SupportPlan.objects.update_or_create(
+            slug=row["slug"],
+            defaults=dict(name=row["name"], description=row["description"], is_default=row["is_default"]),
+        )
         plan.targets.exclude(priority__slug__in=[t["priority"] for t in row["targets"]]).delete()
         for t in row["targets"]:
-            SLATarget.objects.update_or_create(plan=plan, priority=priorities[t["priority"]], defaults=dict(
-                first_response=t["first_response"], resolution=t["resolution"], calendar=calendars[t["calendar"]]))
+            SLATarget.objects.update_or_create(
+                plan=plan,
+                priority=priorities[t["priority"]],
+                defaults=dict(
+                    first_response=t["first_response"],
+                    resolution=t["resolution"],
+                    calendar=calendars[t["calendar"]],
+                ),
+            )
     plans = {p.slug: p for p in SupportPlan.objects.all()}
 
     if config.contacts is not None:
         for row in config.contacts:
-            EscalationContact.objects.update_or_create(name=row["name"], role=row["role"], defaults={
-                k: v for k, v in row.items() if k not in ("name", "role")})
+            EscalationContact.objects.update_or_create(
+                name=row["name"],
+                role=row["role"],
+                defaults={k: v for k, v in row.items() if k not in ("name", "role")},
+            )
     if config.alerts is not None:
         AlertRule.objects.all().delete()
         for row in config.alerts:
-            AlertRule.objects.create(**{
-                **row, "priority": priorities[row["priority"]] if row["priority"] else None,
-                "office_calendar": calendars[row["office_calendar"]] if row["office_calendar"] else None})
+            AlertRule.objects.create(
+                **{
+                    **row,
+                    "priority": priorities[row["priority"]] if row["priority"] else None,
+                    "office_calendar": calendars[row["office_calendar"]] if row["office_calendar"] else None,
+                }
+            )
     if config.jobs is not None:
         JobPolicy.objects.exclude(plan__slug__in=[k for k in config.jobs if k]).exclude(plan=None).delete()
         if None not in config.jobs:
@@ -575,8 +761,14 @@ def _apply(config: Config) -> dict[str, int]:
             for name, value in values.items():
                 setattr(existing, name, value)
             existing.save()
-    return {"calendars": len(config.calendars), "priorities": len(config.priorities), "plans": len(config.plans),
-            "contacts": len(config.contacts or []), "alerts": len(config.alerts or []), "jobs": len(config.jobs or {})}
+    return {
+        "calendars": len(config.calendars),
+        "priorities": len(config.priorities),
+        "plans": len(config.plans),
+        "contacts": len(config.contacts or []),
+        "alerts": len(config.alerts or []),
+        "jobs": len(config.jobs or {}),
+    }
 
 
 def sla_config_export() -> dict:
@@ -591,8 +783,10 @@ def sla_config_export() -> dict:
             hours.setdefault(DAYS[h.weekday], []).append([_format_time(h.start), _format_time(h.end)])
         if hours:
             row["hours"] = hours
-        holidays = [{"date": h.date.isoformat(), "name": h.name} if h.name else h.date.isoformat()
-                    for h in sorted(cal.holidays.all(), key=lambda h: h.date)]
+        holidays = [
+            {"date": h.date.isoformat(), "name": h.name} if h.name else h.date.isoformat()
+            for h in sorted(cal.holidays.all(), key=lambda h: h.date)
+        ]
         if holidays:
             row["holidays"] = holidays
         if cal.country_holidays:
@@ -619,12 +813,14 @@ def sla_config_export() -> dict:
         if plan.is_default:
             row["default"] = True
         targets = {}
-        for t in plan.targets.select_related("priority", "calendar").order_by("priority__rank", "priority__slug"):
+        for t in plan.targets.select_related("priority", "calendar").order_by(
+            "priority__rank", "priority__slug"
+        ):
             cell = {}
             if t.first_response:
-                cell["first_response"] = format_duration(t.first_response)
+                cell["first_response"] = format_duration(t.first_response, days=False)
             if t.resolution:
-                cell["resolution"] = format_duration(t.resolution)
+                cell["resolution"] = format_duration(t.resolution, days=False)
             cell["calendar"] = t.calendar.name
             targets[t.priority.slug] = cell
         row["targets"] = targets
@@ -645,9 +841,15 @@ def sla_config_export() -> dict:
         row = {}
         if rule.name:
             row["name"] = rule.name
-        row.update(event=rule.event, priority=rule.priority.slug if rule.priority else None, target=rule.target,
-                   threshold_percent=rule.threshold_percent, audience=rule.audience, channel=rule.channel,
-                   timing=rule.timing)
+        row.update(
+            event=rule.event,
+            priority=rule.priority.slug if rule.priority else None,
+            target=rule.target,
+            threshold_percent=rule.threshold_percent,
+            audience=rule.audience,
+            channel=rule.channel,
+            timing=rule.timing,
+        )
         if rule.office_calendar:
             row["office_calendar"] = rule.office_calendar.name
         if rule.webhook_url:
@@ -675,5 +877,28 @@ def sla_config_export() -> dict:
     return out
 
 
+class _Dumper(yaml.SafeDumper):
+    """Block style for structure, flow style for small leaves: ``mon: [["09:00", "17:30"]]``,
+    ``urgent: {first_response: 30m, calendar: always}``."""
+
+
+def _short(value: Any) -> bool:
+    return value is None or isinstance(value, bool | int) or (isinstance(value, str) and len(value) <= 40)
+
+
+def _represent_list(dumper: _Dumper, data: list):
+    flow = bool(data) and all(_short(v) or (isinstance(v, list) and all(_short(x) for x in v)) for v in data)
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flow)
+
+
+def _represent_dict(dumper: _Dumper, data: dict):
+    flow = bool(data) and len(data) <= 3 and all(_short(v) for v in data.values())
+    return dumper.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=flow)
+
+
+_Dumper.add_representer(list, _represent_list)
+_Dumper.add_representer(dict, _represent_dict)
+
+
 def dump_yaml(data: dict) -> str:
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110, default_flow_style=None)
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=110)

@@ -5,12 +5,15 @@ Answers "given this plan, priority, start and pauses, when is it due?" for the t
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from .calendars import BusinessCalendar, add_business_time, business_time_between, next_opening, open_segments
 from .models import Calendar, JobPolicy, PriorityLevel, SLATarget, SupportPlan
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -67,12 +70,16 @@ def sla_deadlines(*, plan: SupportPlan, priority: PriorityLevel, start: datetime
     if target is None:
         return Deadlines(None, None)
     cal = calendar_build(target.calendar)
-    return Deadlines(
-        first_response_due_at=add_business_time(start, target.first_response, cal) if target.first_response else None,
-        resolution_due_at=add_business_time(start, target.resolution, cal) if target.resolution else None,
-        calendar=cal,
-        target=target,
-    )
+    try:
+        return Deadlines(
+            first_response_due_at=add_business_time(start, target.first_response, cal) if target.first_response else None,
+            resolution_due_at=add_business_time(start, target.resolution, cal) if target.resolution else None,
+            calendar=cal,
+            target=target,
+        )
+    except ValueError:  # a calendar with no opening hours: nothing can fall due, and the ticket must not be lost
+        logger.warning("SLA calendar %r has no opening hours; %s / %s gets no deadlines", target.calendar.name, plan, priority)
+        return Deadlines(None, None, calendar=cal, target=target)
 
 
 def sla_shift_after_pause(
@@ -86,11 +93,14 @@ def sla_shift_after_pause(
     if target is None:
         return due_at, timedelta(0)
     cal = calendar_build(target.calendar)
-    remaining = business_time_between(paused_at, due_at, cal)
-    excluded = business_time_between(paused_at, resumed_at, cal)
-    if due_at <= paused_at:  # already breached when paused: the breach stands
-        return due_at, excluded
-    return add_business_time(resumed_at, remaining, cal), excluded
+    try:
+        remaining = business_time_between(paused_at, due_at, cal)
+        excluded = business_time_between(paused_at, resumed_at, cal)
+        if due_at <= paused_at:  # already breached when paused: the breach stands
+            return due_at, excluded
+        return add_business_time(resumed_at, remaining, cal), excluded
+    except ValueError:  # a calendar with no opening hours: keep the due time as it was
+        return due_at, timedelta(0)
 
 
 @dataclass(frozen=True)

@@ -84,10 +84,10 @@ def sla_warn_instants(
     return out[0], out[1]
 
 
-def _key(*parts: object) -> str:
-    """A dedupe key under the column's 200 characters, whatever the address length."""
-    head, tail = ":".join(str(p) for p in parts[:3]), ":".join(str(p) for p in parts[3:])
-    return f"{head}:{hashlib.sha256(tail.encode()).hexdigest()[:32]}"
+def dedupe_key(head: str, *tail: object) -> str:
+    """An outbox dedupe key under the column's 200 characters: ``head`` kept readable, the rest
+    (addresses, URLs of any length) hashed."""
+    return f"{head}:{hashlib.sha256(':'.join(str(p) for p in tail).encode()).hexdigest()[:32]}"
 
 
 class Alerts:
@@ -246,7 +246,9 @@ class Alerts:
                     ticket=ticket,
                     now=self.now,
                     not_before=not_before or None,
-                    dedupe_key=_key(template, ticket.pk, discriminator, rcpt.channel, rcpt.address.lower()),
+                    dedupe_key=dedupe_key(
+                        f"{template}:{ticket.pk}:{discriminator}", rcpt.channel, rcpt.address.lower()
+                    ),
                     context={
                         "ticket_reference": ticket.reference,
                         "ticket_url": link,

@@ -306,11 +306,18 @@ def sla_dashboard(*, now: datetime, weeks: int = 8) -> dict:
     """Everything the dashboard shows, in a constant number of queries."""
     since = dashboard_window(now=now, weeks=weeks)
     rows = compliance_rows(now=now, since=since)
+    by_week = {c.key: c for c in compliance_rollup(rows, "week")}
+    week_labels = []
+    monday = since
+    while monday <= now:  # every week of the window, empty ones too, so the chart's axis is honest
+        iso = monday.isocalendar()
+        week_labels.append(f"{iso.year}-W{iso.week:02d}")
+        monday += timedelta(weeks=1)
     return {
         "since": since,
         "weeks": weeks,
         "rows": rows,
-        "by_week": compliance_rollup(rows, "week"),
+        "by_week": [by_week.get(label) or Compliance(key=label) for label in week_labels],
         "by_plan": compliance_rollup(rows, "plan"),
         "by_priority": compliance_rollup(rows, "priority"),
         "breaches": breach_list(now=now, since=since),

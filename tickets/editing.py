@@ -48,5 +48,7 @@ def ticket_edit(
             return ticket
         ticket.save()
         for field, (old, new) in changes.items():
-            _event(ticket, TicketEvent.Kind.EDITED, now=now, actor=by, old=old, new=new, data={"field": field})
+            _event(
+                ticket, TicketEvent.Kind.EDITED, now=now, actor=by, old=old, new=new, data={"field": field}
+            )
         return ticket

@@ -20,8 +20,14 @@ def _link(mail) -> str:
 
 
 def _signup(client, **overrides):
-    data = {"full_name": "Sam New", "email": "sam@acme.test", "customer_number": "1001",
-            "password1": GOOD_PASSWORD, "password2": GOOD_PASSWORD, **overrides}
+    data = {
+        "full_name": "Sam New",
+        "email": "sam@acme.test",
+        "customer_number": "1001",
+        "password1": GOOD_PASSWORD,
+        "password2": GOOD_PASSWORD,
+        **overrides,
+    }
     return client.post(reverse("accounts:signup"), data)
 
 
@@ -44,7 +50,10 @@ def test_signing_up_with_customer_number_and_org_domain_then_verifying(
 def test_a_customer_number_with_an_address_off_its_domains_is_refused(client, org, other_org, mailoutbox):
     for overrides in ({"email": "sam@gmail.test"}, {"email": "sam@globex.test"}, {"customer_number": "9999"}):
         response = _signup(client, **overrides)
-        assert response.status_code == 200 and "We could not match that customer number" in response.content.decode()
+        assert (
+            response.status_code == 200
+            and "We could not match that customer number" in response.content.decode()
+        )
     assert not User.objects.filter(full_name="Sam New").exists() and not mailoutbox
 
 
@@ -83,7 +92,9 @@ def test_verification_links_are_signed_and_expire(client, customer):
     assert customer.email_verified_at is not None
 
 
-def test_an_unverified_customer_can_ask_for_a_new_link(client, customer, mailoutbox, django_capture_on_commit_callbacks):
+def test_an_unverified_customer_can_ask_for_a_new_link(
+    client, customer, mailoutbox, django_capture_on_commit_callbacks
+):
     client.force_login(customer)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("accounts:verify_resend"), {"next": "/tickets/new/"})
@@ -104,11 +115,15 @@ def test_an_org_admin_invites_a_colleague_who_joins_verified_once(
     client.logout()
     page = client.get(link).content.decode()
     assert "pat@contractor.test" in page and "Join Acme" in page
-    response = client.post(link, {"full_name": "Pat Contractor", "password1": GOOD_PASSWORD, "password2": GOOD_PASSWORD})
+    response = client.post(
+        link, {"full_name": "Pat Contractor", "password1": GOOD_PASSWORD, "password2": GOOD_PASSWORD}
+    )
     assert response.status_code == 302
     pat = User.objects.get(email="pat@contractor.test")
     assert pat.organization == org and pat.email_verified_at is not None
-    again = client.post(link, {"full_name": "Mallory", "password1": GOOD_PASSWORD, "password2": GOOD_PASSWORD})
+    again = client.post(
+        link, {"full_name": "Mallory", "password1": GOOD_PASSWORD, "password2": GOOD_PASSWORD}
+    )
     assert again.status_code == 400 and "already been used" in again.content.decode()
     assert User.objects.filter(email="pat@contractor.test").count() == 1
 
@@ -146,11 +161,15 @@ def test_profile_and_password_change(client, customer):
     client.post(reverse("accounts:profile"), {"full_name": "Casey C. Customer", "phone": "+44 20 7946 0999"})
     customer.refresh_from_db()
     assert (customer.full_name, customer.phone) == ("Casey C. Customer", "+44 20 7946 0999")
-    bad = client.post(reverse("accounts:password_change"),
-                      {"old_password": "wrong", "new_password1": GOOD_PASSWORD, "new_password2": GOOD_PASSWORD})
+    bad = client.post(
+        reverse("accounts:password_change"),
+        {"old_password": "wrong", "new_password1": GOOD_PASSWORD, "new_password2": GOOD_PASSWORD},
+    )
     assert bad.status_code == 200 and "Your old password was entered incorrectly" in bad.content.decode()
-    client.post(reverse("accounts:password_change"),
-                {"old_password": "pw", "new_password1": GOOD_PASSWORD, "new_password2": GOOD_PASSWORD})
+    client.post(
+        reverse("accounts:password_change"),
+        {"old_password": "pw", "new_password1": GOOD_PASSWORD, "new_password2": GOOD_PASSWORD},
+    )
     customer.refresh_from_db()
     assert customer.check_password(GOOD_PASSWORD)
 

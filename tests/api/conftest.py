@@ -32,7 +32,11 @@ def api():
 @pytest.fixture
 def ticket(customer, priorities):
     return ticket_create(
-        requester=customer, subject="Numbers down", description="All lines dead", priority=priorities["urgent"], now=NOW
+        requester=customer,
+        subject="Numbers down",
+        description="All lines dead",
+        priority=priorities["urgent"],
+        now=NOW,
     )
 
 

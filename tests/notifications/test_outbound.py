@@ -13,6 +13,7 @@ from notifications.threading import (
     ticket_id_from_text,
     ticket_token,
 )
+from notifications.transports import TransportError
 from tests.conftest import NOW
 from tickets.services import message_add, ticket_assign, ticket_create
 
@@ -115,7 +116,7 @@ def test_a_retry_resends_the_same_message_id(ticket, settings):
     settings.EMAIL_BACKEND = "tests.notifications.test_outbound.FailingBackend"
     row = Notification.objects.get(event="ticket_received")
     Notification.objects.filter(pk=row.pk).update(status=Notification.Status.PENDING, message_id="")
-    with pytest.raises(Exception):
+    with pytest.raises(TransportError):
         notification_deliver(notification_id=row.pk, now=NOW)
     first = Notification.objects.get(pk=row.pk).message_id
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -36,10 +36,14 @@ OFFICE_XMAS = BusinessCalendar.build(
     tz="Europe/London", hours=weekdays(((9,), (17, 30))), holidays=[date(2026, 12, 25), date(2026, 12, 28)]
 )
 SPLIT = BusinessCalendar.build(tz="Europe/London", hours=weekdays(((9,), (12,)), ((13,), (17,))))
-NIGHTS = BusinessCalendar.build(tz="Europe/London", hours={4: ((time(22), time(6)),)})  # Fri 22:00 - Sat 06:00
+NIGHTS = BusinessCalendar.build(
+    tz="Europe/London", hours={4: ((time(22), time(6)),)}
+)  # Fri 22:00 - Sat 06:00
 NEW_YORK = BusinessCalendar.build(tz="America/New_York", hours=weekdays(((9,), (17,))))
 ALWAYS = BusinessCalendar.build(tz="UTC", always_open=True)
-GB_OFFICE = BusinessCalendar.build(tz="Europe/London", hours=weekdays(((9,), (17, 30))), country="GB", subdivision="ENG")
+GB_OFFICE = BusinessCalendar.build(
+    tz="Europe/London", hours=weekdays(((9,), (17, 30))), country="GB", subdivision="ENG"
+)
 LONDON_SUNDAY = lambda a, b: BusinessCalendar.build(tz="Europe/London", hours={6: ((time(*a), time(*b)),)})  # noqa: E731
 
 
@@ -108,12 +112,12 @@ def test_it_is_open_just_before_the_due_time_and_closed_at_closing():
 
 def test_one_microsecond_less_of_target_is_due_one_microsecond_earlier():
     start = utc(2026, 3, 6, 15, 30)
-    assert add_business_time(start, 2 * H - timedelta(microseconds=1), OFFICE) == utc(2026, 3, 6, 17, 30) - timedelta(
-        microseconds=1
-    )
-    assert add_business_time(start, 2 * H + timedelta(microseconds=1), OFFICE) == utc(2026, 3, 9, 9) + timedelta(
-        microseconds=1
-    )
+    assert add_business_time(start, 2 * H - timedelta(microseconds=1), OFFICE) == utc(
+        2026, 3, 6, 17, 30
+    ) - timedelta(microseconds=1)
+    assert add_business_time(start, 2 * H + timedelta(microseconds=1), OFFICE) == utc(
+        2026, 3, 9, 9
+    ) + timedelta(microseconds=1)
 
 
 def test_business_time_between_excludes_nights_weekends_and_holidays():
@@ -134,7 +138,8 @@ def test_a_calendar_without_hours_is_an_error_not_a_hang():
     with pytest.raises(ValueError, match="no opening hours"):
         add_business_time(utc(2026, 3, 6), H, BusinessCalendar.build(tz="UTC"))
     every_day_a_holiday = BusinessCalendar.build(
-        tz="UTC", hours={0: ((time(9), time(10)),)},
+        tz="UTC",
+        hours={0: ((time(9), time(10)),)},
         holidays=[date(2026, 1, 5) + timedelta(weeks=w) for w in range(52 * 30)],
     )
     with pytest.raises(ValueError, match="no opening hours"):
@@ -143,7 +148,10 @@ def test_a_calendar_without_hours_is_an_error_not_a_hang():
 
 def test_open_segments_explain_what_was_counted():
     pieces = open_segments(utc(2026, 3, 6, 15, 30), 4 * H, OFFICE)
-    assert pieces == [(utc(2026, 3, 6, 15, 30), utc(2026, 3, 6, 17, 30)), (utc(2026, 3, 9, 9), utc(2026, 3, 9, 11))]
+    assert pieces == [
+        (utc(2026, 3, 6, 15, 30), utc(2026, 3, 6, 17, 30)),
+        (utc(2026, 3, 9, 9), utc(2026, 3, 9, 11)),
+    ]
 
 
 def test_country_holidays_are_computed_only_for_the_years_used():
@@ -156,13 +164,26 @@ def test_country_holidays_are_computed_only_for_the_years_used():
 # --- property tests against a minute-stepping reference -------------------------------------------
 
 ZONES = [
-    "UTC", "Europe/London", "America/New_York", "Australia/Sydney", "Australia/Lord_Howe",
-    "Asia/Kolkata", "Pacific/Chatham", "Europe/Berlin", "America/Sao_Paulo",
+    "UTC",
+    "Europe/London",
+    "America/New_York",
+    "Australia/Sydney",
+    "Australia/Lord_Howe",
+    "Asia/Kolkata",
+    "Pacific/Chatham",
+    "Europe/Berlin",
+    "America/Sao_Paulo",
 ]
 # Dates around DST changes in the zones above (2026), so random starts land in DST weeks often.
 BASES = [
-    utc(2026, 3, 8), utc(2026, 3, 29), utc(2026, 10, 25), utc(2026, 11, 1),
-    utc(2026, 4, 5), utc(2026, 10, 4), utc(2026, 9, 27), utc(2026, 6, 15),
+    utc(2026, 3, 8),
+    utc(2026, 3, 29),
+    utc(2026, 10, 25),
+    utc(2026, 11, 1),
+    utc(2026, 4, 5),
+    utc(2026, 10, 4),
+    utc(2026, 9, 27),
+    utc(2026, 6, 15),
 ]
 
 
@@ -185,7 +206,8 @@ class Reference:
         shift = self.origin.minute % 15
         quarter0 = self.origin - timedelta(minutes=shift)  # minute k lies in quarter (k + shift) // 15
         offsets = [
-            (quarter0 + timedelta(minutes=15 * j)).astimezone(zone).utcoffset() // M for j in range((n + shift) // 15 + 1)
+            (quarter0 + timedelta(minutes=15 * j)).astimezone(zone).utcoffset() // M
+            for j in range((n + shift) // 15 + 1)
         ]
         wall = [first_wall + k + offsets[(k + shift) // 15] for k in range(n)]
         runmax = list(accumulate(wall, max))
@@ -224,7 +246,9 @@ class Reference:
 interval = st.tuples(st.integers(0, 95), st.integers(1, 96)).map(
     lambda p: (time(p[0] // 4, p[0] % 4 * 15), time((p[0] + p[1]) % 96 // 4, (p[0] + p[1]) % 96 % 4 * 15))
 )
-weekly = st.dictionaries(st.integers(0, 6), st.lists(interval, min_size=1, max_size=3), min_size=1, max_size=7)
+weekly = st.dictionaries(
+    st.integers(0, 6), st.lists(interval, min_size=1, max_size=3), min_size=1, max_size=7
+)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -237,8 +261,14 @@ weekly = st.dictionaries(st.integers(0, 6), st.lists(interval, min_size=1, max_s
     holiday_offsets=st.lists(st.integers(-3, 12), max_size=3),
     probe=st.integers(0, 7 * 24 * 60),
 )
-def test_add_business_time_matches_minute_stepping_reference(tz, hours, base, offset, target, holiday_offsets, probe):
-    weekly_open = sum(((e.hour * 60 + e.minute) - (s.hour * 60 + s.minute)) % 1440 or 1440 for v in hours.values() for s, e in v)
+def test_add_business_time_matches_minute_stepping_reference(
+    tz, hours, base, offset, target, holiday_offsets, probe
+):
+    weekly_open = sum(
+        ((e.hour * 60 + e.minute) - (s.hour * 60 + s.minute)) % 1440 or 1440
+        for v in hours.values()
+        for s, e in v
+    )
     assume(weekly_open * 2 >= target)  # keeps the reference window to a few weeks
     start = base + timedelta(minutes=offset)
     holidays = {(start + timedelta(days=d)).date() for d in holiday_offsets}

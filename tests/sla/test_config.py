@@ -38,8 +38,15 @@ GOOD = dedent("""\
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("45m", timedelta(minutes=45)), ("4h", timedelta(hours=4)), ("2d", timedelta(days=2)),
-     ("1h30m", timedelta(minutes=90)), ("1d 2h", timedelta(hours=26)), ("30min", timedelta(minutes=30)), ("90s", timedelta(seconds=90))],
+    [
+        ("45m", timedelta(minutes=45)),
+        ("4h", timedelta(hours=4)),
+        ("2d", timedelta(days=2)),
+        ("1h30m", timedelta(minutes=90)),
+        ("1d 2h", timedelta(hours=26)),
+        ("30min", timedelta(minutes=30)),
+        ("90s", timedelta(seconds=90)),
+    ],
 )
 def test_durations_parse_and_format_back(text, value):
     assert parse_duration(text) == value
@@ -58,11 +65,19 @@ def test_the_issue_format_imports_with_every_field():
     assert counts["plans"] == 1 and counts["calendars"] == 2
     office = Calendar.objects.get(name="office")
     assert [(h.weekday, h.start.strftime("%H:%M"), h.end.strftime("%H:%M")) for h in office.hours.all()] == [
-        (0, "09:00", "17:30"), (1, "09:00", "12:00"), (1, "13:00", "17:30"), (4, "09:00", "00:00")]
+        (0, "09:00", "17:30"),
+        (1, "09:00", "12:00"),
+        (1, "13:00", "17:30"),
+        (4, "09:00", "00:00"),
+    ]
     assert office.holidays.get(date="2026-12-26").name == "Boxing Day"
     assert office.country_holidays == "GB"
     target = SLATarget.objects.get(plan__slug="enterprise", priority__slug="normal")
-    assert (target.first_response, target.resolution, target.calendar.name) == (timedelta(minutes=90), None, "office")
+    assert (target.first_response, target.resolution, target.calendar.name) == (
+        timedelta(minutes=90),
+        None,
+        "office",
+    )
     assert PriorityLevel.objects.get(slug="urgent").advise_phone
     assert JobPolicy.objects.get(plan=None).waiting_close_after == timedelta(days=14)
     assert JobPolicy.objects.get(plan__slug="enterprise").assignment_deadline == timedelta(hours=1)
@@ -79,10 +94,16 @@ def test_a_bad_field_is_named_with_its_line_and_nothing_changes():
     sla_config_import(text=GOOD)
     before = sla_config_export()
     broken = GOOD.replace("first_response: 1h30m", "first_response: 90 minutes").replace(
-        "name: Enterprise", "name: Enterprise Plus")
+        "name: Enterprise", "name: Enterprise Plus"
+    )
     found = problems(broken)
-    assert found == [(19, "plans[enterprise].targets.normal.first_response",
-                      "'90 minutes' is not a duration; write e.g. 45m, 4h, 2d or 1h30m")]
+    assert found == [
+        (
+            19,
+            "plans[enterprise].targets.normal.first_response",
+            "'90 minutes' is not a duration; write e.g. 45m, 4h, 2d or 1h30m",
+        )
+    ]
     assert sla_config_export() == before  # the valid rename in the same file was not applied either
 
 
@@ -126,7 +147,7 @@ def test_every_problem_is_reported_at_once():
 
 @pytest.mark.django_db
 def test_broken_yaml_names_the_line():
-    assert problems("calendars:\n  - name: office\n    hours: {mon: [[\"09:00\", \"17:00\"]\n") [0][0] == 4
+    assert problems('calendars:\n  - name: office\n    hours: {mon: [["09:00", "17:00"]\n')[0][0] == 4
 
 
 @pytest.mark.django_db
@@ -138,16 +159,23 @@ def test_a_key_twice_is_an_error():
 @pytest.mark.django_db
 def test_references_to_existing_rows_are_allowed(plan):
     # the conftest plan has calendars "office"/"always" and priorities urgent..low already
-    sla_config_import(text="plans:\n  - slug: bronze\n    name: Bronze\n    targets:\n      low: {first_response: 2d, calendar: office}\n")
+    sla_config_import(
+        text="plans:\n  - slug: bronze\n    name: Bronze\n    targets:\n      low: {first_response: 2d, calendar: office}\n"
+    )
     assert SLATarget.objects.get(plan__slug="bronze").first_response == timedelta(days=2)
 
 
 @pytest.mark.django_db
 def test_alerts_and_jobs_sections_replace_the_previous_ones():
-    sla_config_import(text=GOOD + "alerts:\n  - {event: breach, audience: team_leads}\n  - {event: warning, audience: assignee, threshold_percent: 80}\n")
+    sla_config_import(
+        text=GOOD
+        + "alerts:\n  - {event: breach, audience: team_leads}\n  - {event: warning, audience: assignee, threshold_percent: 80}\n"
+    )
     assert AlertRule.objects.count() == 2
-    sla_config_import(text=GOOD.replace("  enterprise: {assignment_deadline: 1h, calendar: office}\n", "")
-                      + "alerts:\n  - {event: breach, audience: directors, priority: urgent}\n")
+    sla_config_import(
+        text=GOOD.replace("  enterprise: {assignment_deadline: 1h, calendar: office}\n", "")
+        + "alerts:\n  - {event: breach, audience: directors, priority: urgent}\n"
+    )
     assert list(AlertRule.objects.values_list("audience", "priority__slug")) == [("directors", "urgent")]
     assert list(JobPolicy.objects.values_list("plan", flat=True)) == [None]
     assert SupportPlan.objects.get().is_default
@@ -156,7 +184,9 @@ def test_alerts_and_jobs_sections_replace_the_previous_ones():
 @pytest.mark.django_db
 def test_import_command_reports_problems_and_unknown_presets(tmp_path):
     bad = tmp_path / "bad.yaml"
-    bad.write_text("plans:\n  - {slug: x, name: X, targets: {urgent: {first_response: soon, calendar: always}}}\n")
+    bad.write_text(
+        "plans:\n  - {slug: x, name: X, targets: {urgent: {first_response: soon, calendar: always}}}\n"
+    )
     with pytest.raises(CommandError, match=r"nothing was changed:\nline 2: plans\[x\]\.targets\.urgent"):
         call_command("sla_import", str(bad), stdout=StringIO())
     with pytest.raises(CommandError, match="no preset named 'nope'.*saas-tiers"):
@@ -168,3 +198,9 @@ def test_import_command_reports_problems_and_unknown_presets(tmp_path):
     out = StringIO()
     call_command("sla_import", str(good), stdout=out)
     assert "Imported 2 calendars, 2 priorities, 1 plans" in out.getvalue()
+
+
+def test_targets_export_in_hours_and_job_settings_in_days():
+    assert format_duration(timedelta(hours=48), days=False) == "48h"
+    assert format_duration(timedelta(hours=240, minutes=30), days=False) == "240h30m"
+    assert format_duration(timedelta(days=14)) == "14d"

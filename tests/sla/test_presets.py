@@ -22,7 +22,11 @@ def load(name):
 
 
 def due(plan, priority, received_at):
-    d = sla_deadlines(plan=SupportPlan.objects.get(slug=plan), priority=PriorityLevel.objects.get(slug=priority), start=received_at)
+    d = sla_deadlines(
+        plan=SupportPlan.objects.get(slug=plan),
+        priority=PriorityLevel.objects.get(slug=priority),
+        start=received_at,
+    )
     return d.first_response_due_at, d.resolution_due_at
 
 
@@ -34,18 +38,55 @@ def db_snapshot():
         return sorted(tuple(str(v) for v in r) for r in model.objects.values_list(*fields))
 
     return {
-        "calendars": rows(Calendar, "name", "timezone", "always_open", "country_holidays", "country_subdivision"),
+        "calendars": rows(
+            Calendar, "name", "timezone", "always_open", "country_holidays", "country_subdivision"
+        ),
         "hours": rows(BusinessHours, "calendar__name", "weekday", "start", "end"),
         "holidays": rows(Holiday, "calendar__name", "date", "name"),
-        "priorities": rows(PriorityLevel, "slug", "name", "rank", "definition", "examples", "colour", "advise_phone", "is_default"),
+        "priorities": rows(
+            PriorityLevel,
+            "slug",
+            "name",
+            "rank",
+            "definition",
+            "examples",
+            "colour",
+            "advise_phone",
+            "is_default",
+        ),
         "plans": rows(SupportPlan, "slug", "name", "description", "is_default"),
-        "targets": rows(SLATarget, "plan__slug", "priority__slug", "first_response", "resolution", "calendar__name"),
+        "targets": rows(
+            SLATarget, "plan__slug", "priority__slug", "first_response", "resolution", "calendar__name"
+        ),
         "contacts": rows(EscalationContact, "name", "role", "email", "phone", "webhook_url", "active"),
-        "alerts": rows(AlertRule, "name", "event", "priority__slug", "target", "threshold_percent", "audience", "channel",
-                       "timing", "office_calendar__name", "webhook_url", "active"),
-        "jobs": rows(JobPolicy, "plan__slug", "calendar__name", "assignment_deadline", "stale_after", "customer_reminder_every",
-                     "customer_reminder_max", "waiting_close_after", "resolved_close_after", "reopen_window",
-                     "survey_enabled", "survey_valid_for"),
+        "alerts": rows(
+            AlertRule,
+            "name",
+            "event",
+            "priority__slug",
+            "target",
+            "threshold_percent",
+            "audience",
+            "channel",
+            "timing",
+            "office_calendar__name",
+            "webhook_url",
+            "active",
+        ),
+        "jobs": rows(
+            JobPolicy,
+            "plan__slug",
+            "calendar__name",
+            "assignment_deadline",
+            "stale_after",
+            "customer_reminder_every",
+            "customer_reminder_max",
+            "waiting_close_after",
+            "resolved_close_after",
+            "reopen_window",
+            "survey_enabled",
+            "survey_valid_for",
+        ),
     }
 
 
@@ -96,7 +137,11 @@ def test_voice_platform_deadlines(plan, priority, received_at, first_response, r
     ("priority", "received_at", "first_response"),
     [
         ("normal", utc(2026, 3, 4, 14), utc(2026, 3, 4, 15)),  # assigned within the hour, Wed 09:00 EST
-        ("urgent", utc(2026, 3, 6, 21, 30), utc(2026, 3, 9, 12, 30)),  # Fri 16:30 EST: half an hour left, Mon 08:30 EDT
+        (
+            "urgent",
+            utc(2026, 3, 6, 21, 30),
+            utc(2026, 3, 9, 12, 30),
+        ),  # Fri 16:30 EST: half an hour left, Mon 08:30 EDT
         ("low", utc(2026, 1, 19, 14), utc(2026, 1, 20, 14)),  # Martin Luther King Day is closed
     ],
 )
@@ -162,8 +207,16 @@ def test_clinical_levels_first_response_and_resolution(priority, received_at, fi
 @pytest.mark.django_db
 def test_clinical_levels_advise_phone_for_levels_one_and_two():
     load("clinical-levels")
-    assert list(PriorityLevel.objects.filter(advise_phone=True).values_list("slug", flat=True)) == ["level-1", "level-2"]
-    assert list(PriorityLevel.objects.values_list("name", flat=True)) == ["Level 1", "Level 2", "Level 3", "Level 4"]
+    assert list(PriorityLevel.objects.filter(advise_phone=True).values_list("slug", flat=True)) == [
+        "level-1",
+        "level-2",
+    ]
+    assert list(PriorityLevel.objects.values_list("name", flat=True)) == [
+        "Level 1",
+        "Level 2",
+        "Level 3",
+        "Level 4",
+    ]
 
 
 @pytest.mark.django_db
@@ -184,8 +237,14 @@ def test_telephony_categories_response_times(priority, received_at, first_respon
 @pytest.mark.django_db
 def test_telephony_categories_alert_rules_follow_the_escalation_procedure():
     load("telephony-categories")
-    assert list(PriorityLevel.objects.values_list("name", flat=True)) == ["10 - Urgent", "7 - High", "5 - Normal"]
-    rules = {(r.priority.slug, r.audience, r.channel, r.timing) for r in AlertRule.objects.filter(event="created")}
+    assert list(PriorityLevel.objects.values_list("name", flat=True)) == [
+        "10 - Urgent",
+        "7 - High",
+        "5 - Normal",
+    ]
+    rules = {
+        (r.priority.slug, r.audience, r.channel, r.timing) for r in AlertRule.objects.filter(event="created")
+    }
     assert rules == {
         ("urgent", "on_call", "page", "always"),
         ("urgent", "directors", "email", "always"),

@@ -45,15 +45,28 @@ def test_a_bad_line_gets_an_error_and_the_rest_go_on(plan):
         "",
         good,
     )
-    assert [sorted(a) for a in answers] == [["error"], ["first_response_due_at", "resolution_due_at"], ["error"], ["error"],
-                                             ["error"], ["error"], ["error"], ["error"], ["first_response_due_at", "resolution_due_at"]]
+    assert [sorted(a) for a in answers] == [
+        ["error"],
+        ["first_response_due_at", "resolution_due_at"],
+        ["error"],
+        ["error"],
+        ["error"],
+        ["error"],
+        ["error"],
+        ["error"],
+        ["first_response_due_at", "resolution_due_at"],
+    ]
     assert answers[0]["error"].startswith("not JSON")
     assert answers[2] == {"error": "no plan 'gold'"}
     assert answers[3] == {"error": "no priority 'critical'"}
     assert "no time zone offset" in answers[4]["error"]
     assert "not ISO 8601" in answers[5]["error"]
     assert answers[6] == {"error": "missing received_at"}
-    assert answers[1] == answers[8] == {"first_response_due_at": "2026-03-06T16:00:00Z", "resolution_due_at": "2026-03-07T15:30:00Z"}
+    assert (
+        answers[1]
+        == answers[8]
+        == {"first_response_due_at": "2026-03-06T16:00:00Z", "resolution_due_at": "2026-03-07T15:30:00Z"}
+    )
 
 
 @pytest.mark.django_db
@@ -64,3 +77,18 @@ def test_a_plan_without_a_target_for_the_priority_answers_null(plan, priorities)
     assert preview('{"plan": "bare", "priority": "urgent", "received_at": "2026-03-06T15:30:00Z"}') == [
         {"first_response_due_at": None, "resolution_due_at": None}
     ]
+
+
+@pytest.mark.django_db
+def test_line_buffered_mode_flushes_every_answer(plan):
+    class Counting(StringIO):
+        flushes = 0
+
+        def flush(self):
+            Counting.flushes += 1
+
+    out = Counting()
+    line = '{"plan": "enterprise", "priority": "urgent", "received_at": "2026-03-06T15:30:00Z"}\n'
+    call_command("sla_preview", "--line-buffered", stdin=StringIO(line * 3), stdout=out)
+    assert len(out.getvalue().splitlines()) == 3
+    assert Counting.flushes >= 3

@@ -384,3 +384,21 @@ def test_a_mail_that_fails_is_kept_with_its_bytes_and_succeeds_on_retry(org, cus
     PriorityLevel.objects.create(slug="high", name="High", rank=2)
     retried = ingest(failed.raw.open("rb").read())
     assert retried.pk == failed.pk and retried.outcome == Outcome.NEW_TICKET and retried.ticket.priority.slug == "high"
+
+
+def test_a_mail_too_slow_to_parse_is_read_as_plain_text(org, customer, priorities, ingest, monkeypatch):
+    monkeypatch.setattr(service, "PARSE_SECONDS", 0.01)
+    parts = "".join(f"--B\nContent-Type: text/plain\n\npart {i}\n" for i in range(3000))
+    raw = ("From: casey@acme.test\nSubject: Huge\nMessage-ID: <huge@acme.test>\n"
+           'Content-Type: multipart/mixed; boundary="B"\n\n' + parts + "--B--\n").encode()
+    row = ingest(raw)
+    assert row.outcome == Outcome.NEW_TICKET and row.detail.startswith("read as plain text: ParseTimeout")
+    assert row.ticket.subject == "Huge" and "part 2999" in row.ticket.description
+
+
+def test_a_readable_mail_without_a_sender_still_reaches_triage_and_mails_nobody(priorities, plan, ingest, mailoutbox):
+    raw = b"Subject: Our phones\nMessage-ID: <nosender@x>\n\nThe phones in building B are dead.\n"
+    row = ingest(raw)
+    assert row.outcome == Outcome.NEW_TICKET
+    assert row.ticket.organization.customer_number == "UNKNOWN" and "building B" in row.ticket.description
+    assert not row.ticket.requester.is_active and mailoutbox == []

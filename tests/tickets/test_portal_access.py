@@ -26,8 +26,12 @@ TICKET_URLS = [
 
 
 def _upload(ticket, message, name="log.txt", body=b"line 1\n"):
-    return attachments_save(ticket=ticket, message=message, uploads=[(SimpleUploadedFile(name, body), "text/plain")],
-                            by=message.author)[0]
+    return attachments_save(
+        ticket=ticket,
+        message=message,
+        uploads=[(SimpleUploadedFile(name, body), "text/plain")],
+        by=message.author,
+    )[0]
 
 
 @pytest.fixture
@@ -42,14 +46,18 @@ def setup(customer, stranger, tech, priorities, settings, tmp_path):
 
 
 @pytest.mark.parametrize("method,name,data", TICKET_URLS)
-def test_a_customer_of_another_organization_gets_404_on_every_ticket_url(client, stranger, setup, method, name, data):
+def test_a_customer_of_another_organization_gets_404_on_every_ticket_url(
+    client, stranger, setup, method, name, data
+):
     client.force_login(stranger)
     for ticket in (setup["first"], setup["second"]):  # the ids just before and after the stranger's own
         assert abs(ticket.pk - setup["theirs"].pk) == 1
         response = getattr(client, method)(reverse(name, args=[ticket.pk]), data)
         assert response.status_code == 404, (name, method, ticket.pk)
         ticket.refresh_from_db()
-        assert ticket.status == Status.NEW and ticket.escalated_at is None and ticket.subject.startswith("Acme")
+        assert (
+            ticket.status == Status.NEW and ticket.escalated_at is None and ticket.subject.startswith("Acme")
+        )
     assert not Message.objects.filter(body="sneaky reply").exists()
 
 
@@ -60,7 +68,9 @@ def test_attachment_downloads_are_scoped_to_the_ticket_and_its_organization(clie
     # Pairing the stranger's own ticket with another ticket's attachment id does not help either.
     assert client.get(reverse("portal:attachment_download", args=[theirs.pk, file.pk])).status_code == 404
     for neighbour in (setup["own_file"].pk - 1, setup["own_file"].pk + 1):
-        assert client.get(reverse("portal:attachment_download", args=[theirs.pk, neighbour])).status_code == 404
+        assert (
+            client.get(reverse("portal:attachment_download", args=[theirs.pk, neighbour])).status_code == 404
+        )
     response = client.get(reverse("portal:attachment_download", args=[theirs.pk, setup["own_file"].pk]))
     assert response.status_code == 200
 
@@ -74,7 +84,13 @@ def test_a_missing_ticket_and_a_forbidden_ticket_look_the_same(client, stranger,
 
 def test_another_organizations_tickets_never_appear_in_the_list_or_search(client, stranger, setup):
     client.force_login(stranger)
-    for params in ({}, {"scope": "org"}, {"q": "Acme"}, {"q": f"HD-{setup['first'].pk}"}, {"q": str(setup["first"].pk)}):
+    for params in (
+        {},
+        {"scope": "org"},
+        {"q": "Acme"},
+        {"q": f"HD-{setup['first'].pk}"},
+        {"q": str(setup["first"].pk)},
+    ):
         body = client.get(reverse("portal:ticket_list"), params).content.decode()
         assert "Acme first" not in body and "Acme second" not in body
 
@@ -95,7 +111,12 @@ def test_a_colleague_gets_404_when_the_organization_does_not_share(client, colle
     org.save()
     client.force_login(colleague)
     assert client.get(reverse("portal:ticket_detail", args=[setup["first"].pk])).status_code == 404
-    assert client.get(reverse("portal:attachment_download", args=[setup["first"].pk, setup["file"].pk])).status_code == 404
+    assert (
+        client.get(
+            reverse("portal:attachment_download", args=[setup["first"].pk, setup["file"].pk])
+        ).status_code
+        == 404
+    )
     assert "Acme first" not in client.get(reverse("portal:ticket_list"), {"scope": "org"}).content.decode()
 
 
@@ -115,7 +136,9 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, setup, method, name, dat
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
 
 
-@pytest.mark.parametrize("name", ["portal:ticket_list", "portal:ticket_new", "accounts:profile", "accounts:invitations"])
+@pytest.mark.parametrize(
+    "name", ["portal:ticket_list", "portal:ticket_new", "accounts:profile", "accounts:invitations"]
+)
 def test_anonymous_visitors_are_sent_to_sign_in_from_every_page(client, db, name):
     response = client.get(reverse(name))
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
@@ -123,16 +146,28 @@ def test_anonymous_visitors_are_sent_to_sign_in_from_every_page(client, db, name
 
 def test_internal_notes_and_their_files_are_never_shown_to_customers(client, customer, tech, setup):
     ticket = setup["first"]
-    note = message_add(ticket=ticket, author=tech, body="Internal: customer is on the old trunk", now=NOW,
-                       kind=Message.Kind.INTERNAL)
+    note = message_add(
+        ticket=ticket,
+        author=tech,
+        body="Internal: customer is on the old trunk",
+        now=NOW,
+        kind=Message.Kind.INTERNAL,
+    )
     note_file = _upload(ticket, note, name="internal.txt")
     client.force_login(customer)
-    for url in (reverse("portal:ticket_detail", args=[ticket.pk]), reverse("portal:ticket_thread", args=[ticket.pk])):
+    for url in (
+        reverse("portal:ticket_detail", args=[ticket.pk]),
+        reverse("portal:ticket_thread", args=[ticket.pk]),
+    ):
         body = client.get(url).content.decode()
         assert "old trunk" not in body and "internal.txt" not in body
-    assert client.get(reverse("portal:attachment_download", args=[ticket.pk, note_file.pk])).status_code == 404
+    assert (
+        client.get(reverse("portal:attachment_download", args=[ticket.pk, note_file.pk])).status_code == 404
+    )
     client.force_login(tech)
-    assert client.get(reverse("portal:attachment_download", args=[ticket.pk, note_file.pk])).status_code == 200
+    assert (
+        client.get(reverse("portal:attachment_download", args=[ticket.pk, note_file.pk])).status_code == 200
+    )
 
 
 def test_every_portal_form_is_protected_against_csrf(customer, setup):
@@ -141,7 +176,11 @@ def test_every_portal_form_is_protected_against_csrf(customer, setup):
     client = Client(enforce_csrf_checks=True)
     client.force_login(customer)
     ticket = setup["first"]
-    for name, data in (("portal:ticket_detail", {"body": "x"}), ("portal:ticket_confirm", {}),
-                       ("portal:ticket_close", {"reason": "x"}), ("portal:ticket_escalate", {})):
+    for name, data in (
+        ("portal:ticket_detail", {"body": "x"}),
+        ("portal:ticket_confirm", {}),
+        ("portal:ticket_close", {"reason": "x"}),
+        ("portal:ticket_escalate", {}),
+    ):
         assert client.post(reverse(name, args=[ticket.pk]), data).status_code == 403
     assert Ticket.objects.get(pk=ticket.pk).status == Status.NEW

@@ -30,8 +30,13 @@ def breached_q(now: datetime) -> Q:
 def breaching_within_q(now: datetime, minutes: int) -> Q:
     """A running target falls due between now and ``minutes`` from now (paused clocks excluded)."""
     until = now + timedelta(minutes=minutes)
-    return Q(first_responded_at__isnull=True, first_response_due_at__gte=now, first_response_due_at__lte=until) | Q(
-        resolved_at__isnull=True, sla_paused_at__isnull=True, resolution_due_at__gte=now, resolution_due_at__lte=until
+    return Q(
+        first_responded_at__isnull=True, first_response_due_at__gte=now, first_response_due_at__lte=until
+    ) | Q(
+        resolved_at__isnull=True,
+        sla_paused_at__isnull=True,
+        resolution_due_at__gte=now,
+        resolution_due_at__lte=until,
     )
 
 
@@ -76,16 +81,23 @@ class TicketFilterSerializer(serializers.Serializer):
 
 class QueueFilterSerializer(serializers.Serializer):
     mine = serializers.BooleanField(required=False, default=False, help_text="Only tickets assigned to me.")
-    unassigned = serializers.BooleanField(required=False, default=False, help_text="Only tickets nobody owns.")
+    unassigned = serializers.BooleanField(
+        required=False, default=False, help_text="Only tickets nobody owns."
+    )
     status = serializers.ChoiceField(
-        choices=[Status.NEW, Status.OPEN, Status.WAITING], required=False,
+        choices=[Status.NEW, Status.OPEN, Status.WAITING],
+        required=False,
         help_text="The queue holds new and open tickets; `waiting` shows those waiting on the customer.",
     )
-    priority = serializers.SlugRelatedField(slug_field="slug", queryset=PriorityLevel.objects.all(), required=False)
+    priority = serializers.SlugRelatedField(
+        slug_field="slug", queryset=PriorityLevel.objects.all(), required=False
+    )
     organization = serializers.CharField(max_length=32, required=False, help_text="Customer number.")
     plan = serializers.SlugRelatedField(slug_field="slug", queryset=SupportPlan.objects.all(), required=False)
     breaching_within = serializers.IntegerField(
-        min_value=0, max_value=60 * 24 * 366, required=False,
+        min_value=0,
+        max_value=60 * 24 * 366,
+        required=False,
         help_text="Minutes: a running target falls due within this time from now.",
     )
     breached = serializers.BooleanField(required=False, allow_null=True, default=None)

@@ -9,7 +9,7 @@ from datetime import datetime
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import BasePagination, CursorPagination
 from rest_framework.response import Response
-from rest_framework.utils.urls import remove_query_param, replace_query_param
+from rest_framework.utils.urls import replace_query_param
 
 from ..selectors import QueueCursor, queue_after
 
@@ -70,7 +70,9 @@ class QueuePagination(BasePagination):
     def decode(value: str) -> QueueCursor:
         try:
             rank, received, pk = json.loads(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)))
-            cursor = QueueCursor(priority_rank=int(rank), received_at=datetime.fromisoformat(received), id=int(pk))
+            cursor = QueueCursor(
+                priority_rank=int(rank), received_at=datetime.fromisoformat(received), id=int(pk)
+            )
             if cursor.received_at.tzinfo is None:
                 raise ValueError("naive")
             return cursor
@@ -91,9 +93,6 @@ class QueuePagination(BasePagination):
             return None
         url = self.request.build_absolute_uri()
         return replace_query_param(url, self.cursor_query_param, self.next_cursor)
-
-    def get_first_link(self) -> str:
-        return remove_query_param(self.request.build_absolute_uri(), self.cursor_query_param)
 
     def get_paginated_response(self, data):
         return Response({"next": self.get_next_link(), "results": data})

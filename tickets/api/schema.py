@@ -14,6 +14,7 @@ ERRORS = {
     "403": "Signed in, but your role may not do this.",
     "404": "No such object, or not one you can see.",
     "409": "The object's current state refuses the request (`detail` says why).",
+    "415": "The request body's Content-Type is not one this operation accepts, or is malformed.",
     "429": "Too many writes; retry after the number of seconds in `Retry-After`.",
 }
 
@@ -33,7 +34,7 @@ def document_error_responses(result, generator, request, public):
     for path, methods in result.get("paths", {}).items():
         for method, operation in methods.items():
             responses = operation.setdefault("responses", {})
-            for code, response in list(responses.items()):
+            for code in list(responses):
                 # Our own 400/409 entries were declared as free objects: point them at Error.
                 if code in ("400", "409"):
                     responses[code] = {
@@ -48,6 +49,8 @@ def document_error_responses(result, generator, request, public):
                 _add(operation, "404")
             if operation.get("parameters") or operation.get("requestBody"):
                 _add(operation, "400")
+            if operation.get("requestBody"):
+                _add(operation, "415")
             if method in ("post", "put", "patch", "delete"):
                 _add(operation, "429")
     return result

@@ -35,29 +35,43 @@ class UserRefSerializer(serializers.Serializer):
     name = serializers.CharField(source="display_name", read_only=True)
 
 
-class SLAStateSerializer(serializers.Serializer):
-    state = serializers.ChoiceField(
-        choices=["on_track", "due_soon", "breached", "paused", "done", "none"], read_only=True,
-        help_text="For the next running target: on_track, due_soon (within an hour), breached; "
-        "paused (waiting on the customer), done (resolved or closed), none (no target).",
-    )
-    target = serializers.ChoiceField(choices=["first_response", "resolution"], required=False, read_only=True)
-    due_at = serializers.DateTimeField(required=False, read_only=True)
-    seconds = serializers.IntegerField(required=False, read_only=True, help_text="Until due; negative when late.")
-    label = serializers.CharField(required=False, read_only=True)
+# The shape of ``tickets.selectors.sla_state``: only ``state`` is always there.
+SLA_STATE_SCHEMA = {
+    "type": "object",
+    "required": ["state"],
+    "properties": {
+        "state": {
+            "type": "string",
+            "enum": ["on_track", "due_soon", "breached", "paused", "done", "none"],
+            "description": "For the next running target: on_track, due_soon (within an hour), breached; "
+            "paused (waiting on the customer), done (resolved or closed), none (no target).",
+        },
+        "target": {"type": "string", "enum": ["first_response", "resolution"]},
+        "due_at": {"type": "string", "format": "date-time"},
+        "seconds": {"type": "integer", "description": "Until due; negative when late."},
+        "label": {"type": "string"},
+    },
+}
 
 
 def _request_fields(value):
     if not isinstance(value, dict):
         raise serializers.ValidationError("Expected an object of field names to values.")
+    if "\\u0000" in json.dumps(value):
+        # PostgreSQL's jsonb cannot store NUL characters.
+        raise serializers.ValidationError("Null characters are not allowed.")
     if len(json.dumps(value)) > MAX_REQUEST_FIELDS_BYTES:
         raise serializers.ValidationError(f"At most {MAX_REQUEST_FIELDS_BYTES} characters of form data.")
     for key, item in value.items():
         if len(key) > 64:
             raise serializers.ValidationError("Field names are at most 64 characters.")
         scalar = (str, int, float, bool, type(None))
-        if not (isinstance(item, scalar) or (isinstance(item, list) and all(isinstance(i, scalar) for i in item))):
-            raise serializers.ValidationError(f"'{key}': a text, number, true/false, null or a list of those.")
+        if not (
+            isinstance(item, scalar) or (isinstance(item, list) and all(isinstance(i, scalar) for i in item))
+        ):
+            raise serializers.ValidationError(
+                f"'{key}': a text, number, true/false, null or a list of those."
+            )
     return value
 
 
@@ -83,33 +97,59 @@ class TicketSerializer(serializers.ModelSerializer):
     class Meta:
         model = Ticket
         fields = [
-            "id", "reference", "subject", "description", "request_fields", "priority", "status", "channel",
-            "organization", "requester", "assignee", "received_at", "updated_at", "first_response_due_at",
-            "resolution_due_at", "first_responded_at", "resolved_at", "closed_at", "escalated_at", "sla_state",
+            "id",
+            "reference",
+            "subject",
+            "description",
+            "request_fields",
+            "priority",
+            "status",
+            "channel",
+            "organization",
+            "requester",
+            "assignee",
+            "received_at",
+            "updated_at",
+            "first_response_due_at",
+            "resolution_due_at",
+            "first_responded_at",
+            "resolved_at",
+            "closed_at",
+            "escalated_at",
+            "sla_state",
         ]
         read_only_fields = fields
 
-    @extend_schema_field(SLAStateSerializer)
+    @extend_schema_field(SLA_STATE_SCHEMA)
     def get_sla_state(self, ticket: Ticket) -> dict:
-        return SLAStateSerializer(sla_state(ticket, self.context["now"])).data
+        state = sla_state(ticket, self.context["now"])
+        if "due_at" in state:
+            state["due_at"] = serializers.DateTimeField().to_representation(state["due_at"])
+        return state
 
 
 class TicketCreateSerializer(serializers.Serializer):
     subject = serializers.CharField(max_length=255)
     description = serializers.CharField(max_length=MAX_TEXT, required=False, allow_blank=True, default="")
     priority = serializers.SlugRelatedField(
-        slug_field="slug", queryset=PriorityLevel.objects.all(), required=False, help_text="Default: the default level."
+        slug_field="slug",
+        queryset=PriorityLevel.objects.all(),
+        required=False,
+        help_text="Default: the default level.",
     )
     request_fields = RequestFieldsField(required=False, default=dict)
     organization = serializers.CharField(
         max_length=32, required=False, help_text="Customer number. Customers: their own (the default)."
     )
     requester = serializers.CharField(
-        max_length=254, required=False,
+        max_length=254,
+        required=False,
         help_text="Staff only, required for staff: the customer's user id or email address.",
     )
     channel = serializers.ChoiceField(
-        choices=INTAKE_CHANNELS, required=False, default=Channel.API,
+        choices=INTAKE_CHANNELS,
+        required=False,
+        default=Channel.API,
         help_text="Staff only: how the request reached us.",
     )
 
@@ -120,7 +160,9 @@ class TicketCreateSerializer(serializers.Serializer):
         errors = {}
         if data.get("requester") not in (None, str(user.pk), user.email):
             errors["requester"] = ["Customers open tickets for themselves."]
-        if "organization" in data and (user.organization is None or data["organization"] != user.organization.customer_number):
+        if "organization" in data and (
+            user.organization is None or data["organization"] != user.organization.customer_number
+        ):
             errors["organization"] = ["You can only open tickets for your own organization."]
         if data.get("channel", Channel.API) != Channel.API:
             errors["channel"] = ["Only staff set the channel."]
@@ -133,18 +175,30 @@ class TicketCreateSerializer(serializers.Serializer):
     def _validate_for_staff(self, data):
         ref = data.get("requester")
         if not ref:
-            raise serializers.ValidationError({"requester": ["Name the customer (user id or email address)."]})
+            raise serializers.ValidationError(
+                {"requester": ["Name the customer (user id or email address)."]}
+            )
         lookup = {"pk": int(ref)} if ref.isdigit() and int(ref) < 2**62 else {"email__iexact": ref}
-        requester = User.objects.filter(is_active=True, is_staff=False, **lookup).select_related("organization").first()
+        requester = (
+            User.objects.filter(is_active=True, is_staff=False, **lookup)
+            .select_related("organization")
+            .first()
+        )
         if requester is None:
-            raise serializers.ValidationError({"requester": ["No active customer with this id or email address."]})
+            raise serializers.ValidationError(
+                {"requester": ["No active customer with this id or email address."]}
+            )
         organization = requester.organization
         if "organization" in data:
             organization = Organization.objects.filter(customer_number=data["organization"]).first()
             if organization is None:
-                raise serializers.ValidationError({"organization": ["No organization with this customer number."]})
+                raise serializers.ValidationError(
+                    {"organization": ["No organization with this customer number."]}
+                )
             if requester.organization_id != organization.pk:
-                raise serializers.ValidationError({"requester": ["The requester is not a member of this organization."]})
+                raise serializers.ValidationError(
+                    {"requester": ["The requester is not a member of this organization."]}
+                )
         data["requester"], data["organization"] = requester, organization
         return data
 
@@ -163,10 +217,15 @@ class TicketUpdateSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=MAX_TEXT, required=False, allow_blank=True)
     request_fields = RequestFieldsField(required=False)
     status = serializers.ChoiceField(
-        choices=[Status.OPEN, Status.WAITING, Status.RESOLVED, Status.CLOSED], required=False, help_text="Staff only."
+        choices=[Status.OPEN, Status.WAITING, Status.RESOLVED, Status.CLOSED],
+        required=False,
+        help_text="Staff only.",
     )
     assignee = serializers.CharField(
-        max_length=254, required=False, allow_null=True, help_text="Staff only: a staff user id or email; null to unassign."
+        max_length=254,
+        required=False,
+        allow_null=True,
+        help_text="Staff only: a staff user id or email; null to unassign.",
     )
 
     def validate(self, data):
@@ -225,7 +284,9 @@ class ReasonSerializer(serializers.Serializer):
 
 
 class MergeSerializer(serializers.Serializer):
-    target = serializers.IntegerField(min_value=1, max_value=2**62, help_text="The id of the ticket to merge into.")
+    target = serializers.IntegerField(
+        min_value=1, max_value=2**62, help_text="The id of the ticket to merge into."
+    )
 
     def validate_target(self, value):
         source = self.context["ticket"]
@@ -252,7 +313,9 @@ class MessageSerializer(serializers.ModelSerializer):
 class MessageCreateSerializer(serializers.Serializer):
     body = serializers.CharField(max_length=MAX_TEXT)
     kind = serializers.ChoiceField(
-        choices=[Message.Kind.PUBLIC, Message.Kind.INTERNAL], required=False, default=Message.Kind.PUBLIC,
+        choices=[Message.Kind.PUBLIC, Message.Kind.INTERNAL],
+        required=False,
+        default=Message.Kind.PUBLIC,
         help_text="`internal` notes are for staff only and never shown to customers.",
     )
 
@@ -281,7 +344,8 @@ class AttachmentSerializer(serializers.ModelSerializer):
 
 class AttachmentUploadSerializer(serializers.Serializer):
     file = serializers.FileField(
-        max_length=255, allow_empty_file=False,
+        max_length=255,
+        allow_empty_file=False,
         help_text="Images (PNG, JPEG, GIF, WebP), PDF, ZIP or plain text; the type is read from the content.",
     )
 
@@ -303,8 +367,12 @@ class PrioritySerializer(serializers.ModelSerializer):
     name = serializers.CharField(max_length=60)
     rank = serializers.IntegerField(min_value=1, max_value=1000)
     definition = serializers.CharField(max_length=5000, required=False, allow_blank=True)
-    examples = serializers.ListField(child=serializers.CharField(max_length=500), max_length=50, required=False)
-    colour = serializers.RegexField(r"^#[0-9a-fA-F]{6}$", required=False, help_text="Hex colour, e.g. #dc2626.")
+    examples = serializers.ListField(
+        child=serializers.CharField(max_length=500), max_length=50, required=False
+    )
+    colour = serializers.RegexField(
+        r"^#[0-9a-fA-F]{6}$", required=False, help_text="Hex colour, e.g. #dc2626."
+    )
 
     class Meta:
         model = PriorityLevel
@@ -319,7 +387,12 @@ class PrioritySerializer(serializers.ModelSerializer):
         return value
 
     def validate_is_default(self, value):
-        if value and PriorityLevel.objects.filter(is_default=True).exclude(pk=getattr(self.instance, "pk", None)).exists():
+        if (
+            value
+            and PriorityLevel.objects.filter(is_default=True)
+            .exclude(pk=getattr(self.instance, "pk", None))
+            .exists()
+        ):
             raise serializers.ValidationError("Another level is the default; unset it there first.")
         return value
 
@@ -364,7 +437,12 @@ class PlanSerializer(serializers.ModelSerializer):
         return value
 
     def validate_is_default(self, value):
-        if value and SupportPlan.objects.filter(is_default=True).exclude(pk=getattr(self.instance, "pk", None)).exists():
+        if (
+            value
+            and SupportPlan.objects.filter(is_default=True)
+            .exclude(pk=getattr(self.instance, "pk", None))
+            .exists()
+        ):
             raise serializers.ValidationError("Another plan is the default; unset it there first.")
         return value
 
@@ -375,7 +453,13 @@ class OrganizationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Organization
         fields = [
-            "customer_number", "name", "plan", "email_domains", "may_file_top_priority", "shares_tickets", "phone",
+            "customer_number",
+            "name",
+            "plan",
+            "email_domains",
+            "may_file_top_priority",
+            "shares_tickets",
+            "phone",
             "created_at",
         ]
         read_only_fields = fields

@@ -17,8 +17,8 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, status, viewsets
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.authtoken.models import Token
-from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.decorators import action, api_view, authentication_classes, permission_classes
+from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -54,9 +54,18 @@ from .throttling import TokenThrottle, WriteThrottle
 
 # Events a customer sees on their ticket; staff-side alerts, reminders and warnings stay internal.
 CUSTOMER_EVENT_KINDS = [
-    TicketEvent.Kind.CREATED, TicketEvent.Kind.STATUS, TicketEvent.Kind.PRIORITY, TicketEvent.Kind.ASSIGNEE,
-    TicketEvent.Kind.MERGED, TicketEvent.Kind.ESCALATED, TicketEvent.Kind.EDITED, TicketEvent.Kind.SLA_DUE,
-    TicketEvent.Kind.SLA_PAUSED, TicketEvent.Kind.SLA_RESUMED, TicketEvent.Kind.SLA_MET, TicketEvent.Kind.SLA_BREACHED,
+    TicketEvent.Kind.CREATED,
+    TicketEvent.Kind.STATUS,
+    TicketEvent.Kind.PRIORITY,
+    TicketEvent.Kind.ASSIGNEE,
+    TicketEvent.Kind.MERGED,
+    TicketEvent.Kind.ESCALATED,
+    TicketEvent.Kind.EDITED,
+    TicketEvent.Kind.SLA_DUE,
+    TicketEvent.Kind.SLA_PAUSED,
+    TicketEvent.Kind.SLA_RESUMED,
+    TicketEvent.Kind.SLA_MET,
+    TicketEvent.Kind.SLA_BREACHED,
 ]
 
 
@@ -68,7 +77,9 @@ class Conflict(APIException):
 
 ERRORS = {
     400: OpenApiResponse(OpenApiTypes.OBJECT, description="Invalid input: field name -> list of messages."),
-    409: OpenApiResponse(OpenApiTypes.OBJECT, description="Refused by the ticket's current state (`detail`)."),
+    409: OpenApiResponse(
+        OpenApiTypes.OBJECT, description="Refused by the ticket's current state (`detail`)."
+    ),
 }
 
 
@@ -94,26 +105,34 @@ def _ticket_response(view, ticket: Ticket, code=status.HTTP_200_OK) -> Response:
 def _action_schema(request, summary: str, *, staff_only: bool, description: str = ""):
     who = "Staff only." if staff_only else "Staff, and the customers who can see the ticket."
     return extend_schema(
-        summary=summary, description=f"{who} {description}".strip(), request=request,
+        summary=summary,
+        description=f"{who} {description}".strip(),
+        request=request,
         responses={200: s.TicketSerializer, **ERRORS},
     )
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Tickets visible to you", parameters=[TicketFilterSerializer], responses={200: s.TicketSerializer, 400: ERRORS[400]}),
+    list=extend_schema(
+        summary="Tickets visible to you",
+        parameters=[TicketFilterSerializer],
+        responses={200: s.TicketSerializer, 400: ERRORS[400]},
+    ),
     retrieve=extend_schema(summary="One ticket"),
     create=extend_schema(
         summary="Open a ticket",
         description="Customers open tickets for themselves in their own organization. Staff name the "
         "requester (user id or email) and may give the organization (customer number) and channel.",
-        request=s.TicketCreateSerializer, responses={201: s.TicketSerializer, 400: ERRORS[400]},
+        request=s.TicketCreateSerializer,
+        responses={201: s.TicketSerializer, 400: ERRORS[400]},
     ),
     partial_update=extend_schema(
         summary="Change a ticket",
         description="Customers: subject, description and request_fields while the ticket is new. "
         "Staff: those (on any ticket not closed), status and assignee. Priority needs "
         "`reclassify/`; other fields are read-only (400).",
-        request=s.TicketUpdateSerializer, responses={200: s.TicketSerializer, **ERRORS},
+        request=s.TicketUpdateSerializer,
+        responses={200: s.TicketSerializer, **ERRORS},
     ),
 )
 class TicketViewSet(ApiMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -121,7 +140,7 @@ class TicketViewSet(ApiMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     pagination_class = TicketPagination
     permission_classes = [IsAuthenticated]
     http_method_names = ["get", "post", "patch", "head", "options"]
-    lookup_value_regex = r"[0-9]{1,18}"
+    lookup_value_regex = r"[^/]+"
 
     def get_queryset(self):
         return Ticket.objects.visible_to(self.request.user).select_related(
@@ -146,9 +165,15 @@ class TicketViewSet(ApiMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
         data = self._valid(s.TicketCreateSerializer, request)
         try:
             ticket = ticket_create(
-                requester=data["requester"], organization=data["organization"], subject=data["subject"],
-                description=data["description"], priority=data.get("priority"), request_fields=data["request_fields"],
-                channel=data["channel"], by=request.user, now=self.now(),
+                requester=data["requester"],
+                organization=data["organization"],
+                subject=data["subject"],
+                description=data["description"],
+                priority=data.get("priority"),
+                request_fields=data["request_fields"],
+                channel=data["channel"],
+                by=request.user,
+                now=self.now(),
             )
         except TicketError as exc:
             raise ValidationError({"non_field_errors": [str(exc)]}) from None
@@ -184,7 +209,11 @@ class TicketViewSet(ApiMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
         ticket, data = self.get_object(), self._valid(s.ReclassifySerializer, request)
         with self._conflicts():
             ticket = ticket_reclassify(
-                ticket=ticket, priority=data["priority"], reason=data["reason"], by=request.user, now=self.now()
+                ticket=ticket,
+                priority=data["priority"],
+                reason=data["reason"],
+                by=request.user,
+                now=self.now(),
             )
         return _ticket_response(self, ticket)
 
@@ -213,30 +242,41 @@ class TicketViewSet(ApiMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
         return _ticket_response(self, ticket)
 
     @_action_schema(
-        s.ReasonSerializer, "Escalate to leadership", staff_only=False,
+        s.ReasonSerializer,
+        "Escalate to leadership",
+        staff_only=False,
         description="Customers may escalate once a response target is breached, or at once for the top "
-        "priorities (409 otherwise); staff may always escalate. A ticket is escalated once.",
+        "priorities, while the ticket is open (409 otherwise; the same rule for staff). A ticket is escalated once.",
     )
     @action(detail=True, methods=["post"])
     def escalate(self, request, pk=None):
         ticket, data = self.get_object(), self._valid(s.ReasonSerializer, request)
         with self._conflicts():
             ticket = ticket_escalate(
-                ticket=ticket, by=request.user, reason=data["reason"], now=self.now(), force=request.user.is_staff
+                ticket=ticket,
+                by=request.user,
+                reason=data["reason"],
+                now=self.now(),
             )
         return _ticket_response(self, ticket)
 
     @_action_schema(
-        s.MergeSerializer, "Merge this ticket into another", staff_only=True,
+        s.MergeSerializer,
+        "Merge this ticket into another",
+        staff_only=True,
         description="The thread moves to the target and this ticket closes; answers the target.",
     )
     @action(detail=True, methods=["post"])
     def merge(self, request, pk=None):
         ticket = self.get_object()
-        serializer = s.MergeSerializer(data=request.data, context={**self.get_serializer_context(), "ticket": ticket})
+        serializer = s.MergeSerializer(
+            data=request.data, context={**self.get_serializer_context(), "ticket": ticket}
+        )
         serializer.is_valid(raise_exception=True)
         with self._conflicts():
-            target = ticket_merge(source=ticket, target=serializer.validated_data["target"], by=request.user, now=self.now())
+            target = ticket_merge(
+                source=ticket, target=serializer.validated_data["target"], by=request.user, now=self.now()
+            )
         return _ticket_response(self, target)
 
     # --- helpers ---------------------------------------------------------------------------------
@@ -271,20 +311,33 @@ class TicketChildMixin(ApiMixin):
 
     def get_ticket(self) -> Ticket:
         if not hasattr(self, "_ticket"):
+            ticket_id = self.kwargs["ticket_id"]
+            if not (ticket_id.isascii() and ticket_id.isdigit() and len(ticket_id) < 19):
+                raise NotFound()
             self._ticket = get_object_or_404(
-                Ticket.objects.visible_to(self.request.user).select_related("plan", "priority", "requester", "organization"),
-                pk=self.kwargs["ticket_id"],
+                Ticket.objects.visible_to(self.request.user).select_related(
+                    "plan", "priority", "requester", "organization"
+                ),
+                pk=int(ticket_id),
             )
         return self._ticket
 
 
-TICKET_ID = OpenApiParameter("ticket_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The ticket's id.")
+TICKET_ID = OpenApiParameter(
+    "ticket_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The ticket's id."
+)
 
 
 @extend_schema_view(
-    list=extend_schema(summary="The ticket's thread", description="Customers see public replies only.", parameters=[TICKET_ID]),
+    list=extend_schema(
+        summary="The ticket's thread",
+        description="Customers see public replies only.",
+        parameters=[TICKET_ID],
+    ),
     create=extend_schema(
-        summary="Reply, or add an internal note (staff)", parameters=[TICKET_ID], request=s.MessageCreateSerializer,
+        summary="Reply, or add an internal note (staff)",
+        parameters=[TICKET_ID],
+        request=s.MessageCreateSerializer,
         responses={201: s.MessageSerializer, **ERRORS},
     ),
 )
@@ -303,13 +356,19 @@ class MessageViewSet(TicketChildMixin, mixins.ListModelMixin, viewsets.GenericVi
         serializer.is_valid(raise_exception=True)
         with _TicketConflicts():
             message = message_add(
-                ticket=ticket, author=request.user, body=serializer.validated_data["body"],
-                kind=serializer.validated_data["kind"], channel=Channel.API, now=self.now(),
+                ticket=ticket,
+                author=request.user,
+                body=serializer.validated_data["body"],
+                kind=serializer.validated_data["kind"],
+                channel=Channel.API,
+                now=self.now(),
             )
         return Response(self.get_serializer(message).data, status=status.HTTP_201_CREATED)
 
 
-ATTACHMENT_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The attachment's id.")
+ATTACHMENT_ID = OpenApiParameter(
+    "id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The attachment's id."
+)
 
 
 @extend_schema_view(
@@ -319,7 +378,8 @@ ATTACHMENT_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, 
         summary="Upload a file",
         description="multipart/form-data with one `file`. The type is read from the content and must "
         "match an allowed extension; the size limit is HELPDESK_MAX_ATTACHMENT_BYTES.",
-        parameters=[TICKET_ID], request={"multipart/form-data": s.AttachmentUploadSerializer},
+        parameters=[TICKET_ID],
+        request={"multipart/form-data": s.AttachmentUploadSerializer},
         responses={201: s.AttachmentSerializer, 400: ERRORS[400]},
     ),
     download=extend_schema(
@@ -329,10 +389,12 @@ ATTACHMENT_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, 
         responses={(200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The file's bytes.")},
     ),
 )
-class AttachmentViewSet(TicketChildMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class AttachmentViewSet(
+    TicketChildMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     serializer_class = s.AttachmentSerializer
     parser_classes = [MultiPartParser, FormParser]
-    lookup_value_regex = r"[0-9]{1,18}"
+    lookup_value_regex = r"[^/]+"
 
     def get_queryset(self):
         qs = self.get_ticket().attachments.all()
@@ -346,7 +408,9 @@ class AttachmentViewSet(TicketChildMixin, mixins.ListModelMixin, mixins.Retrieve
         serializer = s.AttachmentUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            attachment = attachment_add(ticket=ticket, upload=serializer.validated_data["file"], by=request.user, now=self.now())
+            attachment = attachment_add(
+                ticket=ticket, upload=serializer.validated_data["file"], by=request.user, now=self.now()
+            )
         except TicketError as exc:
             raise ValidationError({"file": [str(exc)]}) from None
         return Response(self.get_serializer(attachment).data, status=status.HTTP_201_CREATED)
@@ -358,7 +422,9 @@ class AttachmentViewSet(TicketChildMixin, mixins.ListModelMixin, mixins.Retrieve
             handle = attachment.file.open("rb")
         except FileNotFoundError:
             raise Conflict("The file is missing from storage.") from None
-        response = FileResponse(handle, as_attachment=True, filename=attachment.filename, content_type=attachment.content_type)
+        response = FileResponse(
+            handle, as_attachment=True, filename=attachment.filename, content_type=attachment.content_type
+        )
         response["X-Content-Type-Options"] = "nosniff"
         response["Content-Security-Policy"] = "default-src 'none'; sandbox"
         return response
@@ -398,7 +464,7 @@ class QueueView(ApiMixin, GenericAPIView):
 class ConfigViewSet(ApiMixin, viewsets.ModelViewSet):
     permission_classes = [ReadSignedInWriteAdmin]
     lookup_field = "slug"
-    lookup_value_regex = r"[-a-zA-Z0-9_]{1,50}"
+    lookup_value_regex = r"[^/]+"
     http_method_names = ["get", "post", "patch", "put", "delete", "head", "options"]
     pagination_class = None
 
@@ -450,14 +516,15 @@ class OrganizationViewSet(ApiMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = s.OrganizationSerializer
     permission_classes = [IsStaff]
     lookup_field = "customer_number"
-    lookup_value_regex = r"[^/]{1,32}"
+    lookup_value_regex = r"[^/]+"
     pagination_class = None
 
 
 @extend_schema(
     summary="Exchange an email and password for an API token",
     description="Rate-limited per client address. The same 400 answers an unknown address and a wrong password.",
-    request=s.TokenRequestSerializer, responses={200: s.TokenSerializer, 400: ERRORS[400]},
+    request=s.TokenRequestSerializer,
+    responses={200: s.TokenSerializer, 400: ERRORS[400]},
     auth=[],
 )
 class ObtainTokenView(APIView):
@@ -471,8 +538,18 @@ class ObtainTokenView(APIView):
 
         serializer = s.TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = authenticate(request, email=serializer.validated_data["email"], password=serializer.validated_data["password"])
+        user = authenticate(
+            request, email=serializer.validated_data["email"], password=serializer.validated_data["password"]
+        )
         if user is None:
             raise ValidationError({"non_field_errors": ["Unable to sign in with these credentials."]})
         token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
+
+
+@extend_schema(exclude=True)
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
+@authentication_classes([])
+@permission_classes([AllowAny])
+def not_found(request, *args, **kwargs):
+    raise NotFound("No such endpoint.")

@@ -24,10 +24,13 @@ def sniff_content_type(head: bytes) -> str:
     for magic, content_type in SIGNATURES:
         if head.startswith(magic):
             return content_type
+    if b"\x00" in head:
+        return "application/octet-stream"
     try:
         head.decode("utf-8")
-    except UnicodeDecodeError:
-        return "application/octet-stream"
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 3:  # not just a character cut in half by the 512-byte window
+            return "application/octet-stream"
     return "text/plain"
 
 

@@ -29,11 +29,11 @@ def _target_words(raw: str | None, calendar: Calendar | None) -> str | None:
     delta = parse_duration(raw)
     if delta is None:
         return raw
-    if calendar is None or calendar.always_open:
-        return f"{duration_words(delta).replace(' h 00 min', ' h')} round the clock"
-    # Business time reads in hours ("40 h"), never in days that would suggest calendar days.
+    # Targets read in hours ("40 h"), never in days that could be taken for calendar days.
     hours, rest = divmod(int(delta.total_seconds()), 3600)
     words = f"{hours} h" + (f" {rest // 60:02d} min" if rest else "") if hours else f"{rest // 60} min"
+    if calendar is None or calendar.always_open:
+        return f"{words} round the clock"
     return f"{words} of business time on the '{calendar.name}' calendar ({calendar.timezone})"
 
 
@@ -75,8 +75,10 @@ def explain_events(ticket: Ticket) -> list[dict]:
                 parts.append(f"first response due {_when(d['first_response_due_at'])}")
             if d.get("resolution_due_at"):
                 parts.append(f"resolution due {_when(d['resolution_due_at'])}")
-            text = "SLA: " + (", ".join(parts) if parts else "no target for this plan and priority")
-            why = [f"clock started {_when(d.get('start'))}"]
+            label = "SLA" if e.reason in ("", "created") else f"SLA recomputed ({e.reason})"
+            text = f"{label}: " + (", ".join(parts) if parts else "no target for this plan and priority")
+            started = "reopened" if e.reason == "reopened" else "received"
+            why = [f"{started} {_when(d.get('start'))}"]
             fr_words = _target_words(d.get("first_response_target"), cal)
             res_words = _target_words(d.get("resolution_target"), cal)
             if fr_words:
@@ -101,7 +103,8 @@ def explain_events(ticket: Ticket) -> list[dict]:
         elif e.old_value or e.new_value:
             text = f"{text}: {e.old_value} → {e.new_value}".replace(":  → ", ": ")
         lines.append({"event": e, "at": e.created_at, "actor": e.actor.display_name if e.actor else "system",
-                      "text": text, "detail": detail, "reason": e.reason, "sla": kind.startswith("sla_")})
+                      "text": text, "detail": detail, "sla": kind.startswith("sla_"),
+                      "reason": "" if kind == TicketEvent.Kind.SLA_DUE else e.reason})
     return lines
 
 
@@ -115,7 +118,7 @@ def due_explanation(ticket: Ticket, lines: list[dict]) -> str | None:
             last, pauses = line, timedelta(0)
         elif e.kind == TicketEvent.Kind.SLA_RESUMED and last is not None:
             pauses += timedelta(seconds=e.data.get("excluded_seconds") or 0)
-    if last is None:
+    if last is None or not ticket.is_open:
         return None
     due = ticket.first_response_due_at if not ticket.first_responded_at and ticket.first_response_due_at else ticket.resolution_due_at
     if due is None:

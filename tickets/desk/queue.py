@@ -92,7 +92,7 @@ class QueueFilters:
         f.priority = params.get("priority", "")[:50]
         for name in ("organization", "plan"):
             value = params.get(name, "")
-            setattr(f, name, value if value.isdigit() else "")
+            setattr(f, name, value if value.isdigit() and len(value) <= 12 else "")
         raw = params.get("breaching", "").strip()
         if raw:
             if raw.isdigit() and 0 < int(raw) <= 7 * 24 * 60:
@@ -160,14 +160,21 @@ def _cursor_encode(ticket: Ticket, sort: str) -> str:
     return f"p~{ticket.priority_rank}~{ticket.received_at.isoformat()}~{ticket.pk}"
 
 
+def _id(value: str) -> bool:
+    return value.isdigit() and len(value) <= 15
+
+
 def _after_due(qs: QuerySet[Ticket], after: str) -> QuerySet[Ticket]:
     parts = after.split("~")
-    if len(parts) != 3 or parts[0] != "d" or not parts[2].isdigit():
+    if len(parts) != 3 or parts[0] != "d" or not _id(parts[2]):
         return qs
     pk = int(parts[2])
     if not parts[1]:
         return qs.filter(next_due__isnull=True, pk__gt=pk)
-    due = parse_datetime(parts[1])
+    try:
+        due = parse_datetime(parts[1])
+    except ValueError:
+        due = None
     if due is None:
         return qs
     return qs.filter(Q(next_due__gt=due) | Q(next_due=due, pk__gt=pk) | Q(next_due__isnull=True))
@@ -175,9 +182,12 @@ def _after_due(qs: QuerySet[Ticket], after: str) -> QuerySet[Ticket]:
 
 def _after_priority(qs: QuerySet[Ticket], after: str) -> QuerySet[Ticket]:
     parts = after.split("~")
-    if len(parts) != 4 or parts[0] != "p" or not parts[1].isdigit() or not parts[3].isdigit():
+    if len(parts) != 4 or parts[0] != "p" or not parts[1].isdigit() or len(parts[1]) > 4 or not _id(parts[3]):
         return qs
-    received = parse_datetime(parts[2])
+    try:
+        received = parse_datetime(parts[2])
+    except ValueError:  # well-formed but impossible, e.g. month 13
+        received = None
     if received is None:
         return qs
     return queue_after(qs, QueueCursor(priority_rank=int(parts[1]), received_at=received, id=int(parts[3])))

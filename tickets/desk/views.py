@@ -73,9 +73,14 @@ def _now():
     return timezone.now()
 
 
+def open_incidents_brief():
+    return Incident.objects.filter(resolved_at__isnull=True).only("pk", "title", "public_status").order_by("-opened_at")
+
+
 def sla_clock(ticket: Ticket, now) -> dict:
     """``sla_state`` plus the words for the clock cell: time left, or how long overdue."""
     sla = sla_state(ticket, now)
+    sla["age"] = duration_words(now - ticket.received_at)
     if "seconds" in sla:
         target = "response" if sla["target"] == "first_response" else "resolution"
         words = duration_words(sla["seconds"])
@@ -114,6 +119,7 @@ def queue(request):
         priorities=PriorityLevel.objects.all(),
         organizations=Organization.objects.only("pk", "name"),
         plans=SupportPlan.objects.only("pk", "name"),
+        incidents=open_incidents_brief(),
     )
     return render(request, "tickets/desk/queue.html", context)
 
@@ -165,7 +171,7 @@ def ticket_detail(request, pk: int):
         "why_due": due_explanation(ticket, lines),
         "assign_form": f.AssignForm(initial={"agent": ticket.assignee_id}),
         "reply_form": f.ReplyForm(),
-        "status_choices": [(s, Status(s).label) for s in sorted(TRANSITIONS.get(ticket.status, ()))],
+        "status_choices": [(s.value, s.label) for s in Status if s.value in TRANSITIONS.get(ticket.status, ())],
         "reclassify_form": f.ReclassifyForm(initial={"priority": ticket.priority_id}),
         "merge_form": f.MergeForm(),
         "incident_form": f.LinkIncidentForm(),

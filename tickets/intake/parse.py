@@ -57,6 +57,7 @@ class ParsedEmail:
     attachments: list[RawAttachment] = field(default_factory=list)
     failed_recipients: list[str] = field(default_factory=list)
     content_hash: str = ""
+    note: str = ""  # set when only a degraded reading was possible
 
     def header(self, name: str) -> str:
         values = self.headers.get(name.lower())
@@ -122,7 +123,7 @@ def _addresses(values: list[str]) -> list[tuple[str, str]]:
 _MSGID_RE = re.compile(r"<[^<>\s]{1,900}>")
 
 
-def _message_ids(value: str) -> list[str]:
+def message_ids(value: str) -> list[str]:
     found = _MSGID_RE.findall(value or "")
     if not found and value and "@" in value and " " not in value.strip():
         found = [f"<{value.strip().strip('<>')}>"]
@@ -152,19 +153,22 @@ def decode_payload(part) -> str:
 
 
 def _walk(msg):
-    """Depth-first parts, at most MAX_PARTS, without recursion (no stack overflow on nesting)."""
-    stack = [msg]
+    """Depth-first (part, inside an attached message) pairs, at most MAX_PARTS, without recursion (no
+    stack overflow on hostile nesting)."""
+    stack = [(msg, False)]
     seen = 0
     while stack and seen < MAX_PARTS:
-        part = stack.pop()
+        part, inside = stack.pop()
         seen += 1
-        yield part
+        yield part, inside
         try:
             payload = part.get_payload()
+            ctype = part.get_content_type()
         except Exception:
             continue
         if isinstance(payload, list):
-            stack.extend(reversed(payload))
+            nested = inside or ctype in ("message/rfc822", "message/global")
+            stack.extend((child, nested) for child in reversed(payload))
 
 
 def _is_attachment(part) -> bool:
@@ -180,12 +184,11 @@ def _is_attachment(part) -> bool:
 def parse_message(msg: AnymailInboundMessage, raw: bytes | None = None) -> ParsedEmail:
     parsed = ParsedEmail()
     parsed.headers = headers = _raw_headers(msg)
-    parsed.content_hash = hashlib.sha256(raw if raw is not None else msg.as_bytes()).hexdigest()
 
-    ids = _message_ids(" ".join(headers.get("message-id", [])))
+    ids = message_ids(" ".join(headers.get("message-id", [])))
     parsed.message_id = ids[0] if ids else ""
-    parsed.in_reply_to = _message_ids(" ".join(headers.get("in-reply-to", [])))
-    parsed.references = _message_ids(" ".join(headers.get("references", [])))
+    parsed.in_reply_to = message_ids(" ".join(headers.get("in-reply-to", [])))
+    parsed.references = message_ids(" ".join(headers.get("references", [])))
     parsed.subject = " ".join(" ".join(headers.get("subject", [])[:1]).split())[:998]
     senders = _addresses(headers.get("from", []))
     if not senders:
@@ -205,20 +208,17 @@ def parse_message(msg: AnymailInboundMessage, raw: bytes | None = None) -> Parse
         parsed.content_type = "text/plain"
     failed = [a.strip().lower() for v in headers.get("x-failed-recipients", []) for a in v.split(",") if "@" in a]
 
-    text = html = None
-    in_attached_message = set()
-    for part in _walk(msg):
+    text = html = nested_text = None
+    for part, inside_attached_message in _walk(msg):
         try:
             ctype = part.get_content_type()
         except Exception:
             continue
         parsed.part_types.append(ctype)
-        if ctype in ("message/rfc822", "message/global"):
-            with contextlib.suppress(Exception):
-                in_attached_message.update(id(p) for p in list(_walk(part))[1:])
-            if not _is_attachment(part) and ctype == "message/rfc822":
-                pass
-        if id(part) in in_attached_message:
+        if inside_attached_message:
+            # A forwarded or bounced message's own body is not the sender's text, unless there is no other.
+            if ctype == "text/plain" and nested_text is None and not _is_attachment(part):
+                nested_text = decode_payload(part)
             continue
         if ctype in ("message/delivery-status", "message/global-delivery-status"):
             failed += _delivery_status_recipients(part)
@@ -242,7 +242,25 @@ def parse_message(msg: AnymailInboundMessage, raw: bytes | None = None) -> Parse
         parsed.text = _clean(text)
     elif html:
         parsed.text = html_to_text(html)
+    elif nested_text:
+        parsed.text = _clean(nested_text)
+    parsed.content_hash = _content_hash(parsed, raw)
     return parsed
+
+
+def _content_hash(parsed: ParsedEmail, raw: bytes | None) -> str:
+    """For mail without a Message-ID: the same content hashes the same however it was framed (MIME
+    boundaries, line ends, a webhook that rebuilds the message), so a retried delivery dedupes."""
+    if raw is not None and not (parsed.from_email or parsed.subject or parsed.text.strip() or parsed.html.strip()):
+        return hashlib.sha256(raw).hexdigest()  # too little content to tell messages apart: the bytes decide
+    digest = hashlib.sha256()
+    for value in (parsed.from_email, ",".join(parsed.to), ",".join(parsed.cc), parsed.subject, parsed.header("date"),
+                  parsed.text.strip(), parsed.html.strip(), ",".join(parsed.part_types),
+                  ",".join(parsed.failed_recipients)):
+        digest.update(value.encode("utf-8", "replace") + b"\x00")
+    for item in parsed.attachments:
+        digest.update(item.filename.encode("utf-8", "replace") + hashlib.sha256(item.content).digest())
+    return digest.hexdigest()
 
 
 def _delivery_status_recipients(part) -> list[str]:

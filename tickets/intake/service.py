@@ -13,7 +13,7 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email import message_from_bytes
+from email.parser import BytesParser
 from email.policy import compat32
 
 from django.conf import settings
@@ -32,7 +32,7 @@ from ..models import Attachment, Channel, InboundEmail, Message, Status, Ticket
 from ..services import TicketError, message_add, ticket_create, ticket_escalate
 from .attachments import sniff_content_type
 from .classify import Kind, classify
-from .parse import ParsedEmail, decode_payload, parse_message, parse_raw, time_limit
+from .parse import ParsedEmail, message_ids, parse_message, parse_raw, time_limit
 from .subject import bare_level, parse_subject, strip_reply_prefix, ticket_number_tag
 from .text import asks_to_escalate, split_quoted, template_fields
 
@@ -53,12 +53,17 @@ class _Thread:
 
 def email_ingest(*, raw: bytes, now: datetime, message=None, source: str = "") -> InboundEmail:
     """Ingest one mail. Never raises for bad mail: the outcome is recorded on the returned row."""
+    known = _already_ingested(raw) if message is None else None
+    if known is not None:
+        return known  # a re-delivery: answered from the headers, without parsing the whole message
     try:
         with time_limit(PARSE_SECONDS):
             parsed = parse_message(message, raw=raw) if message is not None else parse_raw(raw)
     except Exception as exc:  # broken beyond the parser, or too slow: keep the bytes, try a plain reading
         log.warning("inbound mail did not parse (%s): %s", source, exc)
         parsed = _fallback_parse(raw)
+        if parsed is not None:
+            parsed.note = f"read as plain text: {exc.__class__.__name__}"
         if parsed is None:
             return _record_failure(raw, now=now, detail=f"parse: {exc.__class__.__name__}: {exc}", source=source)
     try:
@@ -68,17 +73,36 @@ def email_ingest(*, raw: bytes, now: datetime, message=None, source: str = "") -
         return _record_failure(raw, now=now, detail=f"{exc.__class__.__name__}: {exc}", source=source, parsed=parsed)
 
 
-def _fallback_parse(raw: bytes) -> ParsedEmail | None:
-    """Headers through the lenient compat32 policy and the whole body as text."""
+def _already_ingested(raw: bytes) -> InboundEmail | None:
     try:
-        msg = message_from_bytes(raw, policy=compat32)
+        head = re.split(rb"\r?\n\r?\n", raw[:256_000], maxsplit=1)[0]
+        value = BytesParser(policy=compat32).parsebytes(head, headersonly=True).get("Message-ID")
+        ids = message_ids(str(value)) if value else []
+    except Exception:
+        return None
+    if not ids:
+        return None
+    return InboundEmail.objects.filter(dedupe_key=ids[0][:255]).exclude(outcome=InboundEmail.Outcome.FAILED).first()
+
+
+def _fallback_parse(raw: bytes) -> ParsedEmail | None:
+    """Headers only (lenient compat32 policy, fast) and the undecoded body as text: for mail the MIME
+    parser choked on or took too long over, so its words still reach a person."""
+    try:
+        msg = BytesParser(policy=compat32).parsebytes(raw, headersonly=True)
         parsed = ParsedEmail(content_hash=hashlib.sha256(raw).hexdigest())
         for name, value in msg.items():
             parsed.headers.setdefault(name.lower(), []).append(" ".join(str(value).split()))
         parsed.subject = parsed.header("subject")[:998]
+        ids = re.findall(r"<[^<>\s]{1,900}>", parsed.header("message-id"))
+        parsed.message_id = ids[0] if ids else ""
+        parsed.in_reply_to = re.findall(r"<[^<>\s]{1,900}>", parsed.header("in-reply-to"))
+        parsed.references = re.findall(r"<[^<>\s]{1,900}>", parsed.header("references"))
         sender = re.search(r"[\w.+-]+@[\w-]+(\.[\w-]+)+", parsed.header("from"))
         parsed.from_email = sender.group(0).lower() if sender else ""
-        parsed.text = decode_payload(msg) if not msg.is_multipart() else raw.decode("utf-8", "replace")
+        parsed.content_type = (parsed.header("content-type").split(";")[0].strip() or "text/plain").lower()
+        body = re.split(rb"\r?\n\r?\n", raw, maxsplit=1)
+        parsed.text = body[1][:200_000].decode("utf-8", "replace") if len(body) == 2 else ""
         return parsed
     except Exception:
         return None
@@ -115,6 +139,8 @@ def _ingest_parsed(parsed: ParsedEmail, *, raw: bytes, now: datetime, source: st
             row.sender = parsed.from_email[:320]
             row.subject = parsed.subject[:998]
             row.received_at = now
+            if parsed.note:
+                row.detail = f"{parsed.note}; {row.detail}".strip("; ")
             if existing is not None:  # a retry of a failed mail: the same row, now done
                 row.pk = existing.pk
                 row.raw = existing.raw
@@ -138,7 +164,10 @@ def _act(mail: ParsedEmail, *, now: datetime) -> InboundEmail:
     if _is_own_mail(mail):
         return InboundEmail(outcome=InboundEmail.Outcome.IGNORED_AUTO, detail="our own mail came back")
     if not mail.from_email:
-        return _reject(mail, "no sender address")
+        if not (mail.subject or mail.text.strip() or mail.attachments):
+            return _reject(mail, "no sender address and nothing to read")
+        # Readable but unanswerable: a triage ticket, so a person sees it; nobody gets mailed.
+        mail.from_email = _no_sender_address()
     sender = User.objects.filter(email__iexact=mail.from_email).select_related("organization").first()
     new_text, quoted = split_quoted(mail.text)
     if not new_text and not quoted and not mail.attachments:
@@ -323,6 +352,12 @@ def _domain_org(address: str) -> Organization | None:
     return None
 
 
+def _no_sender_address() -> str:
+    address = f"no-sender@{message_domain()}"
+    suppression_add(email=address, reason="manual", detail="placeholder requester for mail without a sender address")
+    return address
+
+
 def _triage_org() -> Organization:
     org = Organization.objects.filter(customer_number=TRIAGE_CUSTOMER_NUMBER).first()
     if org is None:
@@ -338,7 +373,8 @@ def _customer_for(mail: ParsedEmail, *, organization: Organization | None) -> Us
     user = User.objects.filter(email__iexact=mail.from_email).first()
     if user is None:
         user = User.objects.create_user(
-            email=mail.from_email, password=None, full_name=mail.from_name[:150], organization=organization
+            email=mail.from_email, password=None, full_name=mail.from_name[:150], organization=organization,
+            is_active=mail.from_email != f"no-sender@{message_domain()}",
         )
     return user
 

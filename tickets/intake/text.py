@@ -17,26 +17,51 @@ _HEADER_BLOCK_NEXT = re.compile(r"^\s*\*?(sent|date|to|subject|gesendet|an|betre
 _UNDERSCORES = re.compile(r"^\s*_{10,}\s*$")
 
 
+def _next_text_line(lines: list[str], i: int) -> str:
+    for line in lines[i:i + 3]:
+        if line.strip():
+            return line
+    return ""
+
+
 def split_quoted(text: str) -> tuple[str, str]:
-    """(new text, quoted history) for Gmail/Apple "On ... wrote:", Outlook "-----Original Message-----"
-    and "From:/Sent:" blocks, and ``>`` quotes."""
+    """(new text, quoted history) for Gmail/Apple "On ... wrote:" (in several languages, or any
+    attribution line ending in ":" right above ``>`` lines), Outlook "-----Original Message-----" and
+    "From:/Sent:" blocks, and ``>`` quotes. A reply written below the quote (bottom-posting) is found too."""
     lines = (text or "").split("\n")
     cut = None
+    attribution = False
     for i, line in enumerate(lines):
         two = line + " " + lines[i + 1] if i + 1 < len(lines) else line
         if _ON_WROTE.match(line) or (line.strip().lower().startswith("on ") and _ON_WROTE.match(two)):
-            cut = i
+            cut, attribution = i, True
+        elif line.rstrip().endswith(":") and _next_text_line(lines, i + 1).startswith(">"):
+            cut, attribution = i, True
+        elif (
+            i + 1 < len(lines) and lines[i + 1].rstrip().endswith(":") and not line.startswith(">")
+            and not lines[i + 1].startswith(">") and line.strip()
+            and _next_text_line(lines, i + 2).startswith(">") and "@" in two
+        ):
+            cut, attribution = i, True  # an attribution wrapped over two lines
         elif _ORIGINAL.match(line) or _UNDERSCORES.match(line) and i + 1 < len(lines) and _HEADER_BLOCK_START.match(lines[i + 1]):
             cut = i
         elif _HEADER_BLOCK_START.match(line) and any(_HEADER_BLOCK_NEXT.match(n) for n in lines[i + 1 : i + 4]):
             cut = i
         elif line.startswith(">"):
-            cut = i
+            cut, attribution = i, True
         if cut is not None:
             break
     if cut is None:
         return (text or "").strip(), ""
-    return "\n".join(lines[:cut]).strip(), "\n".join(lines[cut:]).strip()
+    new = "\n".join(lines[:cut]).strip()
+    quoted = "\n".join(lines[cut:]).strip()
+    if not new and attribution:
+        # Bottom-posting: the answer sits below the quote; the lines that are not quoted are it.
+        first_quote = next((j for j in range(cut, len(lines)) if lines[j].startswith(">")), cut)
+        below = [line for line in lines[first_quote:] if not line.startswith(">")]
+        new = "\n".join(below).strip()
+        quoted = "\n".join(lines[cut:first_quote] + [line for line in lines[first_quote:] if line.startswith(">")]).strip()
+    return new, quoted
 
 
 _ESCALATE = re.compile(r"\bescalat(?:e|ion)\b", re.IGNORECASE)

@@ -16,7 +16,7 @@ from django.db.models import Min
 from notifications.services import notification_queue
 from sla.models import JobPolicy
 
-from ..alerts import fmt
+from ..alerts import dedupe_key, fmt
 from ..models import Message, Status, Ticket, TicketEvent
 from ..services import ticket_close, ticket_url
 from ..surveys import survey_issue
@@ -45,7 +45,7 @@ def _notify_customers(t: Ticket, event: str, *, now: datetime, key: str, **conte
             recipient_user=user,
             ticket=t,
             now=now,
-            dedupe_key=f"{key}:{address.lower()}"[:200],
+            dedupe_key=dedupe_key(key, address.lower()),
             context={"ticket_reference": t.reference, "ticket_url": ticket_url(t), **context},
         )
 
@@ -54,7 +54,9 @@ def _auto_close(p: Pass, t: Ticket, *, reason: str, note: str, key: str, **expec
     """Lock the ticket if it is still as we read it, close it with a note, tell the customer how to reopen."""
     with transaction.atomic():
         locked = (
-            Ticket.objects.select_for_update(skip_locked=True)
+            # of=self: lock only the ticket, not the plan/requester rows every ticket shares (a
+            # second worker would skip on those and leave the ticket for neither).
+            Ticket.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("plan", "priority", "requester", "organization")
             .filter(pk=t.pk, **expect)
             .first()

@@ -68,7 +68,11 @@ def priority_options(levels, plan: SupportPlan) -> list[dict]:
 
 
 def first_response_text(ticket: Ticket) -> str:
-    target = SLATarget.objects.select_related("calendar").filter(plan=ticket.plan, priority=ticket.priority).first()
+    target = (
+        SLATarget.objects.select_related("calendar")
+        .filter(plan=ticket.plan, priority=ticket.priority)
+        .first()
+    )
     if target is None or not target.first_response:
         return ""
     return target_phrase(target.first_response, target.calendar.always_open)
@@ -78,6 +82,9 @@ def sla_view(ticket: Ticket, now: datetime) -> dict:
     """The SLA state as the customer list shows it: on track, due in, breached, paused or done."""
     state = dict(sla_state(ticket, now))
     due = state.get("due_at")
+    if state["state"] == "done":
+        state["text"] = "Done: no clock running"
+        return state
     if due is None:
         state["text"] = state.get("label", "")
         return state

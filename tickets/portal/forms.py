@@ -15,10 +15,24 @@ from sla.models import PriorityLevel
 from ..models import Status
 from .uploads import AttachmentsField
 
+
+class PortalForm(forms.Form):
+    """Labels without Django's trailing colon, as the rest of the portal writes them."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
 # Used when an admin has defined no request form at all.
 FALLBACK_FIELDS = [
-    {"name": "details", "label": "Describe the problem", "type": "textarea", "required": True,
-     "help": "What happens, since when, and what you expected."},
+    {
+        "name": "details",
+        "label": "Describe the problem",
+        "type": "textarea",
+        "required": True,
+        "help": "What happens, since when, and what you expected.",
+    },
 ]
 
 _PHONE = re.compile(r"^\+?[\d\s().\-/]{3,40}$")
@@ -40,20 +54,26 @@ class PhoneListField(forms.CharField):
         if bad:
             raise forms.ValidationError(
                 "“%(n)s” does not look like a phone number. Use digits, spaces and an optional leading +, "
-                "and separate numbers with commas.", params={"n": bad[0]}, code="phone",
+                "and separate numbers with commas.",
+                params={"n": bad[0]},
+                code="phone",
             )
         return numbers
 
 
 def _request_field(spec: dict) -> forms.Field:
     kind = spec.get("type", "text")
-    common = {"label": spec.get("label") or spec["name"], "required": bool(spec.get("required")),
-              "help_text": spec.get("help", "")}
+    common = {
+        "label": spec.get("label") or spec["name"],
+        "required": bool(spec.get("required")),
+        "help_text": spec.get("help", ""),
+    }
     if kind == "textarea":
         return forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), max_length=20000, **common)
     if kind == "date":
         return forms.DateField(
-            widget=forms.DateInput(attrs={"type": "date", "max": date.today().isoformat()}), **common,
+            widget=forms.DateInput(attrs={"type": "date", "max": date.today().isoformat()}),
+            **common,
             error_messages={"invalid": "Enter a date, e.g. 2026-03-02."},
         )
     if kind == "choice":
@@ -78,15 +98,25 @@ def _display(value) -> str:
     return str(value or "")
 
 
-class TicketRequestForm(forms.Form):
+class TicketRequestForm(PortalForm):
     """Subject, the request type's own fields, then (when filing) priority, incident and attachments."""
 
     subject = forms.CharField(
-        label="Summary", max_length=200, help_text="One line saying what is wrong, e.g. “Inbound calls to 0800 number fail”.",
+        label="Summary",
+        max_length=200,
+        help_text="One line saying what is wrong, e.g. “Inbound calls to 0800 number fail”.",
     )
 
-    def __init__(self, *args, field_specs: list[dict], priorities=None, default_priority=None, incidents=(),
-                 filing: bool = True, **kwargs):
+    def __init__(
+        self,
+        *args,
+        field_specs: list[dict],
+        priorities=None,
+        default_priority=None,
+        incidents=(),
+        filing: bool = True,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.field_specs = field_specs
         for spec in field_specs:
@@ -96,17 +126,26 @@ class TicketRequestForm(forms.Form):
             return
         self.fields["priority"] = forms.ModelChoiceField(
             queryset=priorities if priorities is not None else PriorityLevel.objects.all(),
-            widget=forms.RadioSelect, empty_label=None, label="Priority",
+            widget=forms.RadioSelect,
+            empty_label=None,
+            label="Priority",
             initial=default_priority.pk if default_priority else None,
-            error_messages={"required": "Choose a priority.", "invalid_choice": "Choose one of the priorities shown."},
+            error_messages={
+                "required": "Choose a priority.",
+                "invalid_choice": "Choose one of the priorities shown.",
+            },
         )
         if len(self.incidents) == 1:
             self.fields["about_incident"] = forms.BooleanField(
-                required=False, label=f"This is about the current incident: {self.incidents[0].title}",
+                required=False,
+                label=f"This is about the current incident: {self.incidents[0].title}",
             )
         elif self.incidents:
             self.fields["incident"] = forms.TypedChoiceField(
-                required=False, coerce=int, empty_value=None, label="Is this about a current incident?",
+                required=False,
+                coerce=int,
+                empty_value=None,
+                label="Is this about a current incident?",
                 choices=[("", "No, it is something else")] + [(i.pk, i.title) for i in self.incidents],
             )
         self.fields["attachments"] = AttachmentsField(
@@ -131,7 +170,8 @@ class TicketRequestForm(forms.Form):
             if spec.get("type") == "textarea":
                 prose.append(str(value).strip())
             else:
-                lines.append(f"{spec.get('label') or spec['name']}: {_display(value)}")
+                label = spec.get("label") or spec["name"]
+                lines.append(f"{label}{' ' if label.endswith(('?', ':')) else ': '}{_display(value)}")
         return "\n\n".join(part for part in ("\n".join(lines), "\n\n".join(prose)) if part)
 
     def incident_choice(self):
@@ -149,9 +189,11 @@ def edit_initial(ticket, field_specs: list[dict]) -> dict:
     return initial
 
 
-class ReplyForm(forms.Form):
+class ReplyForm(PortalForm):
     body = forms.CharField(
-        label="Your reply", widget=forms.Textarea(attrs={"rows": 5}), max_length=20000,
+        label="Your reply",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=20000,
         error_messages={"required": "Write a reply before sending."},
     )
     attachments = AttachmentsField(
@@ -160,17 +202,22 @@ class ReplyForm(forms.Form):
     )
 
 
-class CloseForm(forms.Form):
+class CloseForm(PortalForm):
     reason = forms.CharField(
-        label="Why close it without a resolution?", max_length=255,
+        label="Why close it without a resolution?",
+        max_length=255,
         help_text="For example: “No longer needed” or “Worked around it”.",
         error_messages={"required": "Give a reason, so the team knows why the ticket was closed."},
     )
 
 
-class EscalateForm(forms.Form):
-    reason = forms.CharField(label="What makes this urgent now? (optional)", max_length=2000, required=False,
-                             widget=forms.Textarea(attrs={"rows": 2}))
+class EscalateForm(PortalForm):
+    reason = forms.CharField(
+        label="What makes this urgent now? (optional)",
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 STATUS_FILTERS = [
@@ -182,20 +229,40 @@ STATUS_FILTERS = [
 ]
 
 
-class TicketFilterForm(forms.Form):
-    q = forms.CharField(label="Search", required=False, max_length=200,
-                        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Reference or subject"}))
+class TicketFilterForm(PortalForm):
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Reference or subject"}),
+    )
     status = forms.ChoiceField(label="Status", required=False, choices=STATUS_FILTERS)
-    priority = forms.ModelChoiceField(label="Priority", required=False, queryset=PriorityLevel.objects.all(),
-                                      empty_label="Any priority", to_field_name="slug")
+    priority = forms.ModelChoiceField(
+        label="Priority",
+        required=False,
+        queryset=PriorityLevel.objects.all(),
+        empty_label="Any priority",
+        to_field_name="slug",
+    )
 
 
-class SurveyForm(forms.Form):
+class SurveyForm(PortalForm):
     rating = forms.TypedChoiceField(
-        label="How satisfied are you with how we handled this ticket?", coerce=int, widget=forms.RadioSelect,
-        choices=[(5, "5 · Very satisfied"), (4, "4 · Satisfied"), (3, "3 · Neutral"), (2, "2 · Dissatisfied"),
-                 (1, "1 · Very dissatisfied")],
+        label="How satisfied are you with how we handled this ticket?",
+        coerce=int,
+        widget=forms.RadioSelect,
+        choices=[
+            (5, "5 · Very satisfied"),
+            (4, "4 · Satisfied"),
+            (3, "3 · Neutral"),
+            (2, "2 · Dissatisfied"),
+            (1, "1 · Very dissatisfied"),
+        ],
         error_messages={"required": "Choose a rating."},
     )
-    comment = forms.CharField(label="Anything we could do better? (optional)", required=False, max_length=5000,
-                              widget=forms.Textarea(attrs={"rows": 4}))
+    comment = forms.CharField(
+        label="Anything we could do better? (optional)",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )

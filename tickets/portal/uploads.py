@@ -33,8 +33,16 @@ _SIGNATURES: list[tuple[bytes, str]] = [
     (b"PK\x03\x04", "application/zip"),
     (b"\x1f\x8b", "application/gzip"),
 ]
-_EXECUTABLES = (b"MZ", b"\x7fELF", b"\xfe\xed\xfa\xce", b"\xfe\xed\xfa\xcf", b"\xce\xfa\xed\xfe", b"\xcf\xfa\xed\xfe",
-                b"\xca\xfe\xba\xbe", b"#!")
+_EXECUTABLES = (
+    b"MZ",
+    b"\x7fELF",
+    b"\xfe\xed\xfa\xce",
+    b"\xfe\xed\xfa\xcf",
+    b"\xce\xfa\xed\xfe",
+    b"\xcf\xfa\xed\xfe",
+    b"\xca\xfe\xba\xbe",
+    b"#!",
+)
 _MARKUP = re.compile(rb"<\s*(!doctype\s+html|html|head|body|svg|script|iframe|\?xml|object|embed)\b", re.I)
 
 
@@ -61,7 +69,9 @@ def sniff_content_type(head: bytes) -> str:
             return "application/octet-stream"
         text = head[: exc.start].decode("utf-8")
     if _MARKUP.search(text.lstrip("\ufeff \t\r\n").encode()[:512]):
-        raise UploadRefused("web pages and SVG images cannot be attached; attach a screenshot (PNG or JPEG) instead")
+        raise UploadRefused(
+            "web pages and SVG images cannot be attached; attach a screenshot (PNG or JPEG) instead"
+        )
     return "text/plain"
 
 
@@ -107,8 +117,12 @@ def attachments_save(
     saved = []
     for upload, content_type in uploads:
         attachment = Attachment(
-            ticket=ticket, message=message, filename=clean_filename(upload.name), content_type=content_type,
-            size=upload.size, uploaded_by=by,
+            ticket=ticket,
+            message=message,
+            filename=clean_filename(upload.name),
+            content_type=content_type,
+            size=upload.size,
+            uploaded_by=by,
         )
         attachment.file.save("upload", upload, save=False)
         attachment.save()

@@ -14,7 +14,11 @@ urlpatterns = [
     path("tickets/<int:pk>/reopen/", views.ticket_reopen_view, name="ticket_reopen"),
     path("tickets/<int:pk>/escalate/", views.ticket_escalate_view, name="ticket_escalate"),
     path("tickets/<int:pk>/edit/", views.ticket_edit, name="ticket_edit"),
-    path("tickets/<int:pk>/attachments/<int:attachment_id>/", views.attachment_download, name="attachment_download"),
+    path(
+        "tickets/<int:pk>/attachments/<int:attachment_id>/",
+        views.attachment_download,
+        name="attachment_download",
+    ),
     path("survey/<str:token>/", views.survey, name="survey"),
     path("incidents/banner/", views.incident_banner, name="incident_banner"),
 ]

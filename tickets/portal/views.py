@@ -51,6 +51,8 @@ from .forms import (
 from .uploads import attachments_save
 
 PAGE_SIZE = 25
+# Tickets filed without a form (email, API) edit their subject and description.
+DESCRIPTION_ONLY = [{"name": "description", "label": "Description", "type": "textarea", "required": False}]
 
 
 def _ticket(request, pk: int) -> Ticket:
@@ -63,7 +65,10 @@ def _ticket(request, pk: int) -> Ticket:
 
 
 def _is_htmx_partial(request) -> bool:
-    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-History-Restore-Request") != "true"
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )
 
 
 # --- Following tickets ----------------------------------------------------------------------------
@@ -80,7 +85,10 @@ def ticket_list(request):
         scope = "mine"
     qs = customer_tickets(user=user)
     if scope == "mine":
-        qs = qs.filter(Q(requester_id=user.pk) | Q(pk__in=Ticket.cc.through.objects.filter(user_id=user.pk).values("ticket_id")))
+        qs = qs.filter(
+            Q(requester_id=user.pk)
+            | Q(pk__in=Ticket.cc.through.objects.filter(user_id=user.pk).values("ticket_id"))
+        )
     form = TicketFilterForm(request.GET or None)
     if form.is_valid():
         q = form.cleaned_data["q"].strip()
@@ -102,11 +110,17 @@ def ticket_list(request):
         "form": form,
         "scope": scope,
         "shares": shares,
-        "filtered": bool(form.is_bound and any(form.cleaned_data.values())) if form.is_bound and form.is_valid() else False,
+        "filtered": bool(form.is_bound and any(form.cleaned_data.values()))
+        if form.is_bound and form.is_valid()
+        else False,
         "querystring": _querystring(request, drop="page"),
         "scope_querystring": _querystring(request, drop=("scope", "page")),
     }
-    template = "tickets/portal/_ticket_results.html" if _is_htmx_partial(request) else "tickets/portal/ticket_list.html"
+    template = (
+        "tickets/portal/_ticket_results.html"
+        if _is_htmx_partial(request)
+        else "tickets/portal/ticket_list.html"
+    )
     return render(request, template, context)
 
 
@@ -132,7 +146,10 @@ def _detail_context(request, ticket: Ticket, **forms) -> dict:
     policy = EscalationPolicy()
     reopen_window = job_policy_for(ticket.plan).reopen_window
     reopen_allowed = ticket.status in (Status.RESOLVED, Status.CLOSED) and not (
-        ticket.status == Status.CLOSED and reopen_window and ticket.closed_at and now - ticket.closed_at > reopen_window
+        ticket.status == Status.CLOSED
+        and reopen_window
+        and ticket.closed_at
+        and now - ticket.closed_at > reopen_window
     )
     return {
         "ticket": ticket,
@@ -162,10 +179,15 @@ def ticket_detail(request, pk: int):
         if form.is_valid():
             try:
                 with transaction.atomic():
-                    message = message_add(ticket=ticket, author=request.user, body=form.cleaned_data["body"],
-                                          now=timezone.now())
-                    attachments_save(ticket=ticket, message=message, uploads=form.cleaned_data["attachments"],
-                                     by=request.user)
+                    message = message_add(
+                        ticket=ticket, author=request.user, body=form.cleaned_data["body"], now=timezone.now()
+                    )
+                    attachments_save(
+                        ticket=ticket,
+                        message=message,
+                        uploads=form.cleaned_data["attachments"],
+                        by=request.user,
+                    )
             except TicketError as exc:
                 form.add_error(None, str(exc))
             else:
@@ -174,8 +196,12 @@ def ticket_detail(request, pk: int):
         status = 400
     else:
         status = 200
-    return render(request, "tickets/portal/ticket_detail.html", _detail_context(request, ticket, reply_form=form),
-                  status=status)
+    return render(
+        request,
+        "tickets/portal/ticket_detail.html",
+        _detail_context(request, ticket, reply_form=form),
+        status=status,
+    )
 
 
 @require_GET
@@ -201,8 +227,11 @@ def _act(request, ticket: Ticket, action, success: str):
 def ticket_confirm(request, pk: int):
     ticket = _ticket(request, pk)
     return _act(
-        request, ticket,
-        lambda: ticket_close(ticket=ticket, by=request.user, now=timezone.now(), reason="Resolution confirmed by the customer"),
+        request,
+        ticket,
+        lambda: ticket_close(
+            ticket=ticket, by=request.user, now=timezone.now(), reason="Resolution confirmed by the customer"
+        ),
         "Thank you for confirming. The ticket is closed.",
     )
 
@@ -216,8 +245,12 @@ def ticket_close_unresolved(request, pk: int):
         context = _detail_context(request, ticket, close_form=form)
         return render(request, "tickets/portal/ticket_detail.html", context, status=400)
     reason = f"Closed without resolution by the customer: {form.cleaned_data['reason']}"
-    return _act(request, ticket, lambda: ticket_close(ticket=ticket, by=request.user, now=timezone.now(), reason=reason),
-                "The ticket is closed without a resolution. You can reopen it if you need us again.")
+    return _act(
+        request,
+        ticket,
+        lambda: ticket_close(ticket=ticket, by=request.user, now=timezone.now(), reason=reason),
+        "The ticket is closed without a resolution. You can reopen it if you need us again.",
+    )
 
 
 @require_POST
@@ -226,12 +259,20 @@ def ticket_reopen_view(request, pk: int):
     ticket = _ticket(request, pk)
     context = _detail_context(request, ticket)
     if not context["can_reopen"]:
-        messages.error(request, "This ticket can no longer be reopened. Please file a new ticket and mention "
-                                f"{ticket.reference}.")
+        messages.error(
+            request,
+            "This ticket can no longer be reopened. Please file a new ticket and mention "
+            f"{ticket.reference}.",
+        )
         return redirect("portal:ticket_detail", pk=ticket.pk)
-    return _act(request, ticket, lambda: ticket_reopen(ticket=ticket, by=request.user, now=timezone.now(),
-                                                       reason="Reopened by the customer"),
-                "The ticket is open again; the team has been told.")
+    return _act(
+        request,
+        ticket,
+        lambda: ticket_reopen(
+            ticket=ticket, by=request.user, now=timezone.now(), reason="Reopened by the customer"
+        ),
+        "The ticket is open again; the team has been told.",
+    )
 
 
 @require_POST
@@ -240,9 +281,14 @@ def ticket_escalate_view(request, pk: int):
     ticket = _ticket(request, pk)
     form = EscalateForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    return _act(request, ticket, lambda: ticket_escalate(ticket=ticket, by=request.user, now=timezone.now(),
-                                                         reason=reason or "Escalated by the customer"),
-                "Escalated: support leadership has been told and will review your ticket.")
+    return _act(
+        request,
+        ticket,
+        lambda: ticket_escalate(
+            ticket=ticket, by=request.user, now=timezone.now(), reason=reason or "Escalated by the customer"
+        ),
+        "Escalated: support leadership has been told and will review your ticket.",
+    )
 
 
 @login_required
@@ -250,15 +296,28 @@ def ticket_edit(request, pk: int):
     ticket = _ticket(request, pk)
     now = timezone.now()
     if not request_edit_allowed(ticket, now):
-        messages.error(request, "You can edit the request once its response time has passed without an answer.")
+        messages.error(
+            request, "You can edit the request once its response time has passed without an answer."
+        )
         return redirect("portal:ticket_detail", pk=ticket.pk)
-    specs = _field_specs(ticket.request_type)
-    form = TicketRequestForm(request.POST or None, field_specs=specs, filing=False,
-                             initial=edit_initial(ticket, specs))
+    structured = bool(ticket.request_type and ticket.request_type.fields)
+    specs = list(ticket.request_type.fields) if structured else DESCRIPTION_ONLY
+    initial = (
+        edit_initial(ticket, specs)
+        if structured
+        else {"subject": ticket.subject, "rf_description": ticket.description}
+    )
+    form = TicketRequestForm(request.POST or None, field_specs=specs, filing=False, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            ticket_edit_request(ticket=ticket, by=request.user, now=now, subject=form.cleaned_data["subject"],
-                                description=form.description(), request_fields=form.request_fields())
+            ticket_edit_request(
+                ticket=ticket,
+                by=request.user,
+                now=now,
+                subject=form.cleaned_data["subject"],
+                description=form.description() if structured else form.cleaned_data["rf_description"],
+                request_fields=form.request_fields() if structured else None,
+            )
         except TicketError as exc:
             form.add_error(None, str(exc))
         else:
@@ -279,8 +338,12 @@ def attachment_download(request, pk: int, attachment_id: int):
         handle = attachment.file.open("rb")
     except FileNotFoundError:
         raise Http404("The file is no longer stored.") from None
-    response = FileResponse(handle, as_attachment=True, filename=attachment.filename,
-                            content_type=attachment.content_type or "application/octet-stream")
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=attachment.filename,
+        content_type=attachment.content_type or "application/octet-stream",
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"
@@ -303,9 +366,15 @@ def ticket_new(request, slug: str | None = None):
     if user.organization_id is None:
         return render(request, "tickets/portal/ticket_new.html", {"no_organization": True})
     if not user.email_verified_at:
-        return render(request, "tickets/portal/ticket_new.html", {"unverified": True},
-                      status=403 if request.method == "POST" else 200)
-    types = list(RequestType.objects.filter(active=True).prefetch_related("priorities").order_by("position", "name"))
+        return render(
+            request,
+            "tickets/portal/ticket_new.html",
+            {"unverified": True},
+            status=403 if request.method == "POST" else 200,
+        )
+    types = list(
+        RequestType.objects.filter(active=True).prefetch_related("priorities").order_by("position", "name")
+    )
     if slug is not None:
         request_type = next((t for t in types if t.slug == slug), None)
         if request_type is None:
@@ -320,32 +389,46 @@ def ticket_new(request, slug: str | None = None):
     default = PriorityLevel.default()
     incidents = list(open_incidents())
     form = TicketRequestForm(
-        request.POST or None, request.FILES or None, field_specs=_field_specs(request_type),
+        request.POST or None,
+        request.FILES or None,
+        field_specs=_field_specs(request_type),
         priorities=PriorityLevel.objects.filter(pk__in=[p.pk for p in levels]),
-        default_priority=default if default in levels else None, incidents=incidents,
+        default_priority=default if default in levels else None,
+        incidents=incidents,
     )
     if request.method == "POST" and form.is_valid():
         incident = form.incident_choice()
         try:
             with transaction.atomic():
                 ticket = ticket_create(
-                    requester=user, subject=form.cleaned_data["subject"], description=form.description(),
-                    priority=form.cleaned_data["priority"], request_type=request_type,
-                    request_fields=form.request_fields(), about_incident=incident is not None, incident=incident,
+                    requester=user,
+                    subject=form.cleaned_data["subject"],
+                    description=form.description(),
+                    priority=form.cleaned_data["priority"],
+                    request_type=request_type,
+                    request_fields=form.request_fields(),
+                    about_incident=incident is not None,
+                    incident=incident,
                     now=timezone.now(),
                 )
                 first = ticket.messages.order_by("id").first()
-                attachments_save(ticket=ticket, message=first, uploads=form.cleaned_data["attachments"], by=user)
+                attachments_save(
+                    ticket=ticket, message=first, uploads=form.cleaned_data["attachments"], by=user
+                )
         except TicketError as exc:
             form.add_error(None, str(exc))
         else:
             return redirect(f"{ticket_url(ticket)}?received=1")
     selected = str(form["priority"].value() or "")
     return render(
-        request, "tickets/portal/ticket_new.html",
+        request,
+        "tickets/portal/ticket_new.html",
         {
-            "form": form, "request_type": request_type, "several_types": len(types) > 1,
-            "options": priority_options(levels, org.plan), "selected_priority": selected,
+            "form": form,
+            "request_type": request_type,
+            "several_types": len(types) > 1,
+            "options": priority_options(levels, org.plan),
+            "selected_priority": selected,
             "files_lost": request.method == "POST" and bool(request.FILES) and not form.is_valid(),
         },
         status=400 if request.method == "POST" else 200,
@@ -369,18 +452,29 @@ def survey(request, token: str):
     form = SurveyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            survey_answer(token=token, rating=form.cleaned_data["rating"], comment=form.cleaned_data["comment"], now=now)
+            survey_answer(
+                token=token, rating=form.cleaned_data["rating"], comment=form.cleaned_data["comment"], now=now
+            )
         except SurveyError as exc:
             form.add_error(None, str(exc))
         else:
-            return _no_store(render(request, "tickets/portal/survey.html", {"thanks": True, "ticket": survey_row.ticket}))
-    return _no_store(render(request, "tickets/portal/survey.html", {"form": form, "ticket": survey_row.ticket},
-                            status=400 if request.method == "POST" else 200))
+            return _no_store(
+                render(request, "tickets/portal/survey.html", {"thanks": True, "ticket": survey_row.ticket})
+            )
+    return _no_store(
+        render(
+            request,
+            "tickets/portal/survey.html",
+            {"form": form, "ticket": survey_row.ticket},
+            status=400 if request.method == "POST" else 200,
+        )
+    )
 
 
 def _no_store(response):
+    # The token is in the URL: never cache the page. (Referrer-Policy stays "same-origin" from settings;
+    # "no-referrer" would make Chromium send "Origin: null" and fail the CSRF check.)
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"  # the token is in the URL
     return response
 
 

@@ -12,7 +12,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", nargs="?", help="A YAML file in the format sla_export writes.")
-        parser.add_argument("--preset", help="Load a bundled preset from sla/presets/ by name, e.g. saas-tiers.")
+        parser.add_argument(
+            "--preset", help="Load a bundled preset from sla/presets/ by name, e.g. saas-tiers."
+        )
 
     def handle(self, *args, file=None, preset=None, **options):
         if bool(file) == bool(preset):

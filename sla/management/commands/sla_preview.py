@@ -4,7 +4,7 @@ Each input line is ``{"plan": "<slug>", "priority": "<slug>", "received_at": "<I
 each output line, in the same order, is ``{"first_response_due_at": ..., "resolution_due_at": ...}``
 with times in UTC written ISO 8601 with a ``Z`` suffix (e.g. ``2026-03-09T11:00:00Z``), or ``null`` when
 the plan has no such target. A line that cannot be answered gets ``{"error": "..."}`` and the rest go
-on. Blank lines are skipped. The policy is read once, so this streams at the speed of the arithmetic.
+on. Blank lines are skipped. ``--line-buffered`` flushes after each answer. The policy is read once, so this streams at the speed of the arithmetic.
 """
 
 import json
@@ -27,7 +27,14 @@ class Command(BaseCommand):
     help = "Read JSON lines {plan, priority, received_at} on stdin; write due times as JSON lines on stdout."
     stealth_options = ("stdin",)
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--line-buffered",
+            action="store_true",
+            help="Flush after every answer (for a program that writes one line and waits for the reply).",
+        )
+
+    def handle(self, *args, line_buffered=False, **options):
         stdin = options.get("stdin") or sys.stdin
         table = sla_policy_table()
         plans = set(SupportPlan.objects.values_list("slug", flat=True))
@@ -41,6 +48,8 @@ class Command(BaseCommand):
             except ValueError as exc:
                 answer = {"error": str(exc)}
             write(json.dumps(answer))
+            if line_buffered:
+                self.stdout.flush()
 
     @staticmethod
     def answer(line: str, table, plans: set, priorities: set) -> dict:

@@ -54,9 +54,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", help="Files, '-' for stdin, maildir or mbox paths.")
 
-    def handle(self, *paths: str, **options):
+    def handle(self, *args, **options):
         outcomes: Counter[str] = Counter()
-        for target in paths:
+        for target in options["paths"]:
             for label, raw in iter_messages(target):
                 row = email_ingest(raw=raw, now=timezone.now(), source=label)
                 outcomes[row.outcome] += 1
