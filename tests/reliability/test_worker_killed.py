@@ -21,7 +21,14 @@ from celery import Celery
 
 from notifications.models import Notification
 from tests.conftest import NOW
-from tests.reliability.realenv import PYTHON, ROOT, require, require_postgres, subprocess_env, test_database_url
+from tests.reliability.realenv import (
+    PYTHON,
+    ROOT,
+    require,
+    require_postgres,
+    subprocess_env,
+    test_database_url,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -88,20 +95,50 @@ def test_a_worker_killed_mid_send_delivers_the_notification_once_after_restart(r
     redis_url = require("REDIS_URL")
     url = f"http://127.0.0.1:{receiver.server_address[1]}/hook"
     row = Notification.objects.create(
-        event="sla_breach", recipient=url, channel=Notification.Channel.WEBHOOK, created_at=NOW,
+        event="sla_breach",
+        recipient=url,
+        channel=Notification.Channel.WEBHOOK,
+        created_at=NOW,
         context={"ticket_reference": "HD-1", "priority": "Urgent", "target": "first response"},
     )
     queue = f"reliability-{uuid.uuid4().hex[:8]}"
     worker = subprocess.Popen(
-        [PYTHON, "-m", "celery", "-A", "helpdesk", "worker", "-Q", queue, "-c", "1", "-P", "prefork",
-         "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "info", "-n", f"{queue}@%h"],
-        cwd=ROOT, env=subprocess_env(DATABASE_URL=test_database_url(), REDIS_URL=redis_url, CELERY_BROKER_URL=redis_url),
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        [
+            PYTHON,
+            "-m",
+            "celery",
+            "-A",
+            "helpdesk",
+            "worker",
+            "-Q",
+            queue,
+            "-c",
+            "1",
+            "-P",
+            "prefork",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-l",
+            "info",
+            "-n",
+            f"{queue}@%h",
+        ],
+        cwd=ROOT,
+        env=subprocess_env(
+            DATABASE_URL=test_database_url(), REDIS_URL=redis_url, CELERY_BROKER_URL=redis_url
+        ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
     )
     producer = Celery("producer", broker=redis_url)
     try:
         task_id = str(uuid.uuid4())
-        producer.send_task("notifications.tasks.notification_send", args=[row.pk], queue=queue, task_id=task_id)
+        producer.send_task(
+            "notifications.tasks.notification_send", args=[row.pk], queue=queue, task_id=task_id
+        )
         _wait(receiver.first_arrived.is_set, 60, "the first webhook request", worker)
         row.refresh_from_db()
         assert row.status == Notification.Status.SENDING and row.claimed_by == task_id
@@ -115,7 +152,12 @@ def test_a_worker_killed_mid_send_delivers_the_notification_once_after_restart(r
 
         # The worker restarts its pool; the message comes back (acks late + reject on worker lost).
         _wait(lambda: receiver.answered, 60, "the re-sent webhook request", worker)
-        _wait(lambda: Notification.objects.get(pk=row.pk).status == Notification.Status.SENT, 20, "status sent", worker)
+        _wait(
+            lambda: Notification.objects.get(pk=row.pk).status == Notification.Status.SENT,
+            20,
+            "status sent",
+            worker,
+        )
         time.sleep(1.5)  # room for a wrong third attempt to show up
     finally:
         os.killpg(worker.pid, signal.SIGTERM)
