@@ -101,6 +101,14 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
     DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Caches: "default" is per-process memory (nothing relies on it being shared). "throttle" holds the
+# sign-in and password-reset failure counters (accounts/throttle.py) in a database table, so every
+# web process and server counts the same failures and it works with Redis down; the table is made
+# by the migration accounts.0002_throttle_cache_table (or `manage.py createcachetable`).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttle": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "hd_throttle_cache"},
+}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.EmailBackend"]
