@@ -67,14 +67,23 @@ class Session:
         if self.cookies:
             h["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         h.update(headers or {})
-        try:
-            self.conn.request(method, path, body=body, headers=h)
-            resp = self.conn.getresponse()
-            data = resp.read()
-        except (http.client.HTTPException, OSError):
-            self.conn.close()
-            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-            raise
+        for attempt in (1, 2):
+            try:
+                self.conn.request(method, path, body=body, headers=h)
+                resp = self.conn.getresponse()
+                data = resp.read()
+                break
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                # The server closed an idle keep-alive connection just as we reused it: like a browser,
+                # open a new one and send again, once (the request never reached the application).
+                self.conn.close()
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+                if attempt == 2:
+                    raise
+            except (http.client.HTTPException, OSError):
+                self.conn.close()
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+                raise
         for value in resp.headers.get_all("Set-Cookie") or []:
             name, _, rest = value.partition("=")
             self.cookies[name.strip()] = rest.split(";", 1)[0]
@@ -237,6 +246,7 @@ def main() -> None:
     gunicorn = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "helpdesk.wsgi:application", "--bind", f"127.0.0.1:{port}",
          "--workers", str(args.workers), "--threads", str(args.threads), "--worker-class", "gthread",
+         "--keep-alive", "30",  # clients reuse their connection, as browsers do behind a proxy
          "--access-logfile", "-" if os.environ.get("LOAD_ACCESS_LOG") else "/dev/null", "--log-level", "warning"],
         cwd=ROOT, env=env, start_new_session=True,
     )
