@@ -1,6 +1,6 @@
 """Server-time figures, one command each (see bench/README.md):
 
-    SIZE=100k . bench/env.sh && .venv/bin/python bench/run.py queue_page
+    . bench/env.sh 100k && .venv/bin/python bench/run.py queue_page
 
 Each figure is measured in-process (Django's test Client through the whole middleware stack, DEBUG
 off) after a warm-up, over many iterations, interleaved with the trivial view ``/__bench__/floor/``
@@ -89,7 +89,6 @@ def fig_api_queue_first(b: Bench) -> dict:
 
 def fig_api_queue_deep(b: Bench) -> dict:
     from tickets.api.pagination import QueuePagination
-
     from tickets.selectors import ticket_queue
 
     qs = ticket_queue(agent=b.tech, now=timezone.now())

@@ -35,7 +35,9 @@ def _one_level_down() -> dict[int, PriorityLevel]:
 
 
 @transaction.atomic
-def organization_bar_top_priority(*, organization: Organization, by: User | None, reason: str, now: datetime) -> AbuseDecision:
+def organization_bar_top_priority(
+    *, organization: Organization, by: User | None, reason: str, now: datetime
+) -> AbuseDecision:
     """Record the abuse decision, downgrade the organization's open top-level tickets, bar the top level."""
     reason = (reason or "").strip()
     if not reason:
@@ -47,14 +49,19 @@ def organization_bar_top_priority(*, organization: Organization, by: User | None
     organization.save(update_fields=["may_file_top_priority", "top_priority_barred_reason"])
     below = _one_level_down()
     tickets = list(
-        Ticket.objects.open().filter(organization=organization, priority_id__in=below.keys())
-        .select_related("priority").order_by("priority_rank", "received_at", "id")
+        Ticket.objects.open()
+        .filter(organization=organization, priority_id__in=below.keys())
+        .select_related("priority")
+        .order_by("priority_rank", "received_at", "id")
     )
     downgraded = []
     for ticket in tickets:
         old, new = ticket.priority, below[ticket.priority_id]
         ticket_reclassify(
-            ticket=ticket, priority=new, by=by, now=now,
+            ticket=ticket,
+            priority=new,
+            by=by,
+            now=now,
             reason=f"Organization-wide downgrade for abuse of the {old.name} category: {reason}",
         )
         downgraded.append((ticket, old.name, new.name))
@@ -62,7 +69,9 @@ def organization_bar_top_priority(*, organization: Organization, by: User | None
 
 
 @transaction.atomic
-def organization_lift_top_priority_bar(*, organization: Organization, by: User | None, now: datetime) -> Organization:
+def organization_lift_top_priority_bar(
+    *, organization: Organization, by: User | None, now: datetime
+) -> Organization:
     """Let the organization file the top level again (downgraded tickets keep their level)."""
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
     if organization.may_file_top_priority:

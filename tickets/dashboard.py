@@ -53,7 +53,9 @@ def _fr_breached(now):
 
 
 def _res_met(now):
-    return Q(resolved_at__isnull=False, resolution_due_at__isnull=False, resolved_at__lte=F("resolution_due_at"))
+    return Q(
+        resolved_at__isnull=False, resolution_due_at__isnull=False, resolved_at__lte=F("resolution_due_at")
+    )
 
 
 def _res_breached(now):
@@ -118,19 +120,21 @@ def compliance_rows(*, now: datetime, since: datetime) -> list[dict]:
         if isinstance(week, str):  # SQLite may hand the truncated value back as text
             week = datetime.fromisoformat(week)
         iso = week.isocalendar()
-        out.append({
-            "week": f"{iso.year}-W{iso.week:02d}",
-            "plan": row["plan__name"],
-            "priority": row["priority__name"],
-            "priority_rank": row["priority_rank"],
-            "tickets": row["total"],
-            "fr_met": row["fr_met"],
-            "fr_breached": row["fr_breached"],
-            "fr_pending": row["fr_with_target"] - row["fr_met"] - row["fr_breached"],
-            "res_met": row["res_met"],
-            "res_breached": row["res_breached"],
-            "res_pending": row["res_with_target"] - row["res_met"] - row["res_breached"],
-        })
+        out.append(
+            {
+                "week": f"{iso.year}-W{iso.week:02d}",
+                "plan": row["plan__name"],
+                "priority": row["priority__name"],
+                "priority_rank": row["priority_rank"],
+                "tickets": row["total"],
+                "fr_met": row["fr_met"],
+                "fr_breached": row["fr_breached"],
+                "fr_pending": row["fr_with_target"] - row["fr_met"] - row["fr_breached"],
+                "res_met": row["res_met"],
+                "res_breached": row["res_breached"],
+                "res_pending": row["res_with_target"] - row["res_met"] - row["res_breached"],
+            }
+        )
     return out
 
 
@@ -149,12 +153,16 @@ def breach_list(*, now: datetime, since: datetime, limit: int = 50) -> list[dict
     """The breached tickets of the window, newest first, each with the reasons read off its record."""
     reclassified = TicketEvent.objects.filter(ticket=OuterRef("pk"), kind=TicketEvent.Kind.PRIORITY)
     paused = TicketEvent.objects.filter(ticket=OuterRef("pk"), kind=TicketEvent.Kind.SLA_PAUSED)
-    reopened = TicketEvent.objects.filter(ticket=OuterRef("pk"), kind=TicketEvent.Kind.STATUS, reason="reopened")
+    reopened = TicketEvent.objects.filter(
+        ticket=OuterRef("pk"), kind=TicketEvent.Kind.STATUS, reason="reopened"
+    )
     tickets = (
         Ticket.objects.filter(received_at__gte=since, merged_into__isnull=True)
         .filter(_fr_breached(now) | _res_breached(now))
         .annotate(
-            fr_breach=Case(When(_fr_breached(now), then=Value(1)), default=Value(0), output_field=IntegerField()),
+            fr_breach=Case(
+                When(_fr_breached(now), then=Value(1)), default=Value(0), output_field=IntegerField()
+            ),
             was_reclassified=Exists(reclassified),
             was_paused=Exists(paused),
             was_reopened=Exists(reopened),
@@ -181,11 +189,21 @@ def breach_list(*, now: datetime, since: datetime, limit: int = 50) -> list[dict
             reasons.append("waited on the customer")
         if t.was_reopened:
             reasons.append("reopened after resolution")
-        out.append({
-            "ticket": t, "reference": t.reference, "subject": t.subject, "organization": t.organization.name,
-            "plan": t.plan.name, "priority": t.priority.name, "target": target, "due_at": due, "done_at": done,
-            "late_seconds": int(late.total_seconds()), "reasons": reasons,
-        })
+        out.append(
+            {
+                "ticket": t,
+                "reference": t.reference,
+                "subject": t.subject,
+                "organization": t.organization.name,
+                "plan": t.plan.name,
+                "priority": t.priority.name,
+                "target": target,
+                "due_at": due,
+                "done_at": done,
+                "late_seconds": int(late.total_seconds()),
+                "reasons": reasons,
+            }
+        )
     return out
 
 
@@ -208,8 +226,11 @@ def backlog_by_age(*, now: datetime) -> list[dict]:
         .order_by("priority_rank")
     )
     return [
-        {"priority": r["priority__name"], "colour": r["priority__colour"],
-         "counts": [r[f"b{i}"] for i in range(len(AGE_BUCKETS))]}
+        {
+            "priority": r["priority__name"],
+            "colour": r["priority__colour"],
+            "counts": [r[f"b{i}"] for i in range(len(AGE_BUCKETS))],
+        }
         for r in rows
     ]
 
@@ -249,8 +270,13 @@ def median_times(*, since: datetime) -> list[dict]:
             .order_by("priority_rank")
         )
         return [
-            {"priority": r["priority__name"], "first_response": r["fr"], "resolution": r["res"],
-             "first_response_n": r["fr_n"], "resolution_n": r["res_n"]}
+            {
+                "priority": r["priority__name"],
+                "first_response": r["fr"],
+                "resolution": r["res"],
+                "first_response_n": r["fr_n"],
+                "resolution_n": r["res_n"],
+            }
             for r in rows
         ]
     samples: dict[tuple[int, str], tuple[list[float], list[float]]] = {}
@@ -263,8 +289,13 @@ def median_times(*, since: datetime) -> list[dict]:
         if resolved:
             res_list.append((resolved - received).total_seconds())
     return [
-        {"priority": name, "first_response": statistics.median(fr) if fr else None,
-         "resolution": statistics.median(res) if res else None, "first_response_n": len(fr), "resolution_n": len(res)}
+        {
+            "priority": name,
+            "first_response": statistics.median(fr) if fr else None,
+            "resolution": statistics.median(res) if res else None,
+            "first_response_n": len(fr),
+            "resolution_n": len(res),
+        }
         for (_rank, name), (fr, res) in sorted(samples.items())
     ]
 
@@ -284,6 +315,33 @@ def csat_summary(*, since: datetime) -> dict:
         "satisfied_pct": round(100.0 * satisfied / answered, 1) if answered else None,
         "distribution": [agg[f"r{n}"] for n in range(1, 6)],
     }
+
+
+def reclassification_rates(*, since: datetime, limit: int = 10) -> list[dict]:
+    """Organizations whose tickets staff re-classified most in the window (the evidence for an abuse decision)."""
+    rows = (
+        Ticket.objects.filter(received_at__gte=since, merged_into__isnull=True)
+        .values("organization_id", "organization__name", "organization__may_file_top_priority")
+        .annotate(
+            tickets=Count("id", distinct=True),
+            reclassified=Count(
+                "events__ticket", filter=Q(events__kind=TicketEvent.Kind.PRIORITY), distinct=True
+            ),
+        )
+        .filter(reclassified__gt=0)
+        .order_by("-reclassified", "organization__name")[:limit]
+    )
+    return [
+        {
+            "organization_id": r["organization_id"],
+            "organization": r["organization__name"],
+            "barred": not r["organization__may_file_top_priority"],
+            "tickets": r["tickets"],
+            "reclassified": r["reclassified"],
+            "pct": round(100.0 * r["reclassified"] / r["tickets"], 1),
+        }
+        for r in rows
+    ]
 
 
 def duration_words(delta: timedelta | float | None) -> str:
@@ -325,5 +383,6 @@ def sla_dashboard(*, now: datetime, weeks: int = 8) -> dict:
         "age_buckets": [label for label, _ in AGE_BUCKETS],
         "medians": median_times(since=since),
         "csat": csat_summary(since=since),
+        "reclassified": reclassification_rates(since=since),
         "status_resolved": Status.RESOLVED,
     }

@@ -22,7 +22,9 @@ def incident_open(*, title: str, public_status: str, by: User | None, now: datet
     title, public_status = (title or "").strip(), (public_status or "").strip()
     if not title or not public_status:
         raise TicketError("An incident needs a title and a public status text.")
-    return Incident.objects.create(title=title[:200], public_status=public_status, opened_by=by, opened_at=now)
+    return Incident.objects.create(
+        title=title[:200], public_status=public_status, opened_by=by, opened_at=now
+    )
 
 
 @transaction.atomic
@@ -37,8 +39,15 @@ def incident_link_ticket(*, incident: Incident, ticket: Ticket, by: User | None,
     old = ticket.incident
     ticket.incident = incident
     ticket.save(update_fields=["incident", "updated_at"])
-    _event(ticket, TicketEvent.Kind.INCIDENT, now=now, actor=by, old=old.title if old else "", new=incident.title,
-           data={"incident_id": incident.pk})
+    _event(
+        ticket,
+        TicketEvent.Kind.INCIDENT,
+        now=now,
+        actor=by,
+        old=old.title if old else "",
+        new=incident.title,
+        data={"incident_id": incident.pk},
+    )
     return ticket
 
 
@@ -101,10 +110,22 @@ def incident_resolve(
         raise TicketError("This incident is already resolved.")
     incident.resolved_at = now
     incident.save(update_fields=["resolved_at"])
-    incident_post_update(incident=incident, body=note.strip() or f"Resolved: {incident.title}", by=by, now=now,
-                         event="incident_resolved")
+    incident_post_update(
+        incident=incident,
+        body=note.strip() or f"Resolved: {incident.title}",
+        by=by,
+        now=now,
+        event="incident_resolved",
+    )
     if resolve_tickets:
-        for ticket in incident.tickets.filter(status__in=[Status.NEW, Status.OPEN, Status.WAITING]).order_by("pk"):
-            ticket_change_status(ticket=ticket, status=Status.RESOLVED, by=by, now=now,
-                                 reason=f"resolved with incident: {incident.title}")
+        for ticket in incident.tickets.filter(status__in=[Status.NEW, Status.OPEN, Status.WAITING]).order_by(
+            "pk"
+        ):
+            ticket_change_status(
+                ticket=ticket,
+                status=Status.RESOLVED,
+                by=by,
+                now=now,
+                reason=f"resolved with incident: {incident.title}",
+            )
     return incident

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from .querysets import OPEN_STATUSES, TicketQuerySet
+from .querysets import OPEN_STATUSES, TicketQuerySet, next_due_expression
 
 
 class Status(models.TextChoices):
@@ -172,6 +172,8 @@ class Ticket(models.Model):
             models.Index(fields=["requester", "-last_activity_at"], name="ticket_requester_activity"),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
             models.Index(fields=["status", "updated_at"], name="ticket_status_updated"),
+            # The SLA dashboard's window (received_at >= since) and its breach list (newest arrivals first).
+            models.Index(fields=["received_at", "id"], name="ticket_received"),
             # The SLA monitor's four due-work queries: each index holds only the tickets still owing
             # that event, so a pass costs what is due, not what is open (or already breached).
             models.Index(
@@ -205,6 +207,12 @@ class Ticket(models.Model):
             ),
             # Surveys go to recently closed tickets that have not had one.
             models.Index(fields=["closed_at"], condition=Q(status="closed", survey_sent_at__isnull=True), name="ticket_survey_pending"),
+            # The queue's "due soonest" order (keyset on this expression, then id). An ascending B-tree
+            # puts NULLs last on PostgreSQL, as the query asks; SQLite cannot spell NULLS LAST in an index.
+            models.Index(
+                next_due_expression(), models.F("id"), condition=Q(status__in=OPEN_STATUSES),
+                name="ticket_next_due_open",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -302,7 +310,16 @@ class TicketEvent(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["ticket", "created_at"], name="event_ticket_created")]
+        indexes = [
+            models.Index(fields=["ticket", "created_at"], name="event_ticket_created"),
+            # The SLA dashboard's breach reasons (re-classified, waited, reopened): tiny, and it spares
+            # a scan of every event for each breach list.
+            models.Index(
+                fields=["ticket"],
+                condition=Q(kind__in=["priority", "sla_paused"]) | Q(kind="status", reason="reopened"),
+                name="event_breach_reasons",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.ticket_id}"

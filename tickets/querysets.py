@@ -3,7 +3,8 @@
 from datetime import datetime
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, DateTimeField, F, Q, When
+from django.db.models.functions import Coalesce, Least
 
 OPEN_STATUSES = ("new", "open", "waiting")
 
@@ -49,3 +50,17 @@ class TicketQuerySet(models.QuerySet):
             Q(first_responded_at__isnull=True, first_response_due_at__lt=now)
             | Q(first_responded_at__gt=models.F("first_response_due_at"))
         )
+
+
+def next_due_expression():
+    """The earliest due time whose clock still runs: the technician queue's "due soonest" order.
+
+    A paused resolution clock (waiting on the customer) does not count. Indexed as ``ticket_next_due_open``;
+    the index only serves queries that spell the expression exactly like this, so use this function.
+    """
+    fr = Case(When(first_responded_at__isnull=True, then=F("first_response_due_at")), default=None,
+              output_field=DateTimeField())
+    res = Case(When(resolved_at__isnull=True, sla_paused_at__isnull=True, then=F("resolution_due_at")), default=None,
+               output_field=DateTimeField())
+    # LEAST ignores NULL on PostgreSQL but not on SQLite: coalesce each side with the other.
+    return Least(Coalesce(fr, res), Coalesce(res, fr))

@@ -32,23 +32,31 @@ def _tickets(customer, colleague, priorities):
     ]:
         at = now - timedelta(minutes=minutes)
         made[level if level not in made else "dup"] = ticket_create(
-            requester=who, subject=subject, priority=priorities[level], received_at=at, now=at)
+            requester=who, subject=subject, priority=priorities[level], received_at=at, now=at
+        )
     return made
 
 
 def queue_subjects(page):
     return page.locator("#queue-live tbody tr td:nth-child(2)").evaluate_all(
-        "cells => cells.map(c => c.firstChild.textContent.trim())")
+        "cells => cells.map(c => c.firstChild.textContent.trim())"
+    )
 
 
 def test_technician_clears_the_queue_top_down(page, login, shot, tech, lead, customer, colleague, priorities):
     made = _tickets(customer, colleague, priorities)
-    CannedReply.objects.create(title="Looking into it", body="Hi {{ requester }}, {{ agent }} here: we are on {{ ticket.reference }}.")
+    CannedReply.objects.create(
+        title="Looking into it",
+        body="Hi {{ requester }}, {{ agent }} here: we are on {{ ticket.reference }}.",
+    )
     login(tech.email)
     page.goto("/desk/")
     assert queue_subjects(page) == [
-        "Urgent: all inbound numbers down", "Duplicate: numbers down again", "High: outbound calls failing",
-        "Normal: voicemail to email stopped"]
+        "Urgent: all inbound numbers down",
+        "Duplicate: numbers down again",
+        "High: outbound calls failing",
+        "Normal: voicemail to email stopped",
+    ]
     assert page.locator('[data-view="unassigned"] .count').inner_text() == "4"
     shot("queue")
 
@@ -70,7 +78,9 @@ def test_technician_clears_the_queue_top_down(page, login, shot, tech, lead, cus
     page.get_by_label("Merge into ticket").fill(made["urgent"].reference)
     page.get_by_role("button", name="Merge").click()
     page.wait_for_url(f"**/desk/tickets/{made['urgent'].pk}/")
-    assert page.get_by_text(f"{made['dup'].reference} merged into {made['urgent'].reference}.").first.is_visible()
+    assert page.get_by_text(
+        f"{made['dup'].reference} merged into {made['urgent'].reference}."
+    ).first.is_visible()
 
     # It was a real outage: resolve it.
     page.locator("#status-select").select_option("resolved")
@@ -110,19 +120,30 @@ def test_technician_clears_the_queue_top_down(page, login, shot, tech, lead, cus
     shot("queue-clear")
 
 
-def test_queue_refreshes_itself_and_keeps_filters_and_scroll(page, login, shot, tech, customer, priorities, monkeypatch):
+def test_queue_refreshes_itself_and_keeps_filters_and_scroll(
+    page, login, shot, tech, customer, priorities, monkeypatch
+):
     monkeypatch.setattr(desk_views, "POLL_SECONDS", 1)
     now = timezone.now()
     for i in range(24):
-        ticket_create(requester=customer, subject=f"Extension {200 + i} crackles", priority=priorities["normal"],
-                      received_at=now - timedelta(minutes=i), now=now)
+        ticket_create(
+            requester=customer,
+            subject=f"Extension {200 + i} crackles",
+            priority=priorities["normal"],
+            received_at=now - timedelta(minutes=i),
+            now=now,
+        )
     login(tech.email)
     page.goto("/desk/?q=extension")
     page.mouse.wheel(0, 600)
     page.wait_for_function("window.scrollY > 300")
     scrolled = page.evaluate("window.scrollY")
-    ticket_create(requester=customer, subject="Extension 999 is dead", priority=priorities["urgent"], now=timezone.now())
-    ticket_create(requester=customer, subject="Unrelated fax problem", priority=priorities["urgent"], now=timezone.now())
+    ticket_create(
+        requester=customer, subject="Extension 999 is dead", priority=priorities["urgent"], now=timezone.now()
+    )
+    ticket_create(
+        requester=customer, subject="Unrelated fax problem", priority=priorities["urgent"], now=timezone.now()
+    )
     page.wait_for_selector("text=Extension 999 is dead", timeout=5000)
     assert page.get_by_text("Unrelated fax problem").count() == 0  # the search stayed applied
     assert page.locator('[data-view="all"] .count').inner_text() == "25"
@@ -134,7 +155,9 @@ def test_dashboard_draws_its_charts(page, login, shot, lead, tech, customer, pri
     now = timezone.now()
     for i, level in enumerate(["urgent", "high", "normal", "low"]):
         at = now - timedelta(hours=5 * i + 1)
-        t = ticket_create(requester=customer, subject=f"{level} thing", priority=priorities[level], received_at=at, now=at)
+        t = ticket_create(
+            requester=customer, subject=f"{level} thing", priority=priorities[level], received_at=at, now=at
+        )
         message_add(ticket=t, author=tech, body="Looking", now=at + timedelta(minutes=20 * i + 5))
         if i % 2:
             ticket_change_status(ticket=t, status=Status.RESOLVED, by=tech, now=now)
@@ -174,7 +197,9 @@ def test_technician_clears_the_demo_queue_using_only_the_workspace(page, login, 
 
 
 def test_team_lead_runs_a_major_incident_and_logs_a_phone_call(page, login, shot, lead, customer, priorities):
-    t = ticket_create(requester=customer, subject="No dial tone anywhere", priority=priorities["high"], now=timezone.now())
+    t = ticket_create(
+        requester=customer, subject="No dial tone anywhere", priority=priorities["high"], now=timezone.now()
+    )
     login(lead.email)
     page.goto("/desk/incidents/")
     page.get_by_label("Title").fill("SIP trunk outage")
@@ -185,7 +210,11 @@ def test_team_lead_runs_a_major_incident_and_logs_a_phone_call(page, login, shot
     assert page.get_by_role("link", name=t.reference).is_visible()
     page.get_by_label("Update", exact=True).fill("Carrier found the fault; fix expected by 17:00.")
     page.get_by_role("button", name="Post update").click()
-    assert page.locator(".banner-preview").inner_text().endswith("Carrier found the fault; fix expected by 17:00.")
+    assert (
+        page.locator(".banner-preview")
+        .inner_text()
+        .endswith("Carrier found the fault; fix expected by 17:00.")
+    )
     shot("incident")
     page.get_by_label("Also resolve the linked open tickets").check()
     page.get_by_role("button", name="Resolve incident").click()

@@ -20,8 +20,14 @@ def frozen():
 def make_ticket(customer, priorities):
     def make(subject="Printer on fire", priority="normal", minutes_ago=0, requester=None, **kw):
         received = NOW - timedelta(minutes=minutes_ago)
-        return ticket_create(requester=requester or customer, subject=subject, priority=priorities[priority],
-                             received_at=received, now=received, **kw)
+        return ticket_create(
+            requester=requester or customer,
+            subject=subject,
+            priority=priorities[priority],
+            received_at=received,
+            now=received,
+            **kw,
+        )
 
     return make
 

@@ -22,20 +22,32 @@ def test_abuse_decision_downgrades_open_top_tickets_by_one_level_and_bars_the_to
     elsewhere = make_ticket("globex urgent", "urgent", requester=globex_customer)
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        decision = organization_bar_top_priority(organization=customer.organization, by=lead,
-                                                 reason="Eight Urgent tickets this week, none an outage", now=NOW)
-    assert [(t.subject, old, new) for t, old, new in decision.downgraded] == [("u", "Urgent", "High"), ("h", "High", "Normal")]
+        decision = organization_bar_top_priority(
+            organization=customer.organization,
+            by=lead,
+            reason="Eight Urgent tickets this week, none an outage",
+            now=NOW,
+        )
+    assert [(t.subject, old, new) for t, old, new in decision.downgraded] == [
+        ("u", "Urgent", "High"),
+        ("h", "High", "Normal"),
+    ]
     for t in (urgent, high, normal, closed, elsewhere):
         t.refresh_from_db()
     assert (urgent.priority.slug, high.priority.slug, normal.priority.slug) == ("high", "normal", "normal")
     assert closed.priority.slug == "urgent" and elsewhere.priority.slug == "urgent"
     event = urgent.events.get(kind=TicketEvent.Kind.PRIORITY)
     assert "abuse of the Urgent category" in event.reason and event.actor == lead
-    assert urgent.first_response_due_at == NOW + (NOW.replace(hour=17, minute=30) - NOW)  # High: 2 business hours
+    assert urgent.first_response_due_at == NOW + (
+        NOW.replace(hour=17, minute=30) - NOW
+    )  # High: 2 business hours
     assert [m.to for m in mailoutbox] == [["casey@acme.test"], ["casey@acme.test"]]
     assert "Eight Urgent tickets this week" in mailoutbox[0].body
     org = Organization.objects.get(pk=customer.organization_id)
-    assert org.may_file_top_priority is False and "Lee Lead: Eight Urgent tickets" in org.top_priority_barred_reason
+    assert (
+        org.may_file_top_priority is False
+        and "Lee Lead: Eight Urgent tickets" in org.top_priority_barred_reason
+    )
     customer.refresh_from_db()
     with pytest.raises(TicketError, match="may not file Urgent"):
         ticket_create(requester=customer, subject="again", priority=priorities["urgent"], now=NOW)
@@ -58,9 +70,15 @@ def test_abuse_decision_needs_a_reason(lead, org):
 def test_admin_action_records_the_decision(admin_user, org, make_ticket):
     t = make_ticket("u", "urgent")
     model_admin = site._registry[Organization]
-    request = RequestFactory().post("/admin/accounts/organization/", {
-        "action": "bar_top_priority", "_selected_action": [org.pk], "apply": "1", "reason": "Repeated misuse",
-    })
+    request = RequestFactory().post(
+        "/admin/accounts/organization/",
+        {
+            "action": "bar_top_priority",
+            "_selected_action": [org.pk],
+            "apply": "1",
+            "reason": "Repeated misuse",
+        },
+    )
     request.user = admin_user
     request.session = {}
     request._messages = FallbackStorage(request)
@@ -72,9 +90,13 @@ def test_admin_action_records_the_decision(admin_user, org, make_ticket):
 
 
 def test_admin_action_asks_for_a_reason_first(admin_client, org):
-    response = admin_client.post(reverse("admin:accounts_organization_changelist"), {
-        "action": "bar_top_priority", "_selected_action": [org.pk],
-    })
+    response = admin_client.post(
+        reverse("admin:accounts_organization_changelist"),
+        {
+            "action": "bar_top_priority",
+            "_selected_action": [org.pk],
+        },
+    )
     assert response.status_code == 200 and b"Reason" in response.content
     org.refresh_from_db()
     assert org.may_file_top_priority

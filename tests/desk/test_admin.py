@@ -30,7 +30,12 @@ def test_the_audit_trail_is_read_only_in_the_admin(admin_client, make_ticket):
     admin_client.post(change, {"reason": "tampered"})
     event.refresh_from_db()
     assert event.reason != "tampered"
-    assert admin_client.post(reverse("admin:tickets_ticketevent_delete", args=[event.pk]), {"post": "yes"}).status_code == 403
+    assert (
+        admin_client.post(
+            reverse("admin:tickets_ticketevent_delete", args=[event.pk]), {"post": "yes"}
+        ).status_code
+        == 403
+    )
     assert TicketEvent.objects.filter(pk=event.pk).exists()
 
 

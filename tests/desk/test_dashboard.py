@@ -25,14 +25,22 @@ def history(make_ticket, tech, priorities, globex_customer):
     late = make_ticket("fr late", "urgent", minutes_ago=120, requester=globex_customer)
     ticket_assign(ticket=late, agent=tech, by=tech, now=NOW - timedelta(minutes=100))
     message_add(ticket=late, author=tech, body="Sorry", now=NOW - timedelta(minutes=30))  # 90 min: breached
-    never = make_ticket("never answered", "urgent", minutes_ago=180)  # re-classified High: due 14:30, unanswered
+    never = make_ticket(
+        "never answered", "urgent", minutes_ago=180
+    )  # re-classified High: due 14:30, unanswered
     ticket_reclassify(ticket=never, priority=priorities["high"], by=tech, reason="one site only", now=NOW)
     make_ticket("pending", "normal", minutes_ago=0)  # due Monday: pending
     last_week = make_ticket("last week", "normal", minutes_ago=7 * 24 * 60)
     message_add(ticket=last_week, author=tech, body="Hi", now=NOW - timedelta(days=7) + timedelta(hours=1))
     for rating, t in ((5, met), (2, late)):
-        SurveyResponse.objects.create(ticket=t, token_hash=f"h{rating}", sent_at=NOW, expires_at=NOW + timedelta(days=30),
-                                      rating=rating, answered_at=NOW + timedelta(minutes=5))
+        SurveyResponse.objects.create(
+            ticket=t,
+            token_hash=f"h{rating}",
+            sent_at=NOW,
+            expires_at=NOW + timedelta(days=30),
+            rating=rating,
+            answered_at=NOW + timedelta(minutes=5),
+        )
     return met, late, never
 
 
@@ -51,7 +59,10 @@ def test_compliance_by_priority_plan_and_week(history):
     assert (by_priority["High"].fr_breached, by_priority["High"].fr_pct) == (1, 0.0)
     normal = by_priority["Normal"]
     assert (normal.fr_met, normal.fr_pending, normal.fr_pct) == (1, 1, 100.0)
-    assert [(c.key, c.fr_met, c.fr_breached) for c in data["by_week"]] == [("2026-W09", 1, 0), ("2026-W10", 1, 2)]
+    assert [(c.key, c.fr_met, c.fr_breached) for c in data["by_week"]] == [
+        ("2026-W09", 1, 0),
+        ("2026-W10", 1, 2),
+    ]
     assert [(c.key, c.fr_met + c.fr_breached + c.fr_pending) for c in data["by_plan"]] == [("Enterprise", 5)]
 
 
@@ -76,11 +87,26 @@ def test_backlog_by_age_and_medians_and_csat(history):
     medians = {m["priority"]: m for m in data["medians"]}
     assert medians["Urgent"]["first_response"] == 50 * 60  # median of 10 min and 90 min
     assert medians["Urgent"]["resolution"] == 60 * 60 and medians["Urgent"]["resolution_n"] == 1
-    assert data["csat"] == {"answered": 2, "average": 3.5, "satisfied_pct": 50.0, "distribution": [0, 1, 0, 0, 1]}
+    assert data["reclassified"] == [
+        {
+            "organization_id": history[0].organization_id,
+            "organization": "Acme",
+            "barred": False,
+            "tickets": 4,
+            "reclassified": 1,
+            "pct": 25.0,
+        }
+    ]
+    assert data["csat"] == {
+        "answered": 2,
+        "average": 3.5,
+        "satisfied_pct": 50.0,
+        "distribution": [0, 1, 0, 0, 1],
+    }
 
 
-# session, user, the lead check (groups x2), compliance, breaches, backlog, medians, csat.
-DASHBOARD_QUERIES = 9
+# session, user, the lead check (groups x2), compliance, breaches, backlog, medians, csat, re-classifications.
+DASHBOARD_QUERIES = 10
 
 
 def test_dashboard_page_has_constant_queries_and_chart_data(client, lead, history, django_assert_num_queries):
@@ -91,8 +117,10 @@ def test_dashboard_page_has_constant_queries_and_chart_data(client, lead, histor
         response = client.get(reverse("desk:dashboard"), {"weeks": "2"})
     html = response.content.decode()
     assert 'src="/static/vendor/chart-4.6.1.umd.min.js"' in html
-    start = html.index('<script id="sla-chart-data" type="application/json">') + len('<script id="sla-chart-data" type="application/json">')
-    chart = json.loads(html[start:html.index("</script>", start)])
+    start = html.index('<script id="sla-chart-data" type="application/json">') + len(
+        '<script id="sla-chart-data" type="application/json">'
+    )
+    chart = json.loads(html[start : html.index("</script>", start)])
     assert chart["weeks"] == ["2026-W09", "2026-W10"] and chart["fr_by_priority"] == [50.0, 0.0, 100.0]
 
 
@@ -105,7 +133,11 @@ def test_dashboard_csv_export(client, lead, history):
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     urgent = next(r for r in rows if r["week"] == "2026-W10" and r["priority"] == "Urgent")
-    assert (urgent["first_response_met"], urgent["first_response_breached"], urgent["first_response_compliance_pct"]) == ("1", "1", "50.0")
+    assert (
+        urgent["first_response_met"],
+        urgent["first_response_breached"],
+        urgent["first_response_compliance_pct"],
+    ) == ("1", "1", "50.0")
     assert {r["plan"] for r in rows} == {"Enterprise"}
 
 

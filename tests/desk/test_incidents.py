@@ -15,21 +15,29 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def incident(lead):
-    return incident_open(title="SIP trunk outage", public_status="Inbound calls are failing.", by=lead, now=NOW)
+    return incident_open(
+        title="SIP trunk outage", public_status="Inbound calls are failing.", by=lead, now=NOW
+    )
 
 
 def test_an_update_reaches_every_linked_requester_once_and_the_banner(
     incident, lead, make_ticket, globex_customer, customer, mailoutbox, django_capture_on_commit_callbacks
 ):
     a, b, c = make_ticket("a"), make_ticket("b"), make_ticket("c", requester=globex_customer)
-    make_ticket("unrelated", requester=CustomerFactory(organization=customer.organization, email="zoe@acme.test"))
+    make_ticket(
+        "unrelated", requester=CustomerFactory(organization=customer.organization, email="zoe@acme.test")
+    )
     for t in (a, b, c):
         incident_link_ticket(incident=incident, ticket=t, by=lead, now=NOW)
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        incident_post_update(incident=incident, body="Carrier has found the fault; ETA 17:00.", by=lead, now=NOW)
+        incident_post_update(
+            incident=incident, body="Carrier has found the fault; ETA 17:00.", by=lead, now=NOW
+        )
     assert sorted(m.to[0] for m in mailoutbox) == ["casey@acme.test", "gus@globex.test"]
-    assert all("Carrier has found the fault" in m.body and "SIP trunk outage" in m.subject for m in mailoutbox)
+    assert all(
+        "Carrier has found the fault" in m.body and "SIP trunk outage" in m.subject for m in mailoutbox
+    )
     banner = open_incidents().get()
     assert banner.public_status == "Carrier has found the fault; ETA 17:00."
     assert [u.body for u in banner.updates.all()] == ["Carrier has found the fault; ETA 17:00."]
@@ -43,8 +51,13 @@ def test_resolving_can_resolve_the_linked_tickets_and_clears_the_banner(
         incident_link_ticket(incident=incident, ticket=t, by=lead, now=NOW)
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        incident_resolve(incident=incident, by=lead, now=NOW + timedelta(hours=1), note="Carrier fixed the trunk.",
-                         resolve_tickets=True)
+        incident_resolve(
+            incident=incident,
+            by=lead,
+            now=NOW + timedelta(hours=1),
+            note="Carrier fixed the trunk.",
+            resolve_tickets=True,
+        )
     a.refresh_from_db(), b.refresh_from_db()
     assert a.status == b.status == Status.RESOLVED
     assert not open_incidents().exists()
@@ -65,7 +78,9 @@ def test_resolving_without_the_option_leaves_tickets_open(incident, lead, make_t
 def test_team_lead_runs_an_incident_from_the_desk(client, lead, make_ticket, frozen):
     t1, t2 = make_ticket("one"), make_ticket("two")
     client.force_login(lead)
-    response = client.post(reverse("desk:incidents"), {"title": "Portal down", "public_status": "We are on it."})
+    response = client.post(
+        reverse("desk:incidents"), {"title": "Portal down", "public_status": "We are on it."}
+    )
     incident = open_incidents().get()
     assert response["Location"] == reverse("desk:incident_detail", args=[incident.pk])
     page = reverse("desk:incident_detail", args=[incident.pk])

@@ -31,12 +31,21 @@ def test_queue_is_worked_by_priority_then_arrival(tech, make_ticket):
 
 
 def test_due_soonest_orders_by_the_earliest_running_deadline(tech, make_ticket):
-    make_ticket("normal due Mon 11:00", "normal", minutes_ago=0)  # 4 business hours from Fri 15:30 (London office)
+    make_ticket(
+        "normal due Mon 11:00", "normal", minutes_ago=0
+    )  # 4 business hours from Fri 15:30 (London office)
     make_ticket("urgent due 15:55", "urgent", minutes_ago=5)  # 30 min round the clock
     make_ticket("high due Fri 17:30", "high", minutes_ago=0)  # 2 business hours
     low = make_ticket("low", "low", minutes_ago=0)
-    message_add(ticket=low, author=StaffFactory(), body="On it", now=NOW)  # low has no resolution target: no clock
-    assert refs(page(tech, sort="due")) == ["urgent due 15:55", "high due Fri 17:30", "normal due Mon 11:00", "low"]
+    message_add(
+        ticket=low, author=StaffFactory(), body="On it", now=NOW
+    )  # low has no resolution target: no clock
+    assert refs(page(tech, sort="due")) == [
+        "urgent due 15:55",
+        "high due Fri 17:30",
+        "normal due Mon 11:00",
+        "low",
+    ]
 
 
 def test_filters_mine_unassigned_team_status_priority(tech, tech2, team, lead, make_ticket):
@@ -54,6 +63,13 @@ def test_filters_mine_unassigned_team_status_priority(tech, tech2, team, lead, m
     assert refs(page(tech, status="new")) == ["nobody's"]
     counts = page(tech).counts
     assert (counts["all"], counts["mine"], counts["unassigned"], counts["team"]) == (4, 1, 1, 2)
+
+
+def test_a_waiting_ticket_shows_its_paused_clock(client, tech, make_ticket, frozen):
+    t = make_ticket("waits")
+    ticket_change_status(ticket=t, status=Status.WAITING, by=tech, now=NOW)
+    client.force_login(tech)
+    assert "Paused: waiting on the customer" in client.get(reverse("desk:queue")).content.decode()
 
 
 def test_waiting_tickets_show_unless_filtered_out(tech, make_ticket):
@@ -99,7 +115,9 @@ def test_keyset_pages_walk_the_whole_queue_once(tech, make_ticket, sort):
     whole = refs(page(tech, sort=sort))
     seen, after = [], ""
     for _ in range(10):
-        result = queue_page(agent=tech, now=NOW, filters=QueueFilters.from_query({"sort": sort, "after": after}), page_size=3)
+        result = queue_page(
+            agent=tech, now=NOW, filters=QueueFilters.from_query({"sort": sort, "after": after}), page_size=3
+        )
         seen += refs(result)
         if not result.next_after:
             break
@@ -112,7 +130,9 @@ def test_keyset_page_uses_no_offset(tech, make_ticket):
         make_ticket(f"t{i}", minutes_ago=i)
     first = queue_page(agent=tech, now=NOW, filters=QueueFilters.from_query({}), page_size=2)
     with CaptureQueriesContext(connection) as ctx:
-        queue_page(agent=tech, now=NOW, filters=QueueFilters.from_query({"after": first.next_after}), page_size=2)
+        queue_page(
+            agent=tech, now=NOW, filters=QueueFilters.from_query({"after": first.next_after}), page_size=2
+        )
     assert not any("OFFSET" in q["sql"].upper() for q in ctx.captured_queries)
 
 
@@ -121,7 +141,9 @@ def test_keyset_page_uses_no_offset(tech, make_ticket):
 QUEUE_PAGE_QUERIES = 10
 
 
-def test_queue_page_query_count_does_not_grow_with_the_page(client, tech, make_ticket, frozen, django_assert_num_queries):
+def test_queue_page_query_count_does_not_grow_with_the_page(
+    client, tech, make_ticket, frozen, django_assert_num_queries
+):
     client.force_login(tech)
     make_ticket("one")
     with django_assert_num_queries(QUEUE_PAGE_QUERIES):
@@ -141,7 +163,16 @@ def test_queue_rows_show_reference_org_plan_priority_assignee_and_clock(client, 
     ticket_assign(ticket=t, agent=tech, by=tech, now=NOW)
     client.force_login(tech)
     html = client.get(reverse("desk:queue")).content.decode()
-    for text in (t.reference, "Phones down", "Acme", "Enterprise", "Urgent", "Taylor Tech", "response in 20 min", "10 min"):
+    for text in (
+        t.reference,
+        "Phones down",
+        "Acme",
+        "Enterprise",
+        "Urgent",
+        "Taylor Tech",
+        "response in 20 min",
+        "10 min",
+    ):
         assert text in html
     assert 'class="clock sla-due_soon"' in html
 
@@ -149,7 +180,9 @@ def test_queue_rows_show_reference_org_plan_priority_assignee_and_clock(client, 
 def test_poller_keeps_the_filters_and_page(client, tech, make_ticket, frozen):
     make_ticket("Phones down", "urgent")
     client.force_login(tech)
-    html = client.get(reverse("desk:queue"), {"view": "unassigned", "q": "phones", "sort": "due"}).content.decode()
+    html = client.get(
+        reverse("desk:queue"), {"view": "unassigned", "q": "phones", "sort": "due"}
+    ).content.decode()
     assert 'hx-get="/desk/rows/?view=unassigned&amp;q=phones&amp;sort=due"' in html
     assert 'hx-trigger="every 20s' in html
     rows = client.get(reverse("desk:queue_rows"), {"view": "unassigned", "q": "phones"})
@@ -178,11 +211,21 @@ def test_closed_tickets_leave_the_queue(tech, make_ticket):
     assert page(tech).counts["all"] == 0
 
 
-@pytest.mark.parametrize("params", [
-    {"organization": "9" * 30}, {"plan": "-1"}, {"after": "p~99999~2026-13-45T99:00~1"}, {"after": "p~1~x~" + "9" * 40},
-    {"after": "d~2026-02-30T10:00:00~5"}, {"sort": "due", "after": "d~~" + "9" * 40}, {"breaching": "9" * 30},
-    {"q": "HD-" + "9" * 30}, {"status": "<script>"}, {"view": "everything"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"organization": "9" * 30},
+        {"plan": "-1"},
+        {"after": "p~99999~2026-13-45T99:00~1"},
+        {"after": "p~1~x~" + "9" * 40},
+        {"after": "d~2026-02-30T10:00:00~5"},
+        {"sort": "due", "after": "d~~" + "9" * 40},
+        {"breaching": "9" * 30},
+        {"q": "HD-" + "9" * 30},
+        {"status": "<script>"},
+        {"view": "everything"},
+    ],
+)
 def test_nonsense_query_parameters_never_break_the_queue(client, tech, make_ticket, frozen, params):
     make_ticket("still here")
     client.force_login(tech)

@@ -25,26 +25,46 @@ def flash(response) -> list[str]:
     return [str(m) for m in response.context["messages"]] if response.context else []
 
 
-def test_logging_a_phone_call_records_the_channel_and_defaults_to_normal(desk, tech, customer, org, priorities):
+def test_logging_a_phone_call_records_the_channel_and_defaults_to_normal(
+    desk, tech, customer, org, priorities
+):
     form = desk.get(reverse("desk:ticket_new")).context["form"]
     assert form["priority"].value() == priorities["normal"].pk
-    response = desk.post(reverse("desk:ticket_new"), {
-        "organization": org.pk, "requester": customer.pk, "channel": Channel.PHONE,
-        "priority": priorities["normal"].pk, "subject": "Caller: extension 204 has no dial tone",
-        "description": "Rang at 15:20.", "assign_to_me": "on",
-    })
+    response = desk.post(
+        reverse("desk:ticket_new"),
+        {
+            "organization": org.pk,
+            "requester": customer.pk,
+            "channel": Channel.PHONE,
+            "priority": priorities["normal"].pk,
+            "subject": "Caller: extension 204 has no dial tone",
+            "description": "Rang at 15:20.",
+            "assign_to_me": "on",
+        },
+    )
     ticket = Ticket.objects.get()
     assert response.status_code == 302 and response["Location"] == url("ticket_detail", ticket)
-    assert (ticket.channel, ticket.priority.slug, ticket.requester, ticket.assignee) == ("phone", "normal", customer, tech)
+    assert (ticket.channel, ticket.priority.slug, ticket.requester, ticket.assignee) == (
+        "phone",
+        "normal",
+        customer,
+        tech,
+    )
     created = ticket.events.get(kind=TicketEvent.Kind.CREATED)
     assert created.actor == tech and created.data == {"channel": "phone"}
 
 
 def test_logging_for_someone_outside_the_organization_is_refused(desk, customer, other_org, priorities):
-    response = desk.post(reverse("desk:ticket_new"), {
-        "organization": other_org.pk, "requester": customer.pk, "channel": Channel.CHAT,
-        "priority": priorities["normal"].pk, "subject": "x",
-    })
+    response = desk.post(
+        reverse("desk:ticket_new"),
+        {
+            "organization": other_org.pk,
+            "requester": customer.pk,
+            "channel": Channel.CHAT,
+            "priority": priorities["normal"].pk,
+            "subject": "x",
+        },
+    )
     assert response.status_code == 200 and "is not a member of Globex" in response.content.decode()
     assert not Ticket.objects.exists()
 
@@ -52,10 +72,16 @@ def test_logging_for_someone_outside_the_organization_is_refused(desk, customer,
 def test_a_barred_organization_cannot_be_logged_at_the_top_level(desk, customer, org, priorities):
     org.may_file_top_priority = False
     org.save()
-    response = desk.post(reverse("desk:ticket_new"), {
-        "organization": org.pk, "requester": customer.pk, "channel": Channel.STAFF_EMAIL,
-        "priority": priorities["urgent"].pk, "subject": "All down",
-    })
+    response = desk.post(
+        reverse("desk:ticket_new"),
+        {
+            "organization": org.pk,
+            "requester": customer.pk,
+            "channel": Channel.STAFF_EMAIL,
+            "priority": priorities["urgent"].pk,
+            "subject": "All down",
+        },
+    )
     assert response.status_code == 200 and "may not file Urgent tickets" in response.content.decode()
 
 
@@ -84,11 +110,18 @@ def test_public_reply_with_attachment_is_the_first_response(
     mailoutbox.clear()
     upload = SimpleUploadedFile("trace.pdf", b"%PDF-1.4 trace", content_type="text/html")
     with django_capture_on_commit_callbacks(execute=True):
-        desk.post(url("ticket_reply", ticket), {"body": "Please try again now.", "kind": "public", "attachments": [upload]})
+        desk.post(
+            url("ticket_reply", ticket),
+            {"body": "Please try again now.", "kind": "public", "attachments": [upload]},
+        )
     ticket.refresh_from_db()
     assert ticket.first_responded_at == NOW and ticket.status == Status.OPEN
     attachment = Attachment.objects.get()
-    assert (attachment.filename, attachment.content_type, attachment.message.body) == ("trace.pdf", "application/pdf", "Please try again now.")
+    assert (attachment.filename, attachment.content_type, attachment.message.body) == (
+        "trace.pdf",
+        "application/pdf",
+        "Please try again now.",
+    )
     assert [m.to for m in mailoutbox] == [["casey@acme.test"]]
     download = desk.get(reverse("desk:attachment_download", args=[attachment.pk]))
     assert download.status_code == 200 and "attachment" in download["Content-Disposition"]
@@ -114,7 +147,9 @@ def test_empty_reply_is_refused_with_a_message(desk, make_ticket):
 
 def test_canned_replies_are_offered_with_the_ticket_filled_in(desk, make_ticket):
     ticket = make_ticket()
-    CannedReply.objects.create(title="Restart", body="Hi {{ requester }}, about {{ ticket.reference }}: restart. {{ agent }}")
+    CannedReply.objects.create(
+        title="Restart", body="Hi {{ requester }}, about {{ ticket.reference }}: restart. {{ agent }}"
+    )
     html = desk.get(url("ticket_detail", ticket)).content.decode()
     assert f"Hi Casey Customer, about {ticket.reference}: restart. Taylor Tech" in html
 
@@ -132,13 +167,18 @@ def test_reclassify_needs_a_reason_recomputes_and_tells_the_customer(
     desk, make_ticket, priorities, mailoutbox, django_capture_on_commit_callbacks
 ):
     ticket = make_ticket(priority="urgent")
-    response = desk.post(url("ticket_reclassify", ticket), {"priority": priorities["normal"].pk, "reason": ""}, follow=True)
+    response = desk.post(
+        url("ticket_reclassify", ticket), {"priority": priorities["normal"].pk, "reason": ""}, follow=True
+    )
     assert any("required" in m for m in flash(response))
     ticket.refresh_from_db()
     assert ticket.priority.slug == "urgent"
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        desk.post(url("ticket_reclassify", ticket), {"priority": priorities["normal"].pk, "reason": "One extension only"})
+        desk.post(
+            url("ticket_reclassify", ticket),
+            {"priority": priorities["normal"].pk, "reason": "One extension only"},
+        )
     ticket.refresh_from_db()
     assert ticket.priority.slug == "normal" and ticket.priority_rank == 3
     assert ticket.first_response_due_at == datetime(2026, 3, 9, 11, 0, tzinfo=UTC)  # 2 h Friday + 2 h Monday
@@ -171,7 +211,10 @@ def test_history_explains_why_a_deadline_is_what_it_is(desk, tech, make_ticket):
     ticket = make_ticket(priority="normal")
     html = desk.get(url("ticket_detail", ticket)).content.decode()
     assert "First response due Mon 9 Mar 11:00 UTC because: received Fri 6 Mar 15:30 UTC" in html
-    assert "Normal first response = 4 h of business time on the &#x27;office&#x27; calendar (Europe/London)" in html
+    assert (
+        "Normal first response = 4 h of business time on the &#x27;office&#x27; calendar (Europe/London)"
+        in html
+    )
 
 
 def test_history_counts_the_pause_waiting_on_the_customer(client, tech, make_ticket):
@@ -181,7 +224,9 @@ def test_history_counts_the_pause_waiting_on_the_customer(client, tech, make_tic
 
     ticket = make_ticket(priority="normal")
     message_add(ticket=ticket, author=tech, body="Which extension?", now=NOW, set_status=Status.WAITING)
-    ticket_change_status(ticket=ticket, status=Status.OPEN, by=tech, now=NOW + timedelta(days=3, hours=-4, minutes=30))  # Mon 12:00
+    ticket_change_status(
+        ticket=ticket, status=Status.OPEN, by=tech, now=NOW + timedelta(days=3, hours=-4, minutes=30)
+    )  # Mon 12:00
     client.force_login(tech)
     with time_machine.travel(NOW + timedelta(days=3), tick=False):
         html = client.get(url("ticket_detail", ticket)).content.decode()
@@ -189,3 +234,23 @@ def test_history_counts_the_pause_waiting_on_the_customer(client, tech, make_tic
     assert "Normal resolution = 40 h of business time" in html
     assert "paused 5 h 00 min waiting on the customer" in html  # Fri 15:30-17:30 and Mon 09:00-12:00
     assert "SLA clock resumed" in html and "5 h 00 min of business time not counted" in html
+
+
+def test_ticket_page_queries_do_not_grow_with_the_thread(
+    desk, tech, make_ticket, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tickets.services import message_add, ticket_assign
+
+    ticket = make_ticket()
+    CannedReply.objects.create(title="Hello", body="Hi")
+    with CaptureQueriesContext(connection) as short:
+        desk.get(url("ticket_detail", ticket))
+    ticket_assign(ticket=ticket, agent=tech, by=tech, now=NOW)
+    for i in range(10):
+        message_add(ticket=ticket, author=tech, body=f"note {i}", kind="internal", now=NOW)
+        message_add(ticket=ticket, author=ticket.requester, body=f"reply {i}", now=NOW)
+    with django_assert_max_num_queries(len(short.captured_queries)):
+        desk.get(url("ticket_detail", ticket))

@@ -42,8 +42,12 @@ def attachments_store(*, message: Message, files: list[UploadedFile], by: User |
         head = upload.read(512)
         upload.seek(0)
         attachment = Attachment(
-            ticket_id=message.ticket_id, message=message, filename=(upload.name or "file")[:255],
-            content_type=sniff_content_type(head), size=upload.size, uploaded_by=by,
+            ticket_id=message.ticket_id,
+            message=message,
+            filename=(upload.name or "file")[:255],
+            content_type=sniff_content_type(head),
+            size=upload.size,
+            uploaded_by=by,
         )
         attachment.file.save(upload.name or "file", upload, save=False)
         attachment.save()

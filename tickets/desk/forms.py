@@ -29,14 +29,24 @@ class RequesterChoiceField(forms.ModelChoiceField):
 class LogTicketForm(forms.Form):
     """A ticket taken on a customer's behalf: phone, chat or a direct email to a technician."""
 
-    CHANNELS = [(Channel.PHONE, "Phone call"), (Channel.CHAT, "Chat"), (Channel.STAFF_EMAIL, "Direct email to a technician")]
+    CHANNELS = [
+        (Channel.PHONE, "Phone call"),
+        (Channel.CHAT, "Chat"),
+        (Channel.STAFF_EMAIL, "Direct email to a technician"),
+    ]
 
     organization = forms.ModelChoiceField(queryset=Organization.objects.all())
-    requester = RequesterChoiceField(queryset=User.objects.filter(is_active=True, organization__isnull=False)
-                                     .select_related("organization").order_by("organization__name", "email"))
+    requester = RequesterChoiceField(
+        queryset=User.objects.filter(is_active=True, organization__isnull=False)
+        .select_related("organization")
+        .order_by("organization__name", "email")
+    )
     channel = forms.ChoiceField(choices=CHANNELS)
-    priority = forms.ModelChoiceField(queryset=PriorityLevel.objects.all(), empty_label=None,
-                                      help_text="Tickets from other channels are Normal unless you judge otherwise.")
+    priority = forms.ModelChoiceField(
+        queryset=PriorityLevel.objects.all(),
+        empty_label=None,
+        help_text="Tickets from other channels are Normal unless you judge otherwise.",
+    )
     subject = forms.CharField(max_length=255)
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), required=False)
     assign_to_me = forms.BooleanField(required=False, initial=True, label="Assign to me")
@@ -88,10 +98,20 @@ class MultipleFileField(forms.FileField):
 
 class ReplyForm(forms.Form):
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), label="Message")
-    kind = forms.ChoiceField(choices=[(Message.Kind.PUBLIC, "Public reply"), (Message.Kind.INTERNAL, "Internal note")],
-                             widget=forms.RadioSelect, initial=Message.Kind.PUBLIC)
-    set_status = forms.ChoiceField(required=False, label="Then set status", choices=[
-        ("", "— leave as it is —"), (Status.WAITING, "Waiting on customer"), (Status.RESOLVED, "Resolved")])
+    kind = forms.ChoiceField(
+        choices=[(Message.Kind.PUBLIC, "Public reply"), (Message.Kind.INTERNAL, "Internal note")],
+        widget=forms.RadioSelect,
+        initial=Message.Kind.PUBLIC,
+    )
+    set_status = forms.ChoiceField(
+        required=False,
+        label="Then set status",
+        choices=[
+            ("", "— leave as it is —"),
+            (Status.WAITING, "Waiting on customer"),
+            (Status.RESOLVED, "Resolved"),
+        ],
+    )
     attachments = MultipleFileField(required=False)
 
     def clean_attachments(self):
@@ -121,7 +141,9 @@ def parse_reference(value: str) -> int | None:
 
 
 class MergeForm(forms.Form):
-    target = forms.CharField(max_length=40, label="Merge into ticket", help_text='A reference, e.g. "HD-123" or "123".')
+    target = forms.CharField(
+        max_length=40, label="Merge into ticket", help_text='A reference, e.g. "HD-123" or "123".'
+    )
 
     def clean_target(self) -> Ticket:
         pk = parse_reference(self.cleaned_data["target"])
@@ -132,7 +154,9 @@ class MergeForm(forms.Form):
 
 
 class LinkIncidentForm(forms.Form):
-    incident = forms.ModelChoiceField(queryset=Incident.objects.filter(resolved_at__isnull=True), empty_label=None)
+    incident = forms.ModelChoiceField(
+        queryset=Incident.objects.filter(resolved_at__isnull=True), empty_label=None
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -141,17 +165,25 @@ class LinkIncidentForm(forms.Form):
 
 class IncidentForm(forms.Form):
     title = forms.CharField(max_length=200)
-    public_status = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Public status",
-                                    help_text="Shown on every portal page while the incident is open.")
+    public_status = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Public status",
+        help_text="Shown on every portal page while the incident is open.",
+    )
 
 
 class IncidentUpdateForm(forms.Form):
-    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Update",
-                           help_text="Replaces the banner text and is mailed to every linked requester.")
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Update",
+        help_text="Replaces the banner text and is mailed to every linked requester.",
+    )
 
 
 class IncidentLinkTicketsForm(forms.Form):
-    references = forms.CharField(max_length=2000, label="Link tickets", help_text="References, separated by spaces or commas.")
+    references = forms.CharField(
+        max_length=2000, label="Link tickets", help_text="References, separated by spaces or commas."
+    )
 
     def clean_references(self) -> list[Ticket]:
         raw = [r for r in self.cleaned_data["references"].replace(",", " ").split() if r]
@@ -172,5 +204,8 @@ class IncidentResolveForm(forms.Form):
 
 
 class AbuseForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000,
-                             help_text="Recorded, and told to the customer on every downgraded ticket.")
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        help_text="Recorded, and told to the customer on every downgraded ticket.",
+    )

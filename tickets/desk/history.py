@@ -47,8 +47,12 @@ def _status(value: str) -> str:
 def explain_events(ticket: Ticket) -> list[dict]:
     """Each event as a line a person can read, oldest first (three queries, whatever the length)."""
     events = list(ticket.events.select_related("actor"))
-    calendars = {c.name: c for c in Calendar.objects.filter(
-        name__in={e.data.get("calendar") for e in events if e.kind == TicketEvent.Kind.SLA_DUE} - {None})}
+    calendars = {
+        c.name: c
+        for c in Calendar.objects.filter(
+            name__in={e.data.get("calendar") for e in events if e.kind == TicketEvent.Kind.SLA_DUE} - {None}
+        )
+    }
     levels = {p.slug: p.name for p in PriorityLevel.objects.all()}
     lines = []
     for e in events:
@@ -61,7 +65,11 @@ def explain_events(ticket: Ticket) -> list[dict]:
         elif kind == TicketEvent.Kind.PRIORITY:
             text = f"Priority re-classified: {levels.get(e.old_value, e.old_value)} → {levels.get(e.new_value, e.new_value)}"
         elif kind == TicketEvent.Kind.ASSIGNEE:
-            text = f"Assigned to {e.new_value}" + (f" (was {e.old_value})" if e.old_value else "") if e.new_value else "Unassigned"
+            text = (
+                f"Assigned to {e.new_value}" + (f" (was {e.old_value})" if e.old_value else "")
+                if e.new_value
+                else "Unassigned"
+            )
         elif kind == TicketEvent.Kind.MERGED:
             text = f"{e.old_value} merged into {e.new_value}"
         elif kind == TicketEvent.Kind.INCIDENT:
@@ -99,17 +107,26 @@ def explain_events(ticket: Ticket) -> list[dict]:
             missed = e.data.get("missed_by_seconds") or 0
             text = f"SLA {target} target {'met' if kind == TicketEvent.Kind.SLA_MET else 'missed'}"
             detail = f"due {_when(e.data.get('due_at'))}, done {_when(e.data.get('done_at'))}" + (
-                f", late by {duration_words(missed)}" if missed else "")
+                f", late by {duration_words(missed)}" if missed else ""
+            )
         elif e.old_value or e.new_value:
             text = f"{text}: {e.old_value} → {e.new_value}".replace(":  → ", ": ")
-        lines.append({"event": e, "at": e.created_at, "actor": e.actor.display_name if e.actor else "system",
-                      "text": text, "detail": detail, "sla": kind.startswith("sla_"),
-                      "reason": "" if kind == TicketEvent.Kind.SLA_DUE else e.reason})
+        lines.append(
+            {
+                "event": e,
+                "at": e.created_at,
+                "actor": e.actor.display_name if e.actor else "system",
+                "text": text,
+                "detail": detail,
+                "sla": kind.startswith("sla_"),
+                "reason": "" if kind == TicketEvent.Kind.SLA_DUE else e.reason,
+            }
+        )
     return lines
 
 
 def due_explanation(ticket: Ticket, lines: list[dict]) -> str | None:
-    """"Why is this due at 14:30": the last deadline calculation plus every pause since."""
+    """ "Why is this due at 14:30": the last deadline calculation plus every pause since."""
     last = None
     pauses = timedelta(0)
     for line in lines:
@@ -120,10 +137,18 @@ def due_explanation(ticket: Ticket, lines: list[dict]) -> str | None:
             pauses += timedelta(seconds=e.data.get("excluded_seconds") or 0)
     if last is None or not ticket.is_open:
         return None
-    due = ticket.first_response_due_at if not ticket.first_responded_at and ticket.first_response_due_at else ticket.resolution_due_at
+    due = (
+        ticket.first_response_due_at
+        if not ticket.first_responded_at and ticket.first_response_due_at
+        else ticket.resolution_due_at
+    )
     if due is None:
         return None
-    which = "First response" if due == ticket.first_response_due_at and not ticket.first_responded_at else "Resolution"
+    which = (
+        "First response"
+        if due == ticket.first_response_due_at and not ticket.first_responded_at
+        else "Resolution"
+    )
     text = f"{which} due {_when(due)} {last['detail']}"
     if pauses and which == "Resolution":
         text += f", paused {duration_words(pauses)} waiting on the customer"

@@ -10,13 +10,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Case, Count, DateTimeField, F, Q, QuerySet, When
-from django.db.models.functions import Coalesce, Least
+from django.db.models import Count, F, Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
 from accounts.models import Team
 
 from ..models import Status, Ticket
+from ..querysets import next_due_expression
 from ..selectors import QueueCursor, queue_after, ticket_queue
 
 PAGE_SIZE = 25
@@ -32,21 +32,6 @@ SORTS = {"priority": "Priority, then arrival", "due": "Due soonest"}
 REFERENCE_RE = re.compile(r"^\s*(?:[A-Za-z]+-)?(\d{1,12})\s*$")
 
 
-def _running(due: str, done: str):
-    return Case(When(**{f"{done}__isnull": True}, then=F(due)), default=None, output_field=DateTimeField())
-
-
-def next_due_expression():
-    """The earliest due time whose clock still runs (a paused resolution clock does not count)."""
-    fr = _running("first_response_due_at", "first_responded_at")
-    res = Case(
-        When(resolved_at__isnull=True, sla_paused_at__isnull=True, then=F("resolution_due_at")),
-        default=None, output_field=DateTimeField(),
-    )
-    # LEAST ignores NULL on PostgreSQL but not on SQLite: coalesce each side with the other.
-    return Least(Coalesce(fr, res), Coalesce(res, fr))
-
-
 def breached_q(now: datetime) -> Q:
     return Q(first_responded_at__isnull=True, first_response_due_at__lt=now) | Q(
         resolved_at__isnull=True, sla_paused_at__isnull=True, resolution_due_at__lt=now
@@ -58,7 +43,12 @@ def breaching_q(now: datetime, minutes: int) -> Q:
     soon = now + timedelta(minutes=minutes)
     return (
         Q(first_responded_at__isnull=True, first_response_due_at__gte=now, first_response_due_at__lte=soon)
-        | Q(resolved_at__isnull=True, sla_paused_at__isnull=True, resolution_due_at__gte=now, resolution_due_at__lte=soon)
+        | Q(
+            resolved_at__isnull=True,
+            sla_paused_at__isnull=True,
+            resolution_due_at__gte=now,
+            resolution_due_at__lte=soon,
+        )
     ) & ~breached_q(now)
 
 
@@ -106,12 +96,24 @@ class QueueFilters:
     def query(self, **overrides) -> dict:
         """The filters as query-string pairs (empty ones left out), for links and the poller."""
         values = {
-            "view": self.view, "status": self.status, "priority": self.priority, "organization": self.organization,
-            "plan": self.plan, "breaching": self.breaching or "", "q": self.q, "sort": self.sort, "after": self.after,
+            "view": self.view,
+            "status": self.status,
+            "priority": self.priority,
+            "organization": self.organization,
+            "plan": self.plan,
+            "breaching": self.breaching or "",
+            "q": self.q,
+            "sort": self.sort,
+            "after": self.after,
         }
         values.update(overrides)
-        return {k: v for k, v in values.items() if v not in ("", None) and not (k == "view" and v == "all")
-                and not (k == "sort" and v == "priority")}
+        return {
+            k: v
+            for k, v in values.items()
+            if v not in ("", None)
+            and not (k == "view" and v == "all")
+            and not (k == "sort" and v == "priority")
+        }
 
 
 def queue_base(*, agent, now: datetime, filters: QueueFilters) -> QuerySet[Ticket]:
@@ -149,7 +151,13 @@ def view_q(view: str, *, agent, now: datetime) -> Q:
 def queue_counts(base: QuerySet[Ticket], *, agent, now: datetime) -> dict[str, int]:
     """Every tab's count in one aggregate query with conditional counts."""
     return base.order_by().aggregate(
-        **{name: Count("id", filter=view_q(name, agent=agent, now=now), ) for name in VIEWS}
+        **{
+            name: Count(
+                "id",
+                filter=view_q(name, agent=agent, now=now),
+            )
+            for name in VIEWS
+        }
     )
 
 
@@ -213,4 +221,6 @@ def queue_page(*, agent, now: datetime, filters: QueueFilters, page_size: int = 
     rows = list(qs[: page_size + 1])
     more = len(rows) > page_size
     rows = rows[:page_size]
-    return QueuePage(rows=rows, next_after=_cursor_encode(rows[-1], filters.sort) if more else None, counts=counts)
+    return QueuePage(
+        rows=rows, next_after=_cursor_encode(rows[-1], filters.sort) if more else None, counts=counts
+    )

@@ -74,13 +74,19 @@ def _now():
 
 
 def open_incidents_brief():
-    return Incident.objects.filter(resolved_at__isnull=True).only("pk", "title", "public_status").order_by("-opened_at")
+    return (
+        Incident.objects.filter(resolved_at__isnull=True)
+        .only("pk", "title", "public_status")
+        .order_by("-opened_at")
+    )
 
 
 def sla_clock(ticket: Ticket, now) -> dict:
     """``sla_state`` plus the words for the clock cell: time left, or how long overdue."""
     sla = sla_state(ticket, now)
     sla["age"] = duration_words(now - ticket.received_at)
+    if sla["state"] == "paused":  # the selector's label speaks to the customer
+        sla["label"] = "Paused: waiting on the customer"
     if "seconds" in sla:
         target = "response" if sla["target"] == "first_response" else "resolution"
         words = duration_words(sla["seconds"])
@@ -102,7 +108,10 @@ def _queue_context(request) -> dict:
         "rows": rows,
         "page": page,
         "now": now,
-        "views": [(key, label, page.counts.get(key, 0), urlencode(filters.query(view=key, after=""))) for key, label in VIEWS.items()],
+        "views": [
+            (key, label, page.counts.get(key, 0), urlencode(filters.query(view=key, after="")))
+            for key, label in VIEWS.items()
+        ],
         "sorts": SORTS,
         "here_qs": urlencode(here),
         "next_qs": urlencode(filters.query(after=page.next_after)) if page.next_after else "",
@@ -136,7 +145,8 @@ def queue_rows(request):
 def _ticket(request, pk: int) -> Ticket:
     return get_object_or_404(
         Ticket.objects.visible_to(request.user).select_related(
-            "organization", "plan", "priority", "assignee", "requester", "incident", "merged_into"),
+            "organization", "plan", "priority", "assignee", "requester", "incident", "merged_into"
+        ),
         pk=pk,
     )
 
@@ -163,21 +173,27 @@ def ticket_detail(request, pk: int):
     now = _now()
     lines = explain_events(ticket)
     thread = ticket.messages.select_related("author").prefetch_related("attachments")
-    return render(request, "tickets/desk/ticket_detail.html", {
-        "ticket": ticket,
-        "sla": sla_clock(ticket, now),
-        "thread": thread,
-        "history": lines,
-        "why_due": due_explanation(ticket, lines),
-        "assign_form": f.AssignForm(initial={"agent": ticket.assignee_id}),
-        "reply_form": f.ReplyForm(),
-        "status_choices": [(s.value, s.label) for s in Status if s.value in TRANSITIONS.get(ticket.status, ())],
-        "reclassify_form": f.ReclassifyForm(initial={"priority": ticket.priority_id}),
-        "merge_form": f.MergeForm(),
-        "incident_form": f.LinkIncidentForm(),
-        "canned": _canned(ticket, request.user),
-        "merged": ticket.merged.all(),
-    })
+    return render(
+        request,
+        "tickets/desk/ticket_detail.html",
+        {
+            "ticket": ticket,
+            "sla": sla_clock(ticket, now),
+            "thread": thread,
+            "history": lines,
+            "why_due": due_explanation(ticket, lines),
+            "assign_form": f.AssignForm(initial={"agent": ticket.assignee_id}),
+            "reply_form": f.ReplyForm(),
+            "status_choices": [
+                (s.value, s.label) for s in Status if s.value in TRANSITIONS.get(ticket.status, ())
+            ],
+            "reclassify_form": f.ReclassifyForm(initial={"priority": ticket.priority_id}),
+            "merge_form": f.MergeForm(),
+            "incident_form": f.LinkIncidentForm(),
+            "canned": _canned(ticket, request.user),
+            "merged": ticket.merged.all(),
+        },
+    )
 
 
 def _back(ticket: Ticket):
@@ -186,7 +202,9 @@ def _back(ticket: Ticket):
 
 def _form_errors(request, form) -> None:
     for field, errors in form.errors.items():
-        label = form.fields[field].label or field.replace("_", " ").capitalize() if field in form.fields else ""
+        label = (
+            form.fields[field].label or field.replace("_", " ").capitalize() if field in form.fields else ""
+        )
         for error in errors:
             messages.error(request, f"{label}: {error}" if label else error)
 
@@ -208,7 +226,12 @@ def ticket_assign_view(request, pk: int):
     except TicketError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"{ticket.reference} assigned to {agent.display_name}." if agent else f"{ticket.reference} unassigned.")
+        messages.success(
+            request,
+            f"{ticket.reference} assigned to {agent.display_name}."
+            if agent
+            else f"{ticket.reference} unassigned.",
+        )
     return _back(ticket)
 
 
@@ -223,8 +246,14 @@ def ticket_reply(request, pk: int):
     data = form.cleaned_data
     try:
         with transaction.atomic():
-            message = message_add(ticket=ticket, author=request.user, body=data["body"], kind=data["kind"], now=_now(),
-                                  set_status=data["set_status"] or None)
+            message = message_add(
+                ticket=ticket,
+                author=request.user,
+                body=data["body"],
+                kind=data["kind"],
+                now=_now(),
+                set_status=data["set_status"] or None,
+            )
             attachments_store(message=message, files=data["attachments"], by=request.user)
     except TicketError as exc:
         messages.error(request, str(exc))
@@ -243,12 +272,19 @@ def ticket_status(request, pk: int):
         _form_errors(request, form)
         return _back(ticket)
     try:
-        ticket_change_status(ticket=ticket, status=form.cleaned_data["status"], by=request.user, now=_now(),
-                             reason=form.cleaned_data["reason"])
+        ticket_change_status(
+            ticket=ticket,
+            status=form.cleaned_data["status"],
+            by=request.user,
+            now=_now(),
+            reason=form.cleaned_data["reason"],
+        )
     except TicketError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"{ticket.reference} is now {Status(form.cleaned_data['status']).label.lower()}.")
+        messages.success(
+            request, f"{ticket.reference} is now {Status(form.cleaned_data['status']).label.lower()}."
+        )
     return _back(ticket)
 
 
@@ -261,12 +297,20 @@ def ticket_reclassify_view(request, pk: int):
         _form_errors(request, form)
         return _back(ticket)
     try:
-        ticket_reclassify(ticket=ticket, priority=form.cleaned_data["priority"], by=request.user,
-                          reason=form.cleaned_data["reason"], now=_now())
+        ticket_reclassify(
+            ticket=ticket,
+            priority=form.cleaned_data["priority"],
+            by=request.user,
+            reason=form.cleaned_data["reason"],
+            now=_now(),
+        )
     except TicketError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"{ticket.reference} re-classified as {form.cleaned_data['priority'].name}; the customer was told.")
+        messages.success(
+            request,
+            f"{ticket.reference} re-classified as {form.cleaned_data['priority'].name}; the customer was told.",
+        )
     return _back(ticket)
 
 
@@ -296,11 +340,15 @@ def ticket_link_incident(request, pk: int):
         _form_errors(request, form)
         return _back(ticket)
     try:
-        incident_link_ticket(incident=form.cleaned_data["incident"], ticket=ticket, by=request.user, now=_now())
+        incident_link_ticket(
+            incident=form.cleaned_data["incident"], ticket=ticket, by=request.user, now=_now()
+        )
     except TicketError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"{ticket.reference} linked to the incident {form.cleaned_data['incident'].title}.")
+        messages.success(
+            request, f"{ticket.reference} linked to the incident {form.cleaned_data['incident'].title}."
+        )
     return _back(ticket)
 
 
@@ -313,9 +361,14 @@ def ticket_new(request):
         try:
             with transaction.atomic():
                 ticket = ticket_create(
-                    requester=data["requester"], organization=data["organization"], subject=data["subject"],
-                    description=data["description"], priority=data["priority"], channel=data["channel"],
-                    by=request.user, now=now,
+                    requester=data["requester"],
+                    organization=data["organization"],
+                    subject=data["subject"],
+                    description=data["description"],
+                    priority=data["priority"],
+                    channel=data["channel"],
+                    by=request.user,
+                    now=now,
                 )
                 if data["assign_to_me"]:
                     ticket_assign(ticket=ticket, agent=request.user, by=request.user, now=now)
@@ -329,9 +382,15 @@ def ticket_new(request):
 
 @staff_required
 def attachment_download(request, pk: int):
-    attachment = get_object_or_404(Attachment.objects.filter(ticket__in=Ticket.objects.visible_to(request.user)), pk=pk)
-    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.filename,
-                        content_type=attachment.content_type or "application/octet-stream")
+    attachment = get_object_or_404(
+        Attachment.objects.filter(ticket__in=Ticket.objects.visible_to(request.user)), pk=pk
+    )
+    return FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.filename,
+        content_type=attachment.content_type or "application/octet-stream",
+    )
 
 
 # --- incidents (team leads) ------------------------------------------------------------------------
@@ -342,14 +401,22 @@ def incident_list(request):
     form = f.IncidentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            incident = incident_open(title=form.cleaned_data["title"], public_status=form.cleaned_data["public_status"],
-                                     by=request.user, now=_now())
+            incident = incident_open(
+                title=form.cleaned_data["title"],
+                public_status=form.cleaned_data["public_status"],
+                by=request.user,
+                now=_now(),
+            )
         except TicketError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, f"Incident opened: {incident.title}. Its status now shows on the portal.")
+            messages.success(
+                request, f"Incident opened: {incident.title}. Its status now shows on the portal."
+            )
             return redirect("desk:incident_detail", pk=incident.pk)
-    incidents = Incident.objects.annotate(ticket_count=Count("tickets")).order_by("resolved_at", "-opened_at")[:50]
+    incidents = Incident.objects.annotate(ticket_count=Count("tickets")).order_by(
+        "resolved_at", "-opened_at"
+    )[:50]
     return render(request, "tickets/desk/incidents.html", {"form": form, "incidents": incidents})
 
 
@@ -366,30 +433,51 @@ def incident_detail(request, pk: int):
             if action == "update":
                 update_form = f.IncidentUpdateForm(request.POST, prefix="u")
                 if update_form.is_valid():
-                    incident_post_update(incident=incident, body=update_form.cleaned_data["body"], by=request.user, now=now)
-                    messages.success(request, "Update posted to the portal banner and mailed to every linked requester.")
+                    incident_post_update(
+                        incident=incident, body=update_form.cleaned_data["body"], by=request.user, now=now
+                    )
+                    messages.success(
+                        request, "Update posted to the portal banner and mailed to every linked requester."
+                    )
                     return redirect("desk:incident_detail", pk=pk)
             elif action == "link":
                 link_form = f.IncidentLinkTicketsForm(request.POST, prefix="l")
                 if link_form.is_valid():
                     for ticket in link_form.cleaned_data["references"]:
                         incident_link_ticket(incident=incident, ticket=ticket, by=request.user, now=now)
-                    messages.success(request, f"{len(link_form.cleaned_data['references'])} ticket(s) linked.")
+                    messages.success(
+                        request, f"{len(link_form.cleaned_data['references'])} ticket(s) linked."
+                    )
                     return redirect("desk:incident_detail", pk=pk)
             elif action == "resolve":
                 resolve_form = f.IncidentResolveForm(request.POST, prefix="r")
                 if resolve_form.is_valid():
-                    incident_resolve(incident=incident, by=request.user, now=now, note=resolve_form.cleaned_data["note"],
-                                     resolve_tickets=resolve_form.cleaned_data["resolve_tickets"])
+                    incident_resolve(
+                        incident=incident,
+                        by=request.user,
+                        now=now,
+                        note=resolve_form.cleaned_data["note"],
+                        resolve_tickets=resolve_form.cleaned_data["resolve_tickets"],
+                    )
                     messages.success(request, "Incident resolved; the banner is gone.")
                     return redirect("desk:incident_detail", pk=pk)
         except TicketError as exc:
             messages.error(request, str(exc))
-    tickets = incident.tickets.select_related("organization", "priority", "requester", "assignee").order_by("priority_rank", "received_at")
-    return render(request, "tickets/desk/incident_detail.html", {
-        "incident": incident, "updates": incident.updates.select_related("author"), "tickets": tickets,
-        "update_form": update_form, "link_form": link_form, "resolve_form": resolve_form,
-    })
+    tickets = incident.tickets.select_related("organization", "priority", "requester", "assignee").order_by(
+        "priority_rank", "received_at"
+    )
+    return render(
+        request,
+        "tickets/desk/incident_detail.html",
+        {
+            "incident": incident,
+            "updates": incident.updates.select_related("author"),
+            "tickets": tickets,
+            "update_form": update_form,
+            "link_form": link_form,
+            "resolve_form": resolve_form,
+        },
+    )
 
 
 # --- abuse decision (team leads) -------------------------------------------------------------------
@@ -406,19 +494,33 @@ def organization_abuse(request, pk: int):
                 messages.success(request, f"{organization.name} may file the top priority again.")
                 return redirect("desk:organization_abuse", pk=pk)
             if form.is_valid():
-                decision = organization_bar_top_priority(organization=organization, by=request.user,
-                                                         reason=form.cleaned_data["reason"], now=_now())
-                messages.success(request, f"{organization.name} is barred from the top priority; "
-                                          f"{len(decision.downgraded)} ticket(s) downgraded one level.")
+                decision = organization_bar_top_priority(
+                    organization=organization, by=request.user, reason=form.cleaned_data["reason"], now=_now()
+                )
+                messages.success(
+                    request,
+                    f"{organization.name} is barred from the top priority; "
+                    f"{len(decision.downgraded)} ticket(s) downgraded one level.",
+                )
                 return redirect("desk:organization_abuse", pk=pk)
         except TicketError as exc:
             messages.error(request, str(exc))
     below = _one_level_down()
-    affected = (Ticket.objects.open().filter(organization=organization, priority_id__in=below.keys())
-                .select_related("priority").order_by("priority_rank", "received_at"))
-    return render(request, "tickets/desk/organization_abuse.html", {
-        "organization": organization, "form": form, "affected": [(t, below[t.priority_id]) for t in affected],
-    })
+    affected = (
+        Ticket.objects.open()
+        .filter(organization=organization, priority_id__in=below.keys())
+        .select_related("priority")
+        .order_by("priority_rank", "received_at")
+    )
+    return render(
+        request,
+        "tickets/desk/organization_abuse.html",
+        {
+            "organization": organization,
+            "form": form,
+            "affected": [(t, below[t.priority_id]) for t in affected],
+        },
+    )
 
 
 # --- SLA dashboard (team leads) --------------------------------------------------------------------
@@ -438,7 +540,9 @@ def _chart_data(data: dict) -> dict:
         "fr_by_priority": [c.fr_pct for c in data["by_priority"]],
         "res_by_priority": [c.res_pct for c in data["by_priority"]],
         "age_buckets": data["age_buckets"],
-        "backlog": [{"label": b["priority"], "colour": b["colour"], "data": b["counts"]} for b in data["backlog"]],
+        "backlog": [
+            {"label": b["priority"], "colour": b["colour"], "data": b["counts"]} for b in data["backlog"]
+        ],
         "csat": data["csat"]["distribution"],
     }
 
@@ -447,32 +551,74 @@ def _chart_data(data: dict) -> dict:
 def dashboard(request):
     data = sla_dashboard(now=_now(), weeks=_weeks(request))
     medians = [
-        {**m, "first_response_words": duration_words(m["first_response"]), "resolution_words": duration_words(m["resolution"])}
+        {
+            **m,
+            "first_response_words": duration_words(m["first_response"]),
+            "resolution_words": duration_words(m["resolution"]),
+        }
         for m in data["medians"]
     ]
-    return render(request, "tickets/desk/dashboard.html", {
-        **data, "medians": medians, "chart_data": _chart_data(data), "week_choices": [4, 8, 13, 26, 52],
-        "compliance_groups": [("Priority", data["by_priority"]), ("Plan", data["by_plan"]), ("Week", data["by_week"])]
-        if data["rows"] else [],
-        "csv_url": reverse("desk:dashboard_csv") + f"?weeks={data['weeks']}",
-    })
+    return render(
+        request,
+        "tickets/desk/dashboard.html",
+        {
+            **data,
+            "medians": medians,
+            "chart_data": _chart_data(data),
+            "week_choices": [4, 8, 13, 26, 52],
+            "compliance_groups": [
+                ("Priority", data["by_priority"]),
+                ("Plan", data["by_plan"]),
+                ("Week", data["by_week"]),
+            ]
+            if data["rows"]
+            else [],
+            "csv_url": reverse("desk:dashboard_csv") + f"?weeks={data['weeks']}",
+        },
+    )
 
 
 @lead_required
 def dashboard_csv(request):
     data = sla_dashboard(now=_now(), weeks=_weeks(request))
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="sla-{data["since"]:%Y-%m-%d}-{data["weeks"]}w.csv"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="sla-{data["since"]:%Y-%m-%d}-{data["weeks"]}w.csv"'
+    )
     writer = csv.writer(response)
-    writer.writerow(["week", "plan", "priority", "tickets", "first_response_met", "first_response_breached",
-                     "first_response_pending", "first_response_compliance_pct", "resolution_met", "resolution_breached",
-                     "resolution_pending", "resolution_compliance_pct"])
+    writer.writerow(
+        [
+            "week",
+            "plan",
+            "priority",
+            "tickets",
+            "first_response_met",
+            "first_response_breached",
+            "first_response_pending",
+            "first_response_compliance_pct",
+            "resolution_met",
+            "resolution_breached",
+            "resolution_pending",
+            "resolution_compliance_pct",
+        ]
+    )
     for r in data["rows"]:
         fr = r["fr_met"] + r["fr_breached"]
         res = r["res_met"] + r["res_breached"]
-        writer.writerow([
-            r["week"], r["plan"], r["priority"], r["tickets"], r["fr_met"], r["fr_breached"], r["fr_pending"],
-            f"{100 * r['fr_met'] / fr:.1f}" if fr else "", r["res_met"], r["res_breached"], r["res_pending"],
-            f"{100 * r['res_met'] / res:.1f}" if res else "",
-        ])
+        writer.writerow(
+            [
+                r["week"],
+                r["plan"],
+                r["priority"],
+                r["tickets"],
+                r["fr_met"],
+                r["fr_breached"],
+                r["fr_pending"],
+                f"{100 * r['fr_met'] / fr:.1f}" if fr else "",
+                r["res_met"],
+                r["res_breached"],
+                r["res_pending"],
+                f"{100 * r['res_met'] / res:.1f}" if res else "",
+            ]
+        )
     return response
