@@ -7,9 +7,11 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 
 from .models import Notification, Suppression
+from .threading import make_message_id, reply_address, thread_headers
 from .transports import TransportError, transport_for
 
 log = logging.getLogger(__name__)
@@ -73,25 +75,60 @@ def notification_queue(
     return notification
 
 
+def _thread_ids(notification: Notification) -> list[str]:
+    """Message-IDs of this ticket's thread as this recipient saw it, oldest first: the mails we received
+    (stored on the ticket's messages) and the ones we sent to the same address."""
+    ticket = notification.ticket
+    if ticket is None:
+        return []
+    stamped = [
+        (created, mid)
+        for created, mid in ticket.messages.exclude(email_message_id="").values_list("created_at", "email_message_id")
+    ]
+    stamped += list(
+        Notification.objects.filter(ticket=ticket, recipient__iexact=notification.recipient, channel=notification.channel)
+        .exclude(pk=notification.pk)
+        .exclude(message_id="")
+        .filter(status=Notification.Status.SENT)
+        .values_list("created_at", "message_id")
+    )
+    stamped.sort(key=lambda pair: pair[0])
+    return [mid for _, mid in stamped]
+
+
 def notification_render(notification: Notification) -> dict:
+    """Subject, bodies and headers. Every ticket mail carries the [HD-123] tag, threading headers and a
+    Reply-To that routes back to the ticket; automatic mail says so (RFC 3834) so responders stay quiet."""
+    ticket = notification.ticket
     context = {
         **notification.context,
         "notification": notification,
-        "ticket": notification.ticket,
+        "ticket": ticket,
         "site_url": settings.SITE_URL,
         "helpdesk_name": settings.HELPDESK_NAME,
+        "support_phone": getattr(settings, "HELPDESK_SUPPORT_PHONE", ""),
     }
     base = f"notifications/{notification.event}"
     subject = " ".join(render_to_string(f"{base}/subject.txt", context).split())
     text = render_to_string(f"{base}/body.txt", context)
     try:
         html = render_to_string(f"{base}/body.html", context)
-    except Exception:  # an event may have no HTML body
+    except TemplateDoesNotExist:  # an event may have no HTML body
         html = ""
-    headers = {}
+    headers: dict[str, str] = {}
+    reply_to: list[str] = []
+    if ticket is not None and ticket.pk:
+        tag = f"[{ticket.reference}]"
+        if tag not in subject:
+            subject = f"{tag} {subject}"
+        headers.update(thread_headers(_thread_ids(notification)))
+        reply_to = [reply_address(ticket.pk)]
+    if notification.message_id:
+        headers["Message-ID"] = notification.message_id
     if notification.automatic:
         headers["Auto-Submitted"] = "auto-generated"
-    return {"subject": subject, "text": text, "html": html, "headers": headers, "reply_to": []}
+        headers["X-Auto-Response-Suppress"] = "All"
+    return {"subject": subject, "text": text, "html": html, "headers": headers, "reply_to": reply_to}
 
 
 def notification_deliver(*, notification_id: int, now: datetime) -> Notification | None:
@@ -102,6 +139,10 @@ def notification_deliver(*, notification_id: int, now: datetime) -> Notification
     if not claimed:
         return None  # sent, being sent, or suppressed: never twice
     notification = Notification.objects.select_related("ticket").get(pk=notification_id)
+    if not notification.message_id and notification.channel == Notification.Channel.EMAIL:
+        # Chosen once and stored before sending, so a retry re-sends the same Message-ID.
+        notification.message_id = make_message_id(notification.ticket_id)
+        Notification.objects.filter(pk=notification.pk).update(message_id=notification.message_id)
     try:
         rendered = notification_render(notification)
         provider_id = transport_for(notification.channel).send(notification, rendered)
@@ -137,3 +178,28 @@ def outbox_flush(*, now: datetime) -> int:
     for pk in ids:
         _dispatch(pk)
     return len(ids)
+
+
+def suppression_add(*, email: str, reason: str, detail: str = "") -> Suppression | None:
+    """Put an address on the suppression list (idempotent): queued mail to it is never sent."""
+    email = (email or "").strip().lower()
+    if not email or "@" not in email:
+        return None
+    suppression, created = Suppression.objects.get_or_create(
+        email=email, defaults={"reason": reason, "detail": (detail or "")[:2000]}
+    )
+    if created:
+        # Anything still waiting in the outbox for this address stops here too.
+        Notification.objects.filter(
+            recipient__iexact=email,
+            channel=Notification.Channel.EMAIL,
+            status__in=[Notification.Status.PENDING, Notification.Status.HELD],
+        ).update(status=Notification.Status.SUPPRESSED)
+    return suppression
+
+
+def automatic_mail_count(*, recipient: str, since: datetime) -> int:
+    """How many automatic mails we queued to one address since ``since`` (the per-sender reply cap)."""
+    return Notification.objects.filter(
+        recipient__iexact=recipient, automatic=True, created_at__gte=since, channel=Notification.Channel.EMAIL
+    ).count()

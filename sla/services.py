@@ -5,11 +5,15 @@ Answers "given this plan, priority, start and pauses, when is it due?" for the t
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
-from .calendars import BusinessCalendar, add_business_time, business_time_between
+from .calendars import BusinessCalendar, add_business_time, business_time_between, next_opening, open_segments
 from .models import Calendar, JobPolicy, PriorityLevel, SLATarget, SupportPlan
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -20,26 +24,35 @@ class Deadlines:
     target: SLATarget | None = None
 
 
+_BUILT: dict[BusinessCalendar, BusinessCalendar] = {}
+_BUILT_MAX = 256
+
+
 def calendar_build(calendar: Calendar) -> BusinessCalendar:
-    """A pure ``BusinessCalendar`` from a ``Calendar`` row (with its hours and holidays)."""
+    """A pure ``BusinessCalendar`` from a ``Calendar`` row (with its hours and holidays).
+
+    Calendars are cached by value: the same hours, holidays and zone give back the same instance, whose
+    precomputed timeline (and country holidays, computed only for the years used) is then reused. Any
+    change to the rows gives a different value, so an edited calendar is never served stale.
+    """
     if calendar.always_open:
         return BusinessCalendar.build(tz=calendar.timezone, always_open=True)
     hours: dict[int, list[tuple[time, time]]] = {}
     for row in calendar.hours.all():
         hours.setdefault(row.weekday, []).append((row.start, row.end))
-    holidays = {h.date for h in calendar.holidays.all()}
-    if calendar.country_holidays:
-        import holidays as holidays_lib
-
-        years = range(2000, 2100)
-        holidays |= set(
-            holidays_lib.country_holidays(
-                calendar.country_holidays, subdiv=calendar.country_subdivision or None, years=years
-            ).keys()
-        )
-    return BusinessCalendar.build(
-        tz=calendar.timezone, hours={d: tuple(v) for d, v in hours.items()}, holidays=holidays
+    fresh = BusinessCalendar.build(
+        tz=calendar.timezone,
+        hours={d: tuple(v) for d, v in hours.items()},
+        holidays={h.date for h in calendar.holidays.all()},
+        country=calendar.country_holidays.strip().upper(),
+        subdivision=calendar.country_subdivision.strip(),
     )
+    cached = _BUILT.get(fresh)
+    if cached is None:
+        if len(_BUILT) >= _BUILT_MAX:
+            _BUILT.clear()
+        _BUILT[fresh] = cached = fresh
+    return cached
 
 
 def sla_target_for(*, plan: SupportPlan, priority: PriorityLevel) -> SLATarget | None:
@@ -57,12 +70,16 @@ def sla_deadlines(*, plan: SupportPlan, priority: PriorityLevel, start: datetime
     if target is None:
         return Deadlines(None, None)
     cal = calendar_build(target.calendar)
-    return Deadlines(
-        first_response_due_at=add_business_time(start, target.first_response, cal) if target.first_response else None,
-        resolution_due_at=add_business_time(start, target.resolution, cal) if target.resolution else None,
-        calendar=cal,
-        target=target,
-    )
+    try:
+        return Deadlines(
+            first_response_due_at=add_business_time(start, target.first_response, cal) if target.first_response else None,
+            resolution_due_at=add_business_time(start, target.resolution, cal) if target.resolution else None,
+            calendar=cal,
+            target=target,
+        )
+    except ValueError:  # a calendar with no opening hours: nothing can fall due, and the ticket must not be lost
+        logger.warning("SLA calendar %r has no opening hours; %s / %s gets no deadlines", target.calendar.name, plan, priority)
+        return Deadlines(None, None, calendar=cal, target=target)
 
 
 def sla_shift_after_pause(
@@ -76,11 +93,14 @@ def sla_shift_after_pause(
     if target is None:
         return due_at, timedelta(0)
     cal = calendar_build(target.calendar)
-    remaining = business_time_between(paused_at, due_at, cal)
-    excluded = business_time_between(paused_at, resumed_at, cal)
-    if due_at <= paused_at:  # already breached when paused: the breach stands
-        return due_at, excluded
-    return add_business_time(resumed_at, remaining, cal), excluded
+    try:
+        remaining = business_time_between(paused_at, due_at, cal)
+        excluded = business_time_between(paused_at, resumed_at, cal)
+        if due_at <= paused_at:  # already breached when paused: the breach stands
+            return due_at, excluded
+        return add_business_time(resumed_at, remaining, cal), excluded
+    except ValueError:  # a calendar with no opening hours: keep the due time as it was
+        return due_at, timedelta(0)
 
 
 @dataclass(frozen=True)
@@ -125,3 +145,65 @@ def job_policy_for(plan: SupportPlan | None) -> EffectiveJobPolicy:
     values["survey_enabled"] = bool(values["survey_enabled"]) if values["survey_enabled"] is not None else True
     values["survey_valid_for"] = values["survey_valid_for"] or timedelta(days=30)
     return EffectiveJobPolicy(calendar=calendar_build(calendar) if calendar else None, **values)
+
+
+@dataclass(frozen=True)
+class PolicyCell:
+    """One SLA-table cell ready for arithmetic: durations and the pure calendar they count on."""
+
+    first_response: timedelta | None
+    resolution: timedelta | None
+    calendar: BusinessCalendar
+    calendar_name: str
+
+    def deadlines(self, start: datetime) -> tuple[datetime | None, datetime | None]:
+        cal = self.calendar
+        return (
+            add_business_time(start, self.first_response, cal) if self.first_response else None,
+            add_business_time(start, self.resolution, cal) if self.resolution else None,
+        )
+
+
+def sla_policy_table() -> dict[tuple[str, str], PolicyCell]:
+    """Every SLA-table cell keyed by (plan slug, priority slug), read in three queries.
+
+    For bulk what-if work (``sla_preview``, benchmarks): compute many deadlines without a query each.
+    """
+    cells = {}
+    targets = SLATarget.objects.select_related("plan", "priority", "calendar").prefetch_related(
+        "calendar__hours", "calendar__holidays"
+    )
+    for t in targets:
+        cells[(t.plan.slug, t.priority.slug)] = PolicyCell(
+            t.first_response, t.resolution, calendar_build(t.calendar), t.calendar.name
+        )
+    return cells
+
+
+def sla_explain(*, plan: SupportPlan, priority: PriorityLevel, start: datetime) -> dict:
+    """Both due times and why: the target, its calendar, and the stretches of open time counted."""
+    target = sla_target_for(plan=plan, priority=priority)
+    if target is None:
+        return {"target": None, "first_response_due_at": None, "resolution_due_at": None, "lines": [
+            f"The plan {plan.name} has no target for {priority.name}: nothing is due."]}
+    cal = calendar_build(target.calendar)
+    zone = ZoneInfo(target.calendar.timezone)
+    result = {"target": target, "calendar": target.calendar, "lines": []}
+    counting_from = next_opening(start, cal)
+    lines = result["lines"]
+    lines.append(f"Counted on the calendar '{target.calendar.name}' ({'24x7' if cal.always_open else target.calendar.timezone}).")
+    if counting_from != start.astimezone(counting_from.tzinfo):
+        lines.append(f"Received outside hours: counting starts at the next opening, {counting_from.astimezone(zone):%a %d %b %Y %H:%M %Z}.")
+    for label, key, delta in (("First response", "first_response_due_at", target.first_response),
+                              ("Resolution", "resolution_due_at", target.resolution)):
+        if not delta:
+            result[key] = None
+            lines.append(f"{label}: no target.")
+            continue
+        due = add_business_time(start, delta, cal)
+        result[key] = due
+        pieces = open_segments(start, delta, cal, limit=8)
+        shown = "; ".join(f"{a.astimezone(zone):%a %d %b %H:%M}-{b.astimezone(zone):%H:%M}" for a, b in pieces)
+        more = " ..." if len(pieces) == 8 else ""
+        lines.append(f"{label}: {delta} of open time, due {due.astimezone(zone):%a %d %b %Y %H:%M %Z} ({due:%Y-%m-%d %H:%M} UTC). Counted: {shown}{more}")
+    return result

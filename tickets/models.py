@@ -131,6 +131,10 @@ class Ticket(models.Model):
     resolution_warned_at = models.DateTimeField(null=True, blank=True)
     first_response_breached_at = models.DateTimeField(null=True, blank=True)
     resolution_breached_at = models.DateTimeField(null=True, blank=True)
+    # When a target is "close" (the earliest warning threshold of the alert rules), stored with the
+    # deadlines so the SLA monitor compares an indexed instant with ``now`` instead of doing SLA math.
+    first_response_warn_at = models.DateTimeField(null=True, blank=True)
+    resolution_warn_at = models.DateTimeField(null=True, blank=True)
 
     # --- timed jobs (each a claim column: set by a conditional update before acting) ---
     unassigned_alerted_at = models.DateTimeField(null=True, blank=True)
@@ -168,6 +172,39 @@ class Ticket(models.Model):
             models.Index(fields=["requester", "-last_activity_at"], name="ticket_requester_activity"),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
             models.Index(fields=["status", "updated_at"], name="ticket_status_updated"),
+            # The SLA monitor's four due-work queries: each index holds only the tickets still owing
+            # that event, so a pass costs what is due, not what is open (or already breached).
+            models.Index(
+                fields=["first_response_warn_at"],
+                condition=Q(
+                    first_responded_at__isnull=True, first_response_warned_at__isnull=True,
+                    first_response_breached_at__isnull=True, status__in=OPEN_STATUSES,
+                ),
+                name="ticket_fr_warn_pending",
+            ),
+            models.Index(
+                fields=["resolution_warn_at"],
+                condition=Q(
+                    resolved_at__isnull=True, resolution_warned_at__isnull=True, resolution_breached_at__isnull=True,
+                    sla_paused_at__isnull=True, status__in=OPEN_STATUSES,
+                ),
+                name="ticket_res_warn_pending",
+            ),
+            models.Index(
+                fields=["first_response_due_at"],
+                condition=Q(first_responded_at__isnull=True, first_response_breached_at__isnull=True, status__in=OPEN_STATUSES),
+                name="ticket_fr_breach_pending",
+            ),
+            models.Index(
+                fields=["resolution_due_at"],
+                condition=Q(
+                    resolved_at__isnull=True, resolution_breached_at__isnull=True, sla_paused_at__isnull=True,
+                    status__in=OPEN_STATUSES,
+                ),
+                name="ticket_res_breach_pending",
+            ),
+            # Surveys go to recently closed tickets that have not had one.
+            models.Index(fields=["closed_at"], condition=Q(status="closed", survey_sent_at__isnull=True), name="ticket_survey_pending"),
             # The queue's "due soonest" order (keyset on this expression, then id). An ascending B-tree
             # puts NULLs last on PostgreSQL, as the query asks; SQLite cannot spell NULLS LAST in an index.
             models.Index(

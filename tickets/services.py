@@ -17,6 +17,7 @@ from notifications.services import notification_queue
 from sla.models import PriorityLevel, SupportPlan
 from sla.services import sla_deadlines, sla_shift_after_pause
 
+from .alerts import alerts_ticket_created, alerts_ticket_escalated, sla_warn_instants
 from .models import Channel, Message, Status, Ticket, TicketEvent
 
 # The lifecycle: which status may follow which. Reopening goes back to open.
@@ -79,6 +80,7 @@ def _apply_deadlines(ticket: Ticket, *, start: datetime, now: datetime, actor=No
     deadlines = sla_deadlines(plan=ticket.plan, priority=ticket.priority, start=start)
     ticket.first_response_due_at = None if ticket.first_responded_at else deadlines.first_response_due_at
     ticket.resolution_due_at = deadlines.resolution_due_at
+    ticket.first_response_warn_at, ticket.resolution_warn_at = sla_warn_instants(ticket=ticket, deadlines=deadlines, start=start)
     target = deadlines.target
     _event(
         ticket, TicketEvent.Kind.SLA_DUE, now=now, actor=actor, reason=reason,
@@ -160,12 +162,13 @@ def ticket_create(
     actor = by or requester
     _event(ticket, TicketEvent.Kind.CREATED, now=now, actor=actor, new=priority.slug, data={"channel": channel})
     _apply_deadlines(ticket, start=received_at, now=now, reason="created")
-    ticket.save(update_fields=["first_response_due_at", "resolution_due_at"])
+    ticket.save(update_fields=["first_response_due_at", "resolution_due_at", "first_response_warn_at", "resolution_warn_at"])
     Message.objects.create(
         ticket=ticket, kind=Message.Kind.PUBLIC, author=requester, from_staff=False, channel=channel,
         body=description or "", body_html=description_html, email_message_id=email_message_id, created_at=now,
     )
     _notify_requester(ticket, "ticket_received", now=now)
+    alerts_ticket_created(ticket=ticket, now=now, link=ticket_url(ticket, staff=True))
     return ticket
 
 
@@ -179,6 +182,12 @@ def _resume_clock(ticket: Ticket, *, now: datetime, actor=None) -> None:
             plan=ticket.plan, priority=ticket.priority, due_at=ticket.resolution_due_at, paused_at=paused_at, resumed_at=now
         )
         ticket.resolution_due_at = new_due
+        if ticket.resolution_warn_at and ticket.resolution_warned_at is None:
+            # The "target close" instant moves with the deadline it is a share of.
+            ticket.resolution_warn_at, _ = sla_shift_after_pause(
+                plan=ticket.plan, priority=ticket.priority, due_at=ticket.resolution_warn_at, paused_at=paused_at,
+                resumed_at=now,
+            )
     ticket.sla_paused_at = None
     _event(
         ticket, TicketEvent.Kind.SLA_RESUMED, now=now, actor=actor,
@@ -340,7 +349,9 @@ def ticket_reclassify(*, ticket: Ticket, priority: PriorityLevel, by: User | Non
 
 
 @transaction.atomic
-def ticket_change_status(*, ticket: Ticket, status: str, by: User | None, now: datetime, reason: str = "") -> Ticket:
+def ticket_change_status(
+    *, ticket: Ticket, status: str, by: User | None, now: datetime, reason: str = "", notify: bool = True
+) -> Ticket:
     ticket = _lock(ticket)
     _set_status(ticket, status, now=now, actor=by, reason=reason)
     if by is not None and by.is_staff:
@@ -348,6 +359,8 @@ def ticket_change_status(*, ticket: Ticket, status: str, by: User | None, now: d
     if status == Status.CLOSED and reason:
         ticket.close_reason = reason[:255]
     ticket.save()
+    if not notify:  # the caller tells the customer itself (e.g. the auto-close job's own message)
+        return ticket
     if status == Status.RESOLVED:
         _notify_requester(ticket, "ticket_resolved", now=now)
     elif status == Status.CLOSED:
@@ -359,8 +372,8 @@ def ticket_resolve(*, ticket: Ticket, by: User | None, now: datetime) -> Ticket:
     return ticket_change_status(ticket=ticket, status=Status.RESOLVED, by=by, now=now)
 
 
-def ticket_close(*, ticket: Ticket, by: User | None, now: datetime, reason: str = "") -> Ticket:
-    return ticket_change_status(ticket=ticket, status=Status.CLOSED, by=by, now=now, reason=reason)
+def ticket_close(*, ticket: Ticket, by: User | None, now: datetime, reason: str = "", notify: bool = True) -> Ticket:
+    return ticket_change_status(ticket=ticket, status=Status.CLOSED, by=by, now=now, reason=reason, notify=notify)
 
 
 def ticket_reopen(*, ticket: Ticket, by: User | None, now: datetime, reason: str = "") -> Ticket:
@@ -399,6 +412,7 @@ def ticket_escalate(*, ticket: Ticket, by: User | None, now: datetime, reason: s
     _event(ticket, TicketEvent.Kind.ESCALATED, now=now, actor=by, reason=reason)
     leads = User.objects.filter(is_active=True, is_staff=True, groups__name__in=["Team leads"]).distinct()
     _notify_staff(ticket, "escalation", leads, now=now, reason=reason, by_name=by.display_name if by else "")
+    alerts_ticket_escalated(ticket=ticket, now=now, link=ticket_url(ticket, staff=True), reason=reason)
     return ticket
 
 
@@ -434,3 +448,46 @@ def ticket_merge(*, source: Ticket, target: Ticket, by: User | None, now: dateti
 def priority_rank_sync(*, priority: PriorityLevel) -> int:
     """Keep the denormalised rank on tickets in step when an admin re-orders the levels."""
     return Ticket.objects.filter(priority=priority).exclude(priority_rank=priority.rank).update(priority_rank=priority.rank)
+
+
+def request_edit_allowed(ticket: Ticket, now: datetime) -> bool:
+    """The telephony policy: a customer may edit the request once a response target is breached."""
+    if not ticket.is_open:
+        return False
+    fr_breached = ticket.first_response_due_at and (ticket.first_responded_at or now) > ticket.first_response_due_at
+    res_breached = ticket.resolution_due_at and ticket.resolved_at is None and now > ticket.resolution_due_at
+    return bool(fr_breached or res_breached)
+
+
+@transaction.atomic
+def ticket_edit_request(
+    *,
+    ticket: Ticket,
+    by: User,
+    now: datetime,
+    subject: str | None = None,
+    description: str | None = None,
+    request_fields: dict | None = None,
+) -> Ticket:
+    """Let the customer rewrite their request once its response time is breached; audit the old text."""
+    ticket = _lock(ticket)
+    if not by.is_staff and not request_edit_allowed(ticket, now):
+        raise TicketError("You can edit the request once its response time has passed without an answer.")
+    changes: dict[str, dict] = {}
+    new_values = {"subject": (subject or "").strip()[:255] if subject is not None else None,
+                  "description": description, "request_fields": request_fields}
+    for field, value in new_values.items():
+        if value is None or value == getattr(ticket, field):
+            continue
+        if field == "subject" and not value:
+            raise TicketError("The subject cannot be empty.")
+        changes[field] = {"old": getattr(ticket, field), "new": value}
+        setattr(ticket, field, value)
+    if not changes:
+        return ticket
+    ticket.last_activity_at = now
+    if not by.is_staff:
+        ticket.last_customer_activity_at = now
+    ticket.save()
+    _event(ticket, TicketEvent.Kind.EDITED, now=now, actor=by, new=", ".join(changes), data={"changes": changes})
+    return ticket

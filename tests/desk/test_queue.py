@@ -137,7 +137,7 @@ def test_keyset_page_uses_no_offset(tech, make_ticket):
 
 
 # session, user, tab counts (one aggregate), rows (one keyset query), the nav's group check (2),
-# the three filter lists and the open incidents: the same ten queries for one ticket or a full page.
+# the three filter lists and the site-wide incident banner: the same ten queries for one ticket or a full page.
 QUEUE_PAGE_QUERIES = 10
 
 

@@ -128,7 +128,6 @@ def queue(request):
         priorities=PriorityLevel.objects.all(),
         organizations=Organization.objects.only("pk", "name"),
         plans=SupportPlan.objects.only("pk", "name"),
-        incidents=open_incidents_brief(),
     )
     return render(request, "tickets/desk/queue.html", context)
 

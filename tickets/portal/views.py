@@ -1,72 +1,483 @@
-"""The customer portal. Thin views: reads through selectors, writes through services."""
+"""The customer portal. Thin views: reads through selectors, writes through services.
 
-from django import forms
+Every view that touches a ticket finds it through ``Ticket.objects.visible_to(user)``, so a ticket of
+another organization is a 404 whatever the URL (detail, actions, thread, attachments).
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Q
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
 
 from sla.models import PriorityLevel
+from sla.services import job_policy_for
 
-from ..models import Message, Ticket
-from ..selectors import customer_tickets, sla_state
-from ..services import TicketError, message_add, ticket_create
+from ..models import Attachment, Message, RequestType, Status, Ticket
+from ..selectors import customer_tickets, open_incidents
+from ..services import (
+    EscalationPolicy,
+    TicketError,
+    message_add,
+    request_edit_allowed,
+    ticket_close,
+    ticket_create,
+    ticket_edit_request,
+    ticket_escalate,
+    ticket_reopen,
+)
+from ..surveys import SurveyError, survey_answer, survey_for_token
+from .display import allowed_priorities, first_response_text, priority_options, sla_view
+from .forms import (
+    FALLBACK_FIELDS,
+    CloseForm,
+    EscalateForm,
+    ReplyForm,
+    SurveyForm,
+    TicketFilterForm,
+    TicketRequestForm,
+    edit_initial,
+)
+from .uploads import attachments_save
+
+PAGE_SIZE = 25
+# Tickets filed without a form (email, API) edit their subject and description.
+DESCRIPTION_ONLY = [{"name": "description", "label": "Description", "type": "textarea", "required": False}]
 
 
-class TicketForm(forms.Form):
-    subject = forms.CharField(max_length=255)
-    priority = forms.ModelChoiceField(queryset=PriorityLevel.objects.all(), required=False)
-    description = forms.CharField(widget=forms.Textarea)
+def _ticket(request, pk: int) -> Ticket:
+    return get_object_or_404(
+        Ticket.objects.visible_to(request.user).select_related(
+            "priority", "assignee", "requester", "organization", "plan", "request_type", "incident"
+        ),
+        pk=pk,
+    )
 
 
-class ReplyForm(forms.Form):
-    body = forms.CharField(widget=forms.Textarea, label="Reply")
+def _is_htmx_partial(request) -> bool:
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )
+
+
+# --- Following tickets ----------------------------------------------------------------------------
 
 
 @login_required
 def ticket_list(request):
-    if request.user.is_staff:
+    user = request.user
+    if user.is_staff:
         return redirect("desk:queue")
+    shares = bool(user.organization_id and user.organization.shares_tickets)
+    scope = request.GET.get("scope", "mine")
+    if scope != "org" or not shares:
+        scope = "mine"
+    qs = customer_tickets(user=user)
+    if scope == "mine":
+        qs = qs.filter(
+            Q(requester_id=user.pk)
+            | Q(pk__in=Ticket.cc.through.objects.filter(user_id=user.pk).values("ticket_id"))
+        )
+    form = TicketFilterForm(request.GET or None)
+    if form.is_valid():
+        q = form.cleaned_data["q"].strip()
+        if q:
+            ref = re.fullmatch(rf"(?:{re.escape(settings.HELPDESK_TICKET_PREFIX)}-?)?#?(\d{{1,12}})", q, re.I)
+            qs = qs.filter(Q(subject__icontains=q) | (Q(pk=int(ref.group(1))) if ref else Q()))
+        status = form.cleaned_data["status"]
+        if status == "open":
+            qs = qs.filter(Ticket.objects.open_q())
+        elif status:
+            qs = qs.filter(status=status)
+        if form.cleaned_data["priority"]:
+            qs = qs.filter(priority=form.cleaned_data["priority"])
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
-    tickets = list(customer_tickets(user=request.user)[:50])
-    rows = [(t, sla_state(t, now)) for t in tickets]
-    return render(request, "tickets/portal/ticket_list.html", {"rows": rows})
+    context = {
+        "rows": [(t, sla_view(t, now)) for t in page.object_list],
+        "page": page,
+        "form": form,
+        "scope": scope,
+        "shares": shares,
+        "filtered": bool(form.is_bound and any(form.cleaned_data.values()))
+        if form.is_bound and form.is_valid()
+        else False,
+        "querystring": _querystring(request, drop="page"),
+        "scope_querystring": _querystring(request, drop=("scope", "page")),
+    }
+    template = (
+        "tickets/portal/_ticket_results.html"
+        if _is_htmx_partial(request)
+        else "tickets/portal/ticket_list.html"
+    )
+    return render(request, template, context)
 
 
-@login_required
-def ticket_new(request):
-    form = TicketForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            ticket = ticket_create(
-                requester=request.user,
-                subject=form.cleaned_data["subject"],
-                description=form.cleaned_data["description"],
-                priority=form.cleaned_data["priority"],
-                now=timezone.now(),
-            )
-        except TicketError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, f"Ticket {ticket.reference} received.")
-            return redirect("portal:ticket_detail", pk=ticket.pk)
-    return render(request, "tickets/portal/ticket_new.html", {"form": form})
+def _querystring(request, drop) -> str:
+    drop = (drop,) if isinstance(drop, str) else drop
+    params = request.GET.copy()
+    for key in drop:
+        params.pop(key, None)
+    return params.urlencode()
+
+
+def _thread(ticket: Ticket):
+    return (
+        ticket.messages.filter(kind=Message.Kind.PUBLIC)
+        .select_related("author")
+        .prefetch_related("attachments")
+        .order_by("created_at", "id")
+    )
+
+
+def _detail_context(request, ticket: Ticket, **forms) -> dict:
+    now = timezone.now()
+    policy = EscalationPolicy()
+    reopen_window = job_policy_for(ticket.plan).reopen_window
+    reopen_allowed = ticket.status in (Status.RESOLVED, Status.CLOSED) and not (
+        ticket.status == Status.CLOSED
+        and reopen_window
+        and ticket.closed_at
+        and now - ticket.closed_at > reopen_window
+    )
+    return {
+        "ticket": ticket,
+        "thread": _thread(ticket),
+        "loose_files": ticket.attachments.filter(message__isnull=True),
+        "sla": sla_view(ticket, now),
+        "received": request.GET.get("received") == "1",
+        "first_response_text": first_response_text(ticket),
+        "reply_form": forms.get("reply_form") or ReplyForm(),
+        "close_form": forms.get("close_form") or CloseForm(),
+        "escalate_form": forms.get("escalate_form") or EscalateForm(),
+        "can_confirm": ticket.status in (Status.NEW, Status.OPEN, Status.WAITING, Status.RESOLVED),
+        "can_close": ticket.is_open,
+        "can_reopen": reopen_allowed,
+        "reopen_expired": ticket.status == Status.CLOSED and not reopen_allowed,
+        "can_escalate": policy.allows(ticket, now),
+        "escalate_rank": policy.max_rank_always,
+        "can_edit": request_edit_allowed(ticket, now),
+    }
 
 
 @login_required
 def ticket_detail(request, pk: int):
-    ticket = get_object_or_404(Ticket.objects.visible_to(request.user).select_related("priority", "assignee"), pk=pk)
-    form = ReplyForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            message_add(ticket=ticket, author=request.user, body=form.cleaned_data["body"], now=timezone.now())
-        except TicketError as exc:
-            form.add_error(None, str(exc))
-        else:
-            return redirect("portal:ticket_detail", pk=ticket.pk)
-    thread = ticket.messages.filter(kind=Message.Kind.PUBLIC).select_related("author")
+    ticket = _ticket(request, pk)
+    form = ReplyForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    message = message_add(
+                        ticket=ticket, author=request.user, body=form.cleaned_data["body"], now=timezone.now()
+                    )
+                    attachments_save(
+                        ticket=ticket,
+                        message=message,
+                        uploads=form.cleaned_data["attachments"],
+                        by=request.user,
+                    )
+            except TicketError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, "Your reply was added.")
+                return redirect("portal:ticket_detail", pk=ticket.pk)
+        status = 400
+    else:
+        status = 200
     return render(
         request,
         "tickets/portal/ticket_detail.html",
-        {"ticket": ticket, "thread": thread, "form": form, "sla": sla_state(ticket, timezone.now())},
+        _detail_context(request, ticket, reply_form=form),
+        status=status,
     )
+
+
+@require_GET
+@login_required
+def ticket_thread(request, pk: int):
+    """The thread alone, polled by HTMX so staff replies appear without reloading."""
+    ticket = _ticket(request, pk)
+    return render(request, "tickets/portal/_thread.html", {"ticket": ticket, "thread": _thread(ticket)})
+
+
+def _act(request, ticket: Ticket, action, success: str):
+    try:
+        action()
+    except TicketError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, success)
+    return redirect("portal:ticket_detail", pk=ticket.pk)
+
+
+@require_POST
+@login_required
+def ticket_confirm(request, pk: int):
+    ticket = _ticket(request, pk)
+    return _act(
+        request,
+        ticket,
+        lambda: ticket_close(
+            ticket=ticket, by=request.user, now=timezone.now(), reason="Resolution confirmed by the customer"
+        ),
+        "Thank you for confirming. The ticket is closed.",
+    )
+
+
+@require_POST
+@login_required
+def ticket_close_unresolved(request, pk: int):
+    ticket = _ticket(request, pk)
+    form = CloseForm(request.POST)
+    if not form.is_valid():
+        context = _detail_context(request, ticket, close_form=form)
+        return render(request, "tickets/portal/ticket_detail.html", context, status=400)
+    reason = f"Closed without resolution by the customer: {form.cleaned_data['reason']}"
+    return _act(
+        request,
+        ticket,
+        lambda: ticket_close(ticket=ticket, by=request.user, now=timezone.now(), reason=reason),
+        "The ticket is closed without a resolution. You can reopen it if you need us again.",
+    )
+
+
+@require_POST
+@login_required
+def ticket_reopen_view(request, pk: int):
+    ticket = _ticket(request, pk)
+    context = _detail_context(request, ticket)
+    if not context["can_reopen"]:
+        messages.error(
+            request,
+            "This ticket can no longer be reopened. Please file a new ticket and mention "
+            f"{ticket.reference}.",
+        )
+        return redirect("portal:ticket_detail", pk=ticket.pk)
+    return _act(
+        request,
+        ticket,
+        lambda: ticket_reopen(
+            ticket=ticket, by=request.user, now=timezone.now(), reason="Reopened by the customer"
+        ),
+        "The ticket is open again; the team has been told.",
+    )
+
+
+@require_POST
+@login_required
+def ticket_escalate_view(request, pk: int):
+    ticket = _ticket(request, pk)
+    form = EscalateForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    return _act(
+        request,
+        ticket,
+        lambda: ticket_escalate(
+            ticket=ticket, by=request.user, now=timezone.now(), reason=reason or "Escalated by the customer"
+        ),
+        "Escalated: support leadership has been told and will review your ticket.",
+    )
+
+
+@login_required
+def ticket_edit(request, pk: int):
+    ticket = _ticket(request, pk)
+    now = timezone.now()
+    if not request_edit_allowed(ticket, now):
+        messages.error(
+            request, "You can edit the request once its response time has passed without an answer."
+        )
+        return redirect("portal:ticket_detail", pk=ticket.pk)
+    structured = bool(ticket.request_type and ticket.request_type.fields)
+    specs = list(ticket.request_type.fields) if structured else DESCRIPTION_ONLY
+    initial = (
+        edit_initial(ticket, specs)
+        if structured
+        else {"subject": ticket.subject, "rf_description": ticket.description}
+    )
+    form = TicketRequestForm(request.POST or None, field_specs=specs, filing=False, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            ticket_edit_request(
+                ticket=ticket,
+                by=request.user,
+                now=now,
+                subject=form.cleaned_data["subject"],
+                description=form.description() if structured else form.cleaned_data["rf_description"],
+                request_fields=form.request_fields() if structured else None,
+            )
+        except TicketError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Your request was updated.")
+            return redirect("portal:ticket_detail", pk=ticket.pk)
+    return render(request, "tickets/portal/ticket_edit.html", {"ticket": ticket, "form": form})
+
+
+@require_GET
+@login_required
+def attachment_download(request, pk: int, attachment_id: int):
+    ticket = _ticket(request, pk)
+    attachments = Attachment.objects.filter(ticket=ticket)
+    if not request.user.is_staff:  # files on internal notes are for staff only
+        attachments = attachments.filter(Q(message__isnull=True) | Q(message__kind=Message.Kind.PUBLIC))
+    attachment = get_object_or_404(attachments, pk=attachment_id)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("The file is no longer stored.") from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=attachment.filename,
+        content_type=attachment.content_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- Filing a ticket -------------------------------------------------------------------------------
+
+
+def _field_specs(request_type: RequestType | None) -> list[dict]:
+    return list(request_type.fields) if request_type is not None and request_type.fields else FALLBACK_FIELDS
+
+
+@login_required
+def ticket_new(request, slug: str | None = None):
+    user = request.user
+    if user.is_staff:
+        messages.info(request, "Staff file tickets for customers from the desk.")
+        return redirect("desk:queue")
+    if user.organization_id is None:
+        return render(request, "tickets/portal/ticket_new.html", {"no_organization": True})
+    if not user.email_verified_at:
+        return render(
+            request,
+            "tickets/portal/ticket_new.html",
+            {"unverified": True},
+            status=403 if request.method == "POST" else 200,
+        )
+    types = list(
+        RequestType.objects.filter(active=True).prefetch_related("priorities").order_by("position", "name")
+    )
+    if slug is not None:
+        request_type = next((t for t in types if t.slug == slug), None)
+        if request_type is None:
+            raise Http404("No such request form.")
+    elif len(types) > 1:
+        return render(request, "tickets/portal/ticket_pick.html", {"types": types})
+    else:
+        request_type = types[0] if types else None
+
+    org = user.organization
+    levels = list(allowed_priorities(request_type, org))
+    default = PriorityLevel.default()
+    incidents = list(open_incidents())
+    form = TicketRequestForm(
+        request.POST or None,
+        request.FILES or None,
+        field_specs=_field_specs(request_type),
+        priorities=PriorityLevel.objects.filter(pk__in=[p.pk for p in levels]),
+        default_priority=default if default in levels else None,
+        incidents=incidents,
+    )
+    if request.method == "POST" and form.is_valid():
+        incident = form.incident_choice()
+        try:
+            with transaction.atomic():
+                ticket = ticket_create(
+                    requester=user,
+                    subject=form.cleaned_data["subject"],
+                    description=form.description(),
+                    priority=form.cleaned_data["priority"],
+                    request_type=request_type,
+                    request_fields=form.request_fields(),
+                    about_incident=incident is not None,
+                    incident=incident,
+                    now=timezone.now(),
+                )
+                first = ticket.messages.order_by("id").first()
+                attachments_save(
+                    ticket=ticket, message=first, uploads=form.cleaned_data["attachments"], by=user
+                )
+        except TicketError as exc:
+            form.add_error(None, str(exc))
+        else:
+            return redirect(f"{ticket_url(ticket)}?received=1")
+    selected = str(form["priority"].value() or "")
+    return render(
+        request,
+        "tickets/portal/ticket_new.html",
+        {
+            "form": form,
+            "request_type": request_type,
+            "several_types": len(types) > 1,
+            "options": priority_options(levels, org.plan),
+            "selected_priority": selected,
+            "files_lost": request.method == "POST" and bool(request.FILES) and not form.is_valid(),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def ticket_url(ticket: Ticket) -> str:
+    return reverse("portal:ticket_detail", args=[ticket.pk])
+
+
+# --- Survey and incident banner (no ticket scope: the token is the credential / public status) -----
+
+
+def survey(request, token: str):
+    """GET shows the form and records nothing (mail scanners follow links); POST records the answer."""
+    now = timezone.now()
+    try:
+        survey_row = survey_for_token(token=token, now=now)
+    except SurveyError as exc:
+        return _no_store(render(request, "tickets/portal/survey.html", {"error": str(exc)}, status=410))
+    form = SurveyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            survey_answer(
+                token=token, rating=form.cleaned_data["rating"], comment=form.cleaned_data["comment"], now=now
+            )
+        except SurveyError as exc:
+            form.add_error(None, str(exc))
+        else:
+            return _no_store(
+                render(request, "tickets/portal/survey.html", {"thanks": True, "ticket": survey_row.ticket})
+            )
+    return _no_store(
+        render(
+            request,
+            "tickets/portal/survey.html",
+            {"form": form, "ticket": survey_row.ticket},
+            status=400 if request.method == "POST" else 200,
+        )
+    )
+
+
+def _no_store(response):
+    # The token is in the URL: never cache the page. (Referrer-Policy stays "same-origin" from settings;
+    # "no-referrer" would make Chromium send "Origin: null" and fail the CSRF check.)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+def incident_banner(request):
+    return render(request, "tickets/portal/_incident_banner.html")

@@ -1,0 +1,93 @@
+from django import forms
+from django.contrib.auth.password_validation import password_validators_help_text_html, validate_password
+
+from .models import User
+
+
+class PortalForm(forms.Form):
+    """Labels without Django's trailing colon, as the rest of the portal writes them."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class _PasswordPair(PortalForm):
+    password1 = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label="Password again",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def _email_for_validation(self) -> str:
+        return self.cleaned_data.get("email", "")
+
+    def clean(self):
+        cleaned = super().clean()
+        p1, p2 = cleaned.get("password1"), cleaned.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", "The two passwords differ.")
+        elif p1:
+            try:
+                validate_password(
+                    p1, user=User(email=self._email_for_validation(), full_name=cleaned.get("full_name", ""))
+                )
+            except forms.ValidationError as exc:
+                self.add_error("password1", exc)
+        return cleaned
+
+
+class SignupForm(_PasswordPair):
+    full_name = forms.CharField(
+        label="Your name", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    email = forms.EmailField(
+        label="Work email address",
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        help_text="Use your address on your organization's email domain.",
+    )
+    customer_number = forms.CharField(
+        label="Customer number",
+        max_length=32,
+        help_text="Your organization's customer number, as on your contract or invoices.",
+    )
+    field_order = ["full_name", "email", "customer_number", "password1", "password2"]
+
+
+class InvitationAcceptForm(_PasswordPair):
+    full_name = forms.CharField(
+        label="Your name", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    field_order = ["full_name", "password1", "password2"]
+
+    def __init__(self, *args, email: str = "", **kwargs):
+        self.email = email
+        super().__init__(*args, **kwargs)
+
+    def _email_for_validation(self) -> str:
+        return self.email
+
+
+class ProfileForm(PortalForm):
+    full_name = forms.CharField(
+        label="Your name", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    phone = forms.CharField(
+        label="Phone",
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
+        help_text="So a technician can call you back about urgent tickets.",
+    )
+
+
+class InvitationForm(PortalForm):
+    email = forms.EmailField(
+        label="Colleague's email address", widget=forms.EmailInput(attrs={"autocomplete": "off"})
+    )

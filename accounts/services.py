@@ -1,0 +1,184 @@
+"""Every write to accounts: sign-up, email verification, invitations.
+
+Tokens are signed with the project's secret (``django.core.signing``), carry the address they were
+issued for, and expire. Account emails go out after the transaction commits. Messages shown to the
+person signing up never say whether an address already has an account.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core import signing
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from .models import Invitation, Organization, User
+
+VERIFY_SALT = "accounts.email-verification"
+INVITE_SALT = "accounts.invitation"
+VERIFY_MAX_AGE = timedelta(days=3)
+INVITE_MAX_AGE = timedelta(days=14)
+
+
+class AccountError(Exception):
+    """A refused account action, with a message fit to show the person who tried it."""
+
+
+def _send(template: str, *, to: str, context: dict) -> None:
+    context = {"helpdesk_name": settings.HELPDESK_NAME, "site_url": settings.SITE_URL, **context}
+    subject = " ".join(render_to_string(f"accounts/email/{template}_subject.txt", context).split())
+    body = render_to_string(f"accounts/email/{template}.txt", context)
+    transaction.on_commit(lambda: send_mail(subject, body, None, [to]))
+
+
+def _normalise(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def email_domain(email: str) -> str:
+    return _normalise(email).rpartition("@")[2]
+
+
+def organization_for_signup(*, customer_number: str, email: str) -> Organization | None:
+    """The organization whose customer number this is, if the address is on one of its domains."""
+    org = Organization.objects.filter(customer_number__iexact=(customer_number or "").strip()).first()
+    if org is None:
+        return None
+    domains = {d.strip().lower().lstrip("@") for d in org.email_domains or []}
+    return org if email_domain(email) in domains else None
+
+
+def verification_token(user: User) -> str:
+    return signing.dumps({"u": user.pk, "e": user.email}, salt=VERIFY_SALT)
+
+
+def verification_send(*, user: User) -> None:
+    url = settings.SITE_URL + reverse("accounts:verify_email", args=[verification_token(user)])
+    _send("verify", to=user.email, context={"user": user, "url": url, "days": VERIFY_MAX_AGE.days})
+
+
+@transaction.atomic
+def customer_signup(
+    *, email: str, full_name: str, password: str, organization: Organization, now: datetime
+) -> User | None:
+    """Create an unverified customer and mail the verification link.
+
+    If the address already has an account, nothing is created and that address is told how to sign
+    in or reset its password instead; the caller shows the same "check your email" page either way.
+    """
+    email = _normalise(email)
+    if User.objects.filter(email__iexact=email).exists():
+        _send(
+            "already_registered",
+            to=email,
+            context={
+                "login_url": settings.SITE_URL + reverse("login"),
+                "reset_url": settings.SITE_URL + reverse("accounts:password_reset"),
+            },
+        )
+        return None
+    validate_password(password, user=User(email=email, full_name=full_name))
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(
+                email=email, password=password, full_name=full_name.strip(), organization=organization
+            )
+    except IntegrityError:  # a concurrent sign-up with the same address won the race
+        return None
+    verification_send(user=user)
+    return user
+
+
+@transaction.atomic
+def email_verify(*, token: str, now: datetime) -> User:
+    try:
+        data = signing.loads(token, salt=VERIFY_SALT, max_age=VERIFY_MAX_AGE)
+    except signing.SignatureExpired:
+        raise AccountError("This verification link has expired. Sign in and ask for a new one.") from None
+    except signing.BadSignature:
+        raise AccountError("This verification link is not valid.") from None
+    user = User.objects.filter(pk=data.get("u"), email__iexact=data.get("e", "")).first()
+    if user is None:
+        raise AccountError("This verification link is not valid.")
+    User.objects.filter(pk=user.pk, email_verified_at__isnull=True).update(email_verified_at=now)
+    user.refresh_from_db()
+    return user
+
+
+def invitation_token(invitation: Invitation) -> str:
+    return signing.dumps({"i": invitation.pk, "e": invitation.email}, salt=INVITE_SALT)
+
+
+@transaction.atomic
+def invitation_create(*, organization: Organization, email: str, by: User, now: datetime) -> Invitation:
+    """An organization admin invites a colleague; the invitee gets a signed, single-use link."""
+    if not (by.is_org_admin and by.organization_id == organization.pk) and not by.is_staff:
+        raise AccountError("Only your organization's admins can invite colleagues.")
+    email = _normalise(email)
+    if organization.members.filter(email__iexact=email).exists():
+        raise AccountError(f"{email} is already a member of {organization.name}.")
+    invitation = Invitation.objects.create(organization=organization, email=email, invited_by=by)
+    url = settings.SITE_URL + reverse("accounts:invitation_accept", args=[invitation_token(invitation)])
+    _send(
+        "invitation",
+        to=email,
+        context={
+            "invitation": invitation,
+            "organization": organization,
+            "by": by,
+            "url": url,
+            "days": INVITE_MAX_AGE.days,
+        },
+    )
+    return invitation
+
+
+def invitation_for_token(*, token: str) -> Invitation:
+    try:
+        data = signing.loads(token, salt=INVITE_SALT, max_age=INVITE_MAX_AGE)
+    except signing.SignatureExpired:
+        raise AccountError("This invitation has expired. Ask your colleague to send a new one.") from None
+    except signing.BadSignature:
+        raise AccountError("This invitation link is not valid.") from None
+    invitation = (
+        Invitation.objects.select_related("organization")
+        .filter(pk=data.get("i"), email__iexact=data.get("e", ""))
+        .first()
+    )
+    if invitation is None:
+        raise AccountError("This invitation link is not valid.")
+    if invitation.accepted_at is not None:
+        raise AccountError("This invitation has already been used. Sign in instead.")
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, token: str, full_name: str, password: str, now: datetime) -> User:
+    """Create the invited colleague's account, verified (the link proved the address), once."""
+    invitation = invitation_for_token(token=token)
+    if User.objects.filter(email__iexact=invitation.email).exists():
+        raise AccountError("An account with this address exists already. Sign in, or reset your password.")
+    validate_password(password, user=User(email=invitation.email, full_name=full_name))
+    # Claim the invitation before creating anything: a double submit creates one account.
+    if not Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(accepted_at=now):
+        raise AccountError("This invitation has already been used. Sign in instead.")
+    return User.objects.create_user(
+        email=invitation.email,
+        password=password,
+        full_name=full_name.strip(),
+        organization=invitation.organization,
+        email_verified_at=now,
+    )
+
+
+@transaction.atomic
+def profile_update(*, user: User, full_name: str, phone: str) -> User:
+    user.full_name = full_name.strip()
+    user.phone = phone.strip()
+    user.save(update_fields=["full_name", "phone"])
+    return user

@@ -1,0 +1,107 @@
+import pytest
+from openapi_spec_validator import validate
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+pytestmark = pytest.mark.django_db
+
+CONTRACT_PATHS = {
+    "/api/tickets/",
+    "/api/tickets/{id}/",
+    "/api/tickets/{ticket_id}/messages/",
+    "/api/tickets/{ticket_id}/attachments/",
+    "/api/tickets/{ticket_id}/events/",
+    "/api/tickets/{id}/assign/",
+    "/api/tickets/{id}/reclassify/",
+    "/api/tickets/{id}/resolve/",
+    "/api/tickets/{id}/close/",
+    "/api/tickets/{id}/reopen/",
+    "/api/tickets/{id}/escalate/",
+    "/api/tickets/{id}/merge/",
+    "/api/queue/",
+    "/api/priorities/",
+    "/api/plans/",
+    "/api/organizations/",
+}
+TICKET_FIELDS = {
+    "id",
+    "reference",
+    "subject",
+    "description",
+    "request_fields",
+    "priority",
+    "status",
+    "channel",
+    "organization",
+    "requester",
+    "assignee",
+    "received_at",
+    "first_response_due_at",
+    "resolution_due_at",
+    "first_responded_at",
+    "resolved_at",
+    "sla_state",
+}
+
+
+def test_the_generated_schema_is_valid_openapi_3_and_holds_the_contract(client):
+    response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    schema = response.json()
+    validate(schema)
+    assert schema["openapi"].startswith("3.")
+    assert CONTRACT_PATHS <= set(schema["paths"])
+    assert TICKET_FIELDS <= set(schema["components"]["schemas"]["Ticket"]["properties"])
+    reclassify = schema["paths"]["/api/tickets/{id}/reclassify/"]["post"]
+    assert set(reclassify["responses"]) >= {"200", "400", "401", "403", "404", "409", "429"}
+    body = reclassify["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    assert schema["components"]["schemas"][body.rsplit("/", 1)[-1]]["required"] == ["priority", "reason"]
+
+
+def test_the_docs_page_loads_swagger_ui_from_our_own_static_files(client):
+    response = client.get("/api/docs/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in html
+    assert "cdn" not in html.lower()
+
+
+def test_an_email_and_password_buy_a_token_that_opens_tickets(customer, priorities):
+    client = APIClient()
+    response = client.post("/api/auth/token/", {"email": "Casey@Acme.test", "password": "pw"}, format="json")
+    assert response.status_code == 200
+    assert response.json()["token"] == Token.objects.get(user=customer).key
+    client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
+    assert client.post("/api/tickets/", {"subject": "via token"}, format="json").status_code == 201
+
+
+def test_a_wrong_password_and_an_unknown_address_get_the_same_answer(customer):
+    client = APIClient()
+    wrong = client.post("/api/auth/token/", {"email": "casey@acme.test", "password": "nope"}, format="json")
+    unknown = client.post("/api/auth/token/", {"email": "who@acme.test", "password": "nope"}, format="json")
+    assert wrong.status_code == unknown.status_code == 400
+    assert wrong.json() == unknown.json()
+
+
+def test_token_requests_are_rate_limited_per_address(customer):
+    client = APIClient()
+    codes = [
+        client.post(
+            "/api/auth/token/", {"email": "casey@acme.test", "password": "guess"}, format="json"
+        ).status_code
+        for _ in range(11)
+    ]
+    assert codes == [400] * 10 + [429]
+
+
+def test_admins_reorder_priorities_and_tickets_follow(api, admin_user, ticket, priorities):
+    response = api(admin_user).patch("/api/priorities/urgent/", {"rank": 9}, format="json")
+    assert response.status_code == 200
+    ticket.refresh_from_db()
+    assert ticket.priority_rank == 9
+
+
+def test_a_second_default_priority_is_a_400_not_an_integrity_error(api, admin_user, priorities):
+    response = api(admin_user).patch("/api/priorities/low/", {"is_default": True}, format="json")
+    assert response.status_code == 400
+    assert "default" in response.json()["is_default"][0]

@@ -1,0 +1,129 @@
+"""Query-string filters for the ticket list and the queue: validated by a serializer (a bad value is
+a 400 with the parameter's name), then applied to a queryset that is already scoped by
+``visible_to``."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db.models import F, Q, QuerySet
+from rest_framework import serializers
+
+from sla.models import PriorityLevel, SupportPlan
+
+from ..models import Status
+
+
+def breached_q(now: datetime) -> Q:
+    """A target missed: overdue and still running, or met late."""
+    first = Q(first_response_due_at__isnull=False) & (
+        Q(first_responded_at__isnull=True, first_response_due_at__lt=now)
+        | Q(first_responded_at__gt=F("first_response_due_at"))
+    )
+    resolution = Q(resolution_due_at__isnull=False) & (
+        Q(resolved_at__isnull=True, sla_paused_at__isnull=True, resolution_due_at__lt=now)
+        | Q(resolved_at__gt=F("resolution_due_at"))
+    )
+    return first | resolution
+
+
+def breaching_within_q(now: datetime, minutes: int) -> Q:
+    """A running target falls due between now and ``minutes`` from now (paused clocks excluded)."""
+    until = now + timedelta(minutes=minutes)
+    return Q(
+        first_responded_at__isnull=True, first_response_due_at__gte=now, first_response_due_at__lte=until
+    ) | Q(
+        resolved_at__isnull=True,
+        sla_paused_at__isnull=True,
+        resolution_due_at__gte=now,
+        resolution_due_at__lte=until,
+    )
+
+
+def assignee_q(value: str) -> Q:
+    return Q(assignee_id=int(value)) if value.isdigit() else Q(assignee__email__iexact=value)
+
+
+class TicketFilterSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Status.choices, required=False)
+    priority = serializers.SlugRelatedField(
+        slug_field="slug", queryset=PriorityLevel.objects.all(), required=False, help_text="Priority slug."
+    )
+    # Not checked for existence: a customer must not learn which customer numbers exist.
+    organization = serializers.CharField(max_length=32, required=False, help_text="Customer number.")
+    assignee = serializers.CharField(max_length=254, required=False, help_text="User id or email address.")
+    breached = serializers.BooleanField(required=False, allow_null=True, default=None)
+    updated_since = serializers.DateTimeField(required=False, help_text="ISO 8601 date and time.")
+
+    def validate_assignee(self, value: str) -> str:
+        if value.isdigit() and int(value) > 2**62:
+            raise serializers.ValidationError("Not a user id.")
+        return value
+
+    def apply(self, qs: QuerySet, *, now: datetime) -> QuerySet:
+        data = self.validated_data
+        if "status" in data:
+            qs = qs.filter(status=data["status"])
+        if "priority" in data:
+            qs = qs.filter(priority=data["priority"])
+        if "organization" in data:
+            qs = qs.filter(organization__customer_number=data["organization"])
+        if "assignee" in data:
+            qs = qs.filter(assignee_q(data["assignee"]))
+        if data.get("breached") is True:
+            qs = qs.filter(breached_q(now))
+        elif data.get("breached") is False:
+            qs = qs.exclude(breached_q(now))
+        if "updated_since" in data:
+            qs = qs.filter(updated_at__gte=data["updated_since"])
+        return qs
+
+
+class QueueFilterSerializer(serializers.Serializer):
+    mine = serializers.BooleanField(required=False, default=False, help_text="Only tickets assigned to me.")
+    unassigned = serializers.BooleanField(
+        required=False, default=False, help_text="Only tickets nobody owns."
+    )
+    status = serializers.ChoiceField(
+        choices=[Status.NEW, Status.OPEN, Status.WAITING],
+        required=False,
+        help_text="The queue holds new and open tickets; `waiting` shows those waiting on the customer.",
+    )
+    priority = serializers.SlugRelatedField(
+        slug_field="slug", queryset=PriorityLevel.objects.all(), required=False
+    )
+    organization = serializers.CharField(max_length=32, required=False, help_text="Customer number.")
+    plan = serializers.SlugRelatedField(slug_field="slug", queryset=SupportPlan.objects.all(), required=False)
+    breaching_within = serializers.IntegerField(
+        min_value=0,
+        max_value=60 * 24 * 366,
+        required=False,
+        help_text="Minutes: a running target falls due within this time from now.",
+    )
+    breached = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+    @property
+    def include_waiting(self) -> bool:
+        return self.validated_data.get("status") == Status.WAITING
+
+    def apply(self, qs: QuerySet, *, agent, now: datetime) -> QuerySet:
+        data = self.validated_data
+        if data["mine"]:
+            qs = qs.filter(assignee=agent)
+        if data["unassigned"]:
+            qs = qs.filter(assignee__isnull=True)
+        if "status" in data:
+            qs = qs.filter(status=data["status"])
+        if "priority" in data:
+            qs = qs.filter(priority=data["priority"])
+        if "organization" in data:
+            qs = qs.filter(organization__customer_number=data["organization"])
+        if "plan" in data:
+            qs = qs.filter(plan=data["plan"])
+        if "breaching_within" in data:
+            qs = qs.filter(breaching_within_q(now, data["breaching_within"]))
+        if data.get("breached") is True:
+            qs = qs.filter(breached_q(now))
+        elif data.get("breached") is False:
+            qs = qs.exclude(breached_q(now))
+        return qs

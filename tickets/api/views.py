@@ -1,0 +1,556 @@
+"""Thin API views: validate with a serializer, scope with ``visible_to``, call a service, answer.
+
+Errors: input that is wrong in itself is a 400 with field messages; a well-formed request that the
+ticket's current state refuses (a service's ``TicketError`` on an existing ticket, e.g. resolving a
+closed ticket) is a 409 with ``detail``; a ticket the caller cannot see is a 404, whoever they are.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import ProtectedError, Q
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authtoken.models import Token
+from rest_framework.decorators import action, api_view, authentication_classes, permission_classes
+from rest_framework.exceptions import APIException, NotFound, ValidationError
+from rest_framework.generics import GenericAPIView
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import Organization
+from sla.models import PriorityLevel, SupportPlan
+
+from ..editing import ticket_edit
+from ..models import Attachment, Channel, Message, Ticket, TicketEvent
+from ..selectors import ticket_queue
+from ..services import (
+    TicketError,
+    message_add,
+    priority_rank_sync,
+    ticket_assign,
+    ticket_change_status,
+    ticket_close,
+    ticket_create,
+    ticket_escalate,
+    ticket_merge,
+    ticket_reclassify,
+    ticket_reopen,
+    ticket_resolve,
+)
+from ..uploads import attachment_add
+from . import serializers as s
+from .filters import QueueFilterSerializer, TicketFilterSerializer
+from .pagination import QueuePagination, ThreadPagination, TicketPagination
+from .permissions import IsStaff, ReadSignedInWriteAdmin, RequesterOrStaffObject, StaffOnlyObject
+from .throttling import TokenThrottle, WriteThrottle
+
+# Events a customer sees on their ticket; staff-side alerts, reminders and warnings stay internal.
+CUSTOMER_EVENT_KINDS = [
+    TicketEvent.Kind.CREATED,
+    TicketEvent.Kind.STATUS,
+    TicketEvent.Kind.PRIORITY,
+    TicketEvent.Kind.ASSIGNEE,
+    TicketEvent.Kind.MERGED,
+    TicketEvent.Kind.ESCALATED,
+    TicketEvent.Kind.EDITED,
+    TicketEvent.Kind.SLA_DUE,
+    TicketEvent.Kind.SLA_PAUSED,
+    TicketEvent.Kind.SLA_RESUMED,
+    TicketEvent.Kind.SLA_MET,
+    TicketEvent.Kind.SLA_BREACHED,
+]
+
+
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The ticket's current state does not allow this."
+    default_code = "conflict"
+
+
+ERRORS = {
+    400: OpenApiResponse(OpenApiTypes.OBJECT, description="Invalid input: field name -> list of messages."),
+    409: OpenApiResponse(
+        OpenApiTypes.OBJECT, description="Refused by the ticket's current state (`detail`)."
+    ),
+}
+
+
+class ApiMixin:
+    # Token first, so an anonymous call is answered 401 with `WWW-Authenticate: Token`.
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    throttle_classes = [WriteThrottle]
+
+    def now(self):
+        return timezone.now()
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["now"] = self.now()
+        return context
+
+
+def _ticket_response(view, ticket: Ticket, code=status.HTTP_200_OK) -> Response:
+    ticket = view.get_queryset().get(pk=ticket.pk)
+    return Response(s.TicketSerializer(ticket, context=view.get_serializer_context()).data, status=code)
+
+
+def _action_schema(request, summary: str, *, staff_only: bool, description: str = ""):
+    who = "Staff only." if staff_only else "Staff, and the customers who can see the ticket."
+    return extend_schema(
+        summary=summary,
+        description=f"{who} {description}".strip(),
+        request=request,
+        responses={200: s.TicketSerializer, **ERRORS},
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Tickets visible to you",
+        parameters=[TicketFilterSerializer],
+        responses={200: s.TicketSerializer, 400: ERRORS[400]},
+    ),
+    retrieve=extend_schema(summary="One ticket"),
+    create=extend_schema(
+        summary="Open a ticket",
+        description="Customers open tickets for themselves in their own organization. Staff name the "
+        "requester (user id or email) and may give the organization (customer number) and channel.",
+        request=s.TicketCreateSerializer,
+        responses={201: s.TicketSerializer, 400: ERRORS[400]},
+    ),
+    partial_update=extend_schema(
+        summary="Change a ticket",
+        description="Customers: subject, description and request_fields while the ticket is new. "
+        "Staff: those (on any ticket not closed), status and assignee. Priority needs "
+        "`reclassify/`; other fields are read-only (400).",
+        request=s.TicketUpdateSerializer,
+        responses={200: s.TicketSerializer, **ERRORS},
+    ),
+)
+class TicketViewSet(ApiMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = s.TicketSerializer
+    pagination_class = TicketPagination
+    permission_classes = [IsAuthenticated]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    lookup_value_regex = r"[^/]+"
+
+    def get_queryset(self):
+        return Ticket.objects.visible_to(self.request.user).select_related(
+            "priority", "organization", "requester", "assignee"
+        )
+
+    def get_permissions(self):
+        if self.action in {"assign", "reclassify", "resolve", "merge"}:
+            return [StaffOnlyObject()]
+        if self.action == "partial_update":
+            return [RequesterOrStaffObject()]
+        return super().get_permissions()
+
+    def filter_queryset(self, queryset):
+        if self.action != "list":
+            return queryset
+        filters = TicketFilterSerializer(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        return filters.apply(queryset, now=self.now())
+
+    def create(self, request):
+        data = self._valid(s.TicketCreateSerializer, request)
+        try:
+            ticket = ticket_create(
+                requester=data["requester"],
+                organization=data["organization"],
+                subject=data["subject"],
+                description=data["description"],
+                priority=data.get("priority"),
+                request_fields=data["request_fields"],
+                channel=data["channel"],
+                by=request.user,
+                now=self.now(),
+            )
+        except TicketError as exc:
+            raise ValidationError({"non_field_errors": [str(exc)]}) from None
+        return _ticket_response(self, ticket, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, pk=None):
+        ticket = self.get_object()
+        data = self._valid(s.TicketUpdateSerializer, request)
+        now, user = self.now(), request.user
+        with transaction.atomic(), self._conflicts():
+            edits = {k: data[k] for k in ("subject", "description", "request_fields") if k in data}
+            if edits:
+                ticket = ticket_edit(ticket=ticket, by=user, now=now, **edits)
+            if "assignee" in data:
+                ticket = ticket_assign(ticket=ticket, agent=data["assignee"], by=user, now=now)
+            if "status" in data:
+                ticket = ticket_change_status(ticket=ticket, status=data["status"], by=user, now=now)
+        return _ticket_response(self, ticket)
+
+    # --- actions ---------------------------------------------------------------------------------
+
+    @_action_schema(s.AssignSerializer, "Assign (or unassign) the ticket", staff_only=True)
+    @action(detail=True, methods=["post"])
+    def assign(self, request, pk=None):
+        ticket, data = self.get_object(), self._valid(s.AssignSerializer, request)
+        with self._conflicts():
+            ticket = ticket_assign(ticket=ticket, agent=data["assignee"], by=request.user, now=self.now())
+        return _ticket_response(self, ticket)
+
+    @_action_schema(s.ReclassifySerializer, "Change the priority, with a reason", staff_only=True)
+    @action(detail=True, methods=["post"])
+    def reclassify(self, request, pk=None):
+        ticket, data = self.get_object(), self._valid(s.ReclassifySerializer, request)
+        with self._conflicts():
+            ticket = ticket_reclassify(
+                ticket=ticket,
+                priority=data["priority"],
+                reason=data["reason"],
+                by=request.user,
+                now=self.now(),
+            )
+        return _ticket_response(self, ticket)
+
+    @_action_schema(None, "Mark the ticket resolved", staff_only=True)
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, pk=None):
+        ticket = self.get_object()
+        with self._conflicts():
+            ticket = ticket_resolve(ticket=ticket, by=request.user, now=self.now())
+        return _ticket_response(self, ticket)
+
+    @_action_schema(s.ReasonSerializer, "Close the ticket", staff_only=False)
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        ticket, data = self.get_object(), self._valid(s.ReasonSerializer, request)
+        with self._conflicts():
+            ticket = ticket_close(ticket=ticket, by=request.user, reason=data["reason"], now=self.now())
+        return _ticket_response(self, ticket)
+
+    @_action_schema(s.ReasonSerializer, "Reopen a resolved or closed ticket", staff_only=False)
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, pk=None):
+        ticket, data = self.get_object(), self._valid(s.ReasonSerializer, request)
+        with self._conflicts():
+            ticket = ticket_reopen(ticket=ticket, by=request.user, reason=data["reason"], now=self.now())
+        return _ticket_response(self, ticket)
+
+    @_action_schema(
+        s.ReasonSerializer,
+        "Escalate to leadership",
+        staff_only=False,
+        description="Customers may escalate once a response target is breached, or at once for the top "
+        "priorities (409 otherwise); staff may always escalate. A ticket is escalated once.",
+    )
+    @action(detail=True, methods=["post"])
+    def escalate(self, request, pk=None):
+        ticket, data = self.get_object(), self._valid(s.ReasonSerializer, request)
+        with self._conflicts():
+            ticket = ticket_escalate(
+                ticket=ticket,
+                by=request.user,
+                reason=data["reason"],
+                now=self.now(),
+                force=request.user.is_staff,
+            )
+        return _ticket_response(self, ticket)
+
+    @_action_schema(
+        s.MergeSerializer,
+        "Merge this ticket into another",
+        staff_only=True,
+        description="The thread moves to the target and this ticket closes; answers the target.",
+    )
+    @action(detail=True, methods=["post"])
+    def merge(self, request, pk=None):
+        ticket = self.get_object()
+        serializer = s.MergeSerializer(
+            data=request.data, context={**self.get_serializer_context(), "ticket": ticket}
+        )
+        serializer.is_valid(raise_exception=True)
+        with self._conflicts():
+            target = ticket_merge(
+                source=ticket, target=serializer.validated_data["target"], by=request.user, now=self.now()
+            )
+        return _ticket_response(self, target)
+
+    # --- helpers ---------------------------------------------------------------------------------
+
+    def _valid(self, serializer_class, request) -> dict:
+        serializer = serializer_class(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    @staticmethod
+    def _conflicts():
+        return _TicketConflicts()
+
+
+class _TicketConflicts:
+    """Turn a service's refusal on an existing ticket into a 409 with its message."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is not None and issubclass(exc_type, TicketError):
+            raise Conflict(str(exc)) from exc
+        return False
+
+
+class TicketChildMixin(ApiMixin):
+    """Sub-resources of a ticket: the ticket is looked up through ``visible_to`` first (404)."""
+
+    permission_classes = [IsAuthenticated]
+    pagination_class = ThreadPagination
+
+    def get_ticket(self) -> Ticket:
+        if not hasattr(self, "_ticket"):
+            ticket_id = self.kwargs["ticket_id"]
+            if not (ticket_id.isascii() and ticket_id.isdigit() and len(ticket_id) < 19):
+                raise NotFound()
+            self._ticket = get_object_or_404(
+                Ticket.objects.visible_to(self.request.user).select_related(
+                    "plan", "priority", "requester", "organization"
+                ),
+                pk=int(ticket_id),
+            )
+        return self._ticket
+
+
+TICKET_ID = OpenApiParameter(
+    "ticket_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The ticket's id."
+)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="The ticket's thread",
+        description="Customers see public replies only.",
+        parameters=[TICKET_ID],
+    ),
+    create=extend_schema(
+        summary="Reply, or add an internal note (staff)",
+        parameters=[TICKET_ID],
+        request=s.MessageCreateSerializer,
+        responses={201: s.MessageSerializer, **ERRORS},
+    ),
+)
+class MessageViewSet(TicketChildMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = s.MessageSerializer
+
+    def get_queryset(self):
+        qs = self.get_ticket().messages.select_related("author")
+        if not self.request.user.is_staff:
+            qs = qs.filter(kind=Message.Kind.PUBLIC)
+        return qs
+
+    def create(self, request, ticket_id=None):
+        ticket = self.get_ticket()
+        serializer = s.MessageCreateSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        with _TicketConflicts():
+            message = message_add(
+                ticket=ticket,
+                author=request.user,
+                body=serializer.validated_data["body"],
+                kind=serializer.validated_data["kind"],
+                channel=Channel.API,
+                now=self.now(),
+            )
+        return Response(self.get_serializer(message).data, status=status.HTTP_201_CREATED)
+
+
+ATTACHMENT_ID = OpenApiParameter(
+    "id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The attachment's id."
+)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Files on the ticket", parameters=[TICKET_ID]),
+    retrieve=extend_schema(summary="One file's details", parameters=[TICKET_ID, ATTACHMENT_ID]),
+    create=extend_schema(
+        summary="Upload a file",
+        description="multipart/form-data with one `file`. The type is read from the content and must "
+        "match an allowed extension; the size limit is HELPDESK_MAX_ATTACHMENT_BYTES.",
+        parameters=[TICKET_ID],
+        request={"multipart/form-data": s.AttachmentUploadSerializer},
+        responses={201: s.AttachmentSerializer, 400: ERRORS[400]},
+    ),
+    download=extend_schema(
+        summary="Download the file",
+        description="Always served as a download (Content-Disposition: attachment, nosniff, a sandboxing CSP).",
+        parameters=[TICKET_ID, ATTACHMENT_ID],
+        responses={(200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The file's bytes.")},
+    ),
+)
+class AttachmentViewSet(
+    TicketChildMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    serializer_class = s.AttachmentSerializer
+    parser_classes = [MultiPartParser, FormParser]
+    lookup_value_regex = r"[^/]+"
+
+    def get_queryset(self):
+        qs = self.get_ticket().attachments.all()
+        if not self.request.user.is_staff:
+            # Files on internal notes stay with staff.
+            qs = qs.filter(Q(message__isnull=True) | Q(message__kind=Message.Kind.PUBLIC))
+        return qs
+
+    def create(self, request, ticket_id=None):
+        ticket = self.get_ticket()
+        serializer = s.AttachmentUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            attachment = attachment_add(
+                ticket=ticket, upload=serializer.validated_data["file"], by=request.user, now=self.now()
+            )
+        except TicketError as exc:
+            raise ValidationError({"file": [str(exc)]}) from None
+        return Response(self.get_serializer(attachment).data, status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["get"])
+    def download(self, request, ticket_id=None, pk=None):
+        attachment: Attachment = self.get_object()
+        try:
+            handle = attachment.file.open("rb")
+        except FileNotFoundError:
+            raise Conflict("The file is missing from storage.") from None
+        response = FileResponse(
+            handle, as_attachment=True, filename=attachment.filename, content_type=attachment.content_type
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        return response
+
+
+@extend_schema_view(list=extend_schema(summary="Audit and SLA events", parameters=[TICKET_ID]))
+class EventViewSet(TicketChildMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = s.TicketEventSerializer
+
+    def get_queryset(self):
+        qs = self.get_ticket().events.select_related("actor")
+        if not self.request.user.is_staff:
+            qs = qs.filter(kind__in=CUSTOMER_EVENT_KINDS)
+        return qs
+
+
+@extend_schema(
+    summary="The technician queue",
+    description="Open tickets by priority rank, then arrival (the workspace's order), keyset-paginated.",
+    parameters=[QueueFilterSerializer],
+    responses={200: s.TicketSerializer(many=True), 400: ERRORS[400]},
+)
+class QueueView(ApiMixin, GenericAPIView):
+    serializer_class = s.TicketSerializer
+    permission_classes = [IsStaff]
+    pagination_class = QueuePagination
+
+    def get(self, request):
+        filters = QueueFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        now = self.now()
+        qs = ticket_queue(agent=request.user, now=now, include_waiting=filters.include_waiting)
+        page = self.paginate_queryset(filters.apply(qs, agent=request.user, now=now))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+class ConfigViewSet(ApiMixin, viewsets.ModelViewSet):
+    permission_classes = [ReadSignedInWriteAdmin]
+    lookup_field = "slug"
+    lookup_value_regex = r"[^/]+"
+    http_method_names = ["get", "post", "patch", "put", "delete", "head", "options"]
+    pagination_class = None
+
+    def perform_destroy(self, instance):
+        try:
+            instance.delete()
+        except ProtectedError:
+            raise Conflict(f"{instance} is in use and cannot be deleted.") from None
+
+
+CONFIG_ERRORS = {400: ERRORS[400], 409: ERRORS[409]}
+
+
+@extend_schema_view(
+    create=extend_schema(responses={201: s.PrioritySerializer, **CONFIG_ERRORS}),
+    update=extend_schema(responses={200: s.PrioritySerializer, **CONFIG_ERRORS}),
+    partial_update=extend_schema(responses={200: s.PrioritySerializer, **CONFIG_ERRORS}),
+    destroy=extend_schema(responses={204: None, 409: ERRORS[409]}),
+)
+class PriorityViewSet(ConfigViewSet):
+    """Priority levels: read by everyone signed in, changed by admins."""
+
+    queryset = PriorityLevel.objects.all()
+    serializer_class = s.PrioritySerializer
+
+    def perform_update(self, serializer):
+        with transaction.atomic():
+            priority = serializer.save()
+            priority_rank_sync(priority=priority)
+
+
+@extend_schema_view(
+    create=extend_schema(responses={201: s.PlanSerializer, **CONFIG_ERRORS}),
+    update=extend_schema(responses={200: s.PlanSerializer, **CONFIG_ERRORS}),
+    partial_update=extend_schema(responses={200: s.PlanSerializer, **CONFIG_ERRORS}),
+    destroy=extend_schema(responses={204: None, 409: ERRORS[409]}),
+)
+class PlanViewSet(ConfigViewSet):
+    """Support plans with their SLA targets: read by everyone signed in, changed by admins."""
+
+    queryset = SupportPlan.objects.prefetch_related("targets__priority", "targets__calendar")
+    serializer_class = s.PlanSerializer
+
+
+class OrganizationViewSet(ApiMixin, viewsets.ReadOnlyModelViewSet):
+    """Customer organizations (staff only)."""
+
+    queryset = Organization.objects.select_related("plan")
+    serializer_class = s.OrganizationSerializer
+    permission_classes = [IsStaff]
+    lookup_field = "customer_number"
+    lookup_value_regex = r"[^/]+"
+    pagination_class = None
+
+
+@extend_schema(
+    summary="Exchange an email and password for an API token",
+    description="Rate-limited per client address. The same 400 answers an unknown address and a wrong password.",
+    request=s.TokenRequestSerializer,
+    responses={200: s.TokenSerializer, 400: ERRORS[400]},
+    auth=[],
+)
+class ObtainTokenView(APIView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [TokenThrottle]
+    parser_classes = [JSONParser, FormParser]
+
+    def post(self, request):
+        from django.contrib.auth import authenticate
+
+        serializer = s.TokenRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = authenticate(
+            request, email=serializer.validated_data["email"], password=serializer.validated_data["password"]
+        )
+        if user is None:
+            raise ValidationError({"non_field_errors": ["Unable to sign in with these credentials."]})
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+
+@extend_schema(exclude=True)
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
+@authentication_classes([])
+@permission_classes([AllowAny])
+def not_found(request, *args, **kwargs):
+    raise NotFound("No such endpoint.")

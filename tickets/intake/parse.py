@@ -1,0 +1,283 @@
+"""Turn raw mail into a ``ParsedEmail``: plain values only, no database, every step defensive.
+
+Real mail is messy (broken MIME, unknown charsets, hostile nesting), so each accessor falls back to
+something readable instead of raising, and undecodable bytes become replacement characters.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import hashlib
+import re
+import signal
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.header import decode_header, make_header
+from email.utils import getaddresses, parseaddr, parsedate_to_datetime
+
+from anymail.inbound import AnymailInboundMessage
+
+from .html import html_sanitise, html_to_text
+
+MAX_PARTS = 200  # enough for any real mail; stops "endless nesting" inputs
+MAX_BODY_CHARS = 1_000_000
+
+
+class ParseTimeout(Exception):
+    pass
+
+
+@dataclass
+class RawAttachment:
+    filename: str
+    content: bytes
+    declared_type: str
+
+
+@dataclass
+class ParsedEmail:
+    message_id: str = ""
+    in_reply_to: list[str] = field(default_factory=list)
+    references: list[str] = field(default_factory=list)
+    subject: str = ""
+    from_email: str = ""
+    from_name: str = ""
+    to: list[str] = field(default_factory=list)
+    cc: list[str] = field(default_factory=list)
+    reply_to: list[str] = field(default_factory=list)
+    date: datetime | None = None
+    headers: dict[str, list[str]] = field(default_factory=dict)
+    content_type: str = ""
+    report_type: str = ""
+    part_types: list[str] = field(default_factory=list)
+    text: str = ""
+    html: str = ""
+    attachments: list[RawAttachment] = field(default_factory=list)
+    failed_recipients: list[str] = field(default_factory=list)
+    content_hash: str = ""
+    note: str = ""  # set when only a degraded reading was possible
+
+    def header(self, name: str) -> str:
+        values = self.headers.get(name.lower())
+        return values[0] if values else ""
+
+    @property
+    def dedupe_key(self) -> str:
+        if self.message_id:
+            return self.message_id[:255]
+        return f"sha256:{self.content_hash}"
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float):
+    """Raise ParseTimeout in the block after ``seconds`` (main thread only, where signals work)."""
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def _alarm(signum, frame):
+        raise ParseTimeout(f"parsing took longer than {seconds}s")
+
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _decode_words(value: str) -> str:
+    try:
+        return str(make_header(decode_header(value)))
+    except Exception:
+        return value
+
+
+def _clean(value: str) -> str:
+    return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", value or "")
+
+
+def _raw_headers(msg) -> dict[str, list[str]]:
+    """Header values as readable strings; a header the policy cannot parse falls back to its raw text."""
+    out: dict[str, list[str]] = {}
+    for name, raw in getattr(msg, "_headers", [])[:500]:
+        try:
+            value = str(msg.policy.header_fetch_parse(name, raw))
+        except Exception:
+            value = _decode_words(str(raw))
+        out.setdefault(str(name).lower(), []).append(_clean(value.replace("\r", " ").replace("\n", " ")).strip())
+    return out
+
+
+def _addresses(values: list[str]) -> list[tuple[str, str]]:
+    try:
+        pairs = getaddresses(values)
+    except Exception:
+        pairs = [parseaddr(v) for v in values]
+    return [(_clean(name), addr.strip().lower()) for name, addr in pairs if addr and "@" in addr]
+
+
+_MSGID_RE = re.compile(r"<[^<>\s]{1,900}>")
+
+
+def message_ids(value: str) -> list[str]:
+    found = _MSGID_RE.findall(value or "")
+    if not found and value and "@" in value and " " not in value.strip():
+        found = [f"<{value.strip().strip('<>')}>"]
+    return found
+
+
+def decode_payload(part) -> str:
+    """A text part's content; unknown or wrong charsets degrade to replacement characters."""
+    try:
+        payload = part.get_payload(decode=True)
+    except Exception:
+        payload = None
+    if payload is None:
+        raw = part.get_payload()
+        payload = raw.encode("utf-8", "replace") if isinstance(raw, str) else b""
+    charset = "utf-8"
+    try:
+        charset = part.get_content_charset("utf-8") or "utf-8"
+        codecs.lookup(charset)
+    except (LookupError, Exception):
+        charset = "utf-8"
+    try:
+        text = payload.decode(charset, errors="replace")
+    except Exception:
+        text = payload.decode("utf-8", errors="replace")
+    return re.sub(r"\r\n|\r", "\n", text)[:MAX_BODY_CHARS]
+
+
+def _walk(msg):
+    """Depth-first (part, inside an attached message) pairs, at most MAX_PARTS, without recursion (no
+    stack overflow on hostile nesting)."""
+    stack = [(msg, False)]
+    seen = 0
+    while stack and seen < MAX_PARTS:
+        part, inside = stack.pop()
+        seen += 1
+        yield part, inside
+        try:
+            payload = part.get_payload()
+            ctype = part.get_content_type()
+        except Exception:
+            continue
+        if isinstance(payload, list):
+            nested = inside or ctype in ("message/rfc822", "message/global")
+            stack.extend((child, nested) for child in reversed(payload))
+
+
+def _is_attachment(part) -> bool:
+    try:
+        if part.is_attachment():
+            return True
+        maintype = part.get_content_maintype()
+        return maintype not in ("text", "multipart", "message") and bool(part.get_filename())
+    except Exception:
+        return False
+
+
+def parse_message(msg: AnymailInboundMessage, raw: bytes | None = None) -> ParsedEmail:
+    parsed = ParsedEmail()
+    parsed.headers = headers = _raw_headers(msg)
+
+    ids = message_ids(" ".join(headers.get("message-id", [])))
+    parsed.message_id = ids[0] if ids else ""
+    parsed.in_reply_to = message_ids(" ".join(headers.get("in-reply-to", [])))
+    parsed.references = message_ids(" ".join(headers.get("references", [])))
+    parsed.subject = " ".join(" ".join(headers.get("subject", [])[:1]).split())[:998]
+    senders = _addresses(headers.get("from", []))
+    if not senders:
+        senders = _addresses(headers.get("sender", []) + headers.get("return-path", []))
+    if senders:
+        parsed.from_name, parsed.from_email = senders[0]
+    parsed.to = [a for _, a in _addresses(headers.get("to", []) + headers.get("delivered-to", []) + headers.get("x-original-to", []))]
+    parsed.cc = [a for _, a in _addresses(headers.get("cc", []))]
+    parsed.reply_to = [a for _, a in _addresses(headers.get("reply-to", []))]
+    if headers.get("date"):
+        with contextlib.suppress(Exception):
+            parsed.date = parsedate_to_datetime(headers["date"][0])
+    try:
+        parsed.content_type = msg.get_content_type()
+        parsed.report_type = (msg.get_param("report-type") or "").lower() if parsed.content_type == "multipart/report" else ""
+    except Exception:
+        parsed.content_type = "text/plain"
+    failed = [a.strip().lower() for v in headers.get("x-failed-recipients", []) for a in v.split(",") if "@" in a]
+
+    text = html = nested_text = None
+    for part, inside_attached_message in _walk(msg):
+        try:
+            ctype = part.get_content_type()
+        except Exception:
+            continue
+        parsed.part_types.append(ctype)
+        if inside_attached_message:
+            # A forwarded or bounced message's own body is not the sender's text, unless there is no other.
+            if ctype == "text/plain" and nested_text is None and not _is_attachment(part):
+                nested_text = decode_payload(part)
+            continue
+        if ctype in ("message/delivery-status", "message/global-delivery-status"):
+            failed += _delivery_status_recipients(part)
+            continue
+        if _is_attachment(part):
+            with contextlib.suppress(Exception):
+                content = part.get_content_bytes() or b""
+                parsed.attachments.append(
+                    RawAttachment(filename=_clean(_decode_words(part.get_filename() or "attachment"))[:255],
+                                  content=content, declared_type=ctype)
+                )
+            continue
+        if ctype == "text/plain" and text is None:
+            text = decode_payload(part)
+        elif ctype == "text/html" and html is None:
+            html = decode_payload(part)
+    parsed.failed_recipients = list(dict.fromkeys(failed))
+    if html:
+        parsed.html = html_sanitise(html)
+    if text is not None and text.strip():
+        parsed.text = _clean(text)
+    elif html:
+        parsed.text = html_to_text(html)
+    elif nested_text:
+        parsed.text = _clean(nested_text)
+    parsed.content_hash = _content_hash(parsed, raw)
+    return parsed
+
+
+def _content_hash(parsed: ParsedEmail, raw: bytes | None) -> str:
+    """For mail without a Message-ID: the same content hashes the same however it was framed (MIME
+    boundaries, line ends, a webhook that rebuilds the message), so a retried delivery dedupes."""
+    if raw is not None and not (parsed.from_email or parsed.subject or parsed.text.strip() or parsed.html.strip()):
+        return hashlib.sha256(raw).hexdigest()  # too little content to tell messages apart: the bytes decide
+    digest = hashlib.sha256()
+    for value in (parsed.from_email, ",".join(parsed.to), ",".join(parsed.cc), parsed.subject, parsed.header("date"),
+                  parsed.text.strip(), parsed.html.strip(), ",".join(parsed.part_types),
+                  ",".join(parsed.failed_recipients)):
+        digest.update(value.encode("utf-8", "replace") + b"\x00")
+    for item in parsed.attachments:
+        digest.update(item.filename.encode("utf-8", "replace") + hashlib.sha256(item.content).digest())
+    return digest.hexdigest()
+
+
+def _delivery_status_recipients(part) -> list[str]:
+    """Final-Recipient / Original-Recipient addresses of an RFC 3464 report."""
+    out = []
+    try:
+        payload = part.get_payload()
+        blocks = payload if isinstance(payload, list) else []
+        texts = [str(b) for b in blocks] or [decode_payload(part)]
+    except Exception:
+        return out
+    for text in texts:
+        for match in re.finditer(r"(?im)^(?:final|original)-recipient:\s*[^;\s]*;\s*<?([^\s<>]+@[^\s<>]+)>?", text):
+            out.append(match.group(1).lower())
+    return out
+
+
+def parse_raw(raw: bytes) -> ParsedEmail:
+    msg = AnymailInboundMessage.parse_raw_mime_bytes(raw)
+    return parse_message(msg, raw=raw)

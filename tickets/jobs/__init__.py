@@ -1,0 +1,36 @@
+"""The timed jobs. Each is a plain function ``job(*, now) -> int`` (tickets acted on); Celery shims in
+``tickets/tasks.py`` call them with ``timezone.now()``, beat runs them (``helpdesk/celery.py``), and
+``manage.py run_timed_jobs`` runs them by hand.
+"""
+
+from collections.abc import Callable
+from datetime import datetime
+
+from .customers import resolved_close, survey_send, waiting_remind_and_close
+from .sla_monitor import sla_monitor
+from .staff import assignment_deadline_check, stale_ticket_remind
+
+JOBS: dict[str, Callable[..., int]] = {
+    "sla_monitor": sla_monitor,
+    "assignment_deadline": assignment_deadline_check,
+    "stale_tickets": stale_ticket_remind,
+    "waiting_on_customer": waiting_remind_and_close,
+    "resolved_close": resolved_close,
+    "survey": survey_send,
+}
+
+
+def run_all(*, now: datetime) -> dict[str, int]:
+    return {name: job(now=now) for name, job in JOBS.items()}
+
+
+__all__ = [
+    "JOBS",
+    "run_all",
+    "sla_monitor",
+    "assignment_deadline_check",
+    "stale_ticket_remind",
+    "waiting_remind_and_close",
+    "resolved_close",
+    "survey_send",
+]

@@ -1,0 +1,242 @@
+"""Customer-facing timers: the waiting-on-customer reminder ladder, closing what goes unanswered,
+and the satisfaction survey after closing.
+
+They act only while the work calendar is open (around the clock for a 24x7 priority), so nobody
+gets a reminder at midnight; a pass in the night leaves the rows for the morning.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Min
+
+from notifications.services import notification_queue
+from sla.models import JobPolicy
+
+from ..alerts import dedupe_key, fmt
+from ..models import Message, Status, Ticket, TicketEvent
+from ..services import ticket_close, ticket_url
+from ..surveys import survey_issue
+from ._common import MAX_PER_PASS, Pass, customer_recipients
+
+# Surveys go to tickets closed this recently: switching surveys on does not mail the whole archive.
+SURVEY_LOOKBACK = timedelta(days=7)
+
+
+def survey_url(token: str) -> str:
+    return f"{settings.SITE_URL}/survey/{token}/"
+
+
+def _days(delta: timedelta) -> str:
+    days = delta.total_seconds() / 86400
+    return (
+        f"{days:g} day{'s' if days != 1 else ''}" if days >= 1 else f"{delta.total_seconds() / 3600:g} hours"
+    )
+
+
+def _notify_customers(t: Ticket, event: str, *, now: datetime, key: str, **context) -> None:
+    for address, user in customer_recipients(t):
+        notification_queue(
+            event=event,
+            recipient=address,
+            recipient_user=user,
+            ticket=t,
+            now=now,
+            dedupe_key=dedupe_key(key, address.lower()),
+            context={"ticket_reference": t.reference, "ticket_url": ticket_url(t), **context},
+        )
+
+
+def _auto_close(p: Pass, t: Ticket, *, reason: str, note: str, key: str, **expect) -> bool:
+    """Lock the ticket if it is still as we read it, close it with a note, tell the customer how to reopen."""
+    with transaction.atomic():
+        locked = (
+            # of=self: lock only the ticket, not the plan/requester rows every ticket shares (a
+            # second worker would skip on those and leave the ticket for neither).
+            Ticket.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("plan", "priority", "requester", "organization")
+            .filter(pk=t.pk, **expect)
+            .first()
+        )
+        if locked is None:
+            return False  # the customer answered, staff acted, or another worker has it
+        reopen = p.policy(locked.plan).reopen_window
+        how = "reply to the last email about it, or add a message at " + ticket_url(locked)
+        Message.objects.create(
+            ticket=locked,
+            kind=Message.Kind.SYSTEM,
+            from_staff=True,
+            channel=locked.channel,
+            created_at=p.now,
+            body=f"{note}\nClosed automatically: {reason}. To reopen it, {how}"
+            + (f" within {_days(reopen)}." if reopen else "."),
+        )
+        ticket_close(ticket=locked, by=None, now=p.now, reason=reason, notify=False)
+        _notify_customers(
+            locked,
+            "ticket_auto_closed",
+            now=p.now,
+            key=key,
+            reason=reason,
+            note=note,
+            reopen_within=_days(reopen) if reopen else "",
+        )
+    return True
+
+
+def waiting_remind_and_close(*, now: datetime) -> int:
+    """The ladder: remind the customer every ``customer_reminder_every`` up to ``customer_reminder_max``
+    times; close once the last reminder has gone unanswered for another interval, or once the ticket
+    has waited ``waiting_close_after``. A customer answer reopens the ticket and resets the ladder."""
+    shortest = min(
+        (
+            v
+            for v in JobPolicy.objects.aggregate(
+                a=Min("customer_reminder_every"), b=Min("waiting_close_after")
+            ).values()
+            if v
+        ),
+        default=None,
+    )
+    if shortest is None:
+        return 0
+    p = Pass(now)
+    candidates = (
+        Ticket.objects.filter(status=Status.WAITING, waiting_since__lte=now - shortest)
+        .select_related("plan", "priority", "requester", "organization")
+        .order_by("waiting_since", "pk")[:MAX_PER_PASS]
+    )
+    done = 0
+    for t in candidates:
+        pol = p.policy(t.plan)
+        every, most, close_after = (
+            pol.customer_reminder_every,
+            pol.customer_reminder_max,
+            pol.waiting_close_after,
+        )
+        sent, since = t.customer_reminders_sent, t.waiting_since
+        last = t.customer_reminded_at or since
+        ladder_done = bool(every and most is not None and sent >= most and now >= last + every)
+        too_long = bool(close_after and now >= since + close_after)
+        remind = bool(every and (most is None or sent < most) and now >= last + every)
+        if not (ladder_done or too_long or remind) or not p.in_hours(t):
+            continue
+        expect = {"status": Status.WAITING, "waiting_since": since, "customer_reminders_sent": sent}
+        if ladder_done or too_long:
+            reason = (
+                f"no answer after {sent} reminder{'s' if sent != 1 else ''}"
+                if ladder_done
+                else f"no answer within {_days(close_after)}"
+            )
+            note = f"We asked for information on {fmt(since)} and have not heard back."
+            done += _auto_close(
+                p, t, reason=reason, note=note, key=f"ticket_auto_closed:{t.pk}:{since.isoformat()}", **expect
+            )
+            continue
+        with transaction.atomic():
+            if not Ticket.objects.filter(pk=t.pk, **expect).update(
+                customer_reminders_sent=sent + 1, customer_reminded_at=now
+            ):
+                continue
+            t.customer_reminders_sent, t.customer_reminded_at = sent + 1, now
+            closes = [since + close_after] if close_after else []
+            if most is not None:
+                closes.append(now + every * (most - sent))
+            TicketEvent.objects.create(
+                ticket=t,
+                kind=TicketEvent.Kind.REMINDER,
+                new_value="waiting",
+                created_at=now,
+                reason=f"customer reminder {sent + 1}" + (f" of {most}" if most is not None else ""),
+            )
+            _notify_customers(
+                t,
+                "waiting_reminder",
+                now=now,
+                key=f"waiting_reminder:{t.pk}:{since.isoformat()}:{sent + 1}",
+                number=sent + 1,
+                of=most,
+                waiting_since=fmt(since),
+                closes_at=fmt(min(closes)) if closes else "",
+            )
+        done += 1
+    return done
+
+
+def resolved_close(*, now: datetime) -> int:
+    """Close resolved tickets the customer has not answered within ``resolved_close_after``."""
+    shortest = JobPolicy.objects.aggregate(m=Min("resolved_close_after"))["m"]
+    if shortest is None:
+        return 0
+    p = Pass(now)
+    candidates = (
+        Ticket.objects.filter(status=Status.RESOLVED, resolved_at__lte=now - shortest)
+        .select_related("plan", "priority", "requester", "organization")
+        .order_by("resolved_at", "pk")[:MAX_PER_PASS]
+    )
+    done = 0
+    for t in candidates:
+        after = p.policy(t.plan).resolved_close_after
+        if after is None or now < t.resolved_at + after or not p.in_hours(t):
+            continue
+        done += _auto_close(
+            p,
+            t,
+            reason=f"resolved with no answer within {_days(after)}",
+            note=f"We marked this resolved on {fmt(t.resolved_at)} and did not hear that anything is still wrong.",
+            key=f"ticket_auto_closed:{t.pk}:{t.resolved_at.isoformat()}",
+            status=Status.RESOLVED,
+            resolved_at=t.resolved_at,
+        )
+    return done
+
+
+def survey_send(*, now: datetime) -> int:
+    """Send one satisfaction-survey link per closed ticket (signed, single use, expiring)."""
+    p = Pass(now)
+    candidates = (
+        Ticket.objects.filter(
+            status=Status.CLOSED,
+            survey_sent_at__isnull=True,
+            closed_at__gte=now - SURVEY_LOOKBACK,
+            merged_into__isnull=True,
+        )
+        .select_related("plan", "priority", "requester", "organization")
+        .order_by("closed_at", "pk")[:MAX_PER_PASS]
+    )
+    done = 0
+    for t in candidates:
+        pol = p.policy(t.plan)
+        if not pol.survey_enabled or not p.in_hours(t) or not t.requester.email:
+            continue
+        with transaction.atomic():
+            if not Ticket.objects.filter(pk=t.pk, status=Status.CLOSED, survey_sent_at__isnull=True).update(
+                survey_sent_at=now
+            ):
+                continue
+            issued = survey_issue(ticket=t, now=now, valid_for=pol.survey_valid_for)
+            if issued is None:
+                continue  # reopened and closed again: the ticket had its one survey
+            survey, token = issued
+            TicketEvent.objects.create(
+                ticket=t, kind=TicketEvent.Kind.SURVEY, new_value="sent", created_at=now
+            )
+            notification_queue(
+                event="survey",
+                recipient=t.requester.email,
+                recipient_user=t.requester,
+                ticket=t,
+                now=now,
+                dedupe_key=f"survey:{t.pk}",
+                context={
+                    "ticket_reference": t.reference,
+                    "ticket_url": ticket_url(t),
+                    "survey_url": survey_url(token),
+                    "expires_at": fmt(survey.expires_at),
+                },
+            )
+        done += 1
+    return done

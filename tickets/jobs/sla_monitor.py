@@ -1,0 +1,179 @@
+"""The SLA monitor: warn once when a target is close, record a breach once when it passes.
+
+Each target has two stored instants (``*_warn_at``, ``*_due_at``) set with the deadlines, and a
+partial index per event holding only the tickets that still owe it. A pass reads the rows whose
+instant has passed, so it costs what is due, not what is open. Rows are locked with
+``select_for_update(skip_locked=True)`` and claimed by a conditional update before any alert is
+queued; the outbox's unique ``dedupe_key`` is the second guard.
+
+After an outage the next pass catches up with one event per ticket: a target that was close and is
+now breached is recorded as breached only (a late "close" warning would be noise).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
+
+from sla.models import AlertRule
+
+from ..alerts import fmt, fmt_delta
+from ..models import Ticket, TicketEvent
+from ..services import ticket_url
+from ._common import BATCH, MAX_PER_PASS, Pass
+
+TARGETS = ("first_response", "resolution")
+LABELS = {"first_response": "first response", "resolution": "resolution"}
+
+
+def _running(kind: str) -> Q:
+    """The target's clock still runs (a resolution clock stops while waiting on the customer)."""
+    if kind == "first_response":
+        return Q(first_responded_at__isnull=True)
+    return Q(resolved_at__isnull=True, sla_paused_at__isnull=True)
+
+
+def breach_due(kind: str, now: datetime):
+    """Tickets whose ``kind`` target has passed unrecorded (served by ``ticket_*_breach_pending``)."""
+    return Ticket.objects.open().filter(
+        _running(kind), **{f"{kind}_breached_at__isnull": True, f"{kind}_due_at__lte": now}
+    )
+
+
+def warning_due(kind: str, now: datetime):
+    """Tickets whose ``kind`` target is close but not yet passed (served by ``ticket_*_warn_pending``)."""
+    return Ticket.objects.open().filter(
+        _running(kind),
+        **{
+            f"{kind}_warned_at__isnull": True,
+            f"{kind}_breached_at__isnull": True,
+            f"{kind}_warn_at__lte": now,
+            f"{kind}_due_at__gt": now,
+        },
+    )
+
+
+def _default_audience(ticket: Ticket) -> str:
+    # Without a rule: the owner, or, while nobody owns the ticket, the team leads.
+    return AlertRule.Audience.ASSIGNEE if ticket.assignee_id else AlertRule.Audience.TEAM_LEADS
+
+
+def _lock_batch(qs, order: str) -> list[Ticket]:
+    return list(
+        qs.select_for_update(skip_locked=True, of=("self",))
+        .select_related("priority", "plan", "assignee", "organization")
+        .order_by(order, "pk")[:BATCH]
+    )
+
+
+def _breaches(p: Pass, kind: str) -> int:
+    total = 0
+    while total < MAX_PER_PASS:
+        with transaction.atomic():
+            batch = _lock_batch(breach_due(kind, p.now), f"{kind}_due_at")
+            if not batch:
+                break
+            claimed = Ticket.objects.filter(
+                pk__in=[t.pk for t in batch], **{f"{kind}_breached_at__isnull": True}
+            ).update(
+                **{
+                    f"{kind}_breached_at": F(f"{kind}_due_at"),
+                    # A warning not sent by now would arrive after the breach: retire it.
+                    f"{kind}_warned_at": Coalesce(F(f"{kind}_warned_at"), Value(p.now)),
+                }
+            )
+            assert claimed == len(batch), "rows locked by this pass changed under it"
+            TicketEvent.objects.bulk_create(
+                TicketEvent(
+                    ticket=t,
+                    kind=TicketEvent.Kind.SLA_BREACHED,
+                    new_value=kind,
+                    created_at=p.now,
+                    reason=f"{LABELS[kind]} target passed",
+                    data={
+                        "target": kind,
+                        "due_at": getattr(t, f"{kind}_due_at").isoformat(),
+                        "detected_at": p.now.isoformat(),
+                        "missed_by_seconds": (p.now - getattr(t, f"{kind}_due_at")).total_seconds(),
+                    },
+                )
+                for t in batch
+            )
+            for t in batch:
+                due = getattr(t, f"{kind}_due_at")
+                p.alerts.fire(
+                    event=AlertRule.Event.BREACH,
+                    ticket=t,
+                    target=kind,
+                    link=ticket_url(t, staff=True),
+                    discriminator=f"{kind}:{due.isoformat()}",
+                    default_audience=_default_audience(t),
+                    context={
+                        "alert": f"{LABELS[kind].capitalize()} target breached",
+                        "target": LABELS[kind],
+                        "subject": t.subject,
+                        "priority": t.priority.name,
+                        "due_at": fmt(due),
+                        "missed_by": fmt_delta(p.now - due),
+                    },
+                )
+            total += len(batch)
+    return total
+
+
+def _warnings(p: Pass, kind: str) -> int:
+    total = 0
+    while total < MAX_PER_PASS:
+        with transaction.atomic():
+            batch = _lock_batch(warning_due(kind, p.now), f"{kind}_warn_at")
+            if not batch:
+                break
+            claimed = Ticket.objects.filter(
+                pk__in=[t.pk for t in batch], **{f"{kind}_warned_at__isnull": True}
+            ).update(**{f"{kind}_warned_at": p.now})
+            assert claimed == len(batch), "rows locked by this pass changed under it"
+            TicketEvent.objects.bulk_create(
+                TicketEvent(
+                    ticket=t,
+                    kind=TicketEvent.Kind.SLA_WARNING,
+                    new_value=kind,
+                    created_at=p.now,
+                    reason=f"{LABELS[kind]} target close",
+                    data={
+                        "target": kind,
+                        "warn_at": getattr(t, f"{kind}_warn_at").isoformat(),
+                        "due_at": getattr(t, f"{kind}_due_at").isoformat(),
+                    },
+                )
+                for t in batch
+            )
+            for t in batch:
+                due = getattr(t, f"{kind}_due_at")
+                p.alerts.fire(
+                    event=AlertRule.Event.WARNING,
+                    ticket=t,
+                    target=kind,
+                    link=ticket_url(t, staff=True),
+                    discriminator=f"{kind}:{due.isoformat()}",
+                    default_audience=_default_audience(t),
+                    context={
+                        "alert": f"{LABELS[kind].capitalize()} target close",
+                        "target": LABELS[kind],
+                        "subject": t.subject,
+                        "priority": t.priority.name,
+                        "due_at": fmt(due),
+                        "left": fmt_delta(due - p.now),
+                    },
+                )
+            total += len(batch)
+    return total
+
+
+def sla_monitor(*, now: datetime) -> int:
+    """One pass: record and alert every passed target, then warn every close one. Returns the count."""
+    p = Pass(now)
+    done = sum(_breaches(p, kind) for kind in TARGETS)
+    return done + sum(_warnings(p, kind) for kind in TARGETS)

@@ -1,0 +1,39 @@
+"""Celery shims for the timed jobs: one line each, the clock read here and nowhere else.
+
+The jobs are state-based sweeps, safe under acks_late redelivery, duplicate beats and downtime.
+"""
+
+from celery import shared_task
+from django.utils import timezone
+
+from . import jobs
+
+
+@shared_task
+def sla_monitor() -> int:
+    return jobs.sla_monitor(now=timezone.now())
+
+
+@shared_task
+def assignment_deadline_check() -> int:
+    return jobs.assignment_deadline_check(now=timezone.now())
+
+
+@shared_task
+def stale_ticket_remind() -> int:
+    return jobs.stale_ticket_remind(now=timezone.now())
+
+
+@shared_task
+def waiting_remind_and_close() -> int:
+    return jobs.waiting_remind_and_close(now=timezone.now())
+
+
+@shared_task
+def resolved_close() -> int:
+    return jobs.resolved_close(now=timezone.now())
+
+
+@shared_task
+def survey_send() -> int:
+    return jobs.survey_send(now=timezone.now())
