@@ -9,7 +9,7 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from . import services
+from . import services, throttle
 from .forms import InvitationAcceptForm, InvitationForm, ProfileForm, SignupForm
 
 NO_MATCH = (
@@ -158,3 +158,77 @@ def invitation_accept(request, token: str):
             )
             return redirect("login")
     return render(request, "accounts/invitation_accept.html", {"form": form, "invitation": invitation})
+
+
+# --- Throttled sign-in and password reset ----------------------------------------------------------
+LOGIN_THROTTLED = (
+    "Too many sign-in attempts. Please wait {minutes} minutes and try again, or reset your password."
+)
+RESET_THROTTLED = "Too many password reset requests. Please wait {minutes} minutes and try again."
+
+
+class ThrottledAuthenticationForm(auth_views.AuthenticationForm):
+    """Refuses before checking the password once the address or the IP has failed too often, so a
+    correct guess after the limit gets the same refusal as a wrong one."""
+
+    def clean(self):
+        account = self.data.get("username", "") or ""
+        ip = throttle.client_ip(self.request)
+        if throttle.is_blocked(throttle.LOGIN, account=account, ip=ip):
+            raise ValidationError(
+                LOGIN_THROTTLED.format(minutes=throttle.minutes(throttle.LOGIN)), code="throttled"
+            )
+        try:
+            cleaned = super().clean()
+        except ValidationError:
+            throttle.hit(throttle.LOGIN, account=account, ip=ip)
+            raise
+        throttle.reset_account(throttle.LOGIN, account=account)
+        return cleaned
+
+
+class LoginView(auth_views.LoginView):
+    form_class = ThrottledAuthenticationForm
+    redirect_authenticated_user = True
+
+    def form_invalid(self, form):
+        throttled = [e for e in form.non_field_errors().as_data() if e.code == "throttled"]
+        if throttled:
+            context = self.get_context_data(form=form, throttled=throttled[0].messages[0])
+            return self.render_to_response(context, status=429)
+        return super().form_invalid(form)
+
+
+class ThrottledPasswordResetForm(auth_views.PasswordResetForm):
+    def __init__(self, *args, request=None, **kwargs):
+        self.request = request
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        email = cleaned.get("email", "")
+        ip = throttle.client_ip(self.request)
+        # Counted for any address, known or not: the answer is the same either way (no enumeration).
+        if throttle.is_blocked(throttle.PASSWORD_RESET, account=email, ip=ip):
+            raise ValidationError(
+                RESET_THROTTLED.format(minutes=throttle.minutes(throttle.PASSWORD_RESET)), code="throttled"
+            )
+        throttle.hit(throttle.PASSWORD_RESET, account=email, ip=ip)
+        return cleaned
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = ThrottledPasswordResetForm
+    template_name = "registration/password_reset_form.html"
+    email_template_name = "registration/password_reset_email.txt"
+    subject_template_name = "registration/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if any(error.code == "throttled" for error in form.non_field_errors().as_data()):
+            response.status_code = 429
+        return response

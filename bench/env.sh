@@ -1,6 +1,6 @@
 # Source me: the benchmark environment (production settings: DEBUG off; loopback only).
-# Usage: SIZE=10k . bench/env.sh   (SIZE picks the database hd_bench_$SIZE)
-export SIZE="${SIZE:-10k}"
+# Usage: . bench/env.sh 10k   (10k|100k|1m: picks the database hd_bench_<size>)
+export SIZE="${1:-${SIZE:-10k}}"
 export DATABASE_URL="${DATABASE_URL_OVERRIDE:-postgres://postgres@127.0.0.1:5432/hd_bench_${SIZE}}"
 export SECRET_KEY="${SECRET_KEY:-bench-only-secret-key-not-for-production-0123456789abcdef}"
 export DEBUG=false

@@ -1,7 +1,7 @@
 """Load run: 50 signed-in clients against gunicorn on 127.0.0.1, mixing customer and technician traffic,
 for a bounded time; then the same while a worker runs the timed jobs in a loop.
 
-    SIZE=1m . bench/env.sh && .venv/bin/python bench/load.py [--clients 50] [--seconds 60] [--workers 3]
+    . bench/env.sh 1m && .venv/bin/python bench/load.py [--clients 50] [--seconds 60] [--workers 3]
 
 Loopback only: gunicorn binds 127.0.0.1, the clients talk to it with ``http.client``. Each client
 signs in through the login form (CSRF token from the page, session cookie kept), then loops over

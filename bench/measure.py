@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 
@@ -25,19 +25,24 @@ def summary(samples: list[float]) -> dict:
             "n": len(samples)}
 
 
-def interleaved(fns: list[Callable[[], object]], *, iterations: int, warmup: int) -> list[list[float]]:
+def interleaved(fns: list[Callable[[], object]], *, iterations: int, warmup: int) -> tuple[list[list[float]], list[list[float]]]:
     """Time several callables in turn, iteration by iteration, so a noisy neighbour on the shared
-    machine slows the page and its floors alike and the ratios stay meaningful."""
+    machine slows the page and its floors alike and the ratios stay meaningful.
+
+    Returns wall-clock samples and this process's CPU samples (the Python side of a request, which
+    waiting for a busy core does not inflate; the database's own work is not in it)."""
     for _ in range(warmup):
         for fn in fns:
             fn()
-    samples: list[list[float]] = [[] for _ in fns]
+    wall: list[list[float]] = [[] for _ in fns]
+    cpu: list[list[float]] = [[] for _ in fns]
     for _ in range(iterations):
         for k, fn in enumerate(fns):
-            t0 = time.perf_counter()
+            c0, t0 = time.process_time(), time.perf_counter()
             fn()
-            samples[k].append(time.perf_counter() - t0)
-    return samples
+            wall[k].append(time.perf_counter() - t0)
+            cpu[k].append(time.process_time() - c0)
+    return wall, cpu
 
 
 def capture(fn: Callable[[], object]) -> tuple[object, list[str]]:
@@ -74,17 +79,25 @@ def replay(sqls: list[str], *, writes: bool) -> Callable[[], None]:
 def figure(name: str, fn: Callable[[], object], floor_fn: Callable[[], object], *, iterations: int, warmup: int,
            writes: bool = False, check: Callable[[object], None] | None = None, extra: dict | None = None) -> dict:
     """Median and p95 server time, queries per call, and the ratios to the two floors."""
-    response, sqls = capture(fn)
+    if writes:
+        # Captured inside a transaction rolled back at once, so the replay can insert the same rows.
+        with transaction.atomic():
+            response, sqls = capture(fn)
+            transaction.set_rollback(True)
+    else:
+        response, sqls = capture(fn)
     if check:
         check(response)
     _, floor_sqls = capture(floor_fn)
-    ours, floor, db = interleaved([fn, floor_fn, replay(sqls, writes=writes)], iterations=iterations, warmup=warmup)
-    ours, floor, db = summary(ours), summary(floor), summary(db)
+    wall, cpu = interleaved([fn, floor_fn, replay(sqls, writes=writes)], iterations=iterations, warmup=warmup)
+    ours, floor, db = (summary(w) for w in wall)
+    cpu_ours, cpu_floor = (round(statistics.median(c) * 1000, 3) for c in cpu[:2])
     return {
         "figure": name, **ours, "queries": len(sqls),
         "floor_median_ms": floor["median_ms"], "floor_queries": len(floor_sqls),
         "x_floor": round(ours["median_ms"] / floor["median_ms"], 2),
         "db_floor_median_ms": db["median_ms"], "x_db_floor": round(ours["median_ms"] / max(db["median_ms"], 1e-3), 2),
+        "cpu_median_ms": cpu_ours, "floor_cpu_median_ms": cpu_floor,
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         **(extra or {}),
         "sql": [s[:400] for s in sqls],

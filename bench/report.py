@@ -30,18 +30,20 @@ def main() -> None:
     data = load()
     if not data:
         sys.exit("no results yet: run bench/run.py")
-    print("| figure | size | tickets | median ms | p95 ms | queries | stack floor ms | x stack floor | db floor ms | x db floor |")
-    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| figure | size | tickets | median ms | p95 ms | queries | stack floor ms | x stack floor | db floor ms | x db floor "
+          "| python CPU ms (floor) |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for key, label in FIGURES:
         for size, results in data.items():
             r = results.get(key)
             if r is None:
                 continue
             if "error" in r:
-                print(f"| {label} | {size} | {r.get('tickets', ''):,} | not measured: {r['error'][:90]} | | | | | | |")
+                print(f"| {label} | {size} | {r.get('tickets', 0):,} | not measured: {r['error'][:90]} | | | | | | | |")
                 continue
             print(f"| {label} | {size} | {r['tickets']:,} | {r['median_ms']:.1f} | {r['p95_ms']:.1f} | {r['queries']} | "
-                  f"{r['floor_median_ms']:.1f} | {r['x_floor']:.1f} | {r['db_floor_median_ms']:.1f} | {r['x_db_floor']:.1f} |")
+                  f"{r['floor_median_ms']:.1f} | {r['x_floor']:.1f} | {r['db_floor_median_ms']:.1f} | {r['x_db_floor']:.1f} | "
+                  f"{r.get('cpu_median_ms', 0):.1f} ({r.get('floor_cpu_median_ms', 0):.1f}) |")
     print()
     print("| figure | growth 10k -> 1m (median) | growth 10k -> 100k | x stack floor 10k -> 1m |")
     print("| --- | ---: | ---: | ---: |")

@@ -1,6 +1,6 @@
 """Server-time figures, one command each (see bench/README.md):
 
-    SIZE=100k . bench/env.sh && .venv/bin/python bench/run.py queue_page
+    . bench/env.sh 100k && .venv/bin/python bench/run.py queue_page
 
 Each figure is measured in-process (Django's test Client through the whole middleware stack, DEBUG
 off) after a warm-up, over many iterations, interleaved with the trivial view ``/__bench__/floor/``

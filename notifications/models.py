@@ -37,6 +37,9 @@ class Notification(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField()
     claimed_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(
+        max_length=255, blank=True, default="", help_text="The task run sending it (a redelivered run may finish it)."
+    )
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

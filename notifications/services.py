@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 
@@ -131,10 +132,20 @@ def notification_render(notification: Notification) -> dict:
     return {"subject": subject, "text": text, "html": html, "headers": headers, "reply_to": reply_to}
 
 
-def notification_deliver(*, notification_id: int, now: datetime) -> Notification | None:
-    """Claim one pending row, send it, record the outcome. Raises TransportError on temporary failure."""
-    claimed = Notification.objects.filter(pk=notification_id, status=Notification.Status.PENDING).update(
-        status=Notification.Status.SENDING, claimed_at=now
+def notification_deliver(*, notification_id: int, now: datetime, claimant: str = "") -> Notification | None:
+    """Claim one pending row, send it, record the outcome. Raises TransportError on temporary failure.
+
+    ``claimant`` is the Celery task id. With acks late and reject-on-worker-lost, a worker killed while
+    sending gets the *same* task message back; that run, and only that run, may take the row back from
+    "sending" (its own earlier claim) and finish the job. Any other run finds it claimed and does nothing,
+    and a row marked sent is never claimed again. Without this, the redelivered message found the row in
+    "sending" and dropped it, so the mail waited for outbox_flush's ten-minute stuck sweep.
+    """
+    claimable = Q(status=Notification.Status.PENDING)
+    if claimant:
+        claimable |= Q(status=Notification.Status.SENDING, claimed_by=claimant)
+    claimed = Notification.objects.filter(claimable, pk=notification_id).update(
+        status=Notification.Status.SENDING, claimed_at=now, claimed_by=claimant
     )
     if not claimed:
         return None  # sent, being sent, or suppressed: never twice

@@ -61,7 +61,9 @@ def make_message_id(ticket_id: int | None) -> str:
 
 
 def is_our_message_id(message_id: str) -> bool:
-    return bool(message_id) and message_id.strip().rstrip(">").lower().endswith("@" + message_domain().lower())
+    return bool(message_id) and message_id.strip().rstrip(">").lower().endswith(
+        "@" + message_domain().lower()
+    )
 
 
 def thread_headers(previous_ids: list[str]) -> dict[str, str]:

@@ -62,7 +62,12 @@ class WebhookTransport(Transport):
             }
         ).encode()
         request = urllib.request.Request(
-            notification.recipient, data=payload, headers={"Content-Type": "application/json"}, method="POST"
+            notification.recipient, data=payload, headers={
+                "Content-Type": "application/json",
+                # The same key on every attempt: a receiver can drop a re-send after a worker crash.
+                "Idempotency-Key": notification.message_id or f"notification-{notification.pk}",
+            },
+            method="POST",
         )
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 (admin-set URL)

@@ -13,9 +13,11 @@ on a hundred tickets costs a handful of reads plus the outbox rows themselves.
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.db import DatabaseError
 from django.db.models import Q
 
 from accounts.models import User
@@ -26,6 +28,8 @@ from sla.models import AlertRule, EscalationContact
 from sla.services import Deadlines, calendar_build, sla_target_for
 
 from .models import Ticket
+
+log = logging.getLogger(__name__)
 
 # Without a warning rule a target is "close" at this share of it (the assignee is told).
 DEFAULT_WARN_PERCENT = 75
@@ -231,10 +235,17 @@ class Alerts:
         queued: list[Notification] = []
         seen: set[tuple[str, str]] = set()
         for rule in rules:
-            not_before = self._timing(rule, ticket)
+            try:
+                not_before = self._timing(rule, ticket)
+                people = self.recipients(rule, ticket)
+            except DatabaseError:
+                raise
+            except Exception:  # e.g. a rule's calendar that never opens: the other rules still fire
+                log.exception("alert rule %s could not be evaluated for ticket %s", rule.pk, ticket.pk)
+                continue
             if not_before is False:
                 continue
-            for rcpt in self.recipients(rule, ticket):
+            for rcpt in people:
                 if (rcpt.channel, rcpt.address.lower()) in seen:
                     continue
                 seen.add((rcpt.channel, rcpt.address.lower()))

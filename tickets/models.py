@@ -172,6 +172,8 @@ class Ticket(models.Model):
             models.Index(fields=["requester", "-last_activity_at"], name="ticket_requester_activity"),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
             models.Index(fields=["status", "updated_at"], name="ticket_status_updated"),
+            # The SLA dashboard's window (received_at >= since) and its breach list (newest arrivals first).
+            models.Index(fields=["received_at", "id"], name="ticket_received"),
             # The SLA monitor's four due-work queries: each index holds only the tickets still owing
             # that event, so a pass costs what is due, not what is open (or already breached).
             models.Index(
@@ -308,7 +310,16 @@ class TicketEvent(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["ticket", "created_at"], name="event_ticket_created")]
+        indexes = [
+            models.Index(fields=["ticket", "created_at"], name="event_ticket_created"),
+            # The SLA dashboard's breach reasons (re-classified, waited, reopened): tiny, and it spares
+            # a scan of every event for each breach list.
+            models.Index(
+                fields=["ticket"],
+                condition=Q(kind__in=["priority", "sla_paused"]) | Q(kind="status", reason="reopened"),
+                name="event_breach_reasons",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.ticket_id}"

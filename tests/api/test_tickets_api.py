@@ -80,6 +80,8 @@ def test_staff_open_a_ticket_for_a_customer_named_by_email(api, tech, customer, 
         ("customer", {"subject": "x", "request_fields": ["not", "an", "object"]}, "request_fields"),
         ("customer", {"subject": "x", "request_fields": {"deep": {"nested": "object"}}}, "request_fields"),
         ("customer", {"subject": "x", "description": "y" * 100_001}, "description"),
+        ("customer", {"subject": "x", "request_fields": {"site": "Le\x00eds"}}, "request_fields"),
+        ("customer", {"subject": "x\x00"}, "subject"),
     ],
 )
 def test_bad_ticket_input_is_a_400_naming_the_field(api, customer, tech, stranger, who, payload, field):
@@ -353,3 +355,26 @@ def test_writes_are_throttled_per_user_and_reads_are_not(api, customer, ticket, 
     assert codes == [201, 201, 429]
     assert client.get(url).status_code == 200
     assert Message.objects.filter(ticket=ticket, body__startswith="ping").count() == 2
+
+
+@pytest.mark.parametrize("count", [2, 20])
+def test_the_ticket_list_costs_the_same_queries_for_any_page(
+    count, customer, priorities, django_assert_num_queries
+):
+    from rest_framework.test import APIClient
+
+    for i in range(count):
+        ticket_create(requester=customer, subject=f"t{i}", now=NOW + timedelta(minutes=i))
+    client = APIClient()
+    client.force_authenticate(type(customer).objects.get(pk=customer.pk))  # as fresh as a real request's user
+    # The customer's organization (does it share tickets?), then one page of tickets with their joins.
+    with django_assert_num_queries(2):
+        response = client.get("/api/tickets/?page_size=50")
+    assert len(response.json()["results"]) == count
+
+
+def test_nobody_escalates_a_closed_ticket(api, tech, ticket):
+    ticket_change_status(ticket=ticket, status=Status.CLOSED, by=tech, now=NOW)
+    assert api(tech).post(f"/api/tickets/{ticket.pk}/escalate/", {}, format="json").status_code == 409
+    ticket.refresh_from_db()
+    assert ticket.escalated_at is None

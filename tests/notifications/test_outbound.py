@@ -54,7 +54,11 @@ def test_references_keep_the_first_and_the_newest_ids():
 def ticket(customer, priorities, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):  # the acknowledgement goes out
         return ticket_create(
-            requester=customer, subject="Calls drop", description="They drop.", now=NOW, email_message_id="<first@acme.test>"
+            requester=customer,
+            subject="Calls drop",
+            description="They drop.",
+            now=NOW,
+            email_message_id="<first@acme.test>",
         )
 
 
@@ -106,7 +110,9 @@ def test_acknowledgement_gives_the_expected_first_response_time(
 
 
 def test_the_subject_tag_is_added_when_a_template_forgets_it(ticket):
-    row = Notification.objects.create(event="ticket_received", ticket=ticket, recipient="x@acme.test", created_at=NOW)
+    row = Notification.objects.create(
+        event="ticket_received", ticket=ticket, recipient="x@acme.test", created_at=NOW
+    )
     row.event = "subject_help"
     rendered = notification_render(row)
     assert rendered["subject"].startswith(f"[{ticket.reference}]")
@@ -132,7 +138,9 @@ class FailingBackend:
         raise ConnectionError("SMTP server unreachable")
 
 
-def test_a_suppressed_address_gets_no_mail(customer, priorities, mailoutbox, django_capture_on_commit_callbacks):
+def test_a_suppressed_address_gets_no_mail(
+    customer, priorities, mailoutbox, django_capture_on_commit_callbacks
+):
     Suppression.objects.create(email="Casey@Acme.test", reason=Suppression.Reason.BOUNCED)
     with django_capture_on_commit_callbacks(execute=True):
         ticket = ticket_create(requester=customer, subject="Calls drop", description="x", now=NOW)

@@ -22,15 +22,28 @@ def _auth(secret=SECRET):
 
 
 def _post(client, payload, **extra):
-    return client.post("/anymail/postmark/tracking/", data=json.dumps(payload), content_type="application/json", **extra)
+    return client.post(
+        "/anymail/postmark/tracking/", data=json.dumps(payload), content_type="application/json", **extra
+    )
 
 
 def bounce(email, kind="HardBounce"):
     return {
-        "RecordType": "Bounce", "Type": kind, "TypeCode": 1, "ID": 42, "MessageID": "883953f4-6105-42a2-a16a-77a8eac79483",
-        "Email": email, "Description": "The server was unable to deliver your message (ex: unknown user, mailbox not found).",
-        "Details": "smtp;550 5.1.1 User unknown", "BouncedAt": "2026-03-06T15:31:00Z", "Inactive": True, "CanActivate": True,
-        "Subject": "[HD-1] We received your request", "Metadata": {}, "Tag": "", "MessageStream": "outbound",
+        "RecordType": "Bounce",
+        "Type": kind,
+        "TypeCode": 1,
+        "ID": 42,
+        "MessageID": "883953f4-6105-42a2-a16a-77a8eac79483",
+        "Email": email,
+        "Description": "The server was unable to deliver your message (ex: unknown user, mailbox not found).",
+        "Details": "smtp;550 5.1.1 User unknown",
+        "BouncedAt": "2026-03-06T15:31:00Z",
+        "Inactive": True,
+        "CanActivate": True,
+        "Subject": "[HD-1] We received your request",
+        "Metadata": {},
+        "Tag": "",
+        "MessageStream": "outbound",
     }
 
 
@@ -66,12 +79,18 @@ def test_the_same_bounce_twice_is_one_row(client, db):
 
 def test_a_tracking_call_without_the_secret_is_refused(client, db):
     assert _post(client, bounce("victim@acme.test")).status_code in (400, 401, 403)
-    assert _post(client, bounce("victim@acme.test"), **_auth("hook-user:wrong")).status_code in (400, 401, 403)
+    assert _post(client, bounce("victim@acme.test"), **_auth("hook-user:wrong")).status_code in (
+        400,
+        401,
+        403,
+    )
     assert not Suppression.objects.exists()
 
 
 def test_the_customer_admin_shows_the_suppression(client, admin_user, customer):
-    Suppression.objects.create(email=customer.email, reason=Suppression.Reason.BOUNCED, detail="postmark: bounced")
+    Suppression.objects.create(
+        email=customer.email, reason=Suppression.Reason.BOUNCED, detail="postmark: bounced"
+    )
     client.force_login(admin_user)
     page = client.get(f"/admin/accounts/user/{customer.pk}/change/")
     assert page.status_code == 200

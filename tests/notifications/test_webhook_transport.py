@@ -41,7 +41,10 @@ def server():
 
 def _queue(url):
     return notification_queue(
-        event="escalation_page", recipient=url, channel=Notification.Channel.WEBHOOK, now=NOW,
+        event="escalation_page",
+        recipient=url,
+        channel=Notification.Channel.WEBHOOK,
+        now=NOW,
         context={"ticket_reference": "HD-1", "ticket_url": "http://x/1"},
     )
 
@@ -62,8 +65,16 @@ def test_it_posts_json_to_the_webhook(db, server):
     row.refresh_from_db()
     assert row.status == Notification.Status.SENT and row.attempts == 1
     assert handler.received == [
-        {"content_type": "application/json",
-         "json": {"event": "escalation_page", "subject": "Page: HD-1", "text": "Escalated HD-1", "ticket": "HD-1", "url": "http://x/1"}}
+        {
+            "content_type": "application/json",
+            "json": {
+                "event": "escalation_page",
+                "subject": "Page: HD-1",
+                "text": "Escalated HD-1",
+                "ticket": "HD-1",
+                "url": "http://x/1",
+            },
+        }
     ]
 
 

@@ -10,6 +10,7 @@ from django.db.models import Count, F, Max
 from accounts.models import Organization, User
 from sla.models import PriorityLevel
 from sla.services import sla_deadlines
+from tickets.alerts import sla_warn_instants
 from tickets.models import Message, Status, Ticket, TicketEvent
 from tickets.querysets import OPEN_STATUSES
 
@@ -75,6 +76,8 @@ def test_stored_fields_match_what_the_services_would_store():
         expected = sla_deadlines(plan=ticket.plan, priority=ticket.priority, start=ticket.received_at)
         assert ticket.first_response_due_at == expected.first_response_due_at
         assert ticket.resolution_due_at == expected.resolution_due_at
+        warn = sla_warn_instants(ticket=ticket, deadlines=expected, start=ticket.received_at)
+        assert (ticket.first_response_warn_at, ticket.resolution_warn_at) == warn
         public = ticket.messages.filter(kind=Message.Kind.PUBLIC).aggregate(last=Max("created_at"))["last"]
         assert ticket.last_activity_at == public
         assert ticket.requester.organization_id == ticket.organization_id

@@ -150,3 +150,55 @@ def test_alert_mail_renders_subject_and_link(
     assert mail.subject == f"[{ticket.reference}] New Urgent ticket: All numbers down"
     assert f"/desk/tickets/{ticket.pk}/" in mail.body
     assert mail.extra_headers["Auto-Submitted"] == "auto-generated"
+
+
+def test_a_rule_whose_calendar_never_opens_is_logged_and_the_other_rules_still_fire(
+    customer, lead, priorities, caplog
+):
+    from sla.models import Calendar
+
+    closed = Calendar.objects.create(name="never-open", timezone="Europe/London")
+    rule(audience=Aud.TEAM_LEADS, timing=Tm.IN_HOURS, office_calendar=closed)
+    contact("Dee", "director")
+    rule(audience=Aud.DIRECTORS)
+    ticket_create(
+        requester=customer, subject="x", priority=priorities["urgent"], now=NOW
+    )  # the ticket is kept
+    assert recipients("sla_alert") == ["dee@helpdesk.test"]
+    assert "could not be evaluated" in caplog.text
+
+
+def test_a_page_reaches_the_paging_webhook_end_to_end(
+    customer, priorities, django_capture_on_commit_callbacks
+):
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    received = []
+
+    class Pager(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 (http.server's naming)
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(202)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Pager)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/page"
+        oncall = contact("Olly", "on_call", webhook_url=url)
+        OnCallShift.objects.create(contact=oncall, starts_at=at(7, 0), ends_at=at(8, 0))
+        rule(audience=Aud.ON_CALL, channel=Ch.PAGE, priority=priorities["urgent"])
+        with django_capture_on_commit_callbacks(execute=True):
+            ticket = ticket_create(
+                requester=customer, subject="All numbers down", priority=priorities["urgent"], now=at(7, 3)
+            )
+    finally:
+        server.shutdown()
+    assert [(r["event"], r["ticket"]) for r in received] == [("sla_alert", ticket.reference)]
+    assert received[0]["subject"] == f"[{ticket.reference}] New Urgent ticket: All numbers down"
+    assert Notification.objects.get(recipient=url).status == Notification.Status.SENT

@@ -7,6 +7,7 @@ import sys
 import pytest
 from django.core.management import CommandError, call_command
 
+from sla.models import PriorityLevel
 from tests.notifications.mailkit import fixture, raw_mail
 from tickets.models import InboundEmail, Ticket
 
@@ -57,3 +58,21 @@ def test_it_reads_an_mbox(tmp_path, customer, priorities):
 def test_a_missing_path_is_a_clear_error(db):
     with pytest.raises(CommandError, match="No such file"):
         _run("/nonexistent/mail.eml")
+
+
+def test_retry_failed_ingests_kept_mail_again(tmp_path, customer, priorities):
+    (tmp_path / "a.eml").write_bytes(fixture("new_request_syntax.eml"))
+    levels = list(PriorityLevel.objects.values("slug", "name", "rank", "is_default"))
+    PriorityLevel.objects.all().delete()
+    assert "failed 1" in _run(str(tmp_path / "a.eml"))
+    for level in levels:
+        PriorityLevel.objects.create(**level)
+    assert "Ingested 1 message(s): new_ticket 1" in _run("--retry-failed")
+    assert (
+        InboundEmail.objects.get().outcome == InboundEmail.Outcome.NEW_TICKET and Ticket.objects.count() == 1
+    )
+
+
+def test_no_arguments_is_a_clear_error(db):
+    with pytest.raises(CommandError, match="at least one path"):
+        _run()

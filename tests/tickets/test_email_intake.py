@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from notifications.models import Notification, Suppression
+from notifications.services import notification_queue
 from notifications.threading import make_message_id, reply_address, ticket_token
 from sla.models import JobPolicy, PriorityLevel
 from tests.conftest import NOW
@@ -37,7 +38,9 @@ def ticket(customer, priorities, ingest):
 # --- new tickets: subject syntax, body template, organizations --------------------------------
 
 
-def test_a_well_formed_mail_opens_a_ticket_with_its_level_and_request_fields(org, customer, priorities, ingest, mailoutbox):
+def test_a_well_formed_mail_opens_a_ticket_with_its_level_and_request_fields(
+    org, customer, priorities, ingest, mailoutbox
+):
     row = ingest(fixture("new_request_syntax.eml"))
     ticket = row.ticket
     assert row.outcome == Outcome.NEW_TICKET and row.sender == "casey@acme.test"
@@ -55,7 +58,9 @@ def test_a_well_formed_mail_opens_a_ticket_with_its_level_and_request_fields(org
     }
     assert ticket.messages.get().email_message_id == "<new-request-1@mail.acme.test>"
     # The acknowledgement, and nothing else: the subject was fine.
-    assert [m.subject for m in mailoutbox] == [f"[{ticket.reference}] We received your request: Calls drop after ten seconds"]
+    assert [m.subject for m in mailoutbox] == [
+        f"[{ticket.reference}] We received your request: Calls drop after ten seconds"
+    ]
     assert "first response by" in mailoutbox[0].body
 
 
@@ -95,14 +100,24 @@ def test_an_unknown_customer_number_still_makes_a_ticket_and_one_help_reply_a_da
     help_mails = [m for m in mailoutbox if "How to write the subject line" in m.subject]
     assert len(help_mails) == 1 and "Customer #:{your customer number}" in help_mails[0].body
     assert help_mails[0].extra_headers["Auto-Submitted"] == "auto-generated"
-    ingest(raw_mail(subject="Customer #:9999: Priority: High: Again", message_id="<b@acme.test>"), now=NOW + timedelta(hours=3))
+    ingest(
+        raw_mail(subject="Customer #:9999: Priority: High: Again", message_id="<b@acme.test>"),
+        now=NOW + timedelta(hours=3),
+    )
     assert len([m for m in mailoutbox if "How to write the subject line" in m.subject]) == 1
-    ingest(raw_mail(subject="Customer #:9999: Priority: High: Next day", message_id="<c@acme.test>"), now=NOW + timedelta(days=1))
+    ingest(
+        raw_mail(subject="Customer #:9999: Priority: High: Next day", message_id="<c@acme.test>"),
+        now=NOW + timedelta(days=1),
+    )
     assert len([m for m in mailoutbox if "How to write the subject line" in m.subject]) == 2
 
 
-def test_an_unknown_level_files_at_the_default_and_gets_the_help_reply(org, customer, priorities, ingest, mailoutbox):
-    ticket = ingest(raw_mail(subject="Customer #:1001: Priority: Whenever: hmm", message_id="<w@acme.test>")).ticket
+def test_an_unknown_level_files_at_the_default_and_gets_the_help_reply(
+    org, customer, priorities, ingest, mailoutbox
+):
+    ticket = ingest(
+        raw_mail(subject="Customer #:1001: Priority: Whenever: hmm", message_id="<w@acme.test>")
+    ).ticket
     assert ticket.priority.slug == "normal"
     assert any("How to write the subject line" in m.subject for m in mailoutbox)
 
@@ -115,7 +130,10 @@ def test_an_unknown_sender_gets_an_account_and_a_triage_ticket(priorities, plan,
     assert not user.has_usable_password() and not user.is_staff
     assert ticket.organization.customer_number == "UNKNOWN"
     assert "Our phones are broken" in ticket.description
-    assert sorted(m.subject.split("] ", 1)[1][:15] for m in mailoutbox) == ["How to write th", "We received you"]
+    assert sorted(m.subject.split("] ", 1)[1][:15] for m in mailoutbox) == [
+        "How to write th",
+        "We received you",
+    ]
     # The triage organization is made once.
     ingest(raw_mail(sender="sam@elsewhere.test", subject="hello", message_id="<s@elsewhere.test>"))
     assert Ticket.objects.filter(organization__customer_number="UNKNOWN").count() == 2
@@ -127,7 +145,9 @@ def test_an_unknown_sender_from_a_known_domain_joins_that_organization(org, prio
     assert not any("How to write" in m.subject for m in mailoutbox)
 
 
-def test_a_customer_number_of_another_organization_does_not_move_the_sender(org, other_org, customer, priorities, ingest):
+def test_a_customer_number_of_another_organization_does_not_move_the_sender(
+    org, other_org, customer, priorities, ingest
+):
     ticket = ingest(raw_mail(subject="Customer #:2002: Priority: High: x", message_id="<o@acme.test>")).ticket
     assert ticket.organization == org
 
@@ -136,8 +156,13 @@ def test_a_customer_number_of_another_organization_does_not_move_the_sender(org,
 
 
 def _reply(ticket, *, sender="Casey Customer <casey@acme.test>", body="More detail.", **headers):
-    return raw_mail(sender=sender, subject=f"Re: [{ticket.reference}] {ticket.subject}", body=body,
-                    message_id=f"<r{abs(hash(str(headers) + sender + body))}@x.test>", headers=headers)
+    return raw_mail(
+        sender=sender,
+        subject=f"Re: [{ticket.reference}] {ticket.subject}",
+        body=body,
+        message_id=f"<r{abs(hash(str(headers) + sender + body))}@x.test>",
+        headers=headers,
+    )
 
 
 def test_a_reply_threads_by_the_signed_token_in_in_reply_to(ticket, ingest):
@@ -152,20 +177,31 @@ def test_a_reply_threads_by_the_token_in_references(ticket, ingest):
 
 
 def test_a_reply_threads_by_the_plus_address_alone(ticket, ingest, stranger):
-    raw = raw_mail(sender="someone@nowhere.test", to=reply_address(ticket.pk), subject="no tag here", message_id="<p@x>")
+    raw = raw_mail(
+        sender="someone@nowhere.test", to=reply_address(ticket.pk), subject="no tag here", message_id="<p@x>"
+    )
     row = ingest(raw)
     assert row.ticket == ticket and row.detail == "token in address"
 
 
 def test_a_forged_token_threads_nothing(ticket, ingest):
     forged = ticket_token(ticket.pk)[:-1] + ("0" if ticket_token(ticket.pk)[-1] != "0" else "1")
-    raw = raw_mail(sender="gina@globex.test", subject="hi", message_id="<f@x>", headers={"In-Reply-To": f"<{forged}.x@helpdesk.test>"})
+    raw = raw_mail(
+        sender="gina@globex.test",
+        subject="hi",
+        message_id="<f@x>",
+        headers={"In-Reply-To": f"<{forged}.x@helpdesk.test>"},
+    )
     row = ingest(raw)
     assert row.outcome == Outcome.NEW_TICKET and row.ticket != ticket
 
 
 def test_a_reply_threads_by_a_stored_message_id(ticket, ingest):
-    raw = raw_mail(subject="Re: Calls drop", message_id="<s2@acme.test>", headers={"In-Reply-To": "<new-request-1@mail.acme.test>"})
+    raw = raw_mail(
+        subject="Re: Calls drop",
+        message_id="<s2@acme.test>",
+        headers={"In-Reply-To": "<new-request-1@mail.acme.test>"},
+    )
     row = ingest(raw)
     assert row.ticket == ticket and row.detail == "stored Message-ID"
 
@@ -209,8 +245,14 @@ def test_the_plan_reopen_window_applies(ticket, tech, ingest):
 
 def test_a_staff_reply_by_email_is_a_staff_message(ticket, tech, ingest, mailoutbox):
     mailoutbox.clear()
-    row = ingest(_reply(ticket, sender="tech@helpdesk.test", body="Fixed on our side.",
-                        **{"In-Reply-To": make_message_id(ticket.pk)}))
+    row = ingest(
+        _reply(
+            ticket,
+            sender="tech@helpdesk.test",
+            body="Fixed on our side.",
+            **{"In-Reply-To": make_message_id(ticket.pk)},
+        )
+    )
     message = row.ticket.messages.last()
     assert message.from_staff and message.channel == Channel.STAFF_EMAIL
     assert [m.to for m in mailoutbox] == [["casey@acme.test"]] and "Fixed on our side." in mailoutbox[0].body
@@ -221,7 +263,9 @@ def test_a_staff_reply_by_email_is_a_staff_message(ticket, tech, ingest, mailout
 
 def test_quoted_history_is_kept_apart_and_does_not_escalate(ticket, lead, ingest, mailoutbox):
     token_mid = make_message_id(ticket.pk)
-    row = ingest(fixture("reply_quoted_gmail.eml", TOKEN=ticket_token(ticket.pk), IN_REPLY_TO=token_mid.strip("<>")))
+    row = ingest(
+        fixture("reply_quoted_gmail.eml", TOKEN=ticket_token(ticket.pk), IN_REPLY_TO=token_mid.strip("<>"))
+    )
     message = row.ticket.messages.last()
     assert message.body == "Thanks, it works again."
     assert message.quoted_text.startswith("On Fri, 6 Mar 2026 at 15:30") and "escalate" in message.quoted_text
@@ -249,7 +293,9 @@ def test_negated_escalation_does_not_escalate(org, customer, priorities, lead, i
 
 
 def test_escalate_in_a_new_mail_escalates_the_new_ticket(org, customer, priorities, lead, ingest):
-    ticket = ingest(raw_mail(subject="Phones", body="Please escalate: we lose money.", message_id="<e@x>")).ticket
+    ticket = ingest(
+        raw_mail(subject="Phones", body="Please escalate: we lose money.", message_id="<e@x>")
+    ).ticket
     ticket.refresh_from_db()
     assert ticket.escalated_at == NOW
 
@@ -257,7 +303,9 @@ def test_escalate_in_a_new_mail_escalates_the_new_ticket(org, customer, prioriti
 # --- content: HTML, attachments, charsets ---------------------------------------------------------
 
 
-def test_html_only_mail_is_sanitised_and_read_as_text_and_attachments_are_sniffed(org, customer, priorities, ingest):
+def test_html_only_mail_is_sanitised_and_read_as_text_and_attachments_are_sniffed(
+    org, customer, priorities, ingest
+):
     ticket = ingest(fixture("html_only_attachment.eml")).ticket
     message = ticket.messages.get()
     assert "The dashboard shows Error 42." in message.body and "alert" not in message.body
@@ -318,15 +366,36 @@ def test_a_mail_without_message_id_is_deduplicated_by_content(org, customer, pri
         ({"Precedence": "list"}, "casey@acme.test"),
         ({"X-Autoreply": "yes"}, "casey@acme.test"),
         ({"X-Autorespond": "Out of office"}, "casey@acme.test"),
-        ({"X-Auto-Response-Suppress": "All", "X-MS-Exchange-Inbox-Rules-Loop": "casey@acme.test"}, "casey@acme.test"),
+        (
+            {"X-Auto-Response-Suppress": "All", "X-MS-Exchange-Inbox-Rules-Loop": "casey@acme.test"},
+            "casey@acme.test",
+        ),
         ({}, "MAILER-DAEMON@mx.acme.test"),
         ({}, "postmaster@acme.test"),
     ],
 )
-def test_automatic_mail_makes_no_ticket_and_gets_no_reply(headers, sender, org, customer, priorities, ingest, mailoutbox):
+def test_automatic_mail_makes_no_ticket_and_gets_no_reply(
+    headers, sender, org, customer, priorities, ingest, mailoutbox
+):
     row = ingest(raw_mail(sender=sender, subject="Re: your request", message_id="<auto@x>", headers=headers))
     assert row.outcome in (Outcome.IGNORED_AUTO, Outcome.BOUNCE)
     assert row.ticket is None and not Ticket.objects.exists() and mailoutbox == []
+
+
+def test_an_out_of_office_answer_is_linked_to_its_ticket_without_touching_it(
+    ticket, tech, ingest, mailoutbox
+):
+    ticket_resolve(ticket=ticket, by=tech, now=NOW)
+    mailoutbox.clear()
+    raw = raw_mail(
+        subject="Out of office",
+        message_id="<oof@x>",
+        headers={"Auto-Submitted": "auto-replied", "In-Reply-To": make_message_id(ticket.pk)},
+    )
+    row = ingest(raw)
+    ticket.refresh_from_db()
+    assert row.outcome == Outcome.IGNORED_AUTO and row.ticket == ticket
+    assert ticket.status == Status.RESOLVED and ticket.messages.count() == 1 and mailoutbox == []
 
 
 def test_auto_submitted_no_is_a_person(org, customer, priorities, ingest):
@@ -346,15 +415,26 @@ def test_out_of_office_and_newsletters_are_ignored(ticket, ingest, mailoutbox):
     assert Ticket.objects.count() == 1 and ticket.messages.count() == 1 and mailoutbox == []
 
 
-def test_a_bounce_makes_no_ticket_and_suppresses_the_failed_recipient(org, customer, priorities, ingest, mailoutbox):
+def test_a_bounce_makes_no_ticket_and_suppresses_the_failed_recipient(
+    org, customer, priorities, ingest, mailoutbox
+):
+    notification_queue(event="ticket_received", recipient="gone@acme.test", now=NOW)  # we mailed them once
     row = ingest(fixture("bounce_dsn.eml"))
     assert row.outcome == Outcome.BOUNCE and row.ticket is None
     assert not Ticket.objects.exists() and mailoutbox == []
     assert Suppression.objects.get().email == "gone@acme.test"
 
 
+def test_a_bounce_for_an_address_we_never_mailed_suppresses_nothing(org, customer, priorities, ingest):
+    row = ingest(fixture("bounce_dsn.eml"))
+    assert row.outcome == Outcome.BOUNCE and "suppressed: none" in row.detail
+    assert not Suppression.objects.exists()
+
+
 def test_our_own_mail_coming_back_is_dropped(org, customer, priorities, ingest):
-    raw = raw_mail(sender="Support <support@helpdesk.test>", subject="[HD-1] We received", message_id=make_message_id(1))
+    raw = raw_mail(
+        sender="Support <support@helpdesk.test>", subject="[HD-1] We received", message_id=make_message_id(1)
+    )
     assert ingest(raw).outcome == Outcome.IGNORED_AUTO and not Ticket.objects.exists()
 
 
@@ -363,7 +443,9 @@ def test_automatic_replies_to_one_sender_are_capped(org, customer, priorities, i
         ingest(raw_mail(subject=f"Request {i}", message_id=f"<cap{i}@x>"))
     assert Ticket.objects.count() == service.AUTOREPLY_CAP + 3  # every mail is still a ticket
     assert len(mailoutbox) == service.AUTOREPLY_CAP
-    assert Notification.objects.filter(status=Notification.Status.SUPPRESSED, error__contains="cap").count() == 3
+    assert (
+        Notification.objects.filter(status=Notification.Status.SUPPRESSED, error__contains="cap").count() == 3
+    )
 
 
 # --- never lose a mail ---------------------------------------------------------------------------
@@ -383,20 +465,28 @@ def test_a_mail_that_fails_is_kept_with_its_bytes_and_succeeds_on_retry(org, cus
     PriorityLevel.objects.create(slug="normal", name="Normal", rank=3, is_default=True)
     PriorityLevel.objects.create(slug="high", name="High", rank=2)
     retried = ingest(failed.raw.open("rb").read())
-    assert retried.pk == failed.pk and retried.outcome == Outcome.NEW_TICKET and retried.ticket.priority.slug == "high"
+    assert (
+        retried.pk == failed.pk
+        and retried.outcome == Outcome.NEW_TICKET
+        and retried.ticket.priority.slug == "high"
+    )
 
 
 def test_a_mail_too_slow_to_parse_is_read_as_plain_text(org, customer, priorities, ingest, monkeypatch):
     monkeypatch.setattr(service, "PARSE_SECONDS", 0.01)
     parts = "".join(f"--B\nContent-Type: text/plain\n\npart {i}\n" for i in range(3000))
-    raw = ("From: casey@acme.test\nSubject: Huge\nMessage-ID: <huge@acme.test>\n"
-           'Content-Type: multipart/mixed; boundary="B"\n\n' + parts + "--B--\n").encode()
+    raw = (
+        "From: casey@acme.test\nSubject: Huge\nMessage-ID: <huge@acme.test>\n"
+        'Content-Type: multipart/mixed; boundary="B"\n\n' + parts + "--B--\n"
+    ).encode()
     row = ingest(raw)
     assert row.outcome == Outcome.NEW_TICKET and row.detail.startswith("read as plain text: ParseTimeout")
     assert row.ticket.subject == "Huge" and "part 2999" in row.ticket.description
 
 
-def test_a_readable_mail_without_a_sender_still_reaches_triage_and_mails_nobody(priorities, plan, ingest, mailoutbox):
+def test_a_readable_mail_without_a_sender_still_reaches_triage_and_mails_nobody(
+    priorities, plan, ingest, mailoutbox
+):
     raw = b"Subject: Our phones\nMessage-ID: <nosender@x>\n\nThe phones in building B are dead.\n"
     row = ingest(raw)
     assert row.outcome == Outcome.NEW_TICKET

@@ -15,13 +15,18 @@ def _answer(mail, body: str, message_id: str) -> bytes:
     headers = mail.extra_headers
     references = f"{headers.get('References', '')} {headers['Message-ID']}".strip()
     return raw_mail(
-        sender="Casey Customer <casey@acme.test>", to=mail.reply_to[0], subject=f"Re: {mail.subject}",
+        sender="Casey Customer <casey@acme.test>",
+        to=mail.reply_to[0],
+        subject=f"Re: {mail.subject}",
         body=f"{body}\n\nOn Fri, 6 Mar 2026 at 15:30, Support <support@helpdesk.test> wrote:\n> {mail.body.splitlines()[0]}",
-        message_id=message_id, headers={"In-Reply-To": headers["Message-ID"], "References": references},
+        message_id=message_id,
+        headers={"In-Reply-To": headers["Message-ID"], "References": references},
     )
 
 
-def test_open_follow_and_reopen_a_ticket_by_email(customer, tech, priorities, mailoutbox, django_capture_on_commit_callbacks):
+def test_open_follow_and_reopen_a_ticket_by_email(
+    customer, tech, priorities, mailoutbox, django_capture_on_commit_callbacks
+):
     def step(action):
         mailoutbox.clear()
         with django_capture_on_commit_callbacks(execute=True):
@@ -29,9 +34,16 @@ def test_open_follow_and_reopen_a_ticket_by_email(customer, tech, priorities, ma
         return result, list(mailoutbox)
 
     # 1. Open: the customer writes to support and gets an acknowledgement that routes back to the ticket.
-    opened, mails = step(lambda: email_ingest(
-        raw=raw_mail(subject="Customer #:1001: Priority: High: Calls drop", body="Calls drop after ten seconds.",
-                     message_id="<open@acme.test>"), now=NOW))
+    opened, mails = step(
+        lambda: email_ingest(
+            raw=raw_mail(
+                subject="Customer #:1001: Priority: High: Calls drop",
+                body="Calls drop after ten seconds.",
+                message_id="<open@acme.test>",
+            ),
+            now=NOW,
+        )
+    )
     ticket = opened.ticket
     assert opened.outcome == InboundEmail.Outcome.NEW_TICKET and ticket.priority.slug == "high"
     (ack,) = mails
@@ -41,14 +53,22 @@ def test_open_follow_and_reopen_a_ticket_by_email(customer, tech, priorities, ma
     # 2. Follow: assignment and the technician's reply arrive by mail, threaded under the first message.
     _, mails = step(lambda: ticket_assign(ticket=ticket, agent=tech, by=tech, now=NOW + timedelta(minutes=5)))
     assert any("Taylor Tech" in m.subject for m in mails)
-    _, mails = step(lambda: message_add(ticket=ticket, author=tech, body="Which number do you dial?", now=NOW + timedelta(minutes=10)))
+    _, mails = step(
+        lambda: message_add(
+            ticket=ticket, author=tech, body="Which number do you dial?", now=NOW + timedelta(minutes=10)
+        )
+    )
     (question,) = mails
     assert question.body.startswith("Which number do you dial?")
     assert question.extra_headers["References"].split()[0] == "<open@acme.test>"
 
     # 3. The customer answers from their mail client; the tech is told.
-    answered, mails = step(lambda: email_ingest(raw=_answer(question, "We dial +44 20 7946 0001.", "<answer@acme.test>"),
-                                                now=NOW + timedelta(minutes=20)))
+    answered, mails = step(
+        lambda: email_ingest(
+            raw=_answer(question, "We dial +44 20 7946 0001.", "<answer@acme.test>"),
+            now=NOW + timedelta(minutes=20),
+        )
+    )
     assert answered.outcome == InboundEmail.Outcome.REPLY and answered.ticket == ticket
     latest = ticket.messages.last()
     assert latest.body == "We dial +44 20 7946 0001." and latest.quoted_text.startswith("On Fri")
@@ -60,8 +80,11 @@ def test_open_follow_and_reopen_a_ticket_by_email(customer, tech, priorities, ma
     assert "Resolved" in resolved.subject and "reply to this email" in resolved.body
 
     # 5. ... and reopens it by answering that mail.
-    reopened, _ = step(lambda: email_ingest(raw=_answer(resolved, "Still dropping, sorry.", "<again@acme.test>"),
-                                            now=NOW + timedelta(days=1)))
+    reopened, _ = step(
+        lambda: email_ingest(
+            raw=_answer(resolved, "Still dropping, sorry.", "<again@acme.test>"), now=NOW + timedelta(days=1)
+        )
+    )
     ticket.refresh_from_db()
     assert reopened.outcome == InboundEmail.Outcome.REOPENED and ticket.status == Status.OPEN
     assert Ticket.objects.count() == 1 and ticket.messages.filter(from_staff=False).count() == 3

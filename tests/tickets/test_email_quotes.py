@@ -3,6 +3,7 @@
 import pytest
 
 from tests.notifications.mailkit import CORPUS
+from tickets.intake.html import html_to_text
 from tickets.intake.parse import parse_raw
 from tickets.intake.text import asks_to_escalate, split_quoted
 
@@ -28,7 +29,10 @@ def test_real_client_replies_split_into_new_text_and_history(name):
         ("Oui.\n\nLe 6 mars 2026, Support <s@x> a écrit :\n> vieux", "Oui."),
         ("Sure\n\n-----Original Message-----\nFrom: s@x\nSent: today", "Sure"),
         ("Fine\n________________________________\nFrom: Support\nSent: Friday", "Fine"),
-        ("On Fri, 6 Mar 2026, Support <s@x> wrote:\n> question?\n\nAnswer below the quote.", "Answer below the quote."),
+        (
+            "On Fri, 6 Mar 2026, Support <s@x> wrote:\n> question?\n\nAnswer below the quote.",
+            "Answer below the quote.",
+        ),
         ("No quote here at all.", "No quote here at all."),
     ],
 )
@@ -51,3 +55,15 @@ def test_quote_markers(text, new):
 )
 def test_escalation_words_and_negations(text, escalates):
     assert asks_to_escalate(text) is escalates
+
+
+def test_an_html_only_reply_keeps_its_blockquote_as_history():
+    html = (
+        "<div>Thanks, all good now.</div><div class='gmail_quote'>On Fri, 6 Mar 2026, Support &lt;s@x&gt; wrote:"
+        "<blockquote><p>Shall we escalate?</p><blockquote>older</blockquote></blockquote></div>"
+    )
+    text = html_to_text(html)
+    new, quoted = split_quoted(text)
+    assert new == "Thanks, all good now."
+    assert "> Shall we escalate?" in quoted and "> > older" in quoted
+    assert not asks_to_escalate(new)

@@ -31,7 +31,9 @@ def _auth(secret=SECRET):
 
 
 def _postmark(client, payload, **extra):
-    return client.post("/anymail/postmark/inbound/", data=json.dumps(payload), content_type="application/json", **extra)
+    return client.post(
+        "/anymail/postmark/inbound/", data=json.dumps(payload), content_type="application/json", **extra
+    )
 
 
 def _payload(name):
@@ -39,7 +41,9 @@ def _payload(name):
 
 
 @needs_corpus
-@pytest.mark.parametrize("name", ["postmark-inbound-test-payload.json", "postmark-inbound-test-payload-with-raw.json"])
+@pytest.mark.parametrize(
+    "name", ["postmark-inbound-test-payload.json", "postmark-inbound-test-payload-with-raw.json"]
+)
 def test_a_postmark_inbound_webhook_opens_a_ticket(name, client, priorities, plan):
     response = _postmark(client, _payload(name), **_auth())
     assert response.status_code == 200
@@ -60,13 +64,20 @@ def test_a_retried_postmark_delivery_makes_one_ticket(client, priorities, plan):
 
 
 @needs_corpus
-def test_a_postmark_reply_threads_by_the_plus_address(client, customer, priorities, django_capture_on_commit_callbacks):
+def test_a_postmark_reply_threads_by_the_plus_address(
+    client, customer, priorities, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         ticket = email_ingest(raw=fixture("new_request_syntax.eml"), now=NOW).ticket
     payload = _payload("postmark-inbound-test-payload.json")
-    payload.update(From="casey@acme.test", FromFull={"Email": "casey@acme.test", "Name": "Casey", "MailboxHash": ""},
-                   To=reply_address(ticket.pk), ToFull=[{"Email": reply_address(ticket.pk), "Name": "", "MailboxHash": ""}],
-                   Subject="Re: calls", TextBody="It happened again at 10:00.")
+    payload.update(
+        From="casey@acme.test",
+        FromFull={"Email": "casey@acme.test", "Name": "Casey", "MailboxHash": ""},
+        To=reply_address(ticket.pk),
+        ToFull=[{"Email": reply_address(ticket.pk), "Name": "", "MailboxHash": ""}],
+        Subject="Re: calls",
+        TextBody="It happened again at 10:00.",
+    )
     assert _postmark(client, payload, **_auth()).status_code == 200
     assert ticket.messages.last().body == "It happened again at 10:00."
 
@@ -83,8 +94,14 @@ def _mailgun_post(raw: bytes, key=SIGNING_KEY):
     timestamp = str(int(time.time()))
     token = hashlib.sha256(raw).hexdigest()[:50]
     signature = hmac.new(key.encode(), f"{timestamp}{token}".encode(), hashlib.sha256).hexdigest()
-    return {"body-mime": raw.decode("utf-8"), "timestamp": timestamp, "token": token, "signature": signature,
-            "recipient": "support@helpdesk.test", "sender": "casey@acme.test"}
+    return {
+        "body-mime": raw.decode("utf-8"),
+        "timestamp": timestamp,
+        "token": token,
+        "signature": signature,
+        "recipient": "support@helpdesk.test",
+        "sender": "casey@acme.test",
+    }
 
 
 def test_a_signed_mailgun_inbound_post_opens_a_ticket(client, customer, priorities):

@@ -215,3 +215,10 @@ def test_without_settings_the_customer_jobs_do_nothing(plan, waiting):
     assert waiting_remind_and_close(now=NOW + 60 * DAY) == 0
     assert resolved_close(now=NOW + 60 * DAY) == 0
     assert survey_send(now=NOW + 60 * DAY) == 0
+
+
+def test_a_24x7_priority_reminds_the_customer_at_the_weekend_too(ladder, customer, tech, priorities):
+    ticket = ticket_create(requester=customer, subject="All down", priority=priorities["urgent"], now=NOW)
+    ticket_change_status(ticket=ticket, status=Status.WAITING, by=tech, now=at(6, 22))  # Friday night
+    assert waiting_remind_and_close(now=at(8, 21, 59)) == 0
+    assert waiting_remind_and_close(now=at(8, 22)) == 1  # Sunday night: the Urgent calendar never closes

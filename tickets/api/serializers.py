@@ -57,6 +57,9 @@ SLA_STATE_SCHEMA = {
 def _request_fields(value):
     if not isinstance(value, dict):
         raise serializers.ValidationError("Expected an object of field names to values.")
+    if "\\u0000" in json.dumps(value):
+        # PostgreSQL's jsonb cannot store NUL characters.
+        raise serializers.ValidationError("Null characters are not allowed.")
     if len(json.dumps(value)) > MAX_REQUEST_FIELDS_BYTES:
         raise serializers.ValidationError(f"At most {MAX_REQUEST_FIELDS_BYTES} characters of form data.")
     for key, item in value.items():

@@ -246,7 +246,7 @@ class TicketViewSet(ApiMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
         "Escalate to leadership",
         staff_only=False,
         description="Customers may escalate once a response target is breached, or at once for the top "
-        "priorities (409 otherwise); staff may always escalate. A ticket is escalated once.",
+        "priorities, while the ticket is open (409 otherwise; the same rule for staff). A ticket is escalated once.",
     )
     @action(detail=True, methods=["post"])
     def escalate(self, request, pk=None):
@@ -257,7 +257,6 @@ class TicketViewSet(ApiMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
                 by=request.user,
                 reason=data["reason"],
                 now=self.now(),
-                force=request.user.is_staff,
             )
         return _ticket_response(self, ticket)
 

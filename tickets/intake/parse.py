@@ -25,8 +25,8 @@ MAX_PARTS = 200  # enough for any real mail; stops "endless nesting" inputs
 MAX_BODY_CHARS = 1_000_000
 
 
-class ParseTimeout(Exception):
-    pass
+class ParseTimeout(BaseException):
+    """A BaseException, so the many ``except Exception`` guards around messy mail cannot swallow it."""
 
 
 @dataclass
@@ -73,7 +73,11 @@ class ParsedEmail:
 @contextlib.contextmanager
 def time_limit(seconds: float):
     """Raise ParseTimeout in the block after ``seconds`` (main thread only, where signals work)."""
-    if seconds <= 0 or threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+    if (
+        seconds <= 0
+        or threading.current_thread() is not threading.main_thread()
+        or not hasattr(signal, "setitimer")
+    ):
         yield
         return
 
@@ -100,15 +104,34 @@ def _clean(value: str) -> str:
     return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", value or "")
 
 
+# Headers people write (encoded words, addresses): decoded by the email policy. The rest stay raw.
+_DECODED_HEADERS = {
+    "subject",
+    "from",
+    "sender",
+    "to",
+    "cc",
+    "reply-to",
+    "delivered-to",
+    "x-original-to",
+    "return-path",
+}
+
+
 def _raw_headers(msg) -> dict[str, list[str]]:
     """Header values as readable strings; a header the policy cannot parse falls back to its raw text."""
     out: dict[str, list[str]] = {}
     for name, raw in getattr(msg, "_headers", [])[:500]:
-        try:
-            value = str(msg.policy.header_fetch_parse(name, raw))
-        except Exception:
-            value = _decode_words(str(raw))
-        out.setdefault(str(name).lower(), []).append(_clean(value.replace("\r", " ").replace("\n", " ")).strip())
+        if str(name).lower() not in _DECODED_HEADERS:
+            value = str(raw)  # trace and machine headers: compared as written, not worth a full parse
+        else:
+            try:
+                value = str(msg.policy.header_fetch_parse(name, raw))
+            except Exception:
+                value = _decode_words(str(raw))
+        out.setdefault(str(name).lower(), []).append(
+            _clean(value.replace("\r", " ").replace("\n", " ")).strip()
+        )
     return out
 
 
@@ -153,30 +176,29 @@ def decode_payload(part) -> str:
 
 
 def _walk(msg):
-    """Depth-first (part, inside an attached message) pairs, at most MAX_PARTS, without recursion (no
-    stack overflow on hostile nesting)."""
+    """Depth-first (part, content type, inside an attached message) triples, at most MAX_PARTS, without
+    recursion (no stack overflow on hostile nesting). The type is read once: each read re-parses the header."""
     stack = [(msg, False)]
     seen = 0
     while stack and seen < MAX_PARTS:
         part, inside = stack.pop()
         seen += 1
-        yield part, inside
         try:
-            payload = part.get_payload()
             ctype = part.get_content_type()
+            payload = part.get_payload()
         except Exception:
             continue
+        yield part, ctype, inside
         if isinstance(payload, list):
             nested = inside or ctype in ("message/rfc822", "message/global")
             stack.extend((child, nested) for child in reversed(payload))
 
 
-def _is_attachment(part) -> bool:
+def _is_attachment(part, ctype: str) -> bool:
     try:
-        if part.is_attachment():
+        if part.get_content_disposition() == "attachment":
             return True
-        maintype = part.get_content_maintype()
-        return maintype not in ("text", "multipart", "message") and bool(part.get_filename())
+        return ctype.split("/")[0] not in ("text", "multipart", "message") and bool(part.get_filename())
     except Exception:
         return False
 
@@ -195,7 +217,12 @@ def parse_message(msg: AnymailInboundMessage, raw: bytes | None = None) -> Parse
         senders = _addresses(headers.get("sender", []) + headers.get("return-path", []))
     if senders:
         parsed.from_name, parsed.from_email = senders[0]
-    parsed.to = [a for _, a in _addresses(headers.get("to", []) + headers.get("delivered-to", []) + headers.get("x-original-to", []))]
+    parsed.to = [
+        a
+        for _, a in _addresses(
+            headers.get("to", []) + headers.get("delivered-to", []) + headers.get("x-original-to", [])
+        )
+    ]
     parsed.cc = [a for _, a in _addresses(headers.get("cc", []))]
     parsed.reply_to = [a for _, a in _addresses(headers.get("reply-to", []))]
     if headers.get("date"):
@@ -203,32 +230,35 @@ def parse_message(msg: AnymailInboundMessage, raw: bytes | None = None) -> Parse
             parsed.date = parsedate_to_datetime(headers["date"][0])
     try:
         parsed.content_type = msg.get_content_type()
-        parsed.report_type = (msg.get_param("report-type") or "").lower() if parsed.content_type == "multipart/report" else ""
+        parsed.report_type = (
+            (msg.get_param("report-type") or "").lower() if parsed.content_type == "multipart/report" else ""
+        )
     except Exception:
         parsed.content_type = "text/plain"
-    failed = [a.strip().lower() for v in headers.get("x-failed-recipients", []) for a in v.split(",") if "@" in a]
+    failed = [
+        a.strip().lower() for v in headers.get("x-failed-recipients", []) for a in v.split(",") if "@" in a
+    ]
 
     text = html = nested_text = None
-    for part, inside_attached_message in _walk(msg):
-        try:
-            ctype = part.get_content_type()
-        except Exception:
-            continue
+    for part, ctype, inside_attached_message in _walk(msg):
         parsed.part_types.append(ctype)
         if inside_attached_message:
             # A forwarded or bounced message's own body is not the sender's text, unless there is no other.
-            if ctype == "text/plain" and nested_text is None and not _is_attachment(part):
+            if ctype == "text/plain" and nested_text is None and not _is_attachment(part, ctype):
                 nested_text = decode_payload(part)
             continue
         if ctype in ("message/delivery-status", "message/global-delivery-status"):
             failed += _delivery_status_recipients(part)
             continue
-        if _is_attachment(part):
+        if _is_attachment(part, ctype):
             with contextlib.suppress(Exception):
                 content = part.get_content_bytes() or b""
                 parsed.attachments.append(
-                    RawAttachment(filename=_clean(_decode_words(part.get_filename() or "attachment"))[:255],
-                                  content=content, declared_type=ctype)
+                    RawAttachment(
+                        filename=_clean(_decode_words(part.get_filename() or "attachment"))[:255],
+                        content=content,
+                        declared_type=ctype,
+                    )
                 )
             continue
         if ctype == "text/plain" and text is None:
@@ -251,12 +281,22 @@ def parse_message(msg: AnymailInboundMessage, raw: bytes | None = None) -> Parse
 def _content_hash(parsed: ParsedEmail, raw: bytes | None) -> str:
     """For mail without a Message-ID: the same content hashes the same however it was framed (MIME
     boundaries, line ends, a webhook that rebuilds the message), so a retried delivery dedupes."""
-    if raw is not None and not (parsed.from_email or parsed.subject or parsed.text.strip() or parsed.html.strip()):
+    if raw is not None and not (
+        parsed.from_email or parsed.subject or parsed.text.strip() or parsed.html.strip()
+    ):
         return hashlib.sha256(raw).hexdigest()  # too little content to tell messages apart: the bytes decide
     digest = hashlib.sha256()
-    for value in (parsed.from_email, ",".join(parsed.to), ",".join(parsed.cc), parsed.subject, parsed.header("date"),
-                  parsed.text.strip(), parsed.html.strip(), ",".join(parsed.part_types),
-                  ",".join(parsed.failed_recipients)):
+    for value in (
+        parsed.from_email,
+        ",".join(parsed.to),
+        ",".join(parsed.cc),
+        parsed.subject,
+        parsed.header("date"),
+        parsed.text.strip(),
+        parsed.html.strip(),
+        ",".join(parsed.part_types),
+        ",".join(parsed.failed_recipients),
+    ):
         digest.update(value.encode("utf-8", "replace") + b"\x00")
     for item in parsed.attachments:
         digest.update(item.filename.encode("utf-8", "replace") + hashlib.sha256(item.content).digest())
@@ -273,7 +313,9 @@ def _delivery_status_recipients(part) -> list[str]:
     except Exception:
         return out
     for text in texts:
-        for match in re.finditer(r"(?im)^(?:final|original)-recipient:\s*[^;\s]*;\s*<?([^\s<>]+@[^\s<>]+)>?", text):
+        for match in re.finditer(
+            r"(?im)^(?:final|original)-recipient:\s*[^;\s]*;\s*<?([^\s<>]+@[^\s<>]+)>?", text
+        ):
             out.append(match.group(1).lower())
     return out
 

@@ -32,7 +32,7 @@ from ..models import Attachment, Channel, InboundEmail, Message, Status, Ticket
 from ..services import TicketError, message_add, ticket_create, ticket_escalate
 from .attachments import sniff_content_type
 from .classify import Kind, classify
-from .parse import ParsedEmail, message_ids, parse_message, parse_raw, time_limit
+from .parse import ParsedEmail, ParseTimeout, message_ids, parse_message, parse_raw, time_limit
 from .subject import bare_level, parse_subject, strip_reply_prefix, ticket_number_tag
 from .text import asks_to_escalate, split_quoted, template_fields
 
@@ -59,18 +59,22 @@ def email_ingest(*, raw: bytes, now: datetime, message=None, source: str = "") -
     try:
         with time_limit(PARSE_SECONDS):
             parsed = parse_message(message, raw=raw) if message is not None else parse_raw(raw)
-    except Exception as exc:  # broken beyond the parser, or too slow: keep the bytes, try a plain reading
+    except (Exception, ParseTimeout) as exc:  # broken beyond the parser, or too slow: try a plain reading
         log.warning("inbound mail did not parse (%s): %s", source, exc)
         parsed = _fallback_parse(raw)
         if parsed is not None:
             parsed.note = f"read as plain text: {exc.__class__.__name__}"
         if parsed is None:
-            return _record_failure(raw, now=now, detail=f"parse: {exc.__class__.__name__}: {exc}", source=source)
+            return _record_failure(
+                raw, now=now, detail=f"parse: {exc.__class__.__name__}: {exc}", source=source
+            )
     try:
         return _ingest_parsed(parsed, raw=raw, now=now, source=source)
     except Exception as exc:
         log.exception("inbound mail failed (%s)", source)
-        return _record_failure(raw, now=now, detail=f"{exc.__class__.__name__}: {exc}", source=source, parsed=parsed)
+        return _record_failure(
+            raw, now=now, detail=f"{exc.__class__.__name__}: {exc}", source=source, parsed=parsed
+        )
 
 
 def _already_ingested(raw: bytes) -> InboundEmail | None:
@@ -82,7 +86,11 @@ def _already_ingested(raw: bytes) -> InboundEmail | None:
         return None
     if not ids:
         return None
-    return InboundEmail.objects.filter(dedupe_key=ids[0][:255]).exclude(outcome=InboundEmail.Outcome.FAILED).first()
+    return (
+        InboundEmail.objects.filter(dedupe_key=ids[0][:255])
+        .exclude(outcome=InboundEmail.Outcome.FAILED)
+        .first()
+    )
 
 
 def _fallback_parse(raw: bytes) -> ParsedEmail | None:
@@ -108,7 +116,9 @@ def _fallback_parse(raw: bytes) -> ParsedEmail | None:
         return None
 
 
-def _record_failure(raw: bytes, *, now: datetime, detail: str, source: str, parsed: ParsedEmail | None = None) -> InboundEmail:
+def _record_failure(
+    raw: bytes, *, now: datetime, detail: str, source: str, parsed: ParsedEmail | None = None
+) -> InboundEmail:
     key = parsed.dedupe_key if parsed else f"sha256:{hashlib.sha256(raw).hexdigest()}"
     row, _ = InboundEmail.objects.update_or_create(
         dedupe_key=key,
@@ -156,11 +166,28 @@ def _ingest_parsed(parsed: ParsedEmail, *, raw: bytes, now: datetime, source: st
 def _act(mail: ParsedEmail, *, now: datetime) -> InboundEmail:
     kind = classify(mail)
     if kind == Kind.BOUNCE:
+        suppressed = []
         for address in mail.failed_recipients[:50]:
-            suppression_add(email=address, reason="bounced", detail=f"delivery report: {mail.subject[:200]}")
-        return InboundEmail(outcome=InboundEmail.Outcome.BOUNCE, detail=", ".join(mail.failed_recipients)[:2000])
+            # Only addresses we really mailed: a forged report must not silence a customer.
+            if Notification.objects.filter(
+                recipient__iexact=address, channel=Notification.Channel.EMAIL
+            ).exists():
+                suppression_add(
+                    email=address, reason="bounced", detail=f"delivery report: {mail.subject[:200]}"
+                )
+                suppressed.append(address)
+        detail = f"failed: {', '.join(mail.failed_recipients)}; suppressed: {', '.join(suppressed) or 'none'}"
+        return InboundEmail(outcome=InboundEmail.Outcome.BOUNCE, detail=detail[:2000])
     if kind == Kind.AUTO:
-        return InboundEmail(outcome=InboundEmail.Outcome.IGNORED_AUTO, detail="automatic mail: no ticket, no reply")
+        # No ticket change and no reply, but remember which ticket it answered: timed jobs can then tell
+        # that the customer's last word was an out-of-office.
+        sender = User.objects.filter(email__iexact=mail.from_email).first() if mail.from_email else None
+        thread = _find_thread(mail, sender)
+        return InboundEmail(
+            outcome=InboundEmail.Outcome.IGNORED_AUTO,
+            ticket=thread.ticket,
+            detail="automatic mail: no ticket, no reply",
+        )
     if _is_own_mail(mail):
         return InboundEmail(outcome=InboundEmail.Outcome.IGNORED_AUTO, detail="our own mail came back")
     if not mail.from_email:
@@ -224,10 +251,19 @@ def _find_thread(mail: ParsedEmail, sender: User | None) -> _Thread:
     # 2. A Message-ID we stored (a mail we received or sent on a ticket).
     ids = [i for i in [*mail.in_reply_to, *reversed(mail.references)] if i][:50]
     if ids:
-        message = Message.objects.filter(email_message_id__in=ids).select_related("ticket").order_by("-created_at").first()
+        message = (
+            Message.objects.filter(email_message_id__in=ids)
+            .select_related("ticket")
+            .order_by("-created_at")
+            .first()
+        )
         if message is not None:
             return _Thread(_live(message.ticket), "stored Message-ID")
-        sent = Notification.objects.filter(message_id__in=ids, ticket__isnull=False).select_related("ticket").first()
+        sent = (
+            Notification.objects.filter(message_id__in=ids, ticket__isnull=False)
+            .select_related("ticket")
+            .first()
+        )
         if sent is not None:
             return _Thread(_live(sent.ticket), "stored Message-ID")
     # 3. The [HD-123] subject tag, trusted only from someone already on that ticket.
@@ -241,7 +277,9 @@ def _find_thread(mail: ParsedEmail, sender: User | None) -> _Thread:
 
 def _is_on_ticket(ticket: Ticket, address: str, sender: User | None) -> bool:
     if sender is not None:
-        if sender.pk == ticket.requester_id or (sender.organization_id and sender.organization_id == ticket.organization_id):
+        if sender.pk == ticket.requester_id or (
+            sender.organization_id and sender.organization_id == ticket.organization_id
+        ):
             return True
         if ticket.cc.filter(pk=sender.pk).exists():
             return True
@@ -257,23 +295,35 @@ def _within_reopen_window(ticket: Ticket, now: datetime) -> bool:
 # --- acting ------------------------------------------------------------------------------------
 
 
-def _reply(mail: ParsedEmail, ticket: Ticket, sender: User | None, new_text: str, quoted: str, *, now, how) -> InboundEmail:
+def _reply(
+    mail: ParsedEmail, ticket: Ticket, sender: User | None, new_text: str, quoted: str, *, now, how
+) -> InboundEmail:
     if sender is None:
         sender = _customer_for(mail, organization=_domain_org(mail.from_email))
     was = ticket.status
     body = new_text or ("(see attachments)" if mail.attachments else quoted or "(empty message)")
     channel = Channel.STAFF_EMAIL if sender.is_staff else Channel.EMAIL
     message = message_add(
-        ticket=ticket, author=sender, body=body, now=now, channel=channel, body_html=mail.html,
-        quoted_text=quoted, email_message_id=mail.message_id,
+        ticket=ticket,
+        author=sender,
+        body=body,
+        now=now,
+        channel=channel,
+        body_html=mail.html,
+        quoted_text=quoted,
+        email_message_id=mail.message_id,
     )
     _save_attachments(mail, ticket, message, sender)
     if not sender.is_staff and asks_to_escalate(new_text):
-        ticket_escalate(ticket=ticket, by=sender, now=now, reason="The customer asked to escalate by email.", force=True)
+        ticket_escalate(
+            ticket=ticket, by=sender, now=now, reason="The customer asked to escalate by email.", force=True
+        )
     _cap_automatic_replies(mail.from_email, now=now)
     reopened = was in (Status.RESOLVED, Status.CLOSED)
     return InboundEmail(
-        outcome=InboundEmail.Outcome.REOPENED if reopened else InboundEmail.Outcome.REPLY, ticket=ticket, detail=how
+        outcome=InboundEmail.Outcome.REOPENED if reopened else InboundEmail.Outcome.REPLY,
+        ticket=ticket,
+        detail=how,
     )
 
 
@@ -285,14 +335,21 @@ def _new_ticket(mail, sender, new_text, quoted, *, now, reopened_from: Ticket | 
         organization = Organization.objects.filter(customer_number__iexact=subject.customer_number).first()
         needs_help = needs_help or organization is None
         # A customer number is a claim; a sender who belongs elsewhere keeps their own organization.
-        if organization is not None and sender is not None and sender.organization_id not in (None, organization.pk):
+        if (
+            organization is not None
+            and sender is not None
+            and sender.organization_id not in (None, organization.pk)
+        ):
             organization = sender.organization
     organization = organization or (sender.organization if sender else None) or _domain_org(mail.from_email)
     if organization is None:
         organization = _triage_org()
         needs_help = True
     if sender is None:
-        sender = _customer_for(mail, organization=None if organization.customer_number == TRIAGE_CUSTOMER_NUMBER else organization)
+        sender = _customer_for(
+            mail,
+            organization=None if organization.customer_number == TRIAGE_CUSTOMER_NUMBER else organization,
+        )
 
     priority = None
     if subject.level:
@@ -304,9 +361,17 @@ def _new_ticket(mail, sender, new_text, quoted, *, now, reopened_from: Ticket | 
     fields = template_fields(new_text)
     description = new_text or ("(see attachments)" if mail.attachments else quoted)
     kwargs = dict(
-        requester=sender, subject=title or "(no subject)", now=now, description=description, organization=organization,
-        channel=Channel.EMAIL, request_fields=fields, description_html=mail.html, email_message_id=mail.message_id,
-        received_at=now, cc_emails=_cc_addresses(mail),
+        requester=sender,
+        subject=title or "(no subject)",
+        now=now,
+        description=description,
+        organization=organization,
+        channel=Channel.EMAIL,
+        request_fields=fields,
+        description_html=mail.html,
+        email_message_id=mail.message_id,
+        received_at=now,
+        cc_emails=_cc_addresses(mail),
     )
     try:
         ticket = ticket_create(priority=priority, **kwargs)
@@ -320,10 +385,16 @@ def _new_ticket(mail, sender, new_text, quoted, *, now, reopened_from: Ticket | 
     message = ticket.messages.first()
     _save_attachments(mail, ticket, message, sender)
     if not sender.is_staff and asks_to_escalate(new_text):
-        ticket_escalate(ticket=ticket, by=sender, now=now, reason="The customer asked to escalate by email.", force=True)
+        ticket_escalate(
+            ticket=ticket, by=sender, now=now, reason="The customer asked to escalate by email.", force=True
+        )
     if needs_help:
         notification_queue(
-            event="subject_help", recipient=mail.from_email, recipient_user=sender, ticket=ticket, now=now,
+            event="subject_help",
+            recipient=mail.from_email,
+            recipient_user=sender,
+            ticket=ticket,
+            now=now,
             context={"ticket_reference": ticket.reference, "original_subject": mail.subject[:300]},
             dedupe_key=f"subject_help:{mail.from_email}:{now.date().isoformat()}"[:200],
         )
@@ -346,7 +417,9 @@ def _domain_org(address: str) -> Organization | None:
     if not domain:
         return None
     # email_domains is a JSON list; a containment lookup is portable enough via a text match, then exact check.
-    for org in Organization.objects.filter(email_domains__icontains=domain).exclude(customer_number=TRIAGE_CUSTOMER_NUMBER):
+    for org in Organization.objects.filter(email_domains__icontains=domain).exclude(
+        customer_number=TRIAGE_CUSTOMER_NUMBER
+    ):
         if domain in [d.lower() for d in org.email_domains]:
             return org
     return None
@@ -354,7 +427,9 @@ def _domain_org(address: str) -> Organization | None:
 
 def _no_sender_address() -> str:
     address = f"no-sender@{message_domain()}"
-    suppression_add(email=address, reason="manual", detail="placeholder requester for mail without a sender address")
+    suppression_add(
+        email=address, reason="manual", detail="placeholder requester for mail without a sender address"
+    )
     return address
 
 
@@ -363,7 +438,11 @@ def _triage_org() -> Organization:
     if org is None:
         org, _ = Organization.objects.get_or_create(
             customer_number=TRIAGE_CUSTOMER_NUMBER,
-            defaults={"name": "Unknown senders (triage)", "plan": SupportPlan.default(), "shares_tickets": False},
+            defaults={
+                "name": "Unknown senders (triage)",
+                "plan": SupportPlan.default(),
+                "shares_tickets": False,
+            },
         )
     return org
 
@@ -373,7 +452,10 @@ def _customer_for(mail: ParsedEmail, *, organization: Organization | None) -> Us
     user = User.objects.filter(email__iexact=mail.from_email).first()
     if user is None:
         user = User.objects.create_user(
-            email=mail.from_email, password=None, full_name=mail.from_name[:150], organization=organization,
+            email=mail.from_email,
+            password=None,
+            full_name=mail.from_name[:150],
+            organization=organization,
             is_active=mail.from_email != f"no-sender@{message_domain()}",
         )
     return user
@@ -389,7 +471,9 @@ def _cc_addresses(mail: ParsedEmail) -> list[str]:
     return seen[:20]
 
 
-def _save_attachments(mail: ParsedEmail, ticket: Ticket, message: Message | None, author: User | None) -> None:
+def _save_attachments(
+    mail: ParsedEmail, ticket: Ticket, message: Message | None, author: User | None
+) -> None:
     limit = settings.HELPDESK_MAX_ATTACHMENT_BYTES
     kept = []
     skipped = []
@@ -401,15 +485,23 @@ def _save_attachments(mail: ParsedEmail, ticket: Ticket, message: Message | None
             skipped.append(f"{item.filename} ({len(item.content)} bytes, over the {limit}-byte limit)")
             continue
         attachment = Attachment(
-            ticket=ticket, message=message, filename=item.filename or "attachment", size=len(item.content),
-            content_type=sniff_content_type(item.content, item.declared_type), uploaded_by=author,
+            ticket=ticket,
+            message=message,
+            filename=item.filename or "attachment",
+            size=len(item.content),
+            content_type=sniff_content_type(item.content, item.declared_type),
+            uploaded_by=author,
         )
         attachment.file.save("upload", ContentFile(item.content), save=True)
         kept.append(attachment)
     if skipped:
         Message.objects.create(
-            ticket=ticket, kind=Message.Kind.INTERNAL, from_staff=True, channel=Channel.EMAIL, created_at=message.created_at
-            if message else ticket.received_at, body="Attachments not kept: " + "; ".join(skipped),
+            ticket=ticket,
+            kind=Message.Kind.INTERNAL,
+            from_staff=True,
+            channel=Channel.EMAIL,
+            created_at=message.created_at if message else ticket.received_at,
+            body="Attachments not kept: " + "; ".join(skipped),
         )
 
 

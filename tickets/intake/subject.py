@@ -45,7 +45,7 @@ def parse_subject(subject: str) -> SubjectInfo:
 
 
 def bare_level(subject: str) -> str:
-    """"Urgent", "High" or "Normal" as a word of the subject (telephony policy), else ""."""
+    """ "Urgent", "High" or "Normal" as a word of the subject (telephony policy), else ""."""
     for level in BARE_LEVELS:
         if re.search(rf"(?<![\w-]){level}(?![\w-])", subject or "", re.IGNORECASE):
             return level

@@ -11,14 +11,19 @@ _ON_WROTE = re.compile(
     r"op\b.{0,300}\bschreef|il\b.{0,300}\bha scritto)\s*:?\s*$",
     re.IGNORECASE,
 )
-_ORIGINAL = re.compile(r"^\s*-{2,}\s*(original message|forwarded message|ursprüngliche nachricht|message d'origine)\s*-{2,}", re.I)
+_ORIGINAL = re.compile(
+    r"^\s*-{2,}\s*(original message|forwarded message|ursprüngliche nachricht|message d'origine)\s*-{2,}",
+    re.I,
+)
 _HEADER_BLOCK_START = re.compile(r"^\s*\*?(from|von|de)\s*:\*?\s+\S", re.I)
-_HEADER_BLOCK_NEXT = re.compile(r"^\s*\*?(sent|date|to|subject|gesendet|an|betreff|envoyé|objet|cc)\s*:", re.I)
+_HEADER_BLOCK_NEXT = re.compile(
+    r"^\s*\*?(sent|date|to|subject|gesendet|an|betreff|envoyé|objet|cc)\s*:", re.I
+)
 _UNDERSCORES = re.compile(r"^\s*_{10,}\s*$")
 
 
 def _next_text_line(lines: list[str], i: int) -> str:
-    for line in lines[i:i + 3]:
+    for line in lines[i : i + 3]:
         if line.strip():
             return line
     return ""
@@ -38,14 +43,26 @@ def split_quoted(text: str) -> tuple[str, str]:
         elif line.rstrip().endswith(":") and _next_text_line(lines, i + 1).startswith(">"):
             cut, attribution = i, True
         elif (
-            i + 1 < len(lines) and lines[i + 1].rstrip().endswith(":") and not line.startswith(">")
-            and not lines[i + 1].startswith(">") and line.strip()
-            and _next_text_line(lines, i + 2).startswith(">") and "@" in two
+            i + 1 < len(lines)
+            and lines[i + 1].rstrip().endswith(":")
+            and not line.startswith(">")
+            and not lines[i + 1].startswith(">")
+            and line.strip()
+            and _next_text_line(lines, i + 2).startswith(">")
+            and ("@" in line or line.rstrip().endswith("<"))  # the first half of "Name <address> wrote:"
+            and not _ON_WROTE.match(lines[i + 1])  # the next line is a whole attribution by itself
         ):
             cut, attribution = i, True  # an attribution wrapped over two lines
-        elif _ORIGINAL.match(line) or _UNDERSCORES.match(line) and i + 1 < len(lines) and _HEADER_BLOCK_START.match(lines[i + 1]):
+        elif (
+            _ORIGINAL.match(line)
+            or _UNDERSCORES.match(line)
+            and i + 1 < len(lines)
+            and _HEADER_BLOCK_START.match(lines[i + 1])
+        ):
             cut = i
-        elif _HEADER_BLOCK_START.match(line) and any(_HEADER_BLOCK_NEXT.match(n) for n in lines[i + 1 : i + 4]):
+        elif _HEADER_BLOCK_START.match(line) and any(
+            _HEADER_BLOCK_NEXT.match(n) for n in lines[i + 1 : i + 4]
+        ):
             cut = i
         elif line.startswith(">"):
             cut, attribution = i, True
@@ -60,7 +77,9 @@ def split_quoted(text: str) -> tuple[str, str]:
         first_quote = next((j for j in range(cut, len(lines)) if lines[j].startswith(">")), cut)
         below = [line for line in lines[first_quote:] if not line.startswith(">")]
         new = "\n".join(below).strip()
-        quoted = "\n".join(lines[cut:first_quote] + [line for line in lines[first_quote:] if line.startswith(">")]).strip()
+        quoted = "\n".join(
+            lines[cut:first_quote] + [line for line in lines[first_quote:] if line.startswith(">")]
+        ).strip()
     return new, quoted
 
 
@@ -86,7 +105,10 @@ def asks_to_escalate(new_text: str) -> bool:
 # The voice-platform body template: label -> request field.
 _FIELDS = [
     ("numbers_dialed", r"phone\s*number\s*(?:\(s\)|s)?\s*dialed(?:\s*\(list all that apply\))?"),
-    ("numbers_initiated", r"phone\s*number\s*(?:\(s\)|s)?\s*that\s*initiated\s*the\s*call(?:\s*\(list all that apply\))?"),
+    (
+        "numbers_initiated",
+        r"phone\s*number\s*(?:\(s\)|s)?\s*that\s*initiated\s*the\s*call(?:\s*\(list all that apply\))?",
+    ),
     ("start_date", r"start\s*date\s*of\s*(?:the\s*)?issue"),
     ("intermittent_or_consistent", r"is\s*the\s*issue\s*intermittent\s*or\s*consistent\s*\??"),
     ("how_often", r"how\s*often\s*is\s*the\s*issue\s*occurring\s*\??"),

@@ -7,6 +7,8 @@ and only then acts, so a repeat, a redelivered task or a second worker does noth
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sla.calendars import BusinessCalendar, add_business_time, is_open
@@ -15,6 +17,8 @@ from sla.services import EffectiveJobPolicy, job_policy_for
 
 from ..alerts import Alerts
 from ..models import Ticket
+
+log = logging.getLogger("tickets.jobs")
 
 # Rows handled per query; a pass keeps taking batches until nothing is due (or MAX_PER_PASS, so one
 # pass after a long outage stays bounded and the next tick continues).
@@ -66,3 +70,13 @@ def customer_recipients(ticket: Ticket) -> list[tuple[str, object]]:
             seen.add(address.lower())
             out.append((address, user))
     return out
+
+
+def attempt(job: str, ticket: Ticket, fn: Callable[..., bool], *args, **kwargs) -> bool:
+    """Run one ticket's work (its own transaction). A failure is logged and the sweep goes on to the
+    next ticket, so one bad row cannot stop every other reminder; the next pass retries it."""
+    try:
+        return bool(fn(*args, **kwargs))
+    except Exception:
+        log.exception("%s failed for ticket %s; the next pass retries it", job, ticket.pk)
+        return False

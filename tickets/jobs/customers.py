@@ -20,7 +20,7 @@ from ..alerts import dedupe_key, fmt
 from ..models import Message, Status, Ticket, TicketEvent
 from ..services import ticket_close, ticket_url
 from ..surveys import survey_issue
-from ._common import MAX_PER_PASS, Pass, customer_recipients
+from ._common import MAX_PER_PASS, Pass, attempt, customer_recipients
 
 # Surveys go to tickets closed this recently: switching surveys on does not mail the whole archive.
 SURVEY_LOOKBACK = timedelta(days=7)
@@ -87,6 +87,46 @@ def _auto_close(p: Pass, t: Ticket, *, reason: str, note: str, key: str, **expec
     return True
 
 
+def _remind_waiting(
+    p: Pass,
+    t: Ticket,
+    *,
+    sent: int,
+    since: datetime,
+    most: int | None,
+    every: timedelta,
+    close_after: timedelta | None,
+    expect: dict,
+) -> bool:
+    with transaction.atomic():
+        if not Ticket.objects.filter(pk=t.pk, **expect).update(
+            customer_reminders_sent=sent + 1, customer_reminded_at=p.now
+        ):
+            return False
+        t.customer_reminders_sent, t.customer_reminded_at = sent + 1, p.now
+        closes = [since + close_after] if close_after else []
+        if most is not None:
+            closes.append(p.now + every * (most - sent))
+        TicketEvent.objects.create(
+            ticket=t,
+            kind=TicketEvent.Kind.REMINDER,
+            new_value="waiting",
+            created_at=p.now,
+            reason=f"customer reminder {sent + 1}" + (f" of {most}" if most is not None else ""),
+        )
+        _notify_customers(
+            t,
+            "waiting_reminder",
+            now=p.now,
+            key=f"waiting_reminder:{t.pk}:{since.isoformat()}:{sent + 1}",
+            number=sent + 1,
+            of=most,
+            waiting_since=fmt(since),
+            closes_at=fmt(min(closes)) if closes else "",
+        )
+    return True
+
+
 def waiting_remind_and_close(*, now: datetime) -> int:
     """The ladder: remind the customer every ``customer_reminder_every`` up to ``customer_reminder_max``
     times; close once the last reminder has gone unanswered for another interval, or once the ticket
@@ -132,37 +172,24 @@ def waiting_remind_and_close(*, now: datetime) -> int:
                 else f"no answer within {_days(close_after)}"
             )
             note = f"We asked for information on {fmt(since)} and have not heard back."
-            done += _auto_close(
-                p, t, reason=reason, note=note, key=f"ticket_auto_closed:{t.pk}:{since.isoformat()}", **expect
+            key = f"ticket_auto_closed:{t.pk}:{since.isoformat()}"
+            done += attempt(
+                "waiting_on_customer", t, _auto_close, p, t, reason=reason, note=note, key=key, **expect
             )
             continue
-        with transaction.atomic():
-            if not Ticket.objects.filter(pk=t.pk, **expect).update(
-                customer_reminders_sent=sent + 1, customer_reminded_at=now
-            ):
-                continue
-            t.customer_reminders_sent, t.customer_reminded_at = sent + 1, now
-            closes = [since + close_after] if close_after else []
-            if most is not None:
-                closes.append(now + every * (most - sent))
-            TicketEvent.objects.create(
-                ticket=t,
-                kind=TicketEvent.Kind.REMINDER,
-                new_value="waiting",
-                created_at=now,
-                reason=f"customer reminder {sent + 1}" + (f" of {most}" if most is not None else ""),
-            )
-            _notify_customers(
-                t,
-                "waiting_reminder",
-                now=now,
-                key=f"waiting_reminder:{t.pk}:{since.isoformat()}:{sent + 1}",
-                number=sent + 1,
-                of=most,
-                waiting_since=fmt(since),
-                closes_at=fmt(min(closes)) if closes else "",
-            )
-        done += 1
+        done += attempt(
+            "waiting_on_customer",
+            t,
+            _remind_waiting,
+            p,
+            t,
+            sent=sent,
+            since=since,
+            most=most,
+            every=every,
+            close_after=close_after,
+            expect=expect,
+        )
     return done
 
 
@@ -182,7 +209,10 @@ def resolved_close(*, now: datetime) -> int:
         after = p.policy(t.plan).resolved_close_after
         if after is None or now < t.resolved_at + after or not p.in_hours(t):
             continue
-        done += _auto_close(
+        done += attempt(
+            "resolved_close",
+            t,
+            _auto_close,
             p,
             t,
             reason=f"resolved with no answer within {_days(after)}",
@@ -192,6 +222,34 @@ def resolved_close(*, now: datetime) -> int:
             resolved_at=t.resolved_at,
         )
     return done
+
+
+def _send_survey(p: Pass, t: Ticket, pol) -> bool:
+    with transaction.atomic():
+        if not Ticket.objects.filter(pk=t.pk, status=Status.CLOSED, survey_sent_at__isnull=True).update(
+            survey_sent_at=p.now
+        ):
+            return False
+        issued = survey_issue(ticket=t, now=p.now, valid_for=pol.survey_valid_for)
+        if issued is None:
+            return False  # reopened and closed again: the ticket had its one survey
+        survey, token = issued
+        TicketEvent.objects.create(ticket=t, kind=TicketEvent.Kind.SURVEY, new_value="sent", created_at=p.now)
+        notification_queue(
+            event="survey",
+            recipient=t.requester.email,
+            recipient_user=t.requester,
+            ticket=t,
+            now=p.now,
+            dedupe_key=f"survey:{t.pk}",
+            context={
+                "ticket_reference": t.reference,
+                "ticket_url": ticket_url(t),
+                "survey_url": survey_url(token),
+                "expires_at": fmt(survey.expires_at),
+            },
+        )
+    return True
 
 
 def survey_send(*, now: datetime) -> int:
@@ -212,31 +270,5 @@ def survey_send(*, now: datetime) -> int:
         pol = p.policy(t.plan)
         if not pol.survey_enabled or not p.in_hours(t) or not t.requester.email:
             continue
-        with transaction.atomic():
-            if not Ticket.objects.filter(pk=t.pk, status=Status.CLOSED, survey_sent_at__isnull=True).update(
-                survey_sent_at=now
-            ):
-                continue
-            issued = survey_issue(ticket=t, now=now, valid_for=pol.survey_valid_for)
-            if issued is None:
-                continue  # reopened and closed again: the ticket had its one survey
-            survey, token = issued
-            TicketEvent.objects.create(
-                ticket=t, kind=TicketEvent.Kind.SURVEY, new_value="sent", created_at=now
-            )
-            notification_queue(
-                event="survey",
-                recipient=t.requester.email,
-                recipient_user=t.requester,
-                ticket=t,
-                now=now,
-                dedupe_key=f"survey:{t.pk}",
-                context={
-                    "ticket_reference": t.reference,
-                    "ticket_url": ticket_url(t),
-                    "survey_url": survey_url(token),
-                    "expires_at": fmt(survey.expires_at),
-                },
-            )
-        done += 1
+        done += attempt("survey", t, _send_survey, p, t, pol)
     return done

@@ -44,14 +44,18 @@ def breach_due(kind: str, now: datetime):
 
 
 def warning_due(kind: str, now: datetime):
-    """Tickets whose ``kind`` target is close but not yet passed (served by ``ticket_*_warn_pending``)."""
+    """Tickets whose ``kind`` target is close (served by ``ticket_*_warn_pending``).
+
+    Deliberately no ``due_at > now`` here: that condition would tempt the planner into scanning every
+    on-track ticket through the breach index. The breaches run first in a pass, so a row here whose
+    target has passed is rare; it is claimed without a warning and breached on the next pass.
+    """
     return Ticket.objects.open().filter(
         _running(kind),
         **{
             f"{kind}_warned_at__isnull": True,
             f"{kind}_breached_at__isnull": True,
             f"{kind}_warn_at__lte": now,
-            f"{kind}_due_at__gt": now,
         },
     )
 
@@ -135,6 +139,9 @@ def _warnings(p: Pass, kind: str) -> int:
                 pk__in=[t.pk for t in batch], **{f"{kind}_warned_at__isnull": True}
             ).update(**{f"{kind}_warned_at": p.now})
             assert claimed == len(batch), "rows locked by this pass changed under it"
+            batch = [
+                t for t in batch if getattr(t, f"{kind}_due_at") > p.now
+            ]  # passed meanwhile: no late warning
             TicketEvent.objects.bulk_create(
                 TicketEvent(
                     ticket=t,

@@ -18,13 +18,80 @@ from sla.models import AlertRule, JobPolicy
 from ..alerts import fmt, fmt_delta
 from ..models import Status, Ticket, TicketEvent
 from ..services import ticket_url
-from ._common import MAX_PER_PASS, Pass
+from ._common import MAX_PER_PASS, Pass, attempt
 
 
 def _shortest(field: str) -> timedelta | None:
     """The shortest setting over all plans: business time is never shorter than wall time, so
     ``received_at <= now - shortest`` is a safe, indexed pre-filter before the calendar math."""
     return JobPolicy.objects.aggregate(m=Min(field))["m"]
+
+
+def _alert_unassigned(p: Pass, t: Ticket, *, deadline: timedelta, due: datetime) -> bool:
+    with transaction.atomic():
+        if not Ticket.objects.filter(
+            pk=t.pk, assignee__isnull=True, unassigned_alerted_at__isnull=True
+        ).update(unassigned_alerted_at=p.now):
+            return False  # assigned meanwhile, or another worker took it
+        TicketEvent.objects.create(
+            ticket=t,
+            kind=TicketEvent.Kind.ALERT,
+            new_value="unassigned",
+            created_at=p.now,
+            reason=f"still unassigned {fmt_delta(deadline)} (business time) after arrival",
+            data={"due_at": due.isoformat()},
+        )
+        p.alerts.fire(
+            event=AlertRule.Event.UNASSIGNED,
+            ticket=t,
+            link=ticket_url(t, staff=True),
+            discriminator="unassigned",
+            default_audience=AlertRule.Audience.TEAM_LEADS,
+            context={
+                "alert": "Still unassigned",
+                "subject": t.subject,
+                "priority": t.priority.name,
+                "received_at": fmt(t.received_at),
+                "deadline": fmt_delta(deadline),
+                "due_at": fmt(due),
+            },
+        )
+    return True
+
+
+def _remind_stale(p: Pass, t: Ticket, *, activity: datetime, since: datetime) -> bool:
+    with transaction.atomic():
+        # Compare-and-set on both columns: a reply or another worker since our read wins.
+        if not Ticket.objects.filter(
+            pk=t.pk,
+            stale_reminded_at=t.stale_reminded_at,
+            last_staff_activity_at=t.last_staff_activity_at,
+            assignee_id=t.assignee_id,
+        ).update(stale_reminded_at=p.now):
+            return False
+        TicketEvent.objects.create(
+            ticket=t,
+            kind=TicketEvent.Kind.REMINDER,
+            new_value="stale",
+            created_at=p.now,
+            reason=f"no staff activity since {fmt(activity)}",
+            data={"assignee": t.assignee.email},
+        )
+        notification_queue(
+            event="stale_reminder",
+            recipient=t.assignee.email,
+            recipient_user=t.assignee,
+            ticket=t,
+            now=p.now,
+            dedupe_key=f"stale_reminder:{t.pk}:{since.isoformat()}",
+            context={
+                "ticket_reference": t.reference,
+                "ticket_url": ticket_url(t, staff=True),
+                "last_activity": fmt(activity),
+                "idle_for": fmt_delta(p.now - activity),
+            },
+        )
+    return True
 
 
 def assignment_deadline_check(*, now: datetime) -> int:
@@ -52,35 +119,7 @@ def assignment_deadline_check(*, now: datetime) -> int:
         due = p.business_add(t, t.received_at, deadline)
         if due > now or not p.in_hours(t):
             continue
-        with transaction.atomic():
-            if not Ticket.objects.filter(
-                pk=t.pk, assignee__isnull=True, unassigned_alerted_at__isnull=True
-            ).update(unassigned_alerted_at=now):
-                continue  # assigned meanwhile, or another worker took it
-            TicketEvent.objects.create(
-                ticket=t,
-                kind=TicketEvent.Kind.ALERT,
-                new_value="unassigned",
-                created_at=now,
-                reason=f"still unassigned {fmt_delta(deadline)} (business time) after arrival",
-                data={"due_at": due.isoformat()},
-            )
-            p.alerts.fire(
-                event=AlertRule.Event.UNASSIGNED,
-                ticket=t,
-                link=ticket_url(t, staff=True),
-                discriminator="unassigned",
-                default_audience=AlertRule.Audience.TEAM_LEADS,
-                context={
-                    "alert": "Still unassigned",
-                    "subject": t.subject,
-                    "priority": t.priority.name,
-                    "received_at": fmt(t.received_at),
-                    "deadline": fmt_delta(deadline),
-                    "due_at": fmt(due),
-                },
-            )
-        done += 1
+        done += attempt("assignment_deadline", t, _alert_unassigned, p, t, deadline=deadline, due=due)
     return done
 
 
@@ -113,36 +152,5 @@ def stale_ticket_remind(*, now: datetime) -> int:
         since = max(activity, t.stale_reminded_at) if t.stale_reminded_at else activity
         if p.business_add(t, since, after) > now or not p.in_hours(t):
             continue
-        with transaction.atomic():
-            # Compare-and-set on both columns: a reply or another worker since our read wins.
-            if not Ticket.objects.filter(
-                pk=t.pk,
-                stale_reminded_at=t.stale_reminded_at,
-                last_staff_activity_at=t.last_staff_activity_at,
-                assignee_id=t.assignee_id,
-            ).update(stale_reminded_at=now):
-                continue
-            TicketEvent.objects.create(
-                ticket=t,
-                kind=TicketEvent.Kind.REMINDER,
-                new_value="stale",
-                created_at=now,
-                reason=f"no staff activity since {fmt(activity)}",
-                data={"assignee": t.assignee.email},
-            )
-            notification_queue(
-                event="stale_reminder",
-                recipient=t.assignee.email,
-                recipient_user=t.assignee,
-                ticket=t,
-                now=now,
-                dedupe_key=f"stale_reminder:{t.pk}:{since.isoformat()}",
-                context={
-                    "ticket_reference": t.reference,
-                    "ticket_url": ticket_url(t, staff=True),
-                    "last_activity": fmt(activity),
-                    "idle_for": fmt_delta(now - activity),
-                },
-            )
-        done += 1
+        done += attempt("stale_tickets", t, _remind_stale, p, t, activity=activity, since=since)
     return done

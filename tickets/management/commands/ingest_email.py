@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from tickets.intake.service import email_ingest
+from tickets.models import InboundEmail
 
 
 def _is_mbox(path: Path) -> bool:
@@ -48,16 +49,32 @@ def iter_messages(target: str) -> Iterator[tuple[str, bytes]]:
     yield str(path), path.read_bytes()
 
 
+def failed_messages() -> Iterator[tuple[str, bytes]]:
+    for row in InboundEmail.objects.filter(outcome=InboundEmail.Outcome.FAILED).exclude(raw=""):
+        with row.raw.open("rb") as fh:
+            yield f"retry of {row.dedupe_key}", fh.read()
+
+
 class Command(BaseCommand):
     help = "Ingest raw email (files, '-' for stdin, maildir folders, mbox files) into tickets."
 
     def add_arguments(self, parser):
-        parser.add_argument("paths", nargs="+", help="Files, '-' for stdin, maildir or mbox paths.")
+        parser.add_argument("paths", nargs="*", help="Files, '-' for stdin, maildir or mbox paths.")
+        parser.add_argument(
+            "--retry-failed",
+            action="store_true",
+            help="Ingest again the mail that failed earlier (kept with its bytes).",
+        )
 
     def handle(self, *args, **options):
+        if not options["paths"] and not options["retry_failed"]:
+            raise CommandError("Give at least one path ('-' for stdin), or --retry-failed.")
         outcomes: Counter[str] = Counter()
-        for target in options["paths"]:
-            for label, raw in iter_messages(target):
+        sources = [iter_messages(target) for target in options["paths"]]
+        if options["retry_failed"]:
+            sources.append(failed_messages())
+        for source in sources:
+            for label, raw in source:
                 row = email_ingest(raw=raw, now=timezone.now(), source=label)
                 outcomes[row.outcome] += 1
                 if options["verbosity"] > 1:

@@ -37,6 +37,7 @@ from accounts.models import Organization, User
 from sla.calendars import BusinessCalendar, add_business_time
 from sla.models import Calendar, PriorityLevel, SLATarget, SupportPlan
 from sla.services import calendar_build
+from tickets.alerts import warn_percent
 from tickets.models import Channel, Message, Status, Ticket, TicketEvent
 
 from .load_demo import PRIORITIES, TARGETS
@@ -81,6 +82,9 @@ class Target:
     first_response: timedelta | None
     resolution: timedelta | None
     calendar: BusinessCalendar
+    # The share of each target at which it is "close" (the alert rules' threshold), or None.
+    first_response_warn_pct: int | None = None
+    resolution_warn_pct: int | None = None
 
 
 def _table_columns(model) -> list[models.Field]:
@@ -287,7 +291,11 @@ class Command(BaseCommand):
         for t in SLATarget.objects.select_related("calendar").prefetch_related("calendar__hours", "calendar__holidays"):
             if t.calendar_id not in built:
                 built[t.calendar_id] = calendar_build(t.calendar)
-            targets[(t.plan_id, t.priority_id)] = Target(t.first_response, t.resolution, built[t.calendar_id])
+            targets[(t.plan_id, t.priority_id)] = Target(
+                t.first_response, t.resolution, built[t.calendar_id],
+                warn_percent(priority_id=t.priority_id, target="first_response"),
+                warn_percent(priority_id=t.priority_id, target="resolution"),
+            )
         return priorities, targets
 
     def _organizations(self, n: int) -> list[Organization]:
@@ -437,9 +445,13 @@ class Command(BaseCommand):
                     cursor.execute(definition)
                 self.stderr.write(f"rebuilt {len(dropped)} indexes in {time.monotonic() - t0:.1f}s")
         if postgres:
+            # What autovacuum would have done over the months this history took: statistics for the
+            # planner, and the visibility map that lets counts run as index-only scans.
             with connection.cursor() as cursor:
                 for w in writers:
-                    cursor.execute(f'ANALYZE "{w.table}"')
+                    # VACUUM cannot run inside a transaction (as under the tests): ANALYZE alone then.
+                    verb = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
+                    cursor.execute(f'{verb} "{w.table}"')
         return counts
 
     def _write_all(self, results, writers, cursor, postgres, counts, bar) -> None:
@@ -490,7 +502,7 @@ def _pick(cum: list[float], r: float) -> int:
     return min(bisect.bisect_right(cum, r), len(cum) - 1)
 
 
-def _ticket_story(rng, anchor, status, received, fr_due, res_due, techs, long_thread) -> dict:
+def _ticket_story(rng, anchor, status, received, fr_due, res_due, fr_warn, res_warn, techs, long_thread) -> dict:
     """What happened to one ticket, consistent with what the services would have stored."""
     messages = [(Message.Kind.PUBLIC, False, received, "")]
     events = [
@@ -556,22 +568,18 @@ def _ticket_story(rng, anchor, status, received, fr_due, res_due, techs, long_th
         elif status == Status.WAITING:
             paused = last_staff
             events.append((TicketEvent.Kind.STATUS, paused, Status.OPEN, Status.WAITING, {}))
-    # The monitor flags a breach once the clock passes the due time with the target unmet, and
-    # warns at 80% of the target: both claim columns as the sweeps would have left them.
+    # The monitor warns once the stored warn instant passes and flags a breach once the due time
+    # passes, each with the target still running: the claim columns as its sweeps left them.
     stop_fr = responded or anchor
-    if fr_due:
-        warn_at = received + (fr_due - received) * 0.8
-        if warn_at < stop_fr:
-            fr_warned = warn_at
-        if fr_due < stop_fr:
-            fr_breached = fr_due + timedelta(minutes=1)
+    if fr_warn and fr_warn < stop_fr:
+        fr_warned = fr_warn + timedelta(minutes=1)
+    if fr_due and fr_due < stop_fr:
+        fr_breached = fr_due + timedelta(minutes=1)
     stop_res = resolved or paused or anchor
-    if res_due:
-        warn_at = received + (res_due - received) * 0.8
-        if warn_at < stop_res:
-            res_warned = warn_at
-        if res_due < stop_res:
-            res_breached = res_due + timedelta(minutes=1)
+    if res_warn and res_warn < stop_res:
+        res_warned = res_warn + timedelta(minutes=1)
+    if res_due and res_due < stop_res:
+        res_breached = res_due + timedelta(minutes=1)
     messages.sort(key=lambda m: m[2])
     public = [m[2] for m in messages if m[0] == Message.Kind.PUBLIC]
     last_public = max(public)
@@ -617,6 +625,7 @@ def _writers() -> list[Writer]:
         "first_response_warned_at", "resolution_warned_at", "first_response_breached_at", "resolution_breached_at",
         "unassigned_alerted_at", "stale_reminded_at", "waiting_since", "customer_reminders_sent",
         "customer_reminded_at", "survey_sent_at", "escalated_at", "close_reason", "about_incident",
+        "first_response_warn_at", "resolution_warn_at",
     ]
     # Messages and events take their ids from the table's sequence, in COPY order.
     message_cols = ["ticket_id", "kind", "author_id", "from_staff", "channel", "body", "body_html",
@@ -656,13 +665,19 @@ def _chunk(start: int, job: Job | None = None):
             status = Status.RESOLVED if i >= n * 0.97 and rng.random() < 0.5 else Status.CLOSED
         if long_thread and status == Status.NEW:
             status = Status.OPEN  # fifty messages means someone has answered
-        fr_due = res_due = None
+        fr_due = res_due = fr_warn = res_warn = None
         if target is not None:
+            # As tickets.services._apply_deadlines and tickets.alerts.sla_warn_instants store them.
+            cal = target.calendar
             if target.first_response:
-                fr_due = add_business_time(received, target.first_response, target.calendar)
+                fr_due = add_business_time(received, target.first_response, cal)
+                if target.first_response_warn_pct is not None:
+                    fr_warn = add_business_time(received, target.first_response * target.first_response_warn_pct / 100, cal)
             if target.resolution:
-                res_due = add_business_time(received, target.resolution, target.calendar)
-        t = _ticket_story(rng, anchor, status, received, fr_due, res_due, techs, long_thread)
+                res_due = add_business_time(received, target.resolution, cal)
+                if target.resolution_warn_pct is not None:
+                    res_warn = add_business_time(received, target.resolution * target.resolution_warn_pct / 100, cal)
+        t = _ticket_story(rng, anchor, status, received, fr_due, res_due, fr_warn, res_warn, techs, long_thread)
         subject = (f"{LONG_THREAD_SUBJECT}: " if long_thread else "") + f"{SUBJECTS[i % len(SUBJECTS)]} #{i}"
         description = CUSTOMER_LINES[0].format(n=i % 1000)
         tickets.append((
@@ -671,7 +686,7 @@ def _chunk(start: int, job: Job | None = None):
             t["last_public"], t["last_staff"], t["last_customer"], t["fr_due_stored"], res_due,
             t["responded"], t["resolved"], t["closed"], t["paused"], t["fr_warned"], t["res_warned"],
             t["fr_breached"], t["res_breached"], None, None, t["paused"], 0, None, t["survey"], None,
-            t["close_reason"], False,
+            t["close_reason"], False, fr_warn, res_warn,
         ))
         for kind, staff, at, body in t["messages"]:
             author = t["assignee"] if staff and t["assignee"] else (rng.choice(techs) if staff else requester)

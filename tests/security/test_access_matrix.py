@@ -1,0 +1,245 @@
+"""Every URL x every role, from the URL resolver itself: a new URL without a row here fails.
+
+Roles: anonymous, the ticket's customer, an organization colleague, another organization's customer,
+a technician and an admin. The API has its own full route x method x role matrix in
+tests/api/test_permissions.py (which also fails on an unlisted route), and the portal's per-action
+scoping (POSTs, internal notes, sharing off) is in tests/tickets/test_portal_access.py; this file adds
+the HTML side as a whole (portal, desk, accounts, health, webhooks), the admin, sequential-id guessing
+across portal, desk and API, and "a forbidden object answers exactly like a missing one".
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib import admin
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from rest_framework.authtoken.models import Token
+
+from tests.conftest import NOW
+from tickets.models import Incident
+from tickets.portal.uploads import attachments_save
+from tickets.services import ticket_create
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ("anonymous", "customer", "colleague", "stranger", "technician", "admin")
+LOGIN = 302  # anonymous visitors are sent to sign in
+
+# name -> (kwargs builder, expected status per role in ROLES order[, "post" for POST-only views, sent
+# with an empty form]). The POST rows come last in each group so their effects cannot hide a GET row.
+T = lambda w: {"pk": w["mine"].pk}  # noqa: E731
+MATRIX: dict[str, tuple] = {
+    "healthz": (None, (200, 200, 200, 200, 200, 200)),
+    "login": (None, (200, 302, 302, 302, 302, 302)),  # signed-in people are sent on
+    "logout": (None, (405, 405, 405, 405, 405, 405)),  # POST only
+    "api-schema": (None, (200,) * 6),  # the API description is public, its data is not
+    "api-docs": (None, (200,) * 6),
+    "accounts:signup": (None, (200, 302, 302, 302, 302, 302)),
+    "accounts:signup_done": (None, (200, 200, 200, 200, 200, 200)),
+    "accounts:verify_resend": (None, (405, 405, 405, 405, 405, 405)),
+    "accounts:verify_email": (lambda w: {"token": "forged:token"}, (400,) * 6),
+    "accounts:profile": (None, (LOGIN, 200, 200, 200, 200, 200)),
+    "accounts:password_change": (None, (LOGIN, 200, 200, 200, 200, 200)),
+    "accounts:invitations": (
+        None,
+        (LOGIN, 403, 403, 403, 403, 403),
+    ),  # org admins: tests/accounts  # the org's admins only
+    "accounts:invitation_accept": (lambda w: {"token": "forged:token"}, (400, 302, 302, 302, 302, 302)),
+    "accounts:password_reset": (None, (200,) * 6),
+    "accounts:password_reset_done": (None, (200,) * 6),
+    "accounts:password_reset_confirm": (lambda w: {"uidb64": "MQ", "token": "set-password"}, (200,) * 6),
+    "accounts:password_reset_complete": (None, (200,) * 6),
+    "desk:queue": (None, (LOGIN, 404, 404, 404, 200, 200)),
+    "desk:queue_rows": (None, (LOGIN, 404, 404, 404, 200, 200)),
+    "desk:ticket_new": (None, (LOGIN, 404, 404, 404, 200, 200)),
+    "desk:ticket_detail": (T, (LOGIN, 404, 404, 404, 200, 200)),
+    "desk:ticket_assign": (T, (LOGIN, 404, 404, 404, 302, 302), "post"),
+    "desk:ticket_reply": (T, (LOGIN, 404, 404, 404, 302, 302), "post"),
+    "desk:ticket_status": (T, (LOGIN, 404, 404, 404, 302, 302), "post"),
+    "desk:ticket_reclassify": (T, (LOGIN, 404, 404, 404, 302, 302), "post"),
+    "desk:ticket_merge": (T, (LOGIN, 404, 404, 404, 302, 302), "post"),
+    "desk:ticket_link_incident": (T, (LOGIN, 404, 404, 404, 302, 302), "post"),
+    "desk:attachment_download": (lambda w: {"pk": w["file"].pk}, (LOGIN, 404, 404, 404, 200, 200)),
+    "desk:incidents": (None, (LOGIN, 404, 404, 404, 403, 200)),  # team leads and admins
+    "desk:incident_detail": (lambda w: {"pk": w["incident"].pk}, (LOGIN, 404, 404, 404, 403, 200)),
+    "desk:organization_abuse": (lambda w: {"pk": w["org"].pk}, (LOGIN, 404, 404, 404, 403, 200)),
+    "desk:dashboard": (None, (LOGIN, 404, 404, 404, 403, 200)),
+    "desk:dashboard_csv": (None, (LOGIN, 404, 404, 404, 403, 200)),
+    "portal:ticket_list": (None, (LOGIN, 200, 200, 200, 302, 302)),  # staff are sent to the desk
+    "portal:ticket_new": (None, (LOGIN, 200, 200, 200, 302, 302)),
+    "portal:ticket_new_type": (
+        lambda w: {"slug": "no-such-type"},
+        (LOGIN, 200, 200, 200, 302, 302),
+    ),  # generic form
+    "portal:ticket_detail": (T, (LOGIN, 200, 200, 404, 200, 200)),
+    "portal:ticket_thread": (T, (LOGIN, 200, 200, 404, 200, 200)),
+    "portal:ticket_confirm": (T, (LOGIN, 302, 302, 404, 302, 302), "post"),
+    "portal:ticket_close": (T, (LOGIN, 400, 400, 404, 400, 400), "post"),  # a reason is required
+    "portal:ticket_reopen": (T, (LOGIN, 302, 302, 404, 302, 302), "post"),
+    "portal:ticket_escalate": (T, (LOGIN, 302, 302, 404, 302, 302), "post"),
+    "portal:ticket_edit": (T, (LOGIN, 302, 302, 404, 302, 302)),  # not editable once answered
+    "portal:attachment_download": (
+        lambda w: {"pk": w["mine"].pk, "attachment_id": w["file"].pk},
+        (LOGIN, 200, 200, 404, 200, 200),
+    ),
+    "portal:survey": (
+        lambda w: {"token": "forged-token"},
+        (410,) * 6,
+    ),  # as a used link: tests/security/test_email_security.py
+    "portal:incident_banner": (None, (200,) * 6),
+}
+# Whole namespaces proven elsewhere or below: the API (tests/api/test_permissions.py, which fails on an
+# unlisted route), the admin (test_the_admin_is_for_staff_with_permissions below) and anymail's
+# webhooks (tests/security/test_email_security.py: no secret, no entry).
+ELSEWHERE = ("api:", "admin:", "anymail:")
+
+
+def _names(patterns, prefix=""):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            ns = f"{prefix}{p.namespace}:" if p.namespace else prefix
+            yield from _names(p.url_patterns, ns)
+        elif isinstance(p, URLPattern) and p.name:
+            yield f"{prefix}{p.name}"
+
+
+def test_every_named_url_has_a_row_in_the_matrix():
+    names = {n for n in _names(get_resolver().url_patterns) if not n.startswith(ELSEWHERE)}
+    assert names - MATRIX.keys() == set(), "new URLs need a row in MATRIX"
+    assert MATRIX.keys() - names == set(), "stale rows"
+
+
+@pytest.fixture
+def world(customer, colleague, stranger, tech, admin_user, org, priorities, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+    normal = priorities["normal"]
+    mine = ticket_create(requester=customer, subject="Acme first", priority=normal, now=NOW)
+    theirs = ticket_create(requester=stranger, subject="Globex own", priority=normal, now=NOW)
+    second = ticket_create(requester=customer, subject="Acme second", priority=normal, now=NOW)
+    upload = SimpleUploadedFile("log.txt", b"line 1\n")
+    file = attachments_save(
+        ticket=mine, message=mine.messages.first(), uploads=[(upload, "text/plain")], by=customer
+    )[0]
+    upload = SimpleUploadedFile("own.txt", b"own\n")
+    own_file = attachments_save(
+        ticket=theirs, message=theirs.messages.first(), uploads=[(upload, "text/plain")], by=stranger
+    )[0]
+    incident = Incident.objects.create(title="Outage", public_status="Investigating", opened_at=NOW)
+    users = {
+        "customer": customer,
+        "colleague": colleague,
+        "stranger": stranger,
+        "technician": tech,
+        "admin": admin_user,
+    }
+    return {
+        "mine": mine,
+        "theirs": theirs,
+        "second": second,
+        "file": file,
+        "own_file": own_file,
+        "incident": incident,
+        "org": org,
+        "users": users,
+    }
+
+
+def _client(world, role) -> Client:
+    client = Client()
+    if role != "anonymous":
+        client.force_login(world["users"][role])
+    return client
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_url_answers_each_role_as_the_matrix_says(world, role):
+    client = _client(world, role)
+    seen, wrong = {}, {}
+    for name, (kwargs, expected, *method) in MATRIX.items():
+        url = reverse(name, kwargs=kwargs(world) if kwargs else None)
+        status = getattr(client, method[0] if method else "get")(url).status_code
+        seen[name] = status
+        if status != expected[ROLES.index(role)]:
+            wrong[name] = (status, expected[ROLES.index(role)])
+    assert wrong == {}, f"{role}: (got, expected) {wrong}"
+
+
+def _normal(body: bytes) -> str:
+    return re.sub(r"[A-Za-z0-9]{32,}", "TOKEN", body.decode(errors="replace"))
+
+
+@pytest.mark.parametrize(
+    "name", [n for n, (k, *_) in MATRIX.items() if k is T] + ["portal:attachment_download"]
+)
+def test_a_strangers_forbidden_ticket_answers_exactly_like_a_missing_one(world, name):
+    client = _client(world, "stranger")
+    missing = world["second"].pk + 1000
+    if name == "portal:attachment_download":
+        forbidden = {"pk": world["mine"].pk, "attachment_id": world["file"].pk}
+        absent = {"pk": missing, "attachment_id": world["file"].pk + 1000}
+    else:
+        forbidden, absent = {"pk": world["mine"].pk}, {"pk": missing}
+    method = getattr(client, (MATRIX[name][2:] or ("get",))[0])
+    a, b = method(reverse(name, kwargs=forbidden)), method(reverse(name, kwargs=absent))
+    assert a.status_code == b.status_code == 404
+    assert _normal(a.content) == _normal(b.content)
+
+
+def test_guessing_the_ids_next_to_your_own_ticket_finds_nothing(world, client):
+    """The stranger's ticket sits between two of Acme's: ids -1 and +1 are someone else's."""
+    theirs, stranger = world["theirs"], world["users"]["stranger"]
+    assert world["mine"].pk < theirs.pk < world["second"].pk
+    client.force_login(stranger)
+    api = Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=stranger).key}")
+    for pk in range(max(theirs.pk - 3, 1), theirs.pk + 4):
+        own = pk == theirs.pk
+        for url in (reverse("portal:ticket_detail", args=[pk]), reverse("portal:ticket_thread", args=[pk])):
+            assert client.get(url).status_code == (200 if own else 404), url
+        assert client.get(reverse("desk:ticket_detail", args=[pk])).status_code == 404
+        for url in (
+            f"/api/tickets/{pk}/",
+            f"/api/tickets/{pk}/messages/",
+            f"/api/tickets/{pk}/events/",
+            f"/api/tickets/{pk}/attachments/",
+        ):
+            assert api.get(url).status_code == (200 if own else 404), url
+    for file in range(max(world["own_file"].pk - 3, 1), world["own_file"].pk + 4):
+        mine = file == world["own_file"].pk
+        url = reverse("portal:attachment_download", args=[theirs.pk, file])
+        assert client.get(url).status_code == (200 if mine else 404)
+        assert client.get(reverse("desk:attachment_download", args=[file])).status_code == 404
+        assert api.get(f"/api/tickets/{theirs.pk}/attachments/{file}/").status_code in (
+            (200,) if mine else (404,)
+        )
+    # Lists and search never show the neighbours either.
+    listing = client.get(reverse("portal:ticket_list"), {"q": "Acme"}).content.decode()
+    assert "Acme first" not in listing and "Acme second" not in listing
+    assert {t["id"] for t in api.get("/api/tickets/").json()["results"]} == {theirs.pk}
+
+
+ADMIN_MODELS = sorted(
+    f"admin:{m._meta.app_label}_{m._meta.model_name}_changelist" for m in admin.site._registry
+)
+
+
+def test_the_admin_is_for_staff_with_permissions(world):
+    """Anonymous people and customers are sent to the admin's sign-in; a technician without model
+    permissions gets 403 on every model page; the admin sees them all, including a ticket's page."""
+    urls = [reverse("admin:index"), *(reverse(n) for n in ADMIN_MODELS)]
+    urls.append(reverse("admin:tickets_ticket_change", args=[world["mine"].pk]))
+    for role in ("anonymous", "customer", "colleague", "stranger"):
+        client = _client(world, role)
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 302 and "/admin/login/" in response["Location"], (role, url)
+    tech = _client(world, "technician")
+    assert tech.get(reverse("admin:index")).status_code == 200
+    for url in urls[1:]:
+        assert tech.get(url).status_code == 403, url
+    boss = _client(world, "admin")
+    for url in urls:
+        assert boss.get(url).status_code == 200, url
