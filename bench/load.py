@@ -148,17 +148,17 @@ def customer_loop(s: Session, tickets: list[int], stats: Stats, stop: float, rng
             stats.add(kind, time.perf_counter() - t0, False, repr(exc))
 
 
-def tech_loop(s: Session, tickets: list[int], stats: Stats, stop: float, rng: random.Random) -> None:
+def tech_loop(s: Session, tickets: list[int], stats: Stats, stop: float, rng: random.Random, lead: bool = False) -> None:
     while time.monotonic() < stop:
         r = rng.random()
-        if r < 0.35:
+        if lead and r < 0.2:  # the dashboard is the team lead's page (403 for technicians)
+            kind, path = "dashboard", "/desk/dashboard/"
+        elif r < 0.35:
             kind, path = "desk_queue", "/desk/"
         elif r < 0.65:
             kind, path = "desk_ticket", f"/desk/tickets/{rng.choice(tickets)}/"
-        elif r < 0.95:
-            kind, path = "api_queue", "/api/queue/"
         else:
-            kind, path = "dashboard", "/desk/dashboard/"
+            kind, path = "api_queue", "/api/queue/"
         t0 = time.perf_counter()
         try:
             status, data, _ = s.request("GET", path)
@@ -181,7 +181,8 @@ def phase(port: int, customers, techs, open_tickets, customer_tickets, seconds: 
         if role == "customer":
             t = threading.Thread(target=customer_loop, args=(s, customer_tickets[user.pk], stats, stop, rng))
         else:
-            t = threading.Thread(target=tech_loop, args=(s, open_tickets, stats, stop, rng))
+            is_lead = user.groups.filter(name="Team leads").exists()
+            t = threading.Thread(target=tech_loop, args=(s, open_tickets, stats, stop, rng, is_lead))
         threads.append(t)
     started = time.monotonic()
     for t in threads:
@@ -215,7 +216,10 @@ def main() -> None:
     args = parser.parse_args()
 
     n_customers = round(args.clients * args.customer_share)
-    techs = list(User.objects.filter(is_staff=True, email__startswith="tech", email__endswith="@bulk.test").order_by("pk")[: args.clients - n_customers])
+    n_techs = args.clients - n_customers
+    lead = User.objects.filter(groups__name="Team leads", email__endswith="@bulk.test").first()
+    techs = list(User.objects.filter(is_staff=True, email__startswith="tech", email__endswith="@bulk.test").order_by("pk")[: n_techs - 1])
+    techs += [lead] if lead else []
     recent = Ticket.objects.order_by("-id").values_list("organization_id", flat=True)[:20000]
     busy_orgs = list(dict.fromkeys(recent))[:n_customers]
     customers = [User.objects.filter(organization_id=o, is_staff=False).order_by("pk").first() for o in busy_orgs]
@@ -224,9 +228,9 @@ def main() -> None:
         for c in customers
     }
     open_tickets = list(Ticket.objects.open().order_by("-id").values_list("id", flat=True)[:500])
-    if len(techs) < args.clients - n_customers:
+    if len(techs) < n_techs:
         # Fewer seeded technicians than tech clients: some share an account, as shifts do.
-        techs = (techs * (args.clients // max(1, len(techs)) + 1))[: args.clients - n_customers]
+        techs = (techs * (args.clients // max(1, len(techs)) + 1))[:n_techs]
 
     port = free_port()
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "helpdesk.settings"}

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import BooleanField, QuerySet
+from django.db.models.expressions import RawSQL
 
 from .models import Incident, Status, Ticket
 
@@ -34,13 +36,22 @@ def ticket_queue(*, agent, now: datetime, include_waiting: bool = False) -> Quer
 
 
 def queue_after(qs: QuerySet[Ticket], cursor: QueueCursor | None) -> QuerySet[Ticket]:
+    """The rows after ``cursor`` in queue order.
+
+    A row-value comparison, ``(priority_rank, received_at, id) > (...)``: PostgreSQL starts the scan of
+    ``ticket_queue_open`` at the cursor, so a deep page costs what the first page costs. (The same
+    condition spelled as ORs is only a filter: the scan then walks every row before the cursor.)
+    """
     if cursor is None:
         return qs
-    return qs.filter(
-        Q(priority_rank__gt=cursor.priority_rank)
-        | Q(priority_rank=cursor.priority_rank, received_at__gt=cursor.received_at)
-        | Q(priority_rank=cursor.priority_rank, received_at=cursor.received_at, id__gt=cursor.id)
+    table = connection.ops.quote_name(Ticket._meta.db_table)
+    columns = ", ".join(f"{table}.{connection.ops.quote_name(c)}" for c in ("priority_rank", "received_at", "id"))
+    after = RawSQL(
+        f"({columns}) > (%s, %s, %s)",
+        (cursor.priority_rank, connection.ops.adapt_datetimefield_value(cursor.received_at), cursor.id),
+        output_field=BooleanField(),
     )
+    return qs.filter(after)
 
 
 def customer_tickets(*, user) -> QuerySet[Ticket]:

@@ -24,7 +24,7 @@ PINNED = {
     "desk_ticket": 13,  # ticket, thread (+attachments), history, forms' choices, canned replies, incidents
     "portal_list": 7,  # session, user, organization, count, one page of rows, incident banner
     "portal_ticket": 11,
-    "api_create": 24,  # the ticket, its events, first message, SLA lookups, outbox rows: all in one transaction
+    "api_create": 24,  # one transaction: ticket, events, first message, SLA lookups, outbox rows
     "dashboard": 10,  # SQL aggregates: the same queries at any history length
 }
 
