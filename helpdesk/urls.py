@@ -4,13 +4,14 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts import views as account_views
+from notifications.checks import anymail_urls
 
 from .health import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
-    path("anymail/", include("anymail.urls")),  # inbound + tracking webhooks (basic-auth WEBHOOK_SECRET)
+    path("anymail/", include(anymail_urls())),  # inbound + tracking webhooks (basic-auth WEBHOOK_SECRET)
     path("accounts/login/", account_views.LoginView.as_view(), name="login"),  # throttled
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("accounts.urls")),

@@ -105,7 +105,8 @@ def test_backlog_by_age_and_medians_and_csat(history):
     }
 
 
-# session, user, the lead check (groups x2), compliance, breaches, backlog, medians, csat, re-classifications.
+# session, user, the user's groups (the lead check), compliance, breaches, backlog, medians, csat,
+# re-classifications, and the site-wide incident banner.
 DASHBOARD_QUERIES = 10
 
 

@@ -105,3 +105,12 @@ def test_incident_pages_are_for_team_leads(client, tech):
 def test_an_incident_needs_a_title_and_status(lead):
     with pytest.raises(TicketError):
         incident_open(title=" ", public_status="x", by=lead, now=NOW)
+
+
+def test_the_portal_banner_shows_the_newest_update(client, incident, lead, customer, frozen):
+    incident_post_update(incident=incident, body="Engineers are rerouting calls.", by=lead, now=NOW)
+    client.force_login(customer)
+    html = client.get("/").content.decode()
+    assert "SIP trunk outage" in html and "Engineers are rerouting calls." in html
+    incident_resolve(incident=incident, by=lead, now=NOW)
+    assert "SIP trunk outage" not in client.get("/").content.decode()

@@ -139,7 +139,7 @@ def test_a_worker_killed_mid_send_delivers_the_notification_once_after_restart(r
         producer.send_task(
             "notifications.tasks.notification_send", args=[row.pk], queue=queue, task_id=task_id
         )
-        _wait(receiver.first_arrived.is_set, 60, "the first webhook request", worker)
+        _wait(receiver.first_arrived.is_set, 120, "the first webhook request", worker)
         row.refresh_from_db()
         assert row.status == Notification.Status.SENDING and row.claimed_by == task_id
 
@@ -151,7 +151,7 @@ def test_a_worker_killed_mid_send_delivers_the_notification_once_after_restart(r
         receiver.release.set()
 
         # The worker restarts its pool; the message comes back (acks late + reject on worker lost).
-        _wait(lambda: receiver.answered, 60, "the re-sent webhook request", worker)
+        _wait(lambda: receiver.answered, 90, "the re-sent webhook request", worker)
         _wait(
             lambda: Notification.objects.get(pk=row.pk).status == Notification.Status.SENT,
             20,

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, prefetch_related_objects
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -53,6 +53,8 @@ def staff_required(view):
             return redirect_to_login(request.get_full_path())
         if not (request.user.is_active and request.user.is_staff):
             raise Http404
+        # The nav and the pages ask "is this a team lead?" several times: one query for the groups.
+        prefetch_related_objects([request.user], "groups")
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -128,7 +130,6 @@ def queue(request):
         priorities=PriorityLevel.objects.all(),
         organizations=Organization.objects.only("pk", "name"),
         plans=SupportPlan.objects.only("pk", "name"),
-        incidents=open_incidents_brief(),
     )
     return render(request, "tickets/desk/queue.html", context)
 
@@ -171,7 +172,8 @@ def _canned(ticket: Ticket, agent) -> list[tuple[CannedReply, str]]:
 def ticket_detail(request, pk: int):
     ticket = _ticket(request, pk)
     now = _now()
-    lines = explain_events(ticket)
+    levels = list(PriorityLevel.objects.all())
+    lines = explain_events(ticket, levels)
     thread = ticket.messages.select_related("author").prefetch_related("attachments")
     return render(
         request,
@@ -187,9 +189,8 @@ def ticket_detail(request, pk: int):
             "status_choices": [
                 (s.value, s.label) for s in Status if s.value in TRANSITIONS.get(ticket.status, ())
             ],
-            "reclassify_form": f.ReclassifyForm(initial={"priority": ticket.priority_id}),
+            "levels": levels,
             "merge_form": f.MergeForm(),
-            "incident_form": f.LinkIncidentForm(),
             "canned": _canned(ticket, request.user),
             "merged": ticket.merged.all(),
         },
