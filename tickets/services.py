@@ -451,9 +451,12 @@ def priority_rank_sync(*, priority: PriorityLevel) -> int:
 
 
 def request_edit_allowed(ticket: Ticket, now: datetime) -> bool:
-    """The telephony policy: a customer may edit the request once a response target is breached."""
+    """May the requester rewrite the request? While it is new (nobody has acted on the old text) and,
+    as the telephony policy says, once a response target is breached."""
     if not ticket.is_open:
         return False
+    if ticket.status == Status.NEW:
+        return True
     fr_breached = ticket.first_response_due_at and (ticket.first_responded_at or now) > ticket.first_response_due_at
     res_breached = ticket.resolution_due_at and ticket.resolved_at is None and now > ticket.resolution_due_at
     return bool(fr_breached or res_breached)
@@ -469,11 +472,21 @@ def ticket_edit_request(
     description: str | None = None,
     request_fields: dict | None = None,
 ) -> Ticket:
-    """Let the customer rewrite their request once its response time is breached; audit the old text."""
+    """Change what was asked (subject, description, form fields), keeping the old text in the audit.
+
+    Staff may correct any ticket that is not closed. The requester may rewrite it while it is still new
+    (nobody has acted on the old text) and, as the telephony policy allows, once a response target is
+    breached.
+    """
     ticket = _lock(ticket)
-    if not by.is_staff and not request_edit_allowed(ticket, now):
-        raise TicketError("You can edit the request once its response time has passed without an answer.")
-    changes: dict[str, dict] = {}
+    if ticket.status == Status.CLOSED:
+        raise TicketError("A closed ticket cannot be edited; reopen it first.")
+    if not by.is_staff:
+        if ticket.requester_id != by.pk:
+            raise TicketError("Only the person who filed the request can edit it; add a reply instead.")
+        if not request_edit_allowed(ticket, now):
+            raise TicketError("You can edit the request once its response time has passed without an answer.")
+    changes: dict[str, tuple] = {}
     new_values = {"subject": (subject or "").strip()[:255] if subject is not None else None,
                   "description": description, "request_fields": request_fields}
     for field, value in new_values.items():
@@ -481,7 +494,7 @@ def ticket_edit_request(
             continue
         if field == "subject" and not value:
             raise TicketError("The subject cannot be empty.")
-        changes[field] = {"old": getattr(ticket, field), "new": value}
+        changes[field] = (getattr(ticket, field), value)
         setattr(ticket, field, value)
     if not changes:
         return ticket
@@ -489,5 +502,7 @@ def ticket_edit_request(
     if not by.is_staff:
         ticket.last_customer_activity_at = now
     ticket.save()
-    _event(ticket, TicketEvent.Kind.EDITED, now=now, actor=by, new=", ".join(changes), data={"changes": changes})
+    for field, (old, new) in changes.items():  # one audit row per field, old text kept in full
+        _event(ticket, TicketEvent.Kind.EDITED, now=now, actor=by, old=old, new=new,
+               data={"field": field, "old": old, "new": new})
     return ticket

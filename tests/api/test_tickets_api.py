@@ -3,6 +3,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core.cache import cache
+from django.utils import timezone
 
 from tests.conftest import NOW
 from tickets.models import Channel, Message, Status, Ticket, TicketEvent
@@ -190,11 +191,15 @@ def test_the_requester_edits_a_new_ticket_and_the_change_is_audited(api, custome
     assert (event.old_value, event.new_value, event.actor) == ("Numbers down", "All lines down", customer)
 
 
-def test_editing_after_staff_started_work_is_a_conflict(api, customer, tech, ticket):
+def test_editing_after_staff_started_work_is_a_conflict_until_a_target_is_breached(api, customer, tech, ticket):
     message_add(ticket=ticket, author=tech, body="Looking", now=NOW)
+    Ticket.objects.filter(pk=ticket.pk).update(resolution_due_at=timezone.now() + timedelta(days=1))
     response = api(customer).patch(f"/api/tickets/{ticket.pk}/", {"description": "changed"}, format="json")
     assert response.status_code == 409
-    assert "only be edited while the ticket is new" in response.json()["detail"]
+    assert "once its response time has passed" in response.json()["detail"]
+    Ticket.objects.filter(pk=ticket.pk).update(resolution_due_at=timezone.now() - timedelta(minutes=1))
+    response = api(customer).patch(f"/api/tickets/{ticket.pk}/", {"description": "changed"}, format="json")
+    assert response.status_code == 200
 
 
 @pytest.mark.parametrize(

@@ -28,7 +28,6 @@ from accounts.models import Organization
 from sla.models import PriorityLevel, SupportPlan
 
 from ..attachments import attachment_add, attachment_response, attachments_visible_to
-from ..editing import ticket_edit
 from ..models import Channel, Message, Ticket, TicketEvent
 from ..selectors import ticket_queue
 from ..services import (
@@ -39,6 +38,7 @@ from ..services import (
     ticket_change_status,
     ticket_close,
     ticket_create,
+    ticket_edit_request,
     ticket_escalate,
     ticket_merge,
     ticket_reclassify,
@@ -185,7 +185,7 @@ class TicketViewSet(ApiMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
         with transaction.atomic(), self._conflicts():
             edits = {k: data[k] for k in ("subject", "description", "request_fields") if k in data}
             if edits:
-                ticket = ticket_edit(ticket=ticket, by=user, now=now, **edits)
+                ticket = ticket_edit_request(ticket=ticket, by=user, now=now, **edits)
             if "assignee" in data:
                 ticket = ticket_assign(ticket=ticket, agent=data["assignee"], by=user, now=now)
             if "status" in data:
