@@ -145,18 +145,24 @@ def notification_queue_many(items, *, now: datetime) -> list[Notification]:
         return []
     keyed = [n for n in rows if n.dedupe_key]
     unkeyed = [n for n in rows if not n.dedupe_key]
-    created: dict[str, Notification] = {}
+    out = rows
     if keyed:
-        # A key another transaction committed after our lookup is skipped by the database, not raised.
+        # A key another transaction committed after our lookup is skipped by the database, not raised;
+        # the insert then returns no ids, so read back which of our keys are now stored (and under which id).
         Notification.objects.bulk_create(keyed, ignore_conflicts=True)
-        created = {
-            n.dedupe_key: n
-            for n in Notification.objects.filter(dedupe_key__in=[n.dedupe_key for n in keyed], created_at=now)
+        stored = {
+            key: (pk, status)
+            for key, pk, status in Notification.objects.filter(
+                dedupe_key__in=[n.dedupe_key for n in keyed], created_at=now
+            ).values_list("dedupe_key", "pk", "status")
         }
+        for n in keyed:
+            if n.dedupe_key in stored:
+                n.pk, n.status = stored[n.dedupe_key]
+                n._state.adding, n._state.db = False, Notification.objects.db
+        out = [n for n in rows if n.pk is not None or not n.dedupe_key]
     if unkeyed:
         Notification.objects.bulk_create(unkeyed)  # no conflict possible: primary keys come back
-    out = [created.get(n.dedupe_key) if n.dedupe_key else n for n in rows]
-    out = [n for n in out if n is not None and n.pk is not None]
     pending = [n.pk for n in out if n.status == Notification.Status.PENDING]
     if pending:
         transaction.on_commit(lambda: _dispatch_all(pending))
