@@ -148,7 +148,9 @@ def notification_queue_many(items, *, now: datetime) -> list[Notification]:
     out = rows
     if keyed:
         # A key another transaction committed after our lookup is skipped by the database, not raised;
-        # the insert then returns no ids, so read back which of our keys are now stored (and under which id).
+        # the insert then returns no ids, so read back which of our keys are now stored (and under which
+        # id). Should another worker have stored one of them at this same ``now`` meanwhile, its row is
+        # dispatched twice, which is harmless: ``notification_deliver`` claims a row only once.
         Notification.objects.bulk_create(keyed, ignore_conflicts=True)
         stored = {
             key: (pk, status)
