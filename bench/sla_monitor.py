@@ -151,7 +151,7 @@ def one_pass(now: datetime) -> tuple[float, int, int, float]:
         elapsed = time.perf_counter() - start
         transaction.set_rollback(True)  # same data for the next repeat
     # Transaction control is not counted as a query: the outer transaction turns each batch's
-    # BEGIN/COMMIT into SAVEPOINT/RELEASE, and the notification service wraps each outbox row in one.
+    # BEGIN/COMMIT into SAVEPOINT/RELEASE (one pair per due-work batch; the bulk outbox write adds none).
     control = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK", "BEGIN", "COMMIT")
     real = [q for q in queries.captured_queries if not q["sql"].startswith(control)]
     # The only statements whose cost could depend on the open tickets: the due-work SELECT ... FOR UPDATE.

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 
@@ -28,6 +29,11 @@ def _dispatch(notification_id: int) -> None:
         notification_send.delay(notification_id)
     except Exception:  # broker down: the row waits in the outbox and outbox_flush sends it later
         log.warning("broker unavailable; notification %s stays in the outbox", notification_id, exc_info=True)
+
+
+def _dispatch_all(notification_ids: list[int]) -> None:
+    for pk in notification_ids:
+        _dispatch(pk)
 
 
 def notification_queue(
@@ -74,6 +80,95 @@ def notification_queue(
     if status == Notification.Status.PENDING:
         transaction.on_commit(lambda: _dispatch(notification.pk))
     return notification
+
+
+def notification_queue_many(items, *, now: datetime) -> list[Notification]:
+    """Write many outbox rows at once, exactly as ``notification_queue`` would one by one.
+
+    ``items`` are dicts of ``notification_queue``'s keyword arguments (without ``now``). Costs a
+    fixed handful of queries however many items: one suppression lookup, one lookup of dedupe keys
+    already told, one multi-row insert (``ON CONFLICT DO NOTHING`` / ``INSERT OR IGNORE`` on the
+    unique ``dedupe_key``) and one read-back of the new rows; then one ``on_commit`` dispatches
+    every new pending row. Returns the new rows in the order of ``items``; an item whose
+    ``dedupe_key`` was already used (earlier, or by an earlier item of the same call) queues nothing.
+    """
+    items = list(items)
+    if not items:
+        return []
+    email = Notification.Channel.EMAIL
+    addresses = {i["recipient"].lower() for i in items if i.get("channel", email) == email}
+    suppressed = (
+        set(
+            Suppression.objects.annotate(address=Lower("email"))
+            .filter(address__in=addresses)
+            .values_list("address", flat=True)
+        )
+        if addresses
+        else set()
+    )
+    keys = {i["dedupe_key"] for i in items if i.get("dedupe_key")}
+    told = (
+        set(Notification.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True))
+        if keys
+        else set()
+    )
+    rows: list[Notification] = []
+    for item in items:
+        key = item.get("dedupe_key")
+        if key:
+            if key in told:
+                continue
+            told.add(key)  # a repeat later in this call is a repeat too
+        channel = item.get("channel", email)
+        not_before = item.get("not_before")
+        status = Notification.Status.PENDING
+        if channel == email and item["recipient"].lower() in suppressed:
+            status = Notification.Status.SUPPRESSED
+        elif not_before is not None and not_before > now:
+            status = Notification.Status.HELD
+        rows.append(
+            Notification(
+                event=item["event"],
+                ticket=item.get("ticket"),
+                recipient=item["recipient"],
+                recipient_user=item.get("recipient_user"),
+                channel=channel,
+                context=item.get("context") or {},
+                automatic=item.get("automatic", True),
+                dedupe_key=key,
+                status=status,
+                not_before=not_before,
+                created_at=now,
+            )
+        )
+    if not rows:
+        return []
+    keyed = [n for n in rows if n.dedupe_key]
+    unkeyed = [n for n in rows if not n.dedupe_key]
+    out = rows
+    if keyed:
+        # A key another transaction committed after our lookup is skipped by the database, not raised;
+        # the insert then returns no ids, so read back which of our keys are now stored (and under which
+        # id). Should another worker have stored one of them at this same ``now`` meanwhile, its row is
+        # dispatched twice, which is harmless: ``notification_deliver`` claims a row only once.
+        Notification.objects.bulk_create(keyed, ignore_conflicts=True)
+        stored = {
+            key: (pk, status)
+            for key, pk, status in Notification.objects.filter(
+                dedupe_key__in=[n.dedupe_key for n in keyed], created_at=now
+            ).values_list("dedupe_key", "pk", "status")
+        }
+        for n in keyed:
+            if n.dedupe_key in stored:
+                n.pk, n.status = stored[n.dedupe_key]
+                n._state.adding, n._state.db = False, Notification.objects.db
+        out = [n for n in rows if n.pk is not None or not n.dedupe_key]
+    if unkeyed:
+        Notification.objects.bulk_create(unkeyed)  # no conflict possible: primary keys come back
+    pending = [n.pk for n in out if n.status == Notification.Status.PENDING]
+    if pending:
+        transaction.on_commit(lambda: _dispatch_all(pending))
+    return out
 
 
 def _thread_ids(notification: Notification) -> list[str]:

@@ -218,7 +218,35 @@ class Alerts:
         context: dict | None = None,
         default_audience: str | None = None,
     ) -> list[Notification]:
-        """Queue the notifications of every rule matching ``event`` for ``ticket``.
+        """Queue the notifications of every rule matching ``event`` for ``ticket`` (see ``messages``)."""
+        queued: list[Notification] = []
+        for item in self.messages(
+            event=event,
+            ticket=ticket,
+            link=link,
+            discriminator=discriminator,
+            target=target,
+            context=context,
+            default_audience=default_audience,
+        ):
+            n = notification_queue(**item, now=self.now)
+            if n is not None:
+                queued.append(n)
+        return queued
+
+    def messages(
+        self,
+        *,
+        event: str,
+        ticket: Ticket,
+        link: str,
+        discriminator: str,
+        target: str | None = None,
+        context: dict | None = None,
+        default_audience: str | None = None,
+    ) -> list[dict]:
+        """The outbox items (``notification_queue`` keyword arguments) of every rule matching ``event``
+        for ``ticket``, for a sweep to write many tickets' alerts with one ``notification_queue_many``.
 
         ``discriminator`` names the occurrence (e.g. the due instant), so the outbox's unique
         ``dedupe_key`` turns any repeat of the same occurrence into nothing. When no rule matches,
@@ -232,7 +260,7 @@ class Alerts:
                 )
             ]
         template = TEMPLATES[event]
-        queued: list[Notification] = []
+        items: list[dict] = []
         seen: set[tuple[str, str]] = set()
         for rule in rules:
             try:
@@ -249,30 +277,29 @@ class Alerts:
                 if (rcpt.channel, rcpt.address.lower()) in seen:
                     continue
                 seen.add((rcpt.channel, rcpt.address.lower()))
-                n = notification_queue(
-                    event=template,
-                    recipient=rcpt.address,
-                    recipient_user=rcpt.user,
-                    channel=rcpt.channel,
-                    ticket=ticket,
-                    now=self.now,
-                    not_before=not_before or None,
-                    dedupe_key=dedupe_key(
-                        f"{template}:{ticket.pk}:{discriminator}", rcpt.channel, rcpt.address.lower()
-                    ),
-                    context={
-                        "ticket_reference": ticket.reference,
-                        "ticket_url": link,
-                        "event": event,
-                        "audience": rule.get_audience_display(),
-                        "recipient_name": rcpt.name,
-                        "paged": rule.channel == AlertRule.Channel.PAGE,
-                        **(context or {}),
-                    },
+                items.append(
+                    {
+                        "event": template,
+                        "recipient": rcpt.address,
+                        "recipient_user": rcpt.user,
+                        "channel": rcpt.channel,
+                        "ticket": ticket,
+                        "not_before": not_before or None,
+                        "dedupe_key": dedupe_key(
+                            f"{template}:{ticket.pk}:{discriminator}", rcpt.channel, rcpt.address.lower()
+                        ),
+                        "context": {
+                            "ticket_reference": ticket.reference,
+                            "ticket_url": link,
+                            "event": event,
+                            "audience": rule.get_audience_display(),
+                            "recipient_name": rcpt.name,
+                            "paged": rule.channel == AlertRule.Channel.PAGE,
+                            **(context or {}),
+                        },
+                    }
                 )
-                if n is not None:
-                    queued.append(n)
-        return queued
+        return items
 
     def _timing(self, rule: AlertRule, ticket: Ticket) -> datetime | None | bool:
         """``None`` to send now, an instant to hold it until, ``False`` to skip the rule."""
