@@ -5,8 +5,8 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tests.conftest import NOW
+from tickets.attachments import attachment_add
 from tickets.services import ticket_create, ticket_resolve
-from tickets.uploads import attachment_add
 
 
 @pytest.fixture(autouse=True)
@@ -54,4 +54,4 @@ def colleague_ticket(colleague, priorities):
 @pytest.fixture
 def attachment(ticket, customer):
     upload = SimpleUploadedFile("trace.log", b"line one\nline two\n", content_type="text/plain")
-    return attachment_add(ticket=ticket, upload=upload, by=customer, now=NOW)
+    return attachment_add(ticket=ticket, upload=upload, by=customer)

@@ -20,8 +20,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.authtoken.models import Token
 
 from tests.conftest import NOW
+from tickets.attachments import attachments_save
 from tickets.models import Incident
-from tickets.portal.uploads import attachments_save
 from tickets.services import ticket_create
 
 pytestmark = pytest.mark.django_db

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from tests.conftest import NOW
 from tests.factories import PriorityFactory
+from tickets.attachments import sniff_content_type
 from tickets.models import (
     Attachment,
     Incident,
@@ -20,7 +21,6 @@ from tickets.models import (
     Ticket,
     TicketEvent,
 )
-from tickets.portal.uploads import sniff_content_type
 from tickets.services import message_add, ticket_assign, ticket_change_status, ticket_create
 from tickets.surveys import survey_issue
 

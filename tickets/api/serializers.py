@@ -1,7 +1,7 @@
 """Shapes of the API: what goes in (validated here, never acted on here) and what comes out.
 
 Write serializers only check input; the views hand ``validated_data`` to the services in
-``tickets/services.py`` (and ``tickets/editing.py``, ``tickets/uploads.py``), which do the work.
+``tickets/services.py`` (and ``tickets/editing.py``, ``tickets/attachments.py``), which do the work.
 """
 
 from __future__ import annotations

@@ -8,8 +8,7 @@ closed ticket) is a 409 with ``detail``; a ticket the caller cannot see is a 404
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import ProtectedError, Q
-from django.http import FileResponse
+from django.db.models import ProtectedError
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -28,8 +27,9 @@ from rest_framework.views import APIView
 from accounts.models import Organization
 from sla.models import PriorityLevel, SupportPlan
 
+from ..attachments import attachment_add, attachment_response, attachments_visible_to
 from ..editing import ticket_edit
-from ..models import Attachment, Channel, Message, Ticket, TicketEvent
+from ..models import Channel, Message, Ticket, TicketEvent
 from ..selectors import ticket_queue
 from ..services import (
     TicketError,
@@ -45,7 +45,6 @@ from ..services import (
     ticket_reopen,
     ticket_resolve,
 )
-from ..uploads import attachment_add
 from . import serializers as s
 from .filters import QueueFilterSerializer, TicketFilterSerializer
 from .pagination import QueuePagination, ThreadPagination, TicketPagination
@@ -397,37 +396,21 @@ class AttachmentViewSet(
     lookup_value_regex = r"[^/]+"
 
     def get_queryset(self):
-        qs = self.get_ticket().attachments.all()
-        if not self.request.user.is_staff:
-            # Files on internal notes stay with staff.
-            qs = qs.filter(Q(message__isnull=True) | Q(message__kind=Message.Kind.PUBLIC))
-        return qs
+        return attachments_visible_to(self.request.user, self.get_ticket())
 
     def create(self, request, ticket_id=None):
         ticket = self.get_ticket()
         serializer = s.AttachmentUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            attachment = attachment_add(
-                ticket=ticket, upload=serializer.validated_data["file"], by=request.user, now=self.now()
-            )
+            attachment = attachment_add(ticket=ticket, upload=serializer.validated_data["file"], by=request.user)
         except TicketError as exc:
             raise ValidationError({"file": [str(exc)]}) from None
         return Response(self.get_serializer(attachment).data, status=status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["get"])
     def download(self, request, ticket_id=None, pk=None):
-        attachment: Attachment = self.get_object()
-        try:
-            handle = attachment.file.open("rb")
-        except FileNotFoundError:
-            raise Conflict("The file is missing from storage.") from None
-        response = FileResponse(
-            handle, as_attachment=True, filename=attachment.filename, content_type=attachment.content_type
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-        return response
+        return attachment_response(self.get_object())
 
 
 @extend_schema_view(list=extend_schema(summary="Audit and SLA events", parameters=[TICKET_ID]))

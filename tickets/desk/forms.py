@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 
 from accounts.models import Organization, User
 from sla.models import PriorityLevel
 
+from ..fields import AttachmentsField
 from ..models import Channel, Incident, Message, Status, Ticket
 from .queue import REFERENCE_RE
 
@@ -80,22 +80,6 @@ class AssignForm(forms.Form):
         self.fields["agent"].queryset = staff_users()
 
 
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput())
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        if not data:
-            return []
-        files = data if isinstance(data, list | tuple) else [data]
-        return [super(MultipleFileField, self).clean(f, initial) for f in files]
-
-
 class ReplyForm(forms.Form):
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), label="Message")
     kind = forms.ChoiceField(
@@ -112,17 +96,7 @@ class ReplyForm(forms.Form):
             (Status.RESOLVED, "Resolved"),
         ],
     )
-    attachments = MultipleFileField(required=False)
-
-    def clean_attachments(self):
-        files = self.cleaned_data.get("attachments") or []
-        if len(files) > settings.HELPDESK_MAX_ATTACHMENTS:
-            raise forms.ValidationError(f"At most {settings.HELPDESK_MAX_ATTACHMENTS} files per message.")
-        for f in files:
-            if f.size > settings.HELPDESK_MAX_ATTACHMENT_BYTES:
-                limit = settings.HELPDESK_MAX_ATTACHMENT_BYTES // (1024 * 1024)
-                raise forms.ValidationError(f"{f.name} is larger than {limit} MB.")
-        return files
+    attachments = AttachmentsField(help_text="Images, PDF, archives, logs; no web pages or programs.")
 
 
 class StatusForm(forms.Form):

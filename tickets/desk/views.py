@@ -22,6 +22,7 @@ from accounts.models import Organization
 from sla.models import PriorityLevel, SupportPlan
 
 from ..abuse import _one_level_down, organization_bar_top_priority, organization_lift_top_priority_bar
+from ..attachments import attachment_response, attachments_save
 from ..dashboard import duration_words, sla_dashboard
 from ..incidents import incident_link_ticket, incident_open, incident_post_update, incident_resolve
 from ..models import Attachment, CannedReply, Incident, Message, Status, Ticket
@@ -37,7 +38,6 @@ from ..services import (
     ticket_reclassify,
 )
 from . import forms as f
-from .attachments import attachments_store
 from .history import due_explanation, explain_events
 from .queue import SORTS, VIEWS, QueueFilters, queue_page
 
@@ -255,7 +255,7 @@ def ticket_reply(request, pk: int):
                 now=_now(),
                 set_status=data["set_status"] or None,
             )
-            attachments_store(message=message, files=data["attachments"], by=request.user)
+            attachments_save(ticket=message.ticket, message=message, uploads=data["attachments"], by=request.user)
     except TicketError as exc:
         messages.error(request, str(exc))
     else:
@@ -386,6 +386,7 @@ def attachment_download(request, pk: int):
     attachment = get_object_or_404(
         Attachment.objects.filter(ticket__in=Ticket.objects.visible_to(request.user)), pk=pk
     )
+    return attachment_response(attachment)
     return FileResponse(
         attachment.file.open("rb"),
         as_attachment=True,

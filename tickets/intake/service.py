@@ -28,9 +28,9 @@ from notifications.threading import is_our_message_id, message_domain, ticket_id
 from sla.models import PriorityLevel, SupportPlan
 from sla.services import job_policy_for
 
-from ..models import Attachment, Channel, InboundEmail, Message, Status, Ticket
+from ..attachments import attachment_save_bytes
+from ..models import Channel, InboundEmail, Message, Status, Ticket
 from ..services import TicketError, message_add, ticket_create, ticket_escalate
-from .attachments import sniff_content_type
 from .classify import Kind, classify
 from .parse import ParsedEmail, ParseTimeout, message_ids, parse_message, parse_raw, time_limit
 from .subject import bare_level, parse_subject, strip_reply_prefix, ticket_number_tag
@@ -484,16 +484,12 @@ def _save_attachments(
         if len(item.content) > limit:
             skipped.append(f"{item.filename} ({len(item.content)} bytes, over the {limit}-byte limit)")
             continue
-        attachment = Attachment(
-            ticket=ticket,
-            message=message,
-            filename=item.filename or "attachment",
-            size=len(item.content),
-            content_type=sniff_content_type(item.content, item.declared_type),
-            uploaded_by=author,
+        kept.append(
+            attachment_save_bytes(
+                ticket=ticket, message=message, filename=item.filename, content=item.content,
+                declared=item.declared_type, by=author,
+            )
         )
-        attachment.file.save("upload", ContentFile(item.content), save=True)
-        kept.append(attachment)
     if skipped:
         Message.objects.create(
             ticket=ticket,

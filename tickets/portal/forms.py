@@ -12,8 +12,8 @@ from django.template.defaultfilters import filesizeformat
 
 from sla.models import PriorityLevel
 
+from ..fields import AttachmentsField
 from ..models import Status
-from .uploads import AttachmentsField
 
 
 class PortalForm(forms.Form):

@@ -14,7 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,7 +23,8 @@ from django.views.decorators.http import require_GET, require_POST
 from sla.models import PriorityLevel
 from sla.services import job_policy_for
 
-from ..models import Attachment, Message, RequestType, Status, Ticket
+from ..attachments import attachment_response, attachments_save, attachments_visible_to
+from ..models import Message, RequestType, Status, Ticket
 from ..selectors import customer_tickets, open_incidents
 from ..services import (
     EscalationPolicy,
@@ -48,7 +49,6 @@ from .forms import (
     TicketRequestForm,
     edit_initial,
 )
-from .uploads import attachments_save
 
 PAGE_SIZE = 25
 # Tickets filed without a form (email, API) edit their subject and description.
@@ -330,24 +330,8 @@ def ticket_edit(request, pk: int):
 @login_required
 def attachment_download(request, pk: int, attachment_id: int):
     ticket = _ticket(request, pk)
-    attachments = Attachment.objects.filter(ticket=ticket)
-    if not request.user.is_staff:  # files on internal notes are for staff only
-        attachments = attachments.filter(Q(message__isnull=True) | Q(message__kind=Message.Kind.PUBLIC))
-    attachment = get_object_or_404(attachments, pk=attachment_id)
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError:
-        raise Http404("The file is no longer stored.") from None
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=attachment.filename,
-        content_type=attachment.content_type or "application/octet-stream",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    attachment = get_object_or_404(attachments_visible_to(request.user, ticket), pk=attachment_id)
+    return attachment_response(attachment)
 
 
 # --- Filing a ticket -------------------------------------------------------------------------------
