@@ -62,8 +62,13 @@ class Session:
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
 
     def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
-        h = {"Host": f"127.0.0.1:{self.port}", "X-Forwarded-Proto": "https", "Referer": f"{self.origin}{path}",
-             "Origin": self.origin, "Connection": "keep-alive"}
+        h = {
+            "Host": f"127.0.0.1:{self.port}",
+            "X-Forwarded-Proto": "https",
+            "Referer": f"{self.origin}{path}",
+            "Origin": self.origin,
+            "Connection": "keep-alive",
+        }
         if self.cookies:
             h["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         h.update(headers or {})
@@ -94,9 +99,12 @@ class Session:
         match = CSRF_INPUT.search(page)
         if status != 200 or not match:
             raise RuntimeError(f"login page: {status}")
-        form = urlencode({"csrfmiddlewaretoken": match.group(1).decode(), "username": email, "password": PASSWORD})
-        status, _, resp = self.request("POST", "/accounts/login/", form.encode(),
-                                       {"Content-Type": "application/x-www-form-urlencoded"})
+        form = urlencode(
+            {"csrfmiddlewaretoken": match.group(1).decode(), "username": email, "password": PASSWORD}
+        )
+        status, _, resp = self.request(
+            "POST", "/accounts/login/", form.encode(), {"Content-Type": "application/x-www-form-urlencoded"}
+        )
         if status != 302 or "/accounts/login/" in (resp.headers.get("Location") or ""):
             raise RuntimeError(f"sign-in of {email} failed: {status}")
 
@@ -119,14 +127,19 @@ class Stats:
     def report(self, seconds: float) -> dict:
         everything = [x for v in self.latency.values() for x in v]
         out = {
-            "requests": len(everything), "errors": sum(self.errors.values()),
+            "requests": len(everything),
+            "errors": sum(self.errors.values()),
             "rps": round(len(everything) / seconds, 1),
             "p50_ms": round(statistics.median(everything) * 1000, 1) if everything else None,
             "p95_ms": round(pct(everything, 0.95) * 1000, 1) if everything else None,
             "p99_ms": round(pct(everything, 0.99) * 1000, 1) if everything else None,
             "by_kind": {
-                k: {"requests": len(v), "errors": self.errors.get(k, 0), "p50_ms": round(statistics.median(v) * 1000, 1),
-                    "p95_ms": round(pct(v, 0.95) * 1000, 1)}
+                k: {
+                    "requests": len(v),
+                    "errors": self.errors.get(k, 0),
+                    "p50_ms": round(statistics.median(v) * 1000, 1),
+                    "p95_ms": round(pct(v, 0.95) * 1000, 1),
+                }
                 for k, v in sorted(self.latency.items())
             },
             "error_samples": self.samples_of_errors,
@@ -141,10 +154,18 @@ def customer_loop(s: Session, tickets: list[int], stats: Stats, stop: float, rng
         if r < 0.45:
             kind, method, path, body, expect = "customer_list", "GET", "/", None, 200
         elif r < 0.93 and tickets:
-            kind, method, path, body, expect = "customer_ticket", "GET", f"/tickets/{rng.choice(tickets)}/", None, 200
+            kind, method, path, body, expect = (
+                "customer_ticket",
+                "GET",
+                f"/tickets/{rng.choice(tickets)}/",
+                None,
+                200,
+            )
         else:
             n += 1
-            body = json.dumps({"subject": f"Load ticket {n}", "description": "Calls drop after 30 s.", "priority": "normal"})
+            body = json.dumps(
+                {"subject": f"Load ticket {n}", "description": "Calls drop after 30 s.", "priority": "normal"}
+            )
             kind, method, path, expect = "api_create", "POST", "/api/tickets/", 201
         headers = {}
         if method == "POST":
@@ -157,7 +178,9 @@ def customer_loop(s: Session, tickets: list[int], stats: Stats, stop: float, rng
             stats.add(kind, time.perf_counter() - t0, False, repr(exc))
 
 
-def tech_loop(s: Session, tickets: list[int], stats: Stats, stop: float, rng: random.Random, lead: bool = False) -> None:
+def tech_loop(
+    s: Session, tickets: list[int], stats: Stats, stop: float, rng: random.Random, lead: bool = False
+) -> None:
     while time.monotonic() < stop:
         r = rng.random()
         if lead and r < 0.2:  # the dashboard is the team lead's page (403 for technicians)
@@ -206,8 +229,13 @@ def phase(port: int, customers, techs, open_tickets, customer_tickets, seconds: 
 def jobs_loop(stop_event: threading.Event, env: dict, counter: dict) -> None:
     """The sweeps, back to back, as a separate worker process would run them."""
     while not stop_event.is_set():
-        out = subprocess.run([sys.executable, str(ROOT / "manage.py"), "run_timed_jobs"], env=env, cwd=ROOT,
-                             capture_output=True, text=True)
+        out = subprocess.run(
+            [sys.executable, str(ROOT / "manage.py"), "run_timed_jobs"],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
         counter["runs"] += 1
         if out.returncode != 0:
             counter["failures"] += 1
@@ -215,7 +243,9 @@ def jobs_loop(stop_event: threading.Event, env: dict, counter: dict) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--workers", type=int, default=3)
@@ -227,13 +257,23 @@ def main() -> None:
     n_customers = round(args.clients * args.customer_share)
     n_techs = args.clients - n_customers
     lead = User.objects.filter(groups__name="Team leads", email__endswith="@bulk.test").first()
-    techs = list(User.objects.filter(is_staff=True, email__startswith="tech", email__endswith="@bulk.test").order_by("pk")[: n_techs - 1])
+    techs = list(
+        User.objects.filter(is_staff=True, email__startswith="tech", email__endswith="@bulk.test").order_by(
+            "pk"
+        )[: n_techs - 1]
+    )
     techs += [lead] if lead else []
     recent = Ticket.objects.order_by("-id").values_list("organization_id", flat=True)[:20000]
     busy_orgs = list(dict.fromkeys(recent))[:n_customers]
-    customers = [User.objects.filter(organization_id=o, is_staff=False).order_by("pk").first() for o in busy_orgs]
+    customers = [
+        User.objects.filter(organization_id=o, is_staff=False).order_by("pk").first() for o in busy_orgs
+    ]
     customer_tickets = {
-        c.pk: list(Ticket.objects.filter(organization_id=c.organization_id).order_by("-id").values_list("id", flat=True)[:30])
+        c.pk: list(
+            Ticket.objects.filter(organization_id=c.organization_id)
+            .order_by("-id")
+            .values_list("id", flat=True)[:30]
+        )
         for c in customers
     }
     open_tickets = list(Ticket.objects.open().order_by("-id").values_list("id", flat=True)[:500])
@@ -244,14 +284,34 @@ def main() -> None:
     port = free_port()
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "helpdesk.settings"}
     gunicorn = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "helpdesk.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(args.workers), "--threads", str(args.threads), "--worker-class", "gthread",
-         "--keep-alive", "30",  # clients reuse their connection, as browsers do behind a proxy
-         "--access-logfile", "-" if os.environ.get("LOAD_ACCESS_LOG") else "/dev/null", "--log-level", "warning"],
-        cwd=ROOT, env=env, start_new_session=True,
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "helpdesk.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(args.workers),
+            "--threads",
+            str(args.threads),
+            "--worker-class",
+            "gthread",
+            "--keep-alive",
+            "30",  # clients reuse their connection, as browsers do behind a proxy
+            "--access-logfile",
+            "-" if os.environ.get("LOAD_ACCESS_LOG") else "/dev/null",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
     )
-    results = {"size": os.environ.get("SIZE", "?"), "tickets": Ticket.objects.count(), "gunicorn":
-               {"workers": args.workers, "threads": args.threads}, "phases": []}
+    results = {
+        "size": os.environ.get("SIZE", "?"),
+        "tickets": Ticket.objects.count(),
+        "gunicorn": {"workers": args.workers, "threads": args.threads},
+        "phases": [],
+    }
     try:
         for _ in range(100):
             try:
@@ -259,7 +319,9 @@ def main() -> None:
                 break
             except OSError:
                 time.sleep(0.1)
-        results["phases"].append(phase(port, customers, techs, open_tickets, customer_tickets, args.seconds, "traffic"))
+        results["phases"].append(
+            phase(port, customers, techs, open_tickets, customer_tickets, args.seconds, "traffic")
+        )
         print(json.dumps(results["phases"][-1]), flush=True)
         if not args.skip_jobs:
             stop_event = threading.Event()
@@ -267,7 +329,9 @@ def main() -> None:
             jobs = threading.Thread(target=jobs_loop, args=(stop_event, env, counter))
             jobs.start()
             try:
-                r = phase(port, customers, techs, open_tickets, customer_tickets, args.seconds, "traffic+sweeps")
+                r = phase(
+                    port, customers, techs, open_tickets, customer_tickets, args.seconds, "traffic+sweeps"
+                )
             finally:
                 stop_event.set()
                 jobs.join()

@@ -21,11 +21,16 @@ def pct(values: list[float], q: float) -> float:
 
 
 def summary(samples: list[float]) -> dict:
-    return {"median_ms": round(statistics.median(samples) * 1000, 3), "p95_ms": round(pct(samples, 0.95) * 1000, 3),
-            "n": len(samples)}
+    return {
+        "median_ms": round(statistics.median(samples) * 1000, 3),
+        "p95_ms": round(pct(samples, 0.95) * 1000, 3),
+        "n": len(samples),
+    }
 
 
-def interleaved(fns: list[Callable[[], object]], *, iterations: int, warmup: int) -> tuple[list[list[float]], list[list[float]]]:
+def interleaved(
+    fns: list[Callable[[], object]], *, iterations: int, warmup: int
+) -> tuple[list[list[float]], list[list[float]]]:
     """Time several callables in turn, iteration by iteration, so a noisy neighbour on the shared
     machine slows the page and its floors alike and the ratios stay meaningful.
 
@@ -76,8 +81,17 @@ def replay(sqls: list[str], *, writes: bool) -> Callable[[], None]:
     return run
 
 
-def figure(name: str, fn: Callable[[], object], floor_fn: Callable[[], object], *, iterations: int, warmup: int,
-           writes: bool = False, check: Callable[[object], None] | None = None, extra: dict | None = None) -> dict:
+def figure(
+    name: str,
+    fn: Callable[[], object],
+    floor_fn: Callable[[], object],
+    *,
+    iterations: int,
+    warmup: int,
+    writes: bool = False,
+    check: Callable[[object], None] | None = None,
+    extra: dict | None = None,
+) -> dict:
     """Median and p95 server time, queries per call, and the ratios to the two floors."""
     if writes:
         # Captured inside a transaction rolled back at once, so the replay can insert the same rows.
@@ -93,11 +107,16 @@ def figure(name: str, fn: Callable[[], object], floor_fn: Callable[[], object], 
     ours, floor, db = (summary(w) for w in wall)
     cpu_ours, cpu_floor = (round(statistics.median(c) * 1000, 3) for c in cpu[:2])
     return {
-        "figure": name, **ours, "queries": len(sqls),
-        "floor_median_ms": floor["median_ms"], "floor_queries": len(floor_sqls),
+        "figure": name,
+        **ours,
+        "queries": len(sqls),
+        "floor_median_ms": floor["median_ms"],
+        "floor_queries": len(floor_sqls),
         "x_floor": round(ours["median_ms"] / floor["median_ms"], 2),
-        "db_floor_median_ms": db["median_ms"], "x_db_floor": round(ours["median_ms"] / max(db["median_ms"], 1e-3), 2),
-        "cpu_median_ms": cpu_ours, "floor_cpu_median_ms": cpu_floor,
+        "db_floor_median_ms": db["median_ms"],
+        "x_db_floor": round(ours["median_ms"] / max(db["median_ms"], 1e-3), 2),
+        "cpu_median_ms": cpu_ours,
+        "floor_cpu_median_ms": cpu_floor,
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         **(extra or {}),
         "sql": [s[:400] for s in sqls],
@@ -108,6 +127,8 @@ def status_is(expected: int):
     def check(response):
         code = getattr(response, "status_code", None)
         if code != expected:
-            raise RuntimeError(f"expected HTTP {expected}, got {code}: {getattr(response, 'content', b'')[:300]!r}")
+            raise RuntimeError(
+                f"expected HTTP {expected}, got {code}: {getattr(response, 'content', b'')[:300]!r}"
+            )
 
     return check

@@ -23,15 +23,21 @@ FIGURES = (
 
 
 def load() -> dict[str, dict]:
-    return {size: json.loads((RESULTS / f"{size}.json").read_text()) for size in SIZES if (RESULTS / f"{size}.json").exists()}
+    return {
+        size: json.loads((RESULTS / f"{size}.json").read_text())
+        for size in SIZES
+        if (RESULTS / f"{size}.json").exists()
+    }
 
 
 def main() -> None:
     data = load()
     if not data:
         sys.exit("no results yet: run bench/run.py")
-    print("| figure | size | tickets | median ms | p95 ms | queries | stack floor ms | x stack floor | db floor ms | x db floor "
-          "| python CPU ms (floor) |")
+    print(
+        "| figure | size | tickets | median ms | p95 ms | queries | stack floor ms | x stack floor | db floor ms | x db floor "
+        "| python CPU ms (floor) |"
+    )
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for key, label in FIGURES:
         for size, results in data.items():
@@ -39,11 +45,15 @@ def main() -> None:
             if r is None:
                 continue
             if "error" in r:
-                print(f"| {label} | {size} | {r.get('tickets', 0):,} | not measured: {r['error'][:90]} | | | | | | | |")
+                print(
+                    f"| {label} | {size} | {r.get('tickets', 0):,} | not measured: {r['error'][:90]} | | | | | | | |"
+                )
                 continue
-            print(f"| {label} | {size} | {r['tickets']:,} | {r['median_ms']:.1f} | {r['p95_ms']:.1f} | {r['queries']} | "
-                  f"{r['floor_median_ms']:.1f} | {r['x_floor']:.1f} | {r['db_floor_median_ms']:.1f} | {r['x_db_floor']:.1f} | "
-                  f"{r.get('cpu_median_ms', 0):.1f} ({r.get('floor_cpu_median_ms', 0):.1f}) |")
+            print(
+                f"| {label} | {size} | {r['tickets']:,} | {r['median_ms']:.1f} | {r['p95_ms']:.1f} | {r['queries']} | "
+                f"{r['floor_median_ms']:.1f} | {r['x_floor']:.1f} | {r['db_floor_median_ms']:.1f} | {r['x_db_floor']:.1f} | "
+                f"{r.get('cpu_median_ms', 0):.1f} ({r.get('floor_cpu_median_ms', 0):.1f}) |"
+            )
     print()
     print("| figure | growth 10k -> 1m (median) | growth 10k -> 100k | x stack floor 10k -> 1m |")
     print("| --- | ---: | ---: | ---: |")
@@ -52,13 +62,17 @@ def main() -> None:
         if "10k" not in rows:
             continue
         base = rows["10k"]
+
         def growth(size, base=base, rows=rows):
             return f"{rows[size]['median_ms'] / base['median_ms']:.2f}x" if size in rows else "-"
+
         # Ratio to the floor of the same run removes most of the shared machine's noise.
-        floor_growth = (f"{rows['1m']['x_floor'] / base['x_floor']:.2f}x" if "1m" in rows else "-")
+        floor_growth = f"{rows['1m']['x_floor'] / base['x_floor']:.2f}x" if "1m" in rows else "-"
         print(f"| {label} | {growth('1m')} | {growth('100k')} | {floor_growth} |")
     print()
-    print("| peer (django-helpdesk 2.6.1) | size | ours ms | peer ms | ours / peer | ours queries | peer queries |")
+    print(
+        "| peer (django-helpdesk 2.6.1) | size | ours ms | peer ms | ours / peer | ours queries | peer queries |"
+    )
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
     for size, results in data.items():
         p = results.get("peer")
@@ -67,21 +81,29 @@ def main() -> None:
                 print(f"| peer run | {size} | not measured: {p['error'][:90]} | | | | |")
             continue
         pl, pd, pt = p["peer_list"], p["peer_list_data"], p["peer_ticket"]
-        print(f"| staff ticket list (theirs: page + rows call) | {size} | {p['ours_list']['median_ms']:.1f} | "
-              f"{pl['median_ms']:.1f} + {pd['median_ms']:.1f} | {p['list_ours_over_peer']:.3f} | {p['ours_list']['queries']} | "
-              f"{pl['queries']} + {pd['queries']} |")
-        print(f"| ticket page, 50 messages | {size} | {p['ours_ticket']['median_ms']:.1f} | {pt['median_ms']:.1f} | "
-              f"{p['ticket_ours_over_peer']:.3f} | {p['ours_ticket']['queries']} | {pt['queries']} |")
+        print(
+            f"| staff ticket list (theirs: page + rows call) | {size} | {p['ours_list']['median_ms']:.1f} | "
+            f"{pl['median_ms']:.1f} + {pd['median_ms']:.1f} | {p['list_ours_over_peer']:.3f} | {p['ours_list']['queries']} | "
+            f"{pl['queries']} + {pd['queries']} |"
+        )
+        print(
+            f"| ticket page, 50 messages | {size} | {p['ours_ticket']['median_ms']:.1f} | {pt['median_ms']:.1f} | "
+            f"{p['ticket_ours_over_peer']:.3f} | {p['ours_ticket']['queries']} | {pt['queries']} |"
+        )
     loads = sorted(RESULTS.glob("load_*.json"))
     if loads:
         print()
-        print("| load run | size | clients | seconds | requests | errors | req/s | p50 ms | p95 ms | p99 ms | sweeps run |")
+        print(
+            "| load run | size | clients | seconds | requests | errors | req/s | p50 ms | p95 ms | p99 ms | sweeps run |"
+        )
         print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         for path in loads:
             r = json.loads(path.read_text())
             for ph in r["phases"]:
-                print(f"| {ph['phase']} | {r['size']} | {ph['clients']} | {ph['seconds']} | {ph['requests']:,} | {ph['errors']} | "
-                      f"{ph['rps']} | {ph['p50_ms']} | {ph['p95_ms']} | {ph['p99_ms']} | {ph.get('sweep_runs', '-')} |")
+                print(
+                    f"| {ph['phase']} | {r['size']} | {ph['clients']} | {ph['seconds']} | {ph['requests']:,} | {ph['errors']} | "
+                    f"{ph['rps']} | {ph['p50_ms']} | {ph['p95_ms']} | {ph['p99_ms']} | {ph.get('sweep_runs', '-')} |"
+                )
 
 
 if __name__ == "__main__":

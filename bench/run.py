@@ -49,7 +49,11 @@ def signed_in(user) -> Client:
 class Bench:
     def __init__(self, size: str, iterations: int, warmup: int):
         self.size, self.iterations, self.warmup = size, iterations, warmup
-        self.tech = User.objects.filter(is_staff=True, email__startswith="tech", email__endswith="@bulk.test").order_by("pk").first()
+        self.tech = (
+            User.objects.filter(is_staff=True, email__startswith="tech", email__endswith="@bulk.test")
+            .order_by("pk")
+            .first()
+        )
         if self.tech is None:
             raise SystemExit("No seeded technician: run manage.py seed_bulk first.")
         self.client = signed_in(self.tech)
@@ -57,10 +61,24 @@ class Bench:
     def floor_of(self, client: Client):
         return lambda: client.get("/__bench__/floor/")
 
-    def run(self, name: str, fn, *, client: Client | None = None, iterations: int | None = None,
-            warmup: int | None = None, **kw) -> dict:
-        return figure(name, fn, self.floor_of(client or self.client), iterations=iterations or self.iterations,
-                      warmup=self.warmup if warmup is None else warmup, **kw)
+    def run(
+        self,
+        name: str,
+        fn,
+        *,
+        client: Client | None = None,
+        iterations: int | None = None,
+        warmup: int | None = None,
+        **kw,
+    ) -> dict:
+        return figure(
+            name,
+            fn,
+            self.floor_of(client or self.client),
+            iterations=iterations or self.iterations,
+            warmup=self.warmup if warmup is None else warmup,
+            **kw,
+        )
 
     def customer(self) -> User:
         """A customer of the busiest organization (lately): the longest list a customer sees."""
@@ -74,6 +92,7 @@ class Bench:
 
 
 # --- figures --------------------------------------------------------------------------------------
+
 
 def fig_floor(b: Bench) -> dict:
     return b.run("floor", b.floor_of(b.client), check=status_is(200))
@@ -94,13 +113,19 @@ def fig_api_queue_deep(b: Bench) -> dict:
     qs = ticket_queue(agent=b.tech, now=timezone.now())
     depth = qs.count() // 2  # half-way down the open queue, by the API's own keyset cursor
     cursor = QueuePagination.encode(qs[depth])
-    return b.run("api_queue_deep", lambda: b.client.get("/api/queue/", {"cursor": cursor}), check=status_is(200),
-                 extra={"depth_rows": depth})
+    return b.run(
+        "api_queue_deep",
+        lambda: b.client.get("/api/queue/", {"cursor": cursor}),
+        check=status_is(200),
+        extra={"depth_rows": depth},
+    )
 
 
 def long_thread() -> int:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT id FROM tickets_ticket WHERE subject LIKE 'Long thread:%%' ORDER BY id DESC LIMIT 1")
+        cursor.execute(
+            "SELECT id FROM tickets_ticket WHERE subject LIKE 'Long thread:%%' ORDER BY id DESC LIMIT 1"
+        )
         row = cursor.fetchone()
     if not row:
         raise SystemExit("No long-thread ticket: seed with seed_bulk.")
@@ -109,8 +134,12 @@ def long_thread() -> int:
 
 def fig_ticket_page(b: Bench) -> dict:
     pk = long_thread()
-    return b.run("ticket_page_50", lambda: b.client.get(f"/desk/tickets/{pk}/"), check=status_is(200),
-                 extra={"ticket": pk, "messages": Ticket.objects.get(pk=pk).messages.count()})
+    return b.run(
+        "ticket_page_50",
+        lambda: b.client.get(f"/desk/tickets/{pk}/"),
+        check=status_is(200),
+        extra={"ticket": pk, "messages": Ticket.objects.get(pk=pk).messages.count()},
+    )
 
 
 def fig_api_create(b: Bench) -> dict:
@@ -118,26 +147,47 @@ def fig_api_create(b: Bench) -> dict:
     counter = iter(range(10**9))
 
     def post():
-        body = {"subject": f"Bench ticket {next(counter)}", "description": "Calls drop after 30 s.", "priority": "normal"}
+        body = {
+            "subject": f"Bench ticket {next(counter)}",
+            "description": "Calls drop after 30 s.",
+            "priority": "normal",
+        }
         return client.post("/api/tickets/", data=json.dumps(body), content_type="application/json")
 
-    return b.run("api_ticket_create", post, client=client, writes=True, check=status_is(201),
-                 iterations=min(b.iterations, 100))
+    return b.run(
+        "api_ticket_create",
+        post,
+        client=client,
+        writes=True,
+        check=status_is(201),
+        iterations=min(b.iterations, 100),
+    )
 
 
 def fig_customer_list(b: Bench) -> dict:
     customer = b.customer()
     client = signed_in(customer)
     visible = Ticket.objects.visible_to(customer).count()
-    return b.run("customer_list", lambda: client.get("/"), client=client, check=status_is(200),
-                 extra={"visible_tickets": visible})
+    return b.run(
+        "customer_list",
+        lambda: client.get("/"),
+        client=client,
+        check=status_is(200),
+        extra={"visible_tickets": visible},
+    )
 
 
 def fig_dashboard(b: Bench) -> dict:
     lead = User.objects.filter(groups__name="Team leads", email__endswith="@bulk.test").first() or b.tech
     client = signed_in(lead)  # the dashboard is the team lead's page
-    return b.run("sla_dashboard", lambda: client.get("/desk/dashboard/"), client=client, check=status_is(200),
-                 iterations=min(b.iterations, 30), warmup=3)
+    return b.run(
+        "sla_dashboard",
+        lambda: client.get("/desk/dashboard/"),
+        client=client,
+        check=status_is(200),
+        iterations=min(b.iterations, 30),
+        warmup=3,
+    )
 
 
 def fig_sla_monitor(b: Bench) -> dict:
@@ -146,8 +196,13 @@ def fig_sla_monitor(b: Bench) -> dict:
     t0 = time.perf_counter()
     flagged = sla_monitor(now=timezone.now())  # the catch-up pass: what fell due since the seed's anchor
     catch_up = time.perf_counter() - t0
-    result = b.run("sla_monitor_pass", lambda: sla_monitor(now=timezone.now()), iterations=min(b.iterations, 30),
-                   warmup=2, writes=True)
+    result = b.run(
+        "sla_monitor_pass",
+        lambda: sla_monitor(now=timezone.now()),
+        iterations=min(b.iterations, 30),
+        warmup=2,
+        writes=True,
+    )
     result.update({"catch_up_ms": round(catch_up * 1000, 1), "catch_up_tickets": flagged})
     return result
 
@@ -168,20 +223,40 @@ def fig_email_ingest(b: Bench) -> dict:
 
     def check(row):
         if getattr(row, "outcome", None) not in ("new_ticket", "reply"):
-            raise RuntimeError(f"ingest outcome {getattr(row, 'outcome', row)!r}: {getattr(row, 'detail', '')}")
+            raise RuntimeError(
+                f"ingest outcome {getattr(row, 'outcome', row)!r}: {getattr(row, 'detail', '')}"
+            )
 
-    return b.run("email_ingest", ingest, iterations=min(b.iterations, 100), warmup=5, writes=True, check=check)
+    return b.run(
+        "email_ingest", ingest, iterations=min(b.iterations, 100), warmup=5, writes=True, check=check
+    )
 
 
 def fig_peer(b: Bench) -> dict:
     """django-helpdesk's staff list and ticket page, measured the same way in the same run, next to ours."""
     ours_list = fig_queue_page(b)
     ours_ticket = fig_ticket_page(b)
-    env = {**os.environ, "PYTHONPATH": PEER_PROJECT, "DJANGO_SETTINGS_MODULE": "peerproj.settings",
-           "PEER_DB": f"hd_bench_peer_{b.size}", "BENCH_DIR": str(ROOT / "bench")}
+    env = {
+        **os.environ,
+        "PYTHONPATH": PEER_PROJECT,
+        "DJANGO_SETTINGS_MODULE": "peerproj.settings",
+        "PEER_DB": f"hd_bench_peer_{b.size}",
+        "BENCH_DIR": str(ROOT / "bench"),
+    }
     out = subprocess.run(
-        [PEER_PYTHON, str(ROOT / "bench" / "peer" / "bench.py"), "--iterations", str(b.iterations), "--warmup", str(b.warmup)],
-        cwd=PEER_PROJECT, env=env, capture_output=True, text=True, timeout=1800,
+        [
+            PEER_PYTHON,
+            str(ROOT / "bench" / "peer" / "bench.py"),
+            "--iterations",
+            str(b.iterations),
+            "--warmup",
+            str(b.warmup),
+        ],
+        cwd=PEER_PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
     )
     if out.returncode != 0:
         raise RuntimeError(f"peer bench failed: {out.stderr[-800:]}")
@@ -190,8 +265,12 @@ def fig_peer(b: Bench) -> dict:
     peer_list_total = pl["median_ms"] + pd["median_ms"]  # its list is a page plus an AJAX call for the rows
     return {
         "figure": "peer",
-        "ours_list": {k: ours_list[k] for k in ("median_ms", "p95_ms", "queries", "floor_median_ms", "x_floor")},
-        "ours_ticket": {k: ours_ticket[k] for k in ("median_ms", "p95_ms", "queries", "floor_median_ms", "x_floor")},
+        "ours_list": {
+            k: ours_list[k] for k in ("median_ms", "p95_ms", "queries", "floor_median_ms", "x_floor")
+        },
+        "ours_ticket": {
+            k: ours_ticket[k] for k in ("median_ms", "p95_ms", "queries", "floor_median_ms", "x_floor")
+        },
         "peer_list": {k: v for k, v in pl.items() if k != "sql"},
         "peer_list_data": {k: v for k, v in pd.items() if k != "sql"},
         "peer_ticket": {k: v for k, v in pt.items() if k != "sql"},
@@ -228,7 +307,9 @@ def save(size: str, results: list[dict]) -> Path:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("figures", nargs="+", choices=[*FIGURES, "all"])
     parser.add_argument("--iterations", type=int, default=200)
     parser.add_argument("--warmup", type=int, default=20)

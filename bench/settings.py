@@ -11,5 +11,9 @@ ROOT_URLCONF = "bench.urls"
 _rates = dict(REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {}))  # noqa: F405
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,  # noqa: F405
-    "DEFAULT_THROTTLE_RATES": {**{k: "1000000/min" for k in _rates}, "writes": "1000000/min", "token": "1000000/min"},
+    "DEFAULT_THROTTLE_RATES": {
+        **{k: "1000000/min" for k in _rates},
+        "writes": "1000000/min",
+        "token": "1000000/min",
+    },
 }

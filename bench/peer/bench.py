@@ -39,14 +39,28 @@ def main() -> None:
     data_url = f"/helpdesk/datatables_ticket_list/{match.group(1).decode()}"
     # What the browser asks for first: 25 rows, ordered by the list's default column.
     params = {"draw": "1", "start": "0", "length": "25", "order[0][column]": "5", "order[0][dir]": "asc"}
-    long_id = Ticket.objects.filter(title__startswith="Long thread").order_by("-id").values_list("id", flat=True).first()
+    long_id = (
+        Ticket.objects.filter(title__startswith="Long thread")
+        .order_by("-id")
+        .values_list("id", flat=True)
+        .first()
+    )
     kw = {"iterations": args.iterations, "warmup": args.warmup}
     out = {
         "tickets": Ticket.objects.count(),
-        "peer_list": figure("peer_list", lambda: client.get("/helpdesk/tickets/"), floor, check=status_is(200), **kw),
-        "peer_list_data": figure("peer_list_data", lambda: client.get(data_url, params), floor, check=status_is(200), **kw),
-        "peer_ticket_page": figure("peer_ticket_page", lambda: client.get(f"/helpdesk/tickets/{long_id}/"), floor,
-                                   check=status_is(200), **kw),
+        "peer_list": figure(
+            "peer_list", lambda: client.get("/helpdesk/tickets/"), floor, check=status_is(200), **kw
+        ),
+        "peer_list_data": figure(
+            "peer_list_data", lambda: client.get(data_url, params), floor, check=status_is(200), **kw
+        ),
+        "peer_ticket_page": figure(
+            "peer_ticket_page",
+            lambda: client.get(f"/helpdesk/tickets/{long_id}/"),
+            floor,
+            check=status_is(200),
+            **kw,
+        ),
     }
     print(json.dumps(out, default=str))
 

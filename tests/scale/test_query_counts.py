@@ -30,8 +30,16 @@ PINNED = {
 
 
 def seed(tickets: int) -> None:
-    call_command("seed_bulk", tickets=tickets, organizations=2, seed=3, anchor="2026-03-06", no_progress=True,
-                 stdout=StringIO(), stderr=StringIO())
+    call_command(
+        "seed_bulk",
+        tickets=tickets,
+        organizations=2,
+        seed=3,
+        anchor="2026-03-06",
+        no_progress=True,
+        stdout=StringIO(),
+        stderr=StringIO(),
+    )
 
 
 def queries(client, url: str, *, status: int = 200, method: str = "get", **kw) -> int:
@@ -87,11 +95,19 @@ def test_desk_ticket_page_does_not_grow_with_the_thread(client):
     client.force_login(tech())
     long = Ticket.objects.filter(subject__startswith="Long thread").order_by("id").first()
     # The same kind of ticket (status, owner) with a short thread: only the thread length differs.
-    short = (Ticket.objects.exclude(subject__startswith="Long thread")
-             .filter(status=long.status, assignee__isnull=False).order_by("id").first())
+    short = (
+        Ticket.objects.exclude(subject__startswith="Long thread")
+        .filter(status=long.status, assignee__isnull=False)
+        .order_by("id")
+        .first()
+    )
     assert Message.objects.filter(ticket=long).count() == 50
     assert Message.objects.filter(ticket=short).count() < 10
-    check("desk_ticket", queries(client, f"/desk/tickets/{short.pk}/"), queries(client, f"/desk/tickets/{long.pk}/"))
+    check(
+        "desk_ticket",
+        queries(client, f"/desk/tickets/{short.pk}/"),
+        queries(client, f"/desk/tickets/{long.pk}/"),
+    )
 
 
 def test_customer_list_does_not_grow_with_the_data(client):
@@ -108,8 +124,12 @@ def test_customer_list_does_not_grow_with_the_data(client):
 def test_customer_ticket_page_does_not_grow_with_the_thread(client):
     seed(400)
     long = Ticket.objects.filter(subject__startswith="Long thread").order_by("id").first()
-    short = (Ticket.objects.filter(organization_id=long.organization_id, status=long.status)
-             .exclude(pk=long.pk).order_by("id").first())
+    short = (
+        Ticket.objects.filter(organization_id=long.organization_id, status=long.status)
+        .exclude(pk=long.pk)
+        .order_by("id")
+        .first()
+    )
     client.force_login(long.requester)
     check("portal_ticket", queries(client, f"/tickets/{short.pk}/"), queries(client, f"/tickets/{long.pk}/"))
 
@@ -119,9 +139,14 @@ def test_creating_a_ticket_through_the_api_costs_the_same_at_any_size(client):
     for n in (20, 300):
         seed(n)
         client.force_login(busiest_requester())
-        body = json.dumps({"subject": f"Calls drop ({n})", "description": "After 30 s.", "priority": "normal"})
-        counts.append(queries(client, "/api/tickets/", method="post", status=201, data=body,
-                              content_type="application/json"))
+        body = json.dumps(
+            {"subject": f"Calls drop ({n})", "description": "After 30 s.", "priority": "normal"}
+        )
+        counts.append(
+            queries(
+                client, "/api/tickets/", method="post", status=201, data=body, content_type="application/json"
+            )
+        )
     check("api_create", *counts)
 
 

@@ -15,8 +15,16 @@ pytestmark = pytest.mark.django_db
 
 
 def test_walking_the_queue_by_cursor_visits_every_open_ticket_once_in_order():
-    call_command("seed_bulk", tickets=500, organizations=3, seed=4, anchor="2026-03-06", no_progress=True,
-                 stdout=StringIO(), stderr=StringIO())
+    call_command(
+        "seed_bulk",
+        tickets=500,
+        organizations=3,
+        seed=4,
+        anchor="2026-03-06",
+        no_progress=True,
+        stdout=StringIO(),
+        stderr=StringIO(),
+    )
     tech = User.objects.filter(is_staff=True).order_by("pk").first()
     # Ties on (rank, arrival) must fall back to the id: give a few tickets the same arrival instant.
     tied = list(Ticket.objects.open().filter(priority_rank=3).order_by("id").values_list("id", flat=True)[:4])
@@ -39,4 +47,6 @@ def test_the_cursor_is_one_row_value_comparison_an_index_can_start_at():
     # the plan at a million tickets); the same condition spelled as ORs is only a filter after the scan.
     tech_cursor = QueueCursor(priority_rank=3, received_at=NOW, id=10)
     sql = str(queue_after(Ticket.objects.all(), tech_cursor).query)
-    assert '("tickets_ticket"."priority_rank", "tickets_ticket"."received_at", "tickets_ticket"."id") > (' in sql
+    assert (
+        '("tickets_ticket"."priority_rank", "tickets_ticket"."received_at", "tickets_ticket"."id") > (' in sql
+    )

@@ -30,14 +30,33 @@ def seed(**kw):
 def snapshot():
     tickets = list(
         Ticket.objects.order_by("id").values_list(
-            "id", "organization__customer_number", "requester__email", "subject", "priority__slug", "priority_rank",
-            "plan__slug", "status", "assignee__email", "received_at", "last_activity_at", "first_response_due_at",
-            "resolution_due_at", "first_responded_at", "resolved_at", "closed_at",
+            "id",
+            "organization__customer_number",
+            "requester__email",
+            "subject",
+            "priority__slug",
+            "priority_rank",
+            "plan__slug",
+            "status",
+            "assignee__email",
+            "received_at",
+            "last_activity_at",
+            "first_response_due_at",
+            "resolution_due_at",
+            "first_responded_at",
+            "resolved_at",
+            "closed_at",
         )
     )
-    messages = list(Message.objects.order_by("id").values_list("ticket_id", "kind", "from_staff", "body", "created_at"))
-    events = list(TicketEvent.objects.order_by("id").values_list("ticket_id", "kind", "new_value", "created_at"))
-    users = list(User.objects.order_by("email").values_list("email", "is_staff", "organization__customer_number"))
+    messages = list(
+        Message.objects.order_by("id").values_list("ticket_id", "kind", "from_staff", "body", "created_at")
+    )
+    events = list(
+        TicketEvent.objects.order_by("id").values_list("ticket_id", "kind", "new_value", "created_at")
+    )
+    users = list(
+        User.objects.order_by("email").values_list("email", "is_staff", "organization__customer_number")
+    )
     return tickets, messages, events, users
 
 
@@ -63,7 +82,10 @@ def test_proportions_look_like_a_real_helpdesk():
     per_ticket = tickets.annotate(m=Count("messages")).aggregate(most=Max("m"))
     assert Message.objects.count() / 2000 >= 2.5 and TicketEvent.objects.count() / 2000 >= 3
     assert per_ticket["most"] == 50  # the long threads for the "ticket page with 50 messages" figure
-    assert tickets.filter(subject__startswith="Long thread").annotate(m=Count("messages")).filter(m=50).count() == 10
+    assert (
+        tickets.filter(subject__startswith="Long thread").annotate(m=Count("messages")).filter(m=50).count()
+        == 10
+    )
     assert Organization.objects.values("plan").distinct().count() >= 2
 
 

@@ -52,11 +52,21 @@ HISTORY_DAYS = 730
 LONG_THREADS = 10  # tickets with exactly 50 messages, for the "ticket page with 50 messages" figure
 LONG_THREAD_SUBJECT = "Long thread"
 SUBJECTS = (
-    "All inbound numbers down", "Outbound calls failing from the office", "Fax not being received",
-    "Call quality poor on extension", "Presence not updating in the portal", "Add a new phone line",
-    "Conference bridge PIN rejected", "Question about the monthly invoice", "IVR prompt plays twice",
-    "Voicemail to email stopped", "Cannot log in to the portal", "Feature request: call recording export",
-    "Porting request for two numbers", "Hunt group skips a member", "Music on hold too quiet",
+    "All inbound numbers down",
+    "Outbound calls failing from the office",
+    "Fax not being received",
+    "Call quality poor on extension",
+    "Presence not updating in the portal",
+    "Add a new phone line",
+    "Conference bridge PIN rejected",
+    "Question about the monthly invoice",
+    "IVR prompt plays twice",
+    "Voicemail to email stopped",
+    "Cannot log in to the portal",
+    "Feature request: call recording export",
+    "Porting request for two numbers",
+    "Hunt group skips a member",
+    "Music on hold too quiet",
 )
 CUSTOMER_LINES = (
     "Product: Fuse. Numbers dialed: +44 20 7946 0{n:03d}. Started yesterday; consistent.",
@@ -72,7 +82,11 @@ STAFF_LINES = (
     "The engineer has rerouted the trunk; calls should connect now.",
     "Closing this as resolved; reply to reopen.",
 )
-NOTE_LINES = ("Carrier ticket raised.", "Seen the same on another customer, linking.", "Waiting on the porting desk.")
+NOTE_LINES = (
+    "Carrier ticket raised.",
+    "Seen the same on another customer, linking.",
+    "Waiting on the porting desk.",
+)
 
 
 @dataclass(frozen=True)
@@ -125,7 +139,10 @@ class Writer:
         cols = ", ".join(f'"{c}"' for c in self.columns)
         placeholders = ", ".join(["%s"] * len(self.columns))
         prepped = [
-            tuple(f.get_db_prep_save(v, connection) for f, v in zip(self.fields, self.complete(row), strict=True))
+            tuple(
+                f.get_db_prep_save(v, connection)
+                for f, v in zip(self.fields, self.complete(row), strict=True)
+            )
             for row in rows
         ]
         cursor.executemany(f'INSERT INTO "{self.table}" ({cols}) VALUES ({placeholders})', prepped)
@@ -209,9 +226,15 @@ class Command(BaseCommand):
         parser.add_argument("--organizations", type=int, required=True)
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--customers-per-org", type=int, default=3)
-        parser.add_argument("--technicians", type=int, default=None, help="Default: one per 5,000 tickets (5 to 200).")
-        parser.add_argument("--anchor", default=None, help="ISO date the history ends on (default: today, UTC).")
-        parser.add_argument("--workers", type=int, default=2, help="Processes formatting COPY batches (PostgreSQL).")
+        parser.add_argument(
+            "--technicians", type=int, default=None, help="Default: one per 5,000 tickets (5 to 200)."
+        )
+        parser.add_argument(
+            "--anchor", default=None, help="ISO date the history ends on (default: today, UTC)."
+        )
+        parser.add_argument(
+            "--workers", type=int, default=2, help="Processes formatting COPY batches (PostgreSQL)."
+        )
         parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args, **opts):
@@ -243,7 +266,14 @@ class Command(BaseCommand):
             self.stdout.write(f"Seed {seed}: {have:,} tickets present, {n_tickets:,} asked; replacing them.")
             self._delete_tickets()
         counts = self._tickets(
-            n_tickets, orgs, customers, techs, priorities, targets, workers=opts["workers"], progress=not opts["no_progress"]
+            n_tickets,
+            orgs,
+            customers,
+            techs,
+            priorities,
+            targets,
+            workers=opts["workers"],
+            progress=not opts["no_progress"],
         )
         self.stdout.write(
             f"Seed {seed}: {n_tickets:,} tickets, {counts['messages']:,} messages, {counts['events']:,} events, "
@@ -255,13 +285,19 @@ class Command(BaseCommand):
 
     def _policy(self):
         calendars = {}
-        office, created = Calendar.objects.get_or_create(name="office", defaults={"timezone": "Europe/London"})
+        office, created = Calendar.objects.get_or_create(
+            name="office", defaults={"timezone": "Europe/London"}
+        )
         if created:
             from sla.models import BusinessHours
 
             BusinessHours.objects.bulk_create(
-                BusinessHours(calendar=office, weekday=d, start=datetime.min.time().replace(hour=9),
-                              end=datetime.min.time().replace(hour=17, minute=30))
+                BusinessHours(
+                    calendar=office,
+                    weekday=d,
+                    start=datetime.min.time().replace(hour=9),
+                    end=datetime.min.time().replace(hour=17, minute=30),
+                )
                 for d in range(5)
             )
         calendars["office"] = office
@@ -270,29 +306,48 @@ class Command(BaseCommand):
         )
         if not PriorityLevel.objects.exists():
             for slug, name, rank, colour, definition, examples, phone in PRIORITIES:
-                PriorityLevel.objects.create(slug=slug, name=name, rank=rank, colour=colour, definition=definition,
-                                             examples=examples, advise_phone=phone, is_default=slug == "normal")
+                PriorityLevel.objects.create(
+                    slug=slug,
+                    name=name,
+                    rank=rank,
+                    colour=colour,
+                    definition=definition,
+                    examples=examples,
+                    advise_phone=phone,
+                    is_default=slug == "normal",
+                )
         priorities = list(PriorityLevel.objects.order_by("rank", "pk"))
         if not SLATarget.objects.exists():
             by_slug = {p.slug: p for p in priorities}
             for slug, name in (("enterprise", "Enterprise"), ("standard", "Standard")):
                 plan, _ = SupportPlan.objects.get_or_create(
-                    slug=slug, defaults={"name": name, "is_default": not SupportPlan.objects.filter(is_default=True).exists()}
+                    slug=slug,
+                    defaults={
+                        "name": name,
+                        "is_default": not SupportPlan.objects.filter(is_default=True).exists(),
+                    },
                 )
                 for prio, (fr, res, cal) in TARGETS[slug].items():
                     if prio in by_slug:
                         SLATarget.objects.create(
-                            plan=plan, priority=by_slug[prio], first_response=timedelta(minutes=fr),
-                            resolution=timedelta(minutes=res) if res else None, calendar=calendars[cal],
+                            plan=plan,
+                            priority=by_slug[prio],
+                            first_response=timedelta(minutes=fr),
+                            resolution=timedelta(minutes=res) if res else None,
+                            calendar=calendars[cal],
                         )
         # One pure calendar per distinct Calendar row, one Target per plan x priority: no ORM per ticket.
         built: dict[int, BusinessCalendar] = {}
         targets: dict[tuple[int, int], Target] = {}
-        for t in SLATarget.objects.select_related("calendar").prefetch_related("calendar__hours", "calendar__holidays"):
+        for t in SLATarget.objects.select_related("calendar").prefetch_related(
+            "calendar__hours", "calendar__holidays"
+        ):
             if t.calendar_id not in built:
                 built[t.calendar_id] = calendar_build(t.calendar)
             targets[(t.plan_id, t.priority_id)] = Target(
-                t.first_response, t.resolution, built[t.calendar_id],
+                t.first_response,
+                t.resolution,
+                built[t.calendar_id],
                 warn_percent(priority_id=t.priority_id, target="first_response"),
                 warn_percent(priority_id=t.priority_id, target="resolution"),
             )
@@ -307,15 +362,27 @@ class Command(BaseCommand):
         wanted = []
         for i in range(n):
             plan = rng.choices(plans, weights)[0]
-            wanted.append(Organization(
-                customer_number=f"{self.prefix}{i:06d}", name=f"Bulk {self.seed} Org {i:06d}", plan=plan,
-                email_domains=[f"o{i}.s{self.seed}.{BULK_DOMAIN}"],
-            ))
-        have = set(Organization.objects.filter(customer_number__startswith=self.prefix).values_list("customer_number", flat=True))
-        Organization.objects.bulk_create([o for o in wanted if o.customer_number not in have], batch_size=2000)
+            wanted.append(
+                Organization(
+                    customer_number=f"{self.prefix}{i:06d}",
+                    name=f"Bulk {self.seed} Org {i:06d}",
+                    plan=plan,
+                    email_domains=[f"o{i}.s{self.seed}.{BULK_DOMAIN}"],
+                )
+            )
+        have = set(
+            Organization.objects.filter(customer_number__startswith=self.prefix).values_list(
+                "customer_number", flat=True
+            )
+        )
+        Organization.objects.bulk_create(
+            [o for o in wanted if o.customer_number not in have], batch_size=2000
+        )
         by_number = {
             o.customer_number: o
-            for o in Organization.objects.filter(customer_number__in=[w.customer_number for w in wanted]).select_related("plan")
+            for o in Organization.objects.filter(
+                customer_number__in=[w.customer_number for w in wanted]
+            ).select_related("plan")
         }
         return [by_number[w.customer_number] for w in wanted]
 
@@ -324,7 +391,8 @@ class Command(BaseCommand):
         have = set(User.objects.filter(email__in=emails).values_list("email", flat=True))
         password = make_password(BULK_PASSWORD)  # hashed once: thousands of PBKDF2 runs would dominate
         User.objects.bulk_create(
-            [User(username=r["email"], password=password, **r) for r in rows if r["email"] not in have], batch_size=2000
+            [User(username=r["email"], password=password, **r) for r in rows if r["email"] not in have],
+            batch_size=2000,
         )
         return {u.email: u for u in User.objects.filter(email__in=emails)}
 
@@ -332,10 +400,15 @@ class Command(BaseCommand):
         rows = []
         for i, org in enumerate(orgs):
             for j in range(per_org):
-                rows.append({
-                    "email": f"c{i}-{j}.s{self.seed}@{BULK_DOMAIN}", "full_name": f"Customer {i}-{j}",
-                    "organization": org, "is_org_admin": j == 0, "email_verified_at": self.anchor,
-                })
+                rows.append(
+                    {
+                        "email": f"c{i}-{j}.s{self.seed}@{BULK_DOMAIN}",
+                        "full_name": f"Customer {i}-{j}",
+                        "organization": org,
+                        "is_org_admin": j == 0,
+                        "email_verified_at": self.anchor,
+                    }
+                )
         users = self._users(rows)
         out: dict[int, list[int]] = {}
         for r in rows:
@@ -343,20 +416,45 @@ class Command(BaseCommand):
         return out
 
     def _technicians(self, n: int) -> list[int]:
-        rows = [{"email": f"tech{i}.s{self.seed}@{BULK_DOMAIN}", "full_name": f"Technician {i}", "is_staff": True,
-                 "email_verified_at": self.anchor} for i in range(n)]
+        rows = [
+            {
+                "email": f"tech{i}.s{self.seed}@{BULK_DOMAIN}",
+                "full_name": f"Technician {i}",
+                "is_staff": True,
+                "email_verified_at": self.anchor,
+            }
+            for i in range(n)
+        ]
         # A team lead and an admin too: the SLA dashboard and the admin are theirs.
-        rows.append({"email": f"lead.s{self.seed}@{BULK_DOMAIN}", "full_name": "Team Lead", "is_staff": True,
-                     "email_verified_at": self.anchor})
-        rows.append({"email": f"admin.s{self.seed}@{BULK_DOMAIN}", "full_name": "Admin", "is_staff": True,
-                     "is_superuser": True, "email_verified_at": self.anchor})
+        rows.append(
+            {
+                "email": f"lead.s{self.seed}@{BULK_DOMAIN}",
+                "full_name": "Team Lead",
+                "is_staff": True,
+                "email_verified_at": self.anchor,
+            }
+        )
+        rows.append(
+            {
+                "email": f"admin.s{self.seed}@{BULK_DOMAIN}",
+                "full_name": "Admin",
+                "is_staff": True,
+                "is_superuser": True,
+                "email_verified_at": self.anchor,
+            }
+        )
         users = self._users(rows)
-        groups = {name: Group.objects.get_or_create(name=name)[0] for name in ("Technicians", "Team leads", "Admins")}
+        groups = {
+            name: Group.objects.get_or_create(name=name)[0]
+            for name in ("Technicians", "Team leads", "Admins")
+        }
         wanted = [(users[r["email"]].pk, groups["Technicians"].pk) for r in rows[:n]]
         wanted.append((users[rows[n]["email"]].pk, groups["Team leads"].pk))
         wanted.append((users[rows[n + 1]["email"]].pk, groups["Admins"].pk))
         through = User.groups.through
-        have = set(through.objects.filter(user_id__in=[u for u, _ in wanted]).values_list("user_id", "group_id"))
+        have = set(
+            through.objects.filter(user_id__in=[u for u, _ in wanted]).values_list("user_id", "group_id")
+        )
         through.objects.bulk_create([through(user_id=u, group_id=g) for u, g in wanted if (u, g) not in have])
         return [users[r["email"]].pk for r in rows[:n]]
 
@@ -373,7 +471,8 @@ class Command(BaseCommand):
                     continue
                 cursor.execute(
                     f'DELETE FROM "{rel.related_model._meta.db_table}" WHERE "{rel.field.column}" IN '
-                    f'(SELECT m.id FROM "{Message._meta.db_table}" m WHERE m.ticket_id IN ({ids_sql}))', [like]
+                    f'(SELECT m.id FROM "{Message._meta.db_table}" m WHERE m.ticket_id IN ({ids_sql}))',
+                    [like],
                 )
             for rel in Ticket._meta.related_objects:
                 if rel.many_to_many:
@@ -382,20 +481,28 @@ class Command(BaseCommand):
                     continue
                 table, column = rel.related_model._meta.db_table, rel.field.column
                 if rel.related_model is Ticket:  # merged_into / reopened_from pointing at doomed tickets
-                    cursor.execute(f'UPDATE "{table}" SET "{column}" = NULL WHERE "{column}" IN ({ids_sql})', [like])
+                    cursor.execute(
+                        f'UPDATE "{table}" SET "{column}" = NULL WHERE "{column}" IN ({ids_sql})', [like]
+                    )
                 elif rel.on_delete is models.SET_NULL:
-                    cursor.execute(f'UPDATE "{table}" SET "{column}" = NULL WHERE "{column}" IN ({ids_sql})', [like])
+                    cursor.execute(
+                        f'UPDATE "{table}" SET "{column}" = NULL WHERE "{column}" IN ({ids_sql})', [like]
+                    )
                 else:
                     cursor.execute(f'DELETE FROM "{table}" WHERE "{column}" IN ({ids_sql})', [like])
             cursor.execute(f'DELETE FROM "{Ticket._meta.db_table}" WHERE id IN ({ids_sql})', [like])
 
     # --- tickets ---------------------------------------------------------------------------------
 
-    def _tickets(self, n, orgs, customers, techs, priorities, targets, *, workers: int, progress: bool) -> dict:
+    def _tickets(
+        self, n, orgs, customers, techs, priorities, targets, *, workers: int, progress: bool
+    ) -> dict:
         postgres = connection.vendor == "postgresql"
         rng = random.Random(f"{self.seed}-tickets")
         org_weights = [rng.lognormvariate(0, 1.2) for _ in orgs]  # a few big customers, a long tail
-        prio_weights = list(PRIORITY_WEIGHTS[: len(priorities)]) + [0.05] * max(0, len(priorities) - len(PRIORITY_WEIGHTS))
+        prio_weights = list(PRIORITY_WEIGHTS[: len(priorities)]) + [0.05] * max(
+            0, len(priorities) - len(PRIORITY_WEIGHTS)
+        )
         writers = _writers()
         bar = Progress(n, f"seed {self.seed}", enabled=progress)
         counts = {"tickets": 0, "messages": 0, "events": 0}
@@ -413,10 +520,17 @@ class Command(BaseCommand):
                 if n >= 50000:
                     dropped = self._drop_secondary_indexes(cursor, [w.table for w in writers])
             job = Job(
-                seed=self.seed, n=n, anchor=self.anchor, first_id=self._next_id(cursor, Ticket),
-                orgs=[(o.pk, o.plan_id, o.plan.slug) for o in orgs], customers=customers, techs=techs,
-                priorities=[(p.pk, p.rank, p.slug) for p in priorities], targets=targets,
-                cum_org=list(_accumulate(org_weights)), cum_prio=list(_accumulate(prio_weights)),
+                seed=self.seed,
+                n=n,
+                anchor=self.anchor,
+                first_id=self._next_id(cursor, Ticket),
+                orgs=[(o.pk, o.plan_id, o.plan.slug) for o in orgs],
+                customers=customers,
+                techs=techs,
+                priorities=[(p.pk, p.rank, p.slug) for p in priorities],
+                targets=targets,
+                cum_org=list(_accumulate(org_weights)),
+                cum_prio=list(_accumulate(prio_weights)),
                 as_text=postgres,
             )
             bar.update(0)
@@ -502,7 +616,9 @@ def _pick(cum: list[float], r: float) -> int:
     return min(bisect.bisect_right(cum, r), len(cum) - 1)
 
 
-def _ticket_story(rng, anchor, status, received, fr_due, res_due, fr_warn, res_warn, techs, long_thread) -> dict:
+def _ticket_story(
+    rng, anchor, status, received, fr_due, res_due, fr_warn, res_warn, techs, long_thread
+) -> dict:
     """What happened to one ticket, consistent with what the services would have stored."""
     messages = [(Message.Kind.PUBLIC, False, received, "")]
     events = [
@@ -525,8 +641,15 @@ def _ticket_story(rng, anchor, status, received, fr_due, res_due, fr_warn, res_w
         last_staff = responded
         if fr_due:
             met = responded <= fr_due
-            events.append((TicketEvent.Kind.SLA_MET if met else TicketEvent.Kind.SLA_BREACHED, responded, "",
-                           "first_response", {}))
+            events.append(
+                (
+                    TicketEvent.Kind.SLA_MET if met else TicketEvent.Kind.SLA_BREACHED,
+                    responded,
+                    "",
+                    "first_response",
+                    {},
+                )
+            )
         events.append((TicketEvent.Kind.STATUS, responded, Status.NEW, Status.OPEN, {}))
         if status in (Status.RESOLVED, Status.CLOSED):
             horizon = (res_due - received) if res_due else timedelta(days=5)
@@ -545,7 +668,9 @@ def _ticket_story(rng, anchor, status, received, fr_due, res_due, fr_warn, res_w
                 messages.append((Message.Kind.INTERNAL, True, at, NOTE_LINES[k % len(NOTE_LINES)]))
                 continue
             staff = k % 2 == 1
-            messages.append((Message.Kind.PUBLIC, staff, at, (STAFF_LINES if staff else CUSTOMER_LINES)[1 + k % 4]))
+            messages.append(
+                (Message.Kind.PUBLIC, staff, at, (STAFF_LINES if staff else CUSTOMER_LINES)[1 + k % 4])
+            )
             if staff:
                 last_staff = at
             else:
@@ -554,15 +679,26 @@ def _ticket_story(rng, anchor, status, received, fr_due, res_due, fr_warn, res_w
             messages.append((Message.Kind.PUBLIC, True, resolved, STAFF_LINES[4]))
             last_staff = resolved
             if res_due:
-                events.append((TicketEvent.Kind.SLA_MET if resolved <= res_due else TicketEvent.Kind.SLA_BREACHED,
-                               resolved, "", "resolution", {}))
+                events.append(
+                    (
+                        TicketEvent.Kind.SLA_MET if resolved <= res_due else TicketEvent.Kind.SLA_BREACHED,
+                        resolved,
+                        "",
+                        "resolution",
+                        {},
+                    )
+                )
             events.append((TicketEvent.Kind.STATUS, resolved, Status.OPEN, Status.RESOLVED, {}))
             if status == Status.CLOSED:
                 closed = resolved + timedelta(days=rng.uniform(0.5, 7))
                 if closed >= anchor:
                     status, closed = Status.RESOLVED, None
                 else:
-                    close_reason = "Confirmed resolved by the customer" if rng.random() < 0.4 else "No reply after resolution"
+                    close_reason = (
+                        "Confirmed resolved by the customer"
+                        if rng.random() < 0.4
+                        else "No reply after resolution"
+                    )
                     events.append((TicketEvent.Kind.STATUS, closed, Status.RESOLVED, Status.CLOSED, {}))
                     survey = closed if rng.random() < 0.5 else None
         elif status == Status.WAITING:
@@ -585,11 +721,25 @@ def _ticket_story(rng, anchor, status, received, fr_due, res_due, fr_warn, res_w
     last_public = max(public)
     updated = max([last_public, closed or received, resolved or received] + [m[2] for m in messages])
     return {
-        "status": status, "assignee": assignee, "responded": responded, "resolved": resolved, "closed": closed,
-        "paused": paused, "survey": survey, "fr_due_stored": fr_due, "fr_warned": fr_warned,
-        "res_warned": res_warned, "fr_breached": fr_breached, "res_breached": res_breached,
-        "close_reason": close_reason, "last_public": last_public, "last_staff": last_staff,
-        "last_customer": last_customer, "updated": updated, "messages": messages, "events": events,
+        "status": status,
+        "assignee": assignee,
+        "responded": responded,
+        "resolved": resolved,
+        "closed": closed,
+        "paused": paused,
+        "survey": survey,
+        "fr_due_stored": fr_due,
+        "fr_warned": fr_warned,
+        "res_warned": res_warned,
+        "fr_breached": fr_breached,
+        "res_breached": res_breached,
+        "close_reason": close_reason,
+        "last_public": last_public,
+        "last_staff": last_staff,
+        "last_customer": last_customer,
+        "updated": updated,
+        "messages": messages,
+        "events": events,
     }
 
 
@@ -617,19 +767,65 @@ class Job:
 
 def _writers() -> list[Writer]:
     ticket_cols = [
-        "id", "organization_id", "requester_id", "cc_emails", "subject", "description", "request_type_id",
-        "request_fields", "priority_id", "priority_rank", "plan_id", "status", "channel", "assignee_id",
-        "team_id", "incident_id", "merged_into_id", "reopened_from_id", "received_at", "created_at", "updated_at",
-        "last_activity_at", "last_staff_activity_at", "last_customer_activity_at", "first_response_due_at",
-        "resolution_due_at", "first_responded_at", "resolved_at", "closed_at", "sla_paused_at",
-        "first_response_warned_at", "resolution_warned_at", "first_response_breached_at", "resolution_breached_at",
-        "unassigned_alerted_at", "stale_reminded_at", "waiting_since", "customer_reminders_sent",
-        "customer_reminded_at", "survey_sent_at", "escalated_at", "close_reason", "about_incident",
-        "first_response_warn_at", "resolution_warn_at",
+        "id",
+        "organization_id",
+        "requester_id",
+        "cc_emails",
+        "subject",
+        "description",
+        "request_type_id",
+        "request_fields",
+        "priority_id",
+        "priority_rank",
+        "plan_id",
+        "status",
+        "channel",
+        "assignee_id",
+        "team_id",
+        "incident_id",
+        "merged_into_id",
+        "reopened_from_id",
+        "received_at",
+        "created_at",
+        "updated_at",
+        "last_activity_at",
+        "last_staff_activity_at",
+        "last_customer_activity_at",
+        "first_response_due_at",
+        "resolution_due_at",
+        "first_responded_at",
+        "resolved_at",
+        "closed_at",
+        "sla_paused_at",
+        "first_response_warned_at",
+        "resolution_warned_at",
+        "first_response_breached_at",
+        "resolution_breached_at",
+        "unassigned_alerted_at",
+        "stale_reminded_at",
+        "waiting_since",
+        "customer_reminders_sent",
+        "customer_reminded_at",
+        "survey_sent_at",
+        "escalated_at",
+        "close_reason",
+        "about_incident",
+        "first_response_warn_at",
+        "resolution_warn_at",
     ]
     # Messages and events take their ids from the table's sequence, in COPY order.
-    message_cols = ["ticket_id", "kind", "author_id", "from_staff", "channel", "body", "body_html",
-                    "quoted_text", "email_message_id", "created_at"]
+    message_cols = [
+        "ticket_id",
+        "kind",
+        "author_id",
+        "from_staff",
+        "channel",
+        "body",
+        "body_html",
+        "quoted_text",
+        "email_message_id",
+        "created_at",
+    ]
     event_cols = ["ticket_id", "kind", "actor_id", "old_value", "new_value", "reason", "data", "created_at"]
     return [Writer(Ticket, ticket_cols), Writer(Message, message_cols), Writer(TicketEvent, event_cols)]
 
@@ -672,33 +868,98 @@ def _chunk(start: int, job: Job | None = None):
             if target.first_response:
                 fr_due = add_business_time(received, target.first_response, cal)
                 if target.first_response_warn_pct is not None:
-                    fr_warn = add_business_time(received, target.first_response * target.first_response_warn_pct / 100, cal)
+                    fr_warn = add_business_time(
+                        received, target.first_response * target.first_response_warn_pct / 100, cal
+                    )
             if target.resolution:
                 res_due = add_business_time(received, target.resolution, cal)
                 if target.resolution_warn_pct is not None:
-                    res_warn = add_business_time(received, target.resolution * target.resolution_warn_pct / 100, cal)
-        t = _ticket_story(rng, anchor, status, received, fr_due, res_due, fr_warn, res_warn, techs, long_thread)
+                    res_warn = add_business_time(
+                        received, target.resolution * target.resolution_warn_pct / 100, cal
+                    )
+        t = _ticket_story(
+            rng, anchor, status, received, fr_due, res_due, fr_warn, res_warn, techs, long_thread
+        )
         subject = (f"{LONG_THREAD_SUBJECT}: " if long_thread else "") + f"{SUBJECTS[i % len(SUBJECTS)]} #{i}"
         description = CUSTOMER_LINES[0].format(n=i % 1000)
-        tickets.append((
-            tid, org_id, requester, [], subject, description, None, {}, prio_id, prio_rank, plan_id,
-            t["status"], channel, t["assignee"], None, None, None, None, received, received, t["updated"],
-            t["last_public"], t["last_staff"], t["last_customer"], t["fr_due_stored"], res_due,
-            t["responded"], t["resolved"], t["closed"], t["paused"], t["fr_warned"], t["res_warned"],
-            t["fr_breached"], t["res_breached"], None, None, t["paused"], 0, None, t["survey"], None,
-            t["close_reason"], False, fr_warn, res_warn,
-        ))
+        tickets.append(
+            (
+                tid,
+                org_id,
+                requester,
+                [],
+                subject,
+                description,
+                None,
+                {},
+                prio_id,
+                prio_rank,
+                plan_id,
+                t["status"],
+                channel,
+                t["assignee"],
+                None,
+                None,
+                None,
+                None,
+                received,
+                received,
+                t["updated"],
+                t["last_public"],
+                t["last_staff"],
+                t["last_customer"],
+                t["fr_due_stored"],
+                res_due,
+                t["responded"],
+                t["resolved"],
+                t["closed"],
+                t["paused"],
+                t["fr_warned"],
+                t["res_warned"],
+                t["fr_breached"],
+                t["res_breached"],
+                None,
+                None,
+                t["paused"],
+                0,
+                None,
+                t["survey"],
+                None,
+                t["close_reason"],
+                False,
+                fr_warn,
+                res_warn,
+            )
+        )
         for kind, staff, at, body in t["messages"]:
             author = t["assignee"] if staff and t["assignee"] else (rng.choice(techs) if staff else requester)
-            messages.append((tid, kind, author, staff, Channel.WEB if staff else channel, body or description,
-                             "", "", "", at))
+            messages.append(
+                (
+                    tid,
+                    kind,
+                    author,
+                    staff,
+                    Channel.WEB if staff else channel,
+                    body or description,
+                    "",
+                    "",
+                    "",
+                    at,
+                )
+            )
         for kind, at, old, new, data in t["events"]:
-            actor = requester if kind == TicketEvent.Kind.CREATED else (t["assignee"] if kind == TicketEvent.Kind.STATUS else None)
+            actor = (
+                requester
+                if kind == TicketEvent.Kind.CREATED
+                else (t["assignee"] if kind == TicketEvent.Kind.STATUS else None)
+            )
             if kind == TicketEvent.Kind.CREATED:
                 data = {"channel": channel}
             elif kind == TicketEvent.Kind.SLA_DUE:
                 data = {
-                    "start": received.isoformat(), "plan": plan_slug, "priority": prio_slug,
+                    "start": received.isoformat(),
+                    "plan": plan_slug,
+                    "priority": prio_slug,
                     "first_response_due_at": fr_due.isoformat() if fr_due else None,
                     "resolution_due_at": res_due.isoformat() if res_due else None,
                 }
