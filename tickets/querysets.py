@@ -9,6 +9,26 @@ from django.db.models.functions import Coalesce, Least
 OPEN_STATUSES = ("new", "open", "waiting")
 
 
+@models.Field.register_lookup
+class InSubqueryArray(models.Lookup):
+    """``pk__in_array=<subquery>``: ``id = ANY(ARRAY(SELECT ...))`` on PostgreSQL.
+
+    A plain ``id IN (SELECT ...)`` ORed with other conditions becomes a hashed sub-plan that PostgreSQL
+    cannot combine in a BitmapOr, so ``visible_to`` fell back to scanning every ticket (1.2 s at a
+    million). ``ARRAY(SELECT ...)`` is an init-plan evaluated once, and ``= ANY(array)`` is an index
+    condition, so each arm of the OR is an index scan. Elsewhere it is the ordinary ``IN``.
+    """
+
+    lookup_name = "in_array"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        if connection.vendor == "postgresql":
+            return f"{lhs} = ANY(ARRAY{rhs})", (*lhs_params, *rhs_params)
+        return f"{lhs} IN {rhs}", (*lhs_params, *rhs_params)
+
+
 class TicketQuerySet(models.QuerySet):
     @staticmethod
     def open_q() -> Q:
@@ -27,7 +47,7 @@ class TicketQuerySet(models.QuerySet):
             return self.none()
         if user.is_staff:
             return self
-        own = Q(requester_id=user.pk) | Q(pk__in=self._cc_ids(user))
+        own = Q(requester_id=user.pk) | Q(pk__in_array=self._cc_ids(user))
         org_id = user.organization_id
         if org_id is not None and user.organization.shares_tickets:
             return self.filter(Q(organization_id=org_id) | own)
