@@ -323,9 +323,12 @@ def reclassification_rates(*, since: datetime, limit: int = 10) -> list[dict]:
         Ticket.objects.filter(received_at__gte=since, merged_into__isnull=True)
         .values("organization_id", "organization__name", "organization__may_file_top_priority")
         .annotate(
-            tickets=Count("id", distinct=True),
+            # The few re-classified tickets as one hashed set, not a join over every event of every
+            # ticket in the window counted DISTINCT (1.1-1.5 s at a million).
+            tickets=Count("id"),
             reclassified=Count(
-                "events__ticket", filter=Q(events__kind=TicketEvent.Kind.PRIORITY), distinct=True
+                "id",
+                filter=Q(pk__in=TicketEvent.objects.filter(kind=TicketEvent.Kind.PRIORITY).values("ticket_id")),
             ),
         )
         .filter(reclassified__gt=0)
