@@ -31,3 +31,8 @@ def test_production_refuses_to_start_without_a_secret_key():
     result = _manage("check", DEBUG="false")
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+def test_manage_py_on_a_developer_checkout_needs_no_configuration():
+    result = _manage("check")  # neither DEBUG nor SECRET_KEY in the environment
+    assert result.returncode == 0, result.stdout + result.stderr
