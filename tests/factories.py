@@ -96,3 +96,20 @@ class StaffFactory(UserFactory):
     def group(obj, create, extracted, **kwargs):
         if create:
             obj.groups.add(Group.objects.get_or_create(name=extracted or "Technicians")[0])
+
+
+def portal_filing(priority, **fields) -> dict:
+    """A complete POST for the portal's default request form (the voice-platform template's fields)."""
+    data = {
+        "subject": "Inbound calls fail",
+        "priority": priority.pk,
+        "rf_product": "Fuse",
+        "rf_numbers_dialed": "+44 20 7946 0001",
+        "rf_numbers_calling": "+1 212 555 0100",
+        "rf_start_date": "2026-03-05",
+        "rf_pattern": "Intermittent",
+        "rf_frequency": "Every few calls",
+        "rf_details": "Callers hear silence then the line drops.",
+    }
+    data.update(fields)
+    return data

@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from tests.conftest import NOW
+from tests.factories import portal_filing
 from tickets.models import Attachment, Message, Ticket
 from tickets.services import ticket_create
 
@@ -30,18 +31,7 @@ def casey(client, customer, settings, tmp_path):
 
 
 def _filing(priorities, files):
-    return {
-        "subject": "Upload",
-        "priority": priorities["normal"].pk,
-        "rf_product": "Fuse",
-        "rf_numbers_dialed": "+44 20 7946 0001",
-        "rf_numbers_calling": "+1 212 555 0100",
-        "rf_start_date": "2026-03-05",
-        "rf_pattern": "Intermittent",
-        "rf_frequency": "Every few calls",
-        "rf_details": "See file",
-        "attachments": files,
-    }
+    return portal_filing(priorities["normal"], subject="Upload", rf_details="See file", attachments=files)
 
 
 def _files(tmp_path) -> list[Path]:

@@ -25,6 +25,7 @@ from notifications.models import Notification
 from notifications.services import outbox_flush
 from notifications.tasks import notification_send
 from tests.conftest import NOW
+from tests.factories import portal_filing
 from tests.reliability.realenv import require, require_postgres
 from tickets.models import Ticket
 from tickets.services import ticket_create
@@ -69,17 +70,7 @@ def test_with_redis_down_tickets_and_replies_are_taken_and_mail_waits_then_goes_
         with django_capture_on_commit_callbacks(execute=True):
             filed = client.post(
                 reverse("portal:ticket_new"),
-                {
-                    "subject": "Inbound calls fail",
-                    "priority": priorities["normal"].pk,
-                    "rf_product": "Fuse",
-                    "rf_numbers_dialed": "+44 20 7946 0001",
-                    "rf_numbers_calling": "+1 212 555 0100",
-                    "rf_start_date": "2026-03-05",
-                    "rf_pattern": "Intermittent",
-                    "rf_frequency": "Every few calls",
-                    "rf_details": "Callers hear silence.",
-                },
+                portal_filing(priorities["normal"], rf_details="Callers hear silence."),
             )
         assert filed.status_code == 302, filed.content.decode()[:2000]
         portal_ticket = Ticket.objects.get(subject="Inbound calls fail")

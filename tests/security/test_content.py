@@ -17,6 +17,7 @@ from rest_framework.authtoken.models import Token
 from notifications.models import Notification
 from notifications.services import notification_render
 from tests.conftest import NOW
+from tests.factories import portal_filing
 from tickets.intake.service import email_ingest
 from tickets.models import Attachment, Ticket
 
@@ -85,17 +86,7 @@ def hostile(client, customer, tech, priorities, settings, tmp_path, django_captu
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("portal:ticket_new"),
-            {
-                "subject": f"Calls {SCRIPT}",
-                "priority": priorities["normal"].pk,
-                "rf_product": f"Fuse {IMG}",
-                "rf_numbers_dialed": "+44 20 7946 0001",
-                "rf_numbers_calling": "+1 212 555 0100",
-                "rf_start_date": "2026-03-05",
-                "rf_pattern": "Intermittent",
-                "rf_frequency": "Every few calls",
-                "rf_details": PAYLOAD,
-            },
+            portal_filing(priorities["normal"], subject=f"Calls {SCRIPT}", rf_product=f"Fuse {IMG}", rf_details=PAYLOAD),
         )
     assert response.status_code == 302, response.content.decode()[:3000]
     portal_ticket = Ticket.objects.get(subject__startswith="Calls")
@@ -164,18 +155,7 @@ HTML_AS_PNG = b"<html><body><script>alert('xss-5')</script></body></html>"
 def _file_it(client, priorities, files):
     return client.post(
         reverse("portal:ticket_new"),
-        {
-            "subject": "Upload",
-            "priority": priorities["normal"].pk,
-            "rf_product": "Fuse",
-            "rf_numbers_dialed": "+44 20 7946 0001",
-            "rf_numbers_calling": "+1 212 555 0100",
-            "rf_start_date": "2026-03-05",
-            "rf_pattern": "Intermittent",
-            "rf_frequency": "Every few calls",
-            "rf_details": "See file",
-            "attachments": files,
-        },
+        portal_filing(priorities["normal"], subject="Upload", rf_details="See file", attachments=files),
     )
 
 

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from tests.conftest import NOW
-from tests.factories import PriorityFactory
+from tests.factories import PriorityFactory, portal_filing
 from tickets.attachments import sniff_content_type
 from tickets.models import (
     Attachment,
@@ -54,19 +54,7 @@ def casey(client, customer, settings, tmp_path, clock):
 
 
 def _filing(priority, **extra):
-    data = {
-        "subject": "Inbound calls fail",
-        "priority": priority.pk,
-        "rf_product": "Fuse",
-        "rf_numbers_dialed": "+44 20 7946 0001, 0800 123 456",
-        "rf_numbers_calling": "+1 212 555 0100",
-        "rf_start_date": "2026-03-05",
-        "rf_pattern": "Intermittent",
-        "rf_frequency": "Every few calls",
-        "rf_details": "Callers hear silence then the line drops.",
-    }
-    data.update(extra)
-    return data
+    return portal_filing(priority, **{"rf_numbers_dialed": "+44 20 7946 0001, 0800 123 456", **extra})
 
 
 def test_the_default_request_form_asks_exactly_the_voice_platform_template(db):

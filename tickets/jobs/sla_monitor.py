@@ -78,6 +78,30 @@ def _lock_batch(qs, order: str) -> list[Ticket]:
     )
 
 
+def _alert_batch(p: Pass, batch: list[Ticket], kind: str, event: str, state: str, extra) -> None:
+    """The matching rules' messages for a claimed batch, in one multi-row outbox write."""
+    messages = []
+    for t in batch:
+        due = getattr(t, f"{kind}_due_at")
+        messages += p.alerts.messages(
+            event=event,
+            ticket=t,
+            target=kind,
+            link=ticket_url(t, staff=True),
+            discriminator=f"{kind}:{due.isoformat()}",
+            default_audience=_default_audience(t),
+            context={
+                "alert": f"{LABELS[kind].capitalize()} target {state}",
+                "target": LABELS[kind],
+                "subject": t.subject,
+                "priority": t.priority.name,
+                "due_at": fmt(due),
+                **extra(due),
+            },
+        )
+    notification_queue_many(messages, now=p.now)
+
+
 def _breaches(p: Pass, kind: str) -> int:
     total = 0
     while total < MAX_PER_PASS:
@@ -111,26 +135,8 @@ def _breaches(p: Pass, kind: str) -> int:
                 )
                 for t in batch
             )
-            messages = []
-            for t in batch:
-                due = getattr(t, f"{kind}_due_at")
-                messages += p.alerts.messages(
-                    event=AlertRule.Event.BREACH,
-                    ticket=t,
-                    target=kind,
-                    link=ticket_url(t, staff=True),
-                    discriminator=f"{kind}:{due.isoformat()}",
-                    default_audience=_default_audience(t),
-                    context={
-                        "alert": f"{LABELS[kind].capitalize()} target breached",
-                        "target": LABELS[kind],
-                        "subject": t.subject,
-                        "priority": t.priority.name,
-                        "due_at": fmt(due),
-                        "missed_by": fmt_delta(p.now - due),
-                    },
-                )
-            notification_queue_many(messages, now=p.now)  # one multi-row outbox write per batch
+            _alert_batch(p, batch, kind, AlertRule.Event.BREACH, "breached",
+                         lambda due: {"missed_by": fmt_delta(p.now - due)})
             total += len(batch)
     return total
 
@@ -164,26 +170,8 @@ def _warnings(p: Pass, kind: str) -> int:
                 )
                 for t in batch
             )
-            messages = []
-            for t in batch:
-                due = getattr(t, f"{kind}_due_at")
-                messages += p.alerts.messages(
-                    event=AlertRule.Event.WARNING,
-                    ticket=t,
-                    target=kind,
-                    link=ticket_url(t, staff=True),
-                    discriminator=f"{kind}:{due.isoformat()}",
-                    default_audience=_default_audience(t),
-                    context={
-                        "alert": f"{LABELS[kind].capitalize()} target close",
-                        "target": LABELS[kind],
-                        "subject": t.subject,
-                        "priority": t.priority.name,
-                        "due_at": fmt(due),
-                        "left": fmt_delta(due - p.now),
-                    },
-                )
-            notification_queue_many(messages, now=p.now)
+            _alert_batch(p, batch, kind, AlertRule.Event.WARNING, "close",
+                         lambda due: {"left": fmt_delta(due - p.now)})
             total += len(batch)
     return total
 
