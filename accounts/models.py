@@ -6,6 +6,7 @@ in the groups "Technicians", "Team leads" and "Admins". Everyone signs in with a
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Lower
 
 
@@ -59,6 +60,21 @@ class UserManager(BaseUserManager):
     def get_by_natural_key(self, email: str):
         return self.get(email__iexact=email)
 
+    def team_leads(self):
+        """Active staff who lead: the "Team leads" and "Admins" groups and superusers (``User.is_team_lead``)."""
+        return self.filter(
+            Q(groups__name__in=[Role.TEAM_LEADS, Role.ADMINS]) | Q(is_superuser=True), is_active=True, is_staff=True
+        ).distinct()
+
+
+class Role:
+    """The staff groups, named once. Technicians work tickets; team leads also take escalations and
+    abuse decisions; admins also configure the desk."""
+
+    TECHNICIANS = "Technicians"
+    TEAM_LEADS = "Team leads"
+    ADMINS = "Admins"
+
 
 class User(AbstractUser):
     # username is kept (admin, third-party apps) but mirrors the email address.
@@ -87,16 +103,17 @@ class User(AbstractUser):
     def display_name(self) -> str:
         return self.full_name or self.get_full_name() or self.email
 
-    @property
-    def is_technician(self) -> bool:
-        return self.is_staff
-
     def in_group(self, name: str) -> bool:
         return self.is_superuser or any(g.name == name for g in self.groups.all())
 
     @property
     def is_team_lead(self) -> bool:
-        return self.in_group("Team leads") or self.in_group("Admins")
+        return self.is_staff and (self.in_group(Role.TEAM_LEADS) or self.in_group(Role.ADMINS))
+
+    @property
+    def is_helpdesk_admin(self) -> bool:
+        """May configure the desk (priorities, plans, calendars) through the API and the admin."""
+        return self.is_active and self.is_staff and self.in_group(Role.ADMINS)
 
 
 class Invitation(models.Model):

@@ -4,7 +4,8 @@ Sections (all optional; see ``sla/presets/*.yaml`` for complete examples)::
 
     calendars:   [{name, timezone, hours: {mon: [["09:00", "17:30"]], ...}, holidays, country_holidays,
                    country_subdivision, always_open}]
-    priorities:  [{slug, name, rank, definition, examples, advise_phone, default, colour}]
+    priorities:  [{slug, name, rank, definition, examples, advise_phone, escalate_any_time, abuse_guarded,
+                   default, colour}]
     plans:       [{slug, name, description, default, targets: {<priority>: {first_response, resolution, calendar}}}]
     contacts:    [{name, role, email, phone, webhook_url, active}]
     alerts:      [{name, event, priority, target, threshold_percent, audience, channel, timing,
@@ -37,6 +38,9 @@ from django.core.validators import EmailValidator, URLValidator
 from django.db import transaction
 
 from .models import (
+    DEFAULT_WARN_PERCENT,
+    RANK_MAX,
+    RANK_MIN,
     AlertRule,
     BusinessHours,
     Calendar,
@@ -470,7 +474,8 @@ def validate(data: _Map) -> Config:
                 item,
                 line,
                 path,
-                {"slug", "name", "rank", "definition", "examples", "advise_phone", "default", "colour"},
+                {"slug", "name", "rank", "definition", "examples", "advise_phone", "default", "colour",
+                 "escalate_any_time", "abuse_guarded"},
                 {"slug", "name"},
             )
             is None
@@ -491,10 +496,12 @@ def validate(data: _Map) -> Config:
             dict(
                 slug=slug,
                 name=c.text(item, "name", path, max_length=60),
-                rank=c.integer(item, "rank", path, default=i + 1, lo=1, hi=32767),
+                rank=c.integer(item, "rank", path, default=i + 1, lo=RANK_MIN, hi=RANK_MAX),
                 definition=c.text(item, "definition", path),
                 examples=list(examples),
                 advise_phone=c.boolean(item, "advise_phone", path),
+                escalate_any_time=c.boolean(item, "escalate_any_time", path),
+                abuse_guarded=c.boolean(item, "abuse_guarded", path),
                 is_default=bool(is_default),
                 colour=c.text(item, "colour", path, default="#6b7280", pattern=COLOUR),
             )
@@ -626,7 +633,7 @@ def validate(data: _Map) -> Config:
                     event=c.choice(item, "event", path, AlertRule.Event),
                     priority=prio,
                     target=c.choice(item, "target", path, AlertRule.Target, AlertRule.Target.ANY),
-                    threshold_percent=c.integer(item, "threshold_percent", path, default=75, lo=1, hi=100),
+                    threshold_percent=c.integer(item, "threshold_percent", path, default=DEFAULT_WARN_PERCENT, lo=1, hi=100),
                     audience=c.choice(item, "audience", path, AlertRule.Audience),
                     channel=c.choice(item, "channel", path, AlertRule.Channel, AlertRule.Channel.EMAIL),
                     timing=c.choice(item, "timing", path, AlertRule.Timing, AlertRule.Timing.ALWAYS),
@@ -802,6 +809,10 @@ def sla_config_export() -> dict:
             row["examples"] = list(p.examples)
         if p.advise_phone:
             row["advise_phone"] = True
+        if p.escalate_any_time:
+            row["escalate_any_time"] = True
+        if p.abuse_guarded:
+            row["abuse_guarded"] = True
         if p.is_default:
             row["default"] = True
         row["colour"] = p.colour

@@ -7,14 +7,23 @@ rows into that arithmetic's inputs. This app imports no other app of ours.
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+
+# The one valid range of a priority rank, for the admin, the YAML import and the API alike.
+RANK_MIN, RANK_MAX = 1, 1000
+# "Target close" warns when this share of a target is used up, unless an alert rule says otherwise.
+DEFAULT_WARN_PERCENT = 75
 
 
 class PriorityLevel(models.Model):
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=60)
-    rank = models.PositiveSmallIntegerField(help_text="1 is the most urgent.")
+    rank = models.PositiveSmallIntegerField(
+        help_text=f"1 is the most urgent ({RANK_MIN} to {RANK_MAX}).",
+        validators=[MinValueValidator(RANK_MIN), MaxValueValidator(RANK_MAX)],
+    )
     definition = models.TextField(blank=True)
     examples = models.JSONField(default=list, blank=True, help_text="A list of example situations.")
     colour = models.CharField(max_length=7, default="#6b7280", help_text="Hex colour, e.g. #dc2626.")
@@ -22,6 +31,14 @@ class PriorityLevel(models.Model):
         default=False, help_text="Tell customers to phone instead of filing (they may still file)."
     )
     is_default = models.BooleanField(default=False, help_text="Used when no level is given.")
+    escalate_any_time = models.BooleanField(
+        default=False, help_text="Customers may escalate at any time, not only once a target is breached."
+    )
+    abuse_guarded = models.BooleanField(
+        default=False,
+        help_text="Guarded against abuse: while an organization is barred, its requests at this level are "
+        "filed one level lower and its open tickets drop one level.",
+    )
 
     class Meta:
         ordering = ["rank", "slug"]
@@ -216,7 +233,7 @@ class AlertRule(models.Model):
     event = models.CharField(max_length=20, choices=Event.choices)
     target = models.CharField(max_length=20, choices=Target.choices, default=Target.ANY)
     threshold_percent = models.PositiveSmallIntegerField(
-        default=75, help_text="For 'target close': how much of the target is used up, in percent."
+        default=DEFAULT_WARN_PERCENT, help_text="For 'target close': how much of the target is used up, in percent."
     )
     audience = models.CharField(max_length=30, choices=Audience.choices)
     channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.EMAIL)

@@ -24,10 +24,12 @@ def now():
 
 @pytest.fixture
 def priorities(db):
-    """Low/Normal/High/Urgent, Normal the default."""
+    """Low/Normal/High/Urgent, Normal the default; Urgent and High escalatable at any time and guarded
+    against abuse (as the presets have them)."""
+    top = {"escalate_any_time": True, "abuse_guarded": True}
     return {
-        "urgent": PriorityFactory(slug="urgent", name="Urgent", rank=1),
-        "high": PriorityFactory(slug="high", name="High", rank=2),
+        "urgent": PriorityFactory(slug="urgent", name="Urgent", rank=1, **top),
+        "high": PriorityFactory(slug="high", name="High", rank=2, **top),
         "normal": PriorityFactory(slug="normal", name="Normal", rank=3, is_default=True),
         "low": PriorityFactory(slug="low", name="Low", rank=4),
     }
@@ -84,3 +86,13 @@ def lead(db):
 @pytest.fixture
 def admin_user(db):
     return StaffFactory(email="admin@helpdesk.test", full_name="Ada Admin", is_superuser=True, group="Admins")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_local_cache():
+    """Each test starts with an empty process-local cache: the desk keeps slow tab counts for one poll,
+    and ids repeat across rolled-back tests, so a count cached by one test must not leak into the next."""
+    from django.core.cache import caches
+
+    caches["default"].clear()
+    yield

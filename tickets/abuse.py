@@ -1,9 +1,10 @@
 """Abuse of the top priorities (telephony policy: "abuse of Urgent and High categories will result in all
 tickets from your organization being downgraded").
 
-The decision is recorded on the organization (who, when, why), its open tickets at the two top levels
-drop one level each through ``ticket_reclassify`` (reason on the audit trail, customer told, deadlines
-recomputed), and it may not file the top level until the bar is lifted.
+The decision is recorded on the organization (who, when, why), its open tickets at the levels marked
+``abuse_guarded`` drop one level each through ``ticket_reclassify`` (reason on the audit trail, customer
+told, deadlines recomputed), and until the bar is lifted every new request at a guarded level is filed
+one level lower (``policy.filing_priority``, on every channel).
 """
 
 from __future__ import annotations
@@ -17,9 +18,8 @@ from accounts.models import Organization, User
 from sla.models import PriorityLevel
 
 from .models import Ticket
+from .policy import level_below
 from .services import TicketError, ticket_reclassify
-
-TOP_LEVELS = 2  # Urgent and High
 
 
 @dataclass(frozen=True)
@@ -28,10 +28,18 @@ class AbuseDecision:
     downgraded: list[tuple[Ticket, str, str]]  # (ticket, old level name, new level name)
 
 
-def _one_level_down() -> dict[int, PriorityLevel]:
-    """For each of the top levels, the level just below it (by rank)."""
-    levels = list(PriorityLevel.objects.order_by("rank", "slug"))
-    return {levels[i].pk: levels[i + 1] for i in range(min(TOP_LEVELS, len(levels) - 1))}
+def abuse_downgrades(organization: Organization) -> list[tuple[Ticket, PriorityLevel]]:
+    """The organization's open tickets at levels guarded against abuse, each with the level just below
+    (what a bar would do; the decision page previews it)."""
+    below = {level.pk: level_below(level) for level in PriorityLevel.objects.filter(abuse_guarded=True)}
+    below = {pk: level for pk, level in below.items() if level is not None}
+    tickets = (
+        Ticket.objects.open()
+        .filter(organization=organization, priority_id__in=below.keys())
+        .select_related("priority")
+        .order_by("priority_rank", "received_at", "id")
+    )
+    return [(ticket, below[ticket.priority_id]) for ticket in tickets]
 
 
 @transaction.atomic
@@ -47,16 +55,9 @@ def organization_bar_top_priority(
     organization.may_file_top_priority = False
     organization.top_priority_barred_reason = f"{now:%Y-%m-%d %H:%M} UTC, {who}: {reason}"
     organization.save(update_fields=["may_file_top_priority", "top_priority_barred_reason"])
-    below = _one_level_down()
-    tickets = list(
-        Ticket.objects.open()
-        .filter(organization=organization, priority_id__in=below.keys())
-        .select_related("priority")
-        .order_by("priority_rank", "received_at", "id")
-    )
     downgraded = []
-    for ticket in tickets:
-        old, new = ticket.priority, below[ticket.priority_id]
+    for ticket, new in abuse_downgrades(organization):
+        old = ticket.priority
         ticket_reclassify(
             ticket=ticket,
             priority=new,

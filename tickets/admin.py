@@ -1,11 +1,13 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
 from django.db.models import Count, Q
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from accounts.admin import OrganizationAdmin as BaseOrganizationAdmin
-from accounts.models import Organization
+from accounts.models import Organization, User
+from sla.models import PriorityLevel
 
 from .abuse import organization_bar_top_priority, organization_lift_top_priority_bar
 from .models import (
@@ -16,12 +18,14 @@ from .models import (
     IncidentUpdate,
     Message,
     RequestType,
+    Status,
     SurveyResponse,
     Ticket,
     TicketEvent,
 )
+from .policy import parse_reference
 from .querysets import OPEN_STATUSES
-from .services import TicketError
+from .services import TicketError, ticket_assign, ticket_change_status, ticket_reclassify
 
 
 class MessageInline(admin.TabularInline):
@@ -40,27 +44,119 @@ class EventInline(admin.TabularInline):
     can_delete = False
 
 
+class TicketActionForm(ActionForm):
+    """What the service-backed actions need: pick a value here, tick tickets, run the action."""
+
+    agent = forms.ModelChoiceField(
+        queryset=User.objects.filter(is_active=True, is_staff=True), required=False, label="Technician"
+    )
+    status = forms.ChoiceField(choices=[("", "---------"), *Status.choices], required=False)
+    priority = forms.ModelChoiceField(queryset=PriorityLevel.objects.all(), required=False)
+    reason = forms.CharField(required=False, max_length=1000, help_text="Required to re-classify.")
+
+
 @admin.register(Ticket)
 class TicketAdmin(admin.ModelAdmin):
-    list_display = ("reference", "subject", "organization", "priority", "status", "channel", "assignee", "received_at",
-                    "first_response_due_at", "resolution_due_at")
+    """Read-only for every field a service owns; changes go through the actions, which call the same
+    services as the desk and the API, so the audit trail, deadlines, rank and notices stay whole."""
+
+    list_display = (
+        "reference",
+        "subject",
+        "organization",
+        "priority",
+        "status",
+        "channel",
+        "assignee",
+        "received_at",
+        "first_response_due_at",
+        "resolution_due_at",
+    )
     list_filter = ("status", "priority", "channel", "plan", "organization")
     search_fields = ("subject", "requester__email", "organization__name", "organization__customer_number")
     list_select_related = ("organization", "priority", "assignee")
-    raw_id_fields = ("requester", "assignee", "merged_into", "reopened_from", "organization", "incident")
-    readonly_fields = ("priority_rank", "created_at", "updated_at", "first_response_due_at", "resolution_due_at",
-                       "first_responded_at", "resolved_at", "closed_at", "sla_paused_at")
     date_hierarchy = "received_at"
     inlines = [MessageInline, EventInline]
     show_full_result_count = False
+    action_form = TicketActionForm
+    actions = ["assign_action", "change_status_action", "reclassify_action"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in Ticket._meta.concrete_fields] + ["cc"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # tickets are filed through the portal, the desk, the API or email
 
     def get_search_results(self, request, queryset, search_term):
         # "HD-10423" or "10423" finds the ticket by its reference.
         queryset, distinct = super().get_search_results(request, queryset, search_term)
-        digits = search_term.rsplit("-", 1)[-1].strip()
-        if digits.isdigit():
-            queryset |= self.model.objects.filter(pk=int(digits))
+        number = parse_reference(search_term)
+        if number is not None:
+            queryset |= self.model.objects.filter(pk=number)
         return queryset, distinct
+
+    @staticmethod
+    def _action_values(request) -> TicketActionForm:
+        form = TicketActionForm(request.POST)
+        form.is_valid()  # the "action" field has no choices here; the values below are validated one by one
+        return form
+
+    def _each(self, request, queryset, act, done: str) -> None:
+        now, ok = timezone.now(), 0
+        for ticket in queryset:
+            try:
+                act(ticket, now)
+            except TicketError as exc:
+                self.message_user(request, f"{ticket.reference}: {exc}", messages.ERROR)
+            else:
+                ok += 1
+        if ok:
+            self.message_user(request, f"{ok} ticket(s) {done}.", messages.SUCCESS)
+
+    @admin.action(description="Assign to the chosen technician (none: unassign)")
+    def assign_action(self, request, queryset):
+        form = self._action_values(request)
+        if "agent" in form.errors:
+            self.message_user(request, "Choose a technician from the list.", messages.ERROR)
+            return
+        agent = form.cleaned_data.get("agent")
+        self._each(
+            request,
+            queryset,
+            lambda t, now: ticket_assign(ticket=t, agent=agent, by=request.user, now=now),
+            "assigned",
+        )
+
+    @admin.action(description="Change status to the chosen status")
+    def change_status_action(self, request, queryset):
+        status = self._action_values(request).cleaned_data.get("status")
+        if not status:
+            self.message_user(request, "Choose a status first.", messages.ERROR)
+            return
+        self._each(
+            request,
+            queryset,
+            lambda t, now: ticket_change_status(
+                ticket=t, status=status, by=request.user, now=now, reason=request.POST.get("reason", "")
+            ),
+            f"now {Status(status).label.lower()}",
+        )
+
+    @admin.action(description="Re-classify to the chosen priority (give a reason)")
+    def reclassify_action(self, request, queryset):
+        priority = self._action_values(request).cleaned_data.get("priority")
+        if priority is None:
+            self.message_user(request, "Choose a priority first.", messages.ERROR)
+            return
+        reason = request.POST.get("reason", "")
+        self._each(
+            request,
+            queryset,
+            lambda t, now: ticket_reclassify(
+                ticket=t, priority=priority, by=request.user, reason=reason, now=now
+            ),
+            f"re-classified as {priority.name}",
+        )
 
 
 @admin.register(Message)
@@ -119,6 +215,7 @@ class RequestTypeAdmin(admin.ModelAdmin):
     @admin.display(description="Fields")
     def field_count(self, obj):
         return len(obj.fields or [])
+
     filter_horizontal = ("priorities",)
     prepopulated_fields = {"slug": ("name",)}
 
@@ -196,8 +293,11 @@ class InboundEmailAdmin(ReadOnlyAdmin):
 
 
 class AbuseReasonForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), max_length=2000,
-                             help_text="Recorded on the organization and told to the customer on every downgraded ticket.")
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        max_length=2000,
+        help_text="Recorded on the organization and told to the customer on every downgraded ticket.",
+    )
 
 
 # The abuse decision lives in tickets (it re-classifies tickets), so the action is added here, on a
@@ -207,16 +307,28 @@ admin.site.unregister(Organization)
 
 @admin.register(Organization)
 class OrganizationAdmin(BaseOrganizationAdmin):
-    list_display = ("name", "customer_number", "plan", "member_count", "open_tickets", "may_file_top_priority",
-                    "shares_tickets", "created_at")
+    list_display = (
+        "name",
+        "customer_number",
+        "plan",
+        "member_count",
+        "open_tickets",
+        "may_file_top_priority",
+        "shares_tickets",
+        "created_at",
+    )
     list_select_related = ("plan",)
     readonly_fields = ("top_priority_barred_reason", "created_at")
     actions = ["bar_top_priority", "lift_top_priority_bar"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(
-            n_members=Count("members", distinct=True),
-            n_open=Count("tickets", filter=Q(tickets__status__in=OPEN_STATUSES), distinct=True),
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                n_members=Count("members", distinct=True),
+                n_open=Count("tickets", filter=Q(tickets__status__in=OPEN_STATUSES), distinct=True),
+            )
         )
 
     @admin.display(description="People", ordering="n_members")
@@ -227,31 +339,46 @@ class OrganizationAdmin(BaseOrganizationAdmin):
     def open_tickets(self, obj):
         return obj.n_open
 
-    @admin.action(description="Abuse of top priorities: downgrade open Urgent/High tickets and bar the top level",
-                  permissions=["change"])
+    @admin.action(
+        description="Abuse of top priorities: downgrade open Urgent/High tickets and bar the top level",
+        permissions=["change"],
+    )
     def bar_top_priority(self, request, queryset):
         form = AbuseReasonForm(request.POST if "apply" in request.POST else None)
         if form.is_bound and form.is_valid():
             for organization in queryset:
                 try:
                     decision = organization_bar_top_priority(
-                        organization=organization, by=request.user, reason=form.cleaned_data["reason"], now=timezone.now())
+                        organization=organization,
+                        by=request.user,
+                        reason=form.cleaned_data["reason"],
+                        now=timezone.now(),
+                    )
                 except TicketError as exc:
                     self.message_user(request, f"{organization.name}: {exc}", messages.ERROR)
                     continue
-                self.log_change(request, organization, f"Barred from the top priority: {form.cleaned_data['reason']}")
-                self.message_user(request, f"{organization.name}: barred from the top priority, "
-                                           f"{len(decision.downgraded)} open ticket(s) downgraded one level.")
+                self.log_change(
+                    request, organization, f"Barred from the top priority: {form.cleaned_data['reason']}"
+                )
+                self.message_user(
+                    request,
+                    f"{organization.name}: barred from the top priority, "
+                    f"{len(decision.downgraded)} open ticket(s) downgraded one level.",
+                )
             return None
-        return TemplateResponse(request, "tickets/desk/admin_abuse_confirm.html", {
-            **self.admin_site.each_context(request),
-            "title": "Abuse of the top priorities",
-            "organizations": queryset,
-            "form": form,
-            "action": "bar_top_priority",
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-            "opts": self.model._meta,
-        })
+        return TemplateResponse(
+            request,
+            "tickets/desk/admin_abuse_confirm.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Abuse of the top priorities",
+                "organizations": queryset,
+                "form": form,
+                "action": "bar_top_priority",
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                "opts": self.model._meta,
+            },
+        )
 
     @admin.action(description="Lift the top-priority bar", permissions=["change"])
     def lift_top_priority_bar(self, request, queryset):

@@ -20,19 +20,17 @@ from datetime import datetime, timedelta
 from django.db import DatabaseError
 from django.db.models import Q
 
-from accounts.models import User
+from accounts.models import Role, User
 from notifications.models import Notification
 from notifications.services import notification_queue
 from sla.calendars import BusinessCalendar, add_business_time, is_open, next_opening
-from sla.models import AlertRule, EscalationContact
+from sla.models import DEFAULT_WARN_PERCENT, AlertRule, EscalationContact
 from sla.services import Deadlines, calendar_build, sla_target_for
 
 from .models import Ticket
 
 log = logging.getLogger(__name__)
 
-# Without a warning rule a target is "close" at this share of it (the assignee is told).
-DEFAULT_WARN_PERCENT = 75
 
 TEMPLATES = {
     AlertRule.Event.CREATED: "sla_alert",
@@ -42,8 +40,7 @@ TEMPLATES = {
     AlertRule.Event.ESCALATED: "sla_alert",
 }
 
-TECHNICIANS_GROUP = "Technicians"
-TEAM_LEADS_GROUP = "Team leads"
+TECHNICIANS_GROUP = Role.TECHNICIANS
 
 
 @dataclass(frozen=True)
@@ -147,6 +144,11 @@ class Alerts:
             )
         return self._groups[name]
 
+    def _team_leads(self) -> list[User]:
+        if Role.TEAM_LEADS not in self._groups:
+            self._groups[Role.TEAM_LEADS] = list(User.objects.team_leads().order_by("pk"))
+        return self._groups[Role.TEAM_LEADS]
+
     def _role(self, role: str) -> list[EscalationContact]:
         if role not in self._contacts:
             self._contacts[role] = list(
@@ -178,7 +180,7 @@ class Alerts:
         if audience == A.ASSIGNEE:
             return [ticket.assignee] if ticket.assignee_id and ticket.assignee.is_active else []
         if audience == A.TEAM_LEADS:
-            return [*self._group(TEAM_LEADS_GROUP), *self._role(R.TEAM_LEAD)]
+            return [*self._team_leads(), *self._role(R.TEAM_LEAD)]
         if audience == A.DIRECTORS:
             return list(self._role(R.DIRECTOR))
         if audience == A.MANAGING_DIRECTOR:

@@ -28,8 +28,8 @@ from django.db.models import (
 )
 from django.db.models.functions import TruncWeek
 
+from . import policy
 from .models import Status, SurveyResponse, Ticket, TicketEvent
-from .querysets import OPEN_STATUSES
 
 AGE_BUCKETS: list[tuple[str, timedelta | None]] = [
     ("< 4 h", timedelta(hours=4)),
@@ -39,29 +39,6 @@ AGE_BUCKETS: list[tuple[str, timedelta | None]] = [
     ("7-30 days", timedelta(days=30)),
     ("> 30 days", None),
 ]
-
-
-def _fr_met(now):
-    return Q(first_responded_at__isnull=False, first_responded_at__lte=F("first_response_due_at"))
-
-
-def _fr_breached(now):
-    return Q(first_response_due_at__isnull=False) & (
-        Q(first_responded_at__gt=F("first_response_due_at"))
-        | Q(first_responded_at__isnull=True, first_response_due_at__lt=now)
-    )
-
-
-def _res_met(now):
-    return Q(
-        resolved_at__isnull=False, resolution_due_at__isnull=False, resolved_at__lte=F("resolution_due_at")
-    )
-
-
-def _res_breached(now):
-    return Q(resolution_due_at__isnull=False) & (
-        Q(resolved_at__gt=F("resolution_due_at")) | Q(resolved_at__isnull=True, resolution_due_at__lt=now)
-    )
 
 
 def _pct(met: int, breached: int) -> float | None:
@@ -105,11 +82,11 @@ def compliance_rows(*, now: datetime, since: datetime) -> list[dict]:
         .values("week", "plan__name", "priority__name", "priority_rank")
         .annotate(
             total=Count("id"),
-            fr_met=Count("id", filter=_fr_met(now)),
-            fr_breached=Count("id", filter=_fr_breached(now)),
+            fr_met=Count("id", filter=policy.first_response_met_q()),
+            fr_breached=Count("id", filter=policy.first_response_breached_q(now)),
             fr_with_target=Count("id", filter=Q(first_response_due_at__isnull=False)),
-            res_met=Count("id", filter=_res_met(now)),
-            res_breached=Count("id", filter=_res_breached(now)),
+            res_met=Count("id", filter=policy.resolution_met_q()),
+            res_breached=Count("id", filter=policy.resolution_breached_q(now)),
             res_with_target=Count("id", filter=Q(resolution_due_at__isnull=False)),
         )
         .order_by("week", "plan__name", "priority_rank")
@@ -158,10 +135,10 @@ def breach_list(*, now: datetime, since: datetime, limit: int = 50) -> list[dict
     )
     tickets = (
         Ticket.objects.filter(received_at__gte=since, merged_into__isnull=True)
-        .filter(_fr_breached(now) | _res_breached(now))
+        .filter(policy.first_response_breached_q(now) | policy.resolution_breached_q(now))
         .annotate(
             fr_breach=Case(
-                When(_fr_breached(now), then=Value(1)), default=Value(0), output_field=IntegerField()
+                When(policy.first_response_breached_q(now), then=Value(1)), default=Value(0), output_field=IntegerField()
             ),
             was_reclassified=Exists(reclassified),
             was_paused=Exists(paused),
@@ -220,7 +197,7 @@ def backlog_by_age(*, now: datetime) -> list[dict]:
         aggregates[f"b{i}"] = Count("id", filter=cond)
         lower = upper
     rows = (
-        Ticket.objects.filter(status__in=OPEN_STATUSES)
+        Ticket.objects.filter(policy.open_q())
         .values("priority__name", "priority_rank", "priority__colour")
         .annotate(**aggregates)
         .order_by("priority_rank")

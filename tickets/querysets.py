@@ -1,6 +1,5 @@
 """Named queries, defined once and composed everywhere (the Wagtail ``live_q()`` pattern)."""
 
-from datetime import datetime
 
 from django.db import models
 from django.db.models import Case, DateTimeField, F, Q, When
@@ -53,23 +52,15 @@ class TicketQuerySet(models.QuerySet):
             return self.filter(Q(organization_id=org_id) | own)
         return self.filter(own)
 
+    def mine(self, user) -> "TicketQuerySet":
+        """The tickets a customer filed or is copied on (the portal's "mine" tab)."""
+        return self.filter(Q(requester_id=user.pk) | Q(pk__in_array=self._cc_ids(user)))
+
     @staticmethod
     def _cc_ids(user):
         from .models import Ticket
 
         return Ticket.cc.through.objects.filter(user_id=user.pk).values("ticket_id")
-
-    def due_before(self, ts: datetime) -> "TicketQuerySet":
-        return self.filter(
-            Q(first_responded_at__isnull=True, first_response_due_at__lte=ts)
-            | Q(resolved_at__isnull=True, resolution_due_at__lte=ts)
-        )
-
-    def first_response_breached(self, now: datetime) -> "TicketQuerySet":
-        return self.filter(
-            Q(first_responded_at__isnull=True, first_response_due_at__lt=now)
-            | Q(first_responded_at__gt=models.F("first_response_due_at"))
-        )
 
 
 def next_due_expression():

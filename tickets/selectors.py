@@ -9,7 +9,8 @@ from django.db import connection
 from django.db.models import BooleanField, QuerySet
 from django.db.models.expressions import RawSQL
 
-from .models import Incident, Status, Ticket
+from . import policy
+from .models import Incident, Ticket
 
 
 @dataclass(frozen=True)
@@ -26,10 +27,9 @@ def ticket_queue(*, agent, now: datetime, include_waiting: bool = False) -> Quer
 
     Served by the partial index ``ticket_queue_open`` on (priority_rank, received_at, id).
     """
-    statuses = [Status.NEW, Status.OPEN] + ([Status.WAITING] if include_waiting else [])
     return (
         Ticket.objects.visible_to(agent)
-        .filter(status__in=statuses)
+        .filter(policy.queue_q(include_waiting=include_waiting))
         .select_related("organization", "plan", "priority", "assignee", "requester")
         .order_by("priority_rank", "received_at", "id")
     )
@@ -64,25 +64,8 @@ def customer_tickets(*, user) -> QuerySet[Ticket]:
 
 
 def sla_state(ticket: Ticket, now: datetime) -> dict:
-    """On track, due in, or breached, for the next running target (first response, then resolution)."""
-    if not ticket.is_open:
-        return {"state": "done", "label": Status(ticket.status).label}
-    if ticket.sla_paused_at:
-        return {"state": "paused", "label": "Paused (waiting on you)"}
-    for name, due, done in (
-        ("first_response", ticket.first_response_due_at, ticket.first_responded_at),
-        ("resolution", ticket.resolution_due_at, ticket.resolved_at),
-    ):
-        if due is None or done is not None:
-            continue
-        seconds = (due - now).total_seconds()
-        return {
-            "state": "breached" if seconds < 0 else ("due_soon" if seconds < 3600 else "on_track"),
-            "target": name,
-            "due_at": due,
-            "seconds": int(seconds),
-        }
-    return {"state": "none", "label": "No target"}
+    """``policy.sla_state`` as a dict (the API's ``sla_state`` field and the templates read this shape)."""
+    return policy.sla_state(ticket, now).as_dict()
 
 
 def open_incidents() -> QuerySet[Incident]:

@@ -6,7 +6,6 @@ to the outbox in that same transaction and handed to a worker once it commits.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
@@ -17,8 +16,12 @@ from notifications.services import notification_queue
 from sla.models import PriorityLevel, SupportPlan
 from sla.services import sla_deadlines, sla_shift_after_pause
 
+from . import policy
 from .alerts import alerts_ticket_created, alerts_ticket_escalated, sla_warn_instants
 from .models import Channel, Message, Status, Ticket, TicketEvent
+from .policy import TicketError
+
+__all__ = ["TicketError"]  # re-exported: callers catch the policy's refusals from here
 
 # The lifecycle: which status may follow which. Reopening goes back to open.
 TRANSITIONS: dict[str, set[str]] = {
@@ -28,10 +31,6 @@ TRANSITIONS: dict[str, set[str]] = {
     Status.RESOLVED: {Status.OPEN, Status.CLOSED},
     Status.CLOSED: {Status.OPEN},
 }
-
-
-class TicketError(Exception):
-    """A refused action, with a message fit to show the person who tried it."""
 
 
 def ticket_url(ticket: Ticket, *, staff: bool = False) -> str:
@@ -47,14 +46,7 @@ def _event(ticket: Ticket, kind: str, *, now: datetime, actor=None, old="", new=
 
 
 def _notify_requester(ticket: Ticket, event: str, *, now: datetime, automatic: bool = True, **context) -> None:
-    recipients = [(ticket.requester.email, ticket.requester)]
-    recipients += [(u.email, u) for u in ticket.cc.all()]
-    recipients += [(e, None) for e in ticket.cc_emails]
-    seen = set()
-    for address, user in recipients:
-        if not address or address.lower() in seen:
-            continue
-        seen.add(address.lower())
+    for address, user in policy.customers(ticket):
         notification_queue(
             event=event,
             recipient=address,
@@ -98,13 +90,6 @@ def _apply_deadlines(ticket: Ticket, *, start: datetime, now: datetime, actor=No
     )
 
 
-def priority_allowed_for(organization: Organization, priority: PriorityLevel) -> bool:
-    if organization.may_file_top_priority:
-        return True
-    top = PriorityLevel.objects.order_by("rank").values_list("pk", flat=True).first()
-    return priority.pk != top
-
-
 @transaction.atomic
 def ticket_create(
     *,
@@ -124,20 +109,23 @@ def ticket_create(
     about_incident: bool = False,
     incident=None,
     cc_emails: list[str] | None = None,
+    triage: bool = False,
 ) -> Ticket:
-    """Open a ticket, set its SLA deadlines, and tell the requester what to expect."""
+    """Open a ticket, set its SLA deadlines, and tell the requester what to expect.
+
+    Refused when the requester is not a member of the organization or a required field of the request
+    form is empty. A barred organization's request at a guarded level is filed one level lower.
+    """
     organization = organization or requester.organization
-    if organization is None:
-        raise TicketError("The requester belongs to no organization.")
+    policy.check_requester(requester=requester, organization=organization, triage=triage)
     subject = (subject or "").strip()[:255] or "(no subject)"
     if priority is None:
         priority = PriorityLevel.default()
     if priority is None:
         raise TicketError("No priority levels are configured.")
-    if not priority_allowed_for(organization, priority):
-        raise TicketError(f"{organization.name} may not file {priority.name} tickets; choose a lower priority.")
-    if request_type is not None and request_type.priorities.exists() and not request_type.priorities.filter(pk=priority.pk).exists():
-        raise TicketError(f"The form '{request_type.name}' does not offer the priority {priority.name}.")
+    policy.check_request_form(request_type=request_type, priority=priority, fields=request_fields or {})
+    filing = policy.filing_priority(organization, priority)
+    priority = filing.priority
     received_at = received_at or now
     plan = organization.plan or SupportPlan.default()
     ticket = Ticket(
@@ -161,13 +149,22 @@ def ticket_create(
     ticket.save()
     actor = by or requester
     _event(ticket, TicketEvent.Kind.CREATED, now=now, actor=actor, new=priority.slug, data={"channel": channel})
+    downgrade = {}
+    if filing.downgraded_from is not None:
+        reason = (
+            f"Filed as {priority.name} instead of {filing.downgraded_from.name}: {organization.name} is barred from "
+            f"the {filing.downgraded_from.name} level after abuse of the top priorities."
+        )
+        _event(ticket, TicketEvent.Kind.PRIORITY, now=now, actor=None, old=filing.downgraded_from.slug,
+               new=priority.slug, reason=reason)
+        downgrade = {"downgraded_from": filing.downgraded_from.name, "downgrade_reason": reason}
     _apply_deadlines(ticket, start=received_at, now=now, reason="created")
     ticket.save(update_fields=["first_response_due_at", "resolution_due_at", "first_response_warn_at", "resolution_warn_at"])
     Message.objects.create(
         ticket=ticket, kind=Message.Kind.PUBLIC, author=requester, from_staff=False, channel=channel,
         body=description or "", body_html=description_html, email_message_id=email_message_id, created_at=now,
     )
-    _notify_requester(ticket, "ticket_received", now=now)
+    _notify_requester(ticket, "ticket_received", now=now, **downgrade)
     alerts_ticket_created(ticket=ticket, now=now, link=ticket_url(ticket, staff=True))
     return ticket
 
@@ -264,6 +261,8 @@ def message_add(
     from_staff = bool(author and author.is_staff)
     if kind == Message.Kind.INTERNAL and not from_staff:
         raise TicketError("Only staff can add internal notes.")
+    if kind == Message.Kind.PUBLIC and not from_staff and ticket.status in policy.DONE_STATUSES:
+        policy.check_reopen(ticket, now, by=author)  # a customer's reply reopens: the same window applies
     if not (body or "").strip() and not body_html:
         raise TicketError("The message is empty.")
     message = Message.objects.create(
@@ -289,8 +288,10 @@ def message_add(
             _notify_requester(ticket, "staff_reply", now=now, automatic=False, message_id=message.pk, body=body)
         else:
             ticket.last_customer_activity_at = now
-            if ticket.status in (Status.WAITING, Status.RESOLVED, Status.CLOSED):
+            if ticket.status == Status.WAITING:
                 _set_status(ticket, Status.OPEN, now=now, actor=author, reason="the customer replied")
+            elif ticket.status in policy.DONE_STATUSES:
+                _set_status(ticket, Status.OPEN, now=now, actor=author, reason="reopened: the customer replied")
             if ticket.assignee_id:
                 _notify_staff(ticket, "customer_reply", [ticket.assignee], now=now, body=body)
     elif from_staff:
@@ -376,54 +377,55 @@ def ticket_close(*, ticket: Ticket, by: User | None, now: datetime, reason: str 
     return ticket_change_status(ticket=ticket, status=Status.CLOSED, by=by, now=now, reason=reason, notify=notify)
 
 
+@transaction.atomic
 def ticket_reopen(*, ticket: Ticket, by: User | None, now: datetime, reason: str = "") -> Ticket:
-    if ticket.status not in (Status.RESOLVED, Status.CLOSED):
-        raise TicketError("Only a resolved or closed ticket can be reopened.")
+    """Reopen a resolved or closed ticket: customers within the plan's reopen window, staff at any time."""
+    ticket = _lock(ticket)
+    policy.check_reopen(ticket, now, by=by)
     return ticket_change_status(ticket=ticket, status=Status.OPEN, by=by, now=now, reason=reason or "reopened")
 
 
-@dataclass(frozen=True)
-class EscalationPolicy:
-    """When a customer may escalate: once a response target is breached, or always for top priorities."""
-
-    max_rank_always: int = 2
-
-    def allows(self, ticket: Ticket, now: datetime) -> bool:
-        if not ticket.is_open or ticket.escalated_at:
-            return False
-        if ticket.priority_rank <= self.max_rank_always:
-            return True
-        fr_breached = ticket.first_response_due_at and (
-            (ticket.first_responded_at or now) > ticket.first_response_due_at
-        )
-        res_breached = ticket.resolution_due_at and ticket.resolved_at is None and now > ticket.resolution_due_at
-        return bool(fr_breached or res_breached)
-
-
 @transaction.atomic
-def ticket_escalate(*, ticket: Ticket, by: User | None, now: datetime, reason: str = "", force: bool = False) -> Ticket:
-    """Flag the ticket for leadership (once) and tell the team leads."""
+def ticket_escalate(*, ticket: Ticket, by: User | None, now: datetime, reason: str = "") -> Ticket:
+    """Flag the ticket for leadership (once) and tell the team leads, when ``policy.may_escalate`` allows."""
     ticket = _lock(ticket)
-    if not force and not EscalationPolicy().allows(ticket, now):
-        raise TicketError("This ticket can be escalated once its response target is breached.")
+    policy.check_escalate(ticket, now)
     if not Ticket.objects.filter(pk=ticket.pk, escalated_at__isnull=True).update(escalated_at=now):
         return ticket
     ticket.escalated_at = now
     _event(ticket, TicketEvent.Kind.ESCALATED, now=now, actor=by, reason=reason)
-    leads = User.objects.filter(is_active=True, is_staff=True, groups__name__in=["Team leads"]).distinct()
+    leads = User.objects.team_leads()
     _notify_staff(ticket, "escalation", leads, now=now, reason=reason, by_name=by.display_name if by else "")
     alerts_ticket_escalated(ticket=ticket, now=now, link=ticket_url(ticket, staff=True), reason=reason)
     return ticket
 
 
 @transaction.atomic
+def ticket_escalation_request(*, ticket: Ticket, by: User | None, now: datetime, reason: str = "") -> bool:
+    """A customer asked for escalation in words (email): leadership is always told (the SaaS policy: "any
+    use of the words escalate or escalation flags leadership"), but the ticket is marked escalated only
+    where ``policy.may_escalate`` allows. Returns whether it was marked."""
+    ticket = _lock(ticket)
+    if not ticket.is_open or ticket.escalated_at:
+        return False
+    if policy.may_escalate(ticket, now):
+        ticket_escalate(ticket=ticket, by=by, now=now, reason=reason)
+        return True
+    _event(ticket, TicketEvent.Kind.ESCALATED, now=now, actor=by, reason=reason,
+           data={"requested_only": True, "why": "the plan's escalation policy does not allow it yet"})
+    _notify_staff(ticket, "escalation", User.objects.team_leads(), now=now, reason=reason,
+                  by_name=by.display_name if by else "")
+    return False
+
+
+@transaction.atomic
 def ticket_merge(*, source: Ticket, target: Ticket, by: User | None, now: datetime) -> Ticket:
-    """Fold a duplicate into another ticket: its thread moves over and it closes, pointing at the target."""
+    """Fold a duplicate into another ticket of the same organization: its thread moves over and it closes,
+    pointing at the target."""
     if source.pk == target.pk:
         raise TicketError("A ticket cannot be merged into itself.")
     source, target = _lock(source), _lock(target)
-    if target.merged_into_id:
-        raise TicketError("The target was itself merged; merge into the ticket it points to.")
+    policy.check_merge(source, target)
     Message.objects.filter(ticket=source).update(ticket=target)
     source.attachments.update(ticket=target)
     for user in source.cc.all():
@@ -446,20 +448,9 @@ def ticket_merge(*, source: Ticket, target: Ticket, by: User | None, now: dateti
 
 
 def priority_rank_sync(*, priority: PriorityLevel) -> int:
-    """Keep the denormalised rank on tickets in step when an admin re-orders the levels."""
+    """Keep the denormalised rank on tickets in step when the levels are re-ordered (admin, YAML, API:
+    ``tickets.receivers`` calls this whenever a level is saved)."""
     return Ticket.objects.filter(priority=priority).exclude(priority_rank=priority.rank).update(priority_rank=priority.rank)
-
-
-def request_edit_allowed(ticket: Ticket, now: datetime) -> bool:
-    """May the requester rewrite the request? While it is new (nobody has acted on the old text) and,
-    as the telephony policy says, once a response target is breached."""
-    if not ticket.is_open:
-        return False
-    if ticket.status == Status.NEW:
-        return True
-    fr_breached = ticket.first_response_due_at and (ticket.first_responded_at or now) > ticket.first_response_due_at
-    res_breached = ticket.resolution_due_at and ticket.resolved_at is None and now > ticket.resolution_due_at
-    return bool(fr_breached or res_breached)
 
 
 @transaction.atomic
@@ -479,13 +470,7 @@ def ticket_edit_request(
     breached.
     """
     ticket = _lock(ticket)
-    if ticket.status == Status.CLOSED:
-        raise TicketError("A closed ticket cannot be edited; reopen it first.")
-    if not by.is_staff:
-        if ticket.requester_id != by.pk:
-            raise TicketError("Only the person who filed the request can edit it; add a reply instead.")
-        if not request_edit_allowed(ticket, now):
-            raise TicketError("You can edit the request once its response time has passed without an answer.")
+    policy.check_edit(ticket, now, by=by)
     changes: dict[str, tuple] = {}
     new_values = {"subject": (subject or "").strip()[:255] if subject is not None else None,
                   "description": description, "request_fields": request_fields}

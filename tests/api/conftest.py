@@ -1,6 +1,9 @@
+from datetime import timedelta
+
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -42,8 +45,9 @@ def ticket(customer, priorities):
 
 @pytest.fixture
 def resolved_ticket(customer, tech, priorities):
+    # Resolved an hour before the request (the API reads the real clock): within the reopen window.
     t = ticket_create(requester=customer, subject="Old problem", priority=priorities["normal"], now=NOW)
-    return ticket_resolve(ticket=t, by=tech, now=NOW)
+    return ticket_resolve(ticket=t, by=tech, now=timezone.now() - timedelta(hours=1))
 
 
 @pytest.fixture

@@ -67,9 +67,19 @@ def test_filters_mine_unassigned_team_status_priority(tech, tech2, team, lead, m
 
 def test_a_waiting_ticket_shows_its_paused_clock(client, tech, make_ticket, frozen):
     t = make_ticket("waits")
+    message_add(ticket=t, author=tech, body="Which site?", set_status=Status.WAITING, now=NOW)
+    client.force_login(tech)
+    page = client.get(reverse("desk:queue") + "?status=waiting").content.decode()
+    assert "Paused: waiting on the customer" in page
+
+
+def test_an_unanswered_waiting_ticket_still_shows_its_first_response_clock(client, tech, make_ticket, frozen):
+    # Waiting pauses the resolution clock only: the first response is still owed and can still breach.
+    t = make_ticket("waits unanswered")
     ticket_change_status(ticket=t, status=Status.WAITING, by=tech, now=NOW)
     client.force_login(tech)
-    assert "Paused: waiting on the customer" in client.get(reverse("desk:queue")).content.decode()
+    page = client.get(reverse("desk:queue") + "?status=waiting").content.decode()
+    assert "Paused: waiting on the customer" not in page and "response in" in page
 
 
 def test_waiting_tickets_show_unless_filtered_out(tech, make_ticket):

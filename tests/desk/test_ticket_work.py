@@ -69,7 +69,7 @@ def test_logging_for_someone_outside_the_organization_is_refused(desk, customer,
     assert not Ticket.objects.exists()
 
 
-def test_a_barred_organization_cannot_be_logged_at_the_top_level(desk, customer, org, priorities):
+def test_a_barred_organization_logged_at_the_top_level_is_filed_one_level_lower(desk, customer, org, priorities):
     org.may_file_top_priority = False
     org.save()
     response = desk.post(
@@ -82,7 +82,10 @@ def test_a_barred_organization_cannot_be_logged_at_the_top_level(desk, customer,
             "subject": "All down",
         },
     )
-    assert response.status_code == 200 and "may not file Urgent tickets" in response.content.decode()
+    assert response.status_code == 302
+    ticket = Ticket.objects.get(subject="All down")
+    assert ticket.priority == priorities["high"]  # filed one level lower, with the reason on the audit trail
+    assert "barred from the Urgent level" in ticket.events.get(kind="priority").reason
 
 
 def test_assign_to_me_then_reassign_tells_the_customer_the_new_name(

@@ -131,7 +131,7 @@ def test_an_escalation_fires_the_escalated_rules(customer, tech, priorities):
     rule(event=Ev.ESCALATED, audience=Aud.LEADERSHIP)
     ticket = ticket_create(requester=customer, subject="x", priority=priorities["urgent"], now=NOW)
     ticket_escalate(ticket=ticket, by=customer, now=NOW + timedelta(minutes=5), reason="please escalate")
-    ticket_escalate(ticket=ticket, by=customer, now=NOW + timedelta(minutes=6), reason="again", force=True)
+    ticket_escalate(ticket=ticket, by=customer, now=NOW + timedelta(minutes=6), reason="again")
     [n] = sent("sla_alert")
     assert n.recipient == "lea@helpdesk.test"
     assert n.context["alert"] == "Escalated by the customer" and n.context["reason"] == "please escalate"

@@ -13,6 +13,7 @@ from notifications.threading import make_message_id, reply_address, ticket_token
 from sla.models import JobPolicy, PriorityLevel
 from tests.conftest import NOW
 from tests.notifications.mailkit import fixture, raw_mail
+from tickets import policy
 from tickets.intake import service
 from tickets.intake.service import email_ingest
 from tickets.models import Attachment, Channel, InboundEmail, Message, Status, Ticket
@@ -229,7 +230,7 @@ def test_a_reply_to_a_resolved_ticket_reopens_it(ticket, tech, ingest):
 
 def test_after_the_reopen_window_a_reply_opens_a_linked_ticket(ticket, tech, ingest):
     ticket_close(ticket=ticket, by=tech, now=NOW)
-    late = NOW + service.DEFAULT_REOPEN_WINDOW + timedelta(hours=1)
+    late = NOW + policy.DEFAULT_REOPEN_WINDOW + timedelta(hours=1)
     row = ingest(_reply(ticket, body="It is broken again."), now=late)
     ticket.refresh_from_db()
     assert ticket.status == Status.CLOSED
@@ -293,12 +294,22 @@ def test_negated_escalation_does_not_escalate(org, customer, priorities, lead, i
     assert ticket.escalated_at is None
 
 
-def test_escalate_in_a_new_mail_escalates_the_new_ticket(org, customer, priorities, lead, ingest):
+def test_escalate_in_a_new_mail_tells_leadership_but_marks_only_what_the_policy_allows(
+    org, customer, priorities, lead, ingest
+):
+    # Normal, on track: the plan's policy does not allow an escalation yet, but leadership hears of it.
     ticket = ingest(
         raw_mail(subject="Phones", body="Please escalate: we lose money.", message_id="<e@x>")
     ).ticket
     ticket.refresh_from_db()
-    assert ticket.escalated_at == NOW
+    assert ticket.escalated_at is None
+    assert Notification.objects.filter(event="escalation", recipient=lead.email, ticket=ticket).count() == 1
+    # Urgent may be escalated at any time: the same words mark it.
+    urgent = ingest(
+        raw_mail(subject="Urgent: Phones", body="Please escalate: we lose money.", message_id="<e2@x>")
+    ).ticket
+    urgent.refresh_from_db()
+    assert urgent.priority.slug == "urgent" and urgent.escalated_at == NOW
 
 
 # --- content: HTML, attachments, charsets ---------------------------------------------------------

@@ -140,7 +140,7 @@ def test_saas_business_hour_targets_escalation_to_leadership_two_week_close_and_
     assert sla_monitor(now=at(10, 10, 30)) == 1
     assert recipients("sla_breach") == ["leaders@helpdesk.test"]
 
-    ticket_escalate(ticket=ticket, by=customer, now=at(10, 11), reason="Please escalate this", force=True)
+    ticket_escalate(ticket=ticket, by=customer, now=at(10, 11), reason="Please escalate this")
     assert [n.recipient for n in sent("sla_alert")] == ["leaders@helpdesk.test"]
 
     message_add(

@@ -6,38 +6,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Q, QuerySet
 from rest_framework import serializers
 
 from sla.models import PriorityLevel, SupportPlan
 
 from ..models import Status
-
-
-def breached_q(now: datetime) -> Q:
-    """A target missed: overdue and still running, or met late."""
-    first = Q(first_response_due_at__isnull=False) & (
-        Q(first_responded_at__isnull=True, first_response_due_at__lt=now)
-        | Q(first_responded_at__gt=F("first_response_due_at"))
-    )
-    resolution = Q(resolution_due_at__isnull=False) & (
-        Q(resolved_at__isnull=True, sla_paused_at__isnull=True, resolution_due_at__lt=now)
-        | Q(resolved_at__gt=F("resolution_due_at"))
-    )
-    return first | resolution
-
-
-def breaching_within_q(now: datetime, minutes: int) -> Q:
-    """A running target falls due between now and ``minutes`` from now (paused clocks excluded)."""
-    until = now + timedelta(minutes=minutes)
-    return Q(
-        first_responded_at__isnull=True, first_response_due_at__gte=now, first_response_due_at__lte=until
-    ) | Q(
-        resolved_at__isnull=True,
-        sla_paused_at__isnull=True,
-        resolution_due_at__gte=now,
-        resolution_due_at__lte=until,
-    )
+from ..policy import breached_q, breaching_q
 
 
 def assignee_q(value: str) -> Q:
@@ -121,7 +96,7 @@ class QueueFilterSerializer(serializers.Serializer):
         if "plan" in data:
             qs = qs.filter(plan=data["plan"])
         if "breaching_within" in data:
-            qs = qs.filter(breaching_within_q(now, data["breaching_within"]))
+            qs = qs.filter(breaching_q(now, timedelta(minutes=data["breaching_within"])))
         if data.get("breached") is True:
             qs = qs.filter(breached_q(now))
         elif data.get("breached") is False:

@@ -6,9 +6,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 
 def is_admin(user) -> bool:
-    return bool(
-        user and user.is_authenticated and user.is_staff and (user.is_superuser or user.in_group("Admins"))
-    )
+    return bool(user and user.is_authenticated and user.is_helpdesk_admin)
 
 
 class IsStaff(BasePermission):

@@ -18,7 +18,7 @@ from rest_framework.reverse import reverse
 from accounts.models import Organization
 from sla.models import PriorityLevel, SLATarget, SupportPlan
 
-from ..models import Attachment, Channel, Message, Status, Ticket, TicketEvent
+from ..models import Attachment, Channel, Message, RequestType, Status, Ticket, TicketEvent
 from ..selectors import sla_state
 
 User = get_user_model()
@@ -38,8 +38,12 @@ class UserRefSerializer(serializers.Serializer):
 # The shape of ``tickets.selectors.sla_state``: only ``state`` is always there.
 SLA_STATE_SCHEMA = {
     "type": "object",
-    "required": ["state"],
+    "required": ["state", "breached"],
     "properties": {
+        "breached": {
+            "type": "boolean",
+            "description": "A target was missed: overdue while running, or met late (a breach stays a breach).",
+        },
         "state": {
             "type": "string",
             "enum": ["on_track", "due_soon", "breached", "paused", "done", "none"],
@@ -138,6 +142,14 @@ class TicketCreateSerializer(serializers.Serializer):
         help_text="Default: the default level.",
     )
     request_fields = RequestFieldsField(required=False, default=dict)
+    request_type = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=RequestType.objects.filter(active=True),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The request form (slug) whose fields `request_fields` fills; its required fields must be given.",
+    )
     organization = serializers.CharField(
         max_length=32, required=False, help_text="Customer number. Customers: their own (the default)."
     )

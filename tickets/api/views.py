@@ -33,7 +33,6 @@ from ..selectors import ticket_queue
 from ..services import (
     TicketError,
     message_add,
-    priority_rank_sync,
     ticket_assign,
     ticket_change_status,
     ticket_close,
@@ -170,6 +169,7 @@ class TicketViewSet(ApiMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
                 description=data["description"],
                 priority=data.get("priority"),
                 request_fields=data["request_fields"],
+                request_type=data["request_type"],
                 channel=data["channel"],
                 by=request.user,
                 now=self.now(),
@@ -473,10 +473,7 @@ class PriorityViewSet(ConfigViewSet):
     queryset = PriorityLevel.objects.all()
     serializer_class = s.PrioritySerializer
 
-    def perform_update(self, serializer):
-        with transaction.atomic():
-            priority = serializer.save()
-            priority_rank_sync(priority=priority)
+    # A rank change re-orders the open tickets through ``tickets.receivers`` (as from the admin or YAML).
 
 
 @extend_schema_view(

@@ -9,7 +9,7 @@ from sla.models import PriorityLevel
 
 from ..fields import AttachmentsField
 from ..models import Channel, Incident, Message, Status, Ticket
-from .queue import REFERENCE_RE
+from ..policy import parse_reference
 
 
 class StaffChoiceField(forms.ModelChoiceField):
@@ -107,11 +107,6 @@ class StatusForm(forms.Form):
 class ReclassifyForm(forms.Form):
     priority = forms.ModelChoiceField(queryset=PriorityLevel.objects.all(), empty_label=None)
     reason = forms.CharField(max_length=1000, help_text="Required. The customer is told.")
-
-
-def parse_reference(value: str) -> int | None:
-    match = REFERENCE_RE.match(value or "")
-    return int(match.group(1)) if match else None
 
 
 class MergeForm(forms.Form):

@@ -7,7 +7,6 @@ columns) and "due soonest" (the earliest running due time, then id).
 from __future__ import annotations
 
 import hashlib
-import re
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -19,6 +18,7 @@ from django.utils.dateparse import parse_datetime
 from accounts.models import Team
 
 from ..models import Status, Ticket
+from ..policy import DUE_SOON, breached_q, breaching_q, parse_reference
 from ..querysets import next_due_expression
 from ..selectors import QueueCursor, queue_after, ticket_queue
 
@@ -32,27 +32,6 @@ VIEWS = {
     "breached": "Breached",
 }
 SORTS = {"priority": "Priority, then arrival", "due": "Due soonest"}
-REFERENCE_RE = re.compile(r"^\s*(?:[A-Za-z]+-)?(\d{1,12})\s*$")
-
-
-def breached_q(now: datetime) -> Q:
-    return Q(first_responded_at__isnull=True, first_response_due_at__lt=now) | Q(
-        resolved_at__isnull=True, sla_paused_at__isnull=True, resolution_due_at__lt=now
-    )
-
-
-def breaching_q(now: datetime, minutes: int) -> Q:
-    """Not yet breached, but a running clock runs out within ``minutes``."""
-    soon = now + timedelta(minutes=minutes)
-    return (
-        Q(first_responded_at__isnull=True, first_response_due_at__gte=now, first_response_due_at__lte=soon)
-        | Q(
-            resolved_at__isnull=True,
-            sla_paused_at__isnull=True,
-            resolution_due_at__gte=now,
-            resolution_due_at__lte=soon,
-        )
-    ) & ~breached_q(now)
 
 
 def team_q(agent) -> Q:
@@ -137,11 +116,11 @@ def queue_base(*, agent, now: datetime, filters: QueueFilters) -> QuerySet[Ticke
     if filters.plan:
         qs = qs.filter(plan_id=int(filters.plan))
     if filters.breaching:
-        qs = qs.filter(breaching_q(now, filters.breaching))
+        qs = qs.filter(breaching_q(now, timedelta(minutes=filters.breaching)))
     if filters.q:
-        match = REFERENCE_RE.match(filters.q)
+        number = parse_reference(filters.q)
         text = Q(subject__icontains=filters.q) | Q(requester__email__icontains=filters.q)
-        qs = qs.filter(text | Q(pk=int(match.group(1)))) if match else qs.filter(text)
+        qs = qs.filter(text | Q(pk=number)) if number is not None else qs.filter(text)
     return qs
 
 
@@ -151,7 +130,7 @@ def view_q(view: str, *, agent, now: datetime) -> Q:
         "mine": Q(assignee=agent),
         "unassigned": Q(assignee__isnull=True),
         "team": team_q(agent),
-        "breaching": breaching_q(now, 60),
+        "breaching": breaching_q(now, DUE_SOON),
         "breached": breached_q(now),
     }[view]
 

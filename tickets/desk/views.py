@@ -12,7 +12,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, prefetch_related_objects
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,11 +21,12 @@ from django.views.decorators.http import require_POST
 from accounts.models import Organization
 from sla.models import PriorityLevel, SupportPlan
 
-from ..abuse import _one_level_down, organization_bar_top_priority, organization_lift_top_priority_bar
+from ..abuse import abuse_downgrades, organization_bar_top_priority, organization_lift_top_priority_bar
 from ..attachments import attachment_response, attachments_save
 from ..dashboard import duration_words, sla_dashboard
 from ..incidents import incident_link_ticket, incident_open, incident_post_update, incident_resolve
 from ..models import Attachment, CannedReply, Incident, Message, Status, Ticket
+from ..querysets import OPEN_STATUSES
 from ..selectors import sla_state
 from ..services import (
     TRANSITIONS,
@@ -75,19 +76,11 @@ def _now():
     return timezone.now()
 
 
-def open_incidents_brief():
-    return (
-        Incident.objects.filter(resolved_at__isnull=True)
-        .only("pk", "title", "public_status")
-        .order_by("-opened_at")
-    )
-
-
 def sla_clock(ticket: Ticket, now) -> dict:
     """``sla_state`` plus the words for the clock cell: time left, or how long overdue."""
     sla = sla_state(ticket, now)
     sla["age"] = duration_words(now - ticket.received_at)
-    if sla["state"] == "paused":  # the selector's label speaks to the customer
+    if sla["state"] == "paused":
         sla["label"] = "Paused: waiting on the customer"
     if "seconds" in sla:
         target = "response" if sla["target"] == "first_response" else "resolution"
@@ -135,7 +128,7 @@ def _organization_choices() -> list[Organization] | None:
 def queue(request):
     context = _queue_context(request)
     context.update(
-        statuses=[(s.value, s.label) for s in Status if s.value in ("new", "open", "waiting")],
+        statuses=[(s.value, s.label) for s in Status if s.value in OPEN_STATUSES],
         priorities=PriorityLevel.objects.all(),
         # A short list is a select; thousands of customers are typed by customer number instead
         # (5,000 options were 250 KB of HTML and 160 ms of rendering on every queue load).
@@ -398,12 +391,6 @@ def attachment_download(request, pk: int):
         Attachment.objects.filter(ticket__in=Ticket.objects.visible_to(request.user)), pk=pk
     )
     return attachment_response(attachment)
-    return FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.filename,
-        content_type=attachment.content_type or "application/octet-stream",
-    )
 
 
 # --- incidents (team leads) ------------------------------------------------------------------------
@@ -518,20 +505,14 @@ def organization_abuse(request, pk: int):
                 return redirect("desk:organization_abuse", pk=pk)
         except TicketError as exc:
             messages.error(request, str(exc))
-    below = _one_level_down()
-    affected = (
-        Ticket.objects.open()
-        .filter(organization=organization, priority_id__in=below.keys())
-        .select_related("priority")
-        .order_by("priority_rank", "received_at")
-    )
+    affected = abuse_downgrades(organization)
     return render(
         request,
         "tickets/desk/organization_abuse.html",
         {
             "organization": organization,
             "form": form,
-            "affected": [(t, below[t.priority_id]) for t in affected],
+            "affected": affected,
         },
     )
 

@@ -26,11 +26,11 @@ from notifications.models import Notification
 from notifications.services import automatic_mail_count, notification_queue, suppression_add
 from notifications.threading import is_our_message_id, message_domain, ticket_id_from_text
 from sla.models import PriorityLevel, SupportPlan
-from sla.services import job_policy_for
 
 from ..attachments import attachment_save_bytes
 from ..models import Channel, InboundEmail, Message, Status, Ticket
-from ..services import TicketError, message_add, ticket_create, ticket_escalate
+from ..policy import may_reopen
+from ..services import TicketError, message_add, ticket_create, ticket_escalation_request
 from .classify import Kind, classify
 from .parse import ParsedEmail, ParseTimeout, message_ids, parse_message, parse_raw, time_limit
 from .subject import bare_level, parse_subject, strip_reply_prefix, ticket_number_tag
@@ -39,7 +39,6 @@ from .text import asks_to_escalate, split_quoted, template_fields
 log = logging.getLogger(__name__)
 
 PARSE_SECONDS = 10  # per message; the corpus' worst real input parses in ~1.5 s
-DEFAULT_REOPEN_WINDOW = timedelta(days=30)  # when no job policy sets one: a month covers "it broke again"
 TRIAGE_CUSTOMER_NUMBER = "UNKNOWN"
 AUTOREPLY_CAP = 10  # automatic mails to one sender ...
 AUTOREPLY_CAP_WINDOW = timedelta(hours=3)  # ... per this window (FreeScout's 10 per 180 minutes)
@@ -203,7 +202,7 @@ def _act(mail: ParsedEmail, *, now: datetime) -> InboundEmail:
     thread = _find_thread(mail, sender)
     if thread.ticket is not None:
         ticket = thread.ticket
-        if ticket.status in (Status.RESOLVED, Status.CLOSED) and not _within_reopen_window(ticket, now):
+        if ticket.status in (Status.RESOLVED, Status.CLOSED) and not may_reopen(ticket, now, by=sender):
             return _new_ticket(mail, sender, new_text, quoted, now=now, reopened_from=ticket)
         return _reply(mail, ticket, sender, new_text, quoted, now=now, how=thread.how)
     return _new_ticket(mail, sender, new_text, quoted, now=now)
@@ -286,12 +285,6 @@ def _is_on_ticket(ticket: Ticket, address: str, sender: User | None) -> bool:
     return address.lower() in {e.lower() for e in ticket.cc_emails}
 
 
-def _within_reopen_window(ticket: Ticket, now: datetime) -> bool:
-    window = job_policy_for(ticket.plan).reopen_window or DEFAULT_REOPEN_WINDOW
-    done_at = max([t for t in (ticket.closed_at, ticket.resolved_at) if t], default=None)
-    return done_at is None or now - done_at <= window
-
-
 # --- acting ------------------------------------------------------------------------------------
 
 
@@ -315,9 +308,7 @@ def _reply(
     )
     _save_attachments(mail, ticket, message, sender)
     if not sender.is_staff and asks_to_escalate(new_text):
-        ticket_escalate(
-            ticket=ticket, by=sender, now=now, reason="The customer asked to escalate by email.", force=True
-        )
+        ticket_escalation_request(ticket=ticket, by=sender, now=now, reason="The customer asked to escalate by email.")
     _cap_automatic_replies(mail.from_email, now=now)
     reopened = was in (Status.RESOLVED, Status.CLOSED)
     return InboundEmail(
@@ -372,6 +363,8 @@ def _new_ticket(mail, sender, new_text, quoted, *, now, reopened_from: Ticket | 
         email_message_id=mail.message_id,
         received_at=now,
         cc_emails=_cc_addresses(mail),
+        # A sender we cannot place in the organization is filed there for staff triage, not made a member.
+        triage=sender.organization_id != organization.pk,
     )
     try:
         ticket = ticket_create(priority=priority, **kwargs)
@@ -385,9 +378,7 @@ def _new_ticket(mail, sender, new_text, quoted, *, now, reopened_from: Ticket | 
     message = ticket.messages.first()
     _save_attachments(mail, ticket, message, sender)
     if not sender.is_staff and asks_to_escalate(new_text):
-        ticket_escalate(
-            ticket=ticket, by=sender, now=now, reason="The customer asked to escalate by email.", force=True
-        )
+        ticket_escalation_request(ticket=ticket, by=sender, now=now, reason="The customer asked to escalate by email.")
     if needs_help:
         notification_queue(
             event="subject_help",

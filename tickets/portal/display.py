@@ -6,9 +6,10 @@ from datetime import datetime, timedelta
 
 from django.utils.timesince import timeuntil
 
-from sla.models import PriorityLevel, SLATarget, SupportPlan
+from sla.models import SLATarget, SupportPlan
 
-from ..models import RequestType, Ticket
+from .. import policy
+from ..models import Ticket
 from ..selectors import sla_state
 
 TARGET_NAMES = {"first_response": "first response", "resolution": "resolution"}
@@ -45,26 +46,23 @@ def target_lines(target: SLATarget | None) -> list[str]:
     return lines
 
 
-def allowed_priorities(request_type: RequestType | None, organization):
-    """The levels this form offers this organization; the top level is hidden from barred organizations."""
-    qs = PriorityLevel.objects.all()
-    if request_type is not None:
-        offered = [p.pk for p in request_type.priorities.all()]
-        if offered:
-            qs = qs.filter(pk__in=offered)
-    if not organization.may_file_top_priority:
-        top = PriorityLevel.objects.order_by("rank").values_list("pk", flat=True).first()
-        qs = qs.exclude(pk=top)
-    return qs.order_by("rank")
-
-
-def priority_options(levels, plan: SupportPlan) -> list[dict]:
+def priority_options(levels, plan: SupportPlan, organization=None) -> list[dict]:
     levels = list(levels)
     targets = {
         t.priority_id: t
         for t in SLATarget.objects.filter(plan=plan, priority__in=levels).select_related("calendar")
     }
-    return [{"level": level, "targets": target_lines(targets.get(level.pk))} for level in levels]
+    options = []
+    for level in levels:
+        filed = policy.filing_priority(organization, level) if organization is not None else None
+        options.append(
+            {
+                "level": level,
+                "targets": target_lines(targets.get(level.pk)),
+                "filed_as": filed.priority if filed and filed.downgraded_from else None,
+            }
+        )
+    return options
 
 
 def first_response_text(ticket: Ticket) -> str:
@@ -80,22 +78,22 @@ def first_response_text(ticket: Ticket) -> str:
 
 def sla_view(ticket: Ticket, now: datetime) -> dict:
     """The SLA state as the customer list shows it: on track, due in, breached, paused or done."""
-    state = dict(sla_state(ticket, now))
+    state = sla_state(ticket, now)
     due = state.get("due_at")
     if state["state"] == "done":
         state["text"] = "Done: no clock running"
+        return state
+    if state["state"] == "paused":
+        state["label"] = state["text"] = "Paused (waiting on you)"
         return state
     if due is None:
         state["text"] = state.get("label", "")
         return state
     name = TARGET_NAMES[state["target"]]
     if state["state"] == "breached":
-        state["label"] = "Breached"
         state["text"] = f"{name.capitalize()} was due {timeuntil(now, due, depth=1)} ago"
     elif state["state"] == "due_soon":
-        state["label"] = "Due soon"
         state["text"] = f"{name.capitalize()} due in {timeuntil(due, now, depth=1)}"
     else:
-        state["label"] = "On track"
         state["text"] = f"{name.capitalize()} due in {timeuntil(due, now, depth=2)}"
     return state

@@ -6,9 +6,6 @@ another organization is a 404 whatever the URL (detail, actions, thread, attachm
 
 from __future__ import annotations
 
-import re
-
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -21,16 +18,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from sla.models import PriorityLevel
-from sla.services import job_policy_for
 
+from .. import policy
 from ..attachments import attachment_response, attachments_save, attachments_visible_to
 from ..models import Message, RequestType, Status, Ticket
 from ..selectors import customer_tickets, open_incidents
 from ..services import (
-    EscalationPolicy,
     TicketError,
     message_add,
-    request_edit_allowed,
     ticket_close,
     ticket_create,
     ticket_edit_request,
@@ -38,7 +33,7 @@ from ..services import (
     ticket_reopen,
 )
 from ..surveys import SurveyError, survey_answer, survey_for_token
-from .display import allowed_priorities, first_response_text, priority_options, sla_view
+from .display import first_response_text, priority_options, sla_view
 from .forms import (
     FALLBACK_FIELDS,
     CloseForm,
@@ -85,19 +80,16 @@ def ticket_list(request):
         scope = "mine"
     qs = customer_tickets(user=user)
     if scope == "mine":
-        qs = qs.filter(
-            Q(requester_id=user.pk)
-            | Q(pk__in=Ticket.cc.through.objects.filter(user_id=user.pk).values("ticket_id"))
-        )
+        qs = qs.mine(user)
     form = TicketFilterForm(request.GET or None)
     if form.is_valid():
         q = form.cleaned_data["q"].strip()
         if q:
-            ref = re.fullmatch(rf"(?:{re.escape(settings.HELPDESK_TICKET_PREFIX)}-?)?#?(\d{{1,12}})", q, re.I)
-            qs = qs.filter(Q(subject__icontains=q) | (Q(pk=int(ref.group(1))) if ref else Q()))
+            number = policy.parse_reference(q)
+            qs = qs.filter(Q(subject__icontains=q) | (Q(pk=number) if number is not None else Q()))
         status = form.cleaned_data["status"]
         if status == "open":
-            qs = qs.filter(Ticket.objects.open_q())
+            qs = qs.filter(policy.open_q())
         elif status:
             qs = qs.filter(status=status)
         if form.cleaned_data["priority"]:
@@ -143,14 +135,8 @@ def _thread(ticket: Ticket):
 
 def _detail_context(request, ticket: Ticket, **forms) -> dict:
     now = timezone.now()
-    policy = EscalationPolicy()
-    reopen_window = job_policy_for(ticket.plan).reopen_window
-    reopen_allowed = ticket.status in (Status.RESOLVED, Status.CLOSED) and not (
-        ticket.status == Status.CLOSED
-        and reopen_window
-        and ticket.closed_at
-        and now - ticket.closed_at > reopen_window
-    )
+    user = request.user
+    can_reopen = policy.may_reopen(ticket, now, by=user)
     return {
         "ticket": ticket,
         "thread": _thread(ticket),
@@ -161,13 +147,14 @@ def _detail_context(request, ticket: Ticket, **forms) -> dict:
         "reply_form": forms.get("reply_form") or ReplyForm(),
         "close_form": forms.get("close_form") or CloseForm(),
         "escalate_form": forms.get("escalate_form") or EscalateForm(),
-        "can_confirm": ticket.status in (Status.NEW, Status.OPEN, Status.WAITING, Status.RESOLVED),
-        "can_close": ticket.is_open,
-        "can_reopen": reopen_allowed,
-        "reopen_expired": ticket.status == Status.CLOSED and not reopen_allowed,
-        "can_escalate": policy.allows(ticket, now),
-        "escalate_rank": policy.max_rank_always,
-        "can_edit": request_edit_allowed(ticket, now),
+        "can_confirm": ticket.status != Status.CLOSED,
+        "can_close": policy.is_open(ticket),
+        "can_reopen": can_reopen,
+        "reopen_expired": ticket.status in policy.DONE_STATUSES and not can_reopen,
+        "can_escalate": policy.may_escalate(ticket, now),
+        "escalate_any_time": ticket.priority.escalate_any_time,
+        "can_edit": policy.may_edit(ticket, now, by=user),
+        "breached": policy.is_breached(ticket, now),
     }
 
 
@@ -257,14 +244,6 @@ def ticket_close_unresolved(request, pk: int):
 @login_required
 def ticket_reopen_view(request, pk: int):
     ticket = _ticket(request, pk)
-    context = _detail_context(request, ticket)
-    if not context["can_reopen"]:
-        messages.error(
-            request,
-            "This ticket can no longer be reopened. Please file a new ticket and mention "
-            f"{ticket.reference}.",
-        )
-        return redirect("portal:ticket_detail", pk=ticket.pk)
     return _act(
         request,
         ticket,
@@ -295,7 +274,7 @@ def ticket_escalate_view(request, pk: int):
 def ticket_edit(request, pk: int):
     ticket = _ticket(request, pk)
     now = timezone.now()
-    if not request_edit_allowed(ticket, now):
+    if not policy.may_edit(ticket, now, by=request.user):
         messages.error(
             request, "You can edit the request once its response time has passed without an answer."
         )
@@ -323,7 +302,8 @@ def ticket_edit(request, pk: int):
         else:
             messages.success(request, "Your request was updated.")
             return redirect("portal:ticket_detail", pk=ticket.pk)
-    return render(request, "tickets/portal/ticket_edit.html", {"ticket": ticket, "form": form})
+    context = {"ticket": ticket, "form": form, "breached": policy.is_breached(ticket, now)}
+    return render(request, "tickets/portal/ticket_edit.html", context)
 
 
 @require_GET
@@ -369,7 +349,7 @@ def ticket_new(request, slug: str | None = None):
         request_type = types[0] if types else None
 
     org = user.organization
-    levels = list(allowed_priorities(request_type, org))
+    levels = list(policy.priorities_offered(request_type))
     default = PriorityLevel.default()
     incidents = list(open_incidents())
     form = TicketRequestForm(
@@ -411,7 +391,7 @@ def ticket_new(request, slug: str | None = None):
             "form": form,
             "request_type": request_type,
             "several_types": len(types) > 1,
-            "options": priority_options(levels, org.plan),
+            "options": priority_options(levels, org.plan, org),
             "selected_priority": selected,
             "files_lost": request.method == "POST" and bool(request.FILES) and not form.is_valid(),
         },
