@@ -19,6 +19,7 @@ from accounts.models import Organization
 from sla.models import PriorityLevel, SLATarget, SupportPlan
 
 from ..models import Attachment, Channel, Message, RequestType, Status, Ticket, TicketEvent
+from ..policy import TicketError, check_requester
 from ..selectors import sla_state
 
 User = get_user_model()
@@ -207,10 +208,10 @@ class TicketCreateSerializer(serializers.Serializer):
                 raise serializers.ValidationError(
                     {"organization": ["No organization with this customer number."]}
                 )
-            if requester.organization_id != organization.pk:
-                raise serializers.ValidationError(
-                    {"requester": ["The requester is not a member of this organization."]}
-                )
+            try:
+                check_requester(requester=requester, organization=organization)
+            except TicketError as exc:
+                raise serializers.ValidationError({"requester": [str(exc)]}) from None
         data["requester"], data["organization"] = requester, organization
         return data
 

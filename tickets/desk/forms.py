@@ -9,7 +9,7 @@ from sla.models import PriorityLevel
 
 from ..fields import AttachmentsField
 from ..models import Channel, Incident, Message, Status, Ticket
-from ..policy import parse_reference
+from ..policy import TicketError, check_requester, parse_reference
 
 
 class StaffChoiceField(forms.ModelChoiceField):
@@ -67,8 +67,11 @@ class LogTicketForm(forms.Form):
     def clean(self):
         data = super().clean()
         org, requester = data.get("organization"), data.get("requester")
-        if org and requester and requester.organization_id != org.pk:
-            self.add_error("requester", f"{requester.email} is not a member of {org.name}.")
+        if org and requester:
+            try:
+                check_requester(requester=requester, organization=org)
+            except TicketError as exc:
+                self.add_error("requester", str(exc))
         return data
 
 

@@ -58,20 +58,6 @@ class Pass:
         return start + delta if cal is None else add_business_time(start, delta, cal)
 
 
-def customer_recipients(ticket: Ticket) -> list[tuple[str, object]]:
-    """The requester and everyone copied, each address once."""
-    out, seen = [], set()
-    for address, user in [
-        (ticket.requester.email, ticket.requester),
-        *((u.email, u) for u in ticket.cc.all()),
-        *((e, None) for e in ticket.cc_emails),
-    ]:
-        if address and address.lower() not in seen:
-            seen.add(address.lower())
-            out.append((address, user))
-    return out
-
-
 def attempt(job: str, ticket: Ticket, fn: Callable[..., bool], *args, **kwargs) -> bool:
     """Run one ticket's work (its own transaction). A failure is logged and the sweep goes on to the
     next ticket, so one bad row cannot stop every other reminder; the next pass retries it."""

@@ -18,9 +18,10 @@ from sla.models import JobPolicy
 
 from ..alerts import dedupe_key, fmt
 from ..models import Message, Status, Ticket, TicketEvent
+from ..policy import customers
 from ..services import ticket_close, ticket_url
 from ..surveys import survey_issue
-from ._common import MAX_PER_PASS, Pass, attempt, customer_recipients
+from ._common import MAX_PER_PASS, Pass, attempt
 
 # Surveys go to tickets closed this recently: switching surveys on does not mail the whole archive.
 SURVEY_LOOKBACK = timedelta(days=7)
@@ -38,7 +39,7 @@ def _days(delta: timedelta) -> str:
 
 
 def _notify_customers(t: Ticket, event: str, *, now: datetime, key: str, **context) -> None:
-    for address, user in customer_recipients(t):
+    for address, user in customers(t):
         notification_queue(
             event=event,
             recipient=address,
