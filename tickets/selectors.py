@@ -10,7 +10,7 @@ from django.db.models import BooleanField, QuerySet
 from django.db.models.expressions import RawSQL
 
 from . import policy
-from .models import Incident, Ticket
+from .models import Incident, RequestType, Ticket
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,9 @@ def queue_after(qs: QuerySet[Ticket], cursor: QueueCursor | None) -> QuerySet[Ti
     if cursor is None:
         return qs
     table = connection.ops.quote_name(Ticket._meta.db_table)
-    columns = ", ".join(f"{table}.{connection.ops.quote_name(c)}" for c in ("priority_rank", "received_at", "id"))
+    columns = ", ".join(
+        f"{table}.{connection.ops.quote_name(c)}" for c in ("priority_rank", "received_at", "id")
+    )
     after = RawSQL(
         f"({columns}) > (%s, %s, %s)",
         (cursor.priority_rank, connection.ops.adapt_datetimefield_value(cursor.received_at), cursor.id),
@@ -68,6 +70,26 @@ def sla_state(ticket: Ticket, now: datetime) -> dict:
     return policy.sla_state(ticket, now).as_dict()
 
 
+def request_field_rows(ticket: Ticket) -> list[tuple[str, object]]:
+    """The ticket's request fields as (label, value), in the form's order, labelled by the ticket's form or,
+    for mail and API tickets without one, by the default form (mail fills the same names)."""
+    values = ticket.request_fields or {}
+    if not values:
+        return []
+    form = ticket.request_type or RequestType.objects.filter(is_default=True).first()
+    specs = list(form.fields) if form else []
+    labels = {spec.get("name"): spec.get("label") or spec.get("name") for spec in specs}
+    order = [spec.get("name") for spec in specs]
+    names = [n for n in order if n in values] + [n for n in values if n not in labels]
+    return [
+        (labels.get(n) or n.replace("_", " ").capitalize(), values[n])
+        for n in names
+        if values[n] not in (None, "", [])
+    ]
+
+
 def open_incidents() -> QuerySet[Incident]:
     """Major incidents shown on the portal banner, with their status updates."""
-    return Incident.objects.filter(resolved_at__isnull=True).prefetch_related("updates").order_by("-opened_at")
+    return (
+        Incident.objects.filter(resolved_at__isnull=True).prefetch_related("updates").order_by("-opened_at")
+    )

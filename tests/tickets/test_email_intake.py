@@ -52,10 +52,10 @@ def test_a_well_formed_mail_opens_a_ticket_with_its_level_and_request_fields(
     assert ticket.request_fields == {
         "product": "Fuse",
         "numbers_dialed": "+44 20 7946 0001, +44 20 7946 0002",
-        "numbers_initiated": "+44 161 496 0000",
+        "numbers_calling": "+44 161 496 0000",
         "start_date": "2026-03-05",
-        "intermittent_or_consistent": "Intermittent",
-        "how_often": "About every third call",
+        "pattern": "Intermittent",
+        "frequency": "About every third call",
         "details": "Calls connect, then drop after ten seconds of silence. Thanks, Casey",
     }
     assert ticket.messages.get().email_message_id == "<new-request-1@mail.acme.test>"

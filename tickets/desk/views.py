@@ -27,7 +27,7 @@ from ..dashboard import duration_words, sla_dashboard
 from ..incidents import incident_link_ticket, incident_open, incident_post_update, incident_resolve
 from ..models import Attachment, CannedReply, Incident, Message, Status, Ticket
 from ..querysets import OPEN_STATUSES
-from ..selectors import sla_state
+from ..selectors import request_field_rows, sla_state
 from ..services import (
     TRANSITIONS,
     TicketError,
@@ -150,7 +150,7 @@ def queue_rows(request):
 def _ticket(request, pk: int) -> Ticket:
     return get_object_or_404(
         Ticket.objects.visible_to(request.user).select_related(
-            "organization", "plan", "priority", "assignee", "requester", "incident", "merged_into"
+            "organization", "plan", "priority", "assignee", "requester", "incident", "merged_into", "request_type"
         ),
         pk=pk,
     )
@@ -197,6 +197,7 @@ def ticket_detail(request, pk: int):
             "merge_form": f.MergeForm(),
             "canned": _canned(ticket, request.user),
             "merged": ticket.merged.all(),
+            "request_rows": request_field_rows(ticket),
         },
     )
 

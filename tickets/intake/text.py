@@ -102,22 +102,27 @@ def asks_to_escalate(new_text: str) -> bool:
     return False
 
 
-# The voice-platform body template: label -> request field.
+# The voice-platform body template: label -> request field. The names are the default request form's
+# ("Report a problem", the portal's form), so a ticket filed by mail and one filed on the portal store the
+# same answers under the same keys (tests/tickets/test_request_vocabulary.py holds the two together).
 _FIELDS = [
     ("numbers_dialed", r"phone\s*number\s*(?:\(s\)|s)?\s*dialed(?:\s*\(list all that apply\))?"),
     (
-        "numbers_initiated",
+        "numbers_calling",
         r"phone\s*number\s*(?:\(s\)|s)?\s*that\s*initiated\s*the\s*call(?:\s*\(list all that apply\))?",
     ),
     ("start_date", r"start\s*date\s*of\s*(?:the\s*)?issue"),
-    ("intermittent_or_consistent", r"is\s*the\s*issue\s*intermittent\s*or\s*consistent\s*\??"),
-    ("how_often", r"how\s*often\s*is\s*the\s*issue\s*occurring\s*\??"),
+    ("pattern", r"is\s*the\s*issue\s*intermittent\s*or\s*consistent\s*\??"),
+    ("frequency", r"how\s*often\s*is\s*the\s*issue\s*occurring\s*\??"),
     ("details", r"(?:list\s*all\s*)?details"),
     ("product", r"product"),
 ]
 _LABEL = re.compile(
     "|".join(f"(?P<{name}>(?<![\\w-]){pattern}\\s*:?)" for name, pattern in _FIELDS), re.IGNORECASE
 )
+
+
+TEMPLATE_FIELD_NAMES = tuple(name for name, _ in _FIELDS)
 
 
 def template_fields(new_text: str) -> dict[str, str]:
