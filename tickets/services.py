@@ -12,6 +12,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db import transaction
 
+from accounts.identity import UNVERIFIED_DETAIL, is_verified
 from accounts.models import Organization, User
 from notifications.services import notification_queue
 from sla.models import PriorityLevel, SupportPlan
@@ -126,6 +127,8 @@ def ticket_create(
     cc_emails: list[str] | None = None,
 ) -> Ticket:
     """Open a ticket, set its SLA deadlines, and tell the requester what to expect."""
+    if channel != Channel.EMAIL and not is_verified(by or requester):  # staff filing for them is verified
+        raise TicketError(UNVERIFIED_DETAIL)
     organization = organization or requester.organization
     if organization is None:
         raise TicketError("The requester belongs to no organization.")

@@ -79,7 +79,8 @@ def test_weak_or_mismatched_passwords_are_explained(client, org):
     assert not User.objects.filter(email="sam@acme.test").exists()
 
 
-def test_verification_links_are_signed_and_expire(client, customer):
+def test_verification_links_are_signed_and_expire(client, unverified):
+    customer = unverified
     token = verification_token(customer)
     assert client.get(reverse("accounts:verify_email", args=[token[:-2] + "xx"])).status_code == 400
     with time_machine.travel(timedelta(days=4)):
@@ -93,9 +94,9 @@ def test_verification_links_are_signed_and_expire(client, customer):
 
 
 def test_an_unverified_customer_can_ask_for_a_new_link(
-    client, customer, mailoutbox, django_capture_on_commit_callbacks
+    client, unverified, mailoutbox, django_capture_on_commit_callbacks
 ):
-    client.force_login(customer)
+    client.force_login(unverified)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("accounts:verify_resend"), {"next": "/tickets/new/"})
         client.post(reverse("accounts:verify_resend"))  # within a minute: not sent again

@@ -23,7 +23,7 @@ def _login(client, email, password, ip="203.0.113.7"):
 def test_sign_in_is_refused_after_five_failures_for_that_address_even_with_the_right_password(
     client, customer
 ):
-    for _ in range(throttle.LOGIN.per_account):
+    for _ in range(throttle.LOGIN.per_pair):
         assert _login(client, "casey@acme.test", "wrong").status_code == 200
     blocked = _login(client, "casey@acme.test", "pw")
     assert blocked.status_code == 429
@@ -32,7 +32,7 @@ def test_sign_in_is_refused_after_five_failures_for_that_address_even_with_the_r
 
 
 def test_a_throttled_address_does_not_lock_out_a_colleague_on_the_same_network(client, customer, colleague):
-    for _ in range(throttle.LOGIN.per_account + 2):
+    for _ in range(throttle.LOGIN.per_pair + 2):
         _login(client, "casey@acme.test", "wrong")
     assert _login(client, "chris@acme.test", "pw").status_code == 302
 
@@ -45,11 +45,11 @@ def test_an_ip_that_sprays_many_addresses_is_stopped_but_other_ips_are_not(clien
 
 
 def test_a_successful_sign_in_clears_the_address_failures(client, customer):
-    for _ in range(throttle.LOGIN.per_account - 1):
+    for _ in range(throttle.LOGIN.per_pair - 1):
         _login(client, "casey@acme.test", "wrong")
     assert _login(client, "casey@acme.test", "pw").status_code == 302
     client.post(reverse("logout"))
-    for _ in range(throttle.LOGIN.per_account - 1):
+    for _ in range(throttle.LOGIN.per_pair - 1):
         _login(client, "casey@acme.test", "wrong")
     assert _login(client, "casey@acme.test", "pw").status_code == 302
 
@@ -67,7 +67,7 @@ def test_sign_in_answers_the_same_for_an_unknown_address_and_a_wrong_password(cl
     assert status_known == status_unknown == 200
     assert body_known == body_unknown
     # ... and the throttle treats an address that does not exist exactly like one that does.
-    for _ in range(throttle.LOGIN.per_account):
+    for _ in range(throttle.LOGIN.per_pair):
         _login(client, "nobody@acme.test", "wrong")
         _login(client, "casey@acme.test", "wrong")
     assert (
