@@ -157,6 +157,3 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
-
-    def is_live(self, now) -> bool:
-        return self.revoked_at is None and self.expires_at > now

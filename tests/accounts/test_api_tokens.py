@@ -93,3 +93,13 @@ def test_issuing_many_keys_keeps_only_the_newest(customer):
     assert _api(keys[0]).get("/api/tickets/").status_code == 401
     assert _api(keys[-1]).get("/api/tickets/").status_code == 200
     assert ApiToken.objects.filter(revoked_at__isnull=True).count() == MAX_LIVE_TOKENS
+
+
+def test_an_admin_issues_a_key_from_the_command_line(customer, unverified, capsys):
+    from django.core.management import CommandError, call_command
+
+    call_command("api_token", "Casey@acme.test")
+    key = capsys.readouterr().out.strip()
+    assert _api(key).get("/api/tickets/").status_code == 200
+    with pytest.raises(CommandError, match="Verify your email address"):
+        call_command("api_token", "uma@acme.test")
