@@ -181,3 +181,18 @@ def test_sign_in_is_by_email_in_any_case_and_sign_out_is_a_post(client, customer
     assert client.get(reverse("logout")).status_code == 405
     client.post(reverse("logout"))
     assert client.get(reverse("portal:ticket_list")).status_code == 302
+
+
+def test_a_sign_in_link_works_once_even_outside_the_web_sign_in(customer, unverified):
+    from django.utils import timezone
+
+    from accounts.services import AccountError, login_link_token, login_link_use
+
+    token = login_link_token(unverified)
+    assert login_link_use(token=token, now=timezone.now()) == unverified
+    unverified.refresh_from_db()
+    assert unverified.email_verified_at is not None  # the link proved the address
+    with pytest.raises(AccountError, match="used already"):
+        login_link_use(token=token, now=timezone.now())
+    with pytest.raises(AccountError, match="not valid"):
+        login_link_use(token=login_link_token(customer)[:-3] + "abc", now=timezone.now())
