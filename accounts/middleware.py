@@ -2,6 +2,7 @@
 address" page (with a button to send a new link) instead of any page of the site, except the pages it
 needs to verify, sign out or manage its account. The predicate is ``accounts.identity.is_verified``.
 
+The page is a 200 for a GET (it is where a new account lands after signing in) and a 403 for a POST.
 The API answers for itself (``accounts.api.VerifiedIdentityRequired``: a 403 with a JSON body), and the
 admin keeps its own sign-in (customers are not staff, so it shows them nothing either way).
 """
@@ -37,4 +38,6 @@ class VerifiedIdentityMiddleware:
         match = request.resolver_match
         if match is not None and (OPEN_NAMESPACES & set(match.namespaces) or match.view_name in OPEN_NAMES):
             return None
-        return render(request, "accounts/verify_required.html", {"hide_verify_banner": True}, status=403)
+        # A page to read (200) when browsing; a refusal (403) for anything that would change something.
+        status = 200 if request.method in ("GET", "HEAD") else 403
+        return render(request, "accounts/verify_required.html", {"hide_verify_banner": True}, status=status)
