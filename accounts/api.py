@@ -1,8 +1,8 @@
 """The API's door: token authentication, the verified-identity gate, and the token endpoint.
 
 ``tickets.api`` mounts ``TokenView`` at ``/api/auth/token/`` and puts ``ApiTokenAuthentication``
-(``accounts.authentication``) and ``VerifiedIdentityRequired`` on every view; the rules themselves live in ``accounts.identity``,
-``accounts.tokens`` and the authentication backend's throttle.
+(``accounts.authentication``) and ``VerifiedIdentityRequired`` on every view; the rules themselves
+live in ``accounts.identity``, ``accounts.tokens`` and the authentication backend's throttle.
 """
 
 from __future__ import annotations
