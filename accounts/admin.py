@@ -1,10 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import Count, Exists, OuterRef
+from django.utils import timezone
 
 from notifications.models import Suppression
 
-from .models import Invitation, Organization, Team, User
+from . import tokens
+from .models import ApiToken, Invitation, Organization, Team, User
 
 
 def _suppression(user):
@@ -20,7 +22,14 @@ class MemberInline(admin.TabularInline):
 
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
-    list_display = ("name", "customer_number", "plan", "may_file_top_priority", "shares_tickets", "created_at")
+    list_display = (
+        "name",
+        "customer_number",
+        "plan",
+        "may_file_top_priority",
+        "shares_tickets",
+        "created_at",
+    )
     list_filter = ("plan", "may_file_top_priority", "shares_tickets")
     search_fields = ("name", "customer_number", "email_domains")
     inlines = [MemberInline]
@@ -29,17 +38,40 @@ class OrganizationAdmin(admin.ModelAdmin):
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     ordering = ("email",)
-    list_display = ("email", "full_name", "organization", "is_staff", "is_org_admin", "is_active", "last_login")
+    list_display = (
+        "email",
+        "full_name",
+        "organization",
+        "is_staff",
+        "is_org_admin",
+        "is_active",
+        "last_login",
+    )
     list_filter = ("is_staff", "is_superuser", "is_active", "groups", "teams", "organization__plan")
     search_fields = ("email", "full_name", "organization__name", "organization__customer_number")
     list_select_related = ("organization",)
     fieldsets = (
         (None, {"fields": ("email", "username", "password")}),
-        ("Person", {"fields": ("full_name", "first_name", "last_name", "phone", "organization", "is_org_admin", "email_verified_at")}),
+        (
+            "Person",
+            {
+                "fields": (
+                    "full_name",
+                    "first_name",
+                    "last_name",
+                    "phone",
+                    "organization",
+                    "is_org_admin",
+                    "email_verified_at",
+                )
+            },
+        ),
         ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
-    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "username", "password1", "password2")}),)
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("email", "username", "password1", "password2")}),
+    )
     # Bounces and complaints (anymail tracking webhooks) stop our mail to this person: show it here.
     list_display = (*list_display, "email_suppressed")
     fieldsets = (*fieldsets, ("Email delivery", {"fields": ("email_suppression",)}))
@@ -87,3 +119,27 @@ class TeamAdmin(admin.ModelAdmin):
         if db_field.name == "members":  # teams are made of staff, not customers
             kwargs["queryset"] = User.objects.filter(is_staff=True)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Keys are issued by their owners (POST /api/auth/token/) and shown once; here admins see them
+    (never the key: only a hash is stored) and revoke them."""
+
+    list_display = ("prefix", "user", "name", "created_at", "expires_at", "last_used_at", "revoked_at")
+    list_filter = ("revoked_at", "expires_at")
+    list_select_related = ("user",)
+    search_fields = ("prefix", "name", "user__email")
+    readonly_fields = ("user", "prefix", "name", "created_at", "expires_at", "last_used_at", "revoked_at")
+    exclude = ("key_hash",)
+    actions = ["revoke"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.action(description="Revoke the selected API keys", permissions=["change"])
+    def revoke(self, request, queryset):
+        now = timezone.now()
+        for token in queryset.filter(revoked_at__isnull=True):
+            tokens.token_revoke(token=token, by=request.user, now=now)
+        self.message_user(request, "The selected API keys are revoked.")

@@ -91,3 +91,7 @@ class InvitationForm(PortalForm):
     email = forms.EmailField(
         label="Colleague's email address", widget=forms.EmailInput(attrs={"autocomplete": "off"})
     )
+
+
+class LoginLinkForm(PortalForm):
+    email = forms.EmailField(label="Email address", widget=forms.EmailInput(attrs={"autocomplete": "email"}))

@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
+from .identity import is_verified
+
 
 class Organization(models.Model):
     customer_number = models.CharField(
@@ -103,6 +105,11 @@ class User(AbstractUser):
     def display_name(self) -> str:
         return self.full_name or self.get_full_name() or self.email
 
+    @property
+    def is_verified(self) -> bool:
+        """Has this account proved its address? (``accounts.identity.is_verified``)"""
+        return is_verified(self)
+
     def in_group(self, name: str) -> bool:
         return self.is_superuser or any(g.name == name for g in self.groups.all())
 
@@ -141,3 +148,29 @@ class Team(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ApiToken(models.Model):
+    """A key for ``Authorization: Token <key>``. Only a SHA-256 of the key is stored (the key is shown
+    once, when issued); it expires after ``API_TOKEN_TTL_DAYS`` and its owner or an admin can revoke it.
+    Issued and revoked through ``accounts.tokens``."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(
+        max_length=8, editable=False, help_text="The key's first characters, to tell keys apart."
+    )
+    name = models.CharField(
+        max_length=100, blank=True, help_text="What the key is for, as its owner named it."
+    )
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"

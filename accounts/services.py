@@ -16,13 +16,16 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 from .models import Invitation, Organization, User
 
 VERIFY_SALT = "accounts.email-verification"
 INVITE_SALT = "accounts.invitation"
+LOGIN_LINK_SALT = "accounts.login-link"
 VERIFY_MAX_AGE = timedelta(days=3)
 INVITE_MAX_AGE = timedelta(days=14)
+LOGIN_LINK_MAX_AGE = timedelta(minutes=15)
 
 
 class AccountError(Exception):
@@ -94,6 +97,13 @@ def customer_signup(
     return user
 
 
+def email_mark_verified(*, user: User, now: datetime) -> None:
+    """The address is proved by a link we mailed to it (verification, password reset, sign-in link)."""
+    if user.email_verified_at is None:
+        User.objects.filter(pk=user.pk, email_verified_at__isnull=True).update(email_verified_at=now)
+        user.email_verified_at = now
+
+
 @transaction.atomic
 def email_verify(*, token: str, now: datetime) -> User:
     try:
@@ -105,8 +115,68 @@ def email_verify(*, token: str, now: datetime) -> User:
     user = User.objects.filter(pk=data.get("u"), email__iexact=data.get("e", "")).first()
     if user is None:
         raise AccountError("This verification link is not valid.")
-    User.objects.filter(pk=user.pk, email_verified_at__isnull=True).update(email_verified_at=now)
+    email_mark_verified(user=user, now=now)
     user.refresh_from_db()
+    return user
+
+
+# --- One-time sign-in links: the owner's way in while password sign-in is throttled -----------------
+
+
+def _login_state(user: User) -> str:
+    # Changes when the person signs in (last_login) or changes password: a used link is dead.
+    value = f"{user.pk}|{user.password}|{user.last_login and user.last_login.timestamp()}|{user.email}"
+    return salted_hmac(LOGIN_LINK_SALT, value).hexdigest()[:32]
+
+
+def login_link_token(user: User) -> str:
+    return signing.dumps({"u": user.pk, "s": _login_state(user)}, salt=LOGIN_LINK_SALT)
+
+
+def login_link_send(*, email: str) -> None:
+    """Mail a one-time sign-in link to ``email`` if an active account has it; say nothing either way.
+
+    The caller throttles requests per address and client, as for password reset, and shows the same
+    page whether or not an account exists.
+    """
+    user = User.objects.filter(email__iexact=_normalise(email), is_active=True).first()
+    if user is None:
+        return
+    url = settings.SITE_URL + reverse("accounts:login_link_use", args=[login_link_token(user)])
+    minutes = int(LOGIN_LINK_MAX_AGE.total_seconds() // 60)
+    _send("login_link", to=user.email, context={"user": user, "url": url, "minutes": minutes})
+
+
+def _login_link_data(token: str) -> dict:
+    try:
+        return signing.loads(token, salt=LOGIN_LINK_SALT, max_age=LOGIN_LINK_MAX_AGE)
+    except signing.SignatureExpired:
+        raise AccountError("This sign-in link has expired. Ask for a new one.") from None
+    except signing.BadSignature:
+        raise AccountError("This sign-in link is not valid.") from None
+
+
+def _login_link_account(users, data: dict) -> User:
+    user = users.filter(pk=data.get("u"), is_active=True).first()
+    if user is None or not constant_time_compare(_login_state(user), str(data.get("s", ""))):
+        raise AccountError(
+            "This sign-in link has been used already or is no longer valid. Ask for a new one."
+        )
+    return user
+
+
+def login_link_user(*, token: str) -> User:
+    """The account a sign-in link is for, if the link is genuine, recent and not used yet."""
+    return _login_link_account(User.objects.all(), _login_link_data(token))
+
+
+@transaction.atomic
+def login_link_use(*, token: str, now: datetime) -> User:
+    """Spend a sign-in link: the account it is for, its address now proved. Works once."""
+    user = _login_link_account(User.objects.select_for_update(), _login_link_data(token))
+    user.last_login = now  # spends the link: its state no longer matches
+    user.save(update_fields=["last_login"])
+    email_mark_verified(user=user, now=now)
     return user
 
 

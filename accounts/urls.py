@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path, reverse_lazy
+from django.urls import path
 
 from . import views
 
@@ -10,6 +10,9 @@ urlpatterns = [
     path("verify/resend/", views.verify_resend, name="verify_resend"),
     path("verify/<str:token>/", views.verify_email, name="verify_email"),
     path("profile/", views.profile, name="profile"),
+    path("profile/api-keys/revoke/", views.token_revoke, name="token_revoke"),
+    path("login/link/", views.login_link_request, name="login_link"),
+    path("login/link/<str:token>/", views.login_link_use, name="login_link_use"),
     path("password/change/", views.PasswordChangeView.as_view(), name="password_change"),
     path("invitations/", views.invitations, name="invitations"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
@@ -25,10 +28,7 @@ urlpatterns = [
     ),
     path(
         "password/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
-            template_name="registration/password_reset_confirm.html",
-            success_url=reverse_lazy("accounts:password_reset_complete"),
-        ),
+        views.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
     path(

@@ -1,16 +1,20 @@
 """Sign-up, verification, profile and invitations. Thin views: writes go through accounts.services."""
 
 from django.contrib import messages
+from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from . import services, throttle
-from .forms import InvitationAcceptForm, InvitationForm, ProfileForm, SignupForm
+from . import services, throttle, tokens
+from .backends import signin_throttled
+from .forms import InvitationAcceptForm, InvitationForm, LoginLinkForm, ProfileForm, SignupForm
+from .models import ApiToken
 
 NO_MATCH = (
     "We could not match that customer number with that email address. Check both, use your address on "
@@ -90,7 +94,8 @@ def profile(request):
         services.profile_update(user=user, **form.cleaned_data)
         messages.success(request, "Your profile is saved.")
         return redirect("accounts:profile")
-    return render(request, "accounts/profile.html", {"form": form})
+    live = tokens.live_tokens(user=user, now=timezone.now())
+    return render(request, "accounts/profile.html", {"form": form, "api_tokens": live})
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -162,29 +167,23 @@ def invitation_accept(request, token: str):
 
 # --- Throttled sign-in and password reset ----------------------------------------------------------
 LOGIN_THROTTLED = (
-    "Too many sign-in attempts. Please wait {minutes} minutes and try again, or reset your password."
+    "Too many sign-in attempts. Please wait {minutes} minutes and try again, or sign in with a "
+    "one-time link by email."
 )
+LINK_THROTTLED = "Too many sign-in link requests. Please wait {minutes} minutes and try again."
 RESET_THROTTLED = "Too many password reset requests. Please wait {minutes} minutes and try again."
 
 
 class ThrottledAuthenticationForm(auth_views.AuthenticationForm):
-    """Refuses before checking the password once the address or the IP has failed too often, so a
-    correct guess after the limit gets the same refusal as a wrong one."""
+    """The password is checked, and throttled, by the authentication backend (accounts.backends); this
+    form only words a throttle refusal differently from a wrong password."""
 
-    def clean(self):
-        account = self.data.get("username", "") or ""
-        ip = throttle.client_ip(self.request)
-        if throttle.is_blocked(throttle.LOGIN, account=account, ip=ip):
-            raise ValidationError(
+    def get_invalid_login_error(self):
+        if signin_throttled(self.request):
+            return ValidationError(
                 LOGIN_THROTTLED.format(minutes=throttle.minutes(throttle.LOGIN)), code="throttled"
             )
-        try:
-            cleaned = super().clean()
-        except ValidationError:
-            throttle.hit(throttle.LOGIN, account=account, ip=ip)
-            raise
-        throttle.reset_account(throttle.LOGIN, account=account)
-        return cleaned
+        return super().get_invalid_login_error()
 
 
 class LoginView(auth_views.LoginView):
@@ -197,6 +196,41 @@ class LoginView(auth_views.LoginView):
             context = self.get_context_data(form=form, throttled=throttled[0].messages[0])
             return self.render_to_response(context, status=429)
         return super().form_invalid(form)
+
+
+def _link_minutes() -> int:
+    return int(services.LOGIN_LINK_MAX_AGE.total_seconds() // 60)
+
+
+def login_link_request(request):
+    """Ask for a one-time sign-in link by email: the same answer whether or not the address has an account."""
+    if request.user.is_authenticated:
+        return redirect("/")
+    form = LoginLinkForm(request.POST or None, initial={"email": request.GET.get("email", "")})
+    context = {"form": form, "minutes": _link_minutes()}
+    if request.method == "POST" and form.is_valid():
+        email, ip = form.cleaned_data["email"], throttle.client_ip(request)
+        if throttle.is_blocked(throttle.LOGIN_LINK, account=email, ip=ip):
+            form.add_error(None, LINK_THROTTLED.format(minutes=throttle.minutes(throttle.LOGIN_LINK)))
+            return render(request, "accounts/login_link_request.html", context, status=429)
+        throttle.hit(throttle.LOGIN_LINK, account=email, ip=ip)
+        services.login_link_send(email=email)
+        return render(request, "accounts/login_link_sent.html", context)
+    return render(request, "accounts/login_link_request.html", context)
+
+
+def login_link_use(request, token: str):
+    """GET shows a button (mail scanners follow links; they must not spend it); POST signs in."""
+    try:
+        user = services.login_link_user(token=token)
+        if request.method == "POST":
+            user = services.login_link_use(token=token, now=timezone.now())
+            auth_login(request, user, backend="accounts.backends.EmailBackend")
+            messages.success(request, f"You are signed in as {user.email}.")
+            return redirect("/")
+    except services.AccountError as exc:
+        return render(request, "accounts/verify_failed.html", {"error": str(exc)}, status=400)
+    return render(request, "accounts/login_link_use.html", {"email": user.email})
 
 
 class ThrottledPasswordResetForm(auth_views.PasswordResetForm):
@@ -232,3 +266,43 @@ class PasswordResetView(auth_views.PasswordResetView):
         if any(error.code == "throttled" for error in form.non_field_errors().as_data()):
             response.status_code = 429
         return response
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Choosing a new password through the mailed link proves the address, as the verification link does
+    (customers created by email intake have no password and get in this way)."""
+
+    template_name = "registration/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.email_mark_verified(user=form.user, now=timezone.now())
+        return response
+
+
+# --- API tokens on the profile page -----------------------------------------------------------------
+
+
+@require_POST
+@login_required
+def token_revoke(request):
+    """Revoke one of your API keys (``token`` = its id), or all of them (``all``)."""
+    now = timezone.now()
+    if request.POST.get("all"):
+        count = tokens.tokens_revoke_all(user=request.user, now=now)
+        messages.success(request, f"Revoked {count} API key{'s' if count != 1 else ''}.")
+    else:
+        token = ApiToken.objects.filter(user=request.user, pk=_int(request.POST.get("token"))).first()
+        if token is None:
+            raise Http404("No such API key.")
+        tokens.token_revoke(token=token, by=request.user, now=now)
+        messages.success(request, f"API key {token.prefix}… is revoked.")
+    return redirect("accounts:profile")
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

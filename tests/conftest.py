@@ -69,6 +69,12 @@ def colleague(org):
 
 
 @pytest.fixture
+def unverified(org):
+    """Signed up with an Acme address and the customer number, never followed the verification link."""
+    return CustomerFactory(organization=org, email="uma@acme.test", full_name="Uma Unverified", email_verified_at=None)
+
+
+@pytest.fixture
 def stranger(other_org):
     return CustomerFactory(organization=other_org, email="gina@globex.test", full_name="Gina Globex")
 

@@ -1,6 +1,6 @@
 """factory_boy factories shared by every test module."""
 
-from datetime import time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import factory
 from django.contrib.auth.models import Group
@@ -86,6 +86,8 @@ class UserFactory(factory.django.DjangoModelFactory):
 class CustomerFactory(UserFactory):
     organization = factory.SubFactory(OrganizationFactory)
     email = factory.LazyAttributeSequence(lambda o, n: f"customer{n}@{o.organization.email_domains[0]}")
+    # A customer who followed the verification link (pass None for one who has not: they see nothing).
+    email_verified_at = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
 class StaffFactory(UserFactory):
@@ -96,6 +98,15 @@ class StaffFactory(UserFactory):
     def group(obj, create, extracted, **kwargs):
         if create:
             obj.groups.add(Group.objects.get_or_create(name=extracted or "Technicians")[0])
+
+
+def api_key(user) -> str:
+    """A fresh API key for ``user`` (as ``POST /api/auth/token/`` would issue), for ``Authorization: Token``."""
+    from django.utils import timezone
+
+    from accounts.tokens import token_issue
+
+    return token_issue(user=user, now=timezone.now())[1]
 
 
 def portal_filing(priority, **fields) -> dict:

@@ -29,10 +29,11 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db.models import F, Q
 
+from accounts.identity import UNVERIFIED_DETAIL, is_verified
 from sla.models import PriorityLevel
 from sla.services import job_policy_for
 
-from .models import Status, Ticket
+from .models import Channel, Status, Ticket
 from .querysets import OPEN_STATUSES
 
 
@@ -276,6 +277,13 @@ def filing_priority(organization, asked: PriorityLevel) -> Filing:
         return Filing(asked)
     below = level_below(asked)
     return Filing(below, downgraded_from=asked) if below is not None else Filing(asked)
+
+
+def check_filer(*, requester, by=None, channel: str = "") -> None:
+    """Who files must have proved their address (staff filing on a customer's behalf count as the filer);
+    mail is its own channel of identity (see the intake's trust rules)."""
+    if channel != Channel.EMAIL and not is_verified(by or requester):
+        raise TicketError(UNVERIFIED_DETAIL)
 
 
 def check_requester(*, requester, organization, triage: bool = False) -> None:

@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import Case, DateTimeField, F, Q, When
 from django.db.models.functions import Coalesce, Least
 
+from accounts.identity import is_verified
+
 OPEN_STATUSES = ("new", "open", "waiting")
 
 
@@ -40,9 +42,10 @@ class TicketQuerySet(models.QuerySet):
         """The one permission check for tickets: HTML views, API, downloads and admin use it.
 
         Staff see everything; a customer sees their own tickets, tickets they are copied on, and
-        their organization's tickets where the organization shares them; anyone else sees nothing.
+        their organization's tickets where the organization shares them; anyone else, and any account
+        whose address is not verified (``accounts.identity``), sees nothing.
         """
-        if user is None or not user.is_authenticated or not user.is_active:
+        if not is_verified(user):  # anonymous, inactive, or an address not proved yet: nothing
             return self.none()
         if user.is_staff:
             return self

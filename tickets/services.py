@@ -113,9 +113,11 @@ def ticket_create(
 ) -> Ticket:
     """Open a ticket, set its SLA deadlines, and tell the requester what to expect.
 
-    Refused when the requester is not a member of the organization or a required field of the request
-    form is empty. A barred organization's request at a guarded level is filed one level lower.
+    Refused when whoever files it has not verified their address (mail is its own identity), when the
+    requester is not a member of the organization, or when a required field of the request form is
+    empty. A barred organization's request at a guarded level is filed one level lower.
     """
+    policy.check_filer(requester=requester, by=by, channel=channel)
     organization = organization or requester.organization
     policy.check_requester(requester=requester, organization=organization, triage=triage)
     subject = (subject or "").strip()[:255] or "(no subject)"

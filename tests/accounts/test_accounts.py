@@ -79,7 +79,8 @@ def test_weak_or_mismatched_passwords_are_explained(client, org):
     assert not User.objects.filter(email="sam@acme.test").exists()
 
 
-def test_verification_links_are_signed_and_expire(client, customer):
+def test_verification_links_are_signed_and_expire(client, unverified):
+    customer = unverified
     token = verification_token(customer)
     assert client.get(reverse("accounts:verify_email", args=[token[:-2] + "xx"])).status_code == 400
     with time_machine.travel(timedelta(days=4)):
@@ -93,9 +94,9 @@ def test_verification_links_are_signed_and_expire(client, customer):
 
 
 def test_an_unverified_customer_can_ask_for_a_new_link(
-    client, customer, mailoutbox, django_capture_on_commit_callbacks
+    client, unverified, mailoutbox, django_capture_on_commit_callbacks
 ):
-    client.force_login(customer)
+    client.force_login(unverified)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("accounts:verify_resend"), {"next": "/tickets/new/"})
         client.post(reverse("accounts:verify_resend"))  # within a minute: not sent again
@@ -180,3 +181,18 @@ def test_sign_in_is_by_email_in_any_case_and_sign_out_is_a_post(client, customer
     assert client.get(reverse("logout")).status_code == 405
     client.post(reverse("logout"))
     assert client.get(reverse("portal:ticket_list")).status_code == 302
+
+
+def test_a_sign_in_link_works_once_even_outside_the_web_sign_in(customer, unverified):
+    from django.utils import timezone
+
+    from accounts.services import AccountError, login_link_token, login_link_use
+
+    token = login_link_token(unverified)
+    assert login_link_use(token=token, now=timezone.now()) == unverified
+    unverified.refresh_from_db()
+    assert unverified.email_verified_at is not None  # the link proved the address
+    with pytest.raises(AccountError, match="used already"):
+        login_link_use(token=token, now=timezone.now())
+    with pytest.raises(AccountError, match="not valid"):
+        login_link_use(token=login_link_token(customer)[:-3] + "abc", now=timezone.now())

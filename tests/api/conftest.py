@@ -4,10 +4,10 @@ import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tests.conftest import NOW
+from tests.factories import api_key
 from tickets.attachments import attachment_add
 from tickets.services import ticket_create, ticket_resolve
 
@@ -23,7 +23,7 @@ def _isolated(settings, tmp_path):
 def token_client(user=None) -> APIClient:
     client = APIClient()
     if user is not None:
-        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {api_key(user)}")
     return client
 
 

@@ -88,6 +88,7 @@ MATRIX = [
     ("unknown path", "get", "/api/nowhere/", None, None, _expect(404, 404, 404, 404, 404, 404)),
     ("unknown path, written to", "post", "/api/tickets/1/nothing/", {}, "json", _expect(404, 404, 404, 404, 404, 404)),
     ("token", "post", "/api/auth/token/", lambda r, w: {"email": w["customer"].email, "password": "pw"}, "json", PUBLIC),
+    ("revoke token", "delete", "/api/auth/token/", None, None, _expect(401, 204, 204, 204, 204, 204)),
 ]
 # fmt: on
 

@@ -1,7 +1,9 @@
 import pytest
 from openapi_spec_validator import validate
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
+
+from accounts import throttle
+from accounts.models import ApiToken
 
 pytestmark = pytest.mark.django_db
 
@@ -66,32 +68,66 @@ def test_the_docs_page_loads_swagger_ui_from_our_own_static_files(client):
     assert "cdn" not in html.lower()
 
 
+def _token(client, email="casey@acme.test", password="pw", **extra):
+    return client.post("/api/auth/token/", {"email": email, "password": password}, format="json", **extra)
+
+
 def test_an_email_and_password_buy_a_token_that_opens_tickets(customer, priorities):
     client = APIClient()
-    response = client.post("/api/auth/token/", {"email": "Casey@Acme.test", "password": "pw"}, format="json")
+    response = _token(client, email="Casey@Acme.test")
     assert response.status_code == 200
-    assert response.json()["token"] == Token.objects.get(user=customer).key
-    client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
+    key = response.json()["token"]
+    assert len(key) == 40 and response.json()["expires_at"]
+    # Only a hash is stored: the database cannot hand the key to whoever reads it.
+    stored = ApiToken.objects.get(user=customer)
+    assert stored.key_hash != key and key not in stored.key_hash and stored.prefix == key[:8]
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert client.post("/api/tickets/", {"subject": "via token"}, format="json").status_code == 201
 
 
 def test_a_wrong_password_and_an_unknown_address_get_the_same_answer(customer):
     client = APIClient()
-    wrong = client.post("/api/auth/token/", {"email": "casey@acme.test", "password": "nope"}, format="json")
-    unknown = client.post("/api/auth/token/", {"email": "who@acme.test", "password": "nope"}, format="json")
+    wrong = _token(client, password="nope")
+    unknown = _token(client, email="who@acme.test", password="nope")
     assert wrong.status_code == unknown.status_code == 400
     assert wrong.json() == unknown.json()
 
 
-def test_token_requests_are_rate_limited_per_address(customer):
+def test_token_requests_share_the_sign_in_throttle_per_address_and_client(customer):
+    client = APIClient()
+    codes = [_token(client, password="guess").status_code for _ in range(throttle.LOGIN.per_pair + 1)]
+    assert codes == [400] * throttle.LOGIN.per_pair + [429]
+    # ... and the right password is refused too once the limit is reached.
+    refused = _token(client)
+    assert refused.status_code == 429 and "Too many sign-in attempts" in refused.json()["detail"]
+    assert not ApiToken.objects.exists()
+
+
+def test_a_forged_x_forwarded_for_does_not_reset_the_token_throttle(customer):
     client = APIClient()
     codes = [
-        client.post(
-            "/api/auth/token/", {"email": "casey@acme.test", "password": "guess"}, format="json"
-        ).status_code
-        for _ in range(11)
+        _token(client, password="guess", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}").status_code
+        for n in range(throttle.LOGIN.per_pair + 3)
     ]
-    assert codes == [400] * 10 + [429]
+    assert codes[throttle.LOGIN.per_pair :] == [429, 429, 429]
+    assert _token(client, HTTP_X_FORWARDED_FOR="192.0.2.1").status_code == 429
+
+
+def test_behind_a_trusted_proxy_the_proxys_hop_is_the_client_and_forged_hops_are_ignored(customer, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    client = APIClient()  # REMOTE_ADDR 127.0.0.1 is our proxy; it appends the address it saw
+    for n in range(throttle.LOGIN.per_pair):
+        _token(client, password="guess", HTTP_X_FORWARDED_FOR=f"10.9.9.{n}, 203.0.113.50")
+    assert _token(client, HTTP_X_FORWARDED_FOR="10.1.1.1, 203.0.113.50").status_code == 429
+    # The owner, behind the same proxy but from their own address, still gets a token.
+    assert _token(client, HTTP_X_FORWARDED_FOR="203.0.113.77").status_code == 200
+
+
+def test_an_address_locked_on_the_web_gets_no_token_from_that_client(client, customer):
+    for _ in range(throttle.LOGIN.per_pair):
+        client.post("/accounts/login/", {"username": "casey@acme.test", "password": "wrong"})
+    assert _token(APIClient()).status_code == 429  # both clients are 127.0.0.1
+    assert not ApiToken.objects.exists()
 
 
 def test_admins_reorder_priorities_and_tickets_follow(api, admin_user, ticket, priorities):

@@ -58,7 +58,10 @@ def test_a_new_customer_signs_up_verifies_and_signs_in(page, shot, org, mailoutb
     page.get_by_label("Email address").fill("sam@acme.test")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    assert page.get_by_text("Please verify your email address.").is_visible()
+    # Nothing of the organization until the address is verified: the verify page, with a resend button.
+    assert page.get_by_role("heading", name="Verify your email address").is_visible()
+    assert page.get_by_role("button", name="Send a new link").is_visible()
+    _phone_shot(page, shot, "verify-required-phone")
     page.goto(link)
     assert page.get_by_text("Thank you, sam@acme.test is verified.").is_visible()
     assert page.get_by_role("heading", name="My tickets").is_visible()

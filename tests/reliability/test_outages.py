@@ -18,14 +18,13 @@ from django.db import connection
 from django.test import Client, RequestFactory
 from django.urls import reverse
 from kombu import Connection
-from rest_framework.authtoken.models import Token
 
 from helpdesk.celery import app
 from notifications.models import Notification
 from notifications.services import outbox_flush
 from notifications.tasks import notification_send
 from tests.conftest import NOW
-from tests.factories import portal_filing
+from tests.factories import api_key, portal_filing
 from tests.reliability.realenv import require, require_postgres
 from tickets.models import Ticket
 from tickets.services import ticket_create
@@ -59,7 +58,7 @@ def test_with_redis_down_tickets_and_replies_are_taken_and_mail_waits_then_goes_
     customer.email_verified_at = NOW
     customer.save()
     client.force_login(customer)
-    api = Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=customer).key}")
+    api = Client(HTTP_AUTHORIZATION=f"Token {api_key(customer)}")
     desk = Client()
     desk.force_login(tech)
 

@@ -1,7 +1,8 @@
 """Every URL x every role, from the URL resolver itself: a new URL without a row here fails.
 
 Roles: anonymous, the ticket's customer, an organization colleague, another organization's customer,
-a technician and an admin. The API has its own full route x method x role matrix in
+a technician, an admin, and a colleague who signed up with an Acme address but never verified it
+(who sees the "verify your address" page everywhere but the account pages). The API has its own full route x method x role matrix in
 tests/api/test_permissions.py (which also fails on an unlisted route), and the portal's per-action
 scoping (POSTs, internal notes, sharing off) is in tests/tickets/test_portal_access.py; this file adds
 the HTML side as a whole (portal, desk, accounts, health, webhooks), the admin, sequential-id guessing
@@ -17,80 +18,87 @@ from django.contrib import admin
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from rest_framework.authtoken.models import Token
 
 from tests.conftest import NOW
+from tests.factories import api_key
 from tickets.attachments import attachments_save
 from tickets.models import Incident
 from tickets.services import ticket_create
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ("anonymous", "customer", "colleague", "stranger", "technician", "admin")
+ROLES = ("anonymous", "customer", "colleague", "stranger", "technician", "admin", "unverified")
 LOGIN = 302  # anonymous visitors are sent to sign in
+# A signed-in account whose address is not verified gets the "verify your address" page instead: a 200
+# to read, a 403 for a POST (checked with its text, so it cannot pass for the real page).
+VERIFY = "verify"
 
 # name -> (kwargs builder, expected status per role in ROLES order[, "post" for POST-only views, sent
 # with an empty form]). The POST rows come last in each group so their effects cannot hide a GET row.
 T = lambda w: {"pk": w["mine"].pk}  # noqa: E731
 MATRIX: dict[str, tuple] = {
-    "healthz": (None, (200, 200, 200, 200, 200, 200)),
-    "login": (None, (200, 302, 302, 302, 302, 302)),  # signed-in people are sent on
-    "logout": (None, (405, 405, 405, 405, 405, 405)),  # POST only
-    "api-schema": (None, (200,) * 6),  # the API description is public, its data is not
-    "api-docs": (None, (200,) * 6),
-    "accounts:signup": (None, (200, 302, 302, 302, 302, 302)),
-    "accounts:signup_done": (None, (200, 200, 200, 200, 200, 200)),
-    "accounts:verify_resend": (None, (405, 405, 405, 405, 405, 405)),
-    "accounts:verify_email": (lambda w: {"token": "forged:token"}, (400,) * 6),
-    "accounts:profile": (None, (LOGIN, 200, 200, 200, 200, 200)),
-    "accounts:password_change": (None, (LOGIN, 200, 200, 200, 200, 200)),
+    "healthz": (None, (200, 200, 200, 200, 200, 200, 200)),
+    "login": (None, (200, 302, 302, 302, 302, 302, 302)),  # signed-in people are sent on
+    "logout": (None, (405, 405, 405, 405, 405, 405, 405)),  # POST only
+    "api-schema": (None, (200,) * 7),  # the API description is public, its data is not
+    "api-docs": (None, (200,) * 7),
+    "accounts:signup": (None, (200, 302, 302, 302, 302, 302, 302)),
+    "accounts:signup_done": (None, (200, 200, 200, 200, 200, 200, 200)),
+    "accounts:verify_resend": (None, (405, 405, 405, 405, 405, 405, 405)),
+    "accounts:verify_email": (lambda w: {"token": "forged:token"}, (400,) * 7),
+    "accounts:profile": (None, (LOGIN, 200, 200, 200, 200, 200, 200)),
+    "accounts:password_change": (None, (LOGIN, 200, 200, 200, 200, 200, 200)),
     "accounts:invitations": (
         None,
-        (LOGIN, 403, 403, 403, 403, 403),
+        (LOGIN, 403, 403, 403, 403, 403, 403),
     ),  # org admins: tests/accounts  # the org's admins only
-    "accounts:invitation_accept": (lambda w: {"token": "forged:token"}, (400, 302, 302, 302, 302, 302)),
-    "accounts:password_reset": (None, (200,) * 6),
-    "accounts:password_reset_done": (None, (200,) * 6),
-    "accounts:password_reset_confirm": (lambda w: {"uidb64": "MQ", "token": "set-password"}, (200,) * 6),
-    "accounts:password_reset_complete": (None, (200,) * 6),
-    "desk:queue": (None, (LOGIN, 404, 404, 404, 200, 200)),
-    "desk:queue_rows": (None, (LOGIN, 404, 404, 404, 200, 200)),
-    "desk:ticket_new": (None, (LOGIN, 404, 404, 404, 200, 200)),
-    "desk:ticket_detail": (T, (LOGIN, 404, 404, 404, 200, 200)),
-    "desk:ticket_assign": (T, (LOGIN, 404, 404, 404, 302, 302), "post"),
-    "desk:ticket_reply": (T, (LOGIN, 404, 404, 404, 302, 302), "post"),
-    "desk:ticket_status": (T, (LOGIN, 404, 404, 404, 302, 302), "post"),
-    "desk:ticket_reclassify": (T, (LOGIN, 404, 404, 404, 302, 302), "post"),
-    "desk:ticket_merge": (T, (LOGIN, 404, 404, 404, 302, 302), "post"),
-    "desk:ticket_link_incident": (T, (LOGIN, 404, 404, 404, 302, 302), "post"),
-    "desk:attachment_download": (lambda w: {"pk": w["file"].pk}, (LOGIN, 404, 404, 404, 200, 200)),
-    "desk:incidents": (None, (LOGIN, 404, 404, 404, 403, 200)),  # team leads and admins
-    "desk:incident_detail": (lambda w: {"pk": w["incident"].pk}, (LOGIN, 404, 404, 404, 403, 200)),
-    "desk:organization_abuse": (lambda w: {"pk": w["org"].pk}, (LOGIN, 404, 404, 404, 403, 200)),
-    "desk:dashboard": (None, (LOGIN, 404, 404, 404, 403, 200)),
-    "desk:dashboard_csv": (None, (LOGIN, 404, 404, 404, 403, 200)),
-    "portal:ticket_list": (None, (LOGIN, 200, 200, 200, 302, 302)),  # staff are sent to the desk
-    "portal:ticket_new": (None, (LOGIN, 200, 200, 200, 302, 302)),
+    "accounts:invitation_accept": (lambda w: {"token": "forged:token"}, (400, 302, 302, 302, 302, 302, 302)),
+    # an empty form names no key of yours
+    "accounts:token_revoke": (None, (LOGIN, 404, 404, 404, 404, 404, 404), "post"),
+    "accounts:login_link": (None, (200, 302, 302, 302, 302, 302, 302)),  # signed-in people are sent on
+    "accounts:login_link_use": (lambda w: {"token": "forged:token"}, (400,) * 7),
+    "accounts:password_reset": (None, (200,) * 7),
+    "accounts:password_reset_done": (None, (200,) * 7),
+    "accounts:password_reset_confirm": (lambda w: {"uidb64": "MQ", "token": "set-password"}, (200,) * 7),
+    "accounts:password_reset_complete": (None, (200,) * 7),
+    "desk:queue": (None, (LOGIN, 404, 404, 404, 200, 200, VERIFY)),
+    "desk:queue_rows": (None, (LOGIN, 404, 404, 404, 200, 200, VERIFY)),
+    "desk:ticket_new": (None, (LOGIN, 404, 404, 404, 200, 200, VERIFY)),
+    "desk:ticket_detail": (T, (LOGIN, 404, 404, 404, 200, 200, VERIFY)),
+    "desk:ticket_assign": (T, (LOGIN, 404, 404, 404, 302, 302, VERIFY), "post"),
+    "desk:ticket_reply": (T, (LOGIN, 404, 404, 404, 302, 302, VERIFY), "post"),
+    "desk:ticket_status": (T, (LOGIN, 404, 404, 404, 302, 302, VERIFY), "post"),
+    "desk:ticket_reclassify": (T, (LOGIN, 404, 404, 404, 302, 302, VERIFY), "post"),
+    "desk:ticket_merge": (T, (LOGIN, 404, 404, 404, 302, 302, VERIFY), "post"),
+    "desk:ticket_link_incident": (T, (LOGIN, 404, 404, 404, 302, 302, VERIFY), "post"),
+    "desk:attachment_download": (lambda w: {"pk": w["file"].pk}, (LOGIN, 404, 404, 404, 200, 200, VERIFY)),
+    "desk:incidents": (None, (LOGIN, 404, 404, 404, 403, 200, VERIFY)),  # team leads and admins
+    "desk:incident_detail": (lambda w: {"pk": w["incident"].pk}, (LOGIN, 404, 404, 404, 403, 200, VERIFY)),
+    "desk:organization_abuse": (lambda w: {"pk": w["org"].pk}, (LOGIN, 404, 404, 404, 403, 200, VERIFY)),
+    "desk:dashboard": (None, (LOGIN, 404, 404, 404, 403, 200, VERIFY)),
+    "desk:dashboard_csv": (None, (LOGIN, 404, 404, 404, 403, 200, VERIFY)),
+    "portal:ticket_list": (None, (LOGIN, 200, 200, 200, 302, 302, VERIFY)),  # staff are sent to the desk
+    "portal:ticket_new": (None, (LOGIN, 200, 200, 200, 302, 302, VERIFY)),
     "portal:ticket_new_type": (
         lambda w: {"slug": "no-such-type"},
-        (LOGIN, 200, 200, 200, 302, 302),
-    ),  # generic form
-    "portal:ticket_detail": (T, (LOGIN, 200, 200, 404, 200, 200)),
-    "portal:ticket_thread": (T, (LOGIN, 200, 200, 404, 200, 200)),
-    "portal:ticket_confirm": (T, (LOGIN, 302, 302, 404, 302, 302), "post"),
-    "portal:ticket_close": (T, (LOGIN, 400, 400, 404, 400, 400), "post"),  # a reason is required
-    "portal:ticket_reopen": (T, (LOGIN, 302, 302, 404, 302, 302), "post"),
-    "portal:ticket_escalate": (T, (LOGIN, 302, 302, 404, 302, 302), "post"),
-    "portal:ticket_edit": (T, (LOGIN, 302, 302, 404, 200, 200)),  # customers: not once answered; staff may correct
+        (LOGIN, 404, 404, 404, 302, 302, VERIFY),
+    ),  # no such form (it was a 200 only because the factory's customers were unverified)
+    "portal:ticket_detail": (T, (LOGIN, 200, 200, 404, 200, 200, VERIFY)),
+    "portal:ticket_thread": (T, (LOGIN, 200, 200, 404, 200, 200, VERIFY)),
+    "portal:ticket_confirm": (T, (LOGIN, 302, 302, 404, 302, 302, VERIFY), "post"),
+    "portal:ticket_close": (T, (LOGIN, 400, 400, 404, 400, 400, VERIFY), "post"),  # a reason is required
+    "portal:ticket_reopen": (T, (LOGIN, 302, 302, 404, 302, 302, VERIFY), "post"),
+    "portal:ticket_escalate": (T, (LOGIN, 302, 302, 404, 302, 302, VERIFY), "post"),
+    "portal:ticket_edit": (T, (LOGIN, 302, 302, 404, 200, 200, VERIFY)),  # customers: not once answered; staff may correct
     "portal:attachment_download": (
         lambda w: {"pk": w["mine"].pk, "attachment_id": w["file"].pk},
-        (LOGIN, 200, 200, 404, 200, 200),
+        (LOGIN, 200, 200, 404, 200, 200, VERIFY),
     ),
     "portal:survey": (
         lambda w: {"token": "forged-token"},
-        (410,) * 6,
+        (410,) * 7,
     ),  # as a used link: tests/security/test_email_security.py
-    "portal:incident_banner": (None, (200,) * 6),
+    "portal:incident_banner": (None, (200,) * 7),
 }
 # Whole namespaces proven elsewhere or below: the API (tests/api/test_permissions.py, which fails on an
 # unlisted route), the admin (test_the_admin_is_for_staff_with_permissions below) and anymail's
@@ -114,7 +122,7 @@ def test_every_named_url_has_a_row_in_the_matrix():
 
 
 @pytest.fixture
-def world(customer, colleague, stranger, tech, admin_user, org, priorities, settings, tmp_path):
+def world(customer, colleague, stranger, tech, admin_user, unverified, org, priorities, settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path)
     normal = priorities["normal"]
     mine = ticket_create(requester=customer, subject="Acme first", priority=normal, now=NOW)
@@ -135,6 +143,7 @@ def world(customer, colleague, stranger, tech, admin_user, org, priorities, sett
         "stranger": stranger,
         "technician": tech,
         "admin": admin_user,
+        "unverified": unverified,
     }
     return {
         "mine": mine,
@@ -161,10 +170,15 @@ def test_every_url_answers_each_role_as_the_matrix_says(world, role):
     seen, wrong = {}, {}
     for name, (kwargs, expected, *method) in MATRIX.items():
         url = reverse(name, kwargs=kwargs(world) if kwargs else None)
-        status = getattr(client, method[0] if method else "get")(url).status_code
+        response = getattr(client, method[0] if method else "get")(url)
+        status, want = response.status_code, expected[ROLES.index(role)]
+        if want == VERIFY:
+            want = 403 if method else 200
+            if "Verify your email address" not in response.content.decode():
+                status = "not the verify page"
         seen[name] = status
-        if status != expected[ROLES.index(role)]:
-            wrong[name] = (status, expected[ROLES.index(role)])
+        if status != want:
+            wrong[name] = (status, want)
     assert wrong == {}, f"{role}: (got, expected) {wrong}"
 
 
@@ -194,7 +208,7 @@ def test_guessing_the_ids_next_to_your_own_ticket_finds_nothing(world, client):
     theirs, stranger = world["theirs"], world["users"]["stranger"]
     assert world["mine"].pk < theirs.pk < world["second"].pk
     client.force_login(stranger)
-    api = Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=stranger).key}")
+    api = Client(HTTP_AUTHORIZATION=f"Token {api_key(stranger)}")
     for pk in range(max(theirs.pk - 3, 1), theirs.pk + 4):
         own = pk == theirs.pk
         for url in (reverse("portal:ticket_detail", args=[pk]), reverse("portal:ticket_thread", args=[pk])):
@@ -231,7 +245,7 @@ def test_the_admin_is_for_staff_with_permissions(world):
     permissions gets 403 on every model page; the admin sees them all, including a ticket's page."""
     urls = [reverse("admin:index"), *(reverse(n) for n in ADMIN_MODELS)]
     urls.append(reverse("admin:tickets_ticket_change", args=[world["mine"].pk]))
-    for role in ("anonymous", "customer", "colleague", "stranger"):
+    for role in ("anonymous", "customer", "colleague", "stranger", "unverified"):
         client = _client(world, role)
         for url in urls:
             response = client.get(url)
@@ -243,3 +257,19 @@ def test_the_admin_is_for_staff_with_permissions(world):
     boss = _client(world, "admin")
     for url in urls:
         assert boss.get(url).status_code == 200, url
+
+
+def test_an_unverified_account_reads_nothing_through_the_api_either(world):
+    """Every route of the API matrix (tests/api/test_permissions.py) that is not public answers an
+    unverified colleague with the same 403 saying the address must be verified."""
+    from accounts.identity import UNVERIFIED_DETAIL
+    from tests.api.test_permissions import MATRIX as API_MATRIX
+
+    client = _client(world, "unverified")
+    for name, method, path, body, _fmt, expected in API_MATRIX:
+        if expected["anonymous"] != 401 or path == "/api/auth/token/":
+            continue  # public (schema, docs, token exchange), a 404 for everyone, or revoking one's own keys
+        url = path.format(t=world["mine"].pk, resolved=world["second"].pk, a=world["file"].pk)
+        response = getattr(client, method)(url, content_type="application/json", data="{}" if body else None)
+        assert response.status_code == 403, (name, response.status_code)
+        assert response.json() == {"detail": UNVERIFIED_DETAIL}, name

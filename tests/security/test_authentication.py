@@ -1,14 +1,18 @@
-"""Sign-in and password reset: throttled per address and per IP, with one clear message, no account
-enumeration, and secure cookies in production (checked in a subprocess on the production settings)."""
+"""Sign-in and password reset: throttled per address and client, per address and per IP, with one clear
+message, no account enumeration, a sign-in link by email so a lockout never keeps the owner out, and
+secure cookies in production (checked in a subprocess on the production settings)."""
 
 import json
 import os
 import re
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
+import time_machine
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from accounts import throttle
 
@@ -23,7 +27,7 @@ def _login(client, email, password, ip="203.0.113.7"):
 def test_sign_in_is_refused_after_five_failures_for_that_address_even_with_the_right_password(
     client, customer
 ):
-    for _ in range(throttle.LOGIN.per_account):
+    for _ in range(throttle.LOGIN.per_pair):
         assert _login(client, "casey@acme.test", "wrong").status_code == 200
     blocked = _login(client, "casey@acme.test", "pw")
     assert blocked.status_code == 429
@@ -32,7 +36,7 @@ def test_sign_in_is_refused_after_five_failures_for_that_address_even_with_the_r
 
 
 def test_a_throttled_address_does_not_lock_out_a_colleague_on_the_same_network(client, customer, colleague):
-    for _ in range(throttle.LOGIN.per_account + 2):
+    for _ in range(throttle.LOGIN.per_pair + 2):
         _login(client, "casey@acme.test", "wrong")
     assert _login(client, "chris@acme.test", "pw").status_code == 302
 
@@ -45,13 +49,99 @@ def test_an_ip_that_sprays_many_addresses_is_stopped_but_other_ips_are_not(clien
 
 
 def test_a_successful_sign_in_clears_the_address_failures(client, customer):
-    for _ in range(throttle.LOGIN.per_account - 1):
+    for _ in range(throttle.LOGIN.per_pair - 1):
         _login(client, "casey@acme.test", "wrong")
     assert _login(client, "casey@acme.test", "pw").status_code == 302
     client.post(reverse("logout"))
-    for _ in range(throttle.LOGIN.per_account - 1):
+    for _ in range(throttle.LOGIN.per_pair - 1):
         _login(client, "casey@acme.test", "wrong")
     assert _login(client, "casey@acme.test", "pw").status_code == 302
+
+
+def _link(mail) -> str:
+    return re.search(r"https?://[^/\s]+(/\S+)", mail.body).group(1)
+
+
+def _attack_from_many_clients(client, email="casey@acme.test"):
+    """A botnet: enough clients, each stopping at its own limit, to reach the address-wide ceiling."""
+    clients = -(-throttle.LOGIN.per_account // throttle.LOGIN.per_pair)
+    for n in range(clients):
+        for _ in range(throttle.LOGIN.per_pair):
+            _login(client, email, "guess", ip=f"198.18.{n // 200}.{n % 200}")
+
+
+def test_an_attacker_hammering_from_one_client_does_not_lock_the_owner_out(client, tech):
+    for _ in range(throttle.LOGIN.per_pair * 4):
+        _login(client, "tech@helpdesk.test", "guess", ip="198.51.100.66")
+    assert _login(client, "tech@helpdesk.test", "pw", ip="198.51.100.66").status_code == 429
+    owner = client.__class__()
+    assert _login(owner, "tech@helpdesk.test", "pw", ip="203.0.113.5").status_code == 302
+
+
+def test_when_many_clients_lock_an_address_the_owner_gets_in_with_a_link_by_email(
+    client, customer, mailoutbox, django_capture_on_commit_callbacks
+):
+    _attack_from_many_clients(client)
+    owner = client.__class__()
+    refused = _login(owner, "casey@acme.test", "pw", ip="203.0.113.5")
+    assert refused.status_code == 429 and "_auth_user_id" not in owner.session
+    assert "Email me a sign-in link" in refused.content.decode()
+    # The token endpoint is locked for the address too, from any client.
+    token = APIClient(REMOTE_ADDR="203.0.113.5").post(
+        "/api/auth/token/", {"email": "casey@acme.test", "password": "pw"}, format="json"
+    )
+    assert token.status_code == 429
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = owner.post(
+            reverse("accounts:login_link"), {"email": "casey@acme.test"}, REMOTE_ADDR="203.0.113.5"
+        )
+    assert sent.status_code == 200 and "If an account exists" in sent.content.decode()
+    link = _link(mailoutbox[-1])
+    _login(client, "casey@acme.test", "guess", ip="198.18.9.9")  # the attack goes on meanwhile
+    page = owner.get(link)  # a mail scanner's GET does not spend the link
+    assert page.status_code == 200 and "_auth_user_id" not in owner.session
+    assert owner.post(link).status_code == 302
+    assert owner.session["_auth_user_id"] == str(customer.pk)
+    assert owner.get(reverse("portal:ticket_list")).status_code == 200
+    # Single use: the same link, again, from anyone, is refused.
+    again = client.__class__().post(link)
+    assert again.status_code == 400 and "used already" in again.content.decode()
+
+
+def test_sign_in_link_requests_answer_the_same_for_unknown_addresses_and_are_throttled(
+    client, customer, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        known = client.post(reverse("accounts:login_link"), {"email": "casey@acme.test"})
+        unknown = client.post(reverse("accounts:login_link"), {"email": "nobody@acme.test"})
+    assert _shape(known, "casey@acme.test") == _shape(unknown, "nobody@acme.test")
+    assert [m.to for m in mailoutbox] == [["casey@acme.test"]]
+    for _ in range(throttle.LOGIN_LINK.per_account):
+        last = client.post(reverse("accounts:login_link"), {"email": "nobody@acme.test"})
+    assert last.status_code == 429
+
+
+def test_a_sign_in_link_expires_after_fifteen_minutes(
+    client, customer, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("accounts:login_link"), {"email": "casey@acme.test"})
+    link = _link(mailoutbox[-1])
+    with time_machine.travel(timedelta(minutes=16)):
+        late = client.post(link)
+    assert late.status_code == 400 and "expired" in late.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_admin_sign_in_shares_the_same_throttle(client, admin_user):
+    for _ in range(throttle.LOGIN.per_pair):
+        _login(client, "admin@helpdesk.test", "guess")
+    response = client.post(
+        reverse("admin:login"),
+        {"username": "admin@helpdesk.test", "password": "pw"},
+        REMOTE_ADDR="203.0.113.7",
+    )
+    assert response.status_code == 200 and "_auth_user_id" not in client.session
 
 
 def _shape(response, email):
@@ -67,7 +157,7 @@ def test_sign_in_answers_the_same_for_an_unknown_address_and_a_wrong_password(cl
     assert status_known == status_unknown == 200
     assert body_known == body_unknown
     # ... and the throttle treats an address that does not exist exactly like one that does.
-    for _ in range(throttle.LOGIN.per_account):
+    for _ in range(throttle.LOGIN.per_pair):
         _login(client, "nobody@acme.test", "wrong")
         _login(client, "casey@acme.test", "wrong")
     assert (

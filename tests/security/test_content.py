@@ -12,12 +12,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
 from notifications.models import Notification
 from notifications.services import notification_render
 from tests.conftest import NOW
-from tests.factories import portal_filing
+from tests.factories import api_key, portal_filing
 from tickets.intake.service import email_ingest
 from tickets.models import Attachment, Ticket
 
@@ -193,7 +192,7 @@ def test_upload_names_cannot_leave_the_storage_folder_and_files_are_served_as_do
     ticket = stored[0].ticket
     desk = Client()
     desk.force_login(tech)
-    api = Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=casey).key}")
+    api = Client(HTTP_AUTHORIZATION=f"Token {api_key(casey)}")
     for file in stored:
         for who, url in (
             (client, reverse("portal:attachment_download", args=[ticket.pk, file.pk])),

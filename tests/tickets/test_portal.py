@@ -178,13 +178,13 @@ def test_several_forms_get_a_picker_and_each_offers_its_own_levels(client, casey
     assert refused.status_code == 400 and Ticket.objects.count() == 1
 
 
-def test_an_unverified_customer_is_asked_to_verify_before_filing(client, customer, priorities, clock):
-    client.force_login(customer)
+def test_an_unverified_customer_is_asked_to_verify_before_filing(client, unverified, priorities, clock):
+    client.force_login(unverified)
     page = client.get(reverse("portal:ticket_new")).content.decode()
-    assert "Verify your email address first" in page and 'name="subject"' not in page
+    assert "Verify your email address" in page and 'name="subject"' not in page
     assert client.post(reverse("portal:ticket_new"), _filing(priorities["normal"])).status_code == 403
     assert not Ticket.objects.exists()
-    assert "Please verify your email address" in client.get(reverse("portal:ticket_list")).content.decode()
+    assert "Send a new link" in client.get(reverse("portal:ticket_list")).content.decode()
 
 
 @pytest.mark.parametrize(

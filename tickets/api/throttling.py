@@ -6,7 +6,8 @@ from rest_framework.permissions import SAFE_METHODS
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
-DEFAULT_RATES = {"writes": "120/min", "token": "10/min"}
+# Password-for-token exchanges are not here: they share the sign-in throttle (accounts.throttle).
+DEFAULT_RATES = {"writes": "120/min"}
 
 
 class _ScopedThrottle(SimpleRateThrottle):
@@ -34,12 +35,3 @@ class WriteThrottle(_ScopedThrottle):
     def get_cache_key(self, request, view):
         ident = request.user.pk if request.user and request.user.is_authenticated else self.get_ident(request)
         return self.cache_format % {"scope": self.scope, "ident": ident}
-
-
-class TokenThrottle(_ScopedThrottle):
-    """Password-for-token exchanges, per client IP."""
-
-    scope = "token"
-
-    def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}

@@ -1,6 +1,8 @@
 from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
+from accounts.api import TokenView
+
 from . import views
 
 app_name = "api"
@@ -18,7 +20,7 @@ router.register("organizations", views.OrganizationViewSet, basename="organizati
 
 urlpatterns = [
     path("queue/", views.QueueView.as_view(), name="queue"),
-    path("auth/token/", views.ObtainTokenView.as_view(), name="token"),
+    path("auth/token/", TokenView.as_view(), name="token"),  # issue (POST) and revoke (DELETE)
     *router.urls,
     # Anything else under /api/ is a JSON 404, like every other API error.
     re_path(r"^.*$", views.not_found, name="not-found"),

@@ -14,16 +14,16 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
-from rest_framework.authtoken.models import Token
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action, api_view, authentication_classes, permission_classes
 from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.generics import GenericAPIView
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from accounts.api import VerifiedIdentityRequired
+from accounts.authentication import ApiTokenAuthentication
 from accounts.models import Organization
 from sla.models import PriorityLevel, SupportPlan
 
@@ -48,7 +48,7 @@ from . import serializers as s
 from .filters import QueueFilterSerializer, TicketFilterSerializer
 from .pagination import QueuePagination, ThreadPagination, TicketPagination
 from .permissions import IsStaff, ReadSignedInWriteAdmin, RequesterOrStaffObject, StaffOnlyObject
-from .throttling import TokenThrottle, WriteThrottle
+from .throttling import WriteThrottle
 
 # Events a customer sees on their ticket; staff-side alerts, reminders and warnings stay internal.
 CUSTOMER_EVENT_KINDS = [
@@ -81,9 +81,9 @@ ERRORS = {
 }
 
 
-class ApiMixin:
+class ApiMixin(VerifiedIdentityRequired):  # an unverified account gets a 403 saying so, everywhere
     # Token first, so an anonymous call is answered 401 with `WWW-Authenticate: Token`.
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [ApiTokenAuthentication, SessionAuthentication]
     throttle_classes = [WriteThrottle]
 
     def now(self):
@@ -498,33 +498,6 @@ class OrganizationViewSet(ApiMixin, viewsets.ReadOnlyModelViewSet):
     lookup_field = "customer_number"
     lookup_value_regex = r"[^/]+"
     pagination_class = None
-
-
-@extend_schema(
-    summary="Exchange an email and password for an API token",
-    description="Rate-limited per client address. The same 400 answers an unknown address and a wrong password.",
-    request=s.TokenRequestSerializer,
-    responses={200: s.TokenSerializer, 400: ERRORS[400]},
-    auth=[],
-)
-class ObtainTokenView(APIView):
-    authentication_classes = []
-    permission_classes = [AllowAny]
-    throttle_classes = [TokenThrottle]
-    parser_classes = [JSONParser, FormParser]
-
-    def post(self, request):
-        from django.contrib.auth import authenticate
-
-        serializer = s.TokenRequestSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        user = authenticate(
-            request, email=serializer.validated_data["email"], password=serializer.validated_data["password"]
-        )
-        if user is None:
-            raise ValidationError({"non_field_errors": ["Unable to sign in with these credentials."]})
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
 
 
 @extend_schema(exclude=True)

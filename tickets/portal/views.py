@@ -329,13 +329,6 @@ def ticket_new(request, slug: str | None = None):
         return redirect("desk:queue")
     if user.organization_id is None:
         return render(request, "tickets/portal/ticket_new.html", {"no_organization": True})
-    if not user.email_verified_at:
-        return render(
-            request,
-            "tickets/portal/ticket_new.html",
-            {"unverified": True},
-            status=403 if request.method == "POST" else 200,
-        )
     types = list(
         RequestType.objects.filter(active=True).prefetch_related("priorities").order_by("position", "name")
     )

@@ -1,0 +1,21 @@
+"""``Authorization: Token <key>`` for the API, checked against the stored hashes (``accounts.tokens``).
+
+Its own module, importing only DRF's authentication base: DRF imports the classes named in
+``REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"]`` while it is itself being imported.
+"""
+
+from django.utils import timezone
+from rest_framework import exceptions
+from rest_framework.authentication import TokenAuthentication
+
+from .tokens import token_for_key
+
+
+class ApiTokenAuthentication(TokenAuthentication):
+    """An unknown, expired or revoked key, or one whose owner is deactivated, is a 401."""
+
+    def authenticate_credentials(self, key):
+        token = token_for_key(key=key, now=timezone.now())
+        if token is None:
+            raise exceptions.AuthenticationFailed("Invalid, expired or revoked token.")
+        return (token.user, token)

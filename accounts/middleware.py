@@ -1,0 +1,43 @@
+"""The portal's door: a signed-in account whose address is not verified sees the "verify your
+address" page (with a button to send a new link) instead of any page of the site, except the pages it
+needs to verify, sign out or manage its account. The predicate is ``accounts.identity.is_verified``.
+
+The page is a 200 for a GET (it is where a new account lands after signing in) and a 403 for a POST.
+The API answers for itself (``accounts.api.VerifiedIdentityRequired``: a 403 with a JSON body), and the
+admin keeps its own sign-in (customers are not staff, so it shows them nothing either way).
+"""
+
+from django.shortcuts import render
+
+from .identity import is_verified
+
+# Namespaces and URL names an unverified account may still reach.
+OPEN_NAMESPACES = {"accounts", "api", "admin", "anymail"}
+OPEN_NAMES = {
+    "login",
+    "logout",
+    "healthz",
+    "api-schema",
+    "api-docs",
+    "portal:survey",
+    "portal:incident_banner",
+}
+
+
+class VerifiedIdentityMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or is_verified(user):
+            return None
+        match = request.resolver_match
+        if match is not None and (OPEN_NAMESPACES & set(match.namespaces) or match.view_name in OPEN_NAMES):
+            return None
+        # A page to read (200) when browsing; a refusal (403) for anything that would change something.
+        status = 200 if request.method in ("GET", "HEAD") else 403
+        return render(request, "accounts/verify_required.html", {"hide_verify_banner": True}, status=status)
