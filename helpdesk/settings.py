@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "sla",
     "notifications",
     "tickets",
+    "helpdesk",  # deploy checks only (helpdesk/checks.py)
 ]
 
 MIDDLEWARE = [

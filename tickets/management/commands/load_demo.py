@@ -1,9 +1,15 @@
-"""Demo data for ``make run``: idempotent, so running it twice changes nothing."""
+"""Demo data for ``make run``: idempotent, so running it twice changes nothing.
+
+Every demo account signs in with the password ``demo`` and one of them is a superuser, so the command
+refuses to run with ``DEBUG`` off (a production-shaped database) unless told ``--force``; the compose
+stack passes it only when ``DEMO=1`` is set.
+"""
 
 from datetime import time, timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import Group
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
@@ -36,8 +42,24 @@ SUBJECTS = [
 class Command(BaseCommand):
     help = "Load demo organizations, people, SLA policy and thirty tickets in every status (idempotent)."
 
-    @transaction.atomic
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force", action="store_true",
+            help="Load even with DEBUG off (a throwaway demo stack, e.g. DEMO=1 docker compose up).",
+        )
+
     def handle(self, *args, **options):
+        if not settings.DEBUG and not options["force"]:
+            raise CommandError(
+                "Refusing to load demo data with DEBUG off: it creates a superuser (admin@demo.test) and "
+                f"staff and customer accounts whose password is '{PASSWORD}', which anyone who can reach "
+                "this site could use. For a throwaway demo run it with --force (the compose stack does so "
+                "when DEMO=1); for a real deployment create the first admin with `manage.py createsuperuser`."
+            )
+        self._load()
+
+    @transaction.atomic
+    def _load(self):
         office, _ = Calendar.objects.get_or_create(name="office", defaults={"timezone": "Europe/London"})
         if not office.hours.exists():
             for day in range(5):
