@@ -149,7 +149,12 @@ STORAGES = {
 # --- Email -------------------------------------------------------------------------------------
 # The provider is chosen here only: e.g. EMAIL_BACKEND=anymail.backends.postmark.EmailBackend with
 # ANYMAIL_POSTMARK_SERVER_TOKEN, or anymail.backends.mailgun.EmailBackend with ANYMAIL_MAILGUN_API_KEY.
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# In development every message is kept as one .eml file in var/mail/ (helpdesk/mail.py).
+EMAIL_BACKEND = env.str(
+    "EMAIL_BACKEND",
+    default="helpdesk.mail.MailboxBackend" if DEBUG else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 # A hung SMTP server must not hold a row in "sending" past outbox_flush's stuck sweep (10 minutes).

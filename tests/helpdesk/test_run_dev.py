@@ -22,7 +22,11 @@ def make_run(tmp_path: Path, **env: str) -> tuple[list[str], str]:
         f'#!/bin/sh\ncase "$*" in *runserver*) sleep 1;; esac\necho "SITE_URL=$SITE_URL DEBUG=$DEBUG $*" >> {log}\n'
     )
     stub.chmod(0o755)
-    base = {k: v for k, v in os.environ.items() if k not in {"SITE_URL", "PORT", "DEBUG", "MAKEFLAGS", "MAKELEVEL"}}
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"SITE_URL", "PORT", "DEBUG", "MAKEFLAGS", "MAKELEVEL"}
+    }
     # STAMP= : the venv is not (re)built for the stub interpreter.
     result = subprocess.run(
         ["make", "--no-print-directory", "run", f"PY={stub}", "STAMP="],
@@ -48,7 +52,8 @@ def test_make_run_on_another_port_mails_links_to_that_port(tmp_path):
         "manage.py runserver 127.0.0.1:8601 --noreload",
     ]
     assert all(call.startswith("SITE_URL=http://127.0.0.1:8601 DEBUG=true ") for call in calls), calls
-    assert "Links in mail point to http://127.0.0.1:8601" in banner
+    assert f"Every outgoing mail is kept in {tmp_path}/var/mail/" in banner
+    assert "links in it point to http://127.0.0.1:8601" in banner
 
 
 def test_make_run_keeps_a_site_url_the_developer_set(tmp_path):
