@@ -12,9 +12,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     base = {k: v for k, v in os.environ.items()
-            if k not in {"DEBUG", "SECRET_KEY", "TESTING", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+            if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env={**base, "TESTING": "false", **env},
+        [sys.executable, "manage.py", *args], cwd=ROOT, env={**base, "DJANGO_SETTINGS_MODULE": "helpdesk.settings", **env},
         capture_output=True, text=True, timeout=120,
     )
 
@@ -83,3 +83,24 @@ def test_load_demo_refuses_in_production_settings(tmp_path):
     assert result.returncode != 0
     assert "Refusing to load demo data with DEBUG off" in result.stderr, result.stdout + result.stderr
     assert "createsuperuser" in result.stderr
+
+
+def test_the_product_settings_do_not_change_when_pytest_is_imported():
+    # Test-only settings live in tests/settings.py; a worker or server that happens to import pytest
+    # (a plugin, a debugging session) must still run its tasks through the broker.
+    probe = (
+        "import pytest, django; django.setup(); from django.conf import settings; "
+        "print(settings.CELERY_TASK_ALWAYS_EAGER, settings.PASSWORD_HASHERS[0], settings.SESSION_COOKIE_SECURE)"
+    )
+    base = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "CELERY_TASK_ALWAYS_EAGER"}}
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        env={**base, "DJANGO_SETTINGS_MODULE": "helpdesk.settings", "DEBUG": "false", "SECRET_KEY": GOOD_KEY},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.stdout.split() == [
+        "False", "django.contrib.auth.hashers.PBKDF2PasswordHasher", "True"
+    ], result.stderr
