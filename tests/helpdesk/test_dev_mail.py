@@ -55,3 +55,69 @@ def test_production_keeps_no_mailbox_unless_configured(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert not (tmp_path / "mail").exists() and "To: ops@example.com" in result.stdout  # the console backend
+
+
+def _keep(settings, tmp_path, **mail) -> None:
+    from django.core.mail import EmailMultiAlternatives
+
+    settings.EMAIL_BACKEND = "helpdesk.mail.MailboxBackend"
+    settings.EMAIL_FILE_PATH = str(tmp_path)
+    msg = EmailMultiAlternatives(mail["subject"], mail["text"], to=[mail["to"]])
+    if "html" in mail:
+        msg.attach_alternative(mail["html"], "text/html")
+    msg.send()
+
+
+def test_staff_find_the_kept_mail_newest_first_with_rendered_bodies(client, tech, settings, tmp_path):
+    settings.DEBUG = True
+    _keep(
+        settings,
+        tmp_path,
+        subject="[HD-1] We received your request",
+        text="Follow HD-1 at /tickets/1/",
+        to="a@x.test",
+    )
+    _keep(
+        settings,
+        tmp_path,
+        subject="Reset your password",
+        text="Open /accounts/reset/x/",
+        to="b@x.test",
+        html="<p>Open <a href='/accounts/reset/x/'>this link</a></p>",
+    )
+    client.force_login(tech)
+    page = client.get(reverse("dev_mail")).content.decode()
+    assert page.index("Reset your password") < page.index("[HD-1] We received your request")
+    assert "to b@x.test" in page and "Follow HD-1 at /tickets/1/" in page
+    assert 'sandbox srcdoc="&lt;p&gt;Open &lt;a href=&#x27;/accounts/reset/x/&#x27;&gt;this link' in page
+    assert "2 messages, newest first" in page
+
+
+def test_a_hostile_subject_or_body_stays_text_on_the_outbox_page(client, tech, settings, tmp_path):
+    settings.DEBUG = True
+    _keep(
+        settings,
+        tmp_path,
+        subject="<script>alert(1)</script>",
+        text="<img src=x onerror=alert(2)>",
+        to="c@x.test",
+        html="<script>alert(3)</script>",
+    )
+    client.force_login(tech)
+    page = client.get(reverse("dev_mail")).content.decode()
+    assert "<script>alert" not in page and "<img src=x" not in page
+    assert (
+        "&lt;script&gt;alert(1)&lt;/script&gt;" in page and 'sandbox srcdoc="&lt;script&gt;alert(3)' in page
+    )
+
+
+def test_the_outbox_page_is_for_staff_in_development_only(client, tech, customer, settings):
+    settings.DEBUG = True
+    url = reverse("dev_mail")
+    assert client.get(url).status_code == 302  # sign in first
+    client.force_login(customer)
+    assert client.get(url).status_code == 404
+    client.force_login(tech)
+    assert client.get(url).status_code == 200
+    settings.DEBUG = False
+    assert client.get(url).status_code == 404

@@ -53,7 +53,10 @@ def test_make_run_on_another_port_mails_links_to_that_port(tmp_path):
     ]
     assert all(call.startswith("SITE_URL=http://127.0.0.1:8601 DEBUG=true ") for call in calls), calls
     assert f"Every outgoing mail is kept in {tmp_path}/var/mail/" in banner
-    assert "links in it point to http://127.0.0.1:8601" in banner
+    assert (
+        "listed for staff at http://127.0.0.1:8601/dev/mail/; links in it point to http://127.0.0.1:8601"
+        in banner
+    )
 
 
 def test_make_run_keeps_a_site_url_the_developer_set(tmp_path):
