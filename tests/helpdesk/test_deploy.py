@@ -11,19 +11,31 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items()
-            if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env={**base, "DJANGO_SETTINGS_MODULE": "helpdesk.settings", **env},
-        capture_output=True, text=True, timeout=120,
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**base, "DJANGO_SETTINGS_MODULE": "helpdesk.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
 def test_check_deploy_is_clean_with_production_settings():
     result = _manage(
-        "check", "--deploy", "--fail-level", "WARNING",
-        DEBUG="false", SECRET_KEY="x" * 20 + "-production-secret-key-with-enough-entropy-0123456789",
-        ALLOWED_HOSTS="support.example.com", ANYMAIL_WEBHOOK_SECRET="anymail:a-long-random-webhook-password",
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="false",
+        SECRET_KEY="x" * 20 + "-production-secret-key-with-enough-entropy-0123456789",
+        ALLOWED_HOSTS="support.example.com",
+        ANYMAIL_WEBHOOK_SECRET="anymail:a-long-random-webhook-password",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
@@ -46,9 +58,15 @@ GOOD_HOOK = "anymail:a-long-random-webhook-password"
 
 def _check_deploy(**env: str) -> subprocess.CompletedProcess:
     return _manage(
-        "check", "--deploy",
-        **{"DEBUG": "false", "ALLOWED_HOSTS": "support.example.com", "SECRET_KEY": GOOD_KEY,
-           "ANYMAIL_WEBHOOK_SECRET": GOOD_HOOK, **env},
+        "check",
+        "--deploy",
+        **{
+            "DEBUG": "false",
+            "ALLOWED_HOSTS": "support.example.com",
+            "SECRET_KEY": GOOD_KEY,
+            "ANYMAIL_WEBHOOK_SECRET": GOOD_HOOK,
+            **env,
+        },
     )
 
 
@@ -78,7 +96,10 @@ def test_load_demo_refuses_in_production_settings(tmp_path):
     db = tmp_path / "prod.sqlite3"
     result = _manage(
         "load_demo",
-        DEBUG="false", SECRET_KEY=GOOD_KEY, ALLOWED_HOSTS="support.example.com", DATABASE_URL=f"sqlite:///{db}",
+        DEBUG="false",
+        SECRET_KEY=GOOD_KEY,
+        ALLOWED_HOSTS="support.example.com",
+        DATABASE_URL=f"sqlite:///{db}",
     )
     assert result.returncode != 0
     assert "Refusing to load demo data with DEBUG off" in result.stderr, result.stdout + result.stderr
@@ -92,7 +113,9 @@ def test_the_product_settings_do_not_change_when_pytest_is_imported():
         "import pytest, django; django.setup(); from django.conf import settings; "
         "print(settings.CELERY_TASK_ALWAYS_EAGER, settings.PASSWORD_HASHERS[0], settings.SESSION_COOKIE_SECURE)"
     )
-    base = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "CELERY_TASK_ALWAYS_EAGER"}}
+    base = {
+        k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "CELERY_TASK_ALWAYS_EAGER"}
+    }
     result = subprocess.run(
         [sys.executable, "-c", probe],
         cwd=ROOT,
@@ -101,6 +124,6 @@ def test_the_product_settings_do_not_change_when_pytest_is_imported():
         text=True,
         timeout=120,
     )
-    assert result.stdout.split() == [
-        "False", "django.contrib.auth.hashers.PBKDF2PasswordHasher", "True"
-    ], result.stderr
+    assert result.stdout.split() == ["False", "django.contrib.auth.hashers.PBKDF2PasswordHasher", "True"], (
+        result.stderr
+    )

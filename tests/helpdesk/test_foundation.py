@@ -44,7 +44,12 @@ def test_load_demo_is_idempotent_and_covers_every_status(client, settings):
     assert Ticket.objects.count() == 30
     for status in Status.values:
         assert Ticket.objects.filter(status=status).exists(), status
-    assert User.objects.filter(email__in=["customer@demo.test", "tech@demo.test", "lead@demo.test", "admin@demo.test"]).count() == 4
+    assert (
+        User.objects.filter(
+            email__in=["customer@demo.test", "tech@demo.test", "lead@demo.test", "admin@demo.test"]
+        ).count()
+        == 4
+    )
 
 
 @pytest.mark.parametrize(
@@ -74,8 +79,15 @@ def test_load_demo_with_force_loads_a_throwaway_demo_even_with_debug_off(setting
 def test_the_first_admin_comes_from_createsuperuser_as_the_readme_says(client, monkeypatch):
     # README, Docker compose: `docker compose run --rm web python manage.py createsuperuser`
     monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "a-long-admin-passphrase-0427")
-    call_command("createsuperuser", interactive=False, email="ops@example.com", username="ops", stdout=StringIO())
-    assert client.post("/accounts/login/", {"username": "ops@example.com", "password": "a-long-admin-passphrase-0427"}).status_code == 302
+    call_command(
+        "createsuperuser", interactive=False, email="ops@example.com", username="ops", stdout=StringIO()
+    )
+    assert (
+        client.post(
+            "/accounts/login/", {"username": "ops@example.com", "password": "a-long-admin-passphrase-0427"}
+        ).status_code
+        == 302
+    )
     assert client.get("/admin/").status_code == 200
 
 

@@ -139,9 +139,7 @@ print(json.dumps({
 
 
 def test_production_settings_send_session_and_csrf_cookies_secure_only():
-    base = {
-        k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"}
-    }
+    base = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"}}
     env = {
         **base,
         "DJANGO_SETTINGS_MODULE": "helpdesk.settings",
