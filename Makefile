@@ -1,5 +1,6 @@
 # make run  : a working helpdesk on http://127.0.0.1:8000 with SQLite and an embedded broker.
 # make test : the whole suite (uses DATABASE_URL / REDIS_URL when set).
+# make .env : docker compose settings with fresh random secrets (see .env.example).
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -36,6 +37,10 @@ lint: venv
 fmt: venv
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
+
+# Never remade once it exists: the database volume keeps the first POSTGRES_PASSWORD.
+.env:
+	$(PYTHON) bin/make-env $@
 
 clean:
 	rm -rf $(VENV) var db.sqlite3 staticfiles .pytest_cache

@@ -20,8 +20,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
-os.environ.setdefault("TESTING", "true")  # eager Celery: acknowledgements are rendered and sent in-process
+# The test suite's settings: eager Celery (acknowledgements are rendered and sent in-process).
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
 os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="hd-bench-media-"))
 os.environ.setdefault("LOG_LEVEL", "ERROR")

@@ -6,7 +6,6 @@ environment (``DEBUG=false``, ``SECRET_KEY``, ``DATABASE_URL``, ``REDIS_URL``, `
 never through a second settings file.
 """
 
-import sys
 from pathlib import Path
 
 import environ
@@ -18,10 +17,9 @@ VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
 env = environ.Env()
 
 DEBUG = env.bool("DEBUG", default=False)
-# Under pytest: eager Celery, the fast password hasher, no manifest for static files.
-TESTING = env.bool("TESTING", default="pytest" in sys.modules)
+# Test-only settings live in tests/settings.py: nothing here looks for a test runner.
 
-if DEBUG or TESTING:
+if DEBUG:
     # A development key that survives restarts (sessions stay valid) but never leaves the machine.
     _key_file = VAR_DIR / "dev-secret-key"
     if "SECRET_KEY" not in env:
@@ -53,6 +51,7 @@ INSTALLED_APPS = [
     "sla",
     "notifications",
     "tickets",
+    "helpdesk",  # deploy checks only (helpdesk/checks.py)
 ]
 
 MIDDLEWARE = [
@@ -120,8 +119,6 @@ API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=30)
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
-if TESTING:
-    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -144,7 +141,7 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG or TESTING
+            if DEBUG
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
@@ -153,7 +150,12 @@ STORAGES = {
 # --- Email -------------------------------------------------------------------------------------
 # The provider is chosen here only: e.g. EMAIL_BACKEND=anymail.backends.postmark.EmailBackend with
 # ANYMAIL_POSTMARK_SERVER_TOKEN, or anymail.backends.mailgun.EmailBackend with ANYMAIL_MAILGUN_API_KEY.
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# In development every message is kept as one .eml file in var/mail/ (helpdesk/mail.py).
+EMAIL_BACKEND = env.str(
+    "EMAIL_BACKEND",
+    default="helpdesk.mail.MailboxBackend" if DEBUG else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 # A hung SMTP server must not hold a row in "sending" past outbox_flush's stuck sweep (10 minutes).
@@ -192,7 +194,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
 if CELERY_BROKER_URL.startswith("filesystem"):
     for _sub in ("queue", "control", "processed"):
         (_FS_BROKER_DIR / _sub).mkdir(parents=True, exist_ok=True)
-CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=TESTING)
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -250,7 +252,7 @@ CSRF_COOKIE_HTTPONLY = False  # HTMX reads it to send the token header
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-if not DEBUG and not TESTING:
+if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True

@@ -38,6 +38,8 @@ VERIFY = "verify"
 T = lambda w: {"pk": w["mine"].pk}  # noqa: E731
 MATRIX: dict[str, tuple] = {
     "healthz": (None, (200, 200, 200, 200, 200, 200, 200)),
+    # the development outbox: 404 for everyone with DEBUG off, as here (tests/helpdesk/test_dev_mail.py)
+    "dev_mail": (None, (LOGIN, 404, 404, 404, 404, 404, VERIFY)),
     "login": (None, (200, 302, 302, 302, 302, 302, 302)),  # signed-in people are sent on
     "logout": (None, (405, 405, 405, 405, 405, 405, 405)),  # POST only
     "api-schema": (None, (200,) * 7),  # the API description is public, its data is not

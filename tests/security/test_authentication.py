@@ -229,12 +229,10 @@ print(json.dumps({
 
 
 def test_production_settings_send_session_and_csrf_cookies_secure_only():
-    base = {
-        k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "TESTING", "ALLOWED_HOSTS"}
-    }
+    base = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"}}
     env = {
         **base,
-        "TESTING": "false",
+        "DJANGO_SETTINGS_MODULE": "helpdesk.settings",
         "DEBUG": "false",
         "ALLOWED_HOSTS": "support.example.com",
         "SECRET_KEY": "p" * 20 + "-production-secret-key-with-enough-entropy-0123456789",

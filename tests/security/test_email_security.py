@@ -51,10 +51,10 @@ def test_check_deploy_fails_without_the_webhook_secret():
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DEBUG", "SECRET_KEY", "TESTING", "ALLOWED_HOSTS", "ANYMAIL_WEBHOOK_SECRET"}
+        if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "ANYMAIL_WEBHOOK_SECRET"}
     }
     env.update(
-        TESTING="false",
+        DJANGO_SETTINGS_MODULE="helpdesk.settings",
         DEBUG="false",
         ALLOWED_HOSTS="support.example.com",
         SECRET_KEY="s" * 20 + "-production-secret-key-with-enough-entropy-0123456789",

@@ -48,7 +48,7 @@ def worker():
         "DATABASE_URL": _database_url(),  # pytest-django's test_<name> database
         "CELERY_BROKER_URL": REDIS_URL,
         "CELERY_TASK_ALWAYS_EAGER": "false",
-        "TESTING": "false",
+        "DJANGO_SETTINGS_MODULE": "helpdesk.settings",  # production settings
         "SECRET_KEY": "worker-under-test",
         "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
         "CONN_MAX_AGE": "0",
