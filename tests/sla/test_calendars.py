@@ -7,7 +7,7 @@ from itertools import accumulate
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from sla.calendars import (
@@ -45,6 +45,9 @@ GB_OFFICE = BusinessCalendar.build(
     tz="Europe/London", hours=weekdays(((9,), (17, 30))), country="GB", subdivision="ENG"
 )
 LONDON_SUNDAY = lambda a, b: BusinessCalendar.build(tz="Europe/London", hours={6: ((time(*a), time(*b)),)})  # noqa: E731
+# Saturday 23:00 - Sunday 01:00 in London: on 25 October 2026 it ends just as the clocks go back (02:00
+# BST -> 01:00 GMT), where the repeated hour 01:00-02:00 begins.
+LONDON_SATURDAY_LATE = BusinessCalendar.build(tz="Europe/London", hours={5: ((time(23), time(1)),)})
 
 
 @pytest.mark.parametrize(
@@ -95,10 +98,24 @@ LONDON_SUNDAY = lambda a, b: BusinessCalendar.build(tz="Europe/London", hours={6
         (LONDON_SUNDAY((1, 30), (3,)), utc(2026, 3, 29, 0), 30 * M, utc(2026, 3, 29, 1, 30)),
         # an interval 00:00-03:00 across the autumn repeat is four real hours
         (LONDON_SUNDAY((0,), (3,)), utc(2026, 10, 24, 22), 4 * H, utc(2026, 10, 25, 3)),
+        # an interval ending at 01:00, where the autumn repeat begins, closes at 01:00 BST (00:00 UTC): the
+        # clock never shows less than 01:00 again, so none of the repeated hour is open. Found by the
+        # property test below; Saturday 23:00-01:00 is then shut at 00:00 UTC until next Saturday 23:00 GMT.
+        (LONDON_SATURDAY_LATE, utc(2026, 10, 25, 0), M, utc(2026, 10, 31, 23, 1)),
+        (LONDON_SATURDAY_LATE, utc(2026, 10, 24, 23), 2 * H, utc(2026, 11, 1, 0)),
+        (LONDON_SUNDAY((0,), (1,)), utc(2026, 10, 24, 23), 2 * H, utc(2026, 11, 1, 1)),
     ],
 )
 def test_add_business_time_table(cal, start, delta, due):
     assert add_business_time(start, delta, cal) == due
+
+
+def test_an_interval_ending_where_the_autumn_repeat_begins_is_closed_for_the_repeated_hour():
+    assert is_open(utc(2026, 10, 24, 23, 59), LONDON_SATURDAY_LATE)
+    assert not is_open(utc(2026, 10, 25, 0), LONDON_SATURDAY_LATE)
+    assert not is_open(utc(2026, 10, 25, 0, 30), LONDON_SATURDAY_LATE)
+    # 23:00 BST (22:00 UTC) to 01:00 BST (00:00 UTC): two real hours, not three
+    assert business_time_between(utc(2026, 10, 24), utc(2026, 10, 26), LONDON_SATURDAY_LATE) == 2 * H
 
 
 def test_it_is_open_just_before_the_due_time_and_closed_at_closing():
@@ -260,6 +277,16 @@ weekly = st.dictionaries(
     target=st.integers(1, 600),
     holiday_offsets=st.lists(st.integers(-3, 12), max_size=3),
     probe=st.integers(0, 7 * 24 * 60),
+)
+# Found at random (rarely): an interval ending exactly where London's repeated hour begins.
+@example(
+    tz="Europe/London",
+    hours={5: [(time(23), time(1))]},
+    base=utc(2026, 10, 25),
+    offset=0,
+    target=1,
+    holiday_offsets=[],
+    probe=30,
 )
 def test_add_business_time_matches_minute_stepping_reference(
     tz, hours, base, offset, target, holiday_offsets, probe
