@@ -1,14 +1,17 @@
 """Business-time arithmetic: table tests for the cases people meet, and property tests against a slow,
 obviously-correct minute-stepping reference on random calendars, zones and starts."""
 
+import os
 from bisect import bisect_left
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import accumulate
 from zoneinfo import ZoneInfo
 
+import hypothesis.core
 import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
+from hypothesis.vendor import pretty
 
 from sla.calendars import (
     BusinessCalendar,
@@ -180,6 +183,31 @@ def test_country_holidays_are_computed_only_for_the_years_used():
 
 # --- property tests against a minute-stepping reference -------------------------------------------
 
+# Default 200 (a few seconds); raise it to hunt a rare case, e.g. CALENDAR_PROPERTY_EXAMPLES=20000.
+EXAMPLES = int(os.environ.get("CALENDAR_PROPERTY_EXAMPLES", "200"))
+
+
+@pytest.fixture(autouse=True, scope="module")
+def hypothesis_prints_falsifying_examples():
+    """Importing schemathesis (its pytest plugin, tests/api/test_fuzz.py) swaps Hypothesis' pretty-printer
+    for a no-op in the whole process, which blanks a failing example's arguments (``tz=, hours=, ...``).
+    Put Hypothesis' own printer back while this module runs, so a CI failure says what to replay."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(hypothesis.core, "RepresentationPrinter", pretty.RepresentationPrinter)
+        yield
+
+
+def test_a_failing_property_test_prints_its_inputs():
+    @settings(max_examples=1, database=None)
+    @given(tz=st.just("Europe/London"))
+    def always_fails(tz):
+        raise AssertionError
+
+    with pytest.raises(AssertionError) as failure:
+        always_fails()
+    assert "tz='Europe/London'" in "\n".join(getattr(failure.value, "__notes__", ()))
+
+
 ZONES = [
     "UTC",
     "Europe/London",
@@ -268,7 +296,7 @@ weekly = st.dictionaries(
 )
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     tz=st.sampled_from(ZONES),
     hours=weekly,
