@@ -9,7 +9,8 @@ reference):
   day (``00:00-00:00`` is the whole day). A holiday closes the intervals that *start* on it.
 - An interval opens at the first instant the local clock shows its start or later, and closes at the
   last instant the clock still shows less than its end. So a start or end inside a spring-forward gap
-  maps to the moment of the jump, and an interval touching a repeated autumn hour includes all of it.
+  maps to the moment of the jump, an interval reaching into a repeated autumn hour includes all of it,
+  and one ending exactly where the repeat begins includes none of it (the clock never goes below it again).
 - Overlapping or touching intervals (after that mapping) are merged, so "the end of an interval" is a
   real closing time.
 
@@ -71,9 +72,15 @@ def _first_at_or_after(naive: datetime, zone: ZoneInfo) -> int:
 def _last_before(naive: datetime, zone: ZoneInfo) -> int:
     """The supremum of instants whose local wall time is still before ``naive`` (µs)."""
     last = naive.replace(tzinfo=zone, fold=1).astimezone(UTC)
-    if last.astimezone(zone).replace(tzinfo=None) == naive:
-        return to_us(last)
-    return _gap_transition(naive, zone)
+    if last.astimezone(zone).replace(tzinfo=None) != naive:
+        return _gap_transition(naive, zone)
+    first = naive.replace(tzinfo=zone, fold=0).astimezone(UTC)
+    if first != last and (last - _US).astimezone(zone).replace(tzinfo=None) > naive:
+        # ``naive`` starts a repeated hour: the clock jumps back *to* it at ``last``, so from ``first`` on
+        # it never shows less than ``naive`` again (London 01:00 on the last Sunday of October closes at
+        # 01:00 BST, not an hour later at 01:00 GMT).
+        return to_us(first)
+    return to_us(last)
 
 
 def _gap_transition(naive: datetime, zone: ZoneInfo) -> int:
