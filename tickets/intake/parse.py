@@ -56,7 +56,8 @@ class ParsedEmail:
     html: str = ""
     attachments: list[RawAttachment] = field(default_factory=list)
     failed_recipients: list[str] = field(default_factory=list)
-    content_hash: str = ""
+    content_hash: str = ""  # everything we read (addresses, headers, body, parts)
+    content_digest: str = ""  # what the sender wrote (subject, date, body, attachments), for dedupe
     note: str = ""  # set when only a degraded reading was possible
 
     def header(self, name: str) -> str:
@@ -65,8 +66,15 @@ class ParsedEmail:
 
     @property
     def dedupe_key(self) -> str:
+        """Message-ID + sender + content digest: a re-delivery of one mail matches; another mail that
+        reuses a Message-ID (buggy clients, re-sent drafts, a forger) does not, so it is never dropped."""
         if self.message_id:
-            return self.message_id[:255]
+            digest = hashlib.sha256(
+                "\x00".join(
+                    (self.message_id, self.from_email, self.content_digest or self.content_hash)
+                ).encode("utf-8", "replace")
+            ).hexdigest()
+            return f"mid:{digest}"
         return f"sha256:{self.content_hash}"
 
 
@@ -275,7 +283,18 @@ def parse_message(msg: AnymailInboundMessage, raw: bytes | None = None) -> Parse
     elif nested_text:
         parsed.text = _clean(nested_text)
     parsed.content_hash = _content_hash(parsed, raw)
+    parsed.content_digest = content_digest(parsed)
     return parsed
+
+
+def content_digest(parsed: ParsedEmail) -> str:
+    """What the sender wrote, independent of how it was framed or routed (Delivered-To, boundaries)."""
+    digest = hashlib.sha256()
+    for value in (parsed.subject, parsed.header("date"), parsed.text.strip(), parsed.html.strip()):
+        digest.update(value.encode("utf-8", "replace") + b"\x00")
+    for item in parsed.attachments:
+        digest.update(item.filename.encode("utf-8", "replace") + hashlib.sha256(item.content).digest())
+    return digest.hexdigest()
 
 
 def _content_hash(parsed: ParsedEmail, raw: bytes | None) -> str:
