@@ -25,8 +25,9 @@ from ..abuse import _one_level_down, organization_bar_top_priority, organization
 from ..attachments import attachment_response, attachments_save
 from ..dashboard import duration_words, sla_dashboard
 from ..incidents import incident_link_ticket, incident_open, incident_post_update, incident_resolve
-from ..models import Attachment, CannedReply, Incident, Message, Status, Ticket
-from ..selectors import sla_state
+from ..intake.service import inbound_discard, inbound_release, sender_hold_decide
+from ..models import Attachment, CannedReply, InboundEmail, Incident, Message, SenderHold, Status, Ticket
+from ..selectors import inbound_attention, inbound_for_staff, sla_state
 from ..services import (
     TRANSITIONS,
     TicketError,
@@ -404,6 +405,48 @@ def attachment_download(request, pk: int):
         filename=attachment.filename,
         content_type=attachment.content_type or "application/octet-stream",
     )
+
+
+# --- inbound mail waiting for a person ---------------------------------------------------------
+
+
+@staff_required
+def inbound(request):
+    return render(
+        request, "tickets/desk/inbound.html", {"counts": inbound_attention(), **inbound_for_staff()}
+    )
+
+
+@require_POST
+@staff_required
+def inbound_sender_decide(request, pk: int):
+    hold = get_object_or_404(SenderHold.objects.select_related("user", "organization"), pk=pk)
+    accept = request.POST.get("decision") == "accept"
+    try:
+        sender_hold_decide(hold=hold, accept=accept, by=request.user, now=_now())
+    except TicketError as exc:
+        messages.error(request, str(exc))
+    else:
+        verb = "is now a member of" if accept else "was rejected for"
+        messages.success(request, f"{hold.user.email} {verb} {hold.organization.name}.")
+    return redirect("desk:inbound")
+
+
+@require_POST
+@staff_required
+def inbound_mail_decide(request, pk: int):
+    row = get_object_or_404(InboundEmail, pk=pk)
+    try:
+        if request.POST.get("decision") == "release":
+            row = inbound_release(row=row, by=request.user, now=_now())
+            done = f"Released: {row.get_outcome_display().lower()}"
+            messages.success(request, done + (f" ({row.ticket.reference})." if row.ticket_id else "."))
+        else:
+            inbound_discard(row=row, by=request.user, now=_now())
+            messages.success(request, "Discarded; the mail stays on record.")
+    except TicketError as exc:
+        messages.error(request, str(exc))
+    return redirect("desk:inbound")
 
 
 # --- incidents (team leads) ------------------------------------------------------------------------
