@@ -365,9 +365,11 @@ def test_at_most_the_configured_number_of_attachments_is_kept(org, customer, pri
     assert ticket.attachments.count() == 1
 
 
-def test_an_unknown_charset_degrades_to_replacement_characters(org, customer, priorities, ingest):
-    ticket = ingest(fixture("bad_charset.eml")).ticket
-    assert "broken bytes but readable text" in ticket.description and "\ufffd" in ticket.description
+def test_an_unknown_charset_falls_back_to_a_windows_code_page_and_keeps_the_text(
+    org, customer, priorities, ingest
+):
+    ticket = ingest(fixture("bad_charset.eml")).ticket  # x-no-such-charset; not UTF-8 either
+    assert ticket.description.startswith("Café ") and "broken bytes but readable text" in ticket.description
 
 
 # --- idempotency --------------------------------------------------------------------------------
