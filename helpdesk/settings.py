@@ -239,6 +239,9 @@ HELPDESK_MAX_ATTACHMENTS = env.int("HELPDESK_MAX_ATTACHMENTS", default=10)
 # staff (visible on the desk), never dropped. 0 turns a limit off.
 HELPDESK_MAIL_NEW_TICKETS_PER_SENDER = env.int("HELPDESK_MAIL_NEW_TICKETS_PER_SENDER", default=20)
 HELPDESK_MAIL_NEW_TICKETS_PER_DOMAIN = env.int("HELPDESK_MAIL_NEW_TICKETS_PER_DOMAIN", default=200)
+# The authserv-id your receiving mail server writes in Authentication-Results (e.g. "mx.example.com").
+# When set, mail from a known address that this server found failing DMARC is held for staff.
+HELPDESK_MAIL_AUTHSERV_ID = env.str("HELPDESK_MAIL_AUTHSERV_ID", default="")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Security (tightened automatically when DEBUG is off) ---------------------------------------

@@ -267,3 +267,29 @@ def test_a_cc_on_the_thread_replies_through_their_own_reply_address(casey_ticket
     assert row.outcome == Outcome.REPLY and row.ticket == casey_ticket
     assert casey_ticket.messages.last().channel == Channel.EMAIL
     assert Notification.objects.filter(ticket=casey_ticket).exists()
+
+
+def test_a_from_our_receiving_server_found_forged_is_held_and_others_verdicts_are_ignored(
+    casey_ticket, ingest, settings
+):
+    settings.HELPDESK_MAIL_AUTHSERV_ID = "mx.helpdesk.test"
+    forged = ingest(
+        raw_mail(
+            subject=f"Re: [{casey_ticket.reference}] Calls drop",
+            body="Please change my phone number to +1 555 0100.",
+            message_id="<spoof@evil.test>",
+            headers={
+                "Authentication-Results": "mx.helpdesk.test; spf=fail; dmarc=fail header.from=acme.test"
+            },
+        )
+    )
+    assert forged.outcome == Outcome.HELD and casey_ticket.messages.count() == 1
+    # The sender's own "Authentication-Results" header (another authserv-id) proves nothing either way.
+    genuine = ingest(
+        raw_mail(
+            subject=f"Re: [{casey_ticket.reference}] Calls drop",
+            message_id="<real@acme.test>",
+            headers={"Authentication-Results": "evil.test; dmarc=fail"},
+        )
+    )
+    assert genuine.outcome == Outcome.REPLY and genuine.ticket == casey_ticket

@@ -36,7 +36,14 @@ from .classify import Kind, classify
 from .parse import ParsedEmail, ParseTimeout, content_digest, parse_message, parse_raw, time_limit
 from .subject import bare_level, parse_subject, strip_reply_prefix
 from .text import asks_to_escalate, split_quoted, template_fields
-from .trust import TRIAGE_CUSTOMER_NUMBER, domain_org, find_thread, known_contact, known_sender
+from .trust import (
+    TRIAGE_CUSTOMER_NUMBER,
+    domain_org,
+    find_thread,
+    from_failed_authentication,
+    known_contact,
+    known_sender,
+)
 
 log = logging.getLogger(__name__)
 
@@ -328,6 +335,8 @@ def _act(mail: ParsedEmail, *, now: datetime, release: bool = False) -> InboundE
         # Readable but unanswerable: a triage ticket, so a person sees it; nobody gets mailed.
         mail.from_email = _no_sender_address()
     sender = known_sender(mail)
+    if sender is not None and from_failed_authentication(mail):
+        return _held(f"our receiving server found the From address {mail.from_email} forged (DMARC fail)")
     new_text, quoted = split_quoted(mail.text)
     if not new_text and not quoted and not mail.attachments:
         new_text = "(empty message)"

@@ -11,7 +11,10 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+from django.conf import settings
 
 from accounts.models import Organization, User
 from notifications.models import Notification
@@ -36,6 +39,21 @@ def known_sender(mail: ParsedEmail) -> User | None:
     if not mail.from_email:
         return None
     return User.objects.filter(email__iexact=mail.from_email).select_related("organization").first()
+
+
+def from_failed_authentication(mail: ParsedEmail) -> bool:
+    """Our own receiving server (``HELPDESK_MAIL_AUTHSERV_ID``) recorded a DMARC failure for the From
+    domain. Only its verdict counts (a sender can write any Authentication-Results header), and only a
+    failure is used: a pass is never an identity by itself."""
+    authserv = (getattr(settings, "HELPDESK_MAIL_AUTHSERV_ID", "") or "").strip().lower()
+    if not authserv:
+        return False
+    for value in mail.headers.get("authentication-results", []):
+        if value.split(";", 1)[0].strip().lower() != authserv:
+            continue
+        if re.search(r"\bdmarc\s*=\s*fail\b", value, re.IGNORECASE):
+            return True
+    return False
 
 
 def live(ticket: Ticket | None) -> Ticket | None:
