@@ -14,7 +14,7 @@ from tests.conftest import NOW
 from tests.factories import OrganizationFactory, PlanFactory, PriorityFactory
 from tests.notifications.mailkit import raw_mail
 from tests.reliability.realenv import require_postgres
-from tickets.intake.service import email_ingest, inbound_retry
+from tickets.intake.service import RETRY_MAX_ATTEMPTS, email_ingest, inbound_retry
 from tickets.models import InboundEmail, SenderHold, Ticket
 
 User = get_user_model()
@@ -119,3 +119,16 @@ def test_a_burst_from_one_new_sender_on_postgres_loses_nothing(settings):
     assert len(outcomes) == 40 and User.objects.filter(email="burst@acme.test").count() == 1
     assert set(outcomes) <= {Outcome.NEW_TICKET, Outcome.HELD}
     assert Ticket.objects.count() == outcomes.count(Outcome.NEW_TICKET) >= 30
+
+
+def test_after_the_last_retry_failed_mail_waits_for_a_person_and_stays_counted(db, client):
+    row = email_ingest(raw=raw_mail(sender="ann@new.test", message_id="<never@new.test>"), now=NOW)
+    later = NOW
+    for _ in range(RETRY_MAX_ATTEMPTS + 3):
+        later += timedelta(days=1)
+        inbound_retry(now=later)
+    row.refresh_from_db()
+    assert (
+        row.outcome == Outcome.FAILED and row.attempts == RETRY_MAX_ATTEMPTS and row.next_attempt_at is None
+    )
+    assert client.get("/healthz").json()["inbound_mail"]["failed"] == 1

@@ -141,8 +141,11 @@ def email_process_stored(*, row_id: int, now: datetime, release: bool = False) -
     claimable = [InboundEmail.Outcome.RECEIVED, InboundEmail.Outcome.FAILED]
     if release:
         claimable.append(InboundEmail.Outcome.HELD)
+    # The next try is set before this one runs, so a worker killed mid-parse is retried too; after the
+    # last try the mail waits for a person (still counted as failed on /healthz and the desk).
+    last = row.attempts + 1 >= RETRY_MAX_ATTEMPTS
     claimed = InboundEmail.objects.filter(pk=row.pk, outcome__in=claimable, attempts=row.attempts).update(
-        attempts=F("attempts") + 1, next_attempt_at=now + retry_backoff(row.attempts + 1)
+        attempts=F("attempts") + 1, next_attempt_at=None if last else now + retry_backoff(row.attempts + 1)
     )
     if not claimed:
         return None
