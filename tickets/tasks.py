@@ -7,7 +7,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from . import jobs
-from .intake import service as intake_service
+from .intake import store as intake_store
 
 
 @shared_task
@@ -47,4 +47,4 @@ def inbound_retry() -> int:
 
 @shared_task(acks_late=True)
 def inbound_process(row_id: int) -> None:
-    intake_service.email_process_stored(row_id=row_id, now=timezone.now())
+    intake_store.email_process_stored(row_id=row_id, now=timezone.now())

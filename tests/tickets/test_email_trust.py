@@ -10,12 +10,8 @@ from notifications.models import Notification
 from notifications.threading import make_message_id, reply_address
 from tests.conftest import NOW
 from tests.notifications.mailkit import raw_mail
-from tickets.intake.service import (
-    email_ingest,
-    inbound_discard,
-    inbound_release,
-    sender_hold_decide,
-)
+from tickets.intake.decisions import inbound_discard, inbound_release, sender_hold_decide
+from tickets.intake.service import email_ingest
 from tickets.models import Channel, InboundEmail, Message, SenderHold, Ticket
 from tickets.services import TicketError
 

@@ -15,7 +15,8 @@ from django.utils import timezone
 from notifications.threading import reply_address
 from tests.conftest import NOW
 from tests.notifications.mailkit import CORPUS, fixture
-from tickets.intake.service import email_ingest, inbound_retry
+from tickets.intake.service import email_ingest
+from tickets.intake.store import inbound_retry
 from tickets.models import InboundEmail, Ticket
 
 SECRET = "hook-user:hook-pass"

@@ -25,7 +25,7 @@ from ..abuse import _one_level_down, organization_bar_top_priority, organization
 from ..attachments import attachment_response, attachments_save
 from ..dashboard import duration_words, sla_dashboard
 from ..incidents import incident_link_ticket, incident_open, incident_post_update, incident_resolve
-from ..intake.service import inbound_discard, inbound_release, sender_hold_decide
+from ..intake.decisions import inbound_discard, inbound_release, sender_hold_decide
 from ..models import Attachment, CannedReply, InboundEmail, Incident, Message, SenderHold, Status, Ticket
 from ..selectors import inbound_attention, inbound_for_staff, sla_state
 from ..services import (

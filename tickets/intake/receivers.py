@@ -6,7 +6,7 @@ from anymail.signals import inbound
 from django.dispatch import receiver
 from django.utils import timezone
 
-from .service import email_receive
+from .store import email_receive
 
 
 @receiver(inbound, dispatch_uid="tickets.intake.inbound")

@@ -1,9 +1,11 @@
-"""The one inbound service: raw RFC 822 from ``ingest_email`` and anymail's inbound webhooks end here.
+"""The one inbound service: raw RFC 822 from ``ingest_email`` and the stored webhook mail (``store.py``) end
+here.
 
-Order of work: parse (time-bounded, no database) -> dedupe -> classify (auto-replies and bounces stop
-here, bounces feeding the suppression list) -> thread (signed token, stored Message-IDs, [HD-n] tag for
-people on the ticket) -> reply / reopen / follow-up / new ticket. Whatever goes wrong, the mail is
-recorded on ``InboundEmail``; a failure keeps the raw bytes so it can be ingested again.
+Order of work: parse (time-bounded, no database) -> dedupe (Message-ID + sender + content digest) ->
+classify (auto-replies and bounces stop here, bounces feeding the suppression list) -> who sent it and
+which ticket it may touch (``trust.py``: a key and a person) -> reply / reopen / follow-up / new ticket,
+or held for staff (``decisions.py``). Whatever goes wrong, the mail is recorded on ``InboundEmail``; a
+failure keeps the raw bytes and is retried by the ``inbound_retry`` job.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-import uuid
 from datetime import datetime, timedelta
 from email.parser import BytesParser
 from email.policy import compat32
@@ -19,7 +20,7 @@ from email.policy import compat32
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 
 from accounts.models import Organization, User
 from notifications.models import Notification
@@ -82,7 +83,7 @@ def email_ingest(
             parsed = parse_message(message, raw=raw) if message is not None else parse_raw(raw)
     except (Exception, ParseTimeout) as exc:  # broken beyond the parser, or too slow: try a plain reading
         log.warning("inbound mail did not parse (%s): %s", source, exc)
-        parsed = _fallback_parse(raw)
+        parsed = fallback_parse(raw)
         if parsed is not None:
             parsed.note = f"read as plain text: {exc.__class__.__name__}"
         if parsed is None:
@@ -103,82 +104,9 @@ def email_ingest(
         )
 
 
-def email_receive(*, raw: bytes, now: datetime, source: str = "") -> InboundEmail:
-    """The webhook's part: keep the bytes durably (a RECEIVED row) and queue the parse for a worker.
-
-    The ESP gets its quick 200 once this commits. If the worker never runs (broker down, worker killed),
-    the retry job takes the row at ``next_attempt_at``.
-    """
-    digest = hashlib.sha256(raw).hexdigest()
-    known = (
-        InboundEmail.objects.filter(raw_sha256=digest).exclude(outcome=InboundEmail.Outcome.FAILED).first()
-    )
-    if known is not None:
-        return known  # the ESP retried a delivery we already hold
-    with transaction.atomic():
-        row = InboundEmail(
-            dedupe_key=f"received:{uuid.uuid4().hex}",
-            received_at=now,
-            outcome=InboundEmail.Outcome.RECEIVED,
-            detail=source[:500],
-            raw_sha256=digest,
-            next_attempt_at=now + RECEIVED_GRACE,
-        )
-        row.raw.save(f"received-{digest[:32]}.eml", ContentFile(raw), save=False)
-        row.save()
-        from ..tasks import inbound_process  # the Celery shim of email_process_stored
-
-        transaction.on_commit(lambda: inbound_process.delay(row.pk))
-    return row
-
-
-def email_process_stored(*, row_id: int, now: datetime, release: bool = False) -> InboundEmail | None:
-    """Parse and act on a stored mail (RECEIVED, FAILED or HELD): claim it first, so two workers (the
-    queued task and the retry job) never act on it twice. None when someone else holds it."""
-    row = InboundEmail.objects.filter(pk=row_id).first()
-    if row is None or not row.raw:
-        return None
-    claimable = [InboundEmail.Outcome.RECEIVED, InboundEmail.Outcome.FAILED]
-    if release:
-        claimable.append(InboundEmail.Outcome.HELD)
-    # The next try is set before this one runs, so a worker killed mid-parse is retried too; after the
-    # last try the mail waits for a person (still counted as failed on /healthz and the desk).
-    last = row.attempts + 1 >= RETRY_MAX_ATTEMPTS
-    claimed = InboundEmail.objects.filter(pk=row.pk, outcome__in=claimable, attempts=row.attempts).update(
-        attempts=F("attempts") + 1, next_attempt_at=None if last else now + retry_backoff(row.attempts + 1)
-    )
-    if not claimed:
-        return None
-    row.refresh_from_db()
-    with row.raw.open("rb") as fh:
-        raw = fh.read()
-    return email_ingest(
-        raw=raw, now=now, source=row.detail[:200] or "stored mail", stored=row, release=release
-    )
-
-
 def retry_backoff(attempts: int) -> timedelta:
     """1, 2, 4 ... minutes after each failed attempt, at most six hours apart."""
     return min(RETRY_FIRST * (2 ** max(0, attempts - 1)), RETRY_LONGEST)
-
-
-def inbound_retry(*, now: datetime) -> int:
-    """The timed job: take again every stored mail whose retry is due (failed, or never picked up)."""
-    due = list(
-        InboundEmail.objects.filter(
-            outcome__in=[InboundEmail.Outcome.FAILED, InboundEmail.Outcome.RECEIVED],
-            next_attempt_at__lte=now,
-            attempts__lt=RETRY_MAX_ATTEMPTS,
-        )
-        .exclude(raw="")
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:RETRY_BATCH]
-    )
-    done = 0
-    for pk in due:
-        row = email_process_stored(row_id=pk, now=now)
-        done += int(row is not None and row.outcome != InboundEmail.Outcome.FAILED)
-    return done
 
 
 def _already_ingested(raw: bytes) -> InboundEmail | None:
@@ -189,7 +117,7 @@ def _already_ingested(raw: bytes) -> InboundEmail | None:
     )
 
 
-def _fallback_parse(raw: bytes) -> ParsedEmail | None:
+def fallback_parse(raw: bytes) -> ParsedEmail | None:
     """Headers only (lenient compat32 policy, fast) and the undecoded body as text: for mail the MIME
     parser choked on or took too long over, so its words still reach a person."""
     try:
@@ -710,90 +638,3 @@ def _cap_automatic_replies(address: str, *, now: datetime) -> None:
     Notification.objects.filter(
         recipient__iexact=address, automatic=True, created_at=now, status=Notification.Status.PENDING
     ).update(status=Notification.Status.SUPPRESSED, error="per-sender cap on automatic replies")
-
-
-# --- staff decisions on held senders and held mail ---------------------------------------------
-
-
-@transaction.atomic
-def sender_hold_decide(*, hold: SenderHold, accept: bool, by: User, now: datetime) -> SenderHold:
-    """Accept (the sender joins the organization they claimed) or reject (they stay outside it; later
-    claims from them go to triage). Only a pending hold can be decided, once."""
-    if not by.is_staff:
-        raise TicketError("Only staff decide on held senders.")
-    state = SenderHold.State.ACCEPTED if accept else SenderHold.State.REJECTED
-    if not SenderHold.objects.filter(pk=hold.pk, state=SenderHold.State.PENDING).update(
-        state=state, decided_at=now, decided_by=by
-    ):
-        raise TicketError("This sender was already decided on.")
-    hold.refresh_from_db()
-    if accept:
-        user = User.objects.select_for_update().get(pk=hold.user_id)
-        if user.organization_id not in (None, hold.organization_id):
-            raise TicketError(f"{user.email} already belongs to another organization.")
-        user.organization = hold.organization
-        user.save(update_fields=["organization"])
-    if hold.ticket_id:
-        verb = "accepted as a member of" if accept else "rejected for"
-        Message.objects.create(
-            ticket_id=hold.ticket_id,
-            kind=Message.Kind.INTERNAL,
-            author=by,
-            from_staff=True,
-            created_at=now,
-            body=f"{hold.user.email} was {verb} {hold.organization} by {by.display_name}.",
-        )
-    return hold
-
-
-def inbound_release(*, row: InboundEmail, by: User, now: datetime) -> InboundEmail:
-    """Staff release a held mail. Mail held for a ticket (a staff From without the staff member's own
-    reply address) goes onto that ticket as an internal note, never as a reply; mail held by the
-    per-sender limits is ingested now, past the limits."""
-    if not by.is_staff:
-        raise TicketError("Only staff release held mail.")
-    if row.outcome != InboundEmail.Outcome.HELD:
-        raise TicketError("This mail is not held.")
-    if row.ticket_id is None:
-        done = email_process_stored(row_id=row.pk, now=now, release=True)
-        if done is None:
-            raise TicketError("Someone else is already releasing this mail.")
-        return done
-    with transaction.atomic():
-        if not InboundEmail.objects.filter(pk=row.pk, outcome=InboundEmail.Outcome.HELD).update(
-            outcome=InboundEmail.Outcome.RELEASED
-        ):
-            raise TicketError("Someone else is already releasing this mail.")
-        with row.raw.open("rb") as fh:
-            raw = fh.read()
-        try:
-            text = parse_raw(raw).text
-        except Exception:  # a plain reading is good enough for a note
-            parsed = _fallback_parse(raw)
-            text = parsed.text if parsed else ""
-        Message.objects.create(
-            ticket_id=row.ticket_id,
-            kind=Message.Kind.INTERNAL,
-            author=by,
-            from_staff=True,
-            channel=Channel.EMAIL,
-            created_at=now,
-            body=f"Held mail from {row.sender} ({row.subject}), released by {by.display_name}:\n\n{text}"[
-                :100_000
-            ],
-        )
-    row.refresh_from_db()
-    return row
-
-
-def inbound_discard(*, row: InboundEmail, by: User, now: datetime) -> InboundEmail:
-    """Staff decide a held mail needs nothing: kept as a record (with its bytes), marked rejected."""
-    if not by.is_staff:
-        raise TicketError("Only staff discard held mail.")
-    if not InboundEmail.objects.filter(pk=row.pk, outcome=InboundEmail.Outcome.HELD).update(
-        outcome=InboundEmail.Outcome.REJECTED,
-        detail=f"{row.detail}; discarded by {by.email} at {now.isoformat()}"[:5000],
-    ):
-        raise TicketError("This mail is not held.")
-    row.refresh_from_db()
-    return row

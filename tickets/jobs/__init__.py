@@ -6,7 +6,7 @@
 from collections.abc import Callable
 from datetime import datetime
 
-from ..intake.service import inbound_retry
+from ..intake.store import inbound_retry
 from .customers import resolved_close, survey_send, waiting_remind_and_close
 from .sla_monitor import sla_monitor
 from .staff import assignment_deadline_check, stale_ticket_remind
