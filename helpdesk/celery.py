@@ -37,6 +37,10 @@ app.conf.beat_schedule = {
     },
     # Every 15 minutes: resolved tickets close after days without an answer; a quarter hour is plenty.
     "tickets-resolved-close": {"task": "tickets.tasks.resolved_close", "schedule": 900.0, "options": {"expires": 900}},
+    # Every minute: inbound mail that failed (or that no worker took from the webhook's store) is taken
+    # again once its backoff (1, 2, 4 ... minutes, at most 6 h) has passed; the count of what is still
+    # failing is on /healthz and the desk.
+    "tickets-inbound-retry": {"task": "tickets.tasks.inbound_retry", "schedule": 60.0, "options": {"expires": 60}},
     # Every 5 minutes: the survey follows the close within minutes (in office hours).
     "tickets-survey": {"task": "tickets.tasks.survey_send", "schedule": 300.0, "options": {"expires": 300}},
 }

@@ -1,8 +1,11 @@
-"""``/healthz``: 200 when the database and the broker answer, 503 when either does not."""
+"""``/healthz``: 200 when the database and the broker answer, 503 when either does not; with counts of
+inbound mail that failed (and is being retried), is held for staff, or waits for a worker."""
 
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
+
+from tickets.selectors import inbound_attention
 
 
 def _database() -> tuple[bool, str]:
@@ -26,6 +29,14 @@ def _broker() -> tuple[bool, str]:
         return False, f"{exc.__class__.__name__}: {exc}"[:200]
 
 
+def _inbound() -> dict[str, int]:
+    """Inbound mail waiting for a retry or a person; informative, it does not change the status code."""
+    try:
+        return inbound_attention()
+    except Exception:  # the database check above already says why
+        return {}
+
+
 def healthz(request):
     db_ok, db_detail = _database()
     broker_ok, broker_detail = _broker()
@@ -34,5 +45,6 @@ def healthz(request):
         "status": "ok" if ok else "degraded",
         "database": {"ok": db_ok, "detail": db_detail, "vendor": connection.vendor},
         "broker": {"ok": broker_ok, "detail": broker_detail, "transport": settings.CELERY_BROKER_URL.split(":", 1)[0]},
+        "inbound_mail": _inbound() if db_ok else {},
     }
     return JsonResponse(body, status=200 if ok else 503)

@@ -244,6 +244,13 @@ HELPDESK_TICKET_PREFIX = env.str("HELPDESK_TICKET_PREFIX", default="HD")
 HELPDESK_SUPPORT_PHONE = env.str("HELPDESK_SUPPORT_PHONE", default="+44 20 7946 0000")
 HELPDESK_MAX_ATTACHMENT_BYTES = env.int("HELPDESK_MAX_ATTACHMENT_BYTES", default=10 * 1024 * 1024)
 HELPDESK_MAX_ATTACHMENTS = env.int("HELPDESK_MAX_ATTACHMENTS", default=10)
+# New tickets by mail per hour, per sender address and per sender domain; past them a mail is held for
+# staff (visible on the desk), never dropped. 0 turns a limit off.
+HELPDESK_MAIL_NEW_TICKETS_PER_SENDER = env.int("HELPDESK_MAIL_NEW_TICKETS_PER_SENDER", default=20)
+HELPDESK_MAIL_NEW_TICKETS_PER_DOMAIN = env.int("HELPDESK_MAIL_NEW_TICKETS_PER_DOMAIN", default=200)
+# The authserv-id your receiving mail server writes in Authentication-Results (e.g. "mx.example.com").
+# When set, mail from a known address that this server found failing DMARC is held for staff.
+HELPDESK_MAIL_AUTHSERV_ID = env.str("HELPDESK_MAIL_AUTHSERV_ID", default="")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Security (tightened automatically when DEBUG is off) ---------------------------------------

@@ -218,7 +218,7 @@ def notification_render(notification: Notification) -> dict:
         if tag not in subject:
             subject = f"{tag} {subject}"
         headers.update(thread_headers(_thread_ids(notification)))
-        reply_to = [reply_address(ticket.pk)]
+        reply_to = [reply_address(ticket.pk, recipient=notification.recipient)]
     if notification.message_id:
         headers["Message-ID"] = notification.message_id
     if notification.automatic:

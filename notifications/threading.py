@@ -3,6 +3,11 @@
 The token is ``t<ticket id>-<12 hex of HMAC-SHA256(SECRET_KEY, id)>``: short, lower case (some
 providers lower-case local parts), and impossible to forge for another ticket, so a reply that
 carries it threads onto that ticket and nothing else.
+
+The Reply-To token is also bound to the address it was sent to (the HMAC covers ``id:recipient``), so
+the intake can tell "the person we mailed answered" from "someone holding a forwarded or CC'd copy
+answered": only the first carries that recipient's rights. The Message-ID token is not bound (one
+message may reach several people); it is a key to the ticket, never an identity.
 """
 
 from __future__ import annotations
@@ -19,22 +24,34 @@ _TOKEN_RE = re.compile(r"(?<![0-9a-z])t(\d{1,18})-([0-9a-f]{12})(?![0-9a-f])", r
 REFERENCES_KEEP = 10  # the first id plus the newest ones; enough to thread, small enough for any MTA
 
 
-def _signature(ticket_id: int) -> str:
+def _signature(ticket_id: int, recipient: str = "") -> str:
     key = hashlib.sha256(_SALT + settings.SECRET_KEY.encode()).digest()
-    return hmac.new(key, str(int(ticket_id)).encode(), hashlib.sha256).hexdigest()[:12]
+    signed = str(int(ticket_id)) + (f":{recipient.strip().lower()}" if recipient else "")
+    return hmac.new(key, signed.encode(), hashlib.sha256).hexdigest()[:12]
 
 
-def ticket_token(ticket_id: int) -> str:
-    return f"t{int(ticket_id)}-{_signature(ticket_id)}"
+def ticket_token(ticket_id: int, recipient: str = "") -> str:
+    """The ticket's token; with ``recipient``, bound to that address (for the Reply-To of their mail)."""
+    return f"t{int(ticket_id)}-{_signature(ticket_id, recipient)}"
 
 
 def ticket_id_from_text(text: str) -> int | None:
-    """The ticket of the first validly signed token in ``text`` (headers, addresses), else None."""
+    """The ticket of the first validly signed unbound token in ``text`` (headers, addresses), else None."""
     for match in _TOKEN_RE.finditer(text or ""):
         ticket_id = int(match.group(1))
         if hmac.compare_digest(_signature(ticket_id), match.group(2).lower()):
             return ticket_id
     return None
+
+
+def token_candidates(text: str) -> list[tuple[int, str]]:
+    """(ticket id, signature) of every token-shaped string in ``text``; check them with ``token_signed_for``."""
+    return [(int(m.group(1)), m.group(2).lower()) for m in _TOKEN_RE.finditer(text or "")][:20]
+
+
+def token_signed_for(ticket_id: int, signature: str, recipient: str = "") -> bool:
+    """True when ``signature`` is ours for this ticket, bound to ``recipient`` (or unbound for "")."""
+    return hmac.compare_digest(_signature(ticket_id, recipient), signature.lower())
 
 
 def _reply_parts() -> tuple[str, str]:
@@ -47,10 +64,10 @@ def message_domain() -> str:
     return _reply_parts()[1] or "helpdesk.invalid"
 
 
-def reply_address(ticket_id: int) -> str:
-    """``support+t123-<sig>@domain`` from settings.HELPDESK_REPLY_ADDRESS."""
+def reply_address(ticket_id: int, recipient: str = "") -> str:
+    """``support+t123-<sig>@domain`` from settings.HELPDESK_REPLY_ADDRESS, bound to ``recipient``."""
     local, domain = _reply_parts()
-    return f"{local}+{ticket_token(ticket_id)}@{domain}"
+    return f"{local}+{ticket_token(ticket_id, recipient)}@{domain}"
 
 
 def make_message_id(ticket_id: int | None) -> str:

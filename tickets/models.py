@@ -357,15 +357,20 @@ class InboundEmail(models.Model):
     """Every inbound mail we accepted, keyed for idempotency; kept even when it made no ticket."""
 
     class Outcome(models.TextChoices):
+        RECEIVED = "received", "Received (stored, waiting for a worker)"
         NEW_TICKET = "new_ticket", "New ticket"
         REPLY = "reply", "Reply on a ticket"
         REOPENED = "reopened", "Reopened a ticket"
+        HELD = "held", "Held for staff"
         IGNORED_AUTO = "ignored_auto", "Ignored: automatic mail"
         BOUNCE = "bounce", "Bounce / delivery report"
         REJECTED = "rejected", "Rejected"
+        RELEASED = "released", "Held, then released by staff"
         FAILED = "failed", "Failed (kept for retry)"
 
-    dedupe_key = models.CharField(max_length=255, unique=True, help_text="Message-ID, or a content hash.")
+    dedupe_key = models.CharField(
+        max_length=255, unique=True, help_text="Message-ID + sender + content digest, or a content hash."
+    )
     message_id = models.CharField(max_length=998, blank=True)
     sender = models.CharField(max_length=320, blank=True)
     subject = models.CharField(max_length=998, blank=True)
@@ -374,9 +379,55 @@ class InboundEmail(models.Model):
     detail = models.TextField(blank=True)
     ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_emails")
     raw = models.FileField(upload_to="inbound/%Y/%m/", blank=True, max_length=255)
+    raw_sha256 = models.CharField(max_length=64, blank=True, db_index=True, help_text="Of the bytes as received.")
+    message_id_collision = models.BooleanField(
+        default=False, help_text="Another mail with this Message-ID but a different sender or content came first."
+    )
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Automatic retries so far.")
+    next_attempt_at = models.DateTimeField(null=True, blank=True, help_text="When the retry job takes it again.")
 
     class Meta:
         ordering = ["-received_at"]
+        indexes = [
+            models.Index(fields=["message_id"], name="inbound_message_id", condition=~Q(message_id="")),
+            models.Index(
+                fields=["next_attempt_at"], name="inbound_retry_due", condition=Q(next_attempt_at__isnull=False)
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.sender}: {self.subject}"
+
+
+class SenderHold(models.Model):
+    """An unknown address that claimed an organization (``Customer #``) from outside its domain list.
+
+    The ticket is filed for triage under that organization, but the sender is not a member until staff
+    accept them; until then they see only their own tickets.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting for staff"
+        ACCEPTED = "accepted", "Accepted as a member"
+        REJECTED = "rejected", "Rejected"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sender_holds")
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="sender_holds")
+    ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    created_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organization"], condition=Q(state="pending"), name="one_pending_hold_per_sender"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user.email} claims {self.organization}"

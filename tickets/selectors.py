@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection
-from django.db.models import BooleanField, QuerySet
+from django.db.models import BooleanField, Count, QuerySet
 from django.db.models.expressions import RawSQL
 
 from . import policy
-from .models import Incident, RequestType, Ticket
+from .models import InboundEmail, Incident, RequestType, SenderHold, Ticket
 
 
 @dataclass(frozen=True)
@@ -90,6 +90,35 @@ def request_field_rows(ticket: Ticket) -> list[tuple[str, object]]:
 
 def open_incidents() -> QuerySet[Incident]:
     """Major incidents shown on the portal banner, with their status updates."""
-    return (
-        Incident.objects.filter(resolved_at__isnull=True).prefetch_related("updates").order_by("-opened_at")
+    return Incident.objects.filter(resolved_at__isnull=True).prefetch_related("updates").order_by("-opened_at")
+
+
+def inbound_attention() -> dict[str, int]:
+    """What in the email channel waits for a person or a retry: the desk's inbound page and /healthz."""
+    counts = dict.fromkeys(("failed", "held", "waiting"), 0)
+    names = {
+        InboundEmail.Outcome.FAILED: "failed",
+        InboundEmail.Outcome.HELD: "held",
+        InboundEmail.Outcome.RECEIVED: "waiting",
+    }
+    rows = (
+        InboundEmail.objects.filter(outcome__in=list(names))
+        .values_list("outcome")
+        .annotate(n=Count("pk"))
+        .order_by()
     )
+    for outcome, n in rows:
+        counts[names[outcome]] = n
+    counts["senders_held"] = SenderHold.objects.filter(state=SenderHold.State.PENDING).count()
+    return counts
+
+
+def inbound_for_staff() -> dict[str, QuerySet]:
+    """The desk's inbound page: held senders, held mail, and mail still failing after retries."""
+    return {
+        "senders": SenderHold.objects.filter(state=SenderHold.State.PENDING).select_related(
+            "user", "organization", "ticket"
+        )[:200],
+        "held": InboundEmail.objects.filter(outcome=InboundEmail.Outcome.HELD).select_related("ticket")[:200],
+        "failed": InboundEmail.objects.filter(outcome=InboundEmail.Outcome.FAILED)[:200],
+    }

@@ -417,6 +417,8 @@ def ticket_escalation_request(*, ticket: Ticket, by: User | None, now: datetime,
            data={"requested_only": True, "why": "the plan's escalation policy does not allow it yet"})
     _notify_staff(ticket, "escalation", User.objects.team_leads(), now=now, reason=reason,
                   by_name=by.display_name if by else "")
+    alerts_ticket_escalated(ticket=ticket, now=now, link=ticket_url(ticket, staff=True),
+                            reason=f"{reason} Not escalated: the plan's escalation policy does not allow it yet.")
     return False
 
 

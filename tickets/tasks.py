@@ -7,6 +7,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from . import jobs
+from .intake import store as intake_store
 
 
 @shared_task
@@ -37,3 +38,13 @@ def resolved_close() -> int:
 @shared_task
 def survey_send() -> int:
     return jobs.survey_send(now=timezone.now())
+
+
+@shared_task
+def inbound_retry() -> int:
+    return jobs.inbound_retry(now=timezone.now())
+
+
+@shared_task(acks_late=True)
+def inbound_process(row_id: int) -> None:
+    intake_store.email_process_stored(row_id=row_id, now=timezone.now())

@@ -72,7 +72,7 @@ def test_every_mail_carries_our_message_id_threading_headers_and_reply_to(
     row = Notification.objects.get(event="ticket_assigned")
     assert mail.extra_headers["Message-ID"] == row.message_id
     assert ticket_id_from_text(row.message_id) == ticket.pk
-    assert mail.reply_to == [reply_address(ticket.pk)]
+    assert mail.reply_to == [reply_address(ticket.pk, recipient=row.recipient)]  # bound to its addressee
     assert f"[{ticket.reference}]" in mail.subject
     # The thread: the customer's first mail, then the acknowledgement we sent them.
     received = Notification.objects.get(event="ticket_received")

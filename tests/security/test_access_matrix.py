@@ -74,6 +74,9 @@ MATRIX: dict[str, tuple] = {
     "desk:ticket_merge": (T, (LOGIN, 404, 404, 404, 302, 302, VERIFY), "post"),
     "desk:ticket_link_incident": (T, (LOGIN, 404, 404, 404, 302, 302, VERIFY), "post"),
     "desk:attachment_download": (lambda w: {"pk": w["file"].pk}, (LOGIN, 404, 404, 404, 200, 200, VERIFY)),
+    "desk:inbound": (None, (LOGIN, 404, 404, 404, 200, 200, VERIFY)),  # held senders and mail: any staff
+    "desk:inbound_sender_decide": (lambda w: {"pk": 999999}, (LOGIN, 404, 404, 404, 404, 404, VERIFY), "post"),
+    "desk:inbound_mail_decide": (lambda w: {"pk": 999999}, (LOGIN, 404, 404, 404, 404, 404, VERIFY), "post"),
     "desk:incidents": (None, (LOGIN, 404, 404, 404, 403, 200, VERIFY)),  # team leads and admins
     "desk:incident_detail": (lambda w: {"pk": w["incident"].pk}, (LOGIN, 404, 404, 404, 403, 200, VERIFY)),
     "desk:organization_abuse": (lambda w: {"pk": w["org"].pk}, (LOGIN, 404, 404, 404, 403, 200, VERIFY)),

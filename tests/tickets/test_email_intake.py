@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from notifications.models import Notification, Suppression
 from notifications.services import notification_queue
 from notifications.threading import make_message_id, reply_address, ticket_token
-from sla.models import JobPolicy, PriorityLevel
+from sla.models import AlertRule, EscalationContact, JobPolicy, PriorityLevel
 from tests.conftest import NOW
 from tests.notifications.mailkit import fixture, raw_mail
 from tickets import policy
@@ -179,11 +179,23 @@ def test_a_reply_threads_by_the_token_in_references(ticket, ingest):
 
 
 def test_a_reply_threads_by_the_plus_address_alone(ticket, ingest, stranger):
+    raw = raw_mail(to=reply_address(ticket.pk, recipient="casey@acme.test"), subject="no tag here", message_id="<p@x>")
+    row = ingest(raw)
+    assert row.ticket == ticket and row.detail == "token in address (the addressee's own)"
+
+
+def test_a_reply_address_forwarded_to_a_stranger_does_not_carry_the_recipients_rights(ticket, ingest):
+    """The token was mailed to Casey; someone@nowhere holding a forwarded copy gets their own ticket."""
     raw = raw_mail(
-        sender="someone@nowhere.test", to=reply_address(ticket.pk), subject="no tag here", message_id="<p@x>"
+        sender="someone@nowhere.test",
+        to=reply_address(ticket.pk, recipient="casey@acme.test"),
+        subject="no tag here",
+        message_id="<p@x>",
     )
     row = ingest(raw)
-    assert row.ticket == ticket and row.detail == "token in address"
+    assert row.outcome == Outcome.NEW_TICKET and row.ticket != ticket
+    assert ticket.messages.count() == 1
+    assert f"had a key to {ticket.reference}" in row.detail
 
 
 def test_a_forged_token_threads_nothing(ticket, ingest):
@@ -246,12 +258,14 @@ def test_the_plan_reopen_window_applies(ticket, tech, ingest):
 
 
 def test_a_staff_reply_by_email_is_a_staff_message(ticket, tech, ingest, mailoutbox):
+    """Through the reply address we mailed to that technician (bound to their address)."""
     mailoutbox.clear()
     row = ingest(
         _reply(
             ticket,
             sender="tech@helpdesk.test",
             body="Fixed on our side.",
+            Cc=reply_address(ticket.pk, recipient="tech@helpdesk.test"),
             **{"In-Reply-To": make_message_id(ticket.pk)},
         )
     )
@@ -294,22 +308,30 @@ def test_negated_escalation_does_not_escalate(org, customer, priorities, lead, i
     assert ticket.escalated_at is None
 
 
-def test_escalate_in_a_new_mail_tells_leadership_but_marks_only_what_the_policy_allows(
+def test_escalate_in_a_new_mail_flags_leadership_but_leaves_a_normal_ticket_as_the_plan_says(
     org, customer, priorities, lead, ingest
 ):
-    # Normal, on track: the plan's policy does not allow an escalation yet, but leadership hears of it.
+    """The portal's rule: a Normal ticket may be escalated once its target is breached. "Escalate" in a
+    mail still flags leadership (the SaaS policy), without changing the ticket's state."""
+    EscalationContact.objects.create(name="Leaders", role="leadership", email="leaders@helpdesk.test")
+    AlertRule.objects.create(event=AlertRule.Event.ESCALATED, audience=AlertRule.Audience.LEADERSHIP)
     ticket = ingest(
         raw_mail(subject="Phones", body="Please escalate: we lose money.", message_id="<e@x>")
     ).ticket
     ticket.refresh_from_db()
-    assert ticket.escalated_at is None
+    assert ticket.priority.slug == "normal" and ticket.escalated_at is None
+    assert Notification.objects.filter(event="sla_alert", recipient="leaders@helpdesk.test").count() == 1
     assert Notification.objects.filter(event="escalation", recipient=lead.email, ticket=ticket).count() == 1
-    # Urgent may be escalated at any time: the same words mark it.
-    urgent = ingest(
-        raw_mail(subject="Urgent: Phones", body="Please escalate: we lose money.", message_id="<e2@x>")
-    ).ticket
-    urgent.refresh_from_db()
-    assert urgent.priority.slug == "urgent" and urgent.escalated_at == NOW
+    note = ticket.messages.get(kind=Message.Kind.INTERNAL)
+    assert "leadership was told" in note.body and "Not escalated" in note.body
+
+
+def test_escalate_in_a_mail_escalates_once_the_plan_allows_it(org, customer, priorities, lead, ingest):
+    ticket = ingest(raw_mail(subject="Phones", body="Dead.", message_id="<e0@x>")).ticket
+    later = ticket.first_response_due_at + timedelta(minutes=1)  # the first response target is breached
+    ingest(_reply(ticket, body="Please escalate: we lose money."), now=later)
+    ticket.refresh_from_db()
+    assert ticket.escalated_at == later
 
 
 # --- content: HTML, attachments, charsets ---------------------------------------------------------
@@ -345,9 +367,11 @@ def test_at_most_the_configured_number_of_attachments_is_kept(org, customer, pri
     assert ticket.attachments.count() == 1
 
 
-def test_an_unknown_charset_degrades_to_replacement_characters(org, customer, priorities, ingest):
-    ticket = ingest(fixture("bad_charset.eml")).ticket
-    assert "broken bytes but readable text" in ticket.description and "\ufffd" in ticket.description
+def test_an_unknown_charset_falls_back_to_a_windows_code_page_and_keeps_the_text(
+    org, customer, priorities, ingest
+):
+    ticket = ingest(fixture("bad_charset.eml")).ticket  # x-no-such-charset; not UTF-8 either
+    assert ticket.description.startswith("Café ") and "broken bytes but readable text" in ticket.description
 
 
 # --- idempotency --------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from notifications.threading import ticket_id_from_text
+from notifications.threading import reply_address
 from tests.conftest import NOW
 from tests.notifications.mailkit import raw_mail
 from tickets.intake.service import email_ingest
@@ -47,7 +47,7 @@ def test_open_follow_and_reopen_a_ticket_by_email(
     ticket = opened.ticket
     assert opened.outcome == InboundEmail.Outcome.NEW_TICKET and ticket.priority.slug == "high"
     (ack,) = mails
-    assert ack.to == ["casey@acme.test"] and ticket_id_from_text(ack.reply_to[0]) == ticket.pk
+    assert ack.to == ["casey@acme.test"] and ack.reply_to == [reply_address(ticket.pk, recipient="casey@acme.test")]
     assert ack.extra_headers["In-Reply-To"] == "<open@acme.test>"
 
     # 2. Follow: assignment and the technician's reply arrive by mail, threaded under the first message.

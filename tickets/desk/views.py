@@ -25,9 +25,10 @@ from ..abuse import abuse_downgrades, organization_bar_top_priority, organizatio
 from ..attachments import attachment_response, attachments_save
 from ..dashboard import duration_words, sla_dashboard
 from ..incidents import incident_link_ticket, incident_open, incident_post_update, incident_resolve
-from ..models import Attachment, CannedReply, Incident, Message, Status, Ticket
+from ..intake.decisions import inbound_discard, inbound_release, sender_hold_decide
+from ..models import Attachment, CannedReply, InboundEmail, Incident, Message, SenderHold, Status, Ticket
 from ..querysets import OPEN_STATUSES
-from ..selectors import request_field_rows, sla_state
+from ..selectors import inbound_attention, inbound_for_staff, request_field_rows, sla_state
 from ..services import (
     TRANSITIONS,
     TicketError,
@@ -392,6 +393,48 @@ def attachment_download(request, pk: int):
         Attachment.objects.filter(ticket__in=Ticket.objects.visible_to(request.user)), pk=pk
     )
     return attachment_response(attachment)
+
+
+# --- inbound mail waiting for a person ---------------------------------------------------------
+
+
+@staff_required
+def inbound(request):
+    return render(
+        request, "tickets/desk/inbound.html", {"counts": inbound_attention(), **inbound_for_staff()}
+    )
+
+
+@require_POST
+@staff_required
+def inbound_sender_decide(request, pk: int):
+    hold = get_object_or_404(SenderHold.objects.select_related("user", "organization"), pk=pk)
+    accept = request.POST.get("decision") == "accept"
+    try:
+        sender_hold_decide(hold=hold, accept=accept, by=request.user, now=_now())
+    except TicketError as exc:
+        messages.error(request, str(exc))
+    else:
+        verb = "is now a member of" if accept else "was rejected for"
+        messages.success(request, f"{hold.user.email} {verb} {hold.organization.name}.")
+    return redirect("desk:inbound")
+
+
+@require_POST
+@staff_required
+def inbound_mail_decide(request, pk: int):
+    row = get_object_or_404(InboundEmail, pk=pk)
+    try:
+        if request.POST.get("decision") == "release":
+            row = inbound_release(row=row, by=request.user, now=_now())
+            done = f"Released: {row.get_outcome_display().lower()}"
+            messages.success(request, done + (f" ({row.ticket.reference})." if row.ticket_id else "."))
+        else:
+            inbound_discard(row=row, by=request.user, now=_now())
+            messages.success(request, "Discarded; the mail stays on record.")
+    except TicketError as exc:
+        messages.error(request, str(exc))
+    return redirect("desk:inbound")
 
 
 # --- incidents (team leads) ------------------------------------------------------------------------

@@ -6,7 +6,6 @@ something readable instead of raising, and undecodable bytes become replacement 
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import hashlib
 import re
@@ -19,6 +18,7 @@ from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 
 from anymail.inbound import AnymailInboundMessage
 
+from .charsets import decode_bytes, decode_header_text, recover_address, repair_header_block
 from .html import html_sanitise, html_to_text
 
 MAX_PARTS = 200  # enough for any real mail; stops "endless nesting" inputs
@@ -56,7 +56,8 @@ class ParsedEmail:
     html: str = ""
     attachments: list[RawAttachment] = field(default_factory=list)
     failed_recipients: list[str] = field(default_factory=list)
-    content_hash: str = ""
+    content_hash: str = ""  # everything we read (addresses, headers, body, parts)
+    content_digest: str = ""  # what the sender wrote (subject, date, body, attachments), for dedupe
     note: str = ""  # set when only a degraded reading was possible
 
     def header(self, name: str) -> str:
@@ -65,8 +66,15 @@ class ParsedEmail:
 
     @property
     def dedupe_key(self) -> str:
+        """Message-ID + sender + content digest: a re-delivery of one mail matches; another mail that
+        reuses a Message-ID (buggy clients, re-sent drafts, a forger) does not, so it is never dropped."""
         if self.message_id:
-            return self.message_id[:255]
+            digest = hashlib.sha256(
+                "\x00".join(
+                    (self.message_id, self.from_email, self.content_digest or self.content_hash)
+                ).encode("utf-8", "replace")
+            ).hexdigest()
+            return f"mid:{digest}"
         return f"sha256:{self.content_hash}"
 
 
@@ -118,15 +126,16 @@ _DECODED_HEADERS = {
 }
 
 
-def _raw_headers(msg) -> dict[str, list[str]]:
-    """Header values as readable strings; a header the policy cannot parse falls back to its raw text."""
+def _raw_headers(msg, hint: str = "") -> dict[str, list[str]]:
+    """Header values as readable strings: the headers people write are decoded with superset codecs and
+    per-word fallback (``charsets.decode_header_text``); trace and machine headers stay as written."""
     out: dict[str, list[str]] = {}
     for name, raw in getattr(msg, "_headers", [])[:500]:
         if str(name).lower() not in _DECODED_HEADERS:
             value = str(raw)  # trace and machine headers: compared as written, not worth a full parse
         else:
             try:
-                value = str(msg.policy.header_fetch_parse(name, raw))
+                value = decode_header_text(str(raw), hint=hint)
             except Exception:
                 value = _decode_words(str(raw))
         out.setdefault(str(name).lower(), []).append(
@@ -135,12 +144,33 @@ def _raw_headers(msg) -> dict[str, list[str]]:
     return out
 
 
-def _addresses(values: list[str]) -> list[tuple[str, str]]:
-    try:
-        pairs = getaddresses(values)
-    except Exception:
-        pairs = [parseaddr(v) for v in values]
-    return [(_clean(name), addr.strip().lower()) for name, addr in pairs if addr and "@" in addr]
+def _raw_values(msg, name: str) -> list[str]:
+    return [str(v) for n, v in getattr(msg, "_headers", [])[:500] if str(n).lower() == name]
+
+
+def _addresses(values: list[str], hint: str = "") -> list[tuple[str, str]]:
+    """(display name, address) pairs from raw header values: addresses are split before the encoded words
+    are decoded (a decoded name may hold commas), and an address the parser cannot read is recovered."""
+    out = []
+    for value in values:
+        value = re.sub(r"\r?\n[ \t]+", " ", value)
+        try:
+            pairs = getaddresses([value])
+        except Exception:
+            pairs = [parseaddr(value)]
+        good = [(n, a.strip()) for n, a in pairs if a and _PLAIN_ADDRESS.fullmatch(a.strip())]
+        if not good:
+            recovered = recover_address(decode_header_text(value, hint=hint))
+            name = decode_header_text(re.sub(r"<[^<>]*>", "", value), hint=hint).replace(recovered, "")
+            name = name.strip().strip("\"' ")
+            good = [(name if "@" not in name else "", recovered)] if recovered else []
+        for name, address in good:
+            address = decode_header_text(address, hint=hint).strip()  # raw UTF-8 (RFC 6532) addresses
+            out.append((_clean(decode_header_text(name, hint=hint)).strip(), address.lower()))
+    return out
+
+
+_PLAIN_ADDRESS = re.compile(r"[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+")
 
 
 _MSGID_RE = re.compile(r"<[^<>\s]{1,900}>")
@@ -154,7 +184,8 @@ def message_ids(value: str) -> list[str]:
 
 
 def decode_payload(part) -> str:
-    """A text part's content; unknown or wrong charsets degrade to replacement characters."""
+    """A text part's content, read with its label's superset codec; a wrong or unknown label falls back
+    to UTF-8, then to a Windows code page, never to an exception."""
     try:
         payload = part.get_payload(decode=True)
     except Exception:
@@ -162,17 +193,27 @@ def decode_payload(part) -> str:
     if payload is None:
         raw = part.get_payload()
         payload = raw.encode("utf-8", "replace") if isinstance(raw, str) else b""
-    charset = "utf-8"
     try:
-        charset = part.get_content_charset("utf-8") or "utf-8"
-        codecs.lookup(charset)
-    except (LookupError, Exception):
-        charset = "utf-8"
+        label = part.get_content_charset("") or ""
+    except Exception:
+        label = ""
     try:
-        text = payload.decode(charset, errors="replace")
+        text = decode_bytes(payload, label)
     except Exception:
         text = payload.decode("utf-8", errors="replace")
     return re.sub(r"\r\n|\r", "\n", text)[:MAX_BODY_CHARS]
+
+
+def _charset_hint(msg) -> str:
+    """The first charset the message declares: how its raw 8-bit headers were most likely written."""
+    for part, _ctype, _inside in _walk(msg):
+        try:
+            label = part.get_content_charset("")
+        except Exception:
+            label = ""
+        if label and label.lower() not in ("us-ascii", "ascii", "utf-8"):
+            return label
+    return ""
 
 
 def _walk(msg):
@@ -205,26 +246,28 @@ def _is_attachment(part, ctype: str) -> bool:
 
 def parse_message(msg: AnymailInboundMessage, raw: bytes | None = None) -> ParsedEmail:
     parsed = ParsedEmail()
-    parsed.headers = headers = _raw_headers(msg)
+    hint = _charset_hint(msg)
+    parsed.headers = headers = _raw_headers(msg, hint)
 
     ids = message_ids(" ".join(headers.get("message-id", [])))
     parsed.message_id = ids[0] if ids else ""
     parsed.in_reply_to = message_ids(" ".join(headers.get("in-reply-to", [])))
     parsed.references = message_ids(" ".join(headers.get("references", [])))
     parsed.subject = " ".join(" ".join(headers.get("subject", [])[:1]).split())[:998]
-    senders = _addresses(headers.get("from", []))
+    senders = _addresses(_raw_values(msg, "from"), hint)
     if not senders:
-        senders = _addresses(headers.get("sender", []) + headers.get("return-path", []))
+        senders = _addresses(_raw_values(msg, "sender") + _raw_values(msg, "return-path"), hint)
     if senders:
         parsed.from_name, parsed.from_email = senders[0]
     parsed.to = [
         a
         for _, a in _addresses(
-            headers.get("to", []) + headers.get("delivered-to", []) + headers.get("x-original-to", [])
+            _raw_values(msg, "to") + _raw_values(msg, "delivered-to") + _raw_values(msg, "x-original-to"),
+            hint,
         )
     ]
-    parsed.cc = [a for _, a in _addresses(headers.get("cc", []))]
-    parsed.reply_to = [a for _, a in _addresses(headers.get("reply-to", []))]
+    parsed.cc = [a for _, a in _addresses(_raw_values(msg, "cc"), hint)]
+    parsed.reply_to = [a for _, a in _addresses(_raw_values(msg, "reply-to"), hint)]
     if headers.get("date"):
         with contextlib.suppress(Exception):
             parsed.date = parsedate_to_datetime(headers["date"][0])
@@ -275,7 +318,18 @@ def parse_message(msg: AnymailInboundMessage, raw: bytes | None = None) -> Parse
     elif nested_text:
         parsed.text = _clean(nested_text)
     parsed.content_hash = _content_hash(parsed, raw)
+    parsed.content_digest = content_digest(parsed)
     return parsed
+
+
+def content_digest(parsed: ParsedEmail) -> str:
+    """What the sender wrote, independent of how it was framed or routed (Delivered-To, boundaries)."""
+    digest = hashlib.sha256()
+    for value in (parsed.subject, parsed.header("date"), parsed.text.strip(), parsed.html.strip()):
+        digest.update(value.encode("utf-8", "replace") + b"\x00")
+    for item in parsed.attachments:
+        digest.update(item.filename.encode("utf-8", "replace") + hashlib.sha256(item.content).digest())
+    return digest.hexdigest()
 
 
 def _content_hash(parsed: ParsedEmail, raw: bytes | None) -> str:
@@ -321,5 +375,9 @@ def _delivery_status_recipients(part) -> list[str]:
 
 
 def parse_raw(raw: bytes) -> ParsedEmail:
-    msg = AnymailInboundMessage.parse_raw_mime_bytes(raw)
-    return parse_message(msg, raw=raw)
+    repaired, repairs = repair_header_block(raw)
+    msg = AnymailInboundMessage.parse_raw_mime_bytes(repaired)
+    parsed = parse_message(msg, raw=raw)
+    if repairs:
+        parsed.note = f"headers repaired: {repairs}"
+    return parsed

@@ -1,11 +1,12 @@
-"""anymail's inbound webhooks (any provider it supports) hand us an AnymailInboundMessage; it goes to
-the same service as ``manage.py ingest_email``."""
+"""anymail's inbound webhooks (any provider it supports) hand us an AnymailInboundMessage. The receiver
+only stores the raw bytes durably and queues the parse (``email_receive``), so the ESP gets its quick 200;
+a worker then runs the same service as ``manage.py ingest_email``, with the same idempotency."""
 
 from anymail.signals import inbound
 from django.dispatch import receiver
 from django.utils import timezone
 
-from .service import email_ingest
+from .store import email_receive
 
 
 @receiver(inbound, dispatch_uid="tickets.intake.inbound")
@@ -15,4 +16,4 @@ def inbound_email(sender, event, esp_name, **kwargs) -> None:
         raw = message.as_bytes()
     except Exception:  # a message anymail built but cannot flatten: its text is still worth a ticket
         raw = str(message).encode("utf-8", "replace")
-    email_ingest(raw=raw, message=message, now=timezone.now(), source=f"{esp_name} webhook")
+    email_receive(raw=raw, now=timezone.now(), source=f"{esp_name} webhook")

@@ -1,9 +1,11 @@
-"""The one inbound service: raw RFC 822 from ``ingest_email`` and anymail's inbound webhooks end here.
+"""The one inbound service: raw RFC 822 from ``ingest_email`` and the stored webhook mail (``store.py``) end
+here.
 
-Order of work: parse (time-bounded, no database) -> dedupe -> classify (auto-replies and bounces stop
-here, bounces feeding the suppression list) -> thread (signed token, stored Message-IDs, [HD-n] tag for
-people on the ticket) -> reply / reopen / follow-up / new ticket. Whatever goes wrong, the mail is
-recorded on ``InboundEmail``; a failure keeps the raw bytes so it can be ingested again.
+Order of work: parse (time-bounded, no database) -> dedupe (Message-ID + sender + content digest) ->
+classify (auto-replies and bounces stop here, bounces feeding the suppression list) -> who sent it and
+which ticket it may touch (``trust.py``: a key and a person) -> reply / reopen / follow-up / new ticket,
+or held for staff (``decisions.py``). Whatever goes wrong, the mail is recorded on ``InboundEmail``; a
+failure keeps the raw bytes and is retried by the ``inbound_retry`` job.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.parser import BytesParser
 from email.policy import compat32
@@ -24,75 +25,97 @@ from django.db.models import Q
 from accounts.models import Organization, User
 from notifications.models import Notification
 from notifications.services import automatic_mail_count, notification_queue, suppression_add
-from notifications.threading import is_our_message_id, message_domain, ticket_id_from_text
+from notifications.threading import is_our_message_id, message_domain
 from sla.models import PriorityLevel, SupportPlan
 
 from ..attachments import attachment_save_bytes
-from ..models import Channel, InboundEmail, Message, Status, Ticket
+from ..models import Channel, InboundEmail, Message, SenderHold, Status, Ticket
 from ..policy import may_reopen
 from ..services import TicketError, message_add, ticket_create, ticket_escalation_request
 from .classify import Kind, classify
-from .parse import ParsedEmail, ParseTimeout, message_ids, parse_message, parse_raw, time_limit
-from .subject import bare_level, parse_subject, strip_reply_prefix, ticket_number_tag
+from .parse import ParsedEmail, ParseTimeout, content_digest, parse_message, parse_raw, time_limit
+from .subject import bare_level, parse_subject, strip_reply_prefix
 from .text import asks_to_escalate, split_quoted, template_fields
+from .trust import (
+    TRIAGE_CUSTOMER_NUMBER,
+    domain_org,
+    find_thread,
+    from_failed_authentication,
+    known_contact,
+    known_sender,
+)
 
 log = logging.getLogger(__name__)
 
 PARSE_SECONDS = 10  # per message; the corpus' worst real input parses in ~1.5 s
-TRIAGE_CUSTOMER_NUMBER = "UNKNOWN"
 AUTOREPLY_CAP = 10  # automatic mails to one sender ...
 AUTOREPLY_CAP_WINDOW = timedelta(hours=3)  # ... per this window (FreeScout's 10 per 180 minutes)
+NEW_TICKET_WINDOW = timedelta(hours=1)  # the per-sender / per-domain limits on new tickets by mail count here
+RECEIVED_GRACE = timedelta(minutes=2)  # a stored webhook mail no worker took by then: the retry job takes it
+RETRY_FIRST = timedelta(minutes=1)  # failed mail is retried after 1, 2, 4 ... minutes
+RETRY_LONGEST = timedelta(hours=6)
+RETRY_MAX_ATTEMPTS = 12  # about two days of retries; then it waits for a person (counted on /healthz)
+RETRY_BATCH = 100
 
 
-@dataclass
-class _Thread:
-    ticket: Ticket | None
-    how: str = ""
+def email_ingest(
+    *,
+    raw: bytes,
+    now: datetime,
+    message=None,
+    source: str = "",
+    stored: InboundEmail | None = None,
+    release: bool = False,
+) -> InboundEmail:
+    """Ingest one mail. Never raises for bad mail: the outcome is recorded on the returned row.
 
-
-def email_ingest(*, raw: bytes, now: datetime, message=None, source: str = "") -> InboundEmail:
-    """Ingest one mail. Never raises for bad mail: the outcome is recorded on the returned row."""
-    known = _already_ingested(raw) if message is None else None
-    if known is not None:
-        return known  # a re-delivery: answered from the headers, without parsing the whole message
+    ``stored``: the row the webhook wrote with these bytes (RECEIVED, or FAILED on a retry); it becomes
+    the record. ``release``: staff released a held mail, so the per-sender limits do not apply.
+    """
+    if stored is None:
+        known = _already_ingested(raw)
+        if known is not None:
+            return known  # the same bytes again (a re-run import): answered without parsing
     try:
         with time_limit(PARSE_SECONDS):
             parsed = parse_message(message, raw=raw) if message is not None else parse_raw(raw)
     except (Exception, ParseTimeout) as exc:  # broken beyond the parser, or too slow: try a plain reading
         log.warning("inbound mail did not parse (%s): %s", source, exc)
-        parsed = _fallback_parse(raw)
+        parsed = fallback_parse(raw)
         if parsed is not None:
             parsed.note = f"read as plain text: {exc.__class__.__name__}"
         if parsed is None:
             return _record_failure(
-                raw, now=now, detail=f"parse: {exc.__class__.__name__}: {exc}", source=source
+                raw, now=now, detail=f"parse: {exc.__class__.__name__}: {exc}", source=source, stored=stored
             )
     try:
-        return _ingest_parsed(parsed, raw=raw, now=now, source=source)
+        return _ingest_parsed(parsed, raw=raw, now=now, source=source, stored=stored, release=release)
     except Exception as exc:
         log.exception("inbound mail failed (%s)", source)
         return _record_failure(
-            raw, now=now, detail=f"{exc.__class__.__name__}: {exc}", source=source, parsed=parsed
+            raw,
+            now=now,
+            detail=f"{exc.__class__.__name__}: {exc}",
+            source=source,
+            parsed=parsed,
+            stored=stored,
         )
 
 
+def retry_backoff(attempts: int) -> timedelta:
+    """1, 2, 4 ... minutes after each failed attempt, at most six hours apart."""
+    return min(RETRY_FIRST * (2 ** max(0, attempts - 1)), RETRY_LONGEST)
+
+
 def _already_ingested(raw: bytes) -> InboundEmail | None:
-    try:
-        head = re.split(rb"\r?\n\r?\n", raw[:256_000], maxsplit=1)[0]
-        value = BytesParser(policy=compat32).parsebytes(head, headersonly=True).get("Message-ID")
-        ids = message_ids(str(value)) if value else []
-    except Exception:
-        return None
-    if not ids:
-        return None
     return (
-        InboundEmail.objects.filter(dedupe_key=ids[0][:255])
-        .exclude(outcome=InboundEmail.Outcome.FAILED)
+        InboundEmail.objects.filter(raw_sha256=hashlib.sha256(raw).hexdigest())
+        .exclude(outcome__in=[InboundEmail.Outcome.FAILED, InboundEmail.Outcome.RECEIVED])
         .first()
     )
 
 
-def _fallback_parse(raw: bytes) -> ParsedEmail | None:
+def fallback_parse(raw: bytes) -> ParsedEmail | None:
     """Headers only (lenient compat32 policy, fast) and the undecoded body as text: for mail the MIME
     parser choked on or took too long over, so its words still reach a person."""
     try:
@@ -110,59 +133,106 @@ def _fallback_parse(raw: bytes) -> ParsedEmail | None:
         parsed.content_type = (parsed.header("content-type").split(";")[0].strip() or "text/plain").lower()
         body = re.split(rb"\r?\n\r?\n", raw, maxsplit=1)
         parsed.text = body[1][:200_000].decode("utf-8", "replace") if len(body) == 2 else ""
+        parsed.content_digest = content_digest(parsed)
         return parsed
     except Exception:
         return None
 
 
 def _record_failure(
-    raw: bytes, *, now: datetime, detail: str, source: str, parsed: ParsedEmail | None = None
+    raw: bytes,
+    *,
+    now: datetime,
+    detail: str,
+    source: str,
+    parsed: ParsedEmail | None = None,
+    stored: InboundEmail | None = None,
 ) -> InboundEmail:
+    """Keep the bytes and schedule an automatic retry (the ``inbound_retry`` job, with backoff)."""
+    fields = {
+        "message_id": (parsed.message_id if parsed else "")[:998],
+        "sender": (parsed.from_email if parsed else "")[:320],
+        "subject": (parsed.subject if parsed else "")[:998],
+        "received_at": now,
+        "outcome": InboundEmail.Outcome.FAILED,
+        "detail": f"{source}: {detail}"[:5000] if source else detail[:5000],
+        "raw_sha256": hashlib.sha256(raw).hexdigest(),
+    }
+    if stored is not None:  # the claim already counted the attempt and set the next one
+        InboundEmail.objects.filter(pk=stored.pk).update(**fields)
+        stored.refresh_from_db()
+        return stored
     key = parsed.dedupe_key if parsed else f"sha256:{hashlib.sha256(raw).hexdigest()}"
     row, _ = InboundEmail.objects.update_or_create(
-        dedupe_key=key,
-        defaults={
-            "message_id": (parsed.message_id if parsed else "")[:998],
-            "sender": (parsed.from_email if parsed else "")[:320],
-            "subject": (parsed.subject if parsed else "")[:998],
-            "received_at": now,
-            "outcome": InboundEmail.Outcome.FAILED,
-            "detail": f"{source}: {detail}"[:5000] if source else detail[:5000],
-        },
+        dedupe_key=key, defaults={**fields, "next_attempt_at": now + retry_backoff(1)}
     )
     if not row.raw:
         row.raw.save(f"{key.strip('<>').replace('/', '_')[:80]}.eml", ContentFile(raw), save=True)
     return row
 
 
-def _ingest_parsed(parsed: ParsedEmail, *, raw: bytes, now: datetime, source: str) -> InboundEmail:
+def _ingest_parsed(
+    parsed: ParsedEmail, *, raw: bytes, now: datetime, source: str, stored: InboundEmail | None, release: bool
+) -> InboundEmail:
     key = parsed.dedupe_key
     existing = InboundEmail.objects.filter(dedupe_key=key).first()
-    if existing is not None and existing.outcome != InboundEmail.Outcome.FAILED:
-        return existing  # the same mail again (webhook retry, re-run import): one ticket
+    if existing is not None and (stored is None or existing.pk != stored.pk):
+        if existing.outcome != InboundEmail.Outcome.FAILED:
+            if stored is not None:  # the webhook delivered a mail we already have: one record is enough
+                stored.raw.delete(save=False)
+                stored.delete()
+            return existing  # the same mail again (webhook retry, re-run import): one ticket
+        if stored is not None:  # an older failed copy of this mail: the stored row takes over
+            existing.delete()
+            existing = None
+    collision = None
+    if parsed.message_id:
+        collision = (
+            InboundEmail.objects.filter(message_id=parsed.message_id[:998])
+            .exclude(dedupe_key=key)
+            .exclude(outcome__in=[InboundEmail.Outcome.RECEIVED, InboundEmail.Outcome.FAILED])
+            .exclude(pk=stored.pk if stored else None)
+            .first()
+        )
     try:
         with transaction.atomic():
-            row = _act(parsed, now=now)
+            row = _act(parsed, now=now, release=release)
             row.dedupe_key = key
             row.message_id = parsed.message_id[:998]
             row.sender = parsed.from_email[:320]
             row.subject = parsed.subject[:998]
             row.received_at = now
-            if parsed.note:
-                row.detail = f"{parsed.note}; {row.detail}".strip("; ")
-            if existing is not None:  # a retry of a failed mail: the same row, now done
-                row.pk = existing.pk
-                row.raw = existing.raw
+            row.raw_sha256 = hashlib.sha256(raw).hexdigest()
+            row.next_attempt_at = None
+            notes = [parsed.note]
+            if collision is not None:
+                row.message_id_collision = True
+                notes.append(
+                    f"Message-ID already used by another mail (from {collision.sender or 'no sender'}, "
+                    f"record {collision.pk}): ingested as a new message"
+                )
+            notes.append(row.detail)
+            row.detail = "; ".join(n for n in notes if n)
+            base = stored or existing
+            if base is not None:  # the stored or failed row, now done
+                row.pk = base.pk
+                row.raw = base.raw
+                row.attempts = base.attempts
             row.save()
+            if row.outcome == InboundEmail.Outcome.HELD and not row.raw:
+                row.raw.save(f"held-{row.pk}.eml", ContentFile(raw), save=True)
             return row
     except IntegrityError:
         duplicate = InboundEmail.objects.filter(dedupe_key=key).first()
         if duplicate is not None:
+            if stored is not None and duplicate.pk != stored.pk:
+                stored.raw.delete(save=False)
+                stored.delete()
             return duplicate
         raise
 
 
-def _act(mail: ParsedEmail, *, now: datetime) -> InboundEmail:
+def _act(mail: ParsedEmail, *, now: datetime, release: bool = False) -> InboundEmail:
     kind = classify(mail)
     if kind == Kind.BOUNCE:
         suppressed = []
@@ -180,8 +250,7 @@ def _act(mail: ParsedEmail, *, now: datetime) -> InboundEmail:
     if kind == Kind.AUTO:
         # No ticket change and no reply, but remember which ticket it answered: timed jobs can then tell
         # that the customer's last word was an out-of-office.
-        sender = User.objects.filter(email__iexact=mail.from_email).first() if mail.from_email else None
-        thread = _find_thread(mail, sender)
+        thread = find_thread(mail, known_sender(mail))
         return InboundEmail(
             outcome=InboundEmail.Outcome.IGNORED_AUTO,
             ticket=thread.ticket,
@@ -194,22 +263,40 @@ def _act(mail: ParsedEmail, *, now: datetime) -> InboundEmail:
             return _reject(mail, "no sender address and nothing to read")
         # Readable but unanswerable: a triage ticket, so a person sees it; nobody gets mailed.
         mail.from_email = _no_sender_address()
-    sender = User.objects.filter(email__iexact=mail.from_email).select_related("organization").first()
+    sender = known_sender(mail)
+    if sender is not None and from_failed_authentication(mail):
+        return _held(f"our receiving server found the From address {mail.from_email} forged (DMARC fail)")
     new_text, quoted = split_quoted(mail.text)
     if not new_text and not quoted and not mail.attachments:
         new_text = "(empty message)"
 
-    thread = _find_thread(mail, sender)
+    thread = find_thread(mail, sender)
     if thread.ticket is not None:
         ticket = thread.ticket
-        if ticket.status in (Status.RESOLVED, Status.CLOSED) and not may_reopen(ticket, now, by=sender):
-            return _new_ticket(mail, sender, new_text, quoted, now=now, reopened_from=ticket)
+        if ticket.status in (Status.RESOLVED, Status.CLOSED) and not may_reopen(ticket, now):
+            if sender is not None and sender.is_staff:
+                return _held(f"staff reply to {ticket.reference} after its reopen window", ticket=ticket)
+            return _new_ticket(mail, sender, new_text, quoted, now=now, reopened_from=ticket, release=True)
         return _reply(mail, ticket, sender, new_text, quoted, now=now, how=thread.how)
-    return _new_ticket(mail, sender, new_text, quoted, now=now)
+    if sender is not None and sender.is_staff:
+        # A staff address in From proves nothing on a customer-facing address: a person looks first.
+        where = f" to {thread.refused.reference} ({thread.how})" if thread.refused else ""
+        return _held(
+            f"from a staff address{where} without that person's own reply address: not posted as staff",
+            ticket=thread.refused,
+        )
+    note = ""
+    if thread.refused is not None:
+        note = f"had a key to {thread.refused.reference} ({thread.how}) but the sender is not on that ticket"
+    return _new_ticket(mail, sender, new_text, quoted, now=now, release=release, note=note)
 
 
 def _reject(mail: ParsedEmail, why: str) -> InboundEmail:
     return InboundEmail(outcome=InboundEmail.Outcome.REJECTED, detail=why)
+
+
+def _held(why: str, *, ticket: Ticket | None = None) -> InboundEmail:
+    return InboundEmail(outcome=InboundEmail.Outcome.HELD, ticket=ticket, detail=f"held for staff: {why}")
 
 
 def _is_own_mail(mail: ParsedEmail) -> bool:
@@ -222,67 +309,6 @@ def _is_own_mail(mail: ParsedEmail) -> bool:
     return is_our_message_id(mail.message_id) and mail.from_email.endswith("@" + message_domain().lower())
 
 
-# --- threading ---------------------------------------------------------------------------------
-
-
-def _live(ticket: Ticket | None) -> Ticket | None:
-    hops = 0
-    while ticket is not None and ticket.merged_into_id and hops < 10:
-        ticket = ticket.merged_into
-        hops += 1
-    return ticket
-
-
-def _find_thread(mail: ParsedEmail, sender: User | None) -> _Thread:
-    # 1. Our signed token: only we can mint it, so it threads whoever sends it.
-    for how, values in (
-        ("token in In-Reply-To", mail.in_reply_to),
-        ("token in References", list(reversed(mail.references))),
-        ("token in Message-ID", [mail.message_id]),
-        ("token in address", mail.to + mail.cc + mail.reply_to),
-    ):
-        for value in values:
-            ticket_id = ticket_id_from_text(value)
-            if ticket_id:
-                ticket = _live(Ticket.objects.filter(pk=ticket_id).first())
-                if ticket is not None:
-                    return _Thread(ticket, how)
-    # 2. A Message-ID we stored (a mail we received or sent on a ticket).
-    ids = [i for i in [*mail.in_reply_to, *reversed(mail.references)] if i][:50]
-    if ids:
-        message = (
-            Message.objects.filter(email_message_id__in=ids)
-            .select_related("ticket")
-            .order_by("-created_at")
-            .first()
-        )
-        if message is not None:
-            return _Thread(_live(message.ticket), "stored Message-ID")
-        sent = (
-            Notification.objects.filter(message_id__in=ids, ticket__isnull=False)
-            .select_related("ticket")
-            .first()
-        )
-        if sent is not None:
-            return _Thread(_live(sent.ticket), "stored Message-ID")
-    # 3. The [HD-123] subject tag, trusted only from someone already on that ticket.
-    number = ticket_number_tag(mail.subject)
-    if number:
-        ticket = _live(Ticket.objects.filter(pk=number).select_related("requester").first())
-        if ticket is not None and _is_on_ticket(ticket, mail.from_email, sender):
-            return _Thread(ticket, "subject tag")
-    return _Thread(None)
-
-
-def _is_on_ticket(ticket: Ticket, address: str, sender: User | None) -> bool:
-    if sender is not None:
-        if sender.pk == ticket.requester_id or (
-            sender.organization_id and sender.organization_id == ticket.organization_id
-        ):
-            return True
-        if ticket.cc.filter(pk=sender.pk).exists():
-            return True
-    return address.lower() in {e.lower() for e in ticket.cc_emails}
 
 
 # --- acting ------------------------------------------------------------------------------------
@@ -291,8 +317,8 @@ def _is_on_ticket(ticket: Ticket, address: str, sender: User | None) -> bool:
 def _reply(
     mail: ParsedEmail, ticket: Ticket, sender: User | None, new_text: str, quoted: str, *, now, how
 ) -> InboundEmail:
-    if sender is None:
-        sender = _customer_for(mail, organization=_domain_org(mail.from_email))
+    if sender is None:  # an address copied on the thread, writing for the first time
+        sender = _customer_for(mail, organization=domain_org(mail.from_email))
     was = ticket.status
     body = new_text or ("(see attachments)" if mail.attachments else quoted or "(empty message)")
     channel = Channel.STAFF_EMAIL if sender.is_staff else Channel.EMAIL
@@ -308,7 +334,7 @@ def _reply(
     )
     _save_attachments(mail, ticket, message, sender)
     if not sender.is_staff and asks_to_escalate(new_text):
-        ticket_escalation_request(ticket=ticket, by=sender, now=now, reason="The customer asked to escalate by email.")
+        _escalate(ticket, sender, now=now)
     _cap_automatic_replies(mail.from_email, now=now)
     reopened = was in (Status.RESOLVED, Status.CLOSED)
     return InboundEmail(
@@ -318,32 +344,88 @@ def _reply(
     )
 
 
-def _new_ticket(mail, sender, new_text, quoted, *, now, reopened_from: Ticket | None = None) -> InboundEmail:
-    subject = parse_subject(mail.subject)
-    needs_help = subject.malformed
-    organization = None
-    if subject.customer_number:
-        organization = Organization.objects.filter(customer_number__iexact=subject.customer_number).first()
-        needs_help = needs_help or organization is None
-        # A customer number is a claim; a sender who belongs elsewhere keeps their own organization.
-        if (
-            organization is not None
-            and sender is not None
-            and sender.organization_id not in (None, organization.pk)
-        ):
-            organization = sender.organization
-    organization = organization or (sender.organization if sender else None) or _domain_org(mail.from_email)
-    if organization is None:
-        organization = _triage_org()
-        needs_help = True
-    if sender is None:
-        sender = _customer_for(
-            mail,
-            organization=None if organization.customer_number == TRIAGE_CUSTOMER_NUMBER else organization,
+def _escalate(ticket: Ticket, sender: User, *, now: datetime) -> None:
+    """"Escalate" in a mail: ``ticket_escalation_request`` tells leadership always and marks the ticket only
+    where the policy allows; staff see why in an internal note when it was not marked."""
+    reason = "The customer asked to escalate by email."
+    if not ticket_escalation_request(ticket=ticket, by=sender, now=now, reason=reason):
+        Message.objects.create(
+            ticket=ticket,
+            kind=Message.Kind.INTERNAL,
+            from_staff=True,
+            channel=Channel.EMAIL,
+            created_at=now,
+            body=f"{sender.email} asked to escalate by email; leadership was told. Not escalated: the plan's "
+            "escalation policy does not allow it yet.",
         )
 
+
+def _filing(mail: ParsedEmail, sender: User | None, subject) -> tuple[Organization, bool, str]:
+    """(organization to file under, whether the sender's claim is unverified, a note for staff).
+
+    A known sender files under their own organization. An unknown sender on an organization's domain list
+    joins it. A ``Customer #`` claim from anyone else files for triage under the claimed organization,
+    and the sender waits for staff (a ``SenderHold``) as a non-member.
+    """
+    own = sender.organization if sender is not None else domain_org(mail.from_email)
+    if own is not None:
+        return own, False, ""
+    claimed = None
+    if subject.customer_number:
+        claimed = (
+            Organization.objects.filter(customer_number__iexact=subject.customer_number)
+            .exclude(customer_number=TRIAGE_CUSTOMER_NUMBER)
+            .first()
+        )
+    if claimed is None:
+        return _triage_org(), False, ""
+    if (
+        sender is not None
+        and SenderHold.objects.filter(
+            user=sender, organization=claimed, state=SenderHold.State.REJECTED
+        ).exists()
+    ):
+        return _triage_org(), False, f"claimed {claimed}; staff rejected this sender for it before"
+    return (
+        claimed,
+        True,
+        f"claimed {claimed} from an address not on its domain list: the sender is held for staff",
+    )
+
+
+def _new_ticket(
+    mail,
+    sender,
+    new_text,
+    quoted,
+    *,
+    now,
+    reopened_from: Ticket | None = None,
+    release: bool = False,
+    note: str = "",
+) -> InboundEmail:
+    if not release:
+        over = _over_new_ticket_limit(mail.from_email, now=now)
+        if over:
+            return _held(over)
+    subject = parse_subject(mail.subject)
+    organization, unverified, claim_note = _filing(mail, sender, subject)
+    needs_help = subject.malformed or organization.customer_number == TRIAGE_CUSTOMER_NUMBER
+    if subject.customer_number and not unverified:
+        needs_help = (
+            needs_help
+            or not Organization.objects.filter(customer_number__iexact=subject.customer_number).exists()
+        )
+    if sender is None:
+        member_of = (
+            None if unverified or organization.customer_number == TRIAGE_CUSTOMER_NUMBER else organization
+        )
+        sender = _customer_for(mail, organization=member_of)
+
     priority = None
-    if subject.level:
+    if unverified:
+        pass  # an unverified claim files at the default level; staff set it on triage
+    elif subject.level:
         priority = _level(subject.level)
         needs_help = needs_help or priority is None
     elif not subject.syntax:
@@ -351,6 +433,7 @@ def _new_ticket(mail, sender, new_text, quoted, *, now, reopened_from: Ticket | 
     title = subject.description if subject.syntax else strip_reply_prefix(mail.subject)
     fields = template_fields(new_text)
     description = new_text or ("(see attachments)" if mail.attachments else quoted)
+    copied, not_copied = _cc_addresses(mail, organization)
     kwargs = dict(
         requester=sender,
         subject=title or "(no subject)",
@@ -362,7 +445,7 @@ def _new_ticket(mail, sender, new_text, quoted, *, now, reopened_from: Ticket | 
         description_html=mail.html,
         email_message_id=mail.message_id,
         received_at=now,
-        cc_emails=_cc_addresses(mail),
+        cc_emails=copied,
         # A sender we cannot place in the organization is filed there for staff triage, not made a member.
         triage=sender.organization_id != organization.pk,
     )
@@ -377,8 +460,33 @@ def _new_ticket(mail, sender, new_text, quoted, *, now, reopened_from: Ticket | 
         ticket.reopened_from = reopened_from
     message = ticket.messages.first()
     _save_attachments(mail, ticket, message, sender)
+    staff_notes = [n for n in (note, claim_note) if n]
+    if unverified:
+        SenderHold.objects.get_or_create(
+            user=sender,
+            organization=organization,
+            state=SenderHold.State.PENDING,
+            defaults={"ticket": ticket, "created_at": now},
+        )
+        if subject.level:
+            staff_notes.append(
+                f"the subject asked for priority {subject.level!r}; filed at the default level"
+            )
+    if not_copied:
+        staff_notes.append(
+            "not copied (not known contacts of the organization): " + ", ".join(not_copied[:50])
+        )
+    if staff_notes:
+        Message.objects.create(
+            ticket=ticket,
+            kind=Message.Kind.INTERNAL,
+            from_staff=True,
+            channel=Channel.EMAIL,
+            created_at=now,
+            body="Email intake: " + "; ".join(staff_notes) + ".",
+        )
     if not sender.is_staff and asks_to_escalate(new_text):
-        ticket_escalation_request(ticket=ticket, by=sender, now=now, reason="The customer asked to escalate by email.")
+        _escalate(ticket, sender, now=now)
     if needs_help:
         notification_queue(
             event="subject_help",
@@ -390,10 +498,26 @@ def _new_ticket(mail, sender, new_text, quoted, *, now, reopened_from: Ticket | 
             dedupe_key=f"subject_help:{mail.from_email}:{now.date().isoformat()}"[:200],
         )
     _cap_automatic_replies(mail.from_email, now=now)
-    detail = f"follow-up to {reopened_from.reference} (reopen window passed)" if reopened_from else ""
-    if needs_help:
-        detail = (detail + "; subject syntax not understood").strip("; ")
-    return InboundEmail(outcome=InboundEmail.Outcome.NEW_TICKET, ticket=ticket, detail=detail)
+    details = [f"follow-up to {reopened_from.reference} (reopen window passed)" if reopened_from else ""]
+    details += ["subject syntax not understood" if needs_help else "", note, claim_note]
+    return InboundEmail(
+        outcome=InboundEmail.Outcome.NEW_TICKET, ticket=ticket, detail="; ".join(d for d in details if d)
+    )
+
+
+def _over_new_ticket_limit(address: str, *, now: datetime) -> str:
+    """Why this sender may not open another ticket by mail right now, or ""."""
+    made = InboundEmail.objects.filter(
+        outcome=InboundEmail.Outcome.NEW_TICKET, received_at__gt=now - NEW_TICKET_WINDOW
+    )
+    per_sender = settings.HELPDESK_MAIL_NEW_TICKETS_PER_SENDER
+    if per_sender and made.filter(sender=address.lower()).count() >= per_sender:
+        return f"{per_sender} new tickets by mail from {address} within an hour already"
+    domain = address.rpartition("@")[2].lower()
+    per_domain = settings.HELPDESK_MAIL_NEW_TICKETS_PER_DOMAIN
+    if per_domain and domain and made.filter(sender__endswith="@" + domain).count() >= per_domain:
+        return f"{per_domain} new tickets by mail from @{domain} within an hour already"
+    return ""
 
 
 def _level(text: str) -> PriorityLevel | None:
@@ -401,19 +525,6 @@ def _level(text: str) -> PriorityLevel | None:
     if not text:
         return None
     return PriorityLevel.objects.filter(Q(slug__iexact=text) | Q(name__iexact=text)).first()
-
-
-def _domain_org(address: str) -> Organization | None:
-    domain = address.rpartition("@")[2].lower()
-    if not domain:
-        return None
-    # email_domains is a JSON list; a containment lookup is portable enough via a text match, then exact check.
-    for org in Organization.objects.filter(email_domains__icontains=domain).exclude(
-        customer_number=TRIAGE_CUSTOMER_NUMBER
-    ):
-        if domain in [d.lower() for d in org.email_domains]:
-            return org
-    return None
 
 
 def _no_sender_address() -> str:
@@ -439,27 +550,40 @@ def _triage_org() -> Organization:
 
 
 def _customer_for(mail: ParsedEmail, *, organization: Organization | None) -> User:
-    """A customer account for an unknown sender (no usable password: they can reset it to sign in)."""
+    """A customer account for an unknown sender (no usable password: they can reset it to sign in).
+
+    Two mails from one new sender at once both find no user; the loser of the insert race reads the
+    winner's row instead of failing."""
     user = User.objects.filter(email__iexact=mail.from_email).first()
-    if user is None:
-        user = User.objects.create_user(
-            email=mail.from_email,
-            password=None,
-            full_name=mail.from_name[:150],
-            organization=organization,
-            is_active=mail.from_email != f"no-sender@{message_domain()}",
-        )
-    return user
+    if user is not None:
+        return user
+    try:
+        with transaction.atomic():
+            return User.objects.create_user(
+                email=mail.from_email,
+                password=None,
+                full_name=mail.from_name[:150],
+                organization=organization,
+                is_active=mail.from_email != f"no-sender@{message_domain()}",
+            )
+    except IntegrityError:
+        user = User.objects.filter(email__iexact=mail.from_email).first()
+        if user is None:
+            raise
+        return user
 
 
-def _cc_addresses(mail: ParsedEmail) -> list[str]:
+def _cc_addresses(mail: ParsedEmail, organization: Organization) -> tuple[list[str], list[str]]:
+    """(copied on the ticket, left out): only known contacts of the organization get our mail, so one
+    inbound mail cannot make us relay acknowledgements to a list of strangers."""
     ours = message_domain().lower()
-    seen = []
+    seen: list[str] = []
     for address in mail.to + mail.cc:
         if address.endswith("@" + ours) or address == mail.from_email or address in seen:
             continue
         seen.append(address)
-    return seen[:20]
+    copied = [a for a in seen[:200] if known_contact(a, organization)]
+    return copied[:20], [a for a in seen if a not in copied]
 
 
 def _save_attachments(
@@ -477,8 +601,12 @@ def _save_attachments(
             continue
         kept.append(
             attachment_save_bytes(
-                ticket=ticket, message=message, filename=item.filename, content=item.content,
-                declared=item.declared_type, by=author,
+                ticket=ticket,
+                message=message,
+                filename=item.filename,
+                content=item.content,
+                declared=item.declared_type,
+                by=author,
             )
         )
     if skipped:

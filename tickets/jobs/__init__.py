@@ -6,6 +6,7 @@
 from collections.abc import Callable
 from datetime import datetime
 
+from ..intake.store import inbound_retry
 from .customers import resolved_close, survey_send, waiting_remind_and_close
 from .sla_monitor import sla_monitor
 from .staff import assignment_deadline_check, stale_ticket_remind
@@ -17,6 +18,7 @@ JOBS: dict[str, Callable[..., int]] = {
     "waiting_on_customer": waiting_remind_and_close,
     "resolved_close": resolved_close,
     "survey": survey_send,
+    "inbound_retry": inbound_retry,
 }
 
 
@@ -33,4 +35,5 @@ __all__ = [
     "waiting_remind_and_close",
     "resolved_close",
     "survey_send",
+    "inbound_retry",
 ]

@@ -10,7 +10,7 @@ from tickets.jobs import JOBS
 
 
 class Command(BaseCommand):
-    help = "Run every timed job once now (SLA monitor, assignment deadline, stale tickets, reminders, auto-close, surveys)."
+    help = "Run every timed job once now (SLA monitor, assignment deadline, stale tickets, reminders, auto-close, surveys, inbound mail retries)."
 
     def add_arguments(self, parser):
         parser.add_argument("--job", choices=sorted(JOBS), help="Run only this job.")
