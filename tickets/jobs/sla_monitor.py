@@ -78,6 +78,18 @@ def _lock_batch(qs, order: str) -> list[Ticket]:
     )
 
 
+class ClaimLost(RuntimeError):
+    """Rows this pass locked were changed under it: the batch is rolled back and the next pass retries."""
+
+
+def _check_claimed(claimed: int, batch: list[Ticket], kind: str) -> None:
+    # The rows are locked (FOR UPDATE), so every claim must succeed. Where locks are not real (SQLite)
+    # or something bypassed them, raising rolls the whole batch back: no event or alert goes out for
+    # a row another worker has already told.
+    if claimed != len(batch):
+        raise ClaimLost(f"{kind}: claimed {claimed} of {len(batch)} locked tickets; the batch is rolled back")
+
+
 def _alert_batch(p: Pass, batch: list[Ticket], kind: str, event: str, state: str, extra) -> None:
     """The matching rules' messages for a claimed batch, in one multi-row outbox write."""
     messages = []
@@ -118,7 +130,7 @@ def _breaches(p: Pass, kind: str) -> int:
                     f"{kind}_warned_at": Coalesce(F(f"{kind}_warned_at"), Value(p.now)),
                 }
             )
-            assert claimed == len(batch), "rows locked by this pass changed under it"
+            _check_claimed(claimed, batch, kind)
             TicketEvent.objects.bulk_create(
                 TicketEvent(
                     ticket=t,
@@ -151,7 +163,7 @@ def _warnings(p: Pass, kind: str) -> int:
             claimed = Ticket.objects.filter(
                 pk__in=[t.pk for t in batch], **{f"{kind}_warned_at__isnull": True}
             ).update(**{f"{kind}_warned_at": p.now})
-            assert claimed == len(batch), "rows locked by this pass changed under it"
+            _check_claimed(claimed, batch, kind)
             batch = [
                 t for t in batch if getattr(t, f"{kind}_due_at") > p.now
             ]  # passed meanwhile: no late warning
