@@ -147,8 +147,14 @@ def _breaches(p: Pass, kind: str) -> int:
                 )
                 for t in batch
             )
-            _alert_batch(p, batch, kind, AlertRule.Event.BREACH, "breached",
-                         lambda due: {"missed_by": fmt_delta(p.now - due)})
+            _alert_batch(
+                p,
+                batch,
+                kind,
+                AlertRule.Event.BREACH,
+                "breached",
+                lambda due: {"missed_by": fmt_delta(p.now - due)},
+            )
             total += len(batch)
     return total
 
@@ -182,8 +188,9 @@ def _warnings(p: Pass, kind: str) -> int:
                 )
                 for t in batch
             )
-            _alert_batch(p, batch, kind, AlertRule.Event.WARNING, "close",
-                         lambda due: {"left": fmt_delta(due - p.now)})
+            _alert_batch(
+                p, batch, kind, AlertRule.Event.WARNING, "close", lambda due: {"left": fmt_delta(due - p.now)}
+            )
             total += len(batch)
     return total
 
