@@ -28,6 +28,7 @@ from sla.models import AlertRule, EscalationContact
 from sla.services import Deadlines, calendar_build, sla_target_for
 
 from .models import Ticket, TicketEvent
+from .snapshot import ticket_snapshot
 
 log = logging.getLogger(__name__)
 
@@ -272,6 +273,7 @@ class Alerts:
                 )
             ]
         template = TEMPLATES[event]
+        snapshot = ticket_snapshot(ticket) if rules else None
         items: list[dict] = []
         seen: set[tuple[str, str]] = set()
         for rule in rules:
@@ -306,6 +308,7 @@ class Alerts:
                         "context": {
                             "ticket_reference": ticket.reference,
                             "ticket_url": link,
+                            "ticket": snapshot,
                             "event": event,
                             "audience": rule.get_audience_display(),
                             "recipient_name": rcpt.name,

@@ -20,6 +20,7 @@ from sla.services import sla_deadlines, sla_shift_after_pause
 from .alerts import alerts_ticket_created, alerts_ticket_escalated, sla_warn_instants
 from .models import Channel, Message, Status, Ticket, TicketEvent
 from .schedule import next_actions_mark
+from .snapshot import ticket_snapshot
 
 # The lifecycle: which status may follow which. Reopening goes back to open.
 TRANSITIONS: dict[str, set[str]] = {
@@ -52,6 +53,7 @@ def _notify_requester(ticket: Ticket, event: str, *, now: datetime, automatic: b
     recipients += [(u.email, u) for u in ticket.cc.all()]
     recipients += [(e, None) for e in ticket.cc_emails]
     seen = set()
+    snapshot = ticket_snapshot(ticket)
     for address, user in recipients:
         if not address or address.lower() in seen:
             continue
@@ -63,16 +65,18 @@ def _notify_requester(ticket: Ticket, event: str, *, now: datetime, automatic: b
             ticket=ticket,
             now=now,
             automatic=automatic,
-            context={"ticket_reference": ticket.reference, "ticket_url": ticket_url(ticket), **context},
+            context={"ticket_reference": ticket.reference, "ticket_url": ticket_url(ticket), "ticket": snapshot, **context},
         )
 
 
 def _notify_staff(ticket: Ticket, event: str, users, *, now: datetime, **context) -> None:
+    snapshot = ticket_snapshot(ticket)
     for user in users:
         if user and user.email:
             notification_queue(
                 event=event, recipient=user.email, recipient_user=user, ticket=ticket, now=now,
-                context={"ticket_reference": ticket.reference, "ticket_url": ticket_url(ticket, staff=True), **context},
+                context={"ticket_reference": ticket.reference, "ticket_url": ticket_url(ticket, staff=True),
+                         "ticket": snapshot, **context},
             )
 
 

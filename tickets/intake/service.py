@@ -31,6 +31,7 @@ from sla.services import job_policy_for
 from ..attachments import attachment_save_bytes
 from ..models import Channel, InboundEmail, Message, Status, Ticket
 from ..services import TicketError, message_add, ticket_create, ticket_escalate
+from ..snapshot import ticket_snapshot
 from .classify import Kind, classify
 from .parse import ParsedEmail, ParseTimeout, message_ids, parse_message, parse_raw, time_limit
 from .subject import bare_level, parse_subject, strip_reply_prefix, ticket_number_tag
@@ -395,7 +396,11 @@ def _new_ticket(mail, sender, new_text, quoted, *, now, reopened_from: Ticket | 
             recipient_user=sender,
             ticket=ticket,
             now=now,
-            context={"ticket_reference": ticket.reference, "original_subject": mail.subject[:300]},
+            context={
+                "ticket_reference": ticket.reference,
+                "ticket": ticket_snapshot(ticket),
+                "original_subject": mail.subject[:300],
+            },
             dedupe_key=f"subject_help:{mail.from_email}:{now.date().isoformat()}"[:200],
         )
     _cap_automatic_replies(mail.from_email, now=now)

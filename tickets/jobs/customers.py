@@ -18,6 +18,7 @@ from ..alerts import dedupe_key, fmt
 from ..models import Message, Status, Ticket, TicketEvent
 from ..schedule import ticket_next_actions, waiting_ladder
 from ..services import ticket_close, ticket_url
+from ..snapshot import ticket_snapshot
 from ..surveys import survey_issue
 from ._common import MAX_PER_PASS, Pass, attempt, customer_recipients
 
@@ -37,6 +38,7 @@ def _days(delta: timedelta) -> str:
 
 
 def _notify_customers(t: Ticket, event: str, *, now: datetime, key: str, **context) -> None:
+    snapshot = ticket_snapshot(t)
     for address, user in customer_recipients(t):
         notification_queue(
             event=event,
@@ -45,7 +47,7 @@ def _notify_customers(t: Ticket, event: str, *, now: datetime, key: str, **conte
             ticket=t,
             now=now,
             dedupe_key=dedupe_key(key, address.lower()),
-            context={"ticket_reference": t.reference, "ticket_url": ticket_url(t), **context},
+            context={"ticket_reference": t.reference, "ticket_url": ticket_url(t), "ticket": snapshot, **context},
         )
 
 
@@ -220,6 +222,7 @@ def _send_survey(p: Pass, t: Ticket, pol) -> bool:
             context={
                 "ticket_reference": t.reference,
                 "ticket_url": ticket_url(t),
+                "ticket": ticket_snapshot(t),
                 "survey_url": survey_url(token),
                 "expires_at": fmt(survey.expires_at),
             },

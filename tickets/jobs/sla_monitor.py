@@ -73,7 +73,7 @@ def _default_audience(ticket: Ticket) -> str:
 def _lock_batch(qs, order: str) -> list[Ticket]:
     return list(
         qs.select_for_update(skip_locked=True, of=("self",))
-        .select_related("priority", "plan", "assignee", "organization")
+        .select_related("priority", "plan", "assignee", "organization", "requester")  # + the mail's snapshot
         .order_by(order, "pk")[:BATCH]
     )
 

@@ -19,6 +19,7 @@ from ..alerts import fmt, fmt_delta
 from ..models import Status, Ticket, TicketEvent
 from ..schedule import ticket_next_actions
 from ..services import ticket_url
+from ..snapshot import ticket_snapshot
 from ._common import Pass
 
 
@@ -86,6 +87,7 @@ def _remind_stale(p: Pass, t: Ticket, *, activity: datetime, since: datetime) ->
             context={
                 "ticket_reference": t.reference,
                 "ticket_url": ticket_url(t, staff=True),
+                "ticket": ticket_snapshot(t),
                 "last_activity": fmt(activity),
                 "idle_for": fmt_delta(p.now - activity),
             },
