@@ -29,7 +29,7 @@ from sla.models import PriorityLevel, SupportPlan
 from sla.services import job_policy_for
 
 from ..attachments import attachment_save_bytes
-from ..models import Channel, InboundEmail, Message, Status, Ticket
+from ..models import Channel, InboundEmail, Message, Status, Ticket, TicketEvent
 from ..services import TicketError, message_add, ticket_create, ticket_escalate
 from ..snapshot import ticket_snapshot
 from .classify import Kind, classify
@@ -319,7 +319,7 @@ def _reply(
         ticket_escalate(
             ticket=ticket, by=sender, now=now, reason="The customer asked to escalate by email.", force=True
         )
-    _cap_automatic_replies(mail.from_email, now=now)
+    _cap_automatic_replies(mail.from_email, now=now, ticket=ticket)
     reopened = was in (Status.RESOLVED, Status.CLOSED)
     return InboundEmail(
         outcome=InboundEmail.Outcome.REOPENED if reopened else InboundEmail.Outcome.REPLY,
@@ -403,7 +403,12 @@ def _new_ticket(mail, sender, new_text, quoted, *, now, reopened_from: Ticket | 
             },
             dedupe_key=f"subject_help:{mail.from_email}:{now.date().isoformat()}"[:200],
         )
-    _cap_automatic_replies(mail.from_email, now=now)
+    _cap_automatic_replies(
+        mail.from_email,
+        now=now,
+        ticket=ticket,
+        acknowledge=_distinct_request(mail, ticket, reopened_from, now=now),
+    )
     detail = f"follow-up to {reopened_from.reference} (reopen window passed)" if reopened_from else ""
     if needs_help:
         detail = (detail + "; subject syntax not understood").strip("; ")
@@ -506,10 +511,56 @@ def _save_attachments(
         )
 
 
-def _cap_automatic_replies(address: str, *, now: datetime) -> None:
-    """Past the cap, automatic mail queued to this sender in this transaction is suppressed (loop guard)."""
+# What tells a customer their request arrived: never withheld for a distinct request a person filed.
+ACKNOWLEDGEMENTS = ("ticket_received", "subject_help")
+
+
+def _distinct_request(
+    mail: ParsedEmail, ticket: Ticket, reopened_from: Ticket | None, *, now: datetime
+) -> bool:
+    """A new request a person wrote, not mail answering ours or repeating itself: it answers none of our
+    mails (no follow-up of an old ticket, none of our Message-IDs in In-Reply-To or References), and
+    the sender filed nothing with the same subject and text within the loop guard's window. A mail
+    loop fails one of these; a customer filing their eleventh ticket during an outage passes."""
+    if reopened_from is not None:
+        return False
+    if any(is_our_message_id(value) for value in [*mail.in_reply_to, *mail.references]):
+        return False
+    return not (
+        Ticket.objects.filter(
+            requester_id=ticket.requester_id,
+            received_at__gte=now - AUTOREPLY_CAP_WINDOW,
+            subject=ticket.subject,
+            description=ticket.description,
+        )
+        .exclude(pk=ticket.pk)
+        .exists()
+    )
+
+
+def _cap_automatic_replies(address: str, *, now: datetime, ticket: Ticket, acknowledge: bool = False) -> None:
+    """The mail-loop guard: past ``AUTOREPLY_CAP`` automatic mails to one address in the window, the
+    automatic mail this inbound mail caused is withheld, except (``acknowledge``) the acknowledgement
+    of a distinct request a person filed. Anything withheld is said on the ticket, for the desk."""
     if automatic_mail_count(recipient=address, since=now - AUTOREPLY_CAP_WINDOW) <= AUTOREPLY_CAP:
         return
-    Notification.objects.filter(
+    held = Notification.objects.filter(
         recipient__iexact=address, automatic=True, created_at=now, status=Notification.Status.PENDING
-    ).update(status=Notification.Status.SUPPRESSED, error="per-sender cap on automatic replies")
+    )
+    if acknowledge:
+        held = held.exclude(ticket=ticket, event__in=ACKNOWLEDGEMENTS)
+    withheld = sorted(set(held.values_list("event", flat=True)))
+    if not held.update(status=Notification.Status.SUPPRESSED, error="per-sender cap on automatic replies"):
+        return
+    hours = AUTOREPLY_CAP_WINDOW.total_seconds() / 3600
+    TicketEvent.objects.create(
+        ticket=ticket,
+        kind=TicketEvent.Kind.MAIL_WITHHELD,
+        new_value=", ".join(withheld)[:255],
+        created_at=now,
+        reason=(
+            f"Automatic mail to {address} withheld ({', '.join(withheld)}): more than {AUTOREPLY_CAP} "
+            f"automatic mails to that address in {hours:g} hours (mail-loop guard). Answer by hand if needed."
+        ),
+        data={"recipient": address, "events": withheld, "cap": AUTOREPLY_CAP},
+    )
