@@ -51,7 +51,8 @@ class Pass(JobClock):
                 value = next_opening(self.now, cal) if cal is not None else None
             except ValueError:  # a calendar that never opens: nothing can fall due in it
                 value = None
-        Ticket.objects.filter(pk=ticket.pk, **{field: getattr(ticket, field)}).update(**{field: value})
+        if value != getattr(ticket, field):
+            Ticket.objects.filter(pk=ticket.pk, **{field: getattr(ticket, field)}).update(**{field: value})
         return False
 
     def sweep(self, job: str, rows, field: str, handle: Callable[[Ticket, datetime], bool]) -> int:
@@ -71,7 +72,10 @@ class Pass(JobClock):
             seen += len(batch)
             last = batch[-1]
             at = getattr(last, field)
-            after = Q(**{f"{field}__gt": at}) | Q(**{field: at, "pk__gt": last.pk})
+            # The range condition lets the index start at the last row, not rescan the passed ones.
+            after = Q(**{f"{field}__gte": at}) & (
+                Q(**{f"{field}__gt": at}) | Q(**{field: at, "pk__gt": last.pk})
+            )
         return done
 
 
