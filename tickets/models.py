@@ -215,25 +215,26 @@ class Ticket(models.Model):
                 ),
                 name="ticket_res_breach_pending",
             ),
-            # The timed jobs' due work: each index holds only the tickets the job could act on.
+            # The timed jobs' due work: each index holds only the tickets the job could act on, in the
+            # order a sweep reads them (instant, then id: keyset pages without a sort).
             models.Index(
-                fields=["assignment_due_at"],
+                fields=["assignment_due_at", "id"],
                 condition=Q(status__in=["new", "open"], assignee__isnull=True, unassigned_alerted_at__isnull=True),
                 name="ticket_assignment_due",
             ),
             models.Index(
-                fields=["stale_due_at"], condition=Q(status__in=["new", "open"], assignee__isnull=False),
+                fields=["stale_due_at", "id"], condition=Q(status__in=["new", "open"], assignee__isnull=False),
                 name="ticket_stale_due",
             ),
             models.Index(
-                fields=["customer_reminder_due_at"], condition=Q(status="waiting"), name="ticket_reminder_due"
+                fields=["customer_reminder_due_at", "id"], condition=Q(status="waiting"), name="ticket_reminder_due"
             ),
             models.Index(
-                fields=["status", "auto_close_due_at"], condition=Q(status__in=["waiting", "resolved"]),
+                fields=["status", "auto_close_due_at", "id"], condition=Q(status__in=["waiting", "resolved"]),
                 name="ticket_auto_close_due",
             ),
             models.Index(
-                fields=["actions_changed_at"], condition=Q(actions_changed_at__isnull=False),
+                fields=["actions_changed_at", "id"], condition=Q(actions_changed_at__isnull=False),
                 name="ticket_actions_changed",
             ),
             # Surveys go to recently closed tickets that have not had one.
