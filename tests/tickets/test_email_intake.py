@@ -470,6 +470,17 @@ def test_a_customer_filing_many_distinct_requests_during_an_outage_gets_every_ac
     assert not TicketEvent.objects.filter(kind=TicketEvent.Kind.MAIL_WITHHELD).exists()
 
 
+def test_acknowledgements_stop_at_a_ceiling_no_person_reaches(
+    org, customer, priorities, ingest, mailoutbox, monkeypatch
+):
+    # A forged sender filing "distinct" requests must not aim unlimited mail at someone's inbox.
+    monkeypatch.setattr(service, "ACKNOWLEDGEMENT_CAP", service.AUTOREPLY_CAP + 2)
+    for i in range(service.AUTOREPLY_CAP + 4):
+        ingest(raw_mail(subject=f"Spam {i}", body=f"Text {i}", message_id=f"<f{i}@x>"))
+    assert len(mailoutbox) == service.AUTOREPLY_CAP + 2
+    assert TicketEvent.objects.filter(kind=TicketEvent.Kind.MAIL_WITHHELD).count() == 2
+
+
 def test_past_the_cap_mail_answering_ours_gets_no_acknowledgement_and_the_desk_says_so(
     org, customer, priorities, ingest, mailoutbox, client, tech
 ):

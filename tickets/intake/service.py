@@ -44,6 +44,10 @@ DEFAULT_REOPEN_WINDOW = timedelta(days=30)  # when no job policy sets one: a mon
 TRIAGE_CUSTOMER_NUMBER = "UNKNOWN"
 AUTOREPLY_CAP = 10  # automatic mails to one sender ...
 AUTOREPLY_CAP_WINDOW = timedelta(hours=3)  # ... per this window (FreeScout's 10 per 180 minutes)
+# Acknowledgements of distinct requests pass that cap, up to this many automatic mails to one address
+# per window: no person files fifty requests in three hours, and a forged sender must not turn the
+# desk into a mail cannon aimed at someone else's inbox.
+ACKNOWLEDGEMENT_CAP = 50
 
 
 @dataclass
@@ -542,8 +546,10 @@ def _cap_automatic_replies(address: str, *, now: datetime, ticket: Ticket, ackno
     """The mail-loop guard: past ``AUTOREPLY_CAP`` automatic mails to one address in the window, the
     automatic mail this inbound mail caused is withheld, except (``acknowledge``) the acknowledgement
     of a distinct request a person filed. Anything withheld is said on the ticket, for the desk."""
-    if automatic_mail_count(recipient=address, since=now - AUTOREPLY_CAP_WINDOW) <= AUTOREPLY_CAP:
+    count = automatic_mail_count(recipient=address, since=now - AUTOREPLY_CAP_WINDOW)
+    if count <= AUTOREPLY_CAP:
         return
+    acknowledge = acknowledge and count <= ACKNOWLEDGEMENT_CAP
     held = Notification.objects.filter(
         recipient__iexact=address, automatic=True, created_at=now, status=Notification.Status.PENDING
     )
@@ -559,8 +565,8 @@ def _cap_automatic_replies(address: str, *, now: datetime, ticket: Ticket, ackno
         new_value=", ".join(withheld)[:255],
         created_at=now,
         reason=(
-            f"Automatic mail to {address} withheld ({', '.join(withheld)}): more than {AUTOREPLY_CAP} "
-            f"automatic mails to that address in {hours:g} hours (mail-loop guard). Answer by hand if needed."
+            f"Automatic mail to {address} withheld ({', '.join(withheld)}): "
+            f"{count} automatic mails to that address in {hours:g} hours (mail-loop guard). Answer by hand if needed."
         ),
-        data={"recipient": address, "events": withheld, "cap": AUTOREPLY_CAP},
+        data={"recipient": address, "events": withheld, "count": count, "cap": AUTOREPLY_CAP},
     )
