@@ -5,9 +5,11 @@ must never crowd out the ones that are due, however many there are: a pass takes
 instant has passed, and a row it cannot act on gets a later instant.
 """
 
+import importlib
 from datetime import timedelta
 
 import pytest
+from django.apps import apps as django_apps
 
 from tests.conftest import NOW
 from tests.factories import CustomerFactory, OrganizationFactory, PlanFactory, office_calendar
@@ -158,7 +160,10 @@ def test_tickets_from_before_the_instants_existed_are_scheduled_on_the_first_pas
 ):
     policy(assignment_deadline=HOUR)
     tickets = _file(customer, priorities, NOW, n=3)
-    # As the migration leaves them: no instants, marked for the jobs to compute.
-    Ticket.objects.update(assignment_due_at=None, actions_changed_at=NOW)
+    # As they were before the upgrade: no instants, no mark. Then the migration's data step.
+    Ticket.objects.update(assignment_due_at=None, actions_changed_at=None)
+    assert assignment_deadline_check(now=NOW + 2 * HOUR) == 0
+    migration = importlib.import_module("tickets.migrations.0005_jobs_next_action")
+    migration.mark_every_ticket_a_job_may_act_on(django_apps, None)
     assert assignment_deadline_check(now=NOW + 2 * HOUR) == 3
     assert {n.ticket_id for n in sent("unassigned_alert")} == {t.pk for t in tickets}
