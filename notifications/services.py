@@ -192,14 +192,35 @@ def _thread_ids(notification: Notification) -> list[str]:
     return [mid for _, mid in stamped]
 
 
+def _instant(value: str) -> datetime | str:
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return value
+
+
+def _snapshot(value):
+    """A ticket snapshot as the templates read it: values under keys ending in ``_at`` are ISO
+    instants (JSON has no datetime), turned back into datetimes so ``|date`` formats them."""
+    if isinstance(value, dict):
+        return {
+            k: _instant(v) if k.endswith("_at") and isinstance(v, str) else _snapshot(v) for k, v in value.items()
+        }
+    return value
+
+
 def notification_render(notification: Notification) -> dict:
     """Subject, bodies and headers. Every ticket mail carries the [HD-123] tag, threading headers and a
-    Reply-To that routes back to the ticket; automatic mail says so (RFC 3834) so responders stay quiet."""
+    Reply-To that routes back to the ticket; automatic mail says so (RFC 3834) so responders stay quiet.
+
+    Templates read what the mail says from ``context`` as it was queued (``context["ticket"]`` is the
+    ticket at the time of the event), so a retry never shows what changed since. Rows queued without
+    a snapshot fall back to the ticket row."""
     ticket = notification.ticket
     context = {
         **notification.context,
         "notification": notification,
-        "ticket": ticket,
+        "ticket": _snapshot(notification.context.get("ticket")) or ticket,
         "site_url": settings.SITE_URL,
         "helpdesk_name": settings.HELPDESK_NAME,
         "support_phone": getattr(settings, "HELPDESK_SUPPORT_PHONE", ""),

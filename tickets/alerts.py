@@ -27,7 +27,8 @@ from sla.calendars import BusinessCalendar, add_business_time, is_open, next_ope
 from sla.models import DEFAULT_WARN_PERCENT, AlertRule, EscalationContact
 from sla.services import Deadlines, calendar_build, sla_target_for
 
-from .models import Ticket
+from .models import Ticket, TicketEvent
+from .snapshot import ticket_snapshot
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +101,7 @@ class Alerts:
         self._groups: dict[str, list[User]] = {}
         self._contacts: dict[str, list[EscalationContact]] = {}
         self._on_call: list[EscalationContact] | None = None
+        self._gaps_recorded: set[tuple[int, str]] = set()
         self._sla_calendars: dict[tuple[int, int], BusinessCalendar | None] = {}
         self._calendars: dict[int, BusinessCalendar] = {}
 
@@ -168,17 +170,28 @@ class Alerts:
             )
         return self._on_call
 
-    def people(self, audience: str, ticket: Ticket) -> list[User | EscalationContact]:
+    def rota_gap(self) -> bool:
+        """No on-call shift covers ``now``: an on-call page goes to ``_rota_fallback`` instead."""
+        return not self._rota()
+
+    def _rota_fallback(self) -> list[User | EscalationContact]:
+        """Who an on-call page reaches when the rota has a gap: the on-call escalation contacts, else
+        the team leads (never nobody while anyone is configured)."""
+        return list(self._role(EscalationContact.Role.ON_CALL)) or self.people(
+            AlertRule.Audience.TEAM_LEADS, None
+        )
+
+    def people(self, audience: str, ticket: Ticket | None) -> list[User | EscalationContact]:
         A, R = AlertRule.Audience, EscalationContact.Role
         if audience == A.ON_CALL:
-            return list(self._rota())
+            return list(self._rota()) or self._rota_fallback()
         if audience == A.ENGINEERS:
             return [*self._group(TECHNICIANS_GROUP), *self._role(R.ENGINEER)]
         if audience == A.DUTY:
             # The duty rota when one is kept; otherwise whoever works the queue.
             return list(self._role(R.DUTY)) or list(self._group(TECHNICIANS_GROUP))
         if audience == A.ASSIGNEE:
-            return [ticket.assignee] if ticket.assignee_id and ticket.assignee.is_active else []
+            return [ticket.assignee] if ticket and ticket.assignee_id and ticket.assignee.is_active else []
         if audience == A.TEAM_LEADS:
             return [*self._team_leads(), *self._role(R.TEAM_LEAD)]
         if audience == A.DIRECTORS:
@@ -262,6 +275,7 @@ class Alerts:
                 )
             ]
         template = TEMPLATES[event]
+        snapshot = ticket_snapshot(ticket) if rules else None
         items: list[dict] = []
         seen: set[tuple[str, str]] = set()
         for rule in rules:
@@ -275,6 +289,9 @@ class Alerts:
                 continue
             if not_before is False:
                 continue
+            gap = rule.audience == AlertRule.Audience.ON_CALL and self.rota_gap()
+            if gap:
+                self._record_rota_gap(rule, ticket, people, event)
             for rcpt in people:
                 if (rcpt.channel, rcpt.address.lower()) in seen:
                     continue
@@ -293,15 +310,42 @@ class Alerts:
                         "context": {
                             "ticket_reference": ticket.reference,
                             "ticket_url": link,
+                            "ticket": snapshot,
                             "event": event,
                             "audience": rule.get_audience_display(),
                             "recipient_name": rcpt.name,
                             "paged": rule.channel == AlertRule.Channel.PAGE,
+                            "rota_gap": gap,
                             **(context or {}),
                         },
                     }
                 )
         return items
+
+    def _record_rota_gap(self, rule: AlertRule, ticket: Ticket, people: list[Recipient], event: str) -> None:
+        """A gap in the rota is never silent: logged, and written on the ticket's history."""
+        if (ticket.pk, event) in self._gaps_recorded:
+            return
+        self._gaps_recorded.add((ticket.pk, event))
+        names = [r.name or r.address for r in people]
+        log.warning(
+            "no on-call shift covers %s: rule %r for ticket %s goes to %s",
+            self.now.isoformat(),
+            rule.name or rule.pk,
+            ticket.pk,
+            ", ".join(names) or "nobody",
+        )
+        TicketEvent.objects.create(
+            ticket=ticket,
+            kind=TicketEvent.Kind.ALERT,
+            new_value="rota_gap",
+            created_at=self.now,
+            reason=(
+                f"No on-call shift covers {fmt(self.now)}; "
+                + (f"paged the fallback instead: {', '.join(names)}." if names else "nobody could be paged.")
+            ),
+            data={"rule": rule.name, "event": event, "fallback": names},
+        )
 
     def _timing(self, rule: AlertRule, ticket: Ticket) -> datetime | None | bool:
         """``None`` to send now, an instant to hold it until, ``False`` to skip the rule."""

@@ -14,6 +14,7 @@ from notifications.services import notification_queue
 
 from .models import Incident, IncidentUpdate, Status, Ticket, TicketEvent
 from .services import TicketError, _event, _lock, ticket_change_status, ticket_url
+from .snapshot import ticket_snapshot
 
 
 @transaction.atomic
@@ -95,6 +96,7 @@ def incident_post_update(
                 "resolved": not incident.is_open,
                 "ticket_reference": ticket.reference,
                 "ticket_url": ticket_url(ticket),
+                "ticket": ticket_snapshot(ticket),
             },
         )
     return update

@@ -143,6 +143,16 @@ class Ticket(models.Model):
     customer_reminders_sent = models.PositiveSmallIntegerField(default=0)
     customer_reminded_at = models.DateTimeField(null=True, blank=True)
     survey_sent_at = models.DateTimeField(null=True, blank=True)
+    # When each timed job next acts on the ticket, computed in business time by
+    # ``tickets.schedule.ticket_next_actions`` and swept through the partial indexes below, so a
+    # sweep reads what is due instead of guessing candidates and deciding in Python. Null: nothing due.
+    assignment_due_at = models.DateTimeField(null=True, blank=True)
+    stale_due_at = models.DateTimeField(null=True, blank=True)
+    customer_reminder_due_at = models.DateTimeField(null=True, blank=True)
+    auto_close_due_at = models.DateTimeField(null=True, blank=True)
+    actions_changed_at = models.DateTimeField(
+        null=True, blank=True, help_text="Changed since its next-action instants were computed (the jobs recompute them)."
+    )
 
     escalated_at = models.DateTimeField(null=True, blank=True, help_text="Flagged for leadership.")
     close_reason = models.CharField(max_length=255, blank=True)
@@ -204,6 +214,28 @@ class Ticket(models.Model):
                     status__in=OPEN_STATUSES,
                 ),
                 name="ticket_res_breach_pending",
+            ),
+            # The timed jobs' due work: each index holds only the tickets the job could act on, in the
+            # order a sweep reads them (instant, then id: keyset pages without a sort).
+            models.Index(
+                fields=["assignment_due_at", "id"],
+                condition=Q(status__in=["new", "open"], assignee__isnull=True, unassigned_alerted_at__isnull=True),
+                name="ticket_assignment_due",
+            ),
+            models.Index(
+                fields=["stale_due_at", "id"], condition=Q(status__in=["new", "open"], assignee__isnull=False),
+                name="ticket_stale_due",
+            ),
+            models.Index(
+                fields=["customer_reminder_due_at", "id"], condition=Q(status="waiting"), name="ticket_reminder_due"
+            ),
+            models.Index(
+                fields=["status", "auto_close_due_at", "id"], condition=Q(status__in=["waiting", "resolved"]),
+                name="ticket_auto_close_due",
+            ),
+            models.Index(
+                fields=["actions_changed_at", "id"], condition=Q(actions_changed_at__isnull=False),
+                name="ticket_actions_changed",
             ),
             # Surveys go to recently closed tickets that have not had one.
             models.Index(fields=["closed_at"], condition=Q(status="closed", survey_sent_at__isnull=True), name="ticket_survey_pending"),
@@ -298,6 +330,7 @@ class TicketEvent(models.Model):
         REMINDER = "reminder", "Reminder sent"
         ALERT = "alert", "Alert sent"
         SURVEY = "survey", "Survey"
+        MAIL_WITHHELD = "mail_withheld", "Automatic mail withheld"
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)

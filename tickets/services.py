@@ -22,6 +22,8 @@ from .models import Channel, Message, Status, Ticket, TicketEvent
 from .policy import TicketError
 
 __all__ = ["TicketError"]  # re-exported: callers catch the policy's refusals from here
+from .schedule import next_actions_mark
+from .snapshot import ticket_snapshot
 
 # The lifecycle: which status may follow which. Reopening goes back to open.
 TRANSITIONS: dict[str, set[str]] = {
@@ -46,6 +48,7 @@ def _event(ticket: Ticket, kind: str, *, now: datetime, actor=None, old="", new=
 
 
 def _notify_requester(ticket: Ticket, event: str, *, now: datetime, automatic: bool = True, **context) -> None:
+    snapshot = ticket_snapshot(ticket)
     for address, user in policy.customers(ticket):
         notification_queue(
             event=event,
@@ -54,16 +57,18 @@ def _notify_requester(ticket: Ticket, event: str, *, now: datetime, automatic: b
             ticket=ticket,
             now=now,
             automatic=automatic,
-            context={"ticket_reference": ticket.reference, "ticket_url": ticket_url(ticket), **context},
+            context={"ticket_reference": ticket.reference, "ticket_url": ticket_url(ticket), "ticket": snapshot, **context},
         )
 
 
 def _notify_staff(ticket: Ticket, event: str, users, *, now: datetime, **context) -> None:
+    snapshot = ticket_snapshot(ticket)
     for user in users:
         if user and user.email:
             notification_queue(
                 event=event, recipient=user.email, recipient_user=user, ticket=ticket, now=now,
-                context={"ticket_reference": ticket.reference, "ticket_url": ticket_url(ticket, staff=True), **context},
+                context={"ticket_reference": ticket.reference, "ticket_url": ticket_url(ticket, staff=True),
+                         "ticket": snapshot, **context},
             )
 
 
@@ -148,6 +153,7 @@ def ticket_create(
         incident=incident,
         cc_emails=cc_emails or [],
     )
+    next_actions_mark(ticket, now=now)
     ticket.save()
     actor = by or requester
     _event(ticket, TicketEvent.Kind.CREATED, now=now, actor=actor, new=priority.slug, data={"channel": channel})
@@ -300,6 +306,7 @@ def message_add(
         ticket.last_staff_activity_at = now
     if set_status:
         _set_status(ticket, set_status, now=now, actor=author)
+    next_actions_mark(ticket, now=now)
     ticket.save()
     return message
 
@@ -317,6 +324,7 @@ def ticket_assign(*, ticket: Ticket, agent: User | None, by: User | None, now: d
     ticket.last_staff_activity_at = now
     if ticket.status == Status.NEW and agent is not None:
         _set_status(ticket, Status.OPEN, now=now, actor=by)
+    next_actions_mark(ticket, now=now)
     ticket.save()
     _event(ticket, TicketEvent.Kind.ASSIGNEE, now=now, actor=by, old=old.display_name if old else "",
            new=agent.display_name if agent else "")
@@ -346,6 +354,7 @@ def ticket_reclassify(*, ticket: Ticket, priority: PriorityLevel, by: User | Non
         _apply_deadlines(ticket, start=ticket.received_at, now=now, actor=by, reason="priority re-classified")
         ticket.first_response_warned_at = ticket.resolution_warned_at = None
         ticket.first_response_breached_at = ticket.resolution_breached_at = None
+    next_actions_mark(ticket, now=now)
     ticket.save()
     _notify_requester(ticket, "priority_changed", now=now, old_priority=old.name, new_priority=priority.name, reason=reason)
     return ticket
@@ -361,6 +370,7 @@ def ticket_change_status(
         ticket.last_staff_activity_at = now
     if status == Status.CLOSED and reason:
         ticket.close_reason = reason[:255]
+    next_actions_mark(ticket, now=now)
     ticket.save()
     if not notify:  # the caller tells the customer itself (e.g. the auto-close job's own message)
         return ticket
@@ -445,6 +455,7 @@ def ticket_merge(*, source: Ticket, target: Ticket, by: User | None, now: dateti
     if source.status != Status.CLOSED:
         _set_status(source, Status.CLOSED, now=now, actor=by, reason=f"merged into {target.reference}")
     source.close_reason = f"Merged into {target.reference}"
+    next_actions_mark(source, now=now)
     source.save()
     _event(source, TicketEvent.Kind.MERGED, now=now, actor=by, old=source.reference, new=target.reference)
     target.save(update_fields=["updated_at"])

@@ -202,3 +202,32 @@ def test_a_page_reaches_the_paging_webhook_end_to_end(
     assert [(r["event"], r["ticket"]) for r in received] == [("sla_alert", ticket.reference)]
     assert received[0]["subject"] == f"[{ticket.reference}] New Urgent ticket: All numbers down"
     assert Notification.objects.get(recipient=url).status == Notification.Status.SENT
+
+
+def test_a_gap_in_the_on_call_rota_pages_the_escalation_contacts_and_says_so(
+    customer, lead, priorities, caplog
+):
+    day = contact("Day", "on_call", webhook_url="https://pager.test/day")
+    OnCallShift.objects.create(contact=day, starts_at=at(6, 8), ends_at=at(6, 20))  # nobody after 20:00
+    rule(audience=Aud.ON_CALL, channel=Ch.PAGE, priority=priorities["urgent"])
+    covered = ticket_create(
+        requester=customer, subject="covered", priority=priorities["urgent"], now=at(6, 19)
+    )
+    gap = ticket_create(requester=customer, subject="gap", priority=priorities["urgent"], now=at(6, 21))
+    # The page still reaches the on-call contacts (their own pagers), flagged as a gap.
+    assert [(n.ticket.subject, n.recipient, n.context["rota_gap"]) for n in sent("sla_alert")] == [
+        ("covered", "https://pager.test/day", False),
+        ("gap", "https://pager.test/day", True),
+    ]
+    assert "no on-call shift covers" in caplog.text
+    assert not covered.events.filter(new_value="rota_gap").exists()
+    [event] = gap.events.filter(kind="alert", new_value="rota_gap")
+    assert event.data["fallback"] == ["Day"]
+    assert "No on-call shift covers" in event.reason
+
+
+def test_a_rota_gap_with_no_on_call_contacts_falls_back_to_the_team_leads(customer, lead, priorities):
+    rule(audience=Aud.ON_CALL, priority=priorities["urgent"])  # by email; no rota, no on-call contact
+    ticket = ticket_create(requester=customer, subject="gap", priority=priorities["urgent"], now=at(6, 21))
+    assert recipients("sla_alert") == [lead.email]
+    assert ticket.events.filter(new_value="rota_gap").count() == 1

@@ -16,7 +16,7 @@ from tests.notifications.mailkit import fixture, raw_mail
 from tickets import policy
 from tickets.intake import service
 from tickets.intake.service import email_ingest
-from tickets.models import Attachment, Channel, InboundEmail, Message, Status, Ticket
+from tickets.models import Attachment, Channel, InboundEmail, Message, Status, Ticket, TicketEvent
 from tickets.services import ticket_close, ticket_resolve
 
 User = get_user_model()
@@ -474,14 +474,67 @@ def test_our_own_mail_coming_back_is_dropped(org, customer, priorities, ingest):
     assert ingest(raw).outcome == Outcome.IGNORED_AUTO and not Ticket.objects.exists()
 
 
-def test_automatic_replies_to_one_sender_are_capped(org, customer, priorities, ingest, mailoutbox):
+def test_a_mail_loop_repeating_itself_is_capped_and_the_desk_is_told(
+    org, customer, priorities, ingest, mailoutbox
+):
+    # A responder that is not marked automatic, answering each receipt with the same mail.
     for i in range(service.AUTOREPLY_CAP + 3):
-        ingest(raw_mail(subject=f"Request {i}", message_id=f"<cap{i}@x>"))
+        ingest(raw_mail(subject="Request received", body="Thank you.", message_id=f"<cap{i}@x>"))
     assert Ticket.objects.count() == service.AUTOREPLY_CAP + 3  # every mail is still a ticket
     assert len(mailoutbox) == service.AUTOREPLY_CAP
     assert (
         Notification.objects.filter(status=Notification.Status.SUPPRESSED, error__contains="cap").count() == 3
     )
+    withheld = TicketEvent.objects.filter(kind=TicketEvent.Kind.MAIL_WITHHELD).order_by("pk")
+    assert withheld.count() == 3
+    assert "mail-loop guard" in withheld.first().reason and withheld.first().new_value == "ticket_received"
+
+
+def test_a_customer_filing_many_distinct_requests_during_an_outage_gets_every_acknowledgement(
+    org, customer, priorities, ingest, mailoutbox
+):
+    count = service.AUTOREPLY_CAP + 3
+    for i in range(count):
+        ingest(
+            raw_mail(
+                subject=f"Line {i} is dead", body=f"Number 0207 946 00{i:02} down.", message_id=f"<o{i}@x>"
+            )
+        )
+    assert len([m for m in mailoutbox if "We received your request" in m.subject]) == count
+    assert not Notification.objects.filter(status=Notification.Status.SUPPRESSED).exists()
+    assert not TicketEvent.objects.filter(kind=TicketEvent.Kind.MAIL_WITHHELD).exists()
+
+
+def test_acknowledgements_stop_at_a_ceiling_no_person_reaches(
+    org, customer, priorities, ingest, mailoutbox, monkeypatch
+):
+    # A forged sender filing "distinct" requests must not aim unlimited mail at someone's inbox.
+    monkeypatch.setattr(service, "ACKNOWLEDGEMENT_CAP", service.AUTOREPLY_CAP + 2)
+    for i in range(service.AUTOREPLY_CAP + 4):
+        ingest(raw_mail(subject=f"Spam {i}", body=f"Text {i}", message_id=f"<f{i}@x>"))
+    assert len(mailoutbox) == service.AUTOREPLY_CAP + 2
+    assert TicketEvent.objects.filter(kind=TicketEvent.Kind.MAIL_WITHHELD).count() == 2
+
+
+def test_past_the_cap_mail_answering_ours_gets_no_acknowledgement_and_the_desk_says_so(
+    org, customer, priorities, ingest, mailoutbox, client, tech
+):
+    for i in range(service.AUTOREPLY_CAP):
+        ingest(raw_mail(subject=f"Request {i}", body=f"Text {i}", message_id=f"<d{i}@x>"))
+    # Answers one of our mails (our Message-ID, its ticket long gone): a loop, however it is worded.
+    answer = raw_mail(
+        subject="Re: something else",
+        body="Auto: thanks",
+        message_id="<loop@x>",
+        headers={"In-Reply-To": make_message_id(99999)},
+    )
+    ticket = ingest(answer).ticket
+    assert len(mailoutbox) == service.AUTOREPLY_CAP
+    [event] = ticket.events.filter(kind=TicketEvent.Kind.MAIL_WITHHELD)
+    assert customer.email in event.reason
+    client.force_login(tech)
+    page = client.get(f"/desk/tickets/{ticket.pk}/").content.decode()
+    assert "Automatic mail withheld" in page and "mail-loop guard" in page
 
 
 # --- never lose a mail ---------------------------------------------------------------------------

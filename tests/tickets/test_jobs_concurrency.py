@@ -78,6 +78,7 @@ def test_three_workers_running_every_job_at_once_act_once_per_event(customer, te
     totals = Counter()
     for r in results:
         totals.update(r)
+    totals.pop("outbox_flush")  # delivery's flush counts mail, not tickets (and runs in the race too)
     assert totals == {
         "sla_monitor": 16,  # urgent: first response and resolution breached
         "assignment_deadline": 8,  # urgent: unassigned for more than an hour

@@ -8,6 +8,7 @@ from sla.models import AlertRule, Holiday
 from tests.conftest import NOW
 from tests.tickets.jobs_support import HOUR, at, events, recipients, sent
 from tickets.jobs import sla_monitor
+from tickets.jobs.sla_monitor import ClaimLost, _check_claimed
 from tickets.models import Status, TicketEvent
 from tickets.services import message_add, ticket_assign, ticket_change_status, ticket_create
 
@@ -172,3 +173,11 @@ def test_a_pass_over_due_tickets_costs_the_same_queries_for_five_or_fifty(
     # Rules, people and calendars are read once per pass, and the claims, the SLA events and the
     # outbox rows are each one multi-row statement per batch: no per-ticket or per-message round trip.
     assert len(sent("sla_breach")) == 55
+
+
+def test_a_lost_claim_is_refused_by_a_real_check_not_an_assert():
+    # ``python -O`` strips asserts; this check must stand, so a batch whose rows changed under the
+    # pass is rolled back (nothing told twice) instead of alerting on rows another worker claimed.
+    _check_claimed(2, [object(), object()], "first_response")
+    with pytest.raises(ClaimLost, match="claimed 1 of 2"):
+        _check_claimed(1, [object(), object()], "first_response")

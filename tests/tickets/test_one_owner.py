@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role
+from notifications.models import Notification
 from sla.config import sla_config_import
 from sla.models import JobPolicy, PriorityLevel
 from tests.api.conftest import token_client
@@ -207,6 +208,8 @@ def test_a_barred_organization_is_filed_one_level_lower_on_every_channel(
     assert api.status_code == 201
     assert levels == {"api": "high", "desk": "normal", "Urgent: mail": "high"}
     assert TicketEvent.objects.filter(kind=TicketEvent.Kind.PRIORITY, reason__contains="barred").count() == 3
+    receipt = Notification.objects.filter(event="ticket_received", ticket__subject="api").get()
+    assert receipt.context["downgraded_from"] == "Urgent" and "barred" in receipt.context["downgrade_reason"]
 
 
 # --- ranks cannot go stale ---------------------------------------------------------------------------

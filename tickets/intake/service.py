@@ -29,9 +29,10 @@ from notifications.threading import is_our_message_id, message_domain
 from sla.models import PriorityLevel, SupportPlan
 
 from ..attachments import attachment_save_bytes
-from ..models import Channel, InboundEmail, Message, SenderHold, Status, Ticket
+from ..models import Channel, InboundEmail, Message, SenderHold, Status, Ticket, TicketEvent
 from ..policy import may_reopen
 from ..services import TicketError, message_add, ticket_create, ticket_escalation_request
+from ..snapshot import ticket_snapshot
 from .classify import Kind, classify
 from .parse import ParsedEmail, ParseTimeout, content_digest, parse_message, parse_raw, time_limit
 from .subject import bare_level, parse_subject, strip_reply_prefix
@@ -56,6 +57,10 @@ RETRY_FIRST = timedelta(minutes=1)  # failed mail is retried after 1, 2, 4 ... m
 RETRY_LONGEST = timedelta(hours=6)
 RETRY_MAX_ATTEMPTS = 12  # about two days of retries; then it waits for a person (counted on /healthz)
 RETRY_BATCH = 100
+# Acknowledgements of distinct requests pass that cap, up to this many automatic mails to one address
+# per window: no person files fifty requests in three hours, and a forged sender must not turn the
+# desk into a mail cannon aimed at someone else's inbox.
+ACKNOWLEDGEMENT_CAP = 50
 
 
 def email_ingest(
@@ -335,7 +340,7 @@ def _reply(
     _save_attachments(mail, ticket, message, sender)
     if not sender.is_staff and asks_to_escalate(new_text):
         _escalate(ticket, sender, now=now)
-    _cap_automatic_replies(mail.from_email, now=now)
+    _cap_automatic_replies(mail.from_email, now=now, ticket=ticket)
     reopened = was in (Status.RESOLVED, Status.CLOSED)
     return InboundEmail(
         outcome=InboundEmail.Outcome.REOPENED if reopened else InboundEmail.Outcome.REPLY,
@@ -494,10 +499,19 @@ def _new_ticket(
             recipient_user=sender,
             ticket=ticket,
             now=now,
-            context={"ticket_reference": ticket.reference, "original_subject": mail.subject[:300]},
+            context={
+                "ticket_reference": ticket.reference,
+                "ticket": ticket_snapshot(ticket),
+                "original_subject": mail.subject[:300],
+            },
             dedupe_key=f"subject_help:{mail.from_email}:{now.date().isoformat()}"[:200],
         )
-    _cap_automatic_replies(mail.from_email, now=now)
+    _cap_automatic_replies(
+        mail.from_email,
+        now=now,
+        ticket=ticket,
+        acknowledge=_distinct_request(mail, ticket, reopened_from, now=now),
+    )
     details = [f"follow-up to {reopened_from.reference} (reopen window passed)" if reopened_from else ""]
     details += ["subject syntax not understood" if needs_help else "", note, claim_note]
     return InboundEmail(
@@ -620,10 +634,58 @@ def _save_attachments(
         )
 
 
-def _cap_automatic_replies(address: str, *, now: datetime) -> None:
-    """Past the cap, automatic mail queued to this sender in this transaction is suppressed (loop guard)."""
-    if automatic_mail_count(recipient=address, since=now - AUTOREPLY_CAP_WINDOW) <= AUTOREPLY_CAP:
+# What tells a customer their request arrived: never withheld for a distinct request a person filed.
+ACKNOWLEDGEMENTS = ("ticket_received", "subject_help")
+
+
+def _distinct_request(
+    mail: ParsedEmail, ticket: Ticket, reopened_from: Ticket | None, *, now: datetime
+) -> bool:
+    """A new request a person wrote, not mail answering ours or repeating itself: it answers none of our
+    mails (no follow-up of an old ticket, none of our Message-IDs in In-Reply-To or References), and
+    the sender filed nothing with the same subject and text within the loop guard's window. A mail
+    loop fails one of these; a customer filing their eleventh ticket during an outage passes."""
+    if reopened_from is not None:
+        return False
+    if any(is_our_message_id(value) for value in [*mail.in_reply_to, *mail.references]):
+        return False
+    return not (
+        Ticket.objects.filter(
+            requester_id=ticket.requester_id,
+            received_at__gte=now - AUTOREPLY_CAP_WINDOW,
+            subject=ticket.subject,
+            description=ticket.description,
+        )
+        .exclude(pk=ticket.pk)
+        .exists()
+    )
+
+
+def _cap_automatic_replies(address: str, *, now: datetime, ticket: Ticket, acknowledge: bool = False) -> None:
+    """The mail-loop guard: past ``AUTOREPLY_CAP`` automatic mails to one address in the window, the
+    automatic mail this inbound mail caused is withheld, except (``acknowledge``) the acknowledgement
+    of a distinct request a person filed. Anything withheld is said on the ticket, for the desk."""
+    count = automatic_mail_count(recipient=address, since=now - AUTOREPLY_CAP_WINDOW)
+    if count <= AUTOREPLY_CAP:
         return
-    Notification.objects.filter(
+    acknowledge = acknowledge and count <= ACKNOWLEDGEMENT_CAP
+    held = Notification.objects.filter(
         recipient__iexact=address, automatic=True, created_at=now, status=Notification.Status.PENDING
-    ).update(status=Notification.Status.SUPPRESSED, error="per-sender cap on automatic replies")
+    )
+    if acknowledge:
+        held = held.exclude(ticket=ticket, event__in=ACKNOWLEDGEMENTS)
+    withheld = sorted(set(held.values_list("event", flat=True)))
+    if not held.update(status=Notification.Status.SUPPRESSED, error="per-sender cap on automatic replies"):
+        return
+    hours = AUTOREPLY_CAP_WINDOW.total_seconds() / 3600
+    TicketEvent.objects.create(
+        ticket=ticket,
+        kind=TicketEvent.Kind.MAIL_WITHHELD,
+        new_value=", ".join(withheld)[:255],
+        created_at=now,
+        reason=(
+            f"Automatic mail to {address} withheld ({', '.join(withheld)}): "
+            f"{count} automatic mails to that address in {hours:g} hours (mail-loop guard). Answer by hand if needed."
+        ),
+        data={"recipient": address, "events": withheld, "count": count, "cap": AUTOREPLY_CAP},
+    )

@@ -1,10 +1,15 @@
 """The timed jobs. Each is a plain function ``job(*, now) -> int`` (tickets acted on); Celery shims in
 ``tickets/tasks.py`` call them with ``timezone.now()``, beat runs them (``helpdesk/celery.py``), and
 ``manage.py run_timed_jobs`` runs them by hand.
+
+``JOBS`` is every beat entry, including delivery's outbox flush (pending, held-until-office-hours and
+stuck rows), so a cron user or a catch-up after an outage runs exactly what beat would.
 """
 
 from collections.abc import Callable
 from datetime import datetime
+
+from notifications.services import outbox_flush
 
 from ..intake.store import inbound_retry
 from .customers import resolved_close, survey_send, waiting_remind_and_close
@@ -19,7 +24,13 @@ JOBS: dict[str, Callable[..., int]] = {
     "resolved_close": resolved_close,
     "survey": survey_send,
     "inbound_retry": inbound_retry,
+    "outbox_flush": outbox_flush,
 }
+
+
+def task_name(job: Callable[..., int]) -> str:
+    """The Celery task that runs ``job``: ``<app>.tasks.<function>``, as in ``helpdesk/celery.py``."""
+    return f"{job.__module__.split('.')[0]}.tasks.{job.__name__}"
 
 
 def run_all(*, now: datetime) -> dict[str, int]:
@@ -29,6 +40,7 @@ def run_all(*, now: datetime) -> dict[str, int]:
 __all__ = [
     "JOBS",
     "run_all",
+    "task_name",
     "sla_monitor",
     "assignment_deadline_check",
     "stale_ticket_remind",

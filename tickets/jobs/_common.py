@@ -1,22 +1,22 @@
 """What every timed job shares: the per-pass lookups and the business-hours gate.
 
-A job is a plain function ``job(*, now) -> int`` (how many tickets it acted on). It reads due rows
-through an index, claims each row (a conditional ``update()`` or ``select_for_update(skip_locked=True)``)
-and only then acts, so a repeat, a redelivered task or a second worker does nothing twice.
+A job is a plain function ``job(*, now) -> int`` (how many tickets it acted on). It reads the rows
+whose stored next-action instant has passed (``tickets/schedule.py``) through a partial index, claims
+each row (a conditional ``update()`` or ``select_for_update(skip_locked=True)``) and only then acts, so a repeat, a redelivered task or a second worker does nothing twice.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sla.calendars import BusinessCalendar, add_business_time, is_open
-from sla.models import SupportPlan
-from sla.services import EffectiveJobPolicy, job_policy_for
+from django.db.models import Q
 
-from ..alerts import Alerts
+from sla.calendars import next_opening
+
 from ..models import Ticket
+from ..schedule import JobClock, next_actions_refresh, ticket_next_actions
 
 log = logging.getLogger("tickets.jobs")
 
@@ -26,36 +26,57 @@ BATCH = 200
 MAX_PER_PASS = 5000
 
 
-class Pass:
-    """One run of a job at one ``now``: policies, calendars and alert rules are read once."""
+class Pass(JobClock):
+    """One run of a job at one ``now``: policies, calendars and alert rules are read once.
 
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-        self.alerts = Alerts(now)
-        self._policies: dict[int | None, EffectiveJobPolicy] = {}
+    Starting a pass recomputes the instants of tickets changed since the last pass, so the sweeps
+    below read instants that match the tickets as they are.
+    """
 
-    def policy(self, plan: SupportPlan | None) -> EffectiveJobPolicy:
-        key = plan.pk if plan else None
-        if key not in self._policies:
-            self._policies[key] = job_policy_for(plan)
-        return self._policies[key]
+    def __init__(self, now: datetime, *, refresh: bool = True) -> None:
+        super().__init__(now)
+        if refresh:
+            next_actions_refresh(clock=self)
 
-    def work_calendar(self, ticket: Ticket) -> BusinessCalendar | None:
-        """The hours reminders and staff deadlines count in: around the clock for a 24x7 priority
-        (its SLA calendar is always open), else the plan's job calendar, else the SLA calendar.
-        ``None``: no calendar configured at all, so no restriction."""
-        sla = self.alerts.sla_calendar(ticket)
-        if sla is not None and sla.always_open:
-            return sla
-        return self.policy(ticket.plan).calendar or sla
+    def due(self, ticket: Ticket, field: str) -> bool:
+        """May the job act on ``ticket`` now? Its ``field`` instant, computed afresh, has passed and
+        the work hours are open. If not, store when to look again (not due yet, or outside the hours:
+        the next opening), so the row leaves the due set and cannot crowd out others."""
+        value = ticket_next_actions(ticket, clock=self)[field]
+        if value is not None and value <= self.now:
+            if self.in_hours(ticket):
+                return True
+            cal = self.work_calendar(ticket)
+            try:
+                value = next_opening(self.now, cal) if cal is not None else None
+            except ValueError:  # a calendar that never opens: nothing can fall due in it
+                value = None
+        if value != getattr(ticket, field):
+            Ticket.objects.filter(pk=ticket.pk, **{field: getattr(ticket, field)}).update(**{field: value})
+        return False
 
-    def in_hours(self, ticket: Ticket) -> bool:
-        cal = self.work_calendar(ticket)
-        return cal is None or is_open(self.now, cal)
-
-    def business_add(self, ticket: Ticket, start: datetime, delta: timedelta) -> datetime:
-        cal = self.work_calendar(ticket)
-        return start + delta if cal is None else add_business_time(start, delta, cal)
+    def sweep(self, job: str, rows, field: str, handle: Callable[[Ticket, datetime], bool]) -> int:
+        """Hand every row of ``rows`` whose ``field`` instant has passed to ``handle(ticket, due)``, in
+        instant order (keyset, so a row that fails is passed over until the next pass), at most
+        ``MAX_PER_PASS`` rows. Returns how many ``handle`` acted on."""
+        done = seen = 0
+        due = rows.filter(**{f"{field}__lte": self.now}).order_by(field, "pk")
+        after: Q | None = None
+        while seen < MAX_PER_PASS:
+            page = due.filter(after) if after is not None else due
+            batch = list(page[: min(BATCH, MAX_PER_PASS - seen)])
+            if not batch:
+                break
+            for ticket in batch:
+                done += attempt(job, ticket, handle, ticket, getattr(ticket, field))
+            seen += len(batch)
+            last = batch[-1]
+            at = getattr(last, field)
+            # The range condition lets the index start at the last row, not rescan the passed ones.
+            after = Q(**{f"{field}__gte": at}) & (
+                Q(**{f"{field}__gt": at}) | Q(**{field: at, "pk__gt": last.pk})
+            )
+        return done
 
 
 def attempt(job: str, ticket: Ticket, fn: Callable[..., bool], *args, **kwargs) -> bool:

@@ -11,15 +11,15 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Min
 
 from notifications.services import notification_queue
-from sla.models import JobPolicy
 
 from ..alerts import dedupe_key, fmt
 from ..models import Message, Status, Ticket, TicketEvent
 from ..policy import customers
+from ..schedule import ticket_next_actions, waiting_ladder
 from ..services import ticket_close, ticket_url
+from ..snapshot import ticket_snapshot
 from ..surveys import survey_issue
 from ._common import MAX_PER_PASS, Pass, attempt
 
@@ -39,6 +39,7 @@ def _days(delta: timedelta) -> str:
 
 
 def _notify_customers(t: Ticket, event: str, *, now: datetime, key: str, **context) -> None:
+    snapshot = ticket_snapshot(t)
     for address, user in customers(t):
         notification_queue(
             event=event,
@@ -47,7 +48,7 @@ def _notify_customers(t: Ticket, event: str, *, now: datetime, key: str, **conte
             ticket=t,
             now=now,
             dedupe_key=dedupe_key(key, address.lower()),
-            context={"ticket_reference": t.reference, "ticket_url": ticket_url(t), **context},
+            context={"ticket_reference": t.reference, "ticket_url": ticket_url(t), "ticket": snapshot, **context},
         )
 
 
@@ -89,22 +90,21 @@ def _auto_close(p: Pass, t: Ticket, *, reason: str, note: str, key: str, **expec
 
 
 def _remind_waiting(
-    p: Pass,
-    t: Ticket,
-    *,
-    sent: int,
-    since: datetime,
-    most: int | None,
-    every: timedelta,
-    close_after: timedelta | None,
-    expect: dict,
+    p: Pass, t: Ticket, *, every: timedelta, most: int | None, close_after: timedelta | None
 ) -> bool:
+    sent, since = t.customer_reminders_sent, t.waiting_since
+    expect = {"status": Status.WAITING, "waiting_since": since, "customer_reminders_sent": sent}
     with transaction.atomic():
+        t.customer_reminders_sent, t.customer_reminded_at = sent + 1, p.now
+        # Claim the rung and store the next one (or the close) in the same conditional update.
+        nxt = ticket_next_actions(t, clock=p)
         if not Ticket.objects.filter(pk=t.pk, **expect).update(
-            customer_reminders_sent=sent + 1, customer_reminded_at=p.now
+            customer_reminders_sent=sent + 1,
+            customer_reminded_at=p.now,
+            customer_reminder_due_at=nxt["customer_reminder_due_at"],
+            auto_close_due_at=nxt["auto_close_due_at"],
         ):
             return False
-        t.customer_reminders_sent, t.customer_reminded_at = sent + 1, p.now
         closes = [since + close_after] if close_after else []
         if most is not None:
             closes.append(p.now + every * (most - sent))
@@ -128,92 +128,65 @@ def _remind_waiting(
     return True
 
 
+def _close_waiting(p: Pass, t: Ticket) -> bool:
+    pol = p.policy(t.plan)
+    sent, since = t.customer_reminders_sent, t.waiting_since
+    _, close = waiting_ladder(t, pol)
+    too_long = bool(pol.waiting_close_after and close == since + pol.waiting_close_after)
+    reason = (
+        f"no answer within {_days(pol.waiting_close_after)}"
+        if too_long
+        else f"no answer after {sent} reminder{'s' if sent != 1 else ''}"
+    )
+    return _auto_close(
+        p,
+        t,
+        reason=reason,
+        note=f"We asked for information on {fmt(since)} and have not heard back.",
+        key=f"ticket_auto_closed:{t.pk}:{since.isoformat()}",
+        status=Status.WAITING,
+        waiting_since=since,
+        customer_reminders_sent=sent,
+    )
+
+
 def waiting_remind_and_close(*, now: datetime) -> int:
     """The ladder: remind the customer every ``customer_reminder_every`` up to ``customer_reminder_max``
     times; close once the last reminder has gone unanswered for another interval, or once the ticket
-    has waited ``waiting_close_after``. A customer answer reopens the ticket and resets the ladder."""
-    shortest = min(
-        (
-            v
-            for v in JobPolicy.objects.aggregate(
-                a=Min("customer_reminder_every"), b=Min("waiting_close_after")
-            ).values()
-            if v
-        ),
-        default=None,
-    )
-    if shortest is None:
-        return 0
+    has waited ``waiting_close_after``. A customer answer reopens the ticket and resets the ladder.
+
+    Two sweeps over stored instants: closing first (a ticket due for both is closed, not reminded),
+    then reminding."""
     p = Pass(now)
-    candidates = (
-        Ticket.objects.filter(status=Status.WAITING, waiting_since__lte=now - shortest)
-        .select_related("plan", "priority", "requester", "organization")
-        .order_by("waiting_since", "pk")[:MAX_PER_PASS]
+    waiting = Ticket.objects.filter(status=Status.WAITING).select_related(
+        "plan", "priority", "requester", "organization"
     )
-    done = 0
-    for t in candidates:
+
+    def close(t: Ticket, due: datetime) -> bool:
+        return p.due(t, "auto_close_due_at") and _close_waiting(p, t)
+
+    def remind(t: Ticket, due: datetime) -> bool:
+        if not p.due(t, "customer_reminder_due_at"):
+            return False
+        if p.due(t, "auto_close_due_at"):  # came due meanwhile: closing wins, as above
+            return _close_waiting(p, t)
         pol = p.policy(t.plan)
-        every, most, close_after = (
-            pol.customer_reminder_every,
-            pol.customer_reminder_max,
-            pol.waiting_close_after,
-        )
-        sent, since = t.customer_reminders_sent, t.waiting_since
-        last = t.customer_reminded_at or since
-        ladder_done = bool(every and most is not None and sent >= most and now >= last + every)
-        too_long = bool(close_after and now >= since + close_after)
-        remind = bool(every and (most is None or sent < most) and now >= last + every)
-        if not (ladder_done or too_long or remind) or not p.in_hours(t):
-            continue
-        expect = {"status": Status.WAITING, "waiting_since": since, "customer_reminders_sent": sent}
-        if ladder_done or too_long:
-            reason = (
-                f"no answer after {sent} reminder{'s' if sent != 1 else ''}"
-                if ladder_done
-                else f"no answer within {_days(close_after)}"
-            )
-            note = f"We asked for information on {fmt(since)} and have not heard back."
-            key = f"ticket_auto_closed:{t.pk}:{since.isoformat()}"
-            done += attempt(
-                "waiting_on_customer", t, _auto_close, p, t, reason=reason, note=note, key=key, **expect
-            )
-            continue
-        done += attempt(
-            "waiting_on_customer",
-            t,
-            _remind_waiting,
-            p,
-            t,
-            sent=sent,
-            since=since,
-            most=most,
-            every=every,
-            close_after=close_after,
-            expect=expect,
-        )
-    return done
+        every, most = pol.customer_reminder_every, pol.customer_reminder_max
+        return _remind_waiting(p, t, every=every, most=most, close_after=pol.waiting_close_after)
+
+    done = p.sweep("waiting_on_customer", waiting, "auto_close_due_at", close)
+    return done + p.sweep("waiting_on_customer", waiting, "customer_reminder_due_at", remind)
 
 
 def resolved_close(*, now: datetime) -> int:
     """Close resolved tickets the customer has not answered within ``resolved_close_after``."""
-    shortest = JobPolicy.objects.aggregate(m=Min("resolved_close_after"))["m"]
-    if shortest is None:
-        return 0
     p = Pass(now)
-    candidates = (
-        Ticket.objects.filter(status=Status.RESOLVED, resolved_at__lte=now - shortest)
-        .select_related("plan", "priority", "requester", "organization")
-        .order_by("resolved_at", "pk")[:MAX_PER_PASS]
-    )
-    done = 0
-    for t in candidates:
+
+    def close(t: Ticket, due: datetime) -> bool:
+        if not p.due(t, "auto_close_due_at"):
+            return False
         after = p.policy(t.plan).resolved_close_after
-        if after is None or now < t.resolved_at + after or not p.in_hours(t):
-            continue
-        done += attempt(
-            "resolved_close",
-            t,
-            _auto_close,
+        return _auto_close(
             p,
             t,
             reason=f"resolved with no answer within {_days(after)}",
@@ -222,7 +195,11 @@ def resolved_close(*, now: datetime) -> int:
             status=Status.RESOLVED,
             resolved_at=t.resolved_at,
         )
-    return done
+
+    rows = Ticket.objects.filter(status=Status.RESOLVED).select_related(
+        "plan", "priority", "requester", "organization"
+    )
+    return p.sweep("resolved_close", rows, "auto_close_due_at", close)
 
 
 def _send_survey(p: Pass, t: Ticket, pol) -> bool:
@@ -246,6 +223,7 @@ def _send_survey(p: Pass, t: Ticket, pol) -> bool:
             context={
                 "ticket_reference": t.reference,
                 "ticket_url": ticket_url(t),
+                "ticket": ticket_snapshot(t),
                 "survey_url": survey_url(token),
                 "expires_at": fmt(survey.expires_at),
             },
@@ -255,7 +233,7 @@ def _send_survey(p: Pass, t: Ticket, pol) -> bool:
 
 def survey_send(*, now: datetime) -> int:
     """Send one satisfaction-survey link per closed ticket (signed, single use, expiring)."""
-    p = Pass(now)
+    p = Pass(now, refresh=False)  # closed tickets have no next-action instants
     candidates = (
         Ticket.objects.filter(
             status=Status.CLOSED,

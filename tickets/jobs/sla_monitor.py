@@ -73,9 +73,21 @@ def _default_audience(ticket: Ticket) -> str:
 def _lock_batch(qs, order: str) -> list[Ticket]:
     return list(
         qs.select_for_update(skip_locked=True, of=("self",))
-        .select_related("priority", "plan", "assignee", "organization")
+        .select_related("priority", "plan", "assignee", "organization", "requester")  # + the mail's snapshot
         .order_by(order, "pk")[:BATCH]
     )
+
+
+class ClaimLost(RuntimeError):
+    """Rows this pass locked were changed under it: the batch is rolled back and the next pass retries."""
+
+
+def _check_claimed(claimed: int, batch: list[Ticket], kind: str) -> None:
+    # The rows are locked (FOR UPDATE), so every claim must succeed. Where locks are not real (SQLite)
+    # or something bypassed them, raising rolls the whole batch back: no event or alert goes out for
+    # a row another worker has already told.
+    if claimed != len(batch):
+        raise ClaimLost(f"{kind}: claimed {claimed} of {len(batch)} locked tickets; the batch is rolled back")
 
 
 def _alert_batch(p: Pass, batch: list[Ticket], kind: str, event: str, state: str, extra) -> None:
@@ -118,7 +130,7 @@ def _breaches(p: Pass, kind: str) -> int:
                     f"{kind}_warned_at": Coalesce(F(f"{kind}_warned_at"), Value(p.now)),
                 }
             )
-            assert claimed == len(batch), "rows locked by this pass changed under it"
+            _check_claimed(claimed, batch, kind)
             TicketEvent.objects.bulk_create(
                 TicketEvent(
                     ticket=t,
@@ -135,8 +147,14 @@ def _breaches(p: Pass, kind: str) -> int:
                 )
                 for t in batch
             )
-            _alert_batch(p, batch, kind, AlertRule.Event.BREACH, "breached",
-                         lambda due: {"missed_by": fmt_delta(p.now - due)})
+            _alert_batch(
+                p,
+                batch,
+                kind,
+                AlertRule.Event.BREACH,
+                "breached",
+                lambda due: {"missed_by": fmt_delta(p.now - due)},
+            )
             total += len(batch)
     return total
 
@@ -151,7 +169,7 @@ def _warnings(p: Pass, kind: str) -> int:
             claimed = Ticket.objects.filter(
                 pk__in=[t.pk for t in batch], **{f"{kind}_warned_at__isnull": True}
             ).update(**{f"{kind}_warned_at": p.now})
-            assert claimed == len(batch), "rows locked by this pass changed under it"
+            _check_claimed(claimed, batch, kind)
             batch = [
                 t for t in batch if getattr(t, f"{kind}_due_at") > p.now
             ]  # passed meanwhile: no late warning
@@ -170,14 +188,15 @@ def _warnings(p: Pass, kind: str) -> int:
                 )
                 for t in batch
             )
-            _alert_batch(p, batch, kind, AlertRule.Event.WARNING, "close",
-                         lambda due: {"left": fmt_delta(due - p.now)})
+            _alert_batch(
+                p, batch, kind, AlertRule.Event.WARNING, "close", lambda due: {"left": fmt_delta(due - p.now)}
+            )
             total += len(batch)
     return total
 
 
 def sla_monitor(*, now: datetime) -> int:
     """One pass: record and alert every passed target, then warn every close one. Returns the count."""
-    p = Pass(now)
+    p = Pass(now, refresh=False)  # the SLA instants are stored by the services themselves
     done = sum(_breaches(p, kind) for kind in TARGETS)
     return done + sum(_warnings(p, kind) for kind in TARGETS)

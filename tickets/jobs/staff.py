@@ -2,7 +2,8 @@
 
 Both count in business hours (around the clock for a 24x7 priority) and act only while the work
 calendar is open, so a catch-up after a night-time outage waits for the morning instead of paging
-people at 03:00.
+people at 03:00. Each sweeps its stored instant (``assignment_due_at``, ``stale_due_at``), so tickets
+it may not act on yet never stand in the way of those it must.
 """
 
 from __future__ import annotations
@@ -10,28 +11,23 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Min, Q
 
 from notifications.services import notification_queue
-from sla.models import AlertRule, JobPolicy
+from sla.models import AlertRule
 
 from ..alerts import fmt, fmt_delta
 from ..models import Status, Ticket, TicketEvent
+from ..schedule import ticket_next_actions
 from ..services import ticket_url
-from ._common import MAX_PER_PASS, Pass, attempt
-
-
-def _shortest(field: str) -> timedelta | None:
-    """The shortest setting over all plans: business time is never shorter than wall time, so
-    ``received_at <= now - shortest`` is a safe, indexed pre-filter before the calendar math."""
-    return JobPolicy.objects.aggregate(m=Min(field))["m"]
+from ..snapshot import ticket_snapshot
+from ._common import Pass
 
 
 def _alert_unassigned(p: Pass, t: Ticket, *, deadline: timedelta, due: datetime) -> bool:
     with transaction.atomic():
         if not Ticket.objects.filter(
             pk=t.pk, assignee__isnull=True, unassigned_alerted_at__isnull=True
-        ).update(unassigned_alerted_at=p.now):
+        ).update(unassigned_alerted_at=p.now, assignment_due_at=None):  # once per ticket
             return False  # assigned meanwhile, or another worker took it
         TicketEvent.objects.create(
             ticket=t,
@@ -61,13 +57,17 @@ def _alert_unassigned(p: Pass, t: Ticket, *, deadline: timedelta, due: datetime)
 
 def _remind_stale(p: Pass, t: Ticket, *, activity: datetime, since: datetime) -> bool:
     with transaction.atomic():
-        # Compare-and-set on both columns: a reply or another worker since our read wins.
-        if not Ticket.objects.filter(
-            pk=t.pk,
-            stale_reminded_at=t.stale_reminded_at,
-            last_staff_activity_at=t.last_staff_activity_at,
-            assignee_id=t.assignee_id,
-        ).update(stale_reminded_at=p.now):
+        expect = {
+            "stale_reminded_at": t.stale_reminded_at,
+            "last_staff_activity_at": t.last_staff_activity_at,
+            "assignee_id": t.assignee_id,
+        }
+        t.stale_reminded_at = p.now
+        # Compare-and-set on these columns: a reply or another worker since our read wins. The next
+        # reminder falls due another ``stale_after`` from now.
+        if not Ticket.objects.filter(pk=t.pk, **expect).update(
+            stale_reminded_at=p.now, stale_due_at=ticket_next_actions(t, clock=p)["stale_due_at"]
+        ):
             return False
         TicketEvent.objects.create(
             ticket=t,
@@ -87,6 +87,7 @@ def _remind_stale(p: Pass, t: Ticket, *, activity: datetime, since: datetime) ->
             context={
                 "ticket_reference": t.reference,
                 "ticket_url": ticket_url(t, staff=True),
+                "ticket": ticket_snapshot(t),
                 "last_activity": fmt(activity),
                 "idle_for": fmt_delta(p.now - activity),
             },
@@ -96,61 +97,41 @@ def _remind_stale(p: Pass, t: Ticket, *, activity: datetime, since: datetime) ->
 
 def assignment_deadline_check(*, now: datetime) -> int:
     """Alert the team leads (or the "unassigned" rules' audience) once per ticket still unassigned
-    after the plan's ``assignment_deadline`` of business time."""
-    shortest = _shortest("assignment_deadline")
-    if shortest is None:
-        return 0
+    after the plan's ``assignment_deadline`` of business time (its ``assignment_due_at``)."""
     p = Pass(now)
-    candidates = (
-        Ticket.objects.filter(
-            status__in=[Status.NEW, Status.OPEN],
-            assignee__isnull=True,
-            unassigned_alerted_at__isnull=True,
-            received_at__lte=now - shortest,
-        )
-        .select_related("plan", "priority", "organization")
-        .order_by("received_at", "pk")[:MAX_PER_PASS]
-    )
-    done = 0
-    for t in candidates:
-        deadline = p.policy(t.plan).assignment_deadline
-        if deadline is None:
-            continue
-        due = p.business_add(t, t.received_at, deadline)
-        if due > now or not p.in_hours(t):
-            continue
-        done += attempt("assignment_deadline", t, _alert_unassigned, p, t, deadline=deadline, due=due)
-    return done
+
+    def handle(t: Ticket, due: datetime) -> bool:
+        if not p.due(t, "assignment_due_at"):
+            return False
+        return _alert_unassigned(p, t, deadline=p.policy(t.plan).assignment_deadline, due=due)
+
+    rows = Ticket.objects.filter(
+        status__in=[Status.NEW, Status.OPEN], assignee__isnull=True, unassigned_alerted_at__isnull=True
+    ).select_related("plan", "priority", "organization")
+    return p.sweep("assignment_deadline", rows, "assignment_due_at", handle)
 
 
 def stale_ticket_remind(*, now: datetime) -> int:
     """Remind the assignee of a ticket with no staff activity for the plan's ``stale_after`` of
     business time; again after as long once more, for as long as nobody touches it."""
-    shortest = _shortest("stale_after")
-    if shortest is None:
-        return 0
     p = Pass(now)
-    cutoff = now - shortest
-    candidates = (
-        Ticket.objects.filter(
-            status__in=[Status.NEW, Status.OPEN], assignee__isnull=False, assignee__is_active=True
-        )
-        .filter(
-            Q(last_staff_activity_at__lte=cutoff)
-            | Q(last_staff_activity_at__isnull=True, received_at__lte=cutoff)
-        )
-        .filter(Q(stale_reminded_at__isnull=True) | Q(stale_reminded_at__lte=cutoff))
-        .select_related("plan", "priority", "assignee", "organization")
-        .order_by("pk")[:MAX_PER_PASS]
-    )
-    done = 0
-    for t in candidates:
-        after = p.policy(t.plan).stale_after
-        if after is None:
-            continue
+
+    def handle(t: Ticket, due: datetime) -> bool:
+        if not t.assignee.is_active:
+            # Look again in another interval (the ticket may be reassigned, the person come back):
+            # never left in the due set, where it would crowd out the others.
+            after = p.policy(t.plan).stale_after
+            Ticket.objects.filter(pk=t.pk, stale_due_at=due).update(
+                stale_due_at=p.when_open(t, p.business_add(t, now, after)) if after else None
+            )
+            return False
+        if not p.due(t, "stale_due_at"):
+            return False
         activity = t.last_staff_activity_at or t.received_at
         since = max(activity, t.stale_reminded_at) if t.stale_reminded_at else activity
-        if p.business_add(t, since, after) > now or not p.in_hours(t):
-            continue
-        done += attempt("stale_tickets", t, _remind_stale, p, t, activity=activity, since=since)
-    return done
+        return _remind_stale(p, t, activity=activity, since=since)
+
+    rows = Ticket.objects.filter(status__in=[Status.NEW, Status.OPEN], assignee__isnull=False).select_related(
+        "plan", "priority", "assignee", "organization"
+    )
+    return p.sweep("stale_tickets", rows, "stale_due_at", handle)

@@ -39,6 +39,7 @@ from sla.models import Calendar, PriorityLevel, SLATarget, SupportPlan
 from sla.services import calendar_build
 from tickets.alerts import warn_percent
 from tickets.models import Channel, Message, Status, Ticket, TicketEvent
+from tickets.schedule import next_actions_mark_all
 
 from .load_demo import PRIORITIES, TARGETS
 
@@ -558,6 +559,8 @@ class Command(BaseCommand):
                 for _name, definition in dropped:
                     cursor.execute(definition)
                 self.stderr.write(f"rebuilt {len(dropped)} indexes in {time.monotonic() - t0:.1f}s")
+        # As the migration does for existing tickets: the jobs' first passes compute their next-action instants.
+        next_actions_mark_all(now=datetime.now(UTC))
         if postgres:
             # What autovacuum would have done over the months this history took: statistics for the
             # planner, and the visibility map that lets counts run as index-only scans.

@@ -1,0 +1,41 @@
+"""What a notification says about its ticket, frozen when the event happens.
+
+Every mail or page about a ticket carries ``ticket_snapshot(ticket)`` as ``context["ticket"]``; the
+templates read that, never the live ticket, so a mail retried an hour later still shows the assignee,
+priority and due times of its event. ``notifications`` only renders it (it knows no tickets): values
+under keys ending in ``_at`` are ISO instants, which it turns back into datetimes for the templates.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from .models import Ticket
+
+
+def _instant(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def ticket_snapshot(ticket: Ticket) -> dict:
+    """The ticket as the templates show it, JSON-safe. Reads the ticket's organization, priority,
+    requester and assignee: load them with the ticket (``select_related``) in sweeps."""
+    assignee = ticket.assignee if ticket.assignee_id else None
+    requester = ticket.requester
+    return {
+        "reference": ticket.reference,
+        "subject": ticket.subject,
+        "status": ticket.status,
+        "status_display": ticket.get_status_display(),
+        "organization": {
+            "name": ticket.organization.name,
+            "customer_number": ticket.organization.customer_number,
+        },
+        "priority": {"name": ticket.priority.name, "advise_phone": ticket.priority.advise_phone},
+        "requester": {"full_name": requester.full_name, "display_name": requester.display_name},
+        "assignee": {"display_name": assignee.display_name} if assignee else None,
+        "first_response_due_at": _instant(ticket.first_response_due_at),
+        "resolution_due_at": _instant(ticket.resolution_due_at),
+        # The SLA condition the templates repeated: a first response is still owed by its due time.
+        "first_response_owed": bool(ticket.first_response_due_at and not ticket.first_responded_at),
+    }
