@@ -6,14 +6,25 @@ Answers "given this plan, priority, start and pauses, when is it due?" for the t
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from .calendars import BusinessCalendar, add_business_time, business_time_between, next_opening, open_segments
+from .calendars import (
+    BusinessCalendar,
+    add_business_time,
+    add_business_time_paused,
+    business_time_between,
+    next_opening,
+    open_segments,
+)
 from .models import Calendar, JobPolicy, PriorityLevel, SLATarget, SupportPlan
 
 logger = logging.getLogger(__name__)
+
+
+Span = tuple[datetime, datetime]
 
 
 @dataclass(frozen=True)
@@ -22,6 +33,15 @@ class Deadlines:
     resolution_due_at: datetime | None
     calendar: BusinessCalendar | None = None
     target: SLATarget | None = None
+    # What the resolution clock counted from, and the spans it did not count (waiting on the customer).
+    resolution_start: datetime | None = None
+    pauses: tuple[Span, ...] = ()
+
+    def resolution_at(self, share: timedelta) -> datetime | None:
+        """The instant ``share`` of open time into the resolution clock (a warning threshold)."""
+        if self.calendar is None or self.resolution_start is None:
+            return None
+        return add_business_time_paused(self.resolution_start, share, self.calendar, self.pauses)
 
 
 _BUILT: dict[BusinessCalendar, BusinessCalendar] = {}
@@ -64,22 +84,40 @@ def sla_target_for(*, plan: SupportPlan, priority: PriorityLevel) -> SLATarget |
     )
 
 
-def sla_deadlines(*, plan: SupportPlan, priority: PriorityLevel, start: datetime) -> Deadlines:
-    """First-response and resolution due times for a ticket received at ``start``."""
+def sla_deadlines(
+    *,
+    plan: SupportPlan,
+    priority: PriorityLevel,
+    start: datetime,
+    resolution_start: datetime | None = None,
+    pauses: Iterable[Span] = (),
+) -> Deadlines:
+    """First-response and resolution due times for a ticket received at ``start``.
+
+    The first-response clock counts from ``start`` and never stops. The resolution clock counts from
+    ``resolution_start`` (the arrival, or the last reopen; ``start`` when not given) and does not count
+    the open time inside ``pauses`` (the spans spent waiting on the customer).
+    """
+    resolution_start = resolution_start or start
+    spans = tuple(sorted((a, b) for a, b in pauses if b > resolution_start))
     target = sla_target_for(plan=plan, priority=priority)
     if target is None:
-        return Deadlines(None, None)
+        return Deadlines(None, None, resolution_start=resolution_start, pauses=spans)
     cal = calendar_build(target.calendar)
     try:
         return Deadlines(
             first_response_due_at=add_business_time(start, target.first_response, cal) if target.first_response else None,
-            resolution_due_at=add_business_time(start, target.resolution, cal) if target.resolution else None,
+            resolution_due_at=(
+                add_business_time_paused(resolution_start, target.resolution, cal, spans) if target.resolution else None
+            ),
             calendar=cal,
             target=target,
+            resolution_start=resolution_start,
+            pauses=spans,
         )
     except ValueError:  # a calendar with no opening hours: nothing can fall due, and the ticket must not be lost
         logger.warning("SLA calendar %r has no opening hours; %s / %s gets no deadlines", target.calendar.name, plan, priority)
-        return Deadlines(None, None, calendar=cal, target=target)
+        return Deadlines(None, None, calendar=cal, target=target, resolution_start=resolution_start, pauses=spans)
 
 
 def sla_shift_after_pause(

@@ -15,9 +15,10 @@ from django.db import transaction
 from accounts.models import Organization, User
 from notifications.services import notification_queue
 from sla.models import PriorityLevel, SupportPlan
-from sla.services import sla_deadlines, sla_shift_after_pause
+from sla.calendars import business_time_between
 
-from .alerts import alerts_ticket_created, alerts_ticket_escalated, sla_warn_instants
+from .alerts import alerts_ticket_created, alerts_ticket_escalated
+from .clocks import ClockHistory, Clocks, clock_history, ticket_clocks
 from .models import Channel, Message, Status, Ticket, TicketEvent
 
 # The lifecycle: which status may follow which. Reopening goes back to open.
@@ -75,18 +76,40 @@ def _notify_staff(ticket: Ticket, event: str, users, *, now: datetime, **context
             )
 
 
-def _apply_deadlines(ticket: Ticket, *, start: datetime, now: datetime, actor=None, reason: str = "") -> None:
-    """Compute and store both deadlines from ``start``, recording why they are what they are."""
-    deadlines = sla_deadlines(plan=ticket.plan, priority=ticket.priority, start=start)
-    ticket.first_response_due_at = None if ticket.first_responded_at else deadlines.first_response_due_at
-    ticket.resolution_due_at = deadlines.resolution_due_at
-    ticket.first_response_warn_at, ticket.resolution_warn_at = sla_warn_instants(ticket=ticket, deadlines=deadlines, start=start)
-    target = deadlines.target
+def _apply_deadlines(
+    ticket: Ticket,
+    *,
+    now: datetime,
+    history: ClockHistory | None = None,
+    actor=None,
+    reason: str = "",
+    resolution_ran_until: datetime | None = None,
+    record: bool = True,
+) -> Clocks:
+    """Store both deadlines as the ticket's history makes them (``tickets.clocks``), and record why.
+
+    Every event that moves a deadline comes through here. A due time that changes gets a fresh
+    warning and breach claim; a met or breached one stays as it was.
+    """
+    history = history or clock_history(ticket)
+    clocks = ticket_clocks(ticket, history=history, now=now, resolution_ran_until=resolution_ran_until)
+    ticket.first_response_due_at, ticket.resolution_due_at = clocks.first_response_due_at, clocks.resolution_due_at
+    ticket.first_response_warn_at, ticket.resolution_warn_at = clocks.first_response_warn_at, clocks.resolution_warn_at
+    if clocks.first_response_moved:
+        ticket.first_response_warned_at = ticket.first_response_breached_at = None
+    if not record:  # a resume: the same promise, paused; a "target close" warning already sent stands
+        return clocks
+    if clocks.resolution_moved:
+        ticket.resolution_warned_at = ticket.resolution_breached_at = None
+    target = clocks.deadlines.target
     _event(
         ticket, TicketEvent.Kind.SLA_DUE, now=now, actor=actor, reason=reason,
         new=ticket.resolution_due_at.isoformat() if ticket.resolution_due_at else "",
         data={
-            "start": start.isoformat(),
+            "start": history.started_at.isoformat(),
+            "received_at": history.received_at.isoformat(),
+            "reopened": history.reopened,
+            "pauses": [[a.isoformat(), b.isoformat()] for a, b in history.pauses],
             "plan": ticket.plan.slug,
             "priority": ticket.priority.slug,
             "calendar": target.calendar.name if target else None,
@@ -94,8 +117,11 @@ def _apply_deadlines(ticket: Ticket, *, start: datetime, now: datetime, actor=No
             "resolution_target": str(target.resolution) if target and target.resolution else None,
             "first_response_due_at": ticket.first_response_due_at.isoformat() if ticket.first_response_due_at else None,
             "resolution_due_at": ticket.resolution_due_at.isoformat() if ticket.resolution_due_at else None,
+            "first_response_kept": not clocks.first_response_moved and ticket.first_response_due_at is not None,
+            "resolution_kept": not clocks.resolution_moved and ticket.resolution_due_at is not None,
         },
     )
+    return clocks
 
 
 def priority_allowed_for(organization: Organization, priority: PriorityLevel) -> bool:
@@ -161,7 +187,7 @@ def ticket_create(
     ticket.save()
     actor = by or requester
     _event(ticket, TicketEvent.Kind.CREATED, now=now, actor=actor, new=priority.slug, data={"channel": channel})
-    _apply_deadlines(ticket, start=received_at, now=now, reason="created")
+    _apply_deadlines(ticket, now=now, reason="created")
     ticket.save(update_fields=["first_response_due_at", "resolution_due_at", "first_response_warn_at", "resolution_warn_at"])
     Message.objects.create(
         ticket=ticket, kind=Message.Kind.PUBLIC, author=requester, from_staff=False, channel=channel,
@@ -173,26 +199,20 @@ def ticket_create(
 
 
 def _resume_clock(ticket: Ticket, *, now: datetime, actor=None) -> None:
+    """End the pause: the resolution clock counts again, the paused span left out (``tickets.clocks``)."""
     if ticket.sla_paused_at is None:
         return
     paused_at = ticket.sla_paused_at
-    excluded = None
-    if ticket.resolution_due_at and ticket.resolved_at is None:
-        new_due, excluded = sla_shift_after_pause(
-            plan=ticket.plan, priority=ticket.priority, due_at=ticket.resolution_due_at, paused_at=paused_at, resumed_at=now
-        )
-        ticket.resolution_due_at = new_due
-        if ticket.resolution_warn_at and ticket.resolution_warned_at is None:
-            # The "target close" instant moves with the deadline it is a share of.
-            ticket.resolution_warn_at, _ = sla_shift_after_pause(
-                plan=ticket.plan, priority=ticket.priority, due_at=ticket.resolution_warn_at, paused_at=paused_at,
-                resumed_at=now,
-            )
+    history = clock_history(ticket).resumed(now)
+    # The clock last ran at the pause: a due time before it was already breached and stays.
+    clocks = _apply_deadlines(ticket, now=now, history=history, actor=actor, resolution_ran_until=paused_at, record=False)
+    cal = clocks.deadlines.calendar
+    excluded = business_time_between(paused_at, now, cal) if cal is not None else now - paused_at
     ticket.sla_paused_at = None
     _event(
         ticket, TicketEvent.Kind.SLA_RESUMED, now=now, actor=actor,
         new=ticket.resolution_due_at.isoformat() if ticket.resolution_due_at else "",
-        data={"paused_at": paused_at.isoformat(), "excluded_seconds": excluded.total_seconds() if excluded else 0},
+        data={"paused_at": paused_at.isoformat(), "excluded_seconds": excluded.total_seconds()},
     )
 
 
@@ -234,7 +254,9 @@ def _set_status(ticket: Ticket, new: str, *, now: datetime, actor=None, reason: 
         ticket.resolution_warned_at = None
         ticket.resolution_breached_at = None
         ticket.survey_sent_at = None
-        _apply_deadlines(ticket, start=now, now=now, actor=actor, reason="reopened")
+        # A fresh resolution clock from now; the first response keeps its due time and met instant.
+        ticket.resolution_due_at = ticket.resolution_warn_at = None
+        _apply_deadlines(ticket, now=now, history=clock_history(ticket).reopened_at(now), actor=actor, reason="reopened")
     ticket.status = new
     _event(ticket, TicketEvent.Kind.STATUS, now=now, actor=actor, old=old, new=new, reason=reason)
 
@@ -328,7 +350,7 @@ def ticket_assign(*, ticket: Ticket, agent: User | None, by: User | None, now: d
 
 @transaction.atomic
 def ticket_reclassify(*, ticket: Ticket, priority: PriorityLevel, by: User | None, reason: str, now: datetime) -> Ticket:
-    """Change the priority with a mandatory reason; deadlines are recomputed from arrival."""
+    """Change the priority with a mandatory reason; running deadlines are recomputed from the clock start."""
     reason = (reason or "").strip()
     if not reason:
         raise TicketError("Give a reason for changing the priority.")
@@ -340,9 +362,8 @@ def ticket_reclassify(*, ticket: Ticket, priority: PriorityLevel, by: User | Non
     ticket.priority_rank = priority.rank
     _event(ticket, TicketEvent.Kind.PRIORITY, now=now, actor=by, old=old.slug, new=priority.slug, reason=reason)
     if ticket.is_open:
-        _apply_deadlines(ticket, start=ticket.received_at, now=now, actor=by, reason="priority re-classified")
-        ticket.first_response_warned_at = ticket.resolution_warned_at = None
-        ticket.first_response_breached_at = ticket.resolution_breached_at = None
+        # Recomputed from the clock start with every pause left out; a met or breached target stays.
+        _apply_deadlines(ticket, now=now, actor=by, reason="priority re-classified")
     ticket.save()
     _notify_requester(ticket, "priority_changed", now=now, old_priority=old.name, new_priority=priority.name, reason=reason)
     return ticket
