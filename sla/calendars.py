@@ -21,8 +21,8 @@ time-zone conversion at all; the range grows when a query needs more years. Coun
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache

@@ -120,27 +120,6 @@ def sla_deadlines(
         return Deadlines(None, None, calendar=cal, target=target, resolution_start=resolution_start, pauses=spans)
 
 
-def sla_shift_after_pause(
-    *, plan: SupportPlan, priority: PriorityLevel, due_at: datetime, paused_at: datetime, resumed_at: datetime
-) -> tuple[datetime, timedelta]:
-    """The new due time after a pause, and the open time the pause excluded.
-
-    What was left of the target when the clock paused is counted again from ``resumed_at``.
-    """
-    target = sla_target_for(plan=plan, priority=priority)
-    if target is None:
-        return due_at, timedelta(0)
-    cal = calendar_build(target.calendar)
-    try:
-        remaining = business_time_between(paused_at, due_at, cal)
-        excluded = business_time_between(paused_at, resumed_at, cal)
-        if due_at <= paused_at:  # already breached when paused: the breach stands
-            return due_at, excluded
-        return add_business_time(resumed_at, remaining, cal), excluded
-    except ValueError:  # a calendar with no opening hours: keep the due time as it was
-        return due_at, timedelta(0)
-
-
 @dataclass(frozen=True)
 class EffectiveJobPolicy:
     calendar: BusinessCalendar | None
@@ -218,8 +197,32 @@ def sla_policy_table() -> dict[tuple[str, str], PolicyCell]:
     return cells
 
 
-def sla_explain(*, plan: SupportPlan, priority: PriorityLevel, start: datetime) -> dict:
-    """Both due times and why: the target, its calendar, and the stretches of open time counted."""
+def _minus(pieces: list[Span], pauses: tuple[Span, ...]) -> list[Span]:
+    """The parts of ``pieces`` outside every pause."""
+    out = []
+    for lo, hi in pieces:
+        for p_lo, p_hi in pauses:
+            if p_lo < hi and p_hi > lo:
+                if p_lo > lo:
+                    out.append((lo, p_lo))
+                lo = max(lo, p_hi)
+        if hi > lo:
+            out.append((lo, hi))
+    return out
+
+
+def sla_explain(
+    *,
+    plan: SupportPlan,
+    priority: PriorityLevel,
+    start: datetime,
+    resolution_start: datetime | None = None,
+    pauses: Iterable[Span] = (),
+) -> dict:
+    """Both due times and why: the target, its calendar, the stretches of open time counted, and each
+    pause (waiting on the customer) left out of the resolution clock, as ``sla_deadlines`` counts them."""
+    resolution_start = resolution_start or start
+    spans = tuple(sorted((p, q) for p, q in pauses if q > resolution_start))
     target = sla_target_for(plan=plan, priority=priority)
     if target is None:
         return {"target": None, "first_response_due_at": None, "resolution_due_at": None, "lines": [
@@ -232,16 +235,27 @@ def sla_explain(*, plan: SupportPlan, priority: PriorityLevel, start: datetime) 
     lines.append(f"Counted on the calendar '{target.calendar.name}' ({'24x7' if cal.always_open else target.calendar.timezone}).")
     if counting_from != start.astimezone(counting_from.tzinfo):
         lines.append(f"Received outside hours: counting starts at the next opening, {counting_from.astimezone(zone):%a %d %b %Y %H:%M %Z}.")
-    for label, key, delta in (("First response", "first_response_due_at", target.first_response),
-                              ("Resolution", "resolution_due_at", target.resolution)):
+    if resolution_start != start:
+        lines.append(f"Resolution counted from the reopen, {resolution_start.astimezone(zone):%a %d %b %Y %H:%M %Z}.")
+    for label, key, delta, begin, left_out in (
+        ("First response", "first_response_due_at", target.first_response, start, ()),
+        ("Resolution", "resolution_due_at", target.resolution, resolution_start, spans),
+    ):
         if not delta:
             result[key] = None
             lines.append(f"{label}: no target.")
             continue
-        due = add_business_time(start, delta, cal)
+        due = add_business_time_paused(begin, delta, cal, left_out)
         result[key] = due
-        pieces = open_segments(start, delta, cal, limit=8)
+        pieces = _minus(open_segments(begin, business_time_between(begin, due, cal), cal, limit=16), left_out)[:8]
         shown = "; ".join(f"{a.astimezone(zone):%a %d %b %H:%M}-{b.astimezone(zone):%H:%M}" for a, b in pieces)
         more = " ..." if len(pieces) == 8 else ""
         lines.append(f"{label}: {delta} of open time, due {due.astimezone(zone):%a %d %b %Y %H:%M %Z} ({due:%Y-%m-%d %H:%M} UTC). Counted: {shown}{more}")
+        for p_lo, p_hi in left_out:
+            if p_lo >= due:
+                continue
+            lines.append(
+                f"{label}: paused waiting on the customer {p_lo.astimezone(zone):%a %d %b %H:%M}-"
+                f"{p_hi.astimezone(zone):%a %d %b %H:%M}, {business_time_between(p_lo, p_hi, cal)} of open time not counted."
+            )
     return result

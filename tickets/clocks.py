@@ -68,7 +68,9 @@ def clock_history(ticket: Ticket) -> ClockHistory:
     pauses: list[Span] = []
     reclassified: list[Reclassified] = []
     events = (
-        ticket.events.filter(kind__in=[TicketEvent.Kind.STATUS, TicketEvent.Kind.SLA_RESUMED, TicketEvent.Kind.PRIORITY])
+        ticket.events.filter(
+            kind__in=[TicketEvent.Kind.STATUS, TicketEvent.Kind.SLA_RESUMED, TicketEvent.Kind.PRIORITY]
+        )
         .select_related("actor")
         .order_by("created_at", "id")
     )

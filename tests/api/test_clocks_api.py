@@ -28,14 +28,18 @@ def breached_ids(client) -> set[int]:
 
 def test_a_late_answer_stays_breached_after_reclassify_and_reopen(api, tech, customer, priorities, at_now):
     # Urgent: first response within 30 min (24x7); answered after an hour, then resolved in time.
-    reclassified = ticket_create(requester=customer, subject="a", priority=priorities["urgent"], now=NOW - 5 * H)
+    reclassified = ticket_create(
+        requester=customer, subject="a", priority=priorities["urgent"], now=NOW - 5 * H
+    )
     reopened = ticket_create(requester=customer, subject="b", priority=priorities["urgent"], now=NOW - 5 * H)
     for ticket in (reclassified, reopened):
         message_add(ticket=ticket, author=tech, body="sorry for the wait", now=NOW - 4 * H)
     assert breached_ids(api(tech)) == {reclassified.pk, reopened.pk}
 
     response = api(tech).post(
-        f"/api/tickets/{reclassified.pk}/reclassify/", {"priority": "high", "reason": "one handset"}, format="json"
+        f"/api/tickets/{reclassified.pk}/reclassify/",
+        {"priority": "high", "reason": "one handset"},
+        format="json",
     )
     assert response.status_code == 200, response.json()
     assert response.json()["first_response_due_at"] == "2026-03-06T11:00:00Z"

@@ -36,7 +36,9 @@ def test_reclassifying_after_a_wait_on_the_customer_leaves_the_wait_out(customer
     ticket = ticket_create(requester=customer, subject="x", priority=round_the_clock["high"], now=NOW)
     ticket_change_status(ticket=ticket, status=Status.WAITING, by=tech, now=NOW)
     message_add(ticket=ticket, author=customer, body="here it is", now=NOW + 24 * H)
-    ticket = ticket_reclassify(ticket=ticket, priority=round_the_clock["urgent"], by=tech, reason="outage", now=NOW + 25 * H)
+    ticket = ticket_reclassify(
+        ticket=ticket, priority=round_the_clock["urgent"], by=tech, reason="outage", now=NOW + 25 * H
+    )
     # 24 h of target counted from arrival, the 24 h waiting on the customer left out.
     assert ticket.resolution_due_at == NOW + 48 * H
     assert ticket.resolution_breached_at is None
@@ -50,7 +52,9 @@ def test_reclassifying_a_reopened_ticket_counts_from_the_reopen(customer, tech, 
     ticket_reopen(ticket=ticket, by=customer, now=reopened, reason="it broke again")
     ticket.refresh_from_db()
     assert ticket.resolution_due_at == reopened + 8 * H
-    ticket = ticket_reclassify(ticket=ticket, priority=round_the_clock["urgent"], by=tech, reason="outage", now=reopened + H)
+    ticket = ticket_reclassify(
+        ticket=ticket, priority=round_the_clock["urgent"], by=tech, reason="outage", now=reopened + H
+    )
     assert ticket.resolution_due_at == reopened + 24 * H
 
 
@@ -62,14 +66,20 @@ def test_a_pause_before_the_reopen_is_not_left_out_of_the_new_clock(customer, te
     reopened = NOW + 48 * H
     ticket.refresh_from_db()
     ticket_reopen(ticket=ticket, by=customer, now=reopened)
-    ticket = ticket_reclassify(ticket=ticket, priority=round_the_clock["urgent"], by=tech, reason="outage", now=reopened + H)
+    ticket = ticket_reclassify(
+        ticket=ticket, priority=round_the_clock["urgent"], by=tech, reason="outage", now=reopened + H
+    )
     assert ticket.resolution_due_at == reopened + 24 * H
 
 
-def test_a_late_first_response_keeps_its_due_time_through_reclassify_and_reopen(customer, tech, round_the_clock):
+def test_a_late_first_response_keeps_its_due_time_through_reclassify_and_reopen(
+    customer, tech, round_the_clock
+):
     ticket = ticket_create(requester=customer, subject="x", priority=round_the_clock["urgent"], now=NOW)
     message_add(ticket=ticket, author=tech, body="sorry for the wait", now=NOW + H)  # due after 30 min
-    ticket = ticket_reclassify(ticket=ticket, priority=round_the_clock["high"], by=tech, reason="one user", now=NOW + 2 * H)
+    ticket = ticket_reclassify(
+        ticket=ticket, priority=round_the_clock["high"], by=tech, reason="one user", now=NOW + 2 * H
+    )
     assert ticket.first_response_due_at == NOW + 30 * timedelta(minutes=1)
     assert ticket.first_responded_at == NOW + H
     ticket = ticket_change_status(ticket=ticket, status=Status.RESOLVED, by=tech, now=NOW + 3 * H)
@@ -78,19 +88,27 @@ def test_a_late_first_response_keeps_its_due_time_through_reclassify_and_reopen(
     assert ticket.first_response_due_at == NOW + 30 * timedelta(minutes=1)
 
 
-def test_a_breach_stands_when_a_reclassification_would_move_the_due_time_later(customer, tech, round_the_clock):
+def test_a_breach_stands_when_a_reclassification_would_move_the_due_time_later(
+    customer, tech, round_the_clock
+):
     ticket = ticket_create(requester=customer, subject="x", priority=round_the_clock["high"], now=NOW)
     late = NOW + 9 * H  # first response (1 h) and resolution (8 h) both missed
-    ticket = ticket_reclassify(ticket=ticket, priority=round_the_clock["urgent"], by=tech, reason="wider", now=late)
+    ticket = ticket_reclassify(
+        ticket=ticket, priority=round_the_clock["urgent"], by=tech, reason="wider", now=late
+    )
     assert ticket.first_response_due_at == NOW + H
     assert ticket.resolution_due_at == NOW + 8 * H
 
 
-def test_a_reclassification_before_the_due_time_moves_it_and_rearms_the_warning(customer, tech, round_the_clock):
+def test_a_reclassification_before_the_due_time_moves_it_and_rearms_the_warning(
+    customer, tech, round_the_clock
+):
     ticket = ticket_create(requester=customer, subject="x", priority=round_the_clock["high"], now=NOW)
     ticket.__class__.objects.filter(pk=ticket.pk).update(resolution_warned_at=NOW + 6 * H)
     ticket.refresh_from_db()
-    ticket = ticket_reclassify(ticket=ticket, priority=round_the_clock["urgent"], by=tech, reason="wider", now=NOW + 7 * H)
+    ticket = ticket_reclassify(
+        ticket=ticket, priority=round_the_clock["urgent"], by=tech, reason="wider", now=NOW + 7 * H
+    )
     assert ticket.resolution_due_at == NOW + 24 * H
     assert ticket.resolution_warn_at == NOW + 18 * H  # 75% of 24 h
     assert ticket.resolution_warned_at is None
@@ -100,7 +118,9 @@ def test_the_explanation_names_each_pause_and_reclassification(customer, tech, r
     ticket = ticket_create(requester=customer, subject="x", priority=round_the_clock["high"], now=NOW)
     message_add(ticket=ticket, author=tech, body="need logs", now=NOW + H, set_status=Status.WAITING)
     message_add(ticket=ticket, author=customer, body="logs", now=NOW + 3 * H)
-    ticket_reclassify(ticket=ticket, priority=round_the_clock["urgent"], by=tech, reason="whole site down", now=NOW + 4 * H)
+    ticket_reclassify(
+        ticket=ticket, priority=round_the_clock["urgent"], by=tech, reason="whole site down", now=NOW + 4 * H
+    )
     ticket.refresh_from_db()
     text = due_explanation(ticket, explain_events(ticket))
     assert "Resolution due" in text
@@ -108,4 +128,8 @@ def test_the_explanation_names_each_pause_and_reclassification(customer, tech, r
     assert "waiting on the customer" in text and "2 h" in text
     assert ticket.resolution_due_at == NOW + 26 * H
     assert ticket.messages.filter(kind=Message.Kind.PUBLIC).count() == 3
-    assert ticket.events.filter(kind=TicketEvent.Kind.SLA_DUE, reason="priority re-classified").get().data["pauses"]
+    assert (
+        ticket.events.filter(kind=TicketEvent.Kind.SLA_DUE, reason="priority re-classified")
+        .get()
+        .data["pauses"]
+    )

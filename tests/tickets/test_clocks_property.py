@@ -30,12 +30,25 @@ from sla.models import BusinessHours, Calendar, PriorityLevel, SLATarget, Suppor
 from tests.factories import CustomerFactory, StaffFactory
 from tests.sla.test_calendars import BASES, Reference, weekly
 from tickets.models import Status, Ticket
-from tickets.services import message_add, ticket_change_status, ticket_create, ticket_reclassify, ticket_reopen
+from tickets.services import (
+    message_add,
+    ticket_change_status,
+    ticket_create,
+    ticket_reclassify,
+    ticket_reopen,
+)
 
 pytestmark = pytest.mark.django_db
 M = timedelta(minutes=1)
 WINDOW = 3 * 7 * 24 * 60  # minutes of reference timeline after the arrival
-ZONES = ["Europe/London", "America/New_York", "Australia/Sydney", "Australia/Lord_Howe", "Europe/Berlin", "UTC"]
+ZONES = [
+    "Europe/London",
+    "America/New_York",
+    "Australia/Sydney",
+    "Australia/Lord_Howe",
+    "Europe/Berlin",
+    "UTC",
+]
 
 
 class Rollback(Exception):
@@ -170,7 +183,9 @@ def minutes_for(tz: str, hours: dict | None, origin: datetime) -> tuple[Minutes,
         return Minutes(ref, ref.open), Calendar.objects.create(name=name, timezone="UTC", always_open=True)
     cal = Calendar.objects.create(name=name, timezone=tz)
     BusinessHours.objects.bulk_create(
-        BusinessHours(calendar=cal, weekday=day, start=a, end=b) for day, spans in hours.items() for a, b in spans
+        BusinessHours(calendar=cal, weekday=day, start=a, end=b)
+        for day, spans in hours.items()
+        for a, b in spans
     )
     ref = Reference(tz, hours, set(), origin, WINDOW)
     return Minutes(ref, ref.open), cal
@@ -181,8 +196,9 @@ def people(db):
     plan = SupportPlan.objects.create(slug="p", name="P", is_default=True)
     PriorityLevel.objects.create(slug="a", name="A", rank=1)
     PriorityLevel.objects.create(slug="b", name="B", rank=2, is_default=True)
-    org = Organization.objects.create(name="Acme", customer_number="1", plan=plan, may_file_top_priority=True,
-                                      email_domains=["acme.test"])
+    org = Organization.objects.create(
+        name="Acme", customer_number="1", plan=plan, may_file_top_priority=True, email_domains=["acme.test"]
+    )
     return plan, CustomerFactory(organization=org, email="c@acme.test"), StaffFactory()
 
 
@@ -202,8 +218,14 @@ def people(db):
     first=st.sampled_from(["a", "b"]),
     steps=st.lists(step, min_size=1, max_size=7),
 )
-def test_stored_due_times_follow_the_written_semantics(people, tz, hours, b_always_open, base, offset, a, b, first, steps):
-    weekly_open = sum(((e.hour * 60 + e.minute) - (s.hour * 60 + s.minute)) % 1440 or 1440 for v in hours.values() for s, e in v)
+def test_stored_due_times_follow_the_written_semantics(
+    people, tz, hours, b_always_open, base, offset, a, b, first, steps
+):
+    weekly_open = sum(
+        ((e.hour * 60 + e.minute) - (s.hour * 60 + s.minute)) % 1440 or 1440
+        for v in hours.values()
+        for s, e in v
+    )
     assume(weekly_open >= 360)  # with the targets and gaps above, every due time is inside the window
     plan, customer, tech = people
     received = base + offset * M
@@ -212,11 +234,20 @@ def test_stored_due_times_follow_the_written_semantics(people, tz, hours, b_alwa
         with transaction.atomic():
             office, office_row = minutes_for(tz, {d: tuple(v) for d, v in hours.items()}, received)
             other, other_row = minutes_for(tz, None, received) if b_always_open else (office, office_row)
-            for slug, (fr, res), mins, row in (("a", a, office, office_row), ("b", b, other, other_row)):
-                SLATarget.objects.create(plan=plan, priority=levels_by_slug[slug], calendar=row,
-                                         first_response=fr * M, resolution=res * M)
-            model = Model(received=received, level=first, levels={"a": Level(*a, office), "b": Level(*b, other)})
-            ticket = ticket_create(requester=customer, subject="x", priority=levels_by_slug[first], now=received)
+            for slug, (fr, res), row in (("a", a, office_row), ("b", b, other_row)):
+                SLATarget.objects.create(
+                    plan=plan,
+                    priority=levels_by_slug[slug],
+                    calendar=row,
+                    first_response=fr * M,
+                    resolution=res * M,
+                )
+            model = Model(
+                received=received, level=first, levels={"a": Level(*a, office), "b": Level(*b, other)}
+            )
+            ticket = ticket_create(
+                requester=customer, subject="x", priority=levels_by_slug[first], now=received
+            )
             now, seen = received, []
             for kind, gap in steps:
                 if model.status not in VALID[kind]:
@@ -234,7 +265,9 @@ def test_stored_due_times_follow_the_written_semantics(people, tz, hours, b_alwa
                     model.resume(now)
                 elif kind == "reclassify":
                     level = "b" if model.level == "a" else "a"
-                    ticket_reclassify(ticket=ticket, priority=levels_by_slug[level], by=tech, reason="r", now=now)
+                    ticket_reclassify(
+                        ticket=ticket, priority=levels_by_slug[level], by=tech, reason="r", now=now
+                    )
                     model.reclassify(now, level)
                 elif kind == "resolve":
                     ticket_change_status(ticket=ticket, status=Status.RESOLVED, by=tech, now=now)
@@ -245,7 +278,10 @@ def test_stored_due_times_follow_the_written_semantics(people, tz, hours, b_alwa
                 seen.append(kind)
                 stored = Ticket.objects.get(pk=ticket.pk)
                 assert (stored.status, stored.first_responded_at, stored.resolved_at) == (
-                    model.status, model.fr_met, model.res_met), seen
+                    model.status,
+                    model.fr_met,
+                    model.res_met,
+                ), seen
                 assert stored.first_response_due_at == model.fr_due, seen
                 assert stored.resolution_due_at == model.res_due, seen
             raise Rollback
