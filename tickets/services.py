@@ -14,8 +14,8 @@ from django.db import transaction
 
 from accounts.models import Organization, User
 from notifications.services import notification_queue
-from sla.models import PriorityLevel, SupportPlan
 from sla.calendars import business_time_between
+from sla.models import PriorityLevel, SupportPlan
 
 from .alerts import alerts_ticket_created, alerts_ticket_escalated
 from .clocks import ClockHistory, Clocks, clock_history, ticket_clocks
