@@ -261,6 +261,25 @@ def _set_status(ticket: Ticket, new: str, *, now: datetime, actor=None, reason: 
     _event(ticket, TicketEvent.Kind.STATUS, now=now, actor=actor, old=old, new=new, reason=reason)
 
 
+def _first_response_met(ticket: Ticket, *, now: datetime, actor=None, how: str) -> None:
+    """Record the first response (once): a public staff reply always; an assignment when the plan says
+    "prioritized and assigned" meets it (``SupportPlan.first_response_met_by``). Its due time stays."""
+    if ticket.first_responded_at is not None:
+        return
+    if how == "assignment" and ticket.plan.first_response_met_by != SupportPlan.FirstResponse.ASSIGNMENT:
+        return
+    ticket.first_responded_at = now
+    if ticket.first_response_due_at:
+        met = now <= ticket.first_response_due_at
+        by = f"assignment to {ticket.assignee.display_name}" if how == "assignment" else "a public staff reply"
+        _event(
+            ticket, TicketEvent.Kind.SLA_MET if met else TicketEvent.Kind.SLA_BREACHED, now=now, actor=actor,
+            new="first_response",
+            data={"due_at": ticket.first_response_due_at.isoformat(), "done_at": now.isoformat(), "by": by,
+                  "missed_by_seconds": max(0, (now - ticket.first_response_due_at).total_seconds())},
+        )
+
+
 def _lock(ticket: Ticket) -> Ticket:
     return Ticket.objects.select_for_update().select_related("plan", "priority", "requester", "organization").get(pk=ticket.pk)
 
@@ -296,16 +315,7 @@ def message_add(
         ticket.last_activity_at = now
         if from_staff:
             ticket.last_staff_activity_at = now
-            if ticket.first_responded_at is None:
-                ticket.first_responded_at = now
-                if ticket.first_response_due_at:
-                    met = now <= ticket.first_response_due_at
-                    _event(
-                        ticket, TicketEvent.Kind.SLA_MET if met else TicketEvent.Kind.SLA_BREACHED, now=now, actor=author,
-                        new="first_response",
-                        data={"due_at": ticket.first_response_due_at.isoformat(), "done_at": now.isoformat(),
-                              "missed_by_seconds": max(0, (now - ticket.first_response_due_at).total_seconds())},
-                    )
+            _first_response_met(ticket, now=now, actor=author, how="reply")
             if ticket.status == Status.NEW:
                 _set_status(ticket, Status.OPEN, now=now, actor=author)
             _notify_requester(ticket, "staff_reply", now=now, automatic=False, message_id=message.pk, body=body)
@@ -334,6 +344,8 @@ def ticket_assign(*, ticket: Ticket, agent: User | None, by: User | None, now: d
         return ticket
     ticket.assignee = agent
     ticket.last_staff_activity_at = now
+    if agent is not None and ticket.is_open:
+        _first_response_met(ticket, now=now, actor=by, how="assignment")
     if ticket.status == Status.NEW and agent is not None:
         _set_status(ticket, Status.OPEN, now=now, actor=by)
     ticket.save()

@@ -107,7 +107,8 @@ def explain_events(ticket: Ticket, levels: list[PriorityLevel] | None = None) ->
             target = e.new_value.replace("_", " ")
             missed = e.data.get("missed_by_seconds") or 0
             text = f"SLA {target} target {'met' if kind == TicketEvent.Kind.SLA_MET else 'missed'}"
-            detail = f"due {_when(e.data.get('due_at'))}, done {_when(e.data.get('done_at'))}" + (
+            by = f" by {e.data['by']}" if e.data.get("by") else ""
+            detail = f"due {_when(e.data.get('due_at'))}, done {_when(e.data.get('done_at'))}{by}" + (
                 f", late by {duration_words(missed)}" if missed else ""
             )
         elif e.old_value or e.new_value:
