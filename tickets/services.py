@@ -187,7 +187,8 @@ def ticket_create(
     ticket.save()
     actor = by or requester
     _event(ticket, TicketEvent.Kind.CREATED, now=now, actor=actor, new=priority.slug, data={"channel": channel})
-    _apply_deadlines(ticket, now=now, reason="created")
+    # A new ticket's history is its arrival alone: no query needed to read it.
+    _apply_deadlines(ticket, now=now, history=ClockHistory(received_at=received_at, started_at=received_at), reason="created")
     ticket.save(update_fields=["first_response_due_at", "resolution_due_at", "first_response_warn_at", "resolution_warn_at"])
     Message.objects.create(
         ticket=ticket, kind=Message.Kind.PUBLIC, author=requester, from_staff=False, channel=channel,
