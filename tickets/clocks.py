@@ -9,7 +9,8 @@ since that start (each records when its pause began) plus the pause still runnin
 
 The rules (the README's "Events and clocks" table says the same):
 
-* the first-response clock counts from the arrival and never stops or restarts;
+* the first-response clock counts from the arrival and never stops; it restarts at a reopen only
+  when the ticket was resolved or closed unanswered before it fell due;
 * the resolution clock counts from the arrival or the last reopen, and stops while waiting on the
   customer;
 * a met target keeps its due time and its met instant; a target whose due time has passed unmet
@@ -50,6 +51,12 @@ class ClockHistory:
     pauses: tuple[Span, ...] = ()  # closed spans waiting on the customer since ``started_at``
     paused_since: datetime | None = None
     reclassified: tuple[Reclassified, ...] = field(default=())
+    # The first-response clock's start: the arrival, or a reopen of a ticket closed unanswered in time.
+    first_response_start: datetime | None = None
+
+    @property
+    def first_response_from(self) -> datetime:
+        return self.first_response_start or self.received_at
 
     def resumed(self, at: datetime) -> ClockHistory:
         """The history once the running pause ends at ``at`` (the event being written now)."""
@@ -57,9 +64,23 @@ class ClockHistory:
             return self
         return replace(self, pauses=(*self.pauses, (self.paused_since, at)), paused_since=None)
 
-    def reopened_at(self, at: datetime) -> ClockHistory:
-        """The history once the ticket is reopened at ``at``: a fresh resolution clock."""
-        return replace(self, started_at=at, reopened=True, pauses=(), paused_since=None)
+    def reopened_at(self, at: datetime, *, first_response_restarts: bool = False) -> ClockHistory:
+        """The history once the ticket is reopened at ``at``: a fresh resolution clock, and a fresh
+        first-response clock when ``first_response_restarts``."""
+        fr_start = at if first_response_restarts else self.first_response_start
+        return replace(
+            self, started_at=at, reopened=True, pauses=(), paused_since=None, first_response_start=fr_start
+        )
+
+
+def first_response_restarts(
+    *, met_at: datetime | None, due: datetime | None, ended_at: datetime | None, at: datetime
+) -> bool:
+    """Does a reopen at ``at`` start a fresh first-response clock? Only for a ticket resolved or closed
+    unanswered before its first response fell due: a met target stays met, a missed one stays missed."""
+    if met_at is not None and met_at <= at:
+        return False
+    return not (due is not None and ended_at is not None and due < ended_at)
 
 
 def clock_history(ticket: Ticket) -> ClockHistory:
@@ -67,16 +88,26 @@ def clock_history(ticket: Ticket) -> ClockHistory:
     history = ClockHistory(received_at=ticket.received_at, started_at=ticket.received_at)
     pauses: list[Span] = []
     reclassified: list[Reclassified] = []
-    events = (
-        ticket.events.filter(
-            kind__in=[TicketEvent.Kind.STATUS, TicketEvent.Kind.SLA_RESUMED, TicketEvent.Kind.PRIORITY]
-        )
-        .select_related("actor")
-        .order_by("created_at", "id")
-    )
+    kinds = [
+        TicketEvent.Kind.STATUS,
+        TicketEvent.Kind.SLA_RESUMED,
+        TicketEvent.Kind.PRIORITY,
+        TicketEvent.Kind.SLA_DUE,
+    ]
+    events = ticket.events.filter(kind__in=kinds).select_related("actor").order_by("created_at", "id")
+    fr_due: datetime | None = None
+    ended_at: datetime | None = None
     for e in events:
-        if e.kind == TicketEvent.Kind.STATUS and e.old_value in _ENDED and e.new_value == Status.OPEN:
-            history = history.reopened_at(e.created_at)
+        if e.kind == TicketEvent.Kind.SLA_DUE:
+            raw = e.data.get("first_response_due_at")
+            fr_due = datetime.fromisoformat(raw) if raw else None
+        elif e.kind == TicketEvent.Kind.STATUS and e.new_value in _ENDED and e.old_value not in _ENDED:
+            ended_at = e.created_at
+        elif e.kind == TicketEvent.Kind.STATUS and e.old_value in _ENDED and e.new_value == Status.OPEN:
+            restarts = first_response_restarts(
+                met_at=ticket.first_responded_at, due=fr_due, ended_at=ended_at, at=e.created_at
+            )
+            history = history.reopened_at(e.created_at, first_response_restarts=restarts)
             pauses = []
         elif e.kind == TicketEvent.Kind.SLA_RESUMED and e.data.get("paused_at"):
             pauses.append((datetime.fromisoformat(e.data["paused_at"]), e.created_at))
@@ -117,11 +148,13 @@ def ticket_clocks(
     deadlines = sla_deadlines(
         plan=ticket.plan,
         priority=ticket.priority,
-        start=history.received_at,
+        start=history.first_response_from,
         resolution_start=history.started_at,
         pauses=history.pauses,
     )
-    fr_warn, res_warn = sla_warn_instants(ticket=ticket, deadlines=deadlines, start=history.received_at)
+    fr_warn, res_warn = sla_warn_instants(
+        ticket=ticket, deadlines=deadlines, start=history.first_response_from
+    )
     ran_until = resolution_ran_until or history.paused_since or now
     keep_fr = ticket.first_responded_at is not None or _breached(ticket.first_response_due_at, now)
     keep_res = ticket.resolved_at is not None or _breached(ticket.resolution_due_at, ran_until)

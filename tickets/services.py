@@ -18,7 +18,7 @@ from sla.calendars import business_time_between
 from sla.models import PriorityLevel, SupportPlan
 
 from .alerts import alerts_ticket_created, alerts_ticket_escalated
-from .clocks import ClockHistory, Clocks, clock_history, ticket_clocks
+from .clocks import ClockHistory, Clocks, clock_history, first_response_restarts, ticket_clocks
 from .models import Channel, Message, Status, Ticket, TicketEvent
 
 # The lifecycle: which status may follow which. Reopening goes back to open.
@@ -108,6 +108,7 @@ def _apply_deadlines(
         data={
             "start": history.started_at.isoformat(),
             "received_at": history.received_at.isoformat(),
+            "first_response_start": history.first_response_from.isoformat(),
             "reopened": history.reopened,
             "pauses": [[a.isoformat(), b.isoformat()] for a, b in history.pauses],
             "plan": ticket.plan.slug,
@@ -249,15 +250,23 @@ def _set_status(ticket: Ticket, new: str, *, now: datetime, actor=None, reason: 
         if ticket.resolved_at is None:
             ticket.resolved_at = now
     if new == Status.OPEN and old in (Status.RESOLVED, Status.CLOSED):
+        restarts = first_response_restarts(
+            met_at=ticket.first_responded_at, due=ticket.first_response_due_at,
+            ended_at=ticket.resolved_at or ticket.closed_at, at=now,
+        )
         ticket.resolved_at = None
         ticket.closed_at = None
         ticket.close_reason = ""
         ticket.resolution_warned_at = None
         ticket.resolution_breached_at = None
         ticket.survey_sent_at = None
-        # A fresh resolution clock from now; the first response keeps its due time and met instant.
+        # A fresh resolution clock from now; the first response keeps its due time (met, or missed
+        # while the ticket was open) or, closed unanswered before it fell due, starts afresh too.
         ticket.resolution_due_at = ticket.resolution_warn_at = None
-        _apply_deadlines(ticket, now=now, history=clock_history(ticket).reopened_at(now), actor=actor, reason="reopened")
+        if restarts:
+            ticket.first_response_due_at = ticket.first_response_warn_at = None
+        history = clock_history(ticket).reopened_at(now, first_response_restarts=restarts)
+        _apply_deadlines(ticket, now=now, history=history, actor=actor, reason="reopened")
     ticket.status = new
     _event(ticket, TicketEvent.Kind.STATUS, now=now, actor=actor, old=old, new=new, reason=reason)
 

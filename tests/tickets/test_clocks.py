@@ -20,6 +20,7 @@ from tickets.services import (
 
 pytestmark = pytest.mark.django_db
 H = timedelta(hours=1)
+M = timedelta(minutes=1)
 
 
 @pytest.fixture
@@ -133,3 +134,26 @@ def test_the_explanation_names_each_pause_and_reclassification(customer, tech, r
         .get()
         .data["pauses"]
     )
+
+
+def test_a_ticket_closed_unanswered_in_time_gets_a_fresh_first_response_clock_when_reopened(
+    customer, tech, round_the_clock
+):
+    ticket = ticket_create(requester=customer, subject="x", priority=round_the_clock["high"], now=NOW)
+    ticket = ticket_change_status(ticket=ticket, status=Status.CLOSED, by=customer, now=NOW + 10 * M)
+    reopened = NOW + 24 * H
+    ticket_reopen(ticket=ticket, by=customer, now=reopened)
+    ticket.refresh_from_db()
+    assert ticket.first_response_due_at == reopened + H  # not yesterday's, which nobody could miss
+    ticket = ticket_reclassify(
+        ticket=ticket, priority=round_the_clock["urgent"], by=tech, reason="outage", now=reopened + 5 * M
+    )
+    assert ticket.first_response_due_at == reopened + 30 * M  # still counted from the reopen
+
+
+def test_a_first_response_missed_before_closing_stays_missed_after_a_reopen(customer, tech, round_the_clock):
+    ticket = ticket_create(requester=customer, subject="x", priority=round_the_clock["high"], now=NOW)
+    ticket = ticket_change_status(ticket=ticket, status=Status.CLOSED, by=customer, now=NOW + 2 * H)
+    ticket_reopen(ticket=ticket, by=customer, now=NOW + 24 * H)
+    ticket.refresh_from_db()
+    assert ticket.first_response_due_at == NOW + H

@@ -4,7 +4,8 @@ Random lifecycles (file, staff reply, wait on the customer, customer answer, re-
 reopen) run through the services on random business hours in zones with DST changes; after every
 event the stored due times must equal what a slow, obviously-correct model of the written rules says:
 
-* first response: counted from arrival on the level's calendar, never paused, never restarted;
+* first response: counted from arrival on the level's calendar, never paused; restarted by a reopen
+  only when the ticket was resolved unanswered before it fell due;
 * resolution: counted from arrival or the last reopen, minutes waiting on the customer not counted;
 * a met target keeps its due time; an unmet target past due keeps it (the breach stands); any other
   due time is recomputed when the level changes, the customer answers, or the ticket is reopened.
@@ -88,6 +89,7 @@ class Model:
     levels: dict[str, Level]
     status: str = Status.NEW
     start: datetime = None
+    fr_start: datetime = None
     pauses: list = field(default_factory=list)
     paused_since: datetime | None = None
     fr_met: datetime | None = None
@@ -96,19 +98,19 @@ class Model:
     res_due: datetime | None = None
 
     def __post_init__(self):
-        self.start = self.received
+        self.start = self.fr_start = self.received
         self.fr_due, self.res_due = self._fr(), self._res()
 
     def _fr(self) -> datetime:
         lv = self.levels[self.level]
-        return lv.minutes.due(self.received, lv.first_response, [])
+        return lv.minutes.due(self.fr_start, lv.first_response, [])
 
     def _res(self) -> datetime:
         lv = self.levels[self.level]
         return lv.minutes.due(self.start, lv.resolution, self.pauses)
 
     def _recompute(self, now: datetime, ran_until: datetime) -> None:
-        if not (self.fr_met or self.fr_due < now):
+        if not (self.fr_met or (self.fr_due and self.fr_due < now)):
             self.fr_due = self._fr()
         if not (self.res_met or self.res_due < ran_until):
             self.res_due = self._res()
@@ -142,6 +144,9 @@ class Model:
         self.status, self.res_met = Status.RESOLVED, now
 
     def reopen(self, now):
+        # The first response starts afresh only if the ticket was closed unanswered before it fell due.
+        if not self.fr_met and not self.fr_due < self.res_met:
+            self.fr_start, self.fr_due = now, None
         self.status, self.start, self.pauses, self.res_met = Status.OPEN, now, [], None
         self.res_due = self._res()
         self._recompute(now, now)

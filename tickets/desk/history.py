@@ -84,8 +84,9 @@ def explain_events(ticket: Ticket, levels: list[PriorityLevel] | None = None) ->
             text = f"{label}: " + (", ".join(parts) if parts else "no target for this plan and priority")
             if d.get("reopened") or e.reason == "reopened":
                 why = [f"reopened {_when(d.get('start'))}"]
-                if d.get("received_at"):
-                    why.append(f"first response counted from receipt {_when(d['received_at'])}")
+                fr_from = d.get("first_response_start") or d.get("received_at")
+                if fr_from and fr_from != d.get("start"):
+                    why.append(f"first response counted from receipt {_when(fr_from)}")
             else:
                 why = [f"received {_when(d.get('received_at') or d.get('start'))}"]
             fr_words = _target_words(d.get("first_response_target"), cal)
