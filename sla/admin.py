@@ -154,7 +154,7 @@ class JobPolicyInline(admin.StackedInline):
 
 @admin.register(SupportPlan)
 class SupportPlanAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "is_default", "what_if_link")
+    list_display = ("name", "slug", "is_default", "first_response_met_by", "what_if_link")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
     inlines = [SLATargetInline, JobPolicyInline]

@@ -23,6 +23,7 @@ time-zone conversion at all; the range grows when a query needs more years. Coun
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -309,3 +310,25 @@ def open_segments(
             out.append((from_us(lo), from_us(hi)))
         i += 1
     return out
+
+
+def add_business_time_paused(
+    start: datetime, delta: timedelta, cal: BusinessCalendar, pauses: Iterable[tuple[datetime, datetime]] = ()
+) -> datetime:
+    """Like ``add_business_time``, but open time inside the ``pauses`` (spans ``[from, to)``) is not counted.
+
+    The answer is the earliest instant at which the counted open time reaches ``delta``: a clock that
+    runs out exactly as a pause begins is due at that instant, not after the pause. Spans may overlap,
+    come in any order, or lie before ``start`` (ignored).
+    """
+    cursor, remaining = start.astimezone(UTC), delta
+    for begin, end in sorted((a.astimezone(UTC), b.astimezone(UTC)) for a, b in pauses):
+        if end <= cursor:
+            continue
+        if begin > cursor:
+            available = business_time_between(cursor, begin, cal)
+            if available >= remaining:
+                break
+            remaining -= available
+        cursor = max(cursor, end)
+    return add_business_time(cursor, remaining, cal)

@@ -6,7 +6,8 @@ Sections (all optional; see ``sla/presets/*.yaml`` for complete examples)::
                    country_subdivision, always_open}]
     priorities:  [{slug, name, rank, definition, examples, advise_phone, escalate_any_time, abuse_guarded,
                    default, colour}]
-    plans:       [{slug, name, description, default, targets: {<priority>: {first_response, resolution, calendar}}}]
+    plans:       [{slug, name, description, default, first_response_met_by (reply | assignment),
+                  targets: {<priority>: {first_response, resolution, calendar}}}]
     contacts:    [{name, role, email, phone, webhook_url, active}]
     alerts:      [{name, event, priority, target, threshold_percent, audience, channel, timing,
                    office_calendar, webhook_url, active}]
@@ -516,7 +517,11 @@ def validate(data: _Map) -> Config:
         path = f"plans[{i}]"
         if (
             c.fields(
-                item, line, path, {"slug", "name", "description", "default", "targets"}, {"slug", "name"}
+                item,
+                line,
+                path,
+                {"slug", "name", "description", "default", "first_response_met_by", "targets"},
+                {"slug", "name"},
             )
             is None
         ):
@@ -559,6 +564,9 @@ def validate(data: _Map) -> Config:
                 name=c.text(item, "name", path, max_length=80),
                 description=c.text(item, "description", path),
                 is_default=bool(is_default),
+                first_response_met_by=c.choice(
+                    item, "first_response_met_by", path, SupportPlan.FirstResponse, SupportPlan.FirstResponse.REPLY
+                ),
                 targets=targets,
             )
         )
@@ -725,7 +733,12 @@ def _apply(config: Config) -> dict[str, int]:
     for row in config.plans:
         plan, _ = SupportPlan.objects.update_or_create(
             slug=row["slug"],
-            defaults=dict(name=row["name"], description=row["description"], is_default=row["is_default"]),
+            defaults=dict(
+                name=row["name"],
+                description=row["description"],
+                is_default=row["is_default"],
+                first_response_met_by=row["first_response_met_by"],
+            ),
         )
         plan.targets.exclude(priority__slug__in=[t["priority"] for t in row["targets"]]).delete()
         for t in row["targets"]:
@@ -823,6 +836,8 @@ def sla_config_export() -> dict:
             row["description"] = plan.description
         if plan.is_default:
             row["default"] = True
+        if plan.first_response_met_by != SupportPlan.FirstResponse.REPLY:
+            row["first_response_met_by"] = plan.first_response_met_by
         targets = {}
         for t in plan.targets.select_related("priority", "calendar").order_by(
             "priority__rank", "priority__slug"

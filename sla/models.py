@@ -55,10 +55,18 @@ class PriorityLevel(models.Model):
 
 
 class SupportPlan(models.Model):
+    class FirstResponse(models.TextChoices):
+        REPLY = "reply", "A public staff reply"
+        ASSIGNMENT = "assignment", "Prioritized and assigned to a technician (or a public staff reply)"
+
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=80)
     description = models.TextField(blank=True)
     is_default = models.BooleanField(default=False)
+    first_response_met_by = models.CharField(
+        max_length=20, choices=FirstResponse.choices, default=FirstResponse.REPLY,
+        help_text="What meets the first-response target.",
+    )
 
     class Meta:
         ordering = ["name"]

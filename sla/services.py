@@ -6,14 +6,25 @@ Answers "given this plan, priority, start and pauses, when is it due?" for the t
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from .calendars import BusinessCalendar, add_business_time, business_time_between, next_opening, open_segments
+from .calendars import (
+    BusinessCalendar,
+    add_business_time,
+    add_business_time_paused,
+    business_time_between,
+    next_opening,
+    open_segments,
+)
 from .models import Calendar, JobPolicy, PriorityLevel, SLATarget, SupportPlan
 
 logger = logging.getLogger(__name__)
+
+
+Span = tuple[datetime, datetime]
 
 
 @dataclass(frozen=True)
@@ -22,6 +33,15 @@ class Deadlines:
     resolution_due_at: datetime | None
     calendar: BusinessCalendar | None = None
     target: SLATarget | None = None
+    # What the resolution clock counted from, and the spans it did not count (waiting on the customer).
+    resolution_start: datetime | None = None
+    pauses: tuple[Span, ...] = ()
+
+    def resolution_at(self, share: timedelta) -> datetime | None:
+        """The instant ``share`` of open time into the resolution clock (a warning threshold)."""
+        if self.calendar is None or self.resolution_start is None:
+            return None
+        return add_business_time_paused(self.resolution_start, share, self.calendar, self.pauses)
 
 
 _BUILT: dict[BusinessCalendar, BusinessCalendar] = {}
@@ -64,43 +84,40 @@ def sla_target_for(*, plan: SupportPlan, priority: PriorityLevel) -> SLATarget |
     )
 
 
-def sla_deadlines(*, plan: SupportPlan, priority: PriorityLevel, start: datetime) -> Deadlines:
-    """First-response and resolution due times for a ticket received at ``start``."""
+def sla_deadlines(
+    *,
+    plan: SupportPlan,
+    priority: PriorityLevel,
+    start: datetime,
+    resolution_start: datetime | None = None,
+    pauses: Iterable[Span] = (),
+) -> Deadlines:
+    """First-response and resolution due times for a ticket received at ``start``.
+
+    The first-response clock counts from ``start`` and never stops. The resolution clock counts from
+    ``resolution_start`` (the arrival, or the last reopen; ``start`` when not given) and does not count
+    the open time inside ``pauses`` (the spans spent waiting on the customer).
+    """
+    resolution_start = resolution_start or start
+    spans = tuple(sorted((a, b) for a, b in pauses if b > resolution_start))
     target = sla_target_for(plan=plan, priority=priority)
     if target is None:
-        return Deadlines(None, None)
+        return Deadlines(None, None, resolution_start=resolution_start, pauses=spans)
     cal = calendar_build(target.calendar)
     try:
         return Deadlines(
             first_response_due_at=add_business_time(start, target.first_response, cal) if target.first_response else None,
-            resolution_due_at=add_business_time(start, target.resolution, cal) if target.resolution else None,
+            resolution_due_at=(
+                add_business_time_paused(resolution_start, target.resolution, cal, spans) if target.resolution else None
+            ),
             calendar=cal,
             target=target,
+            resolution_start=resolution_start,
+            pauses=spans,
         )
     except ValueError:  # a calendar with no opening hours: nothing can fall due, and the ticket must not be lost
         logger.warning("SLA calendar %r has no opening hours; %s / %s gets no deadlines", target.calendar.name, plan, priority)
-        return Deadlines(None, None, calendar=cal, target=target)
-
-
-def sla_shift_after_pause(
-    *, plan: SupportPlan, priority: PriorityLevel, due_at: datetime, paused_at: datetime, resumed_at: datetime
-) -> tuple[datetime, timedelta]:
-    """The new due time after a pause, and the open time the pause excluded.
-
-    What was left of the target when the clock paused is counted again from ``resumed_at``.
-    """
-    target = sla_target_for(plan=plan, priority=priority)
-    if target is None:
-        return due_at, timedelta(0)
-    cal = calendar_build(target.calendar)
-    try:
-        remaining = business_time_between(paused_at, due_at, cal)
-        excluded = business_time_between(paused_at, resumed_at, cal)
-        if due_at <= paused_at:  # already breached when paused: the breach stands
-            return due_at, excluded
-        return add_business_time(resumed_at, remaining, cal), excluded
-    except ValueError:  # a calendar with no opening hours: keep the due time as it was
-        return due_at, timedelta(0)
+        return Deadlines(None, None, calendar=cal, target=target, resolution_start=resolution_start, pauses=spans)
 
 
 @dataclass(frozen=True)
@@ -180,8 +197,32 @@ def sla_policy_table() -> dict[tuple[str, str], PolicyCell]:
     return cells
 
 
-def sla_explain(*, plan: SupportPlan, priority: PriorityLevel, start: datetime) -> dict:
-    """Both due times and why: the target, its calendar, and the stretches of open time counted."""
+def _minus(pieces: list[Span], pauses: tuple[Span, ...]) -> list[Span]:
+    """The parts of ``pieces`` outside every pause."""
+    out = []
+    for lo, hi in pieces:
+        for p_lo, p_hi in pauses:
+            if p_lo < hi and p_hi > lo:
+                if p_lo > lo:
+                    out.append((lo, p_lo))
+                lo = max(lo, p_hi)
+        if hi > lo:
+            out.append((lo, hi))
+    return out
+
+
+def sla_explain(
+    *,
+    plan: SupportPlan,
+    priority: PriorityLevel,
+    start: datetime,
+    resolution_start: datetime | None = None,
+    pauses: Iterable[Span] = (),
+) -> dict:
+    """Both due times and why: the target, its calendar, the stretches of open time counted, and each
+    pause (waiting on the customer) left out of the resolution clock, as ``sla_deadlines`` counts them."""
+    resolution_start = resolution_start or start
+    spans = tuple(sorted((p, q) for p, q in pauses if q > resolution_start))
     target = sla_target_for(plan=plan, priority=priority)
     if target is None:
         return {"target": None, "first_response_due_at": None, "resolution_due_at": None, "lines": [
@@ -194,16 +235,27 @@ def sla_explain(*, plan: SupportPlan, priority: PriorityLevel, start: datetime) 
     lines.append(f"Counted on the calendar '{target.calendar.name}' ({'24x7' if cal.always_open else target.calendar.timezone}).")
     if counting_from != start.astimezone(counting_from.tzinfo):
         lines.append(f"Received outside hours: counting starts at the next opening, {counting_from.astimezone(zone):%a %d %b %Y %H:%M %Z}.")
-    for label, key, delta in (("First response", "first_response_due_at", target.first_response),
-                              ("Resolution", "resolution_due_at", target.resolution)):
+    if resolution_start != start:
+        lines.append(f"Resolution counted from the reopen, {resolution_start.astimezone(zone):%a %d %b %Y %H:%M %Z}.")
+    for label, key, delta, begin, left_out in (
+        ("First response", "first_response_due_at", target.first_response, start, ()),
+        ("Resolution", "resolution_due_at", target.resolution, resolution_start, spans),
+    ):
         if not delta:
             result[key] = None
             lines.append(f"{label}: no target.")
             continue
-        due = add_business_time(start, delta, cal)
+        due = add_business_time_paused(begin, delta, cal, left_out)
         result[key] = due
-        pieces = open_segments(start, delta, cal, limit=8)
+        pieces = _minus(open_segments(begin, business_time_between(begin, due, cal), cal, limit=16), left_out)[:8]
         shown = "; ".join(f"{a.astimezone(zone):%a %d %b %H:%M}-{b.astimezone(zone):%H:%M}" for a, b in pieces)
         more = " ..." if len(pieces) == 8 else ""
         lines.append(f"{label}: {delta} of open time, due {due.astimezone(zone):%a %d %b %Y %H:%M %Z} ({due:%Y-%m-%d %H:%M} UTC). Counted: {shown}{more}")
+        for p_lo, p_hi in left_out:
+            if p_lo >= due:
+                continue
+            lines.append(
+                f"{label}: paused waiting on the customer {p_lo.astimezone(zone):%a %d %b %H:%M}-"
+                f"{p_hi.astimezone(zone):%a %d %b %H:%M}, {business_time_between(p_lo, p_hi, cal)} of open time not counted."
+            )
     return result

@@ -72,17 +72,23 @@ def warn_percent(*, priority_id: int, target: str) -> int | None:
 def sla_warn_instants(
     *, ticket: Ticket, deadlines: Deadlines, start: datetime
 ) -> tuple[datetime | None, datetime | None]:
-    """When each running target of ``ticket`` becomes "close", counted like its deadline from ``start``."""
+    """When each running target of ``ticket`` becomes "close", counted like its deadline: the first
+    response from ``start``, the resolution from its own clock start with its pauses left out."""
     target, cal = deadlines.target, deadlines.calendar
     if target is None or cal is None:
         return None, None
     out: list[datetime | None] = []
     for name, duration, due in (
-        ("first_response", target.first_response, ticket.first_response_due_at),
-        ("resolution", target.resolution, ticket.resolution_due_at),
+        ("first_response", target.first_response, deadlines.first_response_due_at),
+        ("resolution", target.resolution, deadlines.resolution_due_at),
     ):
         pct = warn_percent(priority_id=ticket.priority_id, target=name) if duration and due else None
-        out.append(add_business_time(start, duration * pct / 100, cal) if pct is not None else None)
+        if pct is None:
+            out.append(None)
+        elif name == "resolution" and deadlines.resolution_start is not None:
+            out.append(deadlines.resolution_at(duration * pct / 100))
+        else:
+            out.append(add_business_time(start, duration * pct / 100, cal))
     return out[0], out[1]
 
 

@@ -161,7 +161,7 @@ def breach_list(*, now: datetime, since: datetime, limit: int = 50) -> list[dict
         elif t.first_responded_at is None:
             reasons.append(f"assigned to {t.assignee.display_name}, no public reply yet")
         if t.was_reclassified:
-            reasons.append("priority re-classified (deadlines recomputed from arrival)")
+            reasons.append("priority re-classified (running deadlines recomputed, pauses left out)")
         if t.was_paused:
             reasons.append("waited on the customer")
         if t.was_reopened:

@@ -13,11 +13,12 @@ from django.db import transaction
 
 from accounts.models import Organization, User
 from notifications.services import notification_queue
+from sla.calendars import business_time_between
 from sla.models import PriorityLevel, SupportPlan
-from sla.services import sla_deadlines, sla_shift_after_pause
 
 from . import policy
-from .alerts import alerts_ticket_created, alerts_ticket_escalated, sla_warn_instants
+from .alerts import alerts_ticket_created, alerts_ticket_escalated
+from .clocks import ClockHistory, Clocks, clock_history, first_response_restarts, ticket_clocks
 from .models import Channel, Message, Status, Ticket, TicketEvent
 from .policy import TicketError
 
@@ -72,18 +73,41 @@ def _notify_staff(ticket: Ticket, event: str, users, *, now: datetime, **context
             )
 
 
-def _apply_deadlines(ticket: Ticket, *, start: datetime, now: datetime, actor=None, reason: str = "") -> None:
-    """Compute and store both deadlines from ``start``, recording why they are what they are."""
-    deadlines = sla_deadlines(plan=ticket.plan, priority=ticket.priority, start=start)
-    ticket.first_response_due_at = None if ticket.first_responded_at else deadlines.first_response_due_at
-    ticket.resolution_due_at = deadlines.resolution_due_at
-    ticket.first_response_warn_at, ticket.resolution_warn_at = sla_warn_instants(ticket=ticket, deadlines=deadlines, start=start)
-    target = deadlines.target
+def _apply_deadlines(
+    ticket: Ticket,
+    *,
+    now: datetime,
+    history: ClockHistory | None = None,
+    actor=None,
+    reason: str = "",
+    resolution_ran_until: datetime | None = None,
+    record: bool = True,
+) -> Clocks:
+    """Store both deadlines as the ticket's history makes them (``tickets.clocks``), and record why.
+
+    Every event that moves a deadline comes through here. A due time that changes gets a fresh
+    warning and breach claim; a met or breached one stays as it was.
+    """
+    history = history or clock_history(ticket)
+    clocks = ticket_clocks(ticket, history=history, now=now, resolution_ran_until=resolution_ran_until)
+    ticket.first_response_due_at, ticket.resolution_due_at = clocks.first_response_due_at, clocks.resolution_due_at
+    ticket.first_response_warn_at, ticket.resolution_warn_at = clocks.first_response_warn_at, clocks.resolution_warn_at
+    if clocks.first_response_moved:
+        ticket.first_response_warned_at = ticket.first_response_breached_at = None
+    if not record:  # a resume: the same promise, paused; a "target close" warning already sent stands
+        return clocks
+    if clocks.resolution_moved:
+        ticket.resolution_warned_at = ticket.resolution_breached_at = None
+    target = clocks.deadlines.target
     _event(
         ticket, TicketEvent.Kind.SLA_DUE, now=now, actor=actor, reason=reason,
         new=ticket.resolution_due_at.isoformat() if ticket.resolution_due_at else "",
         data={
-            "start": start.isoformat(),
+            "start": history.started_at.isoformat(),
+            "received_at": history.received_at.isoformat(),
+            "first_response_start": history.first_response_from.isoformat(),
+            "reopened": history.reopened,
+            "pauses": [[a.isoformat(), b.isoformat()] for a, b in history.pauses],
             "plan": ticket.plan.slug,
             "priority": ticket.priority.slug,
             "calendar": target.calendar.name if target else None,
@@ -91,8 +115,11 @@ def _apply_deadlines(ticket: Ticket, *, start: datetime, now: datetime, actor=No
             "resolution_target": str(target.resolution) if target and target.resolution else None,
             "first_response_due_at": ticket.first_response_due_at.isoformat() if ticket.first_response_due_at else None,
             "resolution_due_at": ticket.resolution_due_at.isoformat() if ticket.resolution_due_at else None,
+            "first_response_kept": not clocks.first_response_moved and ticket.first_response_due_at is not None,
+            "resolution_kept": not clocks.resolution_moved and ticket.resolution_due_at is not None,
         },
     )
+    return clocks
 
 
 @transaction.atomic
@@ -166,7 +193,8 @@ def ticket_create(
         _event(ticket, TicketEvent.Kind.PRIORITY, now=now, actor=None, old=filing.downgraded_from.slug,
                new=priority.slug, reason=reason)
         downgrade = {"downgraded_from": filing.downgraded_from.name, "downgrade_reason": reason}
-    _apply_deadlines(ticket, start=received_at, now=now, reason="created")
+    # A new ticket's history is its arrival alone: no query needed to read it.
+    _apply_deadlines(ticket, now=now, history=ClockHistory(received_at=received_at, started_at=received_at), reason="created")
     ticket.save(update_fields=["first_response_due_at", "resolution_due_at", "first_response_warn_at", "resolution_warn_at"])
     Message.objects.create(
         ticket=ticket, kind=Message.Kind.PUBLIC, author=requester, from_staff=False, channel=channel,
@@ -178,26 +206,20 @@ def ticket_create(
 
 
 def _resume_clock(ticket: Ticket, *, now: datetime, actor=None) -> None:
+    """End the pause: the resolution clock counts again, the paused span left out (``tickets.clocks``)."""
     if ticket.sla_paused_at is None:
         return
     paused_at = ticket.sla_paused_at
-    excluded = None
-    if ticket.resolution_due_at and ticket.resolved_at is None:
-        new_due, excluded = sla_shift_after_pause(
-            plan=ticket.plan, priority=ticket.priority, due_at=ticket.resolution_due_at, paused_at=paused_at, resumed_at=now
-        )
-        ticket.resolution_due_at = new_due
-        if ticket.resolution_warn_at and ticket.resolution_warned_at is None:
-            # The "target close" instant moves with the deadline it is a share of.
-            ticket.resolution_warn_at, _ = sla_shift_after_pause(
-                plan=ticket.plan, priority=ticket.priority, due_at=ticket.resolution_warn_at, paused_at=paused_at,
-                resumed_at=now,
-            )
+    history = clock_history(ticket).resumed(now)
+    # The clock last ran at the pause: a due time before it was already breached and stays.
+    clocks = _apply_deadlines(ticket, now=now, history=history, actor=actor, resolution_ran_until=paused_at, record=False)
+    cal = clocks.deadlines.calendar
+    excluded = business_time_between(paused_at, now, cal) if cal is not None else now - paused_at
     ticket.sla_paused_at = None
     _event(
         ticket, TicketEvent.Kind.SLA_RESUMED, now=now, actor=actor,
         new=ticket.resolution_due_at.isoformat() if ticket.resolution_due_at else "",
-        data={"paused_at": paused_at.isoformat(), "excluded_seconds": excluded.total_seconds() if excluded else 0},
+        data={"paused_at": paused_at.isoformat(), "excluded_seconds": excluded.total_seconds()},
     )
 
 
@@ -233,15 +255,44 @@ def _set_status(ticket: Ticket, new: str, *, now: datetime, actor=None, reason: 
         if ticket.resolved_at is None:
             ticket.resolved_at = now
     if new == Status.OPEN and old in (Status.RESOLVED, Status.CLOSED):
+        restarts = first_response_restarts(
+            met_at=ticket.first_responded_at, due=ticket.first_response_due_at,
+            ended_at=ticket.resolved_at or ticket.closed_at, at=now,
+        )
         ticket.resolved_at = None
         ticket.closed_at = None
         ticket.close_reason = ""
         ticket.resolution_warned_at = None
         ticket.resolution_breached_at = None
         ticket.survey_sent_at = None
-        _apply_deadlines(ticket, start=now, now=now, actor=actor, reason="reopened")
+        # A fresh resolution clock from now; the first response keeps its due time (met, or missed
+        # while the ticket was open) or, closed unanswered before it fell due, starts afresh too.
+        ticket.resolution_due_at = ticket.resolution_warn_at = None
+        if restarts:
+            ticket.first_response_due_at = ticket.first_response_warn_at = None
+        history = clock_history(ticket).reopened_at(now, first_response_restarts=restarts)
+        _apply_deadlines(ticket, now=now, history=history, actor=actor, reason="reopened")
     ticket.status = new
     _event(ticket, TicketEvent.Kind.STATUS, now=now, actor=actor, old=old, new=new, reason=reason)
+
+
+def _first_response_met(ticket: Ticket, *, now: datetime, actor=None, how: str) -> None:
+    """Record the first response (once): a public staff reply always; an assignment when the plan says
+    "prioritized and assigned" meets it (``SupportPlan.first_response_met_by``). Its due time stays."""
+    if ticket.first_responded_at is not None:
+        return
+    if how == "assignment" and ticket.plan.first_response_met_by != SupportPlan.FirstResponse.ASSIGNMENT:
+        return
+    ticket.first_responded_at = now
+    if ticket.first_response_due_at:
+        met = now <= ticket.first_response_due_at
+        by = f"assignment to {ticket.assignee.display_name}" if how == "assignment" else "a public staff reply"
+        _event(
+            ticket, TicketEvent.Kind.SLA_MET if met else TicketEvent.Kind.SLA_BREACHED, now=now, actor=actor,
+            new="first_response",
+            data={"due_at": ticket.first_response_due_at.isoformat(), "done_at": now.isoformat(), "by": by,
+                  "missed_by_seconds": max(0, (now - ticket.first_response_due_at).total_seconds())},
+        )
 
 
 def _lock(ticket: Ticket) -> Ticket:
@@ -281,16 +332,7 @@ def message_add(
         ticket.last_activity_at = now
         if from_staff:
             ticket.last_staff_activity_at = now
-            if ticket.first_responded_at is None:
-                ticket.first_responded_at = now
-                if ticket.first_response_due_at:
-                    met = now <= ticket.first_response_due_at
-                    _event(
-                        ticket, TicketEvent.Kind.SLA_MET if met else TicketEvent.Kind.SLA_BREACHED, now=now, actor=author,
-                        new="first_response",
-                        data={"due_at": ticket.first_response_due_at.isoformat(), "done_at": now.isoformat(),
-                              "missed_by_seconds": max(0, (now - ticket.first_response_due_at).total_seconds())},
-                    )
+            _first_response_met(ticket, now=now, actor=author, how="reply")
             if ticket.status == Status.NEW:
                 _set_status(ticket, Status.OPEN, now=now, actor=author)
             _notify_requester(ticket, "staff_reply", now=now, automatic=False, message_id=message.pk, body=body)
@@ -322,6 +364,8 @@ def ticket_assign(*, ticket: Ticket, agent: User | None, by: User | None, now: d
         return ticket
     ticket.assignee = agent
     ticket.last_staff_activity_at = now
+    if agent is not None and ticket.is_open:
+        _first_response_met(ticket, now=now, actor=by, how="assignment")
     if ticket.status == Status.NEW and agent is not None:
         _set_status(ticket, Status.OPEN, now=now, actor=by)
     next_actions_mark(ticket, now=now)
@@ -339,7 +383,7 @@ def ticket_assign(*, ticket: Ticket, agent: User | None, by: User | None, now: d
 
 @transaction.atomic
 def ticket_reclassify(*, ticket: Ticket, priority: PriorityLevel, by: User | None, reason: str, now: datetime) -> Ticket:
-    """Change the priority with a mandatory reason; deadlines are recomputed from arrival."""
+    """Change the priority with a mandatory reason; running deadlines are recomputed from the clock start."""
     reason = (reason or "").strip()
     if not reason:
         raise TicketError("Give a reason for changing the priority.")
@@ -351,9 +395,8 @@ def ticket_reclassify(*, ticket: Ticket, priority: PriorityLevel, by: User | Non
     ticket.priority_rank = priority.rank
     _event(ticket, TicketEvent.Kind.PRIORITY, now=now, actor=by, old=old.slug, new=priority.slug, reason=reason)
     if ticket.is_open:
-        _apply_deadlines(ticket, start=ticket.received_at, now=now, actor=by, reason="priority re-classified")
-        ticket.first_response_warned_at = ticket.resolution_warned_at = None
-        ticket.first_response_breached_at = ticket.resolution_breached_at = None
+        # Recomputed from the clock start with every pause left out; a met or breached target stays.
+        _apply_deadlines(ticket, now=now, actor=by, reason="priority re-classified")
     next_actions_mark(ticket, now=now)
     ticket.save()
     _notify_requester(ticket, "priority_changed", now=now, old_priority=old.name, new_priority=priority.name, reason=reason)

@@ -13,6 +13,7 @@ def grid_post(plan, rows, existing=0):
         "name": plan.name,
         "slug": plan.slug,
         "description": "",
+        "first_response_met_by": "reply",
         "targets-TOTAL_FORMS": str(len(rows)),
         "targets-INITIAL_FORMS": str(existing),
         "targets-MIN_NUM_FORMS": "0",

@@ -4,8 +4,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from sla.calendars import business_time_between
 from sla.models import Holiday
-from sla.services import calendar_build, sla_deadlines, sla_explain, sla_policy_table, sla_shift_after_pause
+from sla.services import calendar_build, sla_deadlines, sla_explain, sla_policy_table
 from tests.factories import office_calendar
 
 
@@ -23,60 +24,49 @@ def test_deadlines_come_from_the_plan_table_in_three_queries(plan, priorities, d
     assert (d.first_response_due_at, d.resolution_due_at) == (utc(2026, 3, 9, 11), utc(2026, 3, 13, 13))
 
 
+FRIDAY = utc(2026, 3, 6, 15, 30)
+
+
 @pytest.mark.django_db
-def test_pause_and_resume_move_the_due_time_by_exactly_the_open_time_paused(plan, priorities):
-    # High on office hours; due Monday 11:00 when paused Friday 16:30 (1 h Friday + 2 h Monday left)
-    new_due, excluded = sla_shift_after_pause(
-        plan=plan,
-        priority=priorities["high"],
-        due_at=utc(2026, 3, 9, 11),
-        paused_at=utc(2026, 3, 6, 16, 30),
-        resumed_at=utc(2026, 3, 10, 10),
-    )
-    assert new_due == utc(2026, 3, 10, 13)  # the three hours left, counted again from Tuesday 10:00
+def test_a_pause_leaves_out_exactly_the_open_time_paused(plan, priorities):
+    # High: 24 h resolution on office hours (09:00-17:30); paused Friday 16:30 until Tuesday 10:00.
+    pause = (utc(2026, 3, 6, 16, 30), utc(2026, 3, 10, 10))
+    plain = sla_deadlines(plan=plan, priority=priorities["high"], start=FRIDAY)
+    paused = sla_deadlines(plan=plan, priority=priorities["high"], start=FRIDAY, pauses=[pause])
+    excluded = business_time_between(*pause, paused.calendar)
     assert excluded == 1 * H + 8.5 * H + 1 * H  # Friday's last hour, all of Monday, Tuesday 09:00-10:00
+    # 1 h on Friday, Tuesday 10:00-17:30, all of Wednesday, then 7 h on Thursday.
+    assert paused.resolution_due_at == utc(2026, 3, 12, 16)
+    assert business_time_between(FRIDAY, paused.resolution_due_at, paused.calendar) == 24 * H + excluded
+    assert paused.first_response_due_at == plain.first_response_due_at  # the first response never pauses
 
 
 @pytest.mark.django_db
-def test_a_pause_outside_hours_changes_nothing(plan, priorities):
-    due = utc(2026, 3, 9, 11)
-    new_due, excluded = sla_shift_after_pause(
-        plan=plan,
-        priority=priorities["high"],
-        due_at=due,
-        paused_at=utc(2026, 3, 7, 10),
-        resumed_at=utc(2026, 3, 8, 18),
-    )
-    assert (new_due, excluded) == (due, timedelta(0))
-
-
-@pytest.mark.django_db
-def test_a_breach_before_the_pause_stands(plan, priorities):
-    due = utc(2026, 3, 6, 10)
-    new_due, _ = sla_shift_after_pause(
-        plan=plan,
-        priority=priorities["high"],
-        due_at=due,
-        paused_at=utc(2026, 3, 6, 12),
-        resumed_at=utc(2026, 3, 9, 12),
-    )
-    assert new_due == due
+def test_a_pause_outside_hours_or_after_the_due_time_changes_nothing(plan, priorities):
+    args = dict(plan=plan, priority=priorities["high"], start=FRIDAY)
+    plain = sla_deadlines(**args).resolution_due_at
+    weekend = (utc(2026, 3, 7, 10), utc(2026, 3, 8, 18))
+    assert sla_deadlines(**args, pauses=[weekend]).resolution_due_at == plain
+    after = (plain, plain + 48 * H)
+    assert sla_deadlines(**args, pauses=[after]).resolution_due_at == plain
 
 
 @pytest.mark.django_db
 def test_two_pauses_add_up_like_one_of_the_same_length(plan, priorities):
-    args = dict(plan=plan, priority=priorities["high"])
-    due = utc(2026, 3, 9, 16)
-    once, _ = sla_shift_after_pause(
-        **args, due_at=due, paused_at=utc(2026, 3, 9, 10), resumed_at=utc(2026, 3, 9, 12)
+    args = dict(plan=plan, priority=priorities["high"], start=FRIDAY)
+    once = sla_deadlines(**args, pauses=[(utc(2026, 3, 9, 10), utc(2026, 3, 9, 12))])
+    twice = sla_deadlines(
+        **args, pauses=[(utc(2026, 3, 9, 11), utc(2026, 3, 9, 12)), (utc(2026, 3, 9, 10), utc(2026, 3, 9, 11))]
     )
-    first, _ = sla_shift_after_pause(
-        **args, due_at=due, paused_at=utc(2026, 3, 9, 10), resumed_at=utc(2026, 3, 9, 11)
-    )
-    second, _ = sla_shift_after_pause(
-        **args, due_at=first, paused_at=utc(2026, 3, 9, 11), resumed_at=utc(2026, 3, 9, 12)
-    )
-    assert once == second == utc(2026, 3, 10, 9, 30)
+    assert once.resolution_due_at == twice.resolution_due_at == sla_deadlines(**args).resolution_due_at + 2 * H
+
+
+@pytest.mark.django_db
+def test_the_resolution_clock_counts_from_its_own_start(plan, priorities):
+    reopened = utc(2026, 3, 16, 9)
+    d = sla_deadlines(plan=plan, priority=priorities["high"], start=FRIDAY, resolution_start=reopened)
+    assert d.first_response_due_at == utc(2026, 3, 6, 17, 30)  # 2 h from Friday 15:30: at closing
+    assert d.resolution_due_at == utc(2026, 3, 18, 16)  # 24 h of office time from Monday 16 March 09:00
 
 
 @pytest.mark.django_db
@@ -137,11 +127,17 @@ def test_a_calendar_without_opening_hours_gives_no_deadlines_instead_of_an_error
     plan.targets.filter(priority=priorities["normal"]).update(calendar=closed)
     d = sla_deadlines(plan=plan, priority=priorities["normal"], start=utc(2026, 3, 6, 15, 30))
     assert (d.first_response_due_at, d.resolution_due_at) == (None, None)
-    due = utc(2026, 3, 9, 11)
-    assert sla_shift_after_pause(
-        plan=plan,
-        priority=priorities["normal"],
-        due_at=due,
-        paused_at=utc(2026, 3, 6),
-        resumed_at=utc(2026, 3, 7),
-    ) == (due, timedelta(0))
+    paused = sla_deadlines(
+        plan=plan, priority=priorities["normal"], start=utc(2026, 3, 6, 15, 30), pauses=[(utc(2026, 3, 6), utc(2026, 3, 7))]
+    )
+    assert (paused.first_response_due_at, paused.resolution_due_at) == (None, None)
+
+
+@pytest.mark.django_db
+def test_the_explanation_names_each_pause_it_left_out(plan, priorities):
+    pause = (utc(2026, 3, 6, 16, 30), utc(2026, 3, 10, 10))
+    result = sla_explain(plan=plan, priority=priorities["high"], start=FRIDAY, pauses=[pause])
+    assert result["resolution_due_at"] == utc(2026, 3, 12, 16)
+    text = "\n".join(result["lines"])
+    assert "paused waiting on the customer Fri 06 Mar 16:30-Tue 10 Mar 10:00, 10:30:00 of open time not counted" in text
+    assert "Counted: Fri 06 Mar 15:30-16:30; Tue 10 Mar 10:00-17:30; Wed 11 Mar 09:00-17:30; Thu 12 Mar 09:00-16:00" in text

@@ -121,7 +121,21 @@ def test_the_warning_threshold_is_the_earliest_matching_rule(customer, lead, pri
     assert recipients("sla_warning") == [lead.email]
 
 
-def test_reclassifying_restarts_the_targets_alarms(high, tech, priorities):
+def test_reclassifying_before_the_due_time_restarts_the_targets_alarms(high, tech, priorities):
+    from tickets.services import ticket_reclassify
+
+    assert sla_monitor(now=at(9, 9, 30)) == 1  # the warning, at 75% of 2 business hours
+    ticket_reclassify(
+        ticket=high, priority=priorities["normal"], by=tech, reason="single number", now=at(9, 9, 35)
+    )
+    high.refresh_from_db()
+    assert high.first_response_warned_at is None
+    assert high.first_response_due_at == at(9, 12)  # 4 business hours from Friday 16:30
+    assert sla_monitor(now=at(9, 12)) == 1
+    assert len(sent("sla_breach")) == 1
+
+
+def test_reclassifying_after_a_breach_keeps_it_and_sends_no_second_alarm(high, tech, priorities):
     from tickets.services import ticket_reclassify
 
     assert sla_monitor(now=at(9, 10)) == 1
@@ -129,10 +143,10 @@ def test_reclassifying_restarts_the_targets_alarms(high, tech, priorities):
         ticket=high, priority=priorities["normal"], by=tech, reason="single number", now=at(9, 10, 5)
     )
     high.refresh_from_db()
-    assert high.first_response_breached_at is None
-    assert high.first_response_due_at == at(9, 12)  # 4 business hours from Friday 16:30
-    assert sla_monitor(now=at(9, 12)) == 1
-    assert len(sent("sla_breach")) == 2  # one per deadline the ticket actually had
+    assert high.first_response_breached_at == at(9, 10)  # the breach stands (README: events and clocks)
+    assert high.first_response_due_at == at(9, 10)
+    assert sla_monitor(now=at(9, 12)) == 0
+    assert len(sent("sla_breach")) == 1
 
 
 def _open_tickets(customer, priorities, count):

@@ -12,6 +12,8 @@ from sla.models import Calendar, PriorityLevel
 from ..dashboard import duration_words
 from ..models import Status, Ticket, TicketEvent
 
+_ENDED = (Status.RESOLVED, Status.CLOSED)
+
 
 def _when(value: str | datetime | None) -> str:
     if not value:
@@ -80,8 +82,13 @@ def explain_events(ticket: Ticket, levels: list[PriorityLevel] | None = None) ->
                 parts.append(f"resolution due {_when(d['resolution_due_at'])}")
             label = "SLA" if e.reason in ("", "created") else f"SLA recomputed ({e.reason})"
             text = f"{label}: " + (", ".join(parts) if parts else "no target for this plan and priority")
-            started = "reopened" if e.reason == "reopened" else "received"
-            why = [f"{started} {_when(d.get('start'))}"]
+            if d.get("reopened") or e.reason == "reopened":
+                why = [f"reopened {_when(d.get('start'))}"]
+                fr_from = d.get("first_response_start") or d.get("received_at")
+                if fr_from and fr_from != d.get("start"):
+                    why.append(f"first response counted from receipt {_when(fr_from)}")
+            else:
+                why = [f"received {_when(d.get('received_at') or d.get('start'))}"]
             fr_words = _target_words(d.get("first_response_target"), cal)
             res_words = _target_words(d.get("resolution_target"), cal)
             if fr_words:
@@ -101,7 +108,8 @@ def explain_events(ticket: Ticket, levels: list[PriorityLevel] | None = None) ->
             target = e.new_value.replace("_", " ")
             missed = e.data.get("missed_by_seconds") or 0
             text = f"SLA {target} target {'met' if kind == TicketEvent.Kind.SLA_MET else 'missed'}"
-            detail = f"due {_when(e.data.get('due_at'))}, done {_when(e.data.get('done_at'))}" + (
+            by = f" by {e.data['by']}" if e.data.get("by") else ""
+            detail = f"due {_when(e.data.get('due_at'))}, done {_when(e.data.get('done_at'))}{by}" + (
                 f", late by {duration_words(missed)}" if missed else ""
             )
         elif e.old_value or e.new_value:
@@ -121,15 +129,28 @@ def explain_events(ticket: Ticket, levels: list[PriorityLevel] | None = None) ->
 
 
 def due_explanation(ticket: Ticket, lines: list[dict]) -> str | None:
-    """ "Why is this due at 14:30": the last deadline calculation plus every pause since."""
+    """ "Why is this due at 14:30": the last deadline calculation, then every re-classification and
+    every pause that moved it, as ``tickets.clocks`` counts them (the first response counts from the
+    arrival and never pauses; the resolution counts from the arrival or the last reopen, pauses left out).
+    """
     last = None
-    pauses = timedelta(0)
+    pauses: list[tuple[str, timedelta]] = []
+    moved_fr: list[str] = []
+    moved_res: list[str] = []
     for line in lines:
         e = line["event"]
         if e.kind == TicketEvent.Kind.SLA_DUE:
-            last, pauses = line, timedelta(0)
-        elif e.kind == TicketEvent.Kind.SLA_RESUMED and last is not None:
-            pauses += timedelta(seconds=e.data.get("excluded_seconds") or 0)
+            last = line
+        elif e.kind == TicketEvent.Kind.STATUS and e.old_value in _ENDED and e.new_value == Status.OPEN:
+            pauses, moved_res = [], []  # a fresh resolution clock
+        elif e.kind == TicketEvent.Kind.SLA_RESUMED:
+            excluded = timedelta(seconds=e.data.get("excluded_seconds") or 0)
+            pauses.append((f"{_when(e.data.get('paused_at'))} to {_when(e.created_at)}", excluded))
+        elif e.kind == TicketEvent.Kind.PRIORITY:
+            words = line["text"].replace("Priority re-classified: ", "re-classified ", 1)
+            words += f" on {_when(e.created_at)} by {line['actor']}" + (f' ("{e.reason}")' if e.reason else "")
+            moved_fr.append(words)
+            moved_res.append(words)
     if last is None or not ticket.is_open:
         return None
     due = (
@@ -145,8 +166,13 @@ def due_explanation(ticket: Ticket, lines: list[dict]) -> str | None:
         else "Resolution"
     )
     text = f"{which} due {_when(due)} {last['detail']}"
+    moved = moved_fr if which == "First response" else moved_res
+    if moved:
+        text += "; " + "; ".join(moved)
+    total = sum((d for _, d in pauses), timedelta(0))
     if pauses and which == "Resolution":
-        text += f", paused {duration_words(pauses)} waiting on the customer"
+        spans = ", ".join(f"{span}: {duration_words(d)}" for span, d in pauses)
+        text += f"; paused {duration_words(total)} waiting on the customer, not counted ({spans})"
     if ticket.sla_paused_at:
         text += f"; clock paused since {_when(ticket.sla_paused_at)} (waiting on the customer)"
     return text
