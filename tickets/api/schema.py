@@ -1,11 +1,19 @@
 """Schema post-processing: document the error answers every operation can give, so the OpenAPI
 document matches what the API really returns (schemathesis checks exactly that)."""
 
+_MESSAGES = {"type": "array", "items": {"type": "string"}}
 ERROR_SCHEMA = {
     "type": "object",
-    "description": "`detail` for errors about the whole request; otherwise field name -> list of messages.",
-    "properties": {"detail": {"type": "string"}},
-    "additionalProperties": True,
+    "description": "`detail` for errors about the whole request; otherwise field name -> list of messages "
+    "(`non_field_errors` for the request as a whole). A list-valued field's messages are keyed by index.",
+    "properties": {
+        "detail": {"type": "string", "description": "Why the whole request was refused."},
+        "non_field_errors": {**_MESSAGES, "description": "Messages about the request as a whole."},
+    },
+    "additionalProperties": {
+        "anyOf": [_MESSAGES, {"type": "object", "additionalProperties": _MESSAGES}],
+        "description": "A field's messages.",
+    },
 }
 
 ERRORS = {
@@ -13,6 +21,7 @@ ERRORS = {
     "401": "Not signed in: send `Authorization: Token <key>` or a session cookie.",
     "403": "Signed in, but your role may not do this.",
     "404": "No such object, or not one you can see.",
+    "406": "`Accept` allows none of the types this operation answers with.",
     "409": "The object's current state refuses the request (`detail` says why).",
     "415": "The request body's Content-Type is not one this operation accepts, or is malformed.",
     "429": "Too many writes; retry after the number of seconds in `Retry-After`.",
@@ -36,7 +45,7 @@ def document_error_responses(result, generator, request, public):
             responses = operation.setdefault("responses", {})
             for code in list(responses):
                 # Our own 400/409 entries were declared as free objects: point them at Error.
-                if code in ("400", "409"):
+                if code in ("400", "406", "409"):
                     responses[code] = {
                         "description": ERRORS[code],
                         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},

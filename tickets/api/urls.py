@@ -17,6 +17,7 @@ router.register("plans", views.PlanViewSet, basename="plan")
 router.register("organizations", views.OrganizationViewSet, basename="organization")
 
 urlpatterns = [
+    path("", views.ApiRootView.as_view(), name="root"),
     path("queue/", views.QueueView.as_view(), name="queue"),
     path("auth/token/", views.ObtainTokenView.as_view(), name="token"),
     *router.urls,
