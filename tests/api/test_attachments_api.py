@@ -104,12 +104,14 @@ def test_files_on_internal_notes_stay_with_staff(api, customer, tech, ticket):
     ("accept", "status", "served"),
     [
         ("", 200, "image/png"),
+        ("nonsense", 200, "image/png"),
         ("*/*", 200, "image/png"),
         ("image/*", 200, "image/png"),
         ("application/octet-stream", 200, "application/octet-stream"),
         ("image/png;q=0, application/octet-stream", 200, "application/octet-stream"),
         ("application/pdf", 406, "application/json"),
         ("text/html", 406, "application/json"),
+        ("*/*;q=0", 406, "application/json"),
     ],
 )
 def test_a_download_is_served_as_the_client_accepts_or_refused_with_a_406(

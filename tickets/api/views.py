@@ -405,15 +405,14 @@ DOWNLOAD_TYPES = ["application/octet-stream", "image/*", "text/*", "audio/*", "v
 def download_type(accept: str, stored: str) -> str | None:
     """The Content-Type to serve a file of type ``stored`` with, given the client's ``Accept``: its
     own type when accepted, else application/octet-stream when that is, else None (406)."""
-    ranges = []
+    accepted, refused = [], []
     for part in accept.split(","):
-        media, *params = (p.strip() for p in part.split(";"))
-        if media.count("/") == 1 and not any(
-            p.replace(" ", "") in ("q=0", "q=0.0", "q=0.00") for p in params
-        ):
-            ranges.append(media)
-    if not accept.strip():
-        ranges = ["*/*"]
+        media, *params = (p.strip().replace(" ", "") for p in part.split(";"))
+        if media.count("/") == 1:
+            zero = any(p in ("q=0", "q=0.0", "q=0.00", "q=0.000") for p in params)
+            (refused if zero else accepted).append(media)
+    # No Accept, or none we can read: anything goes (as without the header).
+    ranges = accepted if accepted or refused else ["*/*"]
     for candidate in (stored, "application/octet-stream"):
         if any(media_type_matches(candidate, r) for r in ranges):
             return candidate
