@@ -3,6 +3,7 @@ with openapi-python-client imports whole and drives the customer's and the techn
 a running server, and every response of the flow validates strictly against the schema (undocumented
 status codes, content types or fields fail too)."""
 
+import contextlib
 import importlib
 import io
 import json
@@ -148,8 +149,16 @@ def _page_through(operation, client, **params) -> list[int]:
         assert pages < 100
 
 
+@pytest.fixture
+def closing():
+    # Close every client: a kept-alive HTTP connection holds a live-server thread, and with it a
+    # database connection that would block dropping the test database.
+    with contextlib.ExitStack() as stack:
+        yield stack.enter_context
+
+
 def test_a_generated_client_imports_whole_and_drives_the_customer_and_technician_flow(
-    generated, customer, tech, priorities
+    generated, closing, customer, tech, priorities
 ):
     root, modules, contract, url = generated
     operations = [op["operationId"] for ops in contract.spec["paths"].values() for op in ops.values()]
@@ -160,7 +169,7 @@ def test_a_generated_client_imports_whole_and_drives_the_customer_and_technician
     from helpdesk_contract_client.types import File
 
     hooks = {"event_hooks": {"response": [contract]}}
-    anonymous = Client(base_url=url, raise_on_unexpected_status=True, httpx_args=hooks)
+    anonymous = closing(Client(base_url=url, raise_on_unexpected_status=True, httpx_args=hooks))
 
     index = _mod("api.root", "api_root").sync(client=anonymous)
     assert index.tickets == f"{url}/api/tickets/" and index.schema == f"{url}/api/schema/"
@@ -169,13 +178,15 @@ def test_a_generated_client_imports_whole_and_drives_the_customer_and_technician
 
     def sign_in(email: str, **headers):
         answer = token.sync(client=anonymous, body=models.CredentialsRequest(email=email, password="pw"))
-        return AuthenticatedClient(
-            base_url=url,
-            headers=headers,
-            token=answer.token,
-            prefix="Token",
-            raise_on_unexpected_status=True,
-            httpx_args=hooks,
+        return closing(
+            AuthenticatedClient(
+                base_url=url,
+                headers=headers,
+                token=answer.token,
+                prefix="Token",
+                raise_on_unexpected_status=True,
+                httpx_args=hooks,
+            )
         )
 
     casey, taylor = sign_in("casey@acme.test"), sign_in("tech@helpdesk.test")
