@@ -172,3 +172,8 @@ def test_writes_take_json_only_and_a_form_post_is_a_415(api, customer, prioritie
     response = api(customer).post("/api/tickets/", {"subject": "as a form"}, format="multipart")
     assert response.status_code == 415
     assert "detail" in response.json()
+
+
+def test_the_schema_names_the_server_it_was_fetched_from(client):
+    schema = client.get("/api/schema/", {"format": "json"}, HTTP_HOST="localhost:8601").json()
+    assert schema["servers"] == [{"url": "http://localhost:8601", "description": "This helpdesk."}]

@@ -1,5 +1,8 @@
-"""Schema post-processing: document the error answers every operation can give, so the OpenAPI
-document matches what the API really returns (schemathesis checks exactly that)."""
+"""Schema post-processing: name the server the schema was fetched from, and document the error
+answers every operation can give, so the OpenAPI document matches what the API really returns
+(schemathesis checks exactly that)."""
+
+from django.conf import settings
 
 _MESSAGES = {"type": "array", "items": {"type": "string"}}
 ERROR_SCHEMA = {
@@ -62,4 +65,12 @@ def document_error_responses(result, generator, request, public):
                 _add(operation, "415")
             if method in ("post", "put", "patch", "delete"):
                 _add(operation, "429")
+    return result
+
+
+def name_the_server(result, generator, request, public):
+    """`servers`: where this schema was fetched from (so the docs' "Try it out" and generated
+    clients call the same host and port), or SITE_URL when written by `manage.py spectacular`."""
+    url = request.build_absolute_uri("/") if request is not None else f"{settings.SITE_URL}/"
+    result["servers"] = [{"url": url.rstrip("/"), "description": "This helpdesk."}]
     return result
