@@ -216,6 +216,8 @@ SPECTACULAR_SETTINGS = {
     # 3.1: a nullable reference is `oneOf: [{$ref}, {type: null}]`, which generators and strict
     # validators honour; 3.0's `nullable` beside `allOf` is ignored by them (issue 27).
     "OAS_VERSION": "3.1.0",
+    # Path parameters in path order (ticket_id before id), as positional arguments of generated clients.
+    "SORT_OPERATION_PARAMETERS": False,
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/",
     "COMPONENT_SPLIT_REQUEST": True,

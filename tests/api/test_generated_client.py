@@ -223,16 +223,13 @@ def test_a_generated_client_imports_whole_and_drives_the_customer_and_technician
     for accept, served in [
         ("application/octet-stream", "application/octet-stream"),
         ("image/*", "image/png"),
+        ("application/json", "image/png"),  # as openapi-generator's clients ask
     ]:
         answer = download.sync_detailed(
             ticket.id, upload.id, client=sign_in("casey@acme.test", Accept=accept)
         )
         assert (answer.status_code, answer.headers["content-type"]) == (200, served)
         assert answer.parsed.payload.read() == PNG
-    refused = download.sync_detailed(
-        ticket.id, upload.id, client=sign_in("casey@acme.test", Accept="application/pdf")
-    )
-    assert refused.status_code == 406 and "image/png" in refused.parsed.detail
 
     # The technician assigns, unassigns, re-classifies, corrects the form and resolves.
     tickets = "api.tickets"

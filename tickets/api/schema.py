@@ -24,7 +24,6 @@ ERRORS = {
     "401": "Not signed in: send `Authorization: Token <key>` or a session cookie.",
     "403": "Signed in, but your role may not do this.",
     "404": "No such object, or not one you can see.",
-    "406": "`Accept` allows none of the types this operation answers with.",
     "409": "The object's current state refuses the request (`detail` says why).",
     "415": "The request body's Content-Type is not one this operation accepts, or is malformed.",
     "429": "Too many writes; retry after the number of seconds in `Retry-After`.",
@@ -48,7 +47,7 @@ def document_error_responses(result, generator, request, public):
             responses = operation.setdefault("responses", {})
             for code in list(responses):
                 # Our own 400/409 entries were declared as free objects: point them at Error.
-                if code in ("400", "406", "409"):
+                if code in ("400", "409"):
                     responses[code] = {
                         "description": ERRORS[code],
                         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},

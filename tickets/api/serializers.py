@@ -57,13 +57,14 @@ SLA_STATE_SCHEMA = {
 # A request form's answers. The forms are defined by admins at run time (``RequestType.fields``), so
 # the keys cannot be in a static schema; the values can: text, textarea, date (YYYY-MM-DD) and choice
 # answers are strings, phone_list answers a list of strings, and numbers, true/false and null pass.
-_SCALAR = {"type": ["string", "number", "boolean", "null"]}
+# One anyOf branch per type (not a type list): generators model each branch as a plain type.
+_SCALARS = [{"type": "string"}, {"type": "number"}, {"type": "boolean"}, {"type": "null"}]
 REQUEST_FIELDS_SCHEMA = {
     "type": "object",
     "description": "A request form's answers: field name -> a text, number, true/false, null or a list "
     f"of those. Names are at most 64 characters; at most {MAX_REQUEST_FIELDS_BYTES} characters in all.",
     "propertyNames": {"maxLength": 64},
-    "additionalProperties": {"anyOf": [_SCALAR, {"type": "array", "items": _SCALAR}]},
+    "additionalProperties": {"anyOf": [*_SCALARS, {"type": "array", "items": {"anyOf": _SCALARS}}]},
 }
 EVENT_DATA_SCHEMA = {
     "type": "object",
