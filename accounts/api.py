@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.contrib.auth import authenticate
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.parsers import FormParser, JSONParser
@@ -51,6 +51,8 @@ class TokenThrottled(exceptions.Throttled):
     default_detail = THROTTLED.format(minutes=throttle.minutes(throttle.LOGIN))
 
 
+# Named for what it holds: the class name would make the request component "TokenRequestRequest".
+@extend_schema_serializer(component_name="Credentials")
 class TokenRequestSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(max_length=512, trim_whitespace=False, style={"input_type": "password"})
@@ -92,8 +94,14 @@ class TokenView(APIView):
         "share the portal's throttle: per address and client, per address, per client. The same 400 "
         "answers an unknown address and a wrong password; an account whose address is not verified "
         "gets a 403 and no key.",
-        request=TokenRequestSerializer,
-        responses={200: TokenSerializer, 400: ERROR, 403: ERROR, 429: ERROR},
+        # JSON only in the schema (one body type for generated clients); the view also takes a form post.
+        request={"application/json": TokenRequestSerializer},
+        responses={
+            200: OpenApiResponse(TokenSerializer, description="A new key; send it as `Authorization: Token <token>`."),
+            400: ERROR,
+            403: ERROR,
+            429: ERROR,
+        },
         auth=[],
     )
     def post(self, request):

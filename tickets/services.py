@@ -6,6 +6,7 @@ to the outbox in that same transaction and handed to a worker once it commits.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from django.conf import settings
@@ -546,6 +547,9 @@ def ticket_edit_request(
         ticket.last_customer_activity_at = now
     ticket.save()
     for field, (old, new) in changes.items():  # one audit row per field, old text kept in full
-        _event(ticket, TicketEvent.Kind.EDITED, now=now, actor=by, old=old, new=new,
+        # Text as it is; form fields (a dict) as JSON, never a Python repr.
+        _event(ticket, TicketEvent.Kind.EDITED, now=now, actor=by,
+               old=old if isinstance(old, str) else json.dumps(old, ensure_ascii=False),
+               new=new if isinstance(new, str) else json.dumps(new, ensure_ascii=False),
                data={"field": field, "old": old, "new": new})
     return ticket

@@ -35,7 +35,11 @@ def test_an_upload_is_stored_under_our_name_with_the_sniffed_type(api, customer,
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("invoice.png", b"MZ\x90\x00\x03\x00\x00\x00" + b"\0" * 50, "programs and scripts"),  # a Windows executable
+        (
+            "invoice.png",
+            b"MZ\x90\x00\x03\x00\x00\x00" + b"\0" * 50,
+            "programs and scripts",
+        ),  # a Windows executable
         ("holiday.png", b"<html><script>alert(1)</script></html>", "web pages"),  # HTML whatever the name
         ("drawing.svg", b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>", "web pages"),
         ("empty.txt", b"", "empty"),
@@ -94,3 +98,29 @@ def test_files_on_internal_notes_stay_with_staff(api, customer, tech, ticket):
     ] == []
     assert api(customer).get(f"/api/tickets/{ticket.pk}/attachments/{secret.pk}/download/").status_code == 404
     assert api(tech).get(f"/api/tickets/{ticket.pk}/attachments/{secret.pk}/download/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("accept", "status", "served"),
+    [
+        ("", 200, "image/png"),
+        ("nonsense", 200, "image/png"),
+        ("*/*", 200, "image/png"),
+        ("image/*", 200, "image/png"),
+        ("application/octet-stream", 200, "application/octet-stream"),
+        ("image/png;q=0, application/octet-stream", 200, "application/octet-stream"),
+        # What openapi-generator's clients send: served anyway, as what it is.
+        ("application/json", 200, "image/png"),
+        ("application/pdf", 200, "image/png"),
+        ("*/*;q=0", 200, "image/png"),
+    ],
+)
+def test_a_download_is_served_as_the_client_accepts_and_never_refused(
+    api, customer, ticket, accept, status, served
+):
+    client = api(customer)
+    upload = _upload(client, ticket, "shot.png", PNG).json()
+    response = client.get(upload["download_url"], HTTP_ACCEPT=accept)
+    assert (response.status_code, response["Content-Type"]) == (status, served)
+    assert b"".join(response.streaming_content) == PNG
+    assert response["Content-Disposition"].startswith("attachment")

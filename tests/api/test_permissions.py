@@ -83,6 +83,7 @@ MATRIX = [
     ("delete plan in use", "delete", "/api/plans/enterprise/", None, None, ADMIN_WRITE(409)),
     ("list organizations", "get", "/api/organizations/", None, None, STAFF_ONLY),
     ("read organization", "get", "/api/organizations/1001/", None, None, STAFF_ONLY),
+    ("api index", "get", "/api/", None, None, PUBLIC),
     ("schema", "get", "/api/schema/", None, None, PUBLIC),
     ("docs", "get", "/api/docs/", None, None, PUBLIC),
     ("unknown path", "get", "/api/nowhere/", None, None, _expect(404, 404, 404, 404, 404, 404)),

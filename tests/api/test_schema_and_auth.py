@@ -148,3 +148,68 @@ def test_schema_generation_has_no_warnings(tmp_path):
 
     # --fail-on-warn: an unannotated view or an ambiguous type would make the schema guess.
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
+
+
+def _operations(schema):
+    for path, methods in schema["paths"].items():
+        for method, operation in methods.items():
+            yield f"{method.upper()} {path}", operation
+
+
+def test_every_operation_is_documented_with_one_body_type_and_integer_ticket_ids(client):
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    assert schema["openapi"].startswith("3.1")
+    for name, operation in _operations(schema):
+        assert operation.get("summary") and operation.get("description"), name
+        for code, response in operation["responses"].items():
+            assert response.get("description"), f"{name} {code}"
+        body = operation.get("requestBody", {}).get("content", {})
+        assert len(body) <= 1, f"{name}: {sorted(body)}"
+        if "/attachments/" in name and name.startswith("POST"):
+            assert list(body) == ["multipart/form-data"]
+        elif body:
+            assert list(body) == ["application/json"], name
+        for parameter in operation.get("parameters", []):
+            if parameter["in"] == "path" and (
+                parameter["name"] == "ticket_id" or "/api/tickets/{id}" in name
+            ):
+                assert parameter["schema"]["type"] == "integer", f"{name} {parameter['name']}"
+    assert not [name for name in schema["components"]["schemas"] if name.endswith("RequestRequest")]
+
+
+def test_nullable_fields_admit_null_and_pages_document_cursors_and_their_limit(client):
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    components = schema["components"]["schemas"]
+    assert {"type": "null"} in components["Ticket"]["properties"]["assignee"]["oneOf"]
+    assert {"type": "null"} in components["Message"]["properties"]["author"]["oneOf"]
+    page = components["PaginatedTicketList"]
+    assert {"next", "previous", "next_cursor", "previous_cursor", "results"} <= set(page["required"])
+    size = next(p for p in schema["paths"]["/api/tickets/"]["get"]["parameters"] if p["name"] == "page_size")
+    assert size["schema"]["maximum"] == 200
+    error = components["Error"]
+    assert error["properties"]["non_field_errors"]["items"] == {"type": "string"}
+    assert error["additionalProperties"]["anyOf"][0] == {"type": "array", "items": {"type": "string"}}
+
+
+def test_the_api_root_links_the_schema_the_docs_and_each_resource(client, tech):
+    index = client.get("/api/")
+    assert index.status_code == 200
+    links = index.json()
+    assert links["schema"] == "http://testserver/api/schema/"
+    assert links["docs"] == "http://testserver/api/docs/"
+    assert set(links) >= {"token", "tickets", "queue", "priorities", "plans", "organizations"}
+    client.force_login(tech)
+    for name, url in links.items():
+        if name != "token":
+            assert client.get(url).status_code == 200, name
+
+
+def test_writes_take_json_only_and_a_form_post_is_a_415(api, customer, priorities):
+    response = api(customer).post("/api/tickets/", {"subject": "as a form"}, format="multipart")
+    assert response.status_code == 415
+    assert "detail" in response.json()
+
+
+def test_the_schema_names_the_server_it_was_fetched_from(client):
+    schema = client.get("/api/schema/", {"format": "json"}, HTTP_HOST="localhost:8601").json()
+    assert schema["servers"] == [{"url": "http://localhost:8601", "description": "This helpdesk."}]

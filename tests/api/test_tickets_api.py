@@ -1,3 +1,4 @@
+import json
 from datetime import timedelta
 
 import pytest
@@ -184,6 +185,38 @@ def test_cursor_pagination_walks_every_ticket_once(api, tech, customer, prioriti
     assert api(tech).get("/api/tickets/?cursor=garbage").status_code == 400
 
 
+@pytest.mark.parametrize("url", ["/api/tickets/", "/api/queue/"])
+@pytest.mark.parametrize("size", ["0", "201", "1000", "ten", "-1"])
+def test_a_page_size_outside_1_to_200_is_a_400_not_a_silent_cap(api, tech, customer, priorities, url, size):
+    ticket_create(requester=customer, subject="one", now=NOW)
+    response = api(tech).get(url, {"page_size": size})
+    assert response.status_code == 400
+    assert "200" in response.json()["page_size"][0]
+
+
+def test_pages_carry_the_cursor_so_nobody_parses_a_url(api, tech, customer, priorities):
+    made = [ticket_create(requester=customer, subject=f"t{i}", now=NOW).pk for i in range(3)]
+    first = api(tech).get("/api/tickets/", {"page_size": 2}).json()
+    assert first["previous"] is None and first["previous_cursor"] is None
+    second = api(tech).get("/api/tickets/", {"page_size": 2, "cursor": first["next_cursor"]}).json()
+    assert [t["id"] for t in first["results"] + second["results"]] == made[::-1]
+    assert second["next"] is None and second["next_cursor"] is None
+    back = api(tech).get("/api/tickets/", {"page_size": 2, "cursor": second["previous_cursor"]}).json()
+    assert [t["id"] for t in back["results"]] == [t["id"] for t in first["results"]]  # (sla_state ticks)
+
+
+def test_a_form_field_edit_is_audited_as_json_values(api, tech, customer, priorities):
+    ticket = ticket_create(requester=customer, subject="x", request_fields={"site": "Leeds"}, now=NOW)
+    response = api(tech).patch(
+        f"/api/tickets/{ticket.pk}/", {"request_fields": {"site": "York", "desks": [1, 2]}}, format="json"
+    )
+    assert response.status_code == 200
+    event = api(tech).get(f"/api/tickets/{ticket.pk}/events/").json()["results"][-1]
+    assert event["kind"] == "edited"
+    assert json.loads(event["old_value"]) == {"site": "Leeds"}
+    assert json.loads(event["new_value"]) == {"site": "York", "desks": [1, 2]}
+
+
 # --- changing a ticket ---------------------------------------------------------------------------
 
 
@@ -195,7 +228,9 @@ def test_the_requester_edits_a_new_ticket_and_the_change_is_audited(api, custome
     assert (event.old_value, event.new_value, event.actor) == ("Numbers down", "All lines down", customer)
 
 
-def test_editing_after_staff_started_work_is_a_conflict_until_a_target_is_breached(api, customer, tech, ticket):
+def test_editing_after_staff_started_work_is_a_conflict_until_a_target_is_breached(
+    api, customer, tech, ticket
+):
     message_add(ticket=ticket, author=tech, body="Looking", now=NOW)
     Ticket.objects.filter(pk=ticket.pk).update(resolution_due_at=timezone.now() + timedelta(days=1))
     response = api(customer).patch(f"/api/tickets/{ticket.pk}/", {"description": "changed"}, format="json")

@@ -1,11 +1,22 @@
-"""Schema post-processing: document the error answers every operation can give, so the OpenAPI
-document matches what the API really returns (schemathesis checks exactly that)."""
+"""Schema post-processing: name the server the schema was fetched from, and document the error
+answers every operation can give, so the OpenAPI document matches what the API really returns
+(schemathesis checks exactly that)."""
 
+from django.conf import settings
+
+_MESSAGES = {"type": "array", "items": {"type": "string"}}
 ERROR_SCHEMA = {
     "type": "object",
-    "description": "`detail` for errors about the whole request; otherwise field name -> list of messages.",
-    "properties": {"detail": {"type": "string"}},
-    "additionalProperties": True,
+    "description": "`detail` for errors about the whole request; otherwise field name -> list of messages "
+    "(`non_field_errors` for the request as a whole). A list-valued field's messages are keyed by index.",
+    "properties": {
+        "detail": {"type": "string", "description": "Why the whole request was refused."},
+        "non_field_errors": {**_MESSAGES, "description": "Messages about the request as a whole."},
+    },
+    "additionalProperties": {
+        "anyOf": [_MESSAGES, {"type": "object", "additionalProperties": _MESSAGES}],
+        "description": "A field's messages.",
+    },
 }
 
 ERRORS = {
@@ -53,4 +64,12 @@ def document_error_responses(result, generator, request, public):
                 _add(operation, "415")
             if method in ("post", "put", "patch", "delete"):
                 _add(operation, "429")
+    return result
+
+
+def name_the_server(result, generator, request, public):
+    """`servers`: where this schema was fetched from (so the docs' "Try it out" and generated
+    clients call the same host and port), or SITE_URL when written by `manage.py spectacular`."""
+    url = request.build_absolute_uri("/") if request is not None else f"{settings.SITE_URL}/"
+    result["servers"] = [{"url": url.rstrip("/"), "description": "This helpdesk."}]
     return result

@@ -59,6 +59,25 @@ SLA_STATE_SCHEMA = {
 }
 
 
+# A request form's answers. The forms are defined by admins at run time (``RequestType.fields``), so
+# the keys cannot be in a static schema; the values can: text, textarea, date (YYYY-MM-DD) and choice
+# answers are strings, phone_list answers a list of strings, and numbers, true/false and null pass.
+# One anyOf branch per type (not a type list): generators model each branch as a plain type.
+_SCALARS = [{"type": "string"}, {"type": "number"}, {"type": "boolean"}, {"type": "null"}]
+REQUEST_FIELDS_SCHEMA = {
+    "type": "object",
+    "description": "A request form's answers: field name -> a text, number, true/false, null or a list "
+    f"of those. Names are at most 64 characters; at most {MAX_REQUEST_FIELDS_BYTES} characters in all.",
+    "propertyNames": {"maxLength": 64},
+    "additionalProperties": {"anyOf": [*_SCALARS, {"type": "array", "items": {"anyOf": _SCALARS}}]},
+}
+EVENT_DATA_SCHEMA = {
+    "type": "object",
+    "additionalProperties": True,
+    "description": "Details that depend on `kind`; for `edited`: `field`, `old` and `new` as JSON values.",
+}
+
+
 def _request_fields(value):
     if not isinstance(value, dict):
         raise serializers.ValidationError("Expected an object of field names to values.")
@@ -80,6 +99,7 @@ def _request_fields(value):
     return value
 
 
+@extend_schema_field(REQUEST_FIELDS_SCHEMA)
 class RequestFieldsField(serializers.JSONField):
     default_error_messages = {"invalid": "Expected an object of field names to values."}
 
@@ -96,7 +116,7 @@ class TicketSerializer(serializers.ModelSerializer):
     organization = serializers.SlugRelatedField(slug_field="customer_number", read_only=True)
     requester = UserRefSerializer(read_only=True)
     assignee = UserRefSerializer(read_only=True, allow_null=True)
-    request_fields = serializers.JSONField(read_only=True)
+    request_fields = RequestFieldsField(read_only=True)
     sla_state = serializers.SerializerMethodField()
 
     class Meta:
@@ -365,11 +385,24 @@ class AttachmentUploadSerializer(serializers.Serializer):
 
 class TicketEventSerializer(serializers.ModelSerializer):
     actor = UserRefSerializer(read_only=True, allow_null=True)
+    old_value = serializers.CharField(
+        read_only=True,
+        help_text="Display text (at most 255 characters); JSON for form fields. Full values: `data`.",
+    )
+    new_value = serializers.CharField(
+        read_only=True,
+        help_text="Display text (at most 255 characters); JSON for form fields. Full values: `data`.",
+    )
+    data = serializers.SerializerMethodField()
 
     class Meta:
         model = TicketEvent
         fields = ["id", "kind", "actor", "old_value", "new_value", "reason", "data", "created_at"]
         read_only_fields = fields
+
+    @extend_schema_field(EVENT_DATA_SCHEMA)
+    def get_data(self, event: TicketEvent) -> dict:
+        return event.data
 
 
 # --- configuration -------------------------------------------------------------------------------
@@ -476,3 +509,17 @@ class OrganizationSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = fields
+
+
+# --- index ---------------------------------------------------------------------------------------
+
+
+class ApiRootSerializer(serializers.Serializer):
+    schema = serializers.URLField(read_only=True, help_text="This API's OpenAPI document.")
+    docs = serializers.URLField(read_only=True, help_text="The interactive documentation.")
+    token = serializers.URLField(read_only=True, help_text="POST an email and password for a token.")
+    tickets = serializers.URLField(read_only=True)
+    queue = serializers.URLField(read_only=True, help_text="Staff: the technician queue.")
+    priorities = serializers.URLField(read_only=True)
+    plans = serializers.URLField(read_only=True)
+    organizations = serializers.URLField(read_only=True, help_text="Staff only.")

@@ -19,6 +19,7 @@ router.register("plans", views.PlanViewSet, basename="plan")
 router.register("organizations", views.OrganizationViewSet, basename="organization")
 
 urlpatterns = [
+    path("", views.ApiRootView.as_view(), name="root"),
     path("queue/", views.QueueView.as_view(), name="queue"),
     path("auth/token/", TokenView.as_view(), name="token"),  # issue (POST) and revoke (DELETE)
     *router.urls,

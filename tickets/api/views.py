@@ -18,9 +18,13 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action, api_view, authentication_classes, permission_classes
 from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.generics import GenericAPIView
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
+from rest_framework.utils.mediatypes import media_type_matches
+from rest_framework.views import APIView
 
 from accounts.api import VerifiedIdentityRequired
 from accounts.authentication import ApiTokenAuthentication
@@ -79,12 +83,20 @@ ERRORS = {
         OpenApiTypes.OBJECT, description="Refused by the ticket's current state (`detail`)."
     ),
 }
+TICKET_OK = "The ticket as it is now."
+
+
+def ok(serializer, description: str) -> OpenApiResponse:
+    return OpenApiResponse(serializer, description=description)
 
 
 class ApiMixin(VerifiedIdentityRequired):  # an unverified account gets a 403 saying so, everywhere
     # Token first, so an anonymous call is answered 401 with `WWW-Authenticate: Token`.
     authentication_classes = [ApiTokenAuthentication, SessionAuthentication]
     throttle_classes = [WriteThrottle]
+    # JSON in, so each operation has one request body type in the schema and a generated client
+    # sends nested objects and nulls as they are (uploads override this with multipart).
+    parser_classes = [JSONParser]
 
     def now(self):
         return timezone.now()
@@ -100,37 +112,50 @@ def _ticket_response(view, ticket: Ticket, code=status.HTTP_200_OK) -> Response:
     return Response(s.TicketSerializer(ticket, context=view.get_serializer_context()).data, status=code)
 
 
+# The router's `{id}` is a ticket's integer id (a non-number is a 404, like a missing ticket).
+TICKET_PK = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The ticket's id.")
+
+
 def _action_schema(request, summary: str, *, staff_only: bool, description: str = ""):
     who = "Staff only." if staff_only else "Staff, and the customers who can see the ticket."
     return extend_schema(
         summary=summary,
         description=f"{who} {description}".strip(),
+        parameters=[TICKET_PK],
         request=request,
-        responses={200: s.TicketSerializer, **ERRORS},
+        responses={200: ok(s.TicketSerializer, TICKET_OK), **ERRORS},
     )
 
 
 @extend_schema_view(
     list=extend_schema(
         summary="Tickets visible to you",
+        description="Newest first, cursor-paginated. Customers see their own tickets (and their "
+        "organization's, where it shares tickets); staff see all.",
         parameters=[TicketFilterSerializer],
-        responses={200: s.TicketSerializer, 400: ERRORS[400]},
+        responses={200: ok(s.TicketSerializer, "One page of tickets."), 400: ERRORS[400]},
     ),
-    retrieve=extend_schema(summary="One ticket"),
+    retrieve=extend_schema(
+        summary="One ticket",
+        description="With its SLA deadlines and state. A ticket you cannot see is a 404.",
+        parameters=[TICKET_PK],
+        responses={200: ok(s.TicketSerializer, "The ticket.")},
+    ),
     create=extend_schema(
         summary="Open a ticket",
         description="Customers open tickets for themselves in their own organization. Staff name the "
         "requester (user id or email) and may give the organization (customer number) and channel.",
         request=s.TicketCreateSerializer,
-        responses={201: s.TicketSerializer, 400: ERRORS[400]},
+        responses={201: ok(s.TicketSerializer, "The new ticket."), 400: ERRORS[400]},
     ),
     partial_update=extend_schema(
         summary="Change a ticket",
         description="Customers: subject, description and request_fields while the ticket is new. "
         "Staff: those (on any ticket not closed), status and assignee. Priority needs "
         "`reclassify/`; other fields are read-only (400).",
+        parameters=[TICKET_PK],
         request=s.TicketUpdateSerializer,
-        responses={200: s.TicketSerializer, **ERRORS},
+        responses={200: ok(s.TicketSerializer, TICKET_OK), **ERRORS},
     ),
 )
 class TicketViewSet(ApiMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -330,14 +355,17 @@ TICKET_ID = OpenApiParameter(
 @extend_schema_view(
     list=extend_schema(
         summary="The ticket's thread",
-        description="Customers see public replies only.",
+        description="Oldest first, cursor-paginated. Customers see public replies only.",
         parameters=[TICKET_ID],
+        responses={200: ok(s.MessageSerializer, "One page of messages.")},
     ),
     create=extend_schema(
         summary="Reply, or add an internal note (staff)",
+        description="A public reply is mailed to the requester; an `internal` note is for staff only. "
+        "A customer's reply may reopen a resolved ticket, as the ticket's policy allows (409 otherwise).",
         parameters=[TICKET_ID],
         request=s.MessageCreateSerializer,
-        responses={201: s.MessageSerializer, **ERRORS},
+        responses={201: ok(s.MessageSerializer, "The new message."), **ERRORS},
     ),
 )
 class MessageViewSet(TicketChildMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -370,30 +398,79 @@ ATTACHMENT_ID = OpenApiParameter(
 )
 
 
+# What a download can be: a stored file's type is read from its bytes (tickets/attachments.py), so it
+# is an image, audio, video, text or application type; application/octet-stream is always offered.
+DOWNLOAD_TYPES = ["application/octet-stream", "image/*", "text/*", "audio/*", "video/*", "application/*"]
+
+
+def download_type(accept: str, stored: str) -> str:
+    """The Content-Type to serve a file of type ``stored`` with, given the client's ``Accept``: its
+    own type when accepted, else application/octet-stream when that is, else its own type anyway.
+
+    Never a 406: a client generated by openapi-generator sends `Accept: application/json` (the type of
+    the errors) for every call, downloads included, and HTTP lets a server disregard Accept."""
+    accepted, refused = [], []
+    for part in accept.split(","):
+        media, *params = (p.strip().replace(" ", "") for p in part.split(";"))
+        if media.count("/") == 1:
+            zero = any(p in ("q=0", "q=0.0", "q=0.00", "q=0.000") for p in params)
+            (refused if zero else accepted).append(media)
+    # No Accept, or none we can read: anything goes (as without the header).
+    ranges = accepted if accepted or refused else ["*/*"]
+    for candidate in (stored, "application/octet-stream"):
+        if any(media_type_matches(candidate, r) for r in ranges):
+            return candidate
+    return stored
+
+
 @extend_schema_view(
-    list=extend_schema(summary="Files on the ticket", parameters=[TICKET_ID]),
-    retrieve=extend_schema(summary="One file's details", parameters=[TICKET_ID, ATTACHMENT_ID]),
+    list=extend_schema(
+        summary="Files on the ticket",
+        description="Oldest first, cursor-paginated. Customers see files on public replies and the ticket.",
+        parameters=[TICKET_ID],
+        responses={200: ok(s.AttachmentSerializer, "One page of file details.")},
+    ),
+    retrieve=extend_schema(
+        summary="One file's details",
+        description="Name, type read from the content, size and the download URL.",
+        parameters=[TICKET_ID, ATTACHMENT_ID],
+        responses={200: ok(s.AttachmentSerializer, "The file's details.")},
+    ),
     create=extend_schema(
         summary="Upload a file",
         description="multipart/form-data with one `file`. The type is read from the content and must "
         "match an allowed extension; the size limit is HELPDESK_MAX_ATTACHMENT_BYTES.",
         parameters=[TICKET_ID],
         request={"multipart/form-data": s.AttachmentUploadSerializer},
-        responses={201: s.AttachmentSerializer, 400: ERRORS[400]},
+        responses={201: ok(s.AttachmentSerializer, "The stored file's details."), 400: ERRORS[400]},
     ),
     download=extend_schema(
         summary="Download the file",
-        description="Always served as a download (Content-Disposition: attachment, nosniff, a sandboxing CSP).",
+        description="Always served as a download (Content-Disposition: attachment, nosniff, a sandboxing "
+        "CSP). The Content-Type is the file's own type (`content_type`), or application/octet-stream when "
+        "`Accept` allows that and not the file's type.",
         parameters=[TICKET_ID, ATTACHMENT_ID],
-        responses={(200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The file's bytes.")},
+        responses={
+            **{
+                (200, media): OpenApiResponse(OpenApiTypes.BINARY, description="The file's bytes.")
+                for media in DOWNLOAD_TYPES
+            },
+        },
     ),
 )
 class AttachmentViewSet(
     TicketChildMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
     serializer_class = s.AttachmentSerializer
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser]
     lookup_value_regex = r"[^/]+"
+
+    def perform_content_negotiation(self, request, force=False):
+        # A download's bytes are not rendered, so only an error needs a renderer: JSON, whatever the
+        # client accepts (DRF would answer 406 to `Accept: image/*`, for want of an image renderer).
+        if getattr(self, "action", None) == "download":
+            return JSONRenderer(), JSONRenderer.media_type
+        return super().perform_content_negotiation(request, force=force)
 
     def get_queryset(self):
         return attachments_visible_to(self.request.user, self.get_ticket())
@@ -403,17 +480,31 @@ class AttachmentViewSet(
         serializer = s.AttachmentUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            attachment = attachment_add(ticket=ticket, upload=serializer.validated_data["file"], by=request.user)
+            attachment = attachment_add(
+                ticket=ticket, upload=serializer.validated_data["file"], by=request.user
+            )
         except TicketError as exc:
             raise ValidationError({"file": [str(exc)]}) from None
         return Response(self.get_serializer(attachment).data, status=status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["get"])
     def download(self, request, ticket_id=None, pk=None):
-        return attachment_response(self.get_object())
+        attachment = self.get_object()
+        stored = attachment.content_type or "application/octet-stream"
+        response = attachment_response(attachment)
+        response["Content-Type"] = download_type(request.headers.get("Accept", ""), stored)
+        return response
 
 
-@extend_schema_view(list=extend_schema(summary="Audit and SLA events", parameters=[TICKET_ID]))
+@extend_schema_view(
+    list=extend_schema(
+        summary="Audit and SLA events",
+        description="Oldest first, cursor-paginated. Customers see the events about their request "
+        "(status, priority, assignee, edits, SLA); staff also see alerts and reminders.",
+        parameters=[TICKET_ID],
+        responses={200: ok(s.TicketEventSerializer, "One page of events.")},
+    )
+)
 class EventViewSet(TicketChildMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = s.TicketEventSerializer
 
@@ -424,11 +515,22 @@ class EventViewSet(TicketChildMixin, mixins.ListModelMixin, viewsets.GenericView
         return qs
 
 
-@extend_schema(
-    summary="The technician queue",
-    description="Open tickets by priority rank, then arrival (the workspace's order), keyset-paginated.",
-    parameters=[QueueFilterSerializer],
-    responses={200: s.TicketSerializer(many=True), 400: ERRORS[400]},
+@extend_schema_view(
+    get=extend_schema(
+        summary="The technician queue",
+        description="Staff only. Open tickets by priority rank, then arrival (the workspace's order), "
+        "keyset-paginated forward.",
+        operation_id="queue_list",
+        # Not a viewset `list`, so the paginator's parameters are named here.
+        parameters=[
+            QueueFilterSerializer,
+            *(
+                OpenApiParameter(p["name"], p["schema"], OpenApiParameter.QUERY, description=p["description"])
+                for p in QueuePagination().get_schema_operation_parameters(None)
+            ),
+        ],
+        responses={200: ok(s.TicketSerializer(many=True), "One page of the queue."), 400: ERRORS[400]},
+    )
 )
 class QueueView(ApiMixin, GenericAPIView):
     serializer_class = s.TicketSerializer
@@ -461,11 +563,47 @@ class ConfigViewSet(ApiMixin, viewsets.ModelViewSet):
 CONFIG_ERRORS = {400: ERRORS[400], 409: ERRORS[409]}
 
 
-@extend_schema_view(
-    create=extend_schema(responses={201: s.PrioritySerializer, **CONFIG_ERRORS}),
-    update=extend_schema(responses={200: s.PrioritySerializer, **CONFIG_ERRORS}),
-    partial_update=extend_schema(responses={200: s.PrioritySerializer, **CONFIG_ERRORS}),
-    destroy=extend_schema(responses={204: None, 409: ERRORS[409]}),
+def _config_schema(serializer, *, one: str, many: str, key: str, note: str = ""):
+    """The six operations of a configuration resource: read by everyone signed in, changed by admins."""
+    read, write = f"Everyone signed in. {note}".strip(), "Admins only."
+    return extend_schema_view(
+        list=extend_schema(
+            summary=f"All {many}",
+            description=read,
+            responses={200: ok(serializer(many=True), f"Every {one}.")},
+        ),
+        retrieve=extend_schema(
+            summary=f"One {one}, by {key}", description=read, responses={200: ok(serializer, f"The {one}.")}
+        ),
+        create=extend_schema(
+            summary=f"Add a {one}",
+            description=write,
+            responses={201: ok(serializer, f"The new {one}."), **CONFIG_ERRORS},
+        ),
+        update=extend_schema(
+            summary=f"Replace a {one}",
+            description=f"{write} Send every writable field.",
+            responses={200: ok(serializer, f"The {one} as it is now."), **CONFIG_ERRORS},
+        ),
+        partial_update=extend_schema(
+            summary=f"Change a {one}",
+            description=f"{write} Send only the fields to change.",
+            responses={200: ok(serializer, f"The {one} as it is now."), **CONFIG_ERRORS},
+        ),
+        destroy=extend_schema(
+            summary=f"Delete a {one}",
+            description=f"{write} A {one} still in use is a 409.",
+            responses={204: OpenApiResponse(description="Deleted."), 409: ERRORS[409]},
+        ),
+    )
+
+
+@_config_schema(
+    s.PrioritySerializer,
+    one="priority level",
+    many="priority levels",
+    key="slug",
+    note="Ordered by rank (1 is the most urgent); changing a rank re-orders open tickets.",
 )
 class PriorityViewSet(ConfigViewSet):
     """Priority levels: read by everyone signed in, changed by admins."""
@@ -476,11 +614,12 @@ class PriorityViewSet(ConfigViewSet):
     # A rank change re-orders the open tickets through ``tickets.receivers`` (as from the admin or YAML).
 
 
-@extend_schema_view(
-    create=extend_schema(responses={201: s.PlanSerializer, **CONFIG_ERRORS}),
-    update=extend_schema(responses={200: s.PlanSerializer, **CONFIG_ERRORS}),
-    partial_update=extend_schema(responses={200: s.PlanSerializer, **CONFIG_ERRORS}),
-    destroy=extend_schema(responses={204: None, 409: ERRORS[409]}),
+@_config_schema(
+    s.PlanSerializer,
+    one="support plan",
+    many="support plans",
+    key="slug",
+    note="Each plan lists its SLA targets per priority (read-only here).",
 )
 class PlanViewSet(ConfigViewSet):
     """Support plans with their SLA targets: read by everyone signed in, changed by admins."""
@@ -489,6 +628,18 @@ class PlanViewSet(ConfigViewSet):
     serializer_class = s.PlanSerializer
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="All customer organizations",
+        description="Staff only.",
+        responses={200: ok(s.OrganizationSerializer(many=True), "Every organization.")},
+    ),
+    retrieve=extend_schema(
+        summary="One organization, by customer number",
+        description="Staff only.",
+        responses={200: ok(s.OrganizationSerializer, "The organization.")},
+    ),
+)
 class OrganizationViewSet(ApiMixin, viewsets.ReadOnlyModelViewSet):
     """Customer organizations (staff only)."""
 
@@ -498,6 +649,38 @@ class OrganizationViewSet(ApiMixin, viewsets.ReadOnlyModelViewSet):
     lookup_field = "customer_number"
     lookup_value_regex = r"[^/]+"
     pagination_class = None
+
+
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="api_root",
+        tags=["root"],
+        summary="The API's index",
+        description="Links to the schema, the documentation, the token endpoint and each resource. Open to all.",
+        responses={200: ok(s.ApiRootSerializer, "Where everything is.")},
+        auth=[],
+    )
+)
+class ApiRootView(APIView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    def get(self, request):
+        def url(name: str) -> str:
+            return reverse(name, request=request)
+
+        return Response(
+            {
+                "schema": url("api-schema"),
+                "docs": url("api-docs"),
+                "token": url("api:token"),
+                "tickets": url("api:ticket-list"),
+                "queue": url("api:queue"),
+                "priorities": url("api:priority-list"),
+                "plans": url("api:plan-list"),
+                "organizations": url("api:organization-list"),
+            }
+        )
 
 
 @extend_schema(exclude=True)
