@@ -1,5 +1,8 @@
 """Form fields shared by the portal and the desk."""
 
+import re
+import uuid
+
 from django import forms
 
 from .attachments import validate_uploads
@@ -31,3 +34,15 @@ class AttachmentsField(forms.FileField):
 
     def has_changed(self, initial, data):
         return bool(data)
+
+
+def filing_token_field() -> forms.CharField:
+    """A one-time token per new-ticket form: submitting the same form twice (Back, then Submit) files
+    one ticket (``tickets.filing``). Made when the form is shown, kept through corrections."""
+    return forms.CharField(required=False, widget=forms.HiddenInput, initial=uuid.uuid4().hex)
+
+
+def filing_key(cleaned_data: dict) -> str:
+    """The form's token as a filing key ("" when the form came without one, e.g. an old tab)."""
+    token = re.sub(r"[^A-Za-z0-9-]", "", cleaned_data.get("filing_token") or "")[:64]
+    return f"form:{token}" if token else ""

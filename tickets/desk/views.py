@@ -24,6 +24,8 @@ from sla.models import PriorityLevel, SupportPlan
 from ..abuse import abuse_downgrades, organization_bar_top_priority, organization_lift_top_priority_bar
 from ..attachments import attachment_response, attachments_save
 from ..dashboard import duration_words, sla_dashboard
+from ..fields import filing_key
+from ..filing import ticket_file_once
 from ..incidents import incident_link_ticket, incident_open, incident_post_update, incident_resolve
 from ..models import Attachment, CannedReply, Incident, Message, Status, Ticket
 from ..querysets import OPEN_STATUSES
@@ -34,7 +36,6 @@ from ..services import (
     message_add,
     ticket_assign,
     ticket_change_status,
-    ticket_create,
     ticket_merge,
     ticket_reclassify,
 )
@@ -365,7 +366,8 @@ def ticket_new(request):
         now = _now()
         try:
             with transaction.atomic():
-                ticket = ticket_create(
+                filed = ticket_file_once(
+                    key=filing_key(data),
                     requester=data["requester"],
                     organization=data["organization"],
                     subject=data["subject"],
@@ -375,12 +377,16 @@ def ticket_new(request):
                     by=request.user,
                     now=now,
                 )
-                if data["assign_to_me"]:
+                ticket = filed.ticket
+                if filed.created and data["assign_to_me"]:
                     ticket_assign(ticket=ticket, agent=request.user, by=request.user, now=now)
         except TicketError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, f"{ticket.reference} logged for {data['requester'].display_name}.")
+            if filed.created:
+                messages.success(request, f"{ticket.reference} logged for {data['requester'].display_name}.")
+            else:
+                messages.info(request, f"This form was already filed as {ticket.reference}; nothing new was filed.")
             return redirect("desk:ticket_detail", pk=ticket.pk)
     return render(request, "tickets/desk/ticket_new.html", {"form": form})
 

@@ -12,7 +12,7 @@ from django.template.defaultfilters import filesizeformat
 
 from sla.models import PriorityLevel
 
-from ..fields import AttachmentsField
+from ..fields import AttachmentsField, filing_token_field
 from ..models import Status
 
 
@@ -148,6 +148,7 @@ class TicketRequestForm(PortalForm):
                 label="Is this about a current incident?",
                 choices=[("", "No, it is something else")] + [(i.pk, i.title) for i in self.incidents],
             )
+        self.fields["filing_token"] = filing_token_field()
         self.fields["attachments"] = AttachmentsField(
             label="Attachments",
             help_text=f"Screenshots or logs: up to {settings.HELPDESK_MAX_ATTACHMENTS} files, "
