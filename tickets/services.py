@@ -363,7 +363,7 @@ def ticket_change_status(
     if not notify:  # the caller tells the customer itself (e.g. the auto-close job's own message)
         return ticket
     if status == Status.RESOLVED:
-        _notify_requester(ticket, "ticket_resolved", now=now)
+        _notify_requester(ticket, "ticket_resolved", now=now, reason=reason)
     elif status == Status.CLOSED:
         _notify_requester(ticket, "ticket_closed", now=now, reason=reason)
     return ticket

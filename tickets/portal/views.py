@@ -35,6 +35,7 @@ from ..services import (
 )
 from ..surveys import SurveyError, survey_answer, survey_for_token
 from .display import first_response_text, priority_options, sla_view
+from .history import customer_history
 from .forms import (
     FALLBACK_FIELDS,
     CloseForm,
@@ -156,6 +157,7 @@ def _detail_context(request, ticket: Ticket, **forms) -> dict:
         "escalate_any_time": ticket.priority.escalate_any_time,
         "can_edit": policy.may_edit(ticket, now, by=user),
         "breached": policy.is_breached(ticket, now),
+        "history": customer_history(ticket),
     }
 
 
