@@ -426,8 +426,8 @@ def ticket_merge(*, source: Ticket, target: Ticket, by: User | None, now: dateti
         raise TicketError("A ticket cannot be merged into itself.")
     source, target = _lock(source), _lock(target)
     policy.check_merge(source, target)
-    Message.objects.filter(ticket=source).update(ticket=target)
-    source.attachments.update(ticket=target)
+    moved = {"messages": Message.objects.filter(ticket=source).update(ticket=target),
+             "files": source.attachments.update(ticket=target)}
     for user in source.cc.all():
         target.cc.add(user)
     if source.requester_id != target.requester_id:
@@ -436,13 +436,13 @@ def ticket_merge(*, source: Ticket, target: Ticket, by: User | None, now: dateti
         ticket=target, kind=Message.Kind.SYSTEM, author=by, from_staff=True, body=f"{source.reference} was merged into this ticket.",
         created_at=now,
     )
-    _event(target, TicketEvent.Kind.MERGED, now=now, actor=by, old=source.reference, new=target.reference)
+    _event(target, TicketEvent.Kind.MERGED, now=now, actor=by, old=source.reference, new=target.reference, data=moved)
     source.merged_into = target
     if source.status != Status.CLOSED:
         _set_status(source, Status.CLOSED, now=now, actor=by, reason=f"merged into {target.reference}")
     source.close_reason = f"Merged into {target.reference}"
     source.save()
-    _event(source, TicketEvent.Kind.MERGED, now=now, actor=by, old=source.reference, new=target.reference)
+    _event(source, TicketEvent.Kind.MERGED, now=now, actor=by, old=source.reference, new=target.reference, data=moved)
     target.save(update_fields=["updated_at"])
     return target
 

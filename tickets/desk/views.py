@@ -28,6 +28,7 @@ from ..fields import filing_key
 from ..filing import ticket_file_once
 from ..incidents import incident_link_ticket, incident_open, incident_post_update, incident_resolve
 from ..models import Attachment, CannedReply, Incident, Message, Status, Ticket
+from ..policy import merge_refusal
 from ..querysets import OPEN_STATUSES
 from ..selectors import sla_state
 from ..services import (
@@ -328,8 +329,20 @@ def ticket_merge_view(request, pk: int):
     if not form.is_valid():
         _form_errors(request, form)
         return _back(ticket)
+    target = form.cleaned_data["target"]
+    if request.POST.get("confirm") != "yes":  # first show both tickets; merging moves the whole thread
+        return render(
+            request,
+            "tickets/desk/merge_confirm.html",
+            {
+                "source": ticket,
+                "target": target,
+                "refusal": merge_refusal(ticket, target),
+                "pairs": [(ticket, ticket.messages.count()), (target, target.messages.count())],
+            },
+        )
     try:
-        target = ticket_merge(source=ticket, target=form.cleaned_data["target"], by=request.user, now=_now())
+        target = ticket_merge(source=ticket, target=target, by=request.user, now=_now())
     except TicketError as exc:
         messages.error(request, str(exc))
         return _back(ticket)

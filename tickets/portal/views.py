@@ -35,7 +35,6 @@ from ..services import (
 )
 from ..surveys import SurveyError, survey_answer, survey_for_token
 from .display import first_response_text, priority_options, sla_view
-from .history import customer_history
 from .forms import (
     FALLBACK_FIELDS,
     CloseForm,
@@ -46,6 +45,7 @@ from .forms import (
     TicketRequestForm,
     edit_initial,
 )
+from .history import customer_history
 
 PAGE_SIZE = 25
 # Tickets filed without a form (email, API) edit their subject and description.
