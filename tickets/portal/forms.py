@@ -12,7 +12,7 @@ from django.template.defaultfilters import filesizeformat
 
 from sla.models import PriorityLevel
 
-from ..fields import AttachmentsField, filing_token_field
+from ..fields import AttachmentsField, LimitedTextField, filing_token_field
 from ..models import Status
 
 
@@ -34,6 +34,8 @@ FALLBACK_FIELDS = [
         "help": "What happens, since when, and what you expected.",
     },
 ]
+
+MAX_TEXT = 20_000  # characters in a request's long fields and in a reply
 
 _PHONE = re.compile(r"^\+?[\d\s().\-/]{3,40}$")
 
@@ -69,7 +71,7 @@ def _request_field(spec: dict) -> forms.Field:
         "help_text": spec.get("help", ""),
     }
     if kind == "textarea":
-        return forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), max_length=20000, **common)
+        return LimitedTextField(max_length=MAX_TEXT, **common)
     if kind == "date":
         return forms.DateField(
             widget=forms.DateInput(attrs={"type": "date", "max": date.today().isoformat()}),
@@ -191,10 +193,10 @@ def edit_initial(ticket, field_specs: list[dict]) -> dict:
 
 
 class ReplyForm(PortalForm):
-    body = forms.CharField(
+    body = LimitedTextField(
         label="Your reply",
         widget=forms.Textarea(attrs={"rows": 5}),
-        max_length=20000,
+        max_length=MAX_TEXT,
         error_messages={"required": "Write a reply before sending."},
     )
     attachments = AttachmentsField(
