@@ -37,8 +37,9 @@ class AttachmentsField(forms.FileField):
 
 
 def filing_token_field() -> forms.CharField:
-    """A one-time token per new-ticket form: submitting the same form twice (Back, then Submit) files
-    one ticket (``tickets.filing``). Made when the form is shown, kept through corrections."""
+    """A one-time token per new-ticket form: submitting the same form twice (a double click, or Back
+    then Submit) files one ticket (``tickets.filing``). Made when the form is shown, kept through
+    corrections; ``static/js/forms.js`` puts it back when the browser re-fetches the form on Back."""
     return forms.CharField(required=False, widget=forms.HiddenInput, initial=uuid.uuid4().hex)
 
 
@@ -49,7 +50,7 @@ def filing_key(cleaned_data: dict) -> str:
 
 
 class LimitedTextField(forms.CharField):
-    """Long text with a known limit: the page says the limit and counts (``static/js/limits.js``), and the
+    """Long text with a known limit: the page says the limit and counts (``static/js/forms.js``), and the
     server refuses an over-long text with the numbers. No ``maxlength`` attribute: a browser would cut a
     pasted text at the limit without a word, and the cut-off part would be lost."""
 
