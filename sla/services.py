@@ -180,6 +180,18 @@ def sla_policy_table() -> dict[tuple[str, str], PolicyCell]:
     return cells
 
 
+def target_words(delta: timedelta, *, always_open: bool) -> str:
+    """A target as people read it: "120 business hours", "4 business hours 30 minutes", "30 minutes
+    round the clock"; never "5 days, 0:00:00", which reads as calendar days."""
+    hours, rest = divmod(int(delta.total_seconds()) // 60, 60)
+    unit = "" if always_open else "business "
+    if hours:
+        words = f"{hours} {unit}hour{'s' if hours != 1 else ''}" + (f" {rest} minute{'s' if rest != 1 else ''}" if rest else "")
+    else:
+        words = f"{rest} {unit}minute{'s' if rest != 1 else ''}"
+    return f"{words} round the clock" if always_open else words
+
+
 def sla_explain(*, plan: SupportPlan, priority: PriorityLevel, start: datetime) -> dict:
     """Both due times and why: the target, its calendar, and the stretches of open time counted."""
     target = sla_target_for(plan=plan, priority=priority)
@@ -205,5 +217,5 @@ def sla_explain(*, plan: SupportPlan, priority: PriorityLevel, start: datetime) 
         pieces = open_segments(start, delta, cal, limit=8)
         shown = "; ".join(f"{a.astimezone(zone):%a %d %b %H:%M}-{b.astimezone(zone):%H:%M}" for a, b in pieces)
         more = " ..." if len(pieces) == 8 else ""
-        lines.append(f"{label}: {delta} of open time, due {due.astimezone(zone):%a %d %b %Y %H:%M %Z} ({due:%Y-%m-%d %H:%M} UTC). Counted: {shown}{more}")
+        lines.append(f"{label}: {target_words(delta, always_open=cal.always_open)}, due {due.astimezone(zone):%a %d %b %Y %H:%M %Z} ({due:%Y-%m-%d %H:%M} UTC). Counted: {shown}{more}")
     return result

@@ -6,25 +6,51 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tickets', '0005_merge_20261122_2336'),
+        ("tickets", "0005_merge_20261122_2336"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='FilingKey',
+            name="FilingKey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=300)),
-                ('fingerprint', models.CharField(blank=True, help_text="The request's hash; empty for forms.", max_length=64)),
-                ('created_at', models.DateTimeField()),
-                ('ticket', models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tickets.ticket')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=300)),
+                (
+                    "fingerprint",
+                    models.CharField(
+                        blank=True, help_text="The request's hash; empty for forms.", max_length=64
+                    ),
+                ),
+                ("created_at", models.DateTimeField()),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tickets.ticket",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('user', 'key'), name='filing_key_once_per_user')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("user", "key"), name="filing_key_once_per_user")
+                ],
             },
         ),
     ]

@@ -103,6 +103,8 @@ def _display(value) -> str:
 class TicketRequestForm(PortalForm):
     """Subject, the request type's own fields, then (when filing) priority, incident and attachments."""
 
+    required_css_class = "required"  # the label gets a visible "required" mark (app.css)
+
     subject = forms.CharField(
         label="Summary",
         max_length=200,
