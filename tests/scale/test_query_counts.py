@@ -23,7 +23,7 @@ PINNED = {
     "api_queue": 3,  # session or token, user, one keyset page (one join)
     "desk_ticket": 13,  # ticket, thread (+attachments), history, forms' choices, canned replies, incidents
     "portal_list": 7,  # session, user, organization, count, one page of rows, incident banner
-    "portal_ticket": 11,
+    "portal_ticket": 13,  # + the customer history: its events and the level names, whatever its length
     "api_create": 24,  # one transaction: ticket, events, first message, SLA lookups, outbox rows
     "dashboard": 10,  # SQL aggregates: the same queries at any history length
 }
