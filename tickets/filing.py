@@ -45,7 +45,6 @@ def request_fingerprint(data) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
-@transaction.atomic
 def ticket_file_once(*, key: str, by: User, now: datetime, fingerprint: str = "", **filing) -> Filed:
     """``ticket_create(by=by, now=now, **filing)`` unless ``key`` already filed a ticket for ``by``.
 
@@ -55,8 +54,13 @@ def ticket_file_once(*, key: str, by: User, now: datetime, fingerprint: str = ""
     and then finds the committed ticket; a refused filing rolls the claim back, so a corrected retry
     with the same key files.
     """
-    if not key:
+    if not key:  # no transaction of its own: ticket_create has one (a savepoint here costs two queries)
         return Filed(ticket_create(by=by, now=now, **filing), created=True)
+    return _file_with_key(key=key, by=by, now=now, fingerprint=fingerprint, **filing)
+
+
+@transaction.atomic
+def _file_with_key(*, key: str, by: User, now: datetime, fingerprint: str, **filing) -> Filed:
     try:
         with transaction.atomic():
             claim = FilingKey.objects.create(user=by, key=key, fingerprint=fingerprint, created_at=now)
