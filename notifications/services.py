@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -242,6 +243,11 @@ def notification_render(notification: Notification) -> dict:
         reply_to = [reply_address(ticket.pk, recipient=notification.recipient)]
     if notification.message_id:
         headers["Message-ID"] = notification.message_id
+    # Dated when the event happened, not when a worker got to it: two workers (or a retry) can send a
+    # ticket's mails out of order, and mail clients sort by Date ("Resolved" before "Closed").
+    written = max(filter(None, (notification.created_at, notification.not_before)), default=None)
+    if written is not None:
+        headers["Date"] = format_datetime(written.astimezone(UTC))
     if notification.automatic:
         headers["Auto-Submitted"] = "auto-generated"
         headers["X-Auto-Response-Suppress"] = "All"

@@ -66,6 +66,11 @@ class PriorityLevelAdmin(admin.ModelAdmin):
     search_fields = ("name", "slug", "definition")
     prepopulated_fields = {"slug": ("name",)}
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "colour":  # a colour picker can only send "#rrggbb"; the model refuses the rest
+            kwargs["widget"] = forms.TextInput(attrs={"type": "color"})
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
 
 class SLATargetForm(forms.ModelForm):
     first_response = DurationTextField(label="First response", days=False)

@@ -7,9 +7,12 @@ rows into that arithmetic's inputs. This app imports no other app of ours.
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+
+# "#rrggbb": what a colour input sends and what the portal, desk and dashboard put in a style attribute.
+HEX_COLOUR = RegexValidator(r"^#[0-9a-fA-F]{6}\Z", "Enter a colour as #rrggbb, e.g. #dc2626.")
 
 # The one valid range of a priority rank, for the admin, the YAML import and the API alike.
 RANK_MIN, RANK_MAX = 1, 1000
@@ -26,7 +29,12 @@ class PriorityLevel(models.Model):
     )
     definition = models.TextField(blank=True)
     examples = models.JSONField(default=list, blank=True, help_text="A list of example situations.")
-    colour = models.CharField(max_length=7, default="#6b7280", help_text="Hex colour, e.g. #dc2626.")
+    colour = models.CharField(
+        max_length=7,
+        default="#6b7280",
+        validators=[HEX_COLOUR],
+        help_text="Hex colour, e.g. #dc2626.",
+    )
     advise_phone = models.BooleanField(
         default=False, help_text="Tell customers to phone instead of filing (they may still file)."
     )

@@ -197,6 +197,18 @@ def sla_policy_table() -> dict[tuple[str, str], PolicyCell]:
     return cells
 
 
+def target_words(delta: timedelta, *, always_open: bool) -> str:
+    """A target as people read it: "120 business hours", "4 business hours 30 minutes", "30 minutes
+    round the clock"; never "5 days, 0:00:00", which reads as calendar days."""
+    hours, rest = divmod(int(delta.total_seconds()) // 60, 60)
+    unit = "" if always_open else "business "
+    if hours:
+        words = f"{hours} {unit}hour{'s' if hours != 1 else ''}" + (f" {rest} minute{'s' if rest != 1 else ''}" if rest else "")
+    else:
+        words = f"{rest} {unit}minute{'s' if rest != 1 else ''}"
+    return f"{words} round the clock" if always_open else words
+
+
 def _minus(pieces: list[Span], pauses: tuple[Span, ...]) -> list[Span]:
     """The parts of ``pieces`` outside every pause."""
     out = []
@@ -250,7 +262,7 @@ def sla_explain(
         pieces = _minus(open_segments(begin, business_time_between(begin, due, cal), cal, limit=16), left_out)[:8]
         shown = "; ".join(f"{a.astimezone(zone):%a %d %b %H:%M}-{b.astimezone(zone):%H:%M}" for a, b in pieces)
         more = " ..." if len(pieces) == 8 else ""
-        lines.append(f"{label}: {delta} of open time, due {due.astimezone(zone):%a %d %b %Y %H:%M %Z} ({due:%Y-%m-%d %H:%M} UTC). Counted: {shown}{more}")
+        lines.append(f"{label}: {target_words(delta, always_open=cal.always_open)}, due {due.astimezone(zone):%a %d %b %Y %H:%M %Z} ({due:%Y-%m-%d %H:%M} UTC). Counted: {shown}{more}")
         for p_lo, p_hi in left_out:
             if p_lo >= due:
                 continue

@@ -464,3 +464,21 @@ class SenderHold(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user.email} claims {self.organization}"
+
+
+class FilingKey(models.Model):
+    """One ticket per filing attempt: a new-ticket form's one-time token or an API client's
+    ``Idempotency-Key``, per person. The unique constraint makes a repeat (the Back button, a retried
+    request, a second process) find the first ticket instead of filing another."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=300)
+    fingerprint = models.CharField(max_length=64, blank=True, help_text="The request's hash; empty for forms.")
+    ticket = models.ForeignKey(Ticket, null=True, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="filing_key_once_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.key} -> {self.ticket_id}"

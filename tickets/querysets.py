@@ -38,6 +38,11 @@ class TicketQuerySet(models.QuerySet):
     def open(self) -> "TicketQuerySet":
         return self.filter(self.open_q())
 
+    @staticmethod
+    def escalated_q() -> Q:
+        """Flagged for leadership by a customer (the desk's Escalated tab, the API's ``escalated=true``)."""
+        return Q(escalated_at__isnull=False)
+
     def visible_to(self, user) -> "TicketQuerySet":
         """The one permission check for tickets: HTML views, API, downloads and admin use it.
 

@@ -419,7 +419,7 @@ def ticket_change_status(
     if not notify:  # the caller tells the customer itself (e.g. the auto-close job's own message)
         return ticket
     if status == Status.RESOLVED:
-        _notify_requester(ticket, "ticket_resolved", now=now)
+        _notify_requester(ticket, "ticket_resolved", now=now, reason=reason)
     elif status == Status.CLOSED:
         _notify_requester(ticket, "ticket_closed", now=now, reason=reason)
     return ticket
@@ -484,8 +484,8 @@ def ticket_merge(*, source: Ticket, target: Ticket, by: User | None, now: dateti
         raise TicketError("A ticket cannot be merged into itself.")
     source, target = _lock(source), _lock(target)
     policy.check_merge(source, target)
-    Message.objects.filter(ticket=source).update(ticket=target)
-    source.attachments.update(ticket=target)
+    moved = {"messages": Message.objects.filter(ticket=source).update(ticket=target),
+             "files": source.attachments.update(ticket=target)}
     for user in source.cc.all():
         target.cc.add(user)
     if source.requester_id != target.requester_id:
@@ -494,14 +494,14 @@ def ticket_merge(*, source: Ticket, target: Ticket, by: User | None, now: dateti
         ticket=target, kind=Message.Kind.SYSTEM, author=by, from_staff=True, body=f"{source.reference} was merged into this ticket.",
         created_at=now,
     )
-    _event(target, TicketEvent.Kind.MERGED, now=now, actor=by, old=source.reference, new=target.reference)
+    _event(target, TicketEvent.Kind.MERGED, now=now, actor=by, old=source.reference, new=target.reference, data=moved)
     source.merged_into = target
     if source.status != Status.CLOSED:
         _set_status(source, Status.CLOSED, now=now, actor=by, reason=f"merged into {target.reference}")
     source.close_reason = f"Merged into {target.reference}"
     next_actions_mark(source, now=now)
     source.save()
-    _event(source, TicketEvent.Kind.MERGED, now=now, actor=by, old=source.reference, new=target.reference)
+    _event(source, TicketEvent.Kind.MERGED, now=now, actor=by, old=source.reference, new=target.reference, data=moved)
     target.save(update_fields=["updated_at"])
     return target
 

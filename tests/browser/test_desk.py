@@ -76,7 +76,10 @@ def test_technician_clears_the_queue_top_down(page, login, shot, tech, lead, cus
     page.goto("/desk/")
     page.get_by_role("link", name=made["dup"].reference).click()
     page.get_by_label("Merge into ticket").fill(made["urgent"].reference)
-    page.get_by_role("button", name="Merge").click()
+    page.get_by_role("button", name="Review the merge").click()
+    # A review page shows both tickets first; nothing is merged until confirmed.
+    assert page.get_by_test_id("merge-target").get_by_text(made["urgent"].subject).is_visible()
+    page.get_by_role("button", name=f"Merge {made['dup'].reference} into {made['urgent'].reference}").click()
     page.wait_for_url(f"**/desk/tickets/{made['urgent'].pk}/")
     assert page.get_by_text(
         f"{made['dup'].reference} merged into {made['urgent'].reference}."

@@ -191,13 +191,13 @@ def test_reclassify_needs_a_reason_recomputes_and_tells_the_customer(
 
 def test_merge_by_reference(desk, make_ticket):
     dup, target = make_ticket("dup"), make_ticket("original")
-    response = desk.post(url("ticket_merge", dup), {"target": target.reference})
+    response = desk.post(url("ticket_merge", dup), {"target": target.reference, "confirm": "yes"})
     assert response["Location"] == url("ticket_detail", target)
     dup.refresh_from_db()
     assert dup.merged_into == target and dup.status == Status.CLOSED
     response = desk.post(url("ticket_merge", target), {"target": "HD-999999"}, follow=True)
     assert "Merge into ticket: No ticket HD-999999." in flash(response)
-    response = desk.post(url("ticket_merge", target), {"target": str(target.pk)}, follow=True)
+    response = desk.post(url("ticket_merge", target), {"target": str(target.pk), "confirm": "yes"}, follow=True)
     assert "A ticket cannot be merged into itself." in flash(response)
 
 

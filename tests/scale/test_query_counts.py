@@ -23,7 +23,7 @@ PINNED = {
     "api_queue": 3,  # session or token, user, one keyset page (one join)
     "desk_ticket": 13,  # ticket, thread (+attachments), history, forms' choices, canned replies, incidents
     "portal_list": 7,  # session, user, organization, count, one page of rows, incident banner
-    "portal_ticket": 11,
+    "portal_ticket": 13,  # + the customer history: its events and the level names, whatever its length
     "api_create": 24,  # one transaction: ticket, events, first message, SLA lookups, outbox rows
     "dashboard": 10,  # SQL aggregates: the same queries at any history length
 }
@@ -68,7 +68,10 @@ def check(name: str, *counts: int) -> None:
     assert counts[0] == PINNED[name], f"{name}: {counts[0]} queries, pinned {PINNED[name]}"
 
 
-def test_technician_queue_does_not_grow_with_the_data(client):
+def test_technician_queue_does_not_grow_with_the_data(client, monkeypatch):
+    # Counted exactly on every load, as a small desk is: on a loaded CI machine the warm-up's count can
+    # take longer than the "slow" threshold and be kept for a poll, which would hide a query here.
+    monkeypatch.setattr("tickets.desk.queue.SLOW_COUNTS_SECONDS", 3600)
     seed(40)
     client.force_login(tech())
     small = queries(client, "/desk/")

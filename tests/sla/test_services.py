@@ -115,7 +115,7 @@ def test_the_explanation_says_where_counting_starts_and_what_was_counted(plan, p
     assert result["first_response_due_at"] == utc(2026, 3, 9, 13)
     text = "\n".join(result["lines"])
     assert "counting starts at the next opening, Mon 09 Mar 2026 09:00 GMT" in text
-    assert "Resolution: 1 day, 16:00:00 of open time" in text
+    assert "Resolution: 40 business hours, due" in text  # hours of open time, never "1 day, 16:00:00"
     assert "Mon 09 Mar 09:00-13:00" in text
 
 

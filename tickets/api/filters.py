@@ -11,7 +11,7 @@ from rest_framework import serializers
 
 from sla.models import PriorityLevel, SupportPlan
 
-from ..models import Status
+from ..models import Status, Ticket
 from ..policy import breached_q, breaching_q
 
 
@@ -76,6 +76,9 @@ class QueueFilterSerializer(serializers.Serializer):
         help_text="Minutes: a running target falls due within this time from now.",
     )
     breached = serializers.BooleanField(required=False, allow_null=True, default=None)
+    escalated = serializers.BooleanField(
+        required=False, allow_null=True, default=None, help_text="Only tickets a customer escalated (or not)."
+    )
 
     @property
     def include_waiting(self) -> bool:
@@ -101,4 +104,7 @@ class QueueFilterSerializer(serializers.Serializer):
             qs = qs.filter(breached_q(now))
         elif data.get("breached") is False:
             qs = qs.exclude(breached_q(now))
+        if data.get("escalated") is not None:
+            escalated = Ticket.objects.escalated_q()
+            qs = qs.filter(escalated) if data["escalated"] else qs.exclude(escalated)
         return qs

@@ -32,6 +32,7 @@ from accounts.models import Organization
 from sla.models import PriorityLevel, SupportPlan
 
 from ..attachments import attachment_add, attachment_response, attachments_visible_to
+from ..filing import FilingKeyReused, request_fingerprint, ticket_file_once
 from ..models import Channel, Message, Ticket, TicketEvent
 from ..selectors import ticket_queue
 from ..services import (
@@ -40,7 +41,6 @@ from ..services import (
     ticket_assign,
     ticket_change_status,
     ticket_close,
-    ticket_create,
     ticket_edit_request,
     ticket_escalate,
     ticket_merge,
@@ -75,6 +75,22 @@ class Conflict(APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The ticket's current state does not allow this."
     default_code = "conflict"
+
+
+class IdempotencyKeyReused(APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_code = "idempotency_key_reused"
+
+
+def _idempotency_key(request) -> str:
+    """The ``Idempotency-Key`` header as a filing key scoped to the API ("" when absent)."""
+    raw = request.headers.get("Idempotency-Key")
+    if raw is None:
+        return ""
+    raw = raw.strip()
+    if not 1 <= len(raw) <= 255 or not raw.isascii() or not raw.isprintable():
+        raise ValidationError({"Idempotency-Key": ["Use 1 to 255 printable ASCII characters, e.g. a UUID."]})
+    return f"api:{raw}"
 
 
 ERRORS = {
@@ -144,9 +160,23 @@ def _action_schema(request, summary: str, *, staff_only: bool, description: str 
     create=extend_schema(
         summary="Open a ticket",
         description="Customers open tickets for themselves in their own organization. Staff name the "
-        "requester (user id or email) and may give the organization (customer number) and channel.",
+        "requester (user id or email) and may give the organization (customer number) and channel. "
+        "Send an `Idempotency-Key` header (e.g. a UUID) to make retries safe: the same key from the same "
+        "user files one ticket (201, then 200 with `Idempotent-Replayed: true`); the same key with a "
+        "different body is a 422.",
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
+                description="1 to 255 printable ASCII characters, unique per ticket you mean to file.",
+            )
+        ],
         request=s.TicketCreateSerializer,
-        responses={201: ok(s.TicketSerializer, "The new ticket."), 400: ERRORS[400]},
+        responses={
+            201: ok(s.TicketSerializer, "The new ticket."),
+            200: OpenApiResponse(s.TicketSerializer, description="A retry: the ticket this key filed."),
+            400: ERRORS[400],
+            422: OpenApiResponse(OpenApiTypes.OBJECT, description="The key was used for a different body."),
+        },
     ),
     partial_update=extend_schema(
         summary="Change a ticket",
@@ -185,9 +215,12 @@ class TicketViewSet(ApiMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
         return filters.apply(queryset, now=self.now())
 
     def create(self, request):
+        key = _idempotency_key(request)
         data = self._valid(s.TicketCreateSerializer, request)
         try:
-            ticket = ticket_create(
+            filed = ticket_file_once(
+                key=key,
+                fingerprint=request_fingerprint(request.data) if key else "",
                 requester=data["requester"],
                 organization=data["organization"],
                 subject=data["subject"],
@@ -199,9 +232,15 @@ class TicketViewSet(ApiMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
                 by=request.user,
                 now=self.now(),
             )
+        except FilingKeyReused as exc:
+            raise IdempotencyKeyReused(str(exc)) from None
         except TicketError as exc:
             raise ValidationError({"non_field_errors": [str(exc)]}) from None
-        return _ticket_response(self, ticket, status.HTTP_201_CREATED)
+        if not filed.created:  # a retry: the ticket the first request filed, unchanged
+            response = _ticket_response(self, filed.ticket)
+            response["Idempotent-Replayed"] = "true"
+            return response
+        return _ticket_response(self, filed.ticket, status.HTTP_201_CREATED)
 
     def partial_update(self, request, pk=None):
         ticket = self.get_object()

@@ -7,7 +7,7 @@ from django import forms
 from accounts.models import Organization, User
 from sla.models import PriorityLevel
 
-from ..fields import AttachmentsField
+from ..fields import AttachmentsField, filing_token_field
 from ..models import Channel, Incident, Message, Status, Ticket
 from ..policy import TicketError, check_requester, parse_reference
 
@@ -53,6 +53,7 @@ class LogTicketForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["filing_token"] = filing_token_field()
         default = PriorityLevel.default()
         if default is not None:
             self.fields["priority"].initial = default.pk

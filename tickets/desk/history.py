@@ -68,7 +68,17 @@ def explain_events(ticket: Ticket, levels: list[PriorityLevel] | None = None) ->
                 else "Unassigned"
             )
         elif kind == TicketEvent.Kind.MERGED:
-            text = f"{e.old_value} merged into {e.new_value}"
+            if e.old_value == ticket.reference:
+                text = f"Merged into {e.new_value}; this ticket closed and points there"
+            else:
+                text = f"{e.old_value} merged into this ticket"
+            if "messages" in e.data:
+                messages, files = e.data["messages"], e.data.get("files", 0)
+                detail = (
+                    f"{messages} message{'s' if messages != 1 else ''} and {files} file{'s' if files != 1 else ''} "
+                    f"moved from {e.old_value} to {e.new_value}; {e.old_value}'s requester and copies now follow "
+                    f"{e.new_value}"
+                )
         elif kind == TicketEvent.Kind.INCIDENT:
             text = f"Linked to incident: {e.new_value}"
         elif kind == TicketEvent.Kind.SLA_DUE:

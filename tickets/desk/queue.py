@@ -30,6 +30,7 @@ VIEWS = {
     "team": "My team",
     "breaching": "Breaching in 60 min",
     "breached": "Breached",
+    "escalated": "Escalated",
 }
 SORTS = {"priority": "Priority, then arrival", "due": "Due soonest"}
 
@@ -132,6 +133,7 @@ def view_q(view: str, *, agent, now: datetime) -> Q:
         "team": team_q(agent),
         "breaching": breaching_q(now, DUE_SOON),
         "breached": breached_q(now),
+        "escalated": Ticket.objects.escalated_q(),
     }[view]
 
 

@@ -24,9 +24,12 @@ from sla.models import PriorityLevel, SupportPlan
 from ..abuse import abuse_downgrades, organization_bar_top_priority, organization_lift_top_priority_bar
 from ..attachments import attachment_response, attachments_save
 from ..dashboard import duration_words, sla_dashboard
+from ..fields import filing_key
+from ..filing import ticket_file_once
 from ..incidents import incident_link_ticket, incident_open, incident_post_update, incident_resolve
 from ..intake.decisions import inbound_discard, inbound_release, sender_hold_decide
 from ..models import Attachment, CannedReply, InboundEmail, Incident, Message, SenderHold, Status, Ticket
+from ..policy import merge_refusal
 from ..querysets import OPEN_STATUSES
 from ..selectors import inbound_attention, inbound_for_staff, request_field_rows, sla_state
 from ..services import (
@@ -35,7 +38,6 @@ from ..services import (
     message_add,
     ticket_assign,
     ticket_change_status,
-    ticket_create,
     ticket_merge,
     ticket_reclassify,
 )
@@ -329,8 +331,20 @@ def ticket_merge_view(request, pk: int):
     if not form.is_valid():
         _form_errors(request, form)
         return _back(ticket)
+    target = form.cleaned_data["target"]
+    if request.POST.get("confirm") != "yes":  # first show both tickets; merging moves the whole thread
+        return render(
+            request,
+            "tickets/desk/merge_confirm.html",
+            {
+                "source": ticket,
+                "target": target,
+                "refusal": merge_refusal(ticket, target),
+                "pairs": [(ticket, ticket.messages.count()), (target, target.messages.count())],
+            },
+        )
     try:
-        target = ticket_merge(source=ticket, target=form.cleaned_data["target"], by=request.user, now=_now())
+        target = ticket_merge(source=ticket, target=target, by=request.user, now=_now())
     except TicketError as exc:
         messages.error(request, str(exc))
         return _back(ticket)
@@ -367,7 +381,8 @@ def ticket_new(request):
         now = _now()
         try:
             with transaction.atomic():
-                ticket = ticket_create(
+                filed = ticket_file_once(
+                    key=filing_key(data),
                     requester=data["requester"],
                     organization=data["organization"],
                     subject=data["subject"],
@@ -377,12 +392,16 @@ def ticket_new(request):
                     by=request.user,
                     now=now,
                 )
-                if data["assign_to_me"]:
+                ticket = filed.ticket
+                if filed.created and data["assign_to_me"]:
                     ticket_assign(ticket=ticket, agent=request.user, by=request.user, now=now)
         except TicketError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, f"{ticket.reference} logged for {data['requester'].display_name}.")
+            if filed.created:
+                messages.success(request, f"{ticket.reference} logged for {data['requester'].display_name}.")
+            else:
+                messages.info(request, f"This form was already filed as {ticket.reference}; nothing new was filed.")
             return redirect("desk:ticket_detail", pk=ticket.pk)
     return render(request, "tickets/desk/ticket_new.html", {"form": form})
 

@@ -12,7 +12,7 @@ from django.template.defaultfilters import filesizeformat
 
 from sla.models import PriorityLevel
 
-from ..fields import AttachmentsField
+from ..fields import AttachmentsField, LimitedTextField, filing_token_field
 from ..models import Status
 
 
@@ -34,6 +34,8 @@ FALLBACK_FIELDS = [
         "help": "What happens, since when, and what you expected.",
     },
 ]
+
+MAX_TEXT = 20_000  # characters in a request's long fields and in a reply
 
 _PHONE = re.compile(r"^\+?[\d\s().\-/]{3,40}$")
 
@@ -69,7 +71,7 @@ def _request_field(spec: dict) -> forms.Field:
         "help_text": spec.get("help", ""),
     }
     if kind == "textarea":
-        return forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), max_length=20000, **common)
+        return LimitedTextField(max_length=MAX_TEXT, **common)
     if kind == "date":
         return forms.DateField(
             widget=forms.DateInput(attrs={"type": "date", "max": date.today().isoformat()}),
@@ -100,6 +102,8 @@ def _display(value) -> str:
 
 class TicketRequestForm(PortalForm):
     """Subject, the request type's own fields, then (when filing) priority, incident and attachments."""
+
+    required_css_class = "required"  # the label gets a visible "required" mark (app.css)
 
     subject = forms.CharField(
         label="Summary",
@@ -148,6 +152,7 @@ class TicketRequestForm(PortalForm):
                 label="Is this about a current incident?",
                 choices=[("", "No, it is something else")] + [(i.pk, i.title) for i in self.incidents],
             )
+        self.fields["filing_token"] = filing_token_field()
         self.fields["attachments"] = AttachmentsField(
             label="Attachments",
             help_text=f"Screenshots or logs: up to {settings.HELPDESK_MAX_ATTACHMENTS} files, "
@@ -190,10 +195,10 @@ def edit_initial(ticket, field_specs: list[dict]) -> dict:
 
 
 class ReplyForm(PortalForm):
-    body = forms.CharField(
+    body = LimitedTextField(
         label="Your reply",
         widget=forms.Textarea(attrs={"rows": 5}),
-        max_length=20000,
+        max_length=MAX_TEXT,
         error_messages={"required": "Write a reply before sending."},
     )
     attachments = AttachmentsField(

@@ -21,13 +21,14 @@ from sla.models import PriorityLevel
 
 from .. import policy
 from ..attachments import attachment_response, attachments_save, attachments_visible_to
+from ..fields import filing_key
+from ..filing import ticket_file_once
 from ..models import Message, RequestType, Status, Ticket
 from ..selectors import customer_tickets, open_incidents
 from ..services import (
     TicketError,
     message_add,
     ticket_close,
-    ticket_create,
     ticket_edit_request,
     ticket_escalate,
     ticket_reopen,
@@ -44,6 +45,7 @@ from .forms import (
     TicketRequestForm,
     edit_initial,
 )
+from .history import customer_history
 
 PAGE_SIZE = 25
 # Tickets filed without a form (email, API) edit their subject and description.
@@ -155,6 +157,7 @@ def _detail_context(request, ticket: Ticket, **forms) -> dict:
         "escalate_any_time": ticket.priority.escalate_any_time,
         "can_edit": policy.may_edit(ticket, now, by=user),
         "breached": policy.is_breached(ticket, now),
+        "history": customer_history(ticket),
     }
 
 
@@ -357,7 +360,9 @@ def ticket_new(request, slug: str | None = None):
         incident = form.incident_choice()
         try:
             with transaction.atomic():
-                ticket = ticket_create(
+                filed = ticket_file_once(
+                    key=filing_key(form.cleaned_data),
+                    by=user,
                     requester=user,
                     subject=form.cleaned_data["subject"],
                     description=form.description(),
@@ -368,13 +373,20 @@ def ticket_new(request, slug: str | None = None):
                     incident=incident,
                     now=timezone.now(),
                 )
-                first = ticket.messages.order_by("id").first()
-                attachments_save(
-                    ticket=ticket, message=first, uploads=form.cleaned_data["attachments"], by=user
-                )
+                ticket = filed.ticket
+                if filed.created:
+                    first = ticket.messages.order_by("id").first()
+                    attachments_save(
+                        ticket=ticket, message=first, uploads=form.cleaned_data["attachments"], by=user
+                    )
         except TicketError as exc:
             form.add_error(None, str(exc))
         else:
+            if not filed.created:
+                messages.info(
+                    request, f"This form was already filed as {ticket.reference}; nothing new was filed."
+                )
+                return redirect(ticket_url(ticket))
             return redirect(f"{ticket_url(ticket)}?received=1")
     selected = str(form["priority"].value() or "")
     return render(

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.models import Organization, Team, User
 from sla.models import BusinessHours, Calendar, PriorityLevel, SLATarget, SupportPlan
-from tickets.models import Status, Ticket
+from tickets.models import CannedReply, Status, Ticket
 from tickets.services import message_add, ticket_assign, ticket_change_status, ticket_create
 
 PASSWORD = "demo"
@@ -73,6 +73,15 @@ TARGETS = {
         "low": (72 * 60, None, "office"),
     },
 }
+# Canned replies, so the desk's "Canned reply" picker has something to insert in the demo.
+CANNED = [
+    ("Looking into it", "Hello {{ requester }},\n\nThanks for reporting this. We are looking into {{ ticket.reference }} "
+     "now and will update you within the hour.\n\n{{ agent }}"),
+    ("Need a call log", "Hello {{ requester }},\n\nCould you send us the time, the calling number and the dialled "
+     "number of one failed call? That lets us trace it in the carrier logs.\n\n{{ agent }}"),
+    ("Fixed: please confirm", "Hello {{ requester }},\n\nWe have applied a fix for {{ ticket.reference }}. Please "
+     "try again and let us know; if we do not hear from you the ticket closes in a few days.\n\n{{ agent }}"),
+]
 SUBJECTS = [
     "All inbound numbers down",
     "Outbound calls failing from the London office",
@@ -191,6 +200,9 @@ class Command(BaseCommand):
         person("admin@demo.test", "Ada Admin", staff=True, superuser=True, group="Admins")
         team, _ = Team.objects.get_or_create(name="Voice")
         team.members.add(*techs, lead)
+
+        for title, body in CANNED:
+            CannedReply.objects.get_or_create(title=title, defaults={"body": body})
 
         if Ticket.objects.exists():
             self.stdout.write("Demo tickets already present; left as they are.")

@@ -1,0 +1,49 @@
+// Form helpers for every page.
+//
+// 1. A live counter under every text area with a known limit (data-maxlength): the person sees the limit
+// before sending, and sees when a paste goes over it. The server refuses an over-long text with the
+// numbers; nothing is cut off silently.
+(function () {
+  function attach(area) {
+    if (area.dataset.counted) return;
+    area.dataset.counted = "1";
+    var limit = parseInt(area.dataset.maxlength, 10);
+    var counter = document.createElement("p");
+    counter.className = "counter small";
+    counter.id = (area.id || "text") + "-counter";
+    counter.setAttribute("aria-live", "polite");
+    area.insertAdjacentElement("afterend", counter);
+    var described = area.getAttribute("aria-describedby");
+    area.setAttribute("aria-describedby", (described ? described + " " : "") + counter.id);
+    function update() {
+      var n = area.value.length;
+      var over = n > limit;
+      counter.textContent = n.toLocaleString("en") + " / " + limit.toLocaleString("en") + " characters" +
+        (over ? " — " + (n - limit).toLocaleString("en") + " over the limit: shorten it or attach it as a file" : "");
+      counter.classList.toggle("over", over);
+      area.setAttribute("aria-invalid", over ? "true" : "false");
+    }
+    area.addEventListener("input", update);
+    update();
+  }
+  // 2. A new-ticket form's one-time token (tickets/fields.py) survives Back. Chrome fetches the form
+  // again on Back (a fresh token) while restoring what was typed, so a second Submit would file a second
+  // ticket. Remember the token when the form is sent; on a back/forward visit, put it back, and the
+  // server answers "already filed as HD-n". A fresh visit keeps the fresh token.
+  function keepToken(root) {
+    var nav = (performance.getEntriesByType && performance.getEntriesByType("navigation")[0]) || {};
+    (root || document).querySelectorAll("input[name=filing_token]").forEach(function (input) {
+      var key = "filing_token:" + location.pathname;
+      try {
+        if (nav.type === "back_forward" && sessionStorage.getItem(key)) input.value = sessionStorage.getItem(key);
+        input.form.addEventListener("submit", function () { sessionStorage.setItem(key, input.value); });
+      } catch (e) { /* storage blocked: the server still stops a plain double submit */ }
+    });
+  }
+  function scan(root) {
+    (root || document).querySelectorAll("textarea[data-maxlength]").forEach(attach);
+    keepToken(root);
+  }
+  document.addEventListener("DOMContentLoaded", function () { scan(); });
+  document.addEventListener("htmx:load", function (e) { scan(e.target); });
+})();
