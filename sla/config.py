@@ -7,7 +7,7 @@ Sections (all optional; see ``sla/presets/*.yaml`` for complete examples)::
     priorities:  [{slug, name, rank, definition, examples, advise_phone, escalate_any_time, abuse_guarded,
                    default, colour}]
     plans:       [{slug, name, description, default, first_response_met_by (reply | assignment),
-                  targets: {<priority>: {first_response, resolution, calendar}}}]
+                  customer_edit (new_or_breached | breached), targets: {<priority>: {first_response, resolution, calendar}}}]
     contacts:    [{name, role, email, phone, webhook_url, active}]
     alerts:      [{name, event, priority, target, threshold_percent, audience, channel, timing,
                    office_calendar, webhook_url, active}]
@@ -520,7 +520,7 @@ def validate(data: _Map) -> Config:
                 item,
                 line,
                 path,
-                {"slug", "name", "description", "default", "first_response_met_by", "targets"},
+                {"slug", "name", "description", "default", "first_response_met_by", "customer_edit", "targets"},
                 {"slug", "name"},
             )
             is None
@@ -566,6 +566,9 @@ def validate(data: _Map) -> Config:
                 is_default=bool(is_default),
                 first_response_met_by=c.choice(
                     item, "first_response_met_by", path, SupportPlan.FirstResponse, SupportPlan.FirstResponse.REPLY
+                ),
+                customer_edit=c.choice(
+                    item, "customer_edit", path, SupportPlan.CustomerEdit, SupportPlan.CustomerEdit.NEW_OR_BREACHED
                 ),
                 targets=targets,
             )
@@ -738,6 +741,7 @@ def _apply(config: Config) -> dict[str, int]:
                 description=row["description"],
                 is_default=row["is_default"],
                 first_response_met_by=row["first_response_met_by"],
+                customer_edit=row["customer_edit"],
             ),
         )
         plan.targets.exclude(priority__slug__in=[t["priority"] for t in row["targets"]]).delete()
@@ -838,6 +842,8 @@ def sla_config_export() -> dict:
             row["default"] = True
         if plan.first_response_met_by != SupportPlan.FirstResponse.REPLY:
             row["first_response_met_by"] = plan.first_response_met_by
+        if plan.customer_edit != SupportPlan.CustomerEdit.NEW_OR_BREACHED:
+            row["customer_edit"] = plan.customer_edit
         targets = {}
         for t in plan.targets.select_related("priority", "calendar").order_by(
             "priority__rank", "priority__slug"

@@ -67,6 +67,10 @@ class SupportPlan(models.Model):
         REPLY = "reply", "A public staff reply"
         ASSIGNMENT = "assignment", "Prioritized and assigned to a technician (or a public staff reply)"
 
+    class CustomerEdit(models.TextChoices):
+        NEW_OR_BREACHED = "new_or_breached", "While nobody has acted on it yet, and once a target is breached"
+        BREACHED = "breached", "Only once a response target is breached"
+
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=80)
     description = models.TextField(blank=True)
@@ -74,6 +78,10 @@ class SupportPlan(models.Model):
     first_response_met_by = models.CharField(
         max_length=20, choices=FirstResponse.choices, default=FirstResponse.REPLY,
         help_text="What meets the first-response target.",
+    )
+    customer_edit = models.CharField(
+        max_length=20, choices=CustomerEdit.choices, default=CustomerEdit.NEW_OR_BREACHED,
+        help_text="When a customer may rewrite their request (subject, description, form fields).",
     )
 
     class Meta:

@@ -30,7 +30,7 @@ from django.conf import settings
 from django.db.models import F, Q
 
 from accounts.identity import UNVERIFIED_DETAIL, is_verified
-from sla.models import PriorityLevel
+from sla.models import PriorityLevel, SupportPlan
 from sla.services import job_policy_for
 
 from .models import Channel, Status, Ticket
@@ -372,8 +372,9 @@ def check_escalate(ticket: Ticket, now: datetime) -> None:
 
 def may_edit(ticket: Ticket, now: datetime, *, by=None) -> bool:
     """May ``by`` rewrite the request (subject, description, form fields)? Staff may while it is not closed.
-    The requester may while it is still new (nobody has acted on the old text) and, as the telephony
-    policy allows, once a response target is breached."""
+    The requester may once a response target is breached ("If the above response times have been
+    breached you may use this portal ... to edit your request", telephony policy) and, where the plan's
+    ``customer_edit`` allows it, while the ticket is still new (nobody has acted on the old text)."""
     if ticket.status == Status.CLOSED:
         return False
     if by is not None and by.is_staff:
@@ -382,7 +383,9 @@ def may_edit(ticket: Ticket, now: datetime, *, by=None) -> bool:
         return False
     if not is_open(ticket):
         return False
-    return ticket.status == Status.NEW or is_breached(ticket, now)
+    if is_breached(ticket, now):
+        return True
+    return ticket.status == Status.NEW and ticket.plan.customer_edit == SupportPlan.CustomerEdit.NEW_OR_BREACHED
 
 
 def check_edit(ticket: Ticket, now: datetime, *, by) -> None:

@@ -347,10 +347,13 @@ def message_add(
                 _notify_staff(ticket, "customer_reply", [ticket.assignee], now=now, body=body)
     elif from_staff:
         ticket.last_staff_activity_at = now
+    status_before = ticket.status
     if set_status:
         _set_status(ticket, set_status, now=now, actor=author)
     next_actions_mark(ticket, now=now)
     ticket.save()
+    if set_status and ticket.status != status_before:
+        _status_notice(ticket, ticket.status, now=now)
     return message
 
 
@@ -416,13 +419,19 @@ def ticket_change_status(
         ticket.close_reason = reason[:255]
     next_actions_mark(ticket, now=now)
     ticket.save()
-    if not notify:  # the caller tells the customer itself (e.g. the auto-close job's own message)
-        return ticket
+    if notify:  # else the caller tells the customer itself (e.g. the auto-close job's own message)
+        _status_notice(ticket, status, now=now, reason=reason)
+    return ticket
+
+
+def _status_notice(ticket: Ticket, status: str, *, now: datetime, reason: str = "") -> None:
+    """What the customer is told when a ticket reaches a status, whichever path took it there (the status
+    form, a reply with "then set status", the API, the admin): "When we consider an issue resolved we
+    will send you a mail saying so" (telephony policy)."""
     if status == Status.RESOLVED:
         _notify_requester(ticket, "ticket_resolved", now=now, reason=reason)
     elif status == Status.CLOSED:
         _notify_requester(ticket, "ticket_closed", now=now, reason=reason)
-    return ticket
 
 
 def ticket_resolve(*, ticket: Ticket, by: User | None, now: datetime) -> Ticket:
