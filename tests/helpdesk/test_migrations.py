@@ -123,6 +123,7 @@ def test_an_upgraded_install_ends_like_a_fresh_one(fresh, case, tmp_path):
     assert upgraded["old_steps"] > 0  # the old graph really ran first
     for table in sorted(set(fresh["schema"]) | set(upgraded["schema"])):
         assert upgraded["schema"].get(table) == fresh["schema"].get(table), table
+    assert upgraded["definitions"] == fresh["definitions"]
     assert upgraded["rows"] == fresh["rows"]
     assert upgraded["request_types"] == fresh["request_types"]
     # Same record of what ran, so the old files and `replaces` can later go on both alike.
@@ -135,6 +136,27 @@ def test_an_upgraded_install_ends_like_a_fresh_one(fresh, case, tmp_path):
 
 def _constraint(info):
     return {key: list(value) if isinstance(value, tuple) else value for key, value in info.items()}
+
+
+def _definitions(connection, cursor):
+    """Each index's and constraint's full definition (partial-index conditions included), as the database
+    states it; introspection's get_constraints() leaves conditions out."""
+    if connection.vendor == "postgresql":
+        cursor.execute(
+            "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()"
+        )
+        rows = cursor.fetchall()
+        cursor.execute(
+            "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c"
+            " JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = current_schema()"
+        )
+        rows += cursor.fetchall()
+    else:
+        cursor.execute(
+            "SELECT tbl_name, name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+        )
+        rows = cursor.fetchall()
+    return {f"{table}.{name}": definition for table, name, definition in rows}
 
 
 def _snapshot(connection):
@@ -166,13 +188,20 @@ def _snapshot(connection):
             if table.name != "django_migrations":
                 cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(table.name)}")
                 rows[table.name] = cursor.fetchone()[0]
+        definitions = _definitions(connection, cursor)
     RequestType = apps.get_model("tickets", "RequestType")
     request_types = [
         [r.slug, r.name, r.is_default, r.active]
         for r in RequestType.objects.using(connection.alias).order_by("slug")
     ]
     applied = sorted([list(key) for key in MigrationRecorder(connection).applied_migrations()])
-    return {"schema": schema, "rows": rows, "request_types": request_types, "applied": applied}
+    return {
+        "schema": schema,
+        "definitions": definitions,
+        "rows": rows,
+        "request_types": request_types,
+        "applied": applied,
+    }
 
 
 def _migrate_with_the_old_graph(connection, targets):
