@@ -5,10 +5,15 @@ from django.urls import reverse
 
 from tests.conftest import NOW
 from tests.factories import CustomerFactory
-from tickets.incidents import incident_link_ticket, incident_open, incident_post_update, incident_resolve
 from tickets.models import Status
 from tickets.selectors import open_incidents
-from tickets.services import TicketError
+from tickets.services import (
+    TicketError,
+    incident_link_ticket,
+    incident_open,
+    incident_post_update,
+    incident_resolve,
+)
 
 pytestmark = pytest.mark.django_db
 

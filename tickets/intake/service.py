@@ -28,10 +28,15 @@ from notifications.services import automatic_mail_count, notification_queue, sup
 from notifications.threading import is_our_message_id, message_domain
 from sla.models import PriorityLevel, SupportPlan
 
-from ..attachments import attachment_save_bytes
 from ..models import Channel, InboundEmail, Message, SenderHold, Status, Ticket, TicketEvent
 from ..policy import may_reopen
-from ..services import TicketError, message_add, ticket_create, ticket_escalation_request
+from ..services import (
+    TicketError,
+    attachment_save_bytes,
+    message_add,
+    ticket_create,
+    ticket_escalation_request,
+)
 from ..snapshot import ticket_snapshot
 from .classify import Kind, classify
 from .parse import ParsedEmail, ParseTimeout, content_digest, parse_message, parse_raw, time_limit
