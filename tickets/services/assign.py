@@ -11,13 +11,7 @@ from accounts.models import User
 from ..models import Status, Ticket, TicketEvent
 from ..policy import TicketError
 from ..schedule import next_actions_mark
-from ._common import (
-    _event,
-    _first_response_met,
-    _lock,
-    _notify_requester,
-    _notify_staff,
-)
+from ._common import _event, _first_response_met, _lock, _notify_requester, _notify_staff
 from .status import _set_status
 
 

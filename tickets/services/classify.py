@@ -12,12 +12,7 @@ from sla.models import PriorityLevel
 from ..models import Ticket, TicketEvent
 from ..policy import TicketError
 from ..schedule import next_actions_mark
-from ._common import (
-    _apply_deadlines,
-    _event,
-    _lock,
-    _notify_requester,
-)
+from ._common import _apply_deadlines, _event, _lock, _notify_requester
 
 
 @transaction.atomic

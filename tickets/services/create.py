@@ -15,12 +15,7 @@ from ..clocks import ClockHistory
 from ..models import Channel, Message, Ticket, TicketEvent
 from ..policy import TicketError
 from ..schedule import next_actions_mark
-from ._common import (
-    _apply_deadlines,
-    _event,
-    _notify_requester,
-    ticket_url,
-)
+from ._common import _apply_deadlines, _event, _notify_requester, ticket_url
 
 
 @transaction.atomic

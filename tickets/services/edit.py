@@ -12,10 +12,7 @@ from accounts.models import User
 from .. import policy
 from ..models import Ticket, TicketEvent
 from ..policy import TicketError
-from ._common import (
-    _event,
-    _lock,
-)
+from ._common import _event, _lock
 
 
 @transaction.atomic

@@ -11,12 +11,7 @@ from accounts.models import User
 from .. import policy
 from ..alerts import alerts_ticket_escalated
 from ..models import Ticket, TicketEvent
-from ._common import (
-    _event,
-    _lock,
-    _notify_staff,
-    ticket_url,
-)
+from ._common import _event, _lock, _notify_staff, ticket_url
 
 
 @transaction.atomic

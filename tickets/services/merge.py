@@ -12,10 +12,7 @@ from .. import policy
 from ..models import Message, Status, Ticket, TicketEvent
 from ..policy import TicketError
 from ..schedule import next_actions_mark
-from ._common import (
-    _event,
-    _lock,
-)
+from ._common import _event, _lock
 from .status import _set_status
 
 

@@ -12,12 +12,7 @@ from .. import policy
 from ..models import Channel, Message, Status, Ticket
 from ..policy import TicketError
 from ..schedule import next_actions_mark
-from ._common import (
-    _first_response_met,
-    _lock,
-    _notify_requester,
-    _notify_staff,
-)
+from ._common import _first_response_met, _lock, _notify_requester, _notify_staff
 from .status import _set_status, _status_notice
 
 

@@ -15,12 +15,7 @@ from ..clocks import clock_history, first_response_restarts
 from ..models import Status, Ticket, TicketEvent
 from ..policy import TicketError
 from ..schedule import next_actions_mark
-from ._common import (
-    _apply_deadlines,
-    _event,
-    _lock,
-    _notify_requester,
-)
+from ._common import _apply_deadlines, _event, _lock, _notify_requester
 
 # The lifecycle: which status may follow which. Reopening goes back to open.
 TRANSITIONS: dict[str, set[str]] = {
