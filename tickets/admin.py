@@ -9,7 +9,6 @@ from accounts.admin import OrganizationAdmin as BaseOrganizationAdmin
 from accounts.models import Organization, User
 from sla.models import PriorityLevel
 
-from .abuse import organization_bar_top_priority, organization_lift_top_priority_bar
 from .models import (
     Attachment,
     CannedReply,
@@ -25,7 +24,14 @@ from .models import (
 )
 from .policy import parse_reference
 from .querysets import OPEN_STATUSES
-from .services import TicketError, ticket_assign, ticket_change_status, ticket_reclassify
+from .services import (
+    TicketError,
+    organization_bar_top_priority,
+    organization_lift_top_priority_bar,
+    ticket_assign,
+    ticket_change_status,
+    ticket_reclassify,
+)
 
 
 class MessageInline(admin.TabularInline):

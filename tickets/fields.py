@@ -5,7 +5,7 @@ import uuid
 
 from django import forms
 
-from .attachments import validate_uploads
+from .services.attachments import validate_uploads
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -38,7 +38,7 @@ class AttachmentsField(forms.FileField):
 
 def filing_token_field() -> forms.CharField:
     """A one-time token per new-ticket form: submitting the same form twice (a double click, or Back
-    then Submit) files one ticket (``tickets.filing``). Made when the form is shown, kept through
+    then Submit) files one ticket (``tickets.services.filing``). Made when the form is shown, kept through
     corrections; ``static/js/forms.js`` puts it back when the browser re-fetches the form on Back."""
     return forms.CharField(required=False, widget=forms.HiddenInput, initial=uuid.uuid4().hex)
 

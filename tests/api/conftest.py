@@ -8,8 +8,7 @@ from rest_framework.test import APIClient
 
 from tests.conftest import NOW
 from tests.factories import api_key
-from tickets.attachments import attachment_add
-from tickets.services import ticket_create, ticket_resolve
+from tickets.services import attachment_add, ticket_create, ticket_resolve
 
 
 @pytest.fixture(autouse=True)

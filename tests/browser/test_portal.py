@@ -10,8 +10,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from tickets.models import Incident, IncidentUpdate, Status, Ticket
-from tickets.services import message_add, ticket_change_status, ticket_create
-from tickets.surveys import survey_issue
+from tickets.services import message_add, survey_issue, ticket_change_status, ticket_create
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -6,9 +6,14 @@ from django.urls import reverse
 
 from accounts.models import Organization
 from tests.conftest import NOW
-from tickets.abuse import organization_bar_top_priority, organization_lift_top_priority_bar
 from tickets.models import Status, TicketEvent
-from tickets.services import TicketError, ticket_change_status, ticket_create
+from tickets.services import (
+    TicketError,
+    organization_bar_top_priority,
+    organization_lift_top_priority_bar,
+    ticket_change_status,
+    ticket_create,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -3,8 +3,8 @@ from django.contrib import admin
 from django.urls import reverse
 
 from tests.conftest import NOW
-from tickets.incidents import incident_open, incident_post_update
 from tickets.models import CannedReply, TicketEvent
+from tickets.services import incident_open, incident_post_update
 
 pytestmark = pytest.mark.django_db
 

@@ -1,6 +1,6 @@
 import pytest
 
-from tickets.attachments import UploadRefused, sniff_content_type, stored_content_type
+from tickets.services.attachments import UploadRefused, sniff_content_type, stored_content_type
 
 
 @pytest.mark.parametrize(

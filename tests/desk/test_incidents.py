@@ -5,10 +5,16 @@ from django.urls import reverse
 
 from tests.conftest import NOW
 from tests.factories import CustomerFactory
-from tickets.incidents import incident_link_ticket, incident_open, incident_post_update, incident_resolve
 from tickets.models import Status
 from tickets.selectors import open_incidents
-from tickets.services import TicketError
+from tickets.services import (
+    TicketError,
+    incident_link_ticket,
+    incident_open,
+    incident_post_update,
+    incident_resolve,
+    ticket_change_status,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -73,6 +79,17 @@ def test_resolving_without_the_option_leaves_tickets_open(incident, lead, make_t
     incident_resolve(incident=incident, by=lead, now=NOW, resolve_tickets=False)
     t.refresh_from_db()
     assert t.status == Status.NEW
+
+
+def test_resolving_with_the_tickets_leaves_tickets_already_closed_as_they_are(incident, lead, make_ticket):
+    open_one, closed = make_ticket("open"), make_ticket("closed")
+    for t in (open_one, closed):
+        incident_link_ticket(incident=incident, ticket=t, by=lead, now=NOW)
+    ticket_change_status(ticket=closed, status=Status.CLOSED, by=lead, now=NOW, reason="duplicate")
+    incident_resolve(incident=incident, by=lead, now=NOW + timedelta(hours=1), resolve_tickets=True)
+    open_one.refresh_from_db(), closed.refresh_from_db()
+    assert open_one.status == Status.RESOLVED
+    assert closed.status == Status.CLOSED and closed.resolved_at == NOW
 
 
 def test_team_lead_runs_an_incident_from_the_desk(client, lead, make_ticket, frozen):

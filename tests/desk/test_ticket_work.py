@@ -5,8 +5,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from tests.conftest import NOW
-from tickets.incidents import incident_open
 from tickets.models import Attachment, CannedReply, Channel, Message, Status, Ticket, TicketEvent
+from tickets.services import incident_open
 
 pytestmark = pytest.mark.django_db
 

@@ -22,9 +22,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.conftest import NOW
 from tests.factories import api_key
-from tickets.attachments import attachments_save
 from tickets.models import Incident
-from tickets.services import ticket_create
+from tickets.services import attachments_save, ticket_create
 
 pytestmark = pytest.mark.django_db
 

@@ -20,8 +20,7 @@ from tests.conftest import NOW
 from tests.notifications.mailkit import fixture, raw_mail
 from tickets.intake.service import email_ingest
 from tickets.models import InboundEmail, SurveyResponse, Ticket
-from tickets.services import ticket_create
-from tickets.surveys import survey_issue
+from tickets.services import survey_issue, ticket_create
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]

@@ -17,9 +17,8 @@ from accounts.identity import UNVERIFIED_DETAIL
 from accounts.models import ApiToken
 from tests.conftest import NOW
 from tests.factories import api_key
-from tickets.attachments import attachments_save
 from tickets.models import Channel, Ticket
-from tickets.services import TicketError, ticket_create
+from tickets.services import TicketError, attachments_save, ticket_create
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,8 @@ from tests.conftest import NOW
 from tests.factories import OrganizationFactory, PlanFactory, PriorityFactory
 from tests.notifications.mailkit import raw_mail
 from tests.reliability.realenv import require_postgres
-from tickets.intake.service import RETRY_MAX_ATTEMPTS, email_ingest
+from tickets.intake.record import RETRY_MAX_ATTEMPTS
+from tickets.intake.service import email_ingest
 from tickets.intake.store import inbound_retry
 from tickets.models import InboundEmail, SenderHold, Ticket
 

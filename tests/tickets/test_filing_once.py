@@ -13,8 +13,8 @@ from notifications.models import Notification
 from tests.api.conftest import token_client
 from tests.conftest import NOW
 from tests.factories import portal_filing
-from tickets.filing import FilingKeyReused, ticket_file_once
 from tickets.models import FilingKey, Ticket
+from tickets.services import FilingKeyReused, ticket_file_once
 
 pytestmark = pytest.mark.django_db
 

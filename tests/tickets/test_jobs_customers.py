@@ -10,8 +10,15 @@ from tests.factories import PlanFactory, office_calendar
 from tests.tickets.jobs_support import DAY, at, events, policy, recipients, sent
 from tickets.jobs import resolved_close, survey_send, waiting_remind_and_close
 from tickets.models import Message, Status, SurveyResponse, Ticket, TicketEvent
-from tickets.services import message_add, ticket_change_status, ticket_close, ticket_create, ticket_merge
-from tickets.surveys import survey_answer, survey_for_token
+from tickets.services import (
+    message_add,
+    survey_answer,
+    survey_for_token,
+    ticket_change_status,
+    ticket_close,
+    ticket_create,
+    ticket_merge,
+)
 
 pytestmark = pytest.mark.django_db
 

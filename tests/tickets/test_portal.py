@@ -10,7 +10,6 @@ from django.urls import reverse
 
 from tests.conftest import NOW
 from tests.factories import PriorityFactory, portal_filing
-from tickets.attachments import sniff_content_type
 from tickets.models import (
     Attachment,
     Incident,
@@ -21,8 +20,8 @@ from tickets.models import (
     Ticket,
     TicketEvent,
 )
-from tickets.services import message_add, ticket_assign, ticket_change_status, ticket_create
-from tickets.surveys import survey_issue
+from tickets.services import message_add, survey_issue, ticket_assign, ticket_change_status, ticket_create
+from tickets.services.attachments import sniff_content_type
 
 pytestmark = pytest.mark.django_db
 

@@ -6,9 +6,8 @@ from django.urls import reverse
 
 from tests.conftest import NOW
 from tests.factories import CustomerFactory
-from tickets.attachments import attachments_save
 from tickets.models import Message, Status, Ticket
-from tickets.services import message_add, ticket_create
+from tickets.services import attachments_save, message_add, ticket_create
 
 pytestmark = pytest.mark.django_db
 

@@ -3,8 +3,7 @@ from datetime import timedelta
 import pytest
 
 from tests.conftest import NOW
-from tickets.services import ticket_create
-from tickets.surveys import SurveyError, survey_answer, survey_for_token, survey_issue
+from tickets.services import SurveyError, survey_answer, survey_for_token, survey_issue, ticket_create
 
 pytestmark = pytest.mark.django_db
 

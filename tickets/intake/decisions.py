@@ -11,8 +11,7 @@ from accounts.models import User
 
 from ..models import Channel, InboundEmail, Message, SenderHold
 from ..services import TicketError
-from .parse import parse_raw
-from .service import fallback_parse
+from .parse import fallback_parse, parse_raw
 from .store import email_process_stored
 
 

@@ -14,6 +14,8 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.header import decode_header, make_header
+from email.parser import BytesParser
+from email.policy import compat32
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 
 from anymail.inbound import AnymailInboundMessage
@@ -381,3 +383,27 @@ def parse_raw(raw: bytes) -> ParsedEmail:
     if repairs:
         parsed.note = f"headers repaired: {repairs}"
     return parsed
+
+
+def fallback_parse(raw: bytes) -> ParsedEmail | None:
+    """Headers only (lenient compat32 policy, fast) and the undecoded body as text: for mail the MIME
+    parser choked on or took too long over, so its words still reach a person."""
+    try:
+        msg = BytesParser(policy=compat32).parsebytes(raw, headersonly=True)
+        parsed = ParsedEmail(content_hash=hashlib.sha256(raw).hexdigest())
+        for name, value in msg.items():
+            parsed.headers.setdefault(name.lower(), []).append(" ".join(str(value).split()))
+        parsed.subject = parsed.header("subject")[:998]
+        ids = re.findall(r"<[^<>\s]{1,900}>", parsed.header("message-id"))
+        parsed.message_id = ids[0] if ids else ""
+        parsed.in_reply_to = re.findall(r"<[^<>\s]{1,900}>", parsed.header("in-reply-to"))
+        parsed.references = re.findall(r"<[^<>\s]{1,900}>", parsed.header("references"))
+        sender = re.search(r"[\w.+-]+@[\w-]+(\.[\w-]+)+", parsed.header("from"))
+        parsed.from_email = sender.group(0).lower() if sender else ""
+        parsed.content_type = (parsed.header("content-type").split(";")[0].strip() or "text/plain").lower()
+        body = re.split(rb"\r?\n\r?\n", raw, maxsplit=1)
+        parsed.text = body[1][:200_000].decode("utf-8", "replace") if len(body) == 2 else ""
+        parsed.content_digest = content_digest(parsed)
+        return parsed
+    except Exception:
+        return None

@@ -3,47 +3,52 @@ here.
 
 Order of work: parse (time-bounded, no database) -> dedupe (Message-ID + sender + content digest) ->
 classify (auto-replies and bounces stop here, bounces feeding the suppression list) -> who sent it and
-which ticket it may touch (``trust.py``: a key and a person) -> reply / reopen / follow-up / new ticket,
-or held for staff (``decisions.py``). Whatever goes wrong, the mail is recorded on ``InboundEmail``; a
-failure keeps the raw bytes and is retried by the ``inbound_retry`` job.
+which ticket it may touch (``trust.py``, ``threading.py``: a key and a person) -> reply / reopen /
+follow-up / new ticket, or held for staff (``decisions.py``). Whatever goes wrong, the mail is recorded
+on ``InboundEmail``; a failure keeps the raw bytes and is retried (``record.py``, ``store.py``). The reads
+these steps ask live in those modules: this one is the write path.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import re
 from datetime import datetime, timedelta
-from email.parser import BytesParser
-from email.policy import compat32
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 
 from accounts.models import Organization, User
 from notifications.models import Notification
 from notifications.services import automatic_mail_count, notification_queue, suppression_add
-from notifications.threading import is_our_message_id, message_domain
-from sla.models import PriorityLevel, SupportPlan
+from notifications.threading import message_domain
 
-from ..attachments import attachment_save_bytes
-from ..models import Channel, InboundEmail, Message, SenderHold, Status, Ticket, TicketEvent
-from ..policy import may_reopen
-from ..services import TicketError, message_add, ticket_create, ticket_escalation_request
+from ..models import Channel, InboundEmail, Message, SenderHold, Ticket, TicketEvent
+from ..policy import DONE_STATUSES, may_reopen
+from ..services import (
+    TicketError,
+    attachment_save_bytes,
+    message_add,
+    ticket_create,
+    ticket_escalation_request,
+)
 from ..snapshot import ticket_snapshot
 from .classify import Kind, classify
-from .parse import ParsedEmail, ParseTimeout, content_digest, parse_message, parse_raw, time_limit
-from .subject import bare_level, parse_subject, strip_reply_prefix
+from .parse import ParsedEmail, ParseTimeout, fallback_parse, parse_message, parse_raw, time_limit
+from .record import already_ingested, record_failure
+from .subject import bare_level, level_named, parse_subject, strip_reply_prefix
 from .text import asks_to_escalate, split_quoted, template_fields
+from .threading import distinct_request, find_thread
 from .trust import (
     TRIAGE_CUSTOMER_NUMBER,
+    copied_contacts,
     domain_org,
-    find_thread,
+    filing_organization,
     from_failed_authentication,
-    known_contact,
+    is_own_mail,
     known_sender,
+    over_new_ticket_limit,
 )
 
 log = logging.getLogger(__name__)
@@ -51,12 +56,6 @@ log = logging.getLogger(__name__)
 PARSE_SECONDS = 10  # per message; the corpus' worst real input parses in ~1.5 s
 AUTOREPLY_CAP = 10  # automatic mails to one sender ...
 AUTOREPLY_CAP_WINDOW = timedelta(hours=3)  # ... per this window (FreeScout's 10 per 180 minutes)
-NEW_TICKET_WINDOW = timedelta(hours=1)  # the per-sender / per-domain limits on new tickets by mail count here
-RECEIVED_GRACE = timedelta(minutes=2)  # a stored webhook mail no worker took by then: the retry job takes it
-RETRY_FIRST = timedelta(minutes=1)  # failed mail is retried after 1, 2, 4 ... minutes
-RETRY_LONGEST = timedelta(hours=6)
-RETRY_MAX_ATTEMPTS = 12  # about two days of retries; then it waits for a person (counted on /healthz)
-RETRY_BATCH = 100
 # Acknowledgements of distinct requests pass that cap, up to this many automatic mails to one address
 # per window: no person files fifty requests in three hours, and a forged sender must not turn the
 # desk into a mail cannon aimed at someone else's inbox.
@@ -78,7 +77,7 @@ def email_ingest(
     the record. ``release``: staff released a held mail, so the per-sender limits do not apply.
     """
     if stored is None:
-        known = _already_ingested(raw)
+        known = already_ingested(raw)
         if known is not None:
             return known  # the same bytes again (a re-run import): answered without parsing
     try:
@@ -90,14 +89,14 @@ def email_ingest(
         if parsed is not None:
             parsed.note = f"read as plain text: {exc.__class__.__name__}"
         if parsed is None:
-            return _record_failure(
+            return record_failure(
                 raw, now=now, detail=f"parse: {exc.__class__.__name__}: {exc}", source=source, stored=stored
             )
     try:
         return _ingest_parsed(parsed, raw=raw, now=now, source=source, stored=stored, release=release)
     except Exception as exc:
         log.exception("inbound mail failed (%s)", source)
-        return _record_failure(
+        return record_failure(
             raw,
             now=now,
             detail=f"{exc.__class__.__name__}: {exc}",
@@ -105,75 +104,6 @@ def email_ingest(
             parsed=parsed,
             stored=stored,
         )
-
-
-def retry_backoff(attempts: int) -> timedelta:
-    """1, 2, 4 ... minutes after each failed attempt, at most six hours apart."""
-    return min(RETRY_FIRST * (2 ** max(0, attempts - 1)), RETRY_LONGEST)
-
-
-def _already_ingested(raw: bytes) -> InboundEmail | None:
-    return (
-        InboundEmail.objects.filter(raw_sha256=hashlib.sha256(raw).hexdigest())
-        .exclude(outcome__in=[InboundEmail.Outcome.FAILED, InboundEmail.Outcome.RECEIVED])
-        .first()
-    )
-
-
-def fallback_parse(raw: bytes) -> ParsedEmail | None:
-    """Headers only (lenient compat32 policy, fast) and the undecoded body as text: for mail the MIME
-    parser choked on or took too long over, so its words still reach a person."""
-    try:
-        msg = BytesParser(policy=compat32).parsebytes(raw, headersonly=True)
-        parsed = ParsedEmail(content_hash=hashlib.sha256(raw).hexdigest())
-        for name, value in msg.items():
-            parsed.headers.setdefault(name.lower(), []).append(" ".join(str(value).split()))
-        parsed.subject = parsed.header("subject")[:998]
-        ids = re.findall(r"<[^<>\s]{1,900}>", parsed.header("message-id"))
-        parsed.message_id = ids[0] if ids else ""
-        parsed.in_reply_to = re.findall(r"<[^<>\s]{1,900}>", parsed.header("in-reply-to"))
-        parsed.references = re.findall(r"<[^<>\s]{1,900}>", parsed.header("references"))
-        sender = re.search(r"[\w.+-]+@[\w-]+(\.[\w-]+)+", parsed.header("from"))
-        parsed.from_email = sender.group(0).lower() if sender else ""
-        parsed.content_type = (parsed.header("content-type").split(";")[0].strip() or "text/plain").lower()
-        body = re.split(rb"\r?\n\r?\n", raw, maxsplit=1)
-        parsed.text = body[1][:200_000].decode("utf-8", "replace") if len(body) == 2 else ""
-        parsed.content_digest = content_digest(parsed)
-        return parsed
-    except Exception:
-        return None
-
-
-def _record_failure(
-    raw: bytes,
-    *,
-    now: datetime,
-    detail: str,
-    source: str,
-    parsed: ParsedEmail | None = None,
-    stored: InboundEmail | None = None,
-) -> InboundEmail:
-    """Keep the bytes and schedule an automatic retry (the ``inbound_retry`` job, with backoff)."""
-    fields = {
-        "message_id": (parsed.message_id if parsed else "")[:998],
-        "sender": (parsed.from_email if parsed else "")[:320],
-        "subject": (parsed.subject if parsed else "")[:998],
-        "received_at": now,
-        "outcome": InboundEmail.Outcome.FAILED,
-        "detail": f"{source}: {detail}"[:5000] if source else detail[:5000],
-        "raw_sha256": hashlib.sha256(raw).hexdigest(),
-    }
-    if stored is not None:  # the claim already counted the attempt and set the next one
-        InboundEmail.objects.filter(pk=stored.pk).update(**fields)
-        stored.refresh_from_db()
-        return stored
-    key = parsed.dedupe_key if parsed else f"sha256:{hashlib.sha256(raw).hexdigest()}"
-    row, _ = InboundEmail.objects.update_or_create(
-        dedupe_key=key, defaults={**fields, "next_attempt_at": now + retry_backoff(1)}
-    )
-    if not row.raw:
-        row.raw.save(f"{key.strip('<>').replace('/', '_')[:80]}.eml", ContentFile(raw), save=True)
-    return row
 
 
 def _ingest_parsed(
@@ -261,11 +191,13 @@ def _act(mail: ParsedEmail, *, now: datetime, release: bool = False) -> InboundE
             ticket=thread.ticket,
             detail="automatic mail: no ticket, no reply",
         )
-    if _is_own_mail(mail):
+    if is_own_mail(mail):
         return InboundEmail(outcome=InboundEmail.Outcome.IGNORED_AUTO, detail="our own mail came back")
     if not mail.from_email:
         if not (mail.subject or mail.text.strip() or mail.attachments):
-            return _reject(mail, "no sender address and nothing to read")
+            return InboundEmail(
+                outcome=InboundEmail.Outcome.REJECTED, detail="no sender address and nothing to read"
+            )
         # Readable but unanswerable: a triage ticket, so a person sees it; nobody gets mailed.
         mail.from_email = _no_sender_address()
     sender = known_sender(mail)
@@ -278,7 +210,7 @@ def _act(mail: ParsedEmail, *, now: datetime, release: bool = False) -> InboundE
     thread = find_thread(mail, sender)
     if thread.ticket is not None:
         ticket = thread.ticket
-        if ticket.status in (Status.RESOLVED, Status.CLOSED) and not may_reopen(ticket, now):
+        if ticket.status in DONE_STATUSES and not may_reopen(ticket, now):
             if sender is not None and sender.is_staff:
                 return _held(f"staff reply to {ticket.reference} after its reopen window", ticket=ticket)
             return _new_ticket(mail, sender, new_text, quoted, now=now, reopened_from=ticket, release=True)
@@ -296,27 +228,8 @@ def _act(mail: ParsedEmail, *, now: datetime, release: bool = False) -> InboundE
     return _new_ticket(mail, sender, new_text, quoted, now=now, release=release, note=note)
 
 
-def _reject(mail: ParsedEmail, why: str) -> InboundEmail:
-    return InboundEmail(outcome=InboundEmail.Outcome.REJECTED, detail=why)
-
-
 def _held(why: str, *, ticket: Ticket | None = None) -> InboundEmail:
     return InboundEmail(outcome=InboundEmail.Outcome.HELD, ticket=ticket, detail=f"held for staff: {why}")
-
-
-def _is_own_mail(mail: ParsedEmail) -> bool:
-    ours = {settings.HELPDESK_REPLY_ADDRESS.lower()}
-    from_default = re.search(r"[\w.+-]+@[\w.-]+", settings.DEFAULT_FROM_EMAIL)
-    if from_default:
-        ours.add(from_default.group(0).lower())
-    if mail.from_email in ours:
-        return True
-    return is_our_message_id(mail.message_id) and mail.from_email.endswith("@" + message_domain().lower())
-
-
-
-
-# --- acting ------------------------------------------------------------------------------------
 
 
 def _reply(
@@ -341,7 +254,7 @@ def _reply(
     if not sender.is_staff and asks_to_escalate(new_text):
         _escalate(ticket, sender, now=now)
     _cap_automatic_replies(mail.from_email, now=now, ticket=ticket)
-    reopened = was in (Status.RESOLVED, Status.CLOSED)
+    reopened = was in DONE_STATUSES
     return InboundEmail(
         outcome=InboundEmail.Outcome.REOPENED if reopened else InboundEmail.Outcome.REPLY,
         ticket=ticket,
@@ -350,7 +263,7 @@ def _reply(
 
 
 def _escalate(ticket: Ticket, sender: User, *, now: datetime) -> None:
-    """"Escalate" in a mail: ``ticket_escalation_request`` tells leadership always and marks the ticket only
+    """ "Escalate" in a mail: ``ticket_escalation_request`` tells leadership always and marks the ticket only
     where the policy allows; staff see why in an internal note when it was not marked."""
     reason = "The customer asked to escalate by email."
     if not ticket_escalation_request(ticket=ticket, by=sender, now=now, reason=reason):
@@ -365,39 +278,6 @@ def _escalate(ticket: Ticket, sender: User, *, now: datetime) -> None:
         )
 
 
-def _filing(mail: ParsedEmail, sender: User | None, subject) -> tuple[Organization, bool, str]:
-    """(organization to file under, whether the sender's claim is unverified, a note for staff).
-
-    A known sender files under their own organization. An unknown sender on an organization's domain list
-    joins it. A ``Customer #`` claim from anyone else files for triage under the claimed organization,
-    and the sender waits for staff (a ``SenderHold``) as a non-member.
-    """
-    own = sender.organization if sender is not None else domain_org(mail.from_email)
-    if own is not None:
-        return own, False, ""
-    claimed = None
-    if subject.customer_number:
-        claimed = (
-            Organization.objects.filter(customer_number__iexact=subject.customer_number)
-            .exclude(customer_number=TRIAGE_CUSTOMER_NUMBER)
-            .first()
-        )
-    if claimed is None:
-        return _triage_org(), False, ""
-    if (
-        sender is not None
-        and SenderHold.objects.filter(
-            user=sender, organization=claimed, state=SenderHold.State.REJECTED
-        ).exists()
-    ):
-        return _triage_org(), False, f"claimed {claimed}; staff rejected this sender for it before"
-    return (
-        claimed,
-        True,
-        f"claimed {claimed} from an address not on its domain list: the sender is held for staff",
-    )
-
-
 def _new_ticket(
     mail,
     sender,
@@ -410,11 +290,11 @@ def _new_ticket(
     note: str = "",
 ) -> InboundEmail:
     if not release:
-        over = _over_new_ticket_limit(mail.from_email, now=now)
+        over = over_new_ticket_limit(mail.from_email, now=now)
         if over:
             return _held(over)
     subject = parse_subject(mail.subject)
-    organization, unverified, claim_note = _filing(mail, sender, subject)
+    organization, unverified, claim_note = filing_organization(mail, sender, subject)
     needs_help = subject.malformed or organization.customer_number == TRIAGE_CUSTOMER_NUMBER
     if subject.customer_number and not unverified:
         needs_help = (
@@ -431,14 +311,14 @@ def _new_ticket(
     if unverified:
         pass  # an unverified claim files at the default level; staff set it on triage
     elif subject.level:
-        priority = _level(subject.level)
+        priority = level_named(subject.level)
         needs_help = needs_help or priority is None
     elif not subject.syntax:
-        priority = _level(bare_level(subject.description)) if bare_level(subject.description) else None
+        priority = level_named(bare_level(subject.description)) if bare_level(subject.description) else None
     title = subject.description if subject.syntax else strip_reply_prefix(mail.subject)
     fields = template_fields(new_text)
     description = new_text or ("(see attachments)" if mail.attachments else quoted)
-    copied, not_copied = _cc_addresses(mail, organization)
+    copied, not_copied = copied_contacts(mail, organization)
     kwargs = dict(
         requester=sender,
         subject=title or "(no subject)",
@@ -510,7 +390,7 @@ def _new_ticket(
         mail.from_email,
         now=now,
         ticket=ticket,
-        acknowledge=_distinct_request(mail, ticket, reopened_from, now=now),
+        acknowledge=distinct_request(mail, ticket, reopened_from, since=now - AUTOREPLY_CAP_WINDOW),
     )
     details = [f"follow-up to {reopened_from.reference} (reopen window passed)" if reopened_from else ""]
     details += ["subject syntax not understood" if needs_help else "", note, claim_note]
@@ -519,48 +399,12 @@ def _new_ticket(
     )
 
 
-def _over_new_ticket_limit(address: str, *, now: datetime) -> str:
-    """Why this sender may not open another ticket by mail right now, or ""."""
-    made = InboundEmail.objects.filter(
-        outcome=InboundEmail.Outcome.NEW_TICKET, received_at__gt=now - NEW_TICKET_WINDOW
-    )
-    per_sender = settings.HELPDESK_MAIL_NEW_TICKETS_PER_SENDER
-    if per_sender and made.filter(sender=address.lower()).count() >= per_sender:
-        return f"{per_sender} new tickets by mail from {address} within an hour already"
-    domain = address.rpartition("@")[2].lower()
-    per_domain = settings.HELPDESK_MAIL_NEW_TICKETS_PER_DOMAIN
-    if per_domain and domain and made.filter(sender__endswith="@" + domain).count() >= per_domain:
-        return f"{per_domain} new tickets by mail from @{domain} within an hour already"
-    return ""
-
-
-def _level(text: str) -> PriorityLevel | None:
-    text = (text or "").strip().strip("\"'“”").strip()
-    if not text:
-        return None
-    return PriorityLevel.objects.filter(Q(slug__iexact=text) | Q(name__iexact=text)).first()
-
-
 def _no_sender_address() -> str:
     address = f"no-sender@{message_domain()}"
     suppression_add(
         email=address, reason="manual", detail="placeholder requester for mail without a sender address"
     )
     return address
-
-
-def _triage_org() -> Organization:
-    org = Organization.objects.filter(customer_number=TRIAGE_CUSTOMER_NUMBER).first()
-    if org is None:
-        org, _ = Organization.objects.get_or_create(
-            customer_number=TRIAGE_CUSTOMER_NUMBER,
-            defaults={
-                "name": "Unknown senders (triage)",
-                "plan": SupportPlan.default(),
-                "shares_tickets": False,
-            },
-        )
-    return org
 
 
 def _customer_for(mail: ParsedEmail, *, organization: Organization | None) -> User:
@@ -585,19 +429,6 @@ def _customer_for(mail: ParsedEmail, *, organization: Organization | None) -> Us
         if user is None:
             raise
         return user
-
-
-def _cc_addresses(mail: ParsedEmail, organization: Organization) -> tuple[list[str], list[str]]:
-    """(copied on the ticket, left out): only known contacts of the organization get our mail, so one
-    inbound mail cannot make us relay acknowledgements to a list of strangers."""
-    ours = message_domain().lower()
-    seen: list[str] = []
-    for address in mail.to + mail.cc:
-        if address.endswith("@" + ours) or address == mail.from_email or address in seen:
-            continue
-        seen.append(address)
-    copied = [a for a in seen[:200] if known_contact(a, organization)]
-    return copied[:20], [a for a in seen if a not in copied]
 
 
 def _save_attachments(
@@ -636,29 +467,6 @@ def _save_attachments(
 
 # What tells a customer their request arrived: never withheld for a distinct request a person filed.
 ACKNOWLEDGEMENTS = ("ticket_received", "subject_help")
-
-
-def _distinct_request(
-    mail: ParsedEmail, ticket: Ticket, reopened_from: Ticket | None, *, now: datetime
-) -> bool:
-    """A new request a person wrote, not mail answering ours or repeating itself: it answers none of our
-    mails (no follow-up of an old ticket, none of our Message-IDs in In-Reply-To or References), and
-    the sender filed nothing with the same subject and text within the loop guard's window. A mail
-    loop fails one of these; a customer filing their eleventh ticket during an outage passes."""
-    if reopened_from is not None:
-        return False
-    if any(is_our_message_id(value) for value in [*mail.in_reply_to, *mail.references]):
-        return False
-    return not (
-        Ticket.objects.filter(
-            requester_id=ticket.requester_id,
-            received_at__gte=now - AUTOREPLY_CAP_WINDOW,
-            subject=ticket.subject,
-            description=ticket.description,
-        )
-        .exclude(pk=ticket.pk)
-        .exists()
-    )
 
 
 def _cap_automatic_replies(address: str, *, now: datetime, ticket: Ticket, acknowledge: bool = False) -> None:

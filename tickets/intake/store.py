@@ -13,7 +13,8 @@ from django.db import transaction
 from django.db.models import F
 
 from ..models import InboundEmail
-from .service import RECEIVED_GRACE, RETRY_BATCH, RETRY_MAX_ATTEMPTS, email_ingest, retry_backoff
+from .record import RECEIVED_GRACE, RETRY_BATCH, RETRY_MAX_ATTEMPTS, retry_backoff
+from .service import email_ingest
 
 
 def email_receive(*, raw: bytes, now: datetime, source: str = "") -> InboundEmail:

@@ -7,6 +7,9 @@ import re
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import Q
+
+from sla.models import PriorityLevel
 
 _REPLY_PREFIX = re.compile(r"^\s*((re|fwd?|aw|wg|sv|vs|tr|antw)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
 _SYNTAX = re.compile(
@@ -56,3 +59,11 @@ def ticket_number_tag(subject: str) -> int | None:
     prefix = re.escape(settings.HELPDESK_TICKET_PREFIX)
     match = re.search(rf"\[\s*{prefix}\s*-\s*(\d{{1,18}})\s*\]", subject or "", re.IGNORECASE)
     return int(match.group(1)) if match else None
+
+
+def level_named(text: str) -> PriorityLevel | None:
+    """The priority level a subject names, by slug or name (any case, quotes stripped), or None."""
+    text = (text or "").strip().strip("\"'“”").strip()
+    if not text:
+        return None
+    return PriorityLevel.objects.filter(Q(slug__iexact=text) | Q(name__iexact=text)).first()

@@ -1,38 +1,29 @@
-"""Who sent this mail, and may it touch that ticket? The email channel's door (see README "Email channel").
+"""Who sent this mail, and where may it file? The email channel's door (see README "Email channel");
+which ticket it may touch is ``threading.py``.
 
 - Identity comes from a known contact address (a user with that address), never from a subject claim.
   A staff address is never an identity by From alone: staff are recognised only through a reply token
   bound to their own address (we mailed it to them).
-- Threading needs a key *and* a person. Keys: our reply token, a stored Message-ID, the ``[HD-n]`` tag.
-  The person: the one the reply token was bound to, or someone on the ticket (the same
-  ``Ticket.objects.visible_to`` rule as the portal, plus addresses copied on the thread). A key without
-  the person makes a new ticket (or, for a staff From, a held item), never a reply in someone else's name.
+- A ``Customer #`` claim from someone not on that organization's domain list files for triage, and the
+  sender waits for staff; only known contacts of the organization are copied on a new ticket.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
 
 from accounts.models import Organization, User
-from notifications.models import Notification
-from notifications.threading import token_candidates, token_signed_for
+from notifications.threading import is_our_message_id, message_domain
+from sla.models import SupportPlan
 
-from ..models import Message, Ticket
+from ..models import InboundEmail, SenderHold
 from .parse import ParsedEmail
-from .subject import ticket_number_tag
 
 TRIAGE_CUSTOMER_NUMBER = "UNKNOWN"
-
-
-@dataclass
-class Thread:
-    ticket: Ticket | None  # the ticket this mail may post on
-    how: str = ""
-    bound: bool = False  # a reply token bound to the From address: the person we mailed answered
-    refused: Ticket | None = None  # a key to this ticket was found, but the sender is not on it
+NEW_TICKET_WINDOW = timedelta(hours=1)  # the per-sender / per-domain limits on new tickets by mail count here
 
 
 def known_sender(mail: ParsedEmail) -> User | None:
@@ -56,99 +47,15 @@ def from_failed_authentication(mail: ParsedEmail) -> bool:
     return False
 
 
-def live(ticket: Ticket | None) -> Ticket | None:
-    hops = 0
-    while ticket is not None and ticket.merged_into_id and hops < 10:
-        ticket = ticket.merged_into
-        hops += 1
-    return ticket
-
-
-def on_ticket(ticket: Ticket, address: str, sender: User | None) -> bool:
-    """Someone on the ticket, by the portal's own visibility rule; staff never by From alone."""
-    if sender is not None:
-        if sender.is_staff:
-            return False
-        if Ticket.objects.visible_to(sender).filter(pk=ticket.pk).exists():
-            return True
-    return bool(address) and address.lower() in {e.lower() for e in ticket.cc_emails}
-
-
-def _token_key(ticket_id: int, signature: str, sender_address: str) -> str:
-    """ "bound" (signed for the From address), "key" (ours, for someone else or unbound), or ""."""
-    if sender_address and token_signed_for(ticket_id, signature, sender_address):
-        return "bound"
-    if token_signed_for(ticket_id, signature):
-        return "key"
-    recipients = (
-        Notification.objects.filter(ticket_id=ticket_id, channel=Notification.Channel.EMAIL)
-        .values_list("recipient", flat=True)
-        .distinct()[:200]
-    )
-    if any(token_signed_for(ticket_id, signature, r) for r in recipients):
-        return "key"
-    return ""
-
-
-def find_thread(mail: ParsedEmail, sender: User | None) -> Thread:
-    refused: Ticket | None = None
-    refused_how = ""
-
-    def check(ticket: Ticket | None, how: str) -> Thread | None:
-        nonlocal refused, refused_how
-        if ticket is None:
-            return None
-        if on_ticket(ticket, mail.from_email, sender):
-            return Thread(ticket, how)
-        if refused is None:
-            refused, refused_how = ticket, how
-        return None
-
-    # 1. Our signed token. Bound to the From address: that person answered. Otherwise a key only.
-    for how, values in (
-        ("token in In-Reply-To", mail.in_reply_to),
-        ("token in References", list(reversed(mail.references))),
-        ("token in Message-ID", [mail.message_id]),
-        ("token in address", mail.to + mail.cc + mail.reply_to),
-    ):
-        for value in values:
-            for ticket_id, signature in token_candidates(value):
-                kind = _token_key(ticket_id, signature, mail.from_email)
-                if not kind:
-                    continue
-                ticket = live(Ticket.objects.filter(pk=ticket_id).first())
-                if ticket is not None and kind == "bound":
-                    return Thread(ticket, f"{how} (the addressee's own)", bound=True)
-                found = check(ticket, how)
-                if found:
-                    return found
-    # 2. A Message-ID we stored (a mail we received or sent on a ticket).
-    ids = [i for i in [*mail.in_reply_to, *reversed(mail.references)] if i][:50]
-    if ids:
-        message = (
-            Message.objects.filter(email_message_id__in=ids)
-            .select_related("ticket")
-            .order_by("-created_at")
-            .first()
-        )
-        ticket = live(message.ticket) if message is not None else None
-        if ticket is None:
-            sent = (
-                Notification.objects.filter(message_id__in=ids, ticket__isnull=False)
-                .select_related("ticket")
-                .first()
-            )
-            ticket = live(sent.ticket) if sent is not None else None
-        found = check(ticket, "stored Message-ID")
-        if found:
-            return found
-    # 3. The [HD-123] subject tag.
-    number = ticket_number_tag(mail.subject)
-    if number:
-        found = check(live(Ticket.objects.filter(pk=number).first()), "subject tag")
-        if found:
-            return found
-    return Thread(None, refused_how, refused=refused)
+def is_own_mail(mail: ParsedEmail) -> bool:
+    """Our own mail come back: from our reply or default From address, or with our Message-ID from our domain."""
+    ours = {settings.HELPDESK_REPLY_ADDRESS.lower()}
+    from_default = re.search(r"[\w.+-]+@[\w.-]+", settings.DEFAULT_FROM_EMAIL)
+    if from_default:
+        ours.add(from_default.group(0).lower())
+    if mail.from_email in ours:
+        return True
+    return is_our_message_id(mail.message_id) and mail.from_email.endswith("@" + message_domain().lower())
 
 
 def domain_org(address: str) -> Organization | None:
@@ -172,3 +79,79 @@ def known_contact(address: str, organization: Organization | None) -> bool:
     if domain in [d.lower() for d in organization.email_domains]:
         return True
     return User.objects.filter(email__iexact=address, organization=organization, is_active=True).exists()
+
+
+def triage_org() -> Organization:
+    """Where mail from nobody we can place is filed for staff (the row is made on first use)."""
+    org = Organization.objects.filter(customer_number=TRIAGE_CUSTOMER_NUMBER).first()
+    if org is None:
+        org, _ = Organization.objects.get_or_create(
+            customer_number=TRIAGE_CUSTOMER_NUMBER,
+            defaults={
+                "name": "Unknown senders (triage)",
+                "plan": SupportPlan.default(),
+                "shares_tickets": False,
+            },
+        )
+    return org
+
+
+def filing_organization(mail: ParsedEmail, sender: User | None, subject) -> tuple[Organization, bool, str]:
+    """(organization to file under, whether the sender's claim is unverified, a note for staff).
+
+    A known sender files under their own organization. An unknown sender on an organization's domain list
+    joins it. A ``Customer #`` claim from anyone else files for triage under the claimed organization,
+    and the sender waits for staff (a ``SenderHold``) as a non-member.
+    """
+    own = sender.organization if sender is not None else domain_org(mail.from_email)
+    if own is not None:
+        return own, False, ""
+    claimed = None
+    if subject.customer_number:
+        claimed = (
+            Organization.objects.filter(customer_number__iexact=subject.customer_number)
+            .exclude(customer_number=TRIAGE_CUSTOMER_NUMBER)
+            .first()
+        )
+    if claimed is None:
+        return triage_org(), False, ""
+    if (
+        sender is not None
+        and SenderHold.objects.filter(
+            user=sender, organization=claimed, state=SenderHold.State.REJECTED
+        ).exists()
+    ):
+        return triage_org(), False, f"claimed {claimed}; staff rejected this sender for it before"
+    return (
+        claimed,
+        True,
+        f"claimed {claimed} from an address not on its domain list: the sender is held for staff",
+    )
+
+
+def copied_contacts(mail: ParsedEmail, organization: Organization) -> tuple[list[str], list[str]]:
+    """(copied on the ticket, left out): only known contacts of the organization get our mail, so one
+    inbound mail cannot make us relay acknowledgements to a list of strangers."""
+    ours = message_domain().lower()
+    seen: list[str] = []
+    for address in mail.to + mail.cc:
+        if address.endswith("@" + ours) or address == mail.from_email or address in seen:
+            continue
+        seen.append(address)
+    copied = [a for a in seen[:200] if known_contact(a, organization)]
+    return copied[:20], [a for a in seen if a not in copied]
+
+
+def over_new_ticket_limit(address: str, *, now: datetime) -> str:
+    """Why this sender may not open another ticket by mail right now, or ""."""
+    made = InboundEmail.objects.filter(
+        outcome=InboundEmail.Outcome.NEW_TICKET, received_at__gt=now - NEW_TICKET_WINDOW
+    )
+    per_sender = settings.HELPDESK_MAIL_NEW_TICKETS_PER_SENDER
+    if per_sender and made.filter(sender=address.lower()).count() >= per_sender:
+        return f"{per_sender} new tickets by mail from {address} within an hour already"
+    domain = address.rpartition("@")[2].lower()
+    per_domain = settings.HELPDESK_MAIL_NEW_TICKETS_PER_DOMAIN
+    if per_domain and domain and made.filter(sender__endswith="@" + domain).count() >= per_domain:
+        return f"{per_domain} new tickets by mail from @{domain} within an hour already"
+    return ""

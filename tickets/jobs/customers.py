@@ -18,9 +18,8 @@ from ..alerts import dedupe_key, fmt
 from ..models import Message, Status, Ticket, TicketEvent
 from ..policy import customers
 from ..schedule import ticket_next_actions, waiting_ladder
-from ..services import ticket_close, ticket_url
+from ..services import survey_issue, ticket_close, ticket_url
 from ..snapshot import ticket_snapshot
-from ..surveys import survey_issue
 from ._common import MAX_PER_PASS, Pass, attempt
 
 # Surveys go to tickets closed this recently: switching surveys on does not mail the whole archive.

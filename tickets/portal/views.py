@@ -20,20 +20,23 @@ from django.views.decorators.http import require_GET, require_POST
 from sla.models import PriorityLevel
 
 from .. import policy
-from ..attachments import attachment_response, attachments_save, attachments_visible_to
+from ..attachments import attachment_response, attachments_visible_to
 from ..fields import filing_key
-from ..filing import ticket_file_once
 from ..models import Message, RequestType, Status, Ticket
 from ..selectors import customer_tickets, open_incidents
 from ..services import (
+    SurveyError,
     TicketError,
+    attachments_save,
     message_add,
+    survey_answer,
+    survey_for_token,
     ticket_close,
     ticket_edit_request,
     ticket_escalate,
+    ticket_file_once,
     ticket_reopen,
 )
-from ..surveys import SurveyError, survey_answer, survey_for_token
 from .display import first_response_text, priority_options, sla_view
 from .forms import (
     FALLBACK_FIELDS,

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 
-from .models import SurveyResponse, Ticket
+from ..models import SurveyResponse, Ticket
 
 
 class SurveyError(Exception):
@@ -24,12 +24,16 @@ def _hash(token: str) -> str:
 
 
 @transaction.atomic
-def survey_issue(*, ticket: Ticket, now: datetime, valid_for: timedelta = timedelta(days=30)) -> tuple[SurveyResponse, str] | None:
+def survey_issue(
+    *, ticket: Ticket, now: datetime, valid_for: timedelta = timedelta(days=30)
+) -> tuple[SurveyResponse, str] | None:
     """Create the ticket's survey and return it with its raw token; ``None`` if one was already sent."""
     if SurveyResponse.objects.filter(ticket=ticket).exists():
         return None
     token = secrets.token_urlsafe(32)
-    survey = SurveyResponse.objects.create(ticket=ticket, token_hash=_hash(token), sent_at=now, expires_at=now + valid_for)
+    survey = SurveyResponse.objects.create(
+        ticket=ticket, token_hash=_hash(token), sent_at=now, expires_at=now + valid_for
+    )
     return survey, token
 
 

@@ -1,0 +1,53 @@
+"""Re-classifying a ticket's priority, and keeping the tickets' stored rank in step with the levels."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+
+from accounts.models import User
+from sla.models import PriorityLevel
+
+from ..models import Ticket, TicketEvent
+from ..policy import TicketError
+from ..schedule import next_actions_mark
+from ._common import _apply_deadlines, _event, _lock, _notify_requester
+
+
+@transaction.atomic
+def ticket_reclassify(
+    *, ticket: Ticket, priority: PriorityLevel, by: User | None, reason: str, now: datetime
+) -> Ticket:
+    """Change the priority with a mandatory reason; running deadlines are recomputed from the clock start."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise TicketError("Give a reason for changing the priority.")
+    ticket = _lock(ticket)
+    old = ticket.priority
+    if old.pk == priority.pk:
+        return ticket
+    ticket.priority = priority
+    ticket.priority_rank = priority.rank
+    _event(
+        ticket, TicketEvent.Kind.PRIORITY, now=now, actor=by, old=old.slug, new=priority.slug, reason=reason
+    )
+    if ticket.is_open:
+        # Recomputed from the clock start with every pause left out; a met or breached target stays.
+        _apply_deadlines(ticket, now=now, actor=by, reason="priority re-classified")
+    next_actions_mark(ticket, now=now)
+    ticket.save()
+    _notify_requester(
+        ticket, "priority_changed", now=now, old_priority=old.name, new_priority=priority.name, reason=reason
+    )
+    return ticket
+
+
+def priority_rank_sync(*, priority: PriorityLevel) -> int:
+    """Keep the denormalised rank on tickets in step when the levels are re-ordered (admin, YAML, API:
+    ``tickets.receivers`` calls this whenever a level is saved)."""
+    return (
+        Ticket.objects.filter(priority=priority)
+        .exclude(priority_rank=priority.rank)
+        .update(priority_rank=priority.rank)
+    )

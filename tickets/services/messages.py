@@ -1,0 +1,85 @@
+"""Replies and internal notes: the first response, the resume of a waiting ticket, a customer's reopen."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+
+from accounts.models import User
+
+from .. import policy
+from ..models import Channel, Message, Status, Ticket
+from ..policy import TicketError
+from ..schedule import next_actions_mark
+from ._common import _first_response_met, _lock, _notify_requester, _notify_staff
+from .status import _set_status, _status_notice
+
+
+@transaction.atomic
+def message_add(
+    *,
+    ticket: Ticket,
+    author: User | None,
+    body: str,
+    now: datetime,
+    kind: str = Message.Kind.PUBLIC,
+    channel: str = Channel.WEB,
+    body_html: str = "",
+    quoted_text: str = "",
+    email_message_id: str = "",
+    set_status: str | None = None,
+) -> Message:
+    """Add a reply or internal note. A staff reply is the first response; a customer's answer to a
+    ticket that waits on them resumes its clock; a customer's reply to a resolved or closed ticket
+    reopens it."""
+    ticket = _lock(ticket)
+    from_staff = bool(author and author.is_staff)
+    if kind == Message.Kind.INTERNAL and not from_staff:
+        raise TicketError("Only staff can add internal notes.")
+    if kind == Message.Kind.PUBLIC and not from_staff and ticket.status in policy.DONE_STATUSES:
+        policy.check_reopen(ticket, now, by=author)  # a customer's reply reopens: the same window applies
+    if not (body or "").strip() and not body_html:
+        raise TicketError("The message is empty.")
+    message = Message.objects.create(
+        ticket=ticket,
+        kind=kind,
+        author=author,
+        from_staff=from_staff,
+        channel=channel,
+        body=body,
+        body_html=body_html,
+        quoted_text=quoted_text,
+        email_message_id=email_message_id,
+        created_at=now,
+    )
+    if kind == Message.Kind.PUBLIC:
+        ticket.last_activity_at = now
+        if from_staff:
+            ticket.last_staff_activity_at = now
+            _first_response_met(ticket, now=now, actor=author, how="reply")
+            if ticket.status == Status.NEW:
+                _set_status(ticket, Status.OPEN, now=now, actor=author)
+            _notify_requester(
+                ticket, "staff_reply", now=now, automatic=False, message_id=message.pk, body=body
+            )
+        else:
+            ticket.last_customer_activity_at = now
+            if ticket.status == Status.WAITING:
+                _set_status(ticket, Status.OPEN, now=now, actor=author, reason="the customer replied")
+            elif ticket.status in policy.DONE_STATUSES:
+                _set_status(
+                    ticket, Status.OPEN, now=now, actor=author, reason="reopened: the customer replied"
+                )
+            if ticket.assignee_id:
+                _notify_staff(ticket, "customer_reply", [ticket.assignee], now=now, body=body)
+    elif from_staff:
+        ticket.last_staff_activity_at = now
+    status_before = ticket.status
+    if set_status:
+        _set_status(ticket, set_status, now=now, actor=author)
+    next_actions_mark(ticket, now=now)
+    ticket.save()
+    if set_status and ticket.status != status_before:
+        _status_notice(ticket, ticket.status, now=now)
+    return message
