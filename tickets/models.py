@@ -1,6 +1,6 @@
 """Tickets and everything that happens to them.
 
-Writes go through ``tickets/services.py``; reads through ``tickets/selectors.py`` and the queryset in
+Writes go through the ``tickets/services/`` package; reads through ``tickets/selectors.py`` and the queryset in
 ``tickets/querysets.py``. SLA deadlines are computed by ``sla.services`` and stored here, so sweeps
 and the queue compare indexed timestamps with ``now``.
 """

@@ -1,7 +1,7 @@
 """Every rule about a ticket, written once: who may do what, and what state its SLA clocks are in.
 
 Each decision is a predicate on one ticket and, where lists are filtered by it, the matching ``Q`` (the
-Wagtail ``live_q()`` pattern). The services in ``tickets/services.py`` call the ``check_*`` functions
+Wagtail ``live_q()`` pattern). The services in ``tickets/services/`` call the ``check_*`` functions
 before they write and raise ``TicketError``, the way Zulip's actions call ``access_*`` themselves; views,
 serializers, templates, the dashboard, the jobs and the admin only *ask* the predicates (to draw a button,
 filter a list, choose a word). A new channel cannot forget a rule because the rule sits inside the write.
