@@ -1,13 +1,12 @@
 """The Celery app and the beat schedule.
 
-Every timed job is a plain service function taking ``now`` (see ``tickets/jobs.py``); the tasks in
+Every timed job is a plain service function taking ``now`` (see the ``tickets/jobs/`` package); the tasks in
 ``tickets/tasks.py`` are one-line wrappers, and this schedule says when each runs and why.
 """
 
 import os
 
 from celery import Celery
-from celery.schedules import crontab  # noqa: F401  (kept for schedule entries that need it)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
 
