@@ -1,4 +1,6 @@
+from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -102,3 +104,32 @@ def _fresh_local_cache():
 
     caches["default"].clear()
     yield
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Say at the end of the run which tests did not run and why, and how to run them.
+
+    On the default SQLite, without Redis or Chromium, the races, the real-worker and the browser tests
+    skip; ``-ra`` lists them among other lines, which is easy to miss. ``.ci/run`` brings every service.
+    """
+    skipped = terminalreporter.stats.get("skipped", [])
+    if not skipped:
+        return
+    files_by_reason: dict[str, set[str]] = defaultdict(set)
+    count_by_reason: Counter[str] = Counter()
+    for report in skipped:
+        if isinstance(report.longrepr, tuple):
+            path, _, reason = report.longrepr
+        else:
+            path, reason = report.nodeid.split("::")[0], str(report.longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        files_by_reason[reason].add(Path(path).name)
+        count_by_reason[reason] += 1
+    write = terminalreporter.write_line
+    terminalreporter.section(f"{len(skipped)} tests did not run here", sep="-", yellow=True, bold=True)
+    for reason, files in sorted(files_by_reason.items()):
+        write(f"  {count_by_reason[reason]:4}  {reason}  ({', '.join(sorted(files))})")
+    write(
+        "Run them with `.ci/run` (starts PostgreSQL and Redis, finds Chromium, then `make test`), or set "
+        "DATABASE_URL=postgres://..., REDIS_URL=redis://... and HELPDESK_CHROMIUM=/usr/bin/chromium."
+    )
