@@ -1,6 +1,6 @@
 """SLA policy: priority levels, support plans, business calendars, targets, alert rules, job settings.
 
-Deadline arithmetic lives in ``sla/calendars.py`` (pure, no ORM); ``sla/services.py`` turns these
+Deadline arithmetic lives in ``sla/calendars.py`` (pure, no ORM); ``sla/selectors.py`` turns these
 rows into that arithmetic's inputs. This app imports no other app of ours.
 """
 

@@ -1,4 +1,4 @@
-"""SLA services: deadlines from the policy rows, exact pause and resume, cached calendars, explanations."""
+"""SLA selectors: deadlines from the policy rows, exact pause and resume, cached calendars, explanations."""
 
 from datetime import UTC, date, datetime, timedelta
 
@@ -6,7 +6,7 @@ import pytest
 
 from sla.calendars import business_time_between
 from sla.models import Holiday
-from sla.services import calendar_build, sla_deadlines, sla_explain, sla_policy_table
+from sla.selectors import calendar_build, sla_deadlines, sla_explain, sla_policy_table
 from tests.factories import office_calendar
 
 
