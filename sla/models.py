@@ -16,8 +16,12 @@ HEX_COLOUR = RegexValidator(r"^#[0-9a-fA-F]{6}\Z", "Enter a colour as #rrggbb, e
 
 # The one valid range of a priority rank, for the admin, the YAML import and the API alike.
 RANK_MIN, RANK_MAX = 1, 1000
-# "Target close" warns when this share of a target is used up, unless an alert rule says otherwise.
+# "Target close" warns when this share of a target is used up, unless an alert rule says otherwise;
+# a rule's share is a whole percent in this range (100 means no warning before the breach itself).
 DEFAULT_WARN_PERCENT = 75
+WARN_PERCENT_MIN, WARN_PERCENT_MAX = 1, 100
+# The most reminders a plan may send a customer who has not answered.
+CUSTOMER_REMINDERS_MAX = 1000
 
 
 class PriorityLevel(models.Model):
