@@ -66,6 +66,10 @@ def _construct_map(loader: _Loader, node: yaml.MappingNode) -> Map:
     out.line, out.lines = node.start_mark.line + 1, {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
+        if isinstance(key, list | dict):  # "[a]: 1" is valid YAML, but no key of ours is a list
+            raise ConfigError(
+                [(key_node.start_mark.line + 1, "", "a key must be a name, not a list or mapping")]
+            )
         if key in out:
             raise ConfigError([(key_node.start_mark.line + 1, str(key), "appears twice")])
         out[key] = loader.construct_object(value_node, deep=True)
@@ -79,7 +83,18 @@ def _construct_seq(loader: _Loader, node: yaml.SequenceNode) -> Seq:
     return out
 
 
+def _construct_date(loader: _Loader, node: yaml.ScalarNode):
+    """A date-like scalar such as ``2026-02-30`` that is no real date is an error with its line, not a crash."""
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError as exc:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"{node.value!r} is not a date: {exc}", node.start_mark
+        ) from exc
+
+
 _Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_date)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
 
 

@@ -157,6 +157,19 @@ def test_a_key_twice_is_an_error():
 
 
 @pytest.mark.django_db
+def test_a_date_that_does_not_exist_is_an_error_with_its_line():
+    found = problems("calendars:\n  - name: office\n    always_open: true\n    holidays: [2026-02-30]\n")
+    assert found[0][0] == 4 and "2026-02-30" in found[0][2]
+
+
+@pytest.mark.django_db
+def test_a_list_as_a_key_is_an_error_with_its_line():
+    assert problems("priorities:\n  - slug: a\n    [name]: A\n") == [
+        (3, "", "a key must be a name, not a list or mapping")
+    ]
+
+
+@pytest.mark.django_db
 def test_references_to_existing_rows_are_allowed(plan):
     # the conftest plan has calendars "office"/"always" and priorities urgent..low already
     sla_config_import(
