@@ -107,18 +107,30 @@ def sla_deadlines(
     cal = calendar_build(target.calendar)
     try:
         return Deadlines(
-            first_response_due_at=add_business_time(start, target.first_response, cal) if target.first_response else None,
+            first_response_due_at=add_business_time(start, target.first_response, cal)
+            if target.first_response
+            else None,
             resolution_due_at=(
-                add_business_time_paused(resolution_start, target.resolution, cal, spans) if target.resolution else None
+                add_business_time_paused(resolution_start, target.resolution, cal, spans)
+                if target.resolution
+                else None
             ),
             calendar=cal,
             target=target,
             resolution_start=resolution_start,
             pauses=spans,
         )
-    except ValueError:  # a calendar with no opening hours: nothing can fall due, and the ticket must not be lost
-        logger.warning("SLA calendar %r has no opening hours; %s / %s gets no deadlines", target.calendar.name, plan, priority)
-        return Deadlines(None, None, calendar=cal, target=target, resolution_start=resolution_start, pauses=spans)
+    except ValueError:
+        # A calendar with no opening hours: nothing can fall due, and the ticket must not be lost.
+        logger.warning(
+            "SLA calendar %r has no opening hours; %s / %s gets no deadlines",
+            target.calendar.name,
+            plan,
+            priority,
+        )
+        return Deadlines(
+            None, None, calendar=cal, target=target, resolution_start=resolution_start, pauses=spans
+        )
 
 
 @dataclass(frozen=True)
@@ -150,7 +162,10 @@ JOB_FIELDS = (
 
 def job_policy_for(plan: SupportPlan | None) -> EffectiveJobPolicy:
     """The plan's timed-job settings, each empty field falling back to the global defaults."""
-    rows = {p.plan_id: p for p in JobPolicy.objects.select_related("calendar").filter(plan__in=[plan] if plan else [])}
+    rows = {
+        p.plan_id: p
+        for p in JobPolicy.objects.select_related("calendar").filter(plan__in=[plan] if plan else [])
+    }
     glob = JobPolicy.objects.select_related("calendar").filter(plan__isnull=True).first()
     own = rows.get(plan.pk) if plan else None
     values = {}
@@ -160,7 +175,9 @@ def job_policy_for(plan: SupportPlan | None) -> EffectiveJobPolicy:
             value = getattr(glob, name)
         values[name] = value
     calendar = values.pop("calendar")
-    values["survey_enabled"] = bool(values["survey_enabled"]) if values["survey_enabled"] is not None else True
+    values["survey_enabled"] = (
+        bool(values["survey_enabled"]) if values["survey_enabled"] is not None else True
+    )
     values["survey_valid_for"] = values["survey_valid_for"] or timedelta(days=30)
     return EffectiveJobPolicy(calendar=calendar_build(calendar) if calendar else None, **values)
 
@@ -204,7 +221,9 @@ def target_words(delta: timedelta, *, always_open: bool) -> str:
     hours, rest = divmod(int(delta.total_seconds()) // 60, 60)
     unit = "" if always_open else "business "
     if hours:
-        words = f"{hours} {unit}hour{'s' if hours != 1 else ''}" + (f" {rest} minute{'s' if rest != 1 else ''}" if rest else "")
+        words = f"{hours} {unit}hour{'s' if hours != 1 else ''}" + (
+            f" {rest} minute{'s' if rest != 1 else ''}" if rest else ""
+        )
     else:
         words = f"{rest} {unit}minute{'s' if rest != 1 else ''}"
     return f"{words} round the clock" if always_open else words
@@ -238,18 +257,28 @@ def sla_explain(
     spans = tuple(sorted((p, q) for p, q in pauses if q > resolution_start))
     target = sla_target_for(plan=plan, priority=priority)
     if target is None:
-        return {"target": None, "first_response_due_at": None, "resolution_due_at": None, "lines": [
-            f"The plan {plan.name} has no target for {priority.name}: nothing is due."]}
+        return {
+            "target": None,
+            "first_response_due_at": None,
+            "resolution_due_at": None,
+            "lines": [f"The plan {plan.name} has no target for {priority.name}: nothing is due."],
+        }
     cal = calendar_build(target.calendar)
     zone = ZoneInfo(target.calendar.timezone)
     result = {"target": target, "calendar": target.calendar, "lines": []}
     counting_from = next_opening(start, cal)
     lines = result["lines"]
-    lines.append(f"Counted on the calendar '{target.calendar.name}' ({'24x7' if cal.always_open else target.calendar.timezone}).")
+    lines.append(
+        f"Counted on the calendar '{target.calendar.name}' ({'24x7' if cal.always_open else target.calendar.timezone})."
+    )
     if counting_from != start.astimezone(counting_from.tzinfo):
-        lines.append(f"Received outside hours: counting starts at the next opening, {counting_from.astimezone(zone):%a %d %b %Y %H:%M %Z}.")
+        lines.append(
+            f"Received outside hours: counting starts at the next opening, {counting_from.astimezone(zone):%a %d %b %Y %H:%M %Z}."
+        )
     if resolution_start != start:
-        lines.append(f"Resolution counted from the reopen, {resolution_start.astimezone(zone):%a %d %b %Y %H:%M %Z}.")
+        lines.append(
+            f"Resolution counted from the reopen, {resolution_start.astimezone(zone):%a %d %b %Y %H:%M %Z}."
+        )
     for label, key, delta, begin, left_out in (
         ("First response", "first_response_due_at", target.first_response, start, ()),
         ("Resolution", "resolution_due_at", target.resolution, resolution_start, spans),
@@ -260,10 +289,16 @@ def sla_explain(
             continue
         due = add_business_time_paused(begin, delta, cal, left_out)
         result[key] = due
-        pieces = _minus(open_segments(begin, business_time_between(begin, due, cal), cal, limit=16), left_out)[:8]
-        shown = "; ".join(f"{a.astimezone(zone):%a %d %b %H:%M}-{b.astimezone(zone):%H:%M}" for a, b in pieces)
+        pieces = _minus(
+            open_segments(begin, business_time_between(begin, due, cal), cal, limit=16), left_out
+        )[:8]
+        shown = "; ".join(
+            f"{a.astimezone(zone):%a %d %b %H:%M}-{b.astimezone(zone):%H:%M}" for a, b in pieces
+        )
         more = " ..." if len(pieces) == 8 else ""
-        lines.append(f"{label}: {target_words(delta, always_open=cal.always_open)}, due {due.astimezone(zone):%a %d %b %Y %H:%M %Z} ({due:%Y-%m-%d %H:%M} UTC). Counted: {shown}{more}")
+        lines.append(
+            f"{label}: {target_words(delta, always_open=cal.always_open)}, due {due.astimezone(zone):%a %d %b %Y %H:%M %Z} ({due:%Y-%m-%d %H:%M} UTC). Counted: {shown}{more}"
+        )
         for p_lo, p_hi in left_out:
             if p_lo >= due:
                 continue

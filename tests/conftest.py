@@ -43,10 +43,34 @@ def plan(db, priorities):
     plan = PlanFactory(slug="enterprise", name="Enterprise", is_default=True)
     always = CalendarFactory()
     office = office_calendar()
-    TargetFactory(plan=plan, priority=priorities["urgent"], first_response=timedelta(minutes=30), resolution=timedelta(hours=24), calendar=always)
-    TargetFactory(plan=plan, priority=priorities["high"], first_response=timedelta(hours=2), resolution=timedelta(hours=24), calendar=office)
-    TargetFactory(plan=plan, priority=priorities["normal"], first_response=timedelta(hours=4), resolution=timedelta(hours=40), calendar=office)
-    TargetFactory(plan=plan, priority=priorities["low"], first_response=timedelta(hours=48), resolution=None, calendar=office)
+    TargetFactory(
+        plan=plan,
+        priority=priorities["urgent"],
+        first_response=timedelta(minutes=30),
+        resolution=timedelta(hours=24),
+        calendar=always,
+    )
+    TargetFactory(
+        plan=plan,
+        priority=priorities["high"],
+        first_response=timedelta(hours=2),
+        resolution=timedelta(hours=24),
+        calendar=office,
+    )
+    TargetFactory(
+        plan=plan,
+        priority=priorities["normal"],
+        first_response=timedelta(hours=4),
+        resolution=timedelta(hours=40),
+        calendar=office,
+    )
+    TargetFactory(
+        plan=plan,
+        priority=priorities["low"],
+        first_response=timedelta(hours=48),
+        resolution=None,
+        calendar=office,
+    )
     return plan
 
 
@@ -57,7 +81,9 @@ def org(plan):
 
 @pytest.fixture
 def other_org(plan):
-    return OrganizationFactory(plan=plan, customer_number="2002", name="Globex", email_domains=["globex.test"])
+    return OrganizationFactory(
+        plan=plan, customer_number="2002", name="Globex", email_domains=["globex.test"]
+    )
 
 
 @pytest.fixture
@@ -73,7 +99,9 @@ def colleague(org):
 @pytest.fixture
 def unverified(org):
     """Signed up with an Acme address and the customer number, never followed the verification link."""
-    return CustomerFactory(organization=org, email="uma@acme.test", full_name="Uma Unverified", email_verified_at=None)
+    return CustomerFactory(
+        organization=org, email="uma@acme.test", full_name="Uma Unverified", email_verified_at=None
+    )
 
 
 @pytest.fixture
