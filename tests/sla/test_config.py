@@ -8,7 +8,18 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from sla.config import ConfigError, format_duration, parse_duration, sla_config_export, sla_config_import
-from sla.models import AlertRule, Calendar, JobPolicy, PriorityLevel, SLATarget, SupportPlan
+from sla.models import (
+    RANK_MAX,
+    RANK_MIN,
+    WARN_PERCENT_MAX,
+    WARN_PERCENT_MIN,
+    AlertRule,
+    Calendar,
+    JobPolicy,
+    PriorityLevel,
+    SLATarget,
+    SupportPlan,
+)
 
 GOOD = dedent("""\
     calendars:
@@ -154,6 +165,29 @@ def test_broken_yaml_names_the_line():
 def test_a_key_twice_is_an_error():
     found = problems("priorities:\n  - {slug: a, name: A}\n  - slug: b\n    name: B\n    name: C\n")
     assert found == [(5, "name", "appears twice")]
+
+
+@pytest.mark.django_db
+def test_the_file_takes_the_ranges_the_models_declare():
+    def rank_and_share(rank, share):
+        return (
+            "priorities:\n"
+            f"  - {{slug: p, name: P, rank: {rank}}}\n"
+            "alerts:\n"
+            f"  - {{event: warning, audience: duty, threshold_percent: {share}}}\n"
+        )
+
+    sla_config_import(text=rank_and_share(RANK_MAX, WARN_PERCENT_MIN))
+    sla_config_import(text=rank_and_share(RANK_MIN, WARN_PERCENT_MAX))
+    assert PriorityLevel.objects.get().rank == RANK_MIN
+    assert AlertRule.objects.get().threshold_percent == WARN_PERCENT_MAX
+    assert [
+        (line, path) for line, path, _ in problems(rank_and_share(RANK_MAX + 1, WARN_PERCENT_MAX + 1))
+    ] == [
+        (2, "priorities[p].rank"),
+        (4, "alerts[0].threshold_percent"),
+    ]
+    assert len(problems(rank_and_share(RANK_MIN - 1, WARN_PERCENT_MIN - 1))) == 2
 
 
 @pytest.mark.django_db
