@@ -145,6 +145,6 @@ class Checker:
             if required:
                 self.error(obj.line, f"{path}.{key}", "is required (a calendar name)")
             return None
-        if value not in known:
+        if not isinstance(value, str) or value not in known:
             self.error(obj.lines[key], f"{path}.{key}", f"no calendar named {value!r}")
         return value

@@ -410,7 +410,7 @@ def check_alerts(
         if c.fields(item, line, path, ALERT_FIELDS, {"event", "audience"}) is None:
             continue
         prio = item.get("priority")
-        if prio is not None and prio not in known_priorities:
+        if prio is not None and (not isinstance(prio, str) or prio not in known_priorities):
             c.error(
                 item.lines["priority"],
                 f"{path}.priority",

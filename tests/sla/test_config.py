@@ -191,6 +191,20 @@ def test_the_file_takes_the_ranges_the_models_declare():
 
 
 @pytest.mark.django_db
+def test_a_list_where_a_name_belongs_is_an_error_with_its_line():
+    found = problems(
+        "calendars:\n  - {name: always, always_open: true}\n"
+        "alerts:\n  - {event: breach, audience: duty, priority: [urgent], office_calendar: {a: 1}}\n"
+        "jobs:\n  default: {calendar: [always]}\n"
+    )
+    assert [(line, path) for line, path, _ in found] == [
+        (4, "alerts[0].priority"),
+        (4, "alerts[0].office_calendar"),
+        (6, "jobs.default.calendar"),
+    ]
+
+
+@pytest.mark.django_db
 def test_a_date_that_does_not_exist_is_an_error_with_its_line():
     found = problems("calendars:\n  - name: office\n    always_open: true\n    holidays: [2026-02-30]\n")
     assert found[0][0] == 4 and "2026-02-30" in found[0][2]
