@@ -1,16 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count
 from django.utils import timezone
-
-from notifications.models import Suppression
 
 from . import tokens
 from .models import ApiToken, Invitation, Organization, Team, User
-
-
-def _suppression(user):
-    return Suppression.objects.filter(email__iexact=user.email).first()
 
 
 class MemberInline(admin.TabularInline):
@@ -72,25 +66,6 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("email", "username", "password1", "password2")}),
     )
-    # Bounces and complaints (anymail tracking webhooks) stop our mail to this person: show it here.
-    list_display = (*list_display, "email_suppressed")
-    fieldsets = (*fieldsets, ("Email delivery", {"fields": ("email_suppression",)}))
-    readonly_fields = ("email_suppression",)
-
-    def get_queryset(self, request):
-        suppressed = Suppression.objects.filter(email__iexact=OuterRef("email"))
-        return super().get_queryset(request).annotate(is_suppressed=Exists(suppressed))
-
-    @admin.display(description="Mail suppressed", boolean=True, ordering="is_suppressed")
-    def email_suppressed(self, obj) -> bool:
-        return obj.is_suppressed
-
-    @admin.display(description="Suppression")
-    def email_suppression(self, obj) -> str:
-        row = _suppression(obj) if obj and obj.pk else None
-        if row is None:
-            return "Not suppressed: we mail this address."
-        return f"{row.get_reason_display()} since {row.created_at:%Y-%m-%d %H:%M} UTC. {row.detail}".strip()
 
 
 @admin.register(Invitation)

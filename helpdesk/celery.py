@@ -1,13 +1,12 @@
 """The Celery app and the beat schedule.
 
-Every timed job is a plain service function taking ``now`` (see ``tickets/jobs.py``); the tasks in
+Every timed job is a plain service function taking ``now`` (see the ``tickets/jobs/`` package); the tasks in
 ``tickets/tasks.py`` are one-line wrappers, and this schedule says when each runs and why.
 """
 
 import os
 
 from celery import Celery
-from celery.schedules import crontab  # noqa: F401  (kept for schedule entries that need it)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
 
@@ -23,24 +22,44 @@ app.conf.beat_schedule = {
     # Each entry expires after its interval: a backlog of stale ticks in the broker is dropped, not replayed.
     # Every minute: the shortest target is 30 minutes (Urgent first response); a warning or breach
     # is recorded within a minute of its instant. Cheap: it reads only rows whose instant has passed.
-    "tickets-sla-monitor": {"task": "tickets.tasks.sla_monitor", "schedule": 60.0, "options": {"expires": 60}},
+    "tickets-sla-monitor": {
+        "task": "tickets.tasks.sla_monitor",
+        "schedule": 60.0,
+        "options": {"expires": 60},
+    },
     # Every minute: "assigned within one business hour" must alert the team leads on time.
     "tickets-assignment-deadline": {
-        "task": "tickets.tasks.assignment_deadline_check", "schedule": 60.0, "options": {"expires": 60},
+        "task": "tickets.tasks.assignment_deadline_check",
+        "schedule": 60.0,
+        "options": {"expires": 60},
     },
     # Every 5 minutes: stale-ticket reminders count in business hours; minutes do not matter.
-    "tickets-stale-reminders": {"task": "tickets.tasks.stale_ticket_remind", "schedule": 300.0, "options": {"expires": 300}},
+    "tickets-stale-reminders": {
+        "task": "tickets.tasks.stale_ticket_remind",
+        "schedule": 300.0,
+        "options": {"expires": 300},
+    },
     # Every 5 minutes: customer reminders and auto-close count in days; sent only in office hours,
     # so the first run after the opening sends what came due overnight.
     "tickets-waiting-on-customer": {
-        "task": "tickets.tasks.waiting_remind_and_close", "schedule": 300.0, "options": {"expires": 300},
+        "task": "tickets.tasks.waiting_remind_and_close",
+        "schedule": 300.0,
+        "options": {"expires": 300},
     },
     # Every 15 minutes: resolved tickets close after days without an answer; a quarter hour is plenty.
-    "tickets-resolved-close": {"task": "tickets.tasks.resolved_close", "schedule": 900.0, "options": {"expires": 900}},
+    "tickets-resolved-close": {
+        "task": "tickets.tasks.resolved_close",
+        "schedule": 900.0,
+        "options": {"expires": 900},
+    },
     # Every minute: inbound mail that failed (or that no worker took from the webhook's store) is taken
     # again once its backoff (1, 2, 4 ... minutes, at most 6 h) has passed; the count of what is still
     # failing is on /healthz and the desk.
-    "tickets-inbound-retry": {"task": "tickets.tasks.inbound_retry", "schedule": 60.0, "options": {"expires": 60}},
+    "tickets-inbound-retry": {
+        "task": "tickets.tasks.inbound_retry",
+        "schedule": 60.0,
+        "options": {"expires": 60},
+    },
     # Every 5 minutes: the survey follows the close within minutes (in office hours).
     "tickets-survey": {"task": "tickets.tasks.survey_send", "schedule": 300.0, "options": {"expires": 300}},
 }

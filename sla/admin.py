@@ -21,7 +21,7 @@ from .models import (
     SLATarget,
     SupportPlan,
 )
-from .services import sla_explain
+from .selectors import sla_explain
 
 
 class DurationTextField(forms.CharField):

@@ -1,6 +1,6 @@
 """SLA policy: priority levels, support plans, business calendars, targets, alert rules, job settings.
 
-Deadline arithmetic lives in ``sla/calendars.py`` (pure, no ORM); ``sla/services.py`` turns these
+Deadline arithmetic lives in ``sla/calendars.py`` (pure, no ORM); ``sla/selectors.py`` turns these
 rows into that arithmetic's inputs. This app imports no other app of ours.
 """
 
@@ -16,8 +16,12 @@ HEX_COLOUR = RegexValidator(r"^#[0-9a-fA-F]{6}\Z", "Enter a colour as #rrggbb, e
 
 # The one valid range of a priority rank, for the admin, the YAML import and the API alike.
 RANK_MIN, RANK_MAX = 1, 1000
-# "Target close" warns when this share of a target is used up, unless an alert rule says otherwise.
+# "Target close" warns when this share of a target is used up, unless an alert rule says otherwise;
+# a rule's share is a whole percent in this range (100 means no warning before the breach itself).
 DEFAULT_WARN_PERCENT = 75
+WARN_PERCENT_MIN, WARN_PERCENT_MAX = 1, 100
+# The most reminders a plan may send a customer who has not answered.
+CUSTOMER_REMINDERS_MAX = 1000
 
 
 class PriorityLevel(models.Model):
@@ -51,7 +55,9 @@ class PriorityLevel(models.Model):
     class Meta:
         ordering = ["rank", "slug"]
         constraints = [
-            models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True), name="one_default_priority"),
+            models.UniqueConstraint(
+                fields=["is_default"], condition=Q(is_default=True), name="one_default_priority"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -76,18 +82,24 @@ class SupportPlan(models.Model):
     description = models.TextField(blank=True)
     is_default = models.BooleanField(default=False)
     first_response_met_by = models.CharField(
-        max_length=20, choices=FirstResponse.choices, default=FirstResponse.REPLY,
+        max_length=20,
+        choices=FirstResponse.choices,
+        default=FirstResponse.REPLY,
         help_text="What meets the first-response target.",
     )
     customer_edit = models.CharField(
-        max_length=20, choices=CustomerEdit.choices, default=CustomerEdit.NEW_OR_BREACHED,
+        max_length=20,
+        choices=CustomerEdit.choices,
+        default=CustomerEdit.NEW_OR_BREACHED,
         help_text="When a customer may rewrite their request (subject, description, form fields).",
     )
 
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True), name="one_default_plan"),
+            models.UniqueConstraint(
+                fields=["is_default"], condition=Q(is_default=True), name="one_default_plan"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -105,7 +117,9 @@ class Calendar(models.Model):
     timezone = models.CharField(max_length=64, default="UTC")
     always_open = models.BooleanField(default=False)
     country_holidays = models.CharField(
-        max_length=10, blank=True, help_text="ISO country code for public holidays (the holidays package), e.g. GB."
+        max_length=10,
+        blank=True,
+        help_text="ISO country code for public holidays (the holidays package), e.g. GB.",
     )
     country_subdivision = models.CharField(max_length=10, blank=True, help_text="Optional, e.g. ENG or CA.")
 
@@ -120,7 +134,15 @@ class BusinessHours(models.Model):
     """One opening interval on one weekday. ``end`` at or before ``start`` runs past midnight."""
 
     MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
-    WEEKDAYS = [(0, "Monday"), (1, "Tuesday"), (2, "Wednesday"), (3, "Thursday"), (4, "Friday"), (5, "Saturday"), (6, "Sunday")]
+    WEEKDAYS = [
+        (0, "Monday"),
+        (1, "Tuesday"),
+        (2, "Wednesday"),
+        (3, "Thursday"),
+        (4, "Friday"),
+        (5, "Saturday"),
+        (6, "Sunday"),
+    ]
 
     calendar = models.ForeignKey(Calendar, on_delete=models.CASCADE, related_name="hours")
     weekday = models.PositiveSmallIntegerField(choices=WEEKDAYS)
@@ -159,7 +181,9 @@ class SLATarget(models.Model):
 
     class Meta:
         ordering = ["plan", "priority__rank"]
-        constraints = [models.UniqueConstraint(fields=["plan", "priority"], name="one_target_per_plan_priority")]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "priority"], name="one_target_per_plan_priority")
+        ]
         verbose_name = "SLA target"
 
     def __str__(self) -> str:
@@ -251,20 +275,29 @@ class AlertRule(models.Model):
 
     name = models.CharField(max_length=120, blank=True)
     priority = models.ForeignKey(
-        PriorityLevel, null=True, blank=True, on_delete=models.CASCADE, related_name="alert_rules",
+        PriorityLevel,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="alert_rules",
         help_text="Empty means every priority.",
     )
     event = models.CharField(max_length=20, choices=Event.choices)
     target = models.CharField(max_length=20, choices=Target.choices, default=Target.ANY)
     threshold_percent = models.PositiveSmallIntegerField(
-        default=DEFAULT_WARN_PERCENT, help_text="For 'target close': how much of the target is used up, in percent."
+        default=DEFAULT_WARN_PERCENT,
+        help_text="For 'target close': how much of the target is used up, in percent.",
     )
     audience = models.CharField(max_length=30, choices=Audience.choices)
     channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.EMAIL)
     webhook_url = models.URLField(blank=True)
     timing = models.CharField(max_length=20, choices=Timing.choices, default=Timing.ALWAYS)
     office_calendar = models.ForeignKey(
-        Calendar, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        Calendar,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         help_text="Office hours for the timing; empty uses the ticket's SLA calendar.",
     )
     active = models.BooleanField(default=True)
@@ -273,27 +306,50 @@ class AlertRule(models.Model):
         ordering = ["event", "priority__rank", "audience"]
 
     def __str__(self) -> str:
-        return self.name or f"{self.get_event_display()} / {self.priority or 'any'} -> {self.get_audience_display()}"
+        return (
+            self.name
+            or f"{self.get_event_display()} / {self.priority or 'any'} -> {self.get_audience_display()}"
+        )
 
 
 class JobPolicy(models.Model):
     """Timed-job settings; the row with no plan holds the global defaults."""
 
     plan = models.OneToOneField(
-        SupportPlan, null=True, blank=True, on_delete=models.CASCADE, related_name="job_policy",
+        SupportPlan,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="job_policy",
         help_text="Empty: the global defaults.",
     )
     calendar = models.ForeignKey(
-        Calendar, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        Calendar,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         help_text="Business hours for reminders and staff deadlines.",
     )
-    assignment_deadline = models.DurationField(null=True, blank=True, help_text="Unassigned longer: alert team leads (business time).")
-    stale_after = models.DurationField(null=True, blank=True, help_text="No staff activity this long: remind the assignee (business time).")
-    customer_reminder_every = models.DurationField(null=True, blank=True, help_text="Waiting on the customer: remind every...")
+    assignment_deadline = models.DurationField(
+        null=True, blank=True, help_text="Unassigned longer: alert team leads (business time)."
+    )
+    stale_after = models.DurationField(
+        null=True, blank=True, help_text="No staff activity this long: remind the assignee (business time)."
+    )
+    customer_reminder_every = models.DurationField(
+        null=True, blank=True, help_text="Waiting on the customer: remind every..."
+    )
     customer_reminder_max = models.PositiveSmallIntegerField(null=True, blank=True)
-    waiting_close_after = models.DurationField(null=True, blank=True, help_text="Close a waiting ticket after this long without an answer.")
-    resolved_close_after = models.DurationField(null=True, blank=True, help_text="Close a resolved ticket the customer does not answer.")
-    reopen_window = models.DurationField(null=True, blank=True, help_text="Replies within this window after closing reopen the ticket.")
+    waiting_close_after = models.DurationField(
+        null=True, blank=True, help_text="Close a waiting ticket after this long without an answer."
+    )
+    resolved_close_after = models.DurationField(
+        null=True, blank=True, help_text="Close a resolved ticket the customer does not answer."
+    )
+    reopen_window = models.DurationField(
+        null=True, blank=True, help_text="Replies within this window after closing reopen the ticket."
+    )
     survey_enabled = models.BooleanField(null=True, blank=True)
     survey_valid_for = models.DurationField(null=True, blank=True)
 

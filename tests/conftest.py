@@ -1,4 +1,6 @@
+from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -41,10 +43,34 @@ def plan(db, priorities):
     plan = PlanFactory(slug="enterprise", name="Enterprise", is_default=True)
     always = CalendarFactory()
     office = office_calendar()
-    TargetFactory(plan=plan, priority=priorities["urgent"], first_response=timedelta(minutes=30), resolution=timedelta(hours=24), calendar=always)
-    TargetFactory(plan=plan, priority=priorities["high"], first_response=timedelta(hours=2), resolution=timedelta(hours=24), calendar=office)
-    TargetFactory(plan=plan, priority=priorities["normal"], first_response=timedelta(hours=4), resolution=timedelta(hours=40), calendar=office)
-    TargetFactory(plan=plan, priority=priorities["low"], first_response=timedelta(hours=48), resolution=None, calendar=office)
+    TargetFactory(
+        plan=plan,
+        priority=priorities["urgent"],
+        first_response=timedelta(minutes=30),
+        resolution=timedelta(hours=24),
+        calendar=always,
+    )
+    TargetFactory(
+        plan=plan,
+        priority=priorities["high"],
+        first_response=timedelta(hours=2),
+        resolution=timedelta(hours=24),
+        calendar=office,
+    )
+    TargetFactory(
+        plan=plan,
+        priority=priorities["normal"],
+        first_response=timedelta(hours=4),
+        resolution=timedelta(hours=40),
+        calendar=office,
+    )
+    TargetFactory(
+        plan=plan,
+        priority=priorities["low"],
+        first_response=timedelta(hours=48),
+        resolution=None,
+        calendar=office,
+    )
     return plan
 
 
@@ -55,7 +81,9 @@ def org(plan):
 
 @pytest.fixture
 def other_org(plan):
-    return OrganizationFactory(plan=plan, customer_number="2002", name="Globex", email_domains=["globex.test"])
+    return OrganizationFactory(
+        plan=plan, customer_number="2002", name="Globex", email_domains=["globex.test"]
+    )
 
 
 @pytest.fixture
@@ -71,7 +99,9 @@ def colleague(org):
 @pytest.fixture
 def unverified(org):
     """Signed up with an Acme address and the customer number, never followed the verification link."""
-    return CustomerFactory(organization=org, email="uma@acme.test", full_name="Uma Unverified", email_verified_at=None)
+    return CustomerFactory(
+        organization=org, email="uma@acme.test", full_name="Uma Unverified", email_verified_at=None
+    )
 
 
 @pytest.fixture
@@ -102,3 +132,30 @@ def _fresh_local_cache():
 
     caches["default"].clear()
     yield
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Say at the end of the run which tests did not run and why, and how to run them.
+
+    On the default SQLite, without Redis or Chromium, the races, the real-worker and the browser tests
+    skip; ``-ra`` lists them among other lines, which is easy to miss. ``.ci/run`` brings every service.
+    """
+    skipped = terminalreporter.stats.get("skipped", [])
+    if not skipped:
+        return
+    files_by_reason: dict[str, set[str]] = defaultdict(set)
+    count_by_reason: Counter[str] = Counter()
+    for report in skipped:
+        # The test's own file: a skip raised in a helper (tests/reliability/realenv.py) points there.
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        files_by_reason[reason].add(Path(report.nodeid.split("::")[0]).name)
+        count_by_reason[reason] += 1
+    write = terminalreporter.write_line
+    terminalreporter.section(f"{len(skipped)} tests did not run here", sep="-", yellow=True, bold=True)
+    for reason, files in sorted(files_by_reason.items()):
+        write(f"  {count_by_reason[reason]:4}  {reason}  ({', '.join(sorted(files))})")
+    write(
+        "Run them with `.ci/run` (starts PostgreSQL and Redis, finds Chromium, then `make test`), or set "
+        "DATABASE_URL=postgres://..., REDIS_URL=redis://... and HELPDESK_CHROMIUM=/usr/bin/chromium."
+    )

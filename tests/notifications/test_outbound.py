@@ -109,13 +109,19 @@ def test_acknowledgement_gives_the_expected_first_response_time(
     assert "Mon 9 Mar 2026, 11:00" in html and "&quot;" not in mail.body
 
 
-def test_the_subject_tag_is_added_when_a_template_forgets_it(ticket):
+def test_the_subject_tag_is_added_when_a_template_forgets_it(ticket, settings, tmp_path):
+    # Every shipped subject.txt carries the tag, so the test brings a template that forgets it.
+    forgetful = tmp_path / "notifications" / "forgetful"
+    forgetful.mkdir(parents=True)
+    (forgetful / "subject.txt").write_text("About {{ ticket.subject }}\n")
+    (forgetful / "body.txt").write_text("Hello\n")
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}]
     row = Notification.objects.create(
         event="ticket_received", ticket=ticket, recipient="x@acme.test", created_at=NOW
     )
-    row.event = "subject_help"
+    row.event = "forgetful"
     rendered = notification_render(row)
-    assert rendered["subject"].startswith(f"[{ticket.reference}]")
+    assert rendered["subject"] == f"[{ticket.reference}] About {ticket.subject}"
 
 
 def test_a_retry_resends_the_same_message_id(ticket, settings):

@@ -8,7 +8,18 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from sla.config import ConfigError, format_duration, parse_duration, sla_config_export, sla_config_import
-from sla.models import AlertRule, Calendar, JobPolicy, PriorityLevel, SLATarget, SupportPlan
+from sla.models import (
+    RANK_MAX,
+    RANK_MIN,
+    WARN_PERCENT_MAX,
+    WARN_PERCENT_MIN,
+    AlertRule,
+    Calendar,
+    JobPolicy,
+    PriorityLevel,
+    SLATarget,
+    SupportPlan,
+)
 
 GOOD = dedent("""\
     calendars:
@@ -154,6 +165,56 @@ def test_broken_yaml_names_the_line():
 def test_a_key_twice_is_an_error():
     found = problems("priorities:\n  - {slug: a, name: A}\n  - slug: b\n    name: B\n    name: C\n")
     assert found == [(5, "name", "appears twice")]
+
+
+@pytest.mark.django_db
+def test_the_file_takes_the_ranges_the_models_declare():
+    def rank_and_share(rank, share):
+        return (
+            "priorities:\n"
+            f"  - {{slug: p, name: P, rank: {rank}}}\n"
+            "alerts:\n"
+            f"  - {{event: warning, audience: duty, threshold_percent: {share}}}\n"
+        )
+
+    sla_config_import(text=rank_and_share(RANK_MAX, WARN_PERCENT_MIN))
+    sla_config_import(text=rank_and_share(RANK_MIN, WARN_PERCENT_MAX))
+    assert PriorityLevel.objects.get().rank == RANK_MIN
+    assert AlertRule.objects.get().threshold_percent == WARN_PERCENT_MAX
+    assert [
+        (line, path) for line, path, _ in problems(rank_and_share(RANK_MAX + 1, WARN_PERCENT_MAX + 1))
+    ] == [
+        (2, "priorities[p].rank"),
+        (4, "alerts[0].threshold_percent"),
+    ]
+    assert len(problems(rank_and_share(RANK_MIN - 1, WARN_PERCENT_MIN - 1))) == 2
+
+
+@pytest.mark.django_db
+def test_a_list_where_a_name_belongs_is_an_error_with_its_line():
+    found = problems(
+        "calendars:\n  - {name: always, always_open: true}\n"
+        "alerts:\n  - {event: breach, audience: duty, priority: [urgent], office_calendar: {a: 1}}\n"
+        "jobs:\n  default: {calendar: [always]}\n"
+    )
+    assert [(line, path) for line, path, _ in found] == [
+        (4, "alerts[0].priority"),
+        (4, "alerts[0].office_calendar"),
+        (6, "jobs.default.calendar"),
+    ]
+
+
+@pytest.mark.django_db
+def test_a_date_that_does_not_exist_is_an_error_with_its_line():
+    found = problems("calendars:\n  - name: office\n    always_open: true\n    holidays: [2026-02-30]\n")
+    assert found[0][0] == 4 and "2026-02-30" in found[0][2]
+
+
+@pytest.mark.django_db
+def test_a_list_as_a_key_is_an_error_with_its_line():
+    assert problems("priorities:\n  - slug: a\n    [name]: A\n") == [
+        (3, "", "a key must be a name, not a list or mapping")
+    ]
 
 
 @pytest.mark.django_db

@@ -8,7 +8,7 @@ from django.core.management import call_command
 
 from sla.config import dump_yaml, sla_config_export, sla_config_import
 from sla.models import AlertRule, PriorityLevel, SupportPlan
-from sla.services import job_policy_for, sla_deadlines
+from sla.selectors import job_policy_for, sla_deadlines
 
 PRESETS = ["voice-platform", "managed-it", "saas-tiers", "clinical-levels", "telephony-categories"]
 

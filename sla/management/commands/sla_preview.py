@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from django.core.management.base import BaseCommand
 
 from sla.models import PriorityLevel, SupportPlan
-from sla.services import sla_policy_table
+from sla.selectors import sla_policy_table
 
 
 def iso_z(value: datetime | None) -> str | None:

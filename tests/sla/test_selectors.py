@@ -1,4 +1,4 @@
-"""SLA services: deadlines from the policy rows, exact pause and resume, cached calendars, explanations."""
+"""SLA selectors: deadlines from the policy rows, exact pause and resume, cached calendars, explanations."""
 
 from datetime import UTC, date, datetime, timedelta
 
@@ -6,7 +6,7 @@ import pytest
 
 from sla.calendars import business_time_between
 from sla.models import Holiday
-from sla.services import calendar_build, sla_deadlines, sla_explain, sla_policy_table
+from sla.selectors import calendar_build, sla_deadlines, sla_explain, sla_policy_table
 from tests.factories import office_calendar
 
 
@@ -56,9 +56,12 @@ def test_two_pauses_add_up_like_one_of_the_same_length(plan, priorities):
     args = dict(plan=plan, priority=priorities["high"], start=FRIDAY)
     once = sla_deadlines(**args, pauses=[(utc(2026, 3, 9, 10), utc(2026, 3, 9, 12))])
     twice = sla_deadlines(
-        **args, pauses=[(utc(2026, 3, 9, 11), utc(2026, 3, 9, 12)), (utc(2026, 3, 9, 10), utc(2026, 3, 9, 11))]
+        **args,
+        pauses=[(utc(2026, 3, 9, 11), utc(2026, 3, 9, 12)), (utc(2026, 3, 9, 10), utc(2026, 3, 9, 11))],
     )
-    assert once.resolution_due_at == twice.resolution_due_at == sla_deadlines(**args).resolution_due_at + 2 * H
+    assert (
+        once.resolution_due_at == twice.resolution_due_at == sla_deadlines(**args).resolution_due_at + 2 * H
+    )
 
 
 @pytest.mark.django_db
@@ -128,7 +131,10 @@ def test_a_calendar_without_opening_hours_gives_no_deadlines_instead_of_an_error
     d = sla_deadlines(plan=plan, priority=priorities["normal"], start=utc(2026, 3, 6, 15, 30))
     assert (d.first_response_due_at, d.resolution_due_at) == (None, None)
     paused = sla_deadlines(
-        plan=plan, priority=priorities["normal"], start=utc(2026, 3, 6, 15, 30), pauses=[(utc(2026, 3, 6), utc(2026, 3, 7))]
+        plan=plan,
+        priority=priorities["normal"],
+        start=utc(2026, 3, 6, 15, 30),
+        pauses=[(utc(2026, 3, 6), utc(2026, 3, 7))],
     )
     assert (paused.first_response_due_at, paused.resolution_due_at) == (None, None)
 
@@ -139,5 +145,11 @@ def test_the_explanation_names_each_pause_it_left_out(plan, priorities):
     result = sla_explain(plan=plan, priority=priorities["high"], start=FRIDAY, pauses=[pause])
     assert result["resolution_due_at"] == utc(2026, 3, 12, 16)
     text = "\n".join(result["lines"])
-    assert "paused waiting on the customer Fri 06 Mar 16:30-Tue 10 Mar 10:00, 10:30:00 of open time not counted" in text
-    assert "Counted: Fri 06 Mar 15:30-16:30; Tue 10 Mar 10:00-17:30; Wed 11 Mar 09:00-17:30; Thu 12 Mar 09:00-16:00" in text
+    assert (
+        "paused waiting on the customer Fri 06 Mar 16:30-Tue 10 Mar 10:00, 10:30:00 of open time not counted"
+        in text
+    )
+    assert (
+        "Counted: Fri 06 Mar 15:30-16:30; Tue 10 Mar 10:00-17:30; Wed 11 Mar 09:00-17:30; Thu 12 Mar 09:00-16:00"
+        in text
+    )

@@ -1,0 +1,155 @@
+"""The SLA configuration import: validate a file, then apply it in one transaction (all or nothing)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from ..models import (
+    AlertRule,
+    BusinessHours,
+    Calendar,
+    EscalationContact,
+    Holiday,
+    JobPolicy,
+    PriorityLevel,
+    SLATarget,
+    SupportPlan,
+)
+from .schema import Config, validate
+from .yaml_io import load_yaml
+
+
+def sla_config_import(*, text: str) -> dict[str, int]:
+    """Validate ``text`` and apply it in one transaction; ``ConfigError`` changes nothing.
+
+    Returns how many rows of each section the file held.
+    """
+    config = validate(load_yaml(text))
+    with transaction.atomic():
+        calendars = _apply_calendars(config.calendars)
+        priorities = _apply_priorities(config.priorities)
+        plans = _apply_plans(config.plans, priorities, calendars)
+        if config.contacts is not None:
+            _apply_contacts(config.contacts)
+        if config.alerts is not None:
+            _apply_alerts(config.alerts, priorities, calendars)
+        if config.jobs is not None:
+            _apply_jobs(config.jobs, plans, calendars)
+    return _counts(config)
+
+
+def _counts(config: Config) -> dict[str, int]:
+    return {
+        "calendars": len(config.calendars),
+        "priorities": len(config.priorities),
+        "plans": len(config.plans),
+        "contacts": len(config.contacts or []),
+        "alerts": len(config.alerts or []),
+        "jobs": len(config.jobs or {}),
+    }
+
+
+def _apply_calendars(rows: list[dict]) -> dict[str, Calendar]:
+    """Each file calendar with exactly the file's hours and holidays; returns every calendar by name."""
+    calendars = {}
+    for row in rows:
+        cal, _ = Calendar.objects.update_or_create(
+            name=row["name"],
+            defaults=dict(
+                timezone=row["timezone"],
+                always_open=row["always_open"],
+                country_holidays=row["country_holidays"],
+                country_subdivision=row["country_subdivision"],
+            ),
+        )
+        cal.hours.all().delete()
+        cal.holidays.all().delete()
+        BusinessHours.objects.bulk_create(
+            BusinessHours(calendar=cal, weekday=d, start=s, end=e) for d, s, e in row["hours"]
+        )
+        Holiday.objects.bulk_create(Holiday(calendar=cal, date=d, name=n) for d, n in row["holidays"])
+        calendars[cal.name] = cal
+    calendars.update({c.name: c for c in Calendar.objects.exclude(name__in=calendars)})
+    return calendars
+
+
+def _apply_priorities(rows: list[dict]) -> dict[str, PriorityLevel]:
+    """Each file priority by slug (a default in the file takes over the flag); returns every level by slug."""
+    if any(p["is_default"] for p in rows):
+        PriorityLevel.objects.filter(is_default=True).update(is_default=False)
+    for row in rows:
+        PriorityLevel.objects.update_or_create(
+            slug=row["slug"], defaults={k: v for k, v in row.items() if k != "slug"}
+        )
+    return {p.slug: p for p in PriorityLevel.objects.all()}
+
+
+def _apply_plans(
+    rows: list[dict], priorities: dict[str, PriorityLevel], calendars: dict[str, Calendar]
+) -> dict[str, SupportPlan]:
+    """Each file plan with exactly the file's targets; returns every plan by slug."""
+    if any(p["is_default"] for p in rows):
+        SupportPlan.objects.filter(is_default=True).update(is_default=False)
+    for row in rows:
+        plan, _ = SupportPlan.objects.update_or_create(
+            slug=row["slug"],
+            defaults=dict(
+                name=row["name"],
+                description=row["description"],
+                is_default=row["is_default"],
+                first_response_met_by=row["first_response_met_by"],
+                customer_edit=row["customer_edit"],
+            ),
+        )
+        plan.targets.exclude(priority__slug__in=[t["priority"] for t in row["targets"]]).delete()
+        for t in row["targets"]:
+            SLATarget.objects.update_or_create(
+                plan=plan,
+                priority=priorities[t["priority"]],
+                defaults=dict(
+                    first_response=t["first_response"],
+                    resolution=t["resolution"],
+                    calendar=calendars[t["calendar"]],
+                ),
+            )
+    return {p.slug: p for p in SupportPlan.objects.all()}
+
+
+def _apply_contacts(rows: list[dict]) -> None:
+    for row in rows:
+        EscalationContact.objects.update_or_create(
+            name=row["name"],
+            role=row["role"],
+            defaults={k: v for k, v in row.items() if k not in ("name", "role")},
+        )
+
+
+def _apply_alerts(
+    rows: list[dict], priorities: dict[str, PriorityLevel], calendars: dict[str, Calendar]
+) -> None:
+    """The file's rules replace every alert rule."""
+    AlertRule.objects.all().delete()
+    for row in rows:
+        AlertRule.objects.create(
+            **{
+                **row,
+                "priority": priorities[row["priority"]] if row["priority"] else None,
+                "office_calendar": calendars[row["office_calendar"]] if row["office_calendar"] else None,
+            }
+        )
+
+
+def _apply_jobs(
+    jobs: dict[str | None, dict], plans: dict[str, SupportPlan], calendars: dict[str, Calendar]
+) -> None:
+    """The file's entries replace every timed-job setting (``None`` is the global defaults)."""
+    JobPolicy.objects.exclude(plan__slug__in=[k for k in jobs if k]).exclude(plan=None).delete()
+    if None not in jobs:
+        JobPolicy.objects.filter(plan=None).delete()
+    for key, row in jobs.items():
+        values = {**row, "calendar": calendars[row["calendar"]] if row["calendar"] else None}
+        plan = plans[key] if key else None
+        existing = JobPolicy.objects.filter(plan=plan).first() or JobPolicy(plan=plan)
+        for name, value in values.items():
+            setattr(existing, name, value)
+        existing.save()
