@@ -51,7 +51,7 @@ INSTALLED_APPS = [
     "sla",
     "notifications",
     "tickets",
-    "helpdesk",  # deploy checks only (helpdesk/checks.py)
+    "helpdesk",  # deploy checks and the cross-app admin wiring (helpdesk/checks.py)
 ]
 
 MIDDLEWARE = [

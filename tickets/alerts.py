@@ -25,7 +25,7 @@ from notifications.models import Notification
 from notifications.services import notification_queue
 from sla.calendars import BusinessCalendar, add_business_time, is_open, next_opening
 from sla.models import DEFAULT_WARN_PERCENT, AlertRule, EscalationContact
-from sla.services import Deadlines, calendar_build, sla_target_for
+from sla.selectors import Deadlines, calendar_build, sla_target_for
 
 from .models import Ticket, TicketEvent
 from .snapshot import ticket_snapshot

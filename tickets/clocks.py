@@ -5,7 +5,7 @@ Every event that moves a deadline (create, pause and resume, re-classify, reopen
 the audit trail itself (``TicketEvent`` rows): the clock start is the arrival or the last reopen
 (a ``status`` event from resolved or closed to open), the paused spans are the ``sla_resumed`` events
 since that start (each records when its pause began) plus the pause still running
-(``Ticket.sla_paused_at``). The time arithmetic is ``sla.services.sla_deadlines``.
+(``Ticket.sla_paused_at``). The time arithmetic is ``sla.selectors.sla_deadlines``.
 
 The rules (the README's "Events and clocks" table says the same):
 
@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from sla.services import Deadlines, sla_deadlines
+from sla.selectors import Deadlines, sla_deadlines
 
 from .alerts import sla_warn_instants
 from .models import Status, Ticket, TicketEvent

@@ -1,7 +1,7 @@
 """Tickets and everything that happens to them.
 
 Writes go through the ``tickets/services/`` package; reads through ``tickets/selectors.py`` and the queryset in
-``tickets/querysets.py``. SLA deadlines are computed by ``sla.services`` and stored here, so sweeps
+``tickets/querysets.py``. SLA deadlines are computed by ``sla.selectors`` and stored here, so sweeps
 and the queue compare indexed timestamps with ``now``.
 """
 
@@ -120,7 +120,7 @@ class Ticket(models.Model):
     last_staff_activity_at = models.DateTimeField(null=True, blank=True)
     last_customer_activity_at = models.DateTimeField(null=True, blank=True)
 
-    # --- SLA (computed by sla.services, stored for indexed sweeps) ---
+    # --- SLA (computed by sla.selectors, stored for indexed sweeps) ---
     first_response_due_at = models.DateTimeField(null=True, blank=True)
     resolution_due_at = models.DateTimeField(null=True, blank=True)
     first_responded_at = models.DateTimeField(null=True, blank=True)

@@ -31,7 +31,7 @@ from django.db.models import F, Q
 
 from accounts.identity import UNVERIFIED_DETAIL, is_verified
 from sla.models import PriorityLevel, SupportPlan
-from sla.services import job_policy_for
+from sla.selectors import job_policy_for
 
 from .models import Channel, Status, Ticket
 from .querysets import OPEN_STATUSES

@@ -25,7 +25,7 @@ from django.db import transaction
 
 from sla.calendars import BusinessCalendar, add_business_time, is_open, next_opening
 from sla.models import SupportPlan
-from sla.services import EffectiveJobPolicy, job_policy_for
+from sla.selectors import EffectiveJobPolicy, job_policy_for
 
 from .alerts import Alerts
 from .models import Status, Ticket

@@ -9,7 +9,7 @@ from django.db.models import Count, F, Max
 
 from accounts.models import Organization, User
 from sla.models import PriorityLevel
-from sla.services import sla_deadlines
+from sla.selectors import sla_deadlines
 from tickets.alerts import sla_warn_instants
 from tickets.models import Message, Status, Ticket, TicketEvent
 from tickets.querysets import OPEN_STATUSES

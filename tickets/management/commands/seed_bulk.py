@@ -12,7 +12,7 @@ rebuilt from their own definitions before commit, so a failure rolls everything 
 databases (SQLite under the tests) the same rows go through ``executemany``.
 
 SLA deadlines come from the real engine: one ``BusinessCalendar`` per plan x priority target
-(``sla.services.calendar_build``), then ``sla.calendars.add_business_time`` per ticket, pure and
+(``sla.selectors.calendar_build``), then ``sla.calendars.add_business_time`` per ticket, pure and
 without the ORM.
 """
 
@@ -36,7 +36,7 @@ from django.db import connection, models, transaction
 from accounts.models import Organization, User
 from sla.calendars import BusinessCalendar, add_business_time
 from sla.models import Calendar, PriorityLevel, SLATarget, SupportPlan
-from sla.services import calendar_build
+from sla.selectors import calendar_build
 from tickets.alerts import warn_percent
 from tickets.models import Channel, Message, Status, Ticket, TicketEvent
 from tickets.schedule import next_actions_mark_all
