@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from tickets.desk import views as desk_views
+from tickets.desk.views import queue as desk_queue_views
 from tickets.models import CannedReply, Status, Ticket
 from tickets.services import message_add, ticket_change_status, ticket_create
 
@@ -126,7 +126,7 @@ def test_technician_clears_the_queue_top_down(page, login, shot, tech, lead, cus
 def test_queue_refreshes_itself_and_keeps_filters_and_scroll(
     page, login, shot, tech, customer, priorities, monkeypatch
 ):
-    monkeypatch.setattr(desk_views, "POLL_SECONDS", 1)
+    monkeypatch.setattr(desk_queue_views, "POLL_SECONDS", 1)
     now = timezone.now()
     for i in range(24):
         ticket_create(

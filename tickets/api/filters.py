@@ -19,6 +19,21 @@ def assignee_q(value: str) -> Q:
     return Q(assignee_id=int(value)) if value.isdigit() else Q(assignee__email__iexact=value)
 
 
+def _apply_shared(qs: QuerySet, data: dict, *, now: datetime) -> QuerySet:
+    """The filters both lists offer, spelled once: status, priority, organization, breached."""
+    if "status" in data:
+        qs = qs.filter(status=data["status"])
+    if "priority" in data:
+        qs = qs.filter(priority=data["priority"])
+    if "organization" in data:
+        qs = qs.filter(organization__customer_number=data["organization"])
+    if data.get("breached") is True:
+        qs = qs.filter(breached_q(now))
+    elif data.get("breached") is False:
+        qs = qs.exclude(breached_q(now))
+    return qs
+
+
 class TicketFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Status.choices, required=False)
     priority = serializers.SlugRelatedField(
@@ -37,18 +52,9 @@ class TicketFilterSerializer(serializers.Serializer):
 
     def apply(self, qs: QuerySet, *, now: datetime) -> QuerySet:
         data = self.validated_data
-        if "status" in data:
-            qs = qs.filter(status=data["status"])
-        if "priority" in data:
-            qs = qs.filter(priority=data["priority"])
-        if "organization" in data:
-            qs = qs.filter(organization__customer_number=data["organization"])
+        qs = _apply_shared(qs, data, now=now)
         if "assignee" in data:
             qs = qs.filter(assignee_q(data["assignee"]))
-        if data.get("breached") is True:
-            qs = qs.filter(breached_q(now))
-        elif data.get("breached") is False:
-            qs = qs.exclude(breached_q(now))
         if "updated_since" in data:
             qs = qs.filter(updated_at__gte=data["updated_since"])
         return qs
@@ -90,20 +96,11 @@ class QueueFilterSerializer(serializers.Serializer):
             qs = qs.filter(assignee=agent)
         if data["unassigned"]:
             qs = qs.filter(assignee__isnull=True)
-        if "status" in data:
-            qs = qs.filter(status=data["status"])
-        if "priority" in data:
-            qs = qs.filter(priority=data["priority"])
-        if "organization" in data:
-            qs = qs.filter(organization__customer_number=data["organization"])
+        qs = _apply_shared(qs, data, now=now)
         if "plan" in data:
             qs = qs.filter(plan=data["plan"])
         if "breaching_within" in data:
             qs = qs.filter(breaching_q(now, timedelta(minutes=data["breaching_within"])))
-        if data.get("breached") is True:
-            qs = qs.filter(breached_q(now))
-        elif data.get("breached") is False:
-            qs = qs.exclude(breached_q(now))
         if data.get("escalated") is not None:
             escalated = Ticket.objects.escalated_q()
             qs = qs.filter(escalated) if data["escalated"] else qs.exclude(escalated)

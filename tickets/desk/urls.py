@@ -1,26 +1,26 @@
 from django.urls import path
 
-from . import views
+from .views import dashboard, governance, inbound, incidents, queue, tickets
 
 app_name = "desk"
 urlpatterns = [
-    path("", views.queue, name="queue"),
-    path("rows/", views.queue_rows, name="queue_rows"),
-    path("tickets/new/", views.ticket_new, name="ticket_new"),
-    path("tickets/<int:pk>/", views.ticket_detail, name="ticket_detail"),
-    path("tickets/<int:pk>/assign/", views.ticket_assign_view, name="ticket_assign"),
-    path("tickets/<int:pk>/reply/", views.ticket_reply, name="ticket_reply"),
-    path("tickets/<int:pk>/status/", views.ticket_status, name="ticket_status"),
-    path("tickets/<int:pk>/reclassify/", views.ticket_reclassify_view, name="ticket_reclassify"),
-    path("tickets/<int:pk>/merge/", views.ticket_merge_view, name="ticket_merge"),
-    path("tickets/<int:pk>/incident/", views.ticket_link_incident, name="ticket_link_incident"),
-    path("attachments/<int:pk>/", views.attachment_download, name="attachment_download"),
-    path("inbound/", views.inbound, name="inbound"),
-    path("inbound/senders/<int:pk>/", views.inbound_sender_decide, name="inbound_sender_decide"),
-    path("inbound/mail/<int:pk>/", views.inbound_mail_decide, name="inbound_mail_decide"),
-    path("incidents/", views.incident_list, name="incidents"),
-    path("incidents/<int:pk>/", views.incident_detail, name="incident_detail"),
-    path("organizations/<int:pk>/abuse/", views.organization_abuse, name="organization_abuse"),
-    path("dashboard/", views.dashboard, name="dashboard"),
-    path("dashboard.csv", views.dashboard_csv, name="dashboard_csv"),
+    path("", queue.queue, name="queue"),
+    path("rows/", queue.queue_rows, name="queue_rows"),
+    path("tickets/new/", tickets.ticket_new, name="ticket_new"),
+    path("tickets/<int:pk>/", tickets.ticket_detail, name="ticket_detail"),
+    path("tickets/<int:pk>/assign/", tickets.ticket_assign_view, name="ticket_assign"),
+    path("tickets/<int:pk>/reply/", tickets.ticket_reply, name="ticket_reply"),
+    path("tickets/<int:pk>/status/", tickets.ticket_status, name="ticket_status"),
+    path("tickets/<int:pk>/reclassify/", tickets.ticket_reclassify_view, name="ticket_reclassify"),
+    path("tickets/<int:pk>/merge/", tickets.ticket_merge_view, name="ticket_merge"),
+    path("tickets/<int:pk>/incident/", tickets.ticket_link_incident, name="ticket_link_incident"),
+    path("attachments/<int:pk>/", tickets.attachment_download, name="attachment_download"),
+    path("inbound/", inbound.inbound, name="inbound"),
+    path("inbound/senders/<int:pk>/", inbound.inbound_sender_decide, name="inbound_sender_decide"),
+    path("inbound/mail/<int:pk>/", inbound.inbound_mail_decide, name="inbound_mail_decide"),
+    path("incidents/", incidents.incident_list, name="incidents"),
+    path("incidents/<int:pk>/", incidents.incident_detail, name="incident_detail"),
+    path("organizations/<int:pk>/abuse/", governance.organization_abuse, name="organization_abuse"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("dashboard.csv", dashboard.dashboard_csv, name="dashboard_csv"),
 ]

@@ -5,18 +5,8 @@ from __future__ import annotations
 
 from sla.models import PriorityLevel
 
+from ..events import PORTAL_HISTORY_KINDS
 from ..models import Status, Ticket, TicketEvent
-
-# The kinds a customer's history shows. Internal notes are messages, not events, and never appear.
-CUSTOMER_HISTORY_KINDS = (
-    TicketEvent.Kind.STATUS,
-    TicketEvent.Kind.PRIORITY,
-    TicketEvent.Kind.ASSIGNEE,
-    TicketEvent.Kind.MERGED,
-    TicketEvent.Kind.ESCALATED,
-    TicketEvent.Kind.INCIDENT,
-    TicketEvent.Kind.EDITED,
-)
 
 
 def _status(value: str) -> str:
@@ -29,7 +19,7 @@ def _status(value: str) -> str:
 def customer_history(ticket: Ticket) -> list[dict]:
     """Each customer-visible event as ``{"at", "text", "reason", "by"}``, oldest first (two queries)."""
     events = (
-        ticket.events.filter(kind__in=CUSTOMER_HISTORY_KINDS)
+        ticket.events.filter(kind__in=PORTAL_HISTORY_KINDS)
         .select_related("actor")
         .order_by("created_at", "id")
     )

@@ -1,0 +1,57 @@
+"""Shapes of the API: what goes in (validated here, never acted on here) and what comes out, one
+module per resource. The public names are re-exported here: every API view and the schema settings
+(``ENUM_NAME_OVERRIDES``) name them from ``tickets.api.serializers``."""
+
+from .children import (
+    AttachmentSerializer,
+    AttachmentUploadSerializer,
+    MessageCreateSerializer,
+    MessageSerializer,
+    TicketEventSerializer,
+)
+from .common import INTAKE_CHANNELS, MAX_REQUEST_FIELDS_BYTES, MAX_TEXT, RequestFieldsField, UserRefSerializer
+from .config import (
+    ApiRootSerializer,
+    OrganizationSerializer,
+    PlanSerializer,
+    PrioritySerializer,
+    TargetSerializer,
+    UniqueSlugOneDefaultMixin,
+)
+from .tickets import (
+    AssignSerializer,
+    MergeSerializer,
+    ReasonSerializer,
+    ReclassifySerializer,
+    TicketCreateSerializer,
+    TicketSerializer,
+    TicketUpdateSerializer,
+    staff_user,
+)
+
+__all__ = [
+    "INTAKE_CHANNELS",
+    "MAX_REQUEST_FIELDS_BYTES",
+    "MAX_TEXT",
+    "ApiRootSerializer",
+    "AssignSerializer",
+    "AttachmentSerializer",
+    "AttachmentUploadSerializer",
+    "MergeSerializer",
+    "MessageCreateSerializer",
+    "MessageSerializer",
+    "OrganizationSerializer",
+    "PlanSerializer",
+    "PrioritySerializer",
+    "ReasonSerializer",
+    "ReclassifySerializer",
+    "RequestFieldsField",
+    "TargetSerializer",
+    "TicketCreateSerializer",
+    "TicketEventSerializer",
+    "TicketSerializer",
+    "TicketUpdateSerializer",
+    "UniqueSlugOneDefaultMixin",
+    "UserRefSerializer",
+    "staff_user",
+]

@@ -1,0 +1,84 @@
+"""What hangs off a ticket: messages (and a new reply), attachments (and an upload), events."""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.reverse import reverse
+
+from ...models import Attachment, Message, TicketEvent
+from .common import EVENT_DATA_SCHEMA, MAX_TEXT, UserRefSerializer
+
+# --- thread --------------------------------------------------------------------------------------
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    author = UserRefSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Message
+        fields = ["id", "kind", "author", "from_staff", "channel", "body", "body_html", "created_at"]
+        read_only_fields = fields
+
+
+class MessageCreateSerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=MAX_TEXT)
+    kind = serializers.ChoiceField(
+        choices=[Message.Kind.PUBLIC, Message.Kind.INTERNAL],
+        required=False,
+        default=Message.Kind.PUBLIC,
+        help_text="`internal` notes are for staff only and never shown to customers.",
+    )
+
+    def validate_kind(self, value):
+        if value == Message.Kind.INTERNAL and not self.context["request"].user.is_staff:
+            raise serializers.ValidationError("Customers can only post public replies.")
+        return value
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "filename", "content_type", "size", "message", "created_at", "download_url"]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_download_url(self, attachment: Attachment) -> str:
+        return reverse(
+            "api:ticket-attachment-download",
+            kwargs={"ticket_id": attachment.ticket_id, "pk": attachment.pk},
+            request=self.context.get("request"),
+        )
+
+
+class AttachmentUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        max_length=255,
+        allow_empty_file=False,
+        help_text="Images (PNG, JPEG, GIF, WebP), PDF, ZIP or plain text; the type is read from the content.",
+    )
+
+
+class TicketEventSerializer(serializers.ModelSerializer):
+    actor = UserRefSerializer(read_only=True, allow_null=True)
+    old_value = serializers.CharField(
+        read_only=True,
+        help_text="Display text (at most 255 characters); JSON for form fields. Full values: `data`.",
+    )
+    new_value = serializers.CharField(
+        read_only=True,
+        help_text="Display text (at most 255 characters); JSON for form fields. Full values: `data`.",
+    )
+    data = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TicketEvent
+        fields = ["id", "kind", "actor", "old_value", "new_value", "reason", "data", "created_at"]
+        read_only_fields = fields
+
+    @extend_schema_field(EVENT_DATA_SCHEMA)
+    def get_data(self, event: TicketEvent) -> dict:
+        return event.data

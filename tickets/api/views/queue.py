@@ -1,0 +1,44 @@
+"""The technician queue over the API: the same ``ticket_queue`` as the workspace, keyset pages."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework.generics import GenericAPIView
+
+from ...selectors import ticket_queue
+from ..filters import QueueFilterSerializer
+from ..pagination import QueuePagination
+from ..permissions import IsStaff
+from ..serializers import TicketSerializer
+from ._common import ERRORS, ApiMixin, ok
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="The technician queue",
+        description="Staff only. Open tickets by priority rank, then arrival (the workspace's order), "
+        "keyset-paginated forward.",
+        operation_id="queue_list",
+        # Not a viewset `list`, so the paginator's parameters are named here.
+        parameters=[
+            QueueFilterSerializer,
+            *(
+                OpenApiParameter(p["name"], p["schema"], OpenApiParameter.QUERY, description=p["description"])
+                for p in QueuePagination().get_schema_operation_parameters(None)
+            ),
+        ],
+        responses={200: ok(TicketSerializer(many=True), "One page of the queue."), 400: ERRORS[400]},
+    )
+)
+class QueueView(ApiMixin, GenericAPIView):
+    serializer_class = TicketSerializer
+    permission_classes = [IsStaff]
+    pagination_class = QueuePagination
+
+    def get(self, request):
+        filters = QueueFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        now = self.now()
+        qs = ticket_queue(agent=request.user, now=now, include_waiting=filters.include_waiting)
+        page = self.paginate_queryset(filters.apply(qs, agent=request.user, now=now))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)

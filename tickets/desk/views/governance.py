@@ -1,0 +1,47 @@
+"""The abuse decision (team leads): bar an organization from the top priority, or lift the bar."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+
+from accounts.models import Organization
+
+from ...abuse import abuse_downgrades, organization_bar_top_priority, organization_lift_top_priority_bar
+from ...services import TicketError
+from .. import forms
+from ._common import current_time, lead_required
+
+
+@lead_required
+def organization_abuse(request, pk: int):
+    organization = get_object_or_404(Organization.objects.select_related("plan"), pk=pk)
+    form = forms.AbuseForm(request.POST or None)
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "lift":
+                organization_lift_top_priority_bar(
+                    organization=organization, by=request.user, now=current_time()
+                )
+                messages.success(request, f"{organization.name} may file the top priority again.")
+                return redirect("desk:organization_abuse", pk=pk)
+            if form.is_valid():
+                decision = organization_bar_top_priority(
+                    organization=organization,
+                    by=request.user,
+                    reason=form.cleaned_data["reason"],
+                    now=current_time(),
+                )
+                messages.success(
+                    request,
+                    f"{organization.name} is barred from the top priority; "
+                    f"{len(decision.downgraded)} ticket(s) downgraded one level.",
+                )
+                return redirect("desk:organization_abuse", pk=pk)
+        except TicketError as exc:
+            messages.error(request, str(exc))
+    return render(
+        request,
+        "tickets/desk/organization_abuse.html",
+        {"organization": organization, "form": form, "affected": abuse_downgrades(organization)},
+    )
