@@ -12,10 +12,6 @@ from django.http import FileResponse, Http404
 
 from .models import Attachment, Message, Ticket
 
-# Still imported from here by tickets/desk and tickets/api (being split on another branch): move those
-# imports to ``tickets.services`` and delete this line.
-from .services.attachments import attachment_add, attachments_save  # noqa: F401
-
 
 def attachments_visible_to(user, ticket: Ticket) -> QuerySet[Attachment]:
     """A ticket's files for this viewer: customers never see the files of internal notes.

@@ -7,7 +7,7 @@ from datetime import timedelta
 from rest_framework import serializers
 
 from accounts.models import Organization
-from sla.models import PriorityLevel, SLATarget, SupportPlan
+from sla.models import RANK_MAX, RANK_MIN, PriorityLevel, SLATarget, SupportPlan
 
 # --- configuration -------------------------------------------------------------------------------
 
@@ -36,7 +36,7 @@ class UniqueSlugOneDefaultMixin:
 class PrioritySerializer(UniqueSlugOneDefaultMixin, serializers.ModelSerializer):
     slug = serializers.SlugField(max_length=50)
     name = serializers.CharField(max_length=60)
-    rank = serializers.IntegerField(min_value=1, max_value=1000)
+    rank = serializers.IntegerField(min_value=RANK_MIN, max_value=RANK_MAX)
     definition = serializers.CharField(max_length=5000, required=False, allow_blank=True)
     examples = serializers.ListField(
         child=serializers.CharField(max_length=500), max_length=50, required=False

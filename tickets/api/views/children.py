@@ -14,10 +14,11 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.utils.mediatypes import media_type_matches
 
-from ...attachments import attachment_add, attachment_response, attachments_visible_to
+from ...attachments import attachment_response, attachments_visible_to
 from ...events import API_CUSTOMER_EVENT_KINDS
 from ...models import Channel, Message, Ticket
 from ...services import TicketError, message_add
+from ...services.attachments import attachment_add
 from ..pagination import ThreadPagination
 from ..serializers import (
     AttachmentSerializer,

@@ -12,7 +12,6 @@ from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from ...filing import FilingKeyReused, request_fingerprint, ticket_file_once
 from ...models import Ticket
 from ...services import (
     TicketError,
@@ -26,6 +25,7 @@ from ...services import (
     ticket_reopen,
     ticket_resolve,
 )
+from ...services.filing import FilingKeyReused, request_fingerprint, ticket_file_once
 from ..filters import TicketFilterSerializer
 from ..pagination import TicketPagination
 from ..permissions import RequesterOrStaffObject, StaffOnlyObject

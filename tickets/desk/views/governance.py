@@ -7,8 +7,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from accounts.models import Organization
 
-from ...abuse import abuse_downgrades, organization_bar_top_priority, organization_lift_top_priority_bar
 from ...services import TicketError
+from ...services.abuse import (
+    abuse_downgrades,
+    organization_bar_top_priority,
+    organization_lift_top_priority_bar,
+)
 from .. import forms
 from ._common import current_time, lead_required
 

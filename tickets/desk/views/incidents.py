@@ -6,9 +6,9 @@ from django.contrib import messages
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 
-from ...incidents import incident_link_ticket, incident_open, incident_post_update, incident_resolve
 from ...models import Incident
 from ...services import TicketError
+from ...services.incidents import incident_link_ticket, incident_open, incident_post_update, incident_resolve
 from .. import forms
 from ._common import current_time, lead_required
 

@@ -10,10 +10,8 @@ from django.views.decorators.http import require_POST
 
 from sla.models import PriorityLevel
 
-from ...attachments import attachment_response, attachments_save
+from ...attachments import attachment_response
 from ...fields import filing_key
-from ...filing import ticket_file_once
-from ...incidents import incident_link_ticket
 from ...models import Attachment, Message, Status, Ticket
 from ...policy import merge_refusal
 from ...selectors import request_field_rows
@@ -26,6 +24,9 @@ from ...services import (
     ticket_merge,
     ticket_reclassify,
 )
+from ...services.attachments import attachments_save
+from ...services.filing import ticket_file_once
+from ...services.incidents import incident_link_ticket
 from .. import forms
 from ..history import due_explanation, explain_events
 from ..selectors import canned_replies_filled
