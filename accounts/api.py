@@ -97,7 +97,9 @@ class TokenView(APIView):
         # JSON only in the schema (one body type for generated clients); the view also takes a form post.
         request={"application/json": TokenRequestSerializer},
         responses={
-            200: OpenApiResponse(TokenSerializer, description="A new key; send it as `Authorization: Token <token>`."),
+            200: OpenApiResponse(
+                TokenSerializer, description="A new key; send it as `Authorization: Token <token>`."
+            ),
             400: ERROR,
             403: ERROR,
             429: ERROR,

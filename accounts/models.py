@@ -65,7 +65,9 @@ class UserManager(BaseUserManager):
     def team_leads(self):
         """Active staff who lead: the "Team leads" and "Admins" groups and superusers (``User.is_team_lead``)."""
         return self.filter(
-            Q(groups__name__in=[Role.TEAM_LEADS, Role.ADMINS]) | Q(is_superuser=True), is_active=True, is_staff=True
+            Q(groups__name__in=[Role.TEAM_LEADS, Role.ADMINS]) | Q(is_superuser=True),
+            is_active=True,
+            is_staff=True,
         ).distinct()
 
 

@@ -44,7 +44,11 @@ def healthz(request):
     body = {
         "status": "ok" if ok else "degraded",
         "database": {"ok": db_ok, "detail": db_detail, "vendor": connection.vendor},
-        "broker": {"ok": broker_ok, "detail": broker_detail, "transport": settings.CELERY_BROKER_URL.split(":", 1)[0]},
+        "broker": {
+            "ok": broker_ok,
+            "detail": broker_detail,
+            "transport": settings.CELERY_BROKER_URL.split(":", 1)[0],
+        },
         "inbound_mail": _inbound() if db_ok else {},
     }
     return JsonResponse(body, status=200 if ok else 503)

@@ -18,19 +18,25 @@ class Notification(models.Model):
         WEBHOOK = "webhook", "Webhook"
 
     event = models.CharField(max_length=50, help_text="Template folder under templates/notifications/.")
-    ticket = models.ForeignKey("tickets.Ticket", null=True, blank=True, on_delete=models.CASCADE, related_name="notifications")
+    ticket = models.ForeignKey(
+        "tickets.Ticket", null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
     recipient = models.CharField(max_length=500, help_text="Email address or webhook URL.")
     recipient_user = models.ForeignKey(
         "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications"
     )
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
     context = models.JSONField(default=dict, blank=True)
-    automatic = models.BooleanField(default=True, help_text="Sent by the system (Auto-Submitted: auto-generated).")
+    automatic = models.BooleanField(
+        default=True, help_text="Sent by the system (Auto-Submitted: auto-generated)."
+    )
     dedupe_key = models.CharField(
         max_length=200, null=True, blank=True, unique=True, help_text="Makes a repeated event one message."
     )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
-    not_before = models.DateTimeField(null=True, blank=True, help_text="Held until this instant (office hours).")
+    not_before = models.DateTimeField(
+        null=True, blank=True, help_text="Held until this instant (office hours)."
+    )
     message_id = models.CharField(max_length=998, blank=True, help_text="Our Message-ID header.")
     provider_message_id = models.CharField(max_length=255, blank=True)
     error = models.TextField(blank=True)
@@ -38,7 +44,10 @@ class Notification(models.Model):
     created_at = models.DateTimeField()
     claimed_at = models.DateTimeField(null=True, blank=True)
     claimed_by = models.CharField(
-        max_length=255, blank=True, default="", help_text="The task run sending it (a redelivered run may finish it)."
+        max_length=255,
+        blank=True,
+        default="",
+        help_text="The task run sending it (a redelivered run may finish it).",
     )
     sent_at = models.DateTimeField(null=True, blank=True)
 
@@ -46,7 +55,9 @@ class Notification(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(
-                fields=["created_at"], condition=Q(status__in=["pending", "sending", "held"]), name="notification_unsent"
+                fields=["created_at"],
+                condition=Q(status__in=["pending", "sending", "held"]),
+                name="notification_unsent",
             ),
         ]
 

@@ -180,10 +180,14 @@ def _thread_ids(notification: Notification) -> list[str]:
         return []
     stamped = [
         (created, mid)
-        for created, mid in ticket.messages.exclude(email_message_id="").values_list("created_at", "email_message_id")
+        for created, mid in ticket.messages.exclude(email_message_id="").values_list(
+            "created_at", "email_message_id"
+        )
     ]
     stamped += list(
-        Notification.objects.filter(ticket=ticket, recipient__iexact=notification.recipient, channel=notification.channel)
+        Notification.objects.filter(
+            ticket=ticket, recipient__iexact=notification.recipient, channel=notification.channel
+        )
         .exclude(pk=notification.pk)
         .exclude(message_id="")
         .filter(status=Notification.Status.SENT)
@@ -205,7 +209,8 @@ def _snapshot(value):
     instants (JSON has no datetime), turned back into datetimes so ``|date`` formats them."""
     if isinstance(value, dict):
         return {
-            k: _instant(v) if k.endswith("_at") and isinstance(v, str) else _snapshot(v) for k, v in value.items()
+            k: _instant(v) if k.endswith("_at") and isinstance(v, str) else _snapshot(v)
+            for k, v in value.items()
         }
     return value
 
@@ -291,7 +296,10 @@ def notification_deliver(*, notification_id: int, now: datetime, claimant: str =
             return None
         raise
     Notification.objects.filter(pk=notification.pk).update(
-        status=Notification.Status.SENT, sent_at=now, attempts=notification.attempts + 1, provider_message_id=provider_id or ""
+        status=Notification.Status.SENT,
+        sent_at=now,
+        attempts=notification.attempts + 1,
+        provider_message_id=provider_id or "",
     )
     notification.refresh_from_db()
     return notification
@@ -306,7 +314,9 @@ def outbox_flush(*, now: datetime) -> int:
         status=Notification.Status.PENDING
     )
     ids = list(
-        Notification.objects.filter(status=Notification.Status.PENDING).order_by("created_at").values_list("pk", flat=True)[:500]
+        Notification.objects.filter(status=Notification.Status.PENDING)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:500]
     )
     for pk in ids:
         _dispatch(pk)

@@ -5,9 +5,13 @@ from . import services
 from .transports import TransportError
 
 
-@shared_task(bind=True, autoretry_for=(TransportError,), retry_backoff=30, retry_backoff_max=3600, max_retries=7)
+@shared_task(
+    bind=True, autoretry_for=(TransportError,), retry_backoff=30, retry_backoff_max=3600, max_retries=7
+)
 def notification_send(self, notification_id: int) -> None:
-    services.notification_deliver(notification_id=notification_id, now=timezone.now(), claimant=self.request.id or "")
+    services.notification_deliver(
+        notification_id=notification_id, now=timezone.now(), claimant=self.request.id or ""
+    )
 
 
 @shared_task

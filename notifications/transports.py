@@ -62,7 +62,9 @@ class WebhookTransport(Transport):
             }
         ).encode()
         request = urllib.request.Request(
-            notification.recipient, data=payload, headers={
+            notification.recipient,
+            data=payload,
+            headers={
                 "Content-Type": "application/json",
                 # The same key on every attempt: a receiver can drop a re-send after a worker crash.
                 "Idempotency-Key": notification.message_id or f"notification-{notification.pk}",
@@ -74,7 +76,9 @@ class WebhookTransport(Transport):
                 return str(response.status)
         except urllib.error.HTTPError as exc:
             # 4xx other than 408/429 will not get better by retrying.
-            raise TransportError(f"HTTP {exc.code}", permanent=400 <= exc.code < 500 and exc.code not in (408, 429)) from exc
+            raise TransportError(
+                f"HTTP {exc.code}", permanent=400 <= exc.code < 500 and exc.code not in (408, 429)
+            ) from exc
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
             raise TransportError(str(exc)) from exc
 

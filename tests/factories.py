@@ -19,7 +19,9 @@ class CalendarFactory(factory.django.DjangoModelFactory):
     always_open = True
 
 
-def office_calendar(name: str = "office", tz: str = "Europe/London", start=time(9), end=time(17, 30)) -> Calendar:
+def office_calendar(
+    name: str = "office", tz: str = "Europe/London", start=time(9), end=time(17, 30)
+) -> Calendar:
     cal, created = Calendar.objects.get_or_create(name=name, defaults={"timezone": tz})
     if created:
         for day in range(5):

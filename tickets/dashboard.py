@@ -138,7 +138,9 @@ def breach_list(*, now: datetime, since: datetime, limit: int = 50) -> list[dict
         .filter(policy.first_response_breached_q(now) | policy.resolution_breached_q(now))
         .annotate(
             fr_breach=Case(
-                When(policy.first_response_breached_q(now), then=Value(1)), default=Value(0), output_field=IntegerField()
+                When(policy.first_response_breached_q(now), then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
             ),
             was_reclassified=Exists(reclassified),
             was_paused=Exists(paused),
@@ -305,7 +307,9 @@ def reclassification_rates(*, since: datetime, limit: int = 10) -> list[dict]:
             tickets=Count("id"),
             reclassified=Count(
                 "id",
-                filter=Q(pk__in=TicketEvent.objects.filter(kind=TicketEvent.Kind.PRIORITY).values("ticket_id")),
+                filter=Q(
+                    pk__in=TicketEvent.objects.filter(kind=TicketEvent.Kind.PRIORITY).values("ticket_id")
+                ),
             ),
         )
         .filter(reclassified__gt=0)

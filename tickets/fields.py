@@ -70,4 +70,3 @@ class LimitedTextField(forms.CharField):
         attrs.pop("maxlength", None)
         attrs["data-maxlength"] = str(self.max_length)
         return attrs
-

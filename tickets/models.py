@@ -50,7 +50,9 @@ class RequestType(models.Model):
     class Meta:
         ordering = ["position", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True), name="one_default_request_type"),
+            models.UniqueConstraint(
+                fields=["is_default"], condition=Q(is_default=True), name="one_default_request_type"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -62,7 +64,9 @@ class Incident(models.Model):
 
     title = models.CharField(max_length=200)
     public_status = models.TextField(help_text="Shown to customers on every portal page while open.")
-    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     opened_at = models.DateTimeField()
     resolved_at = models.DateTimeField(null=True, blank=True)
 
@@ -80,7 +84,9 @@ class Incident(models.Model):
 class IncidentUpdate(models.Model):
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="updates")
     body = models.TextField()
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField()
 
     class Meta:
@@ -91,13 +97,21 @@ class IncidentUpdate(models.Model):
 
 
 class Ticket(models.Model):
-    organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="tickets")
-    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="requested_tickets")
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.PROTECT, related_name="tickets"
+    )
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="requested_tickets"
+    )
     cc = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="cc_tickets")
-    cc_emails = models.JSONField(default=list, blank=True, help_text="Addresses copied on the thread by email.")
+    cc_emails = models.JSONField(
+        default=list, blank=True, help_text="Addresses copied on the thread by email."
+    )
     subject = models.CharField(max_length=255)
     description = models.TextField(blank=True)
-    request_type = models.ForeignKey(RequestType, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets")
+    request_type = models.ForeignKey(
+        RequestType, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
     request_fields = models.JSONField(default=dict, blank=True)
     priority = models.ForeignKey("sla.PriorityLevel", on_delete=models.PROTECT, related_name="tickets")
     # Denormalised from priority.rank so the queue's ORDER BY is served by one index.
@@ -106,17 +120,31 @@ class Ticket(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
     channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.WEB)
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_tickets"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_tickets",
     )
-    team = models.ForeignKey("accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets")
-    incident = models.ForeignKey(Incident, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets")
-    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged")
-    reopened_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="followups")
+    team = models.ForeignKey(
+        "accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
+    incident = models.ForeignKey(
+        Incident, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged"
+    )
+    reopened_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="followups"
+    )
 
     received_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    last_activity_at = models.DateTimeField(help_text="Newest public activity; the customer's list sorts by it.")
+    last_activity_at = models.DateTimeField(
+        help_text="Newest public activity; the customer's list sorts by it."
+    )
     last_staff_activity_at = models.DateTimeField(null=True, blank=True)
     last_customer_activity_at = models.DateTimeField(null=True, blank=True)
 
@@ -126,7 +154,9 @@ class Ticket(models.Model):
     first_responded_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
-    sla_paused_at = models.DateTimeField(null=True, blank=True, help_text="Resolution clock paused since (waiting on customer).")
+    sla_paused_at = models.DateTimeField(
+        null=True, blank=True, help_text="Resolution clock paused since (waiting on customer)."
+    )
     first_response_warned_at = models.DateTimeField(null=True, blank=True)
     resolution_warned_at = models.DateTimeField(null=True, blank=True)
     first_response_breached_at = models.DateTimeField(null=True, blank=True)
@@ -151,12 +181,16 @@ class Ticket(models.Model):
     customer_reminder_due_at = models.DateTimeField(null=True, blank=True)
     auto_close_due_at = models.DateTimeField(null=True, blank=True)
     actions_changed_at = models.DateTimeField(
-        null=True, blank=True, help_text="Changed since its next-action instants were computed (the jobs recompute them)."
+        null=True,
+        blank=True,
+        help_text="Changed since its next-action instants were computed (the jobs recompute them).",
     )
 
     escalated_at = models.DateTimeField(null=True, blank=True, help_text="Flagged for leadership.")
     close_reason = models.CharField(max_length=255, blank=True)
-    about_incident = models.BooleanField(default=False, help_text="The customer said this is about an open incident.")
+    about_incident = models.BooleanField(
+        default=False, help_text="The customer said this is about an open incident."
+    )
 
     objects = TicketQuerySet.as_manager()
 
@@ -165,7 +199,9 @@ class Ticket(models.Model):
         indexes = [
             # The technician queue: open tickets by priority, then arrival (keyset on these columns).
             models.Index(
-                fields=["priority_rank", "received_at", "id"], condition=Q(status__in=OPEN_STATUSES), name="ticket_queue_open"
+                fields=["priority_rank", "received_at", "id"],
+                condition=Q(status__in=OPEN_STATUSES),
+                name="ticket_queue_open",
             ),
             # Due-work sweeps only look at tickets whose clock is still running.
             models.Index(
@@ -189,28 +225,39 @@ class Ticket(models.Model):
             models.Index(
                 fields=["first_response_warn_at"],
                 condition=Q(
-                    first_responded_at__isnull=True, first_response_warned_at__isnull=True,
-                    first_response_breached_at__isnull=True, status__in=OPEN_STATUSES,
+                    first_responded_at__isnull=True,
+                    first_response_warned_at__isnull=True,
+                    first_response_breached_at__isnull=True,
+                    status__in=OPEN_STATUSES,
                 ),
                 name="ticket_fr_warn_pending",
             ),
             models.Index(
                 fields=["resolution_warn_at"],
                 condition=Q(
-                    resolved_at__isnull=True, resolution_warned_at__isnull=True, resolution_breached_at__isnull=True,
-                    sla_paused_at__isnull=True, status__in=OPEN_STATUSES,
+                    resolved_at__isnull=True,
+                    resolution_warned_at__isnull=True,
+                    resolution_breached_at__isnull=True,
+                    sla_paused_at__isnull=True,
+                    status__in=OPEN_STATUSES,
                 ),
                 name="ticket_res_warn_pending",
             ),
             models.Index(
                 fields=["first_response_due_at"],
-                condition=Q(first_responded_at__isnull=True, first_response_breached_at__isnull=True, status__in=OPEN_STATUSES),
+                condition=Q(
+                    first_responded_at__isnull=True,
+                    first_response_breached_at__isnull=True,
+                    status__in=OPEN_STATUSES,
+                ),
                 name="ticket_fr_breach_pending",
             ),
             models.Index(
                 fields=["resolution_due_at"],
                 condition=Q(
-                    resolved_at__isnull=True, resolution_breached_at__isnull=True, sla_paused_at__isnull=True,
+                    resolved_at__isnull=True,
+                    resolution_breached_at__isnull=True,
+                    sla_paused_at__isnull=True,
                     status__in=OPEN_STATUSES,
                 ),
                 name="ticket_res_breach_pending",
@@ -219,30 +266,43 @@ class Ticket(models.Model):
             # order a sweep reads them (instant, then id: keyset pages without a sort).
             models.Index(
                 fields=["assignment_due_at", "id"],
-                condition=Q(status__in=["new", "open"], assignee__isnull=True, unassigned_alerted_at__isnull=True),
+                condition=Q(
+                    status__in=["new", "open"], assignee__isnull=True, unassigned_alerted_at__isnull=True
+                ),
                 name="ticket_assignment_due",
             ),
             models.Index(
-                fields=["stale_due_at", "id"], condition=Q(status__in=["new", "open"], assignee__isnull=False),
+                fields=["stale_due_at", "id"],
+                condition=Q(status__in=["new", "open"], assignee__isnull=False),
                 name="ticket_stale_due",
             ),
             models.Index(
-                fields=["customer_reminder_due_at", "id"], condition=Q(status="waiting"), name="ticket_reminder_due"
+                fields=["customer_reminder_due_at", "id"],
+                condition=Q(status="waiting"),
+                name="ticket_reminder_due",
             ),
             models.Index(
-                fields=["status", "auto_close_due_at", "id"], condition=Q(status__in=["waiting", "resolved"]),
+                fields=["status", "auto_close_due_at", "id"],
+                condition=Q(status__in=["waiting", "resolved"]),
                 name="ticket_auto_close_due",
             ),
             models.Index(
-                fields=["actions_changed_at", "id"], condition=Q(actions_changed_at__isnull=False),
+                fields=["actions_changed_at", "id"],
+                condition=Q(actions_changed_at__isnull=False),
                 name="ticket_actions_changed",
             ),
             # Surveys go to recently closed tickets that have not had one.
-            models.Index(fields=["closed_at"], condition=Q(status="closed", survey_sent_at__isnull=True), name="ticket_survey_pending"),
+            models.Index(
+                fields=["closed_at"],
+                condition=Q(status="closed", survey_sent_at__isnull=True),
+                name="ticket_survey_pending",
+            ),
             # The queue's "due soonest" order (keyset on this expression, then id). An ascending B-tree
             # puts NULLs last on PostgreSQL, as the query asks; SQLite cannot spell NULLS LAST in an index.
             models.Index(
-                next_due_expression(), models.F("id"), condition=Q(status__in=OPEN_STATUSES),
+                next_due_expression(),
+                models.F("id"),
+                condition=Q(status__in=OPEN_STATUSES),
                 name="ticket_next_due_open",
             ),
         ]
@@ -267,12 +327,16 @@ class Message(models.Model):
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PUBLIC)
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     from_staff = models.BooleanField(default=False)
     channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.WEB)
     body = models.TextField(help_text="Plain text.")
     body_html = models.TextField(blank=True, help_text="Sanitised HTML (nh3), when the message came as HTML.")
-    quoted_text = models.TextField(blank=True, help_text="Quoted history separated from the new text (email).")
+    quoted_text = models.TextField(
+        blank=True, help_text="Quoted history separated from the new text (email)."
+    )
     email_message_id = models.CharField(max_length=998, blank=True, db_index=True)
     created_at = models.DateTimeField()
 
@@ -293,12 +357,16 @@ def attachment_path(instance: "Attachment", filename: str) -> str:
 
 class Attachment(models.Model):
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
-    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments")
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
     file = models.FileField(upload_to=attachment_path, max_length=255)
     filename = models.CharField(max_length=255, help_text="The uploader's name, for display only.")
     content_type = models.CharField(max_length=100, help_text="Sniffed from the content.")
     size = models.PositiveBigIntegerField()
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -334,7 +402,9 @@ class TicketEvent(models.Model):
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     old_value = models.CharField(max_length=255, blank=True)
     new_value = models.CharField(max_length=255, blank=True)
     reason = models.TextField(blank=True)
@@ -410,21 +480,30 @@ class InboundEmail(models.Model):
     received_at = models.DateTimeField()
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
     detail = models.TextField(blank=True)
-    ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_emails")
+    ticket = models.ForeignKey(
+        Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_emails"
+    )
     raw = models.FileField(upload_to="inbound/%Y/%m/", blank=True, max_length=255)
-    raw_sha256 = models.CharField(max_length=64, blank=True, db_index=True, help_text="Of the bytes as received.")
+    raw_sha256 = models.CharField(
+        max_length=64, blank=True, db_index=True, help_text="Of the bytes as received."
+    )
     message_id_collision = models.BooleanField(
-        default=False, help_text="Another mail with this Message-ID but a different sender or content came first."
+        default=False,
+        help_text="Another mail with this Message-ID but a different sender or content came first.",
     )
     attempts = models.PositiveSmallIntegerField(default=0, help_text="Automatic retries so far.")
-    next_attempt_at = models.DateTimeField(null=True, blank=True, help_text="When the retry job takes it again.")
+    next_attempt_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the retry job takes it again."
+    )
 
     class Meta:
         ordering = ["-received_at"]
         indexes = [
             models.Index(fields=["message_id"], name="inbound_message_id", condition=~Q(message_id="")),
             models.Index(
-                fields=["next_attempt_at"], name="inbound_retry_due", condition=Q(next_attempt_at__isnull=False)
+                fields=["next_attempt_at"],
+                name="inbound_retry_due",
+                condition=Q(next_attempt_at__isnull=False),
             ),
         ]
 
@@ -445,7 +524,9 @@ class SenderHold(models.Model):
         REJECTED = "rejected", "Rejected"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sender_holds")
-    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="sender_holds")
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="sender_holds"
+    )
     ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     created_at = models.DateTimeField()
@@ -458,7 +539,9 @@ class SenderHold(models.Model):
         ordering = ["created_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "organization"], condition=Q(state="pending"), name="one_pending_hold_per_sender"
+                fields=["user", "organization"],
+                condition=Q(state="pending"),
+                name="one_pending_hold_per_sender",
             )
         ]
 
@@ -473,7 +556,9 @@ class FilingKey(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=300)
-    fingerprint = models.CharField(max_length=64, blank=True, help_text="The request's hash; empty for forms.")
+    fingerprint = models.CharField(
+        max_length=64, blank=True, help_text="The request's hash; empty for forms."
+    )
     ticket = models.ForeignKey(Ticket, null=True, on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField()
 

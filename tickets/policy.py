@@ -385,7 +385,9 @@ def may_edit(ticket: Ticket, now: datetime, *, by=None) -> bool:
         return False
     if is_breached(ticket, now):
         return True
-    return ticket.status == Status.NEW and ticket.plan.customer_edit == SupportPlan.CustomerEdit.NEW_OR_BREACHED
+    return (
+        ticket.status == Status.NEW and ticket.plan.customer_edit == SupportPlan.CustomerEdit.NEW_OR_BREACHED
+    )
 
 
 def check_edit(ticket: Ticket, now: datetime, *, by) -> None:

@@ -1,6 +1,5 @@
 """Named queries, defined once and composed everywhere (the Wagtail ``live_q()`` pattern)."""
 
-
 from django.db import models
 from django.db.models import Case, DateTimeField, F, Q, When
 from django.db.models.functions import Coalesce, Least
@@ -77,9 +76,15 @@ def next_due_expression():
     A paused resolution clock (waiting on the customer) does not count. Indexed as ``ticket_next_due_open``;
     the index only serves queries that spell the expression exactly like this, so use this function.
     """
-    fr = Case(When(first_responded_at__isnull=True, then=F("first_response_due_at")), default=None,
-              output_field=DateTimeField())
-    res = Case(When(resolved_at__isnull=True, sla_paused_at__isnull=True, then=F("resolution_due_at")), default=None,
-               output_field=DateTimeField())
+    fr = Case(
+        When(first_responded_at__isnull=True, then=F("first_response_due_at")),
+        default=None,
+        output_field=DateTimeField(),
+    )
+    res = Case(
+        When(resolved_at__isnull=True, sla_paused_at__isnull=True, then=F("resolution_due_at")),
+        default=None,
+        output_field=DateTimeField(),
+    )
     # LEAST ignores NULL on PostgreSQL but not on SQLite: coalesce each side with the other.
     return Least(Coalesce(fr, res), Coalesce(res, fr))

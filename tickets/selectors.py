@@ -90,7 +90,9 @@ def request_field_rows(ticket: Ticket) -> list[tuple[str, object]]:
 
 def open_incidents() -> QuerySet[Incident]:
     """Major incidents shown on the portal banner, with their status updates."""
-    return Incident.objects.filter(resolved_at__isnull=True).prefetch_related("updates").order_by("-opened_at")
+    return (
+        Incident.objects.filter(resolved_at__isnull=True).prefetch_related("updates").order_by("-opened_at")
+    )
 
 
 def inbound_attention() -> dict[str, int]:

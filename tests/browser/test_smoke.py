@@ -7,7 +7,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_customer_signs_in_and_sees_their_tickets(page, login, shot, customer, priorities):
-    ticket_create(requester=customer, subject="All inbound numbers down", priority=priorities["urgent"], now=NOW)
+    ticket_create(
+        requester=customer, subject="All inbound numbers down", priority=priorities["urgent"], now=NOW
+    )
     login("casey@acme.test")
     assert page.get_by_role("heading", name="My tickets").is_visible()
     assert page.get_by_text("All inbound numbers down").is_visible()

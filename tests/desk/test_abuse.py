@@ -58,15 +58,18 @@ def test_abuse_decision_downgrades_open_top_tickets_by_one_level_and_bars_the_to
     again = ticket_create(requester=customer, subject="again", priority=priorities["urgent"], now=NOW)
     high = ticket_create(requester=customer, subject="high", priority=priorities["high"], now=NOW)
     assert (again.priority, high.priority) == (priorities["high"], priorities["normal"])
-    assert ticket_create(requester=customer, subject="n", priority=priorities["normal"], now=NOW).priority == priorities[
-        "normal"
-    ]
+    assert (
+        ticket_create(requester=customer, subject="n", priority=priorities["normal"], now=NOW).priority
+        == priorities["normal"]
+    )
 
     organization_lift_top_priority_bar(organization=org, by=lead, now=NOW)
     org.refresh_from_db()
     assert org.may_file_top_priority and org.top_priority_barred_reason.startswith("Lifted")
     customer.refresh_from_db()
-    allowed = ticket_create(requester=customer, subject="allowed again", priority=priorities["urgent"], now=NOW)
+    allowed = ticket_create(
+        requester=customer, subject="allowed again", priority=priorities["urgent"], now=NOW
+    )
     assert allowed.priority == priorities["urgent"]
 
 

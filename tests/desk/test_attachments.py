@@ -19,7 +19,16 @@ def test_the_type_comes_from_the_bytes_not_the_name(head, expected):
     assert sniff_content_type(head) == expected
 
 
-@pytest.mark.parametrize("head", [b"MZ\x90\x00\x03\x00", b"\x7fELF\x02", b"#!/bin/sh\nrm -rf /", b"<!DOCTYPE html><script>", b"<svg onload=x>"])
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"MZ\x90\x00\x03\x00",
+        b"\x7fELF\x02",
+        b"#!/bin/sh\nrm -rf /",
+        b"<!DOCTYPE html><script>",
+        b"<svg onload=x>",
+    ],
+)
 def test_programs_and_web_content_are_refused_from_people_and_defused_from_mail(head):
     with pytest.raises(UploadRefused):
         sniff_content_type(head)

@@ -69,7 +69,9 @@ def test_logging_for_someone_outside_the_organization_is_refused(desk, customer,
     assert not Ticket.objects.exists()
 
 
-def test_a_barred_organization_logged_at_the_top_level_is_filed_one_level_lower(desk, customer, org, priorities):
+def test_a_barred_organization_logged_at_the_top_level_is_filed_one_level_lower(
+    desk, customer, org, priorities
+):
     org.may_file_top_priority = False
     org.save()
     response = desk.post(
@@ -197,7 +199,9 @@ def test_merge_by_reference(desk, make_ticket):
     assert dup.merged_into == target and dup.status == Status.CLOSED
     response = desk.post(url("ticket_merge", target), {"target": "HD-999999"}, follow=True)
     assert "Merge into ticket: No ticket HD-999999." in flash(response)
-    response = desk.post(url("ticket_merge", target), {"target": str(target.pk), "confirm": "yes"}, follow=True)
+    response = desk.post(
+        url("ticket_merge", target), {"target": str(target.pk), "confirm": "yes"}, follow=True
+    )
     assert "A ticket cannot be merged into itself." in flash(response)
 
 

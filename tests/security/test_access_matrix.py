@@ -75,7 +75,11 @@ MATRIX: dict[str, tuple] = {
     "desk:ticket_link_incident": (T, (LOGIN, 404, 404, 404, 302, 302, VERIFY), "post"),
     "desk:attachment_download": (lambda w: {"pk": w["file"].pk}, (LOGIN, 404, 404, 404, 200, 200, VERIFY)),
     "desk:inbound": (None, (LOGIN, 404, 404, 404, 200, 200, VERIFY)),  # held senders and mail: any staff
-    "desk:inbound_sender_decide": (lambda w: {"pk": 999999}, (LOGIN, 404, 404, 404, 404, 404, VERIFY), "post"),
+    "desk:inbound_sender_decide": (
+        lambda w: {"pk": 999999},
+        (LOGIN, 404, 404, 404, 404, 404, VERIFY),
+        "post",
+    ),
     "desk:inbound_mail_decide": (lambda w: {"pk": 999999}, (LOGIN, 404, 404, 404, 404, 404, VERIFY), "post"),
     "desk:incidents": (None, (LOGIN, 404, 404, 404, 403, 200, VERIFY)),  # team leads and admins
     "desk:incident_detail": (lambda w: {"pk": w["incident"].pk}, (LOGIN, 404, 404, 404, 403, 200, VERIFY)),
@@ -94,7 +98,10 @@ MATRIX: dict[str, tuple] = {
     "portal:ticket_close": (T, (LOGIN, 400, 400, 404, 400, 400, VERIFY), "post"),  # a reason is required
     "portal:ticket_reopen": (T, (LOGIN, 302, 302, 404, 302, 302, VERIFY), "post"),
     "portal:ticket_escalate": (T, (LOGIN, 302, 302, 404, 302, 302, VERIFY), "post"),
-    "portal:ticket_edit": (T, (LOGIN, 302, 302, 404, 200, 200, VERIFY)),  # customers: not once answered; staff may correct
+    "portal:ticket_edit": (
+        T,
+        (LOGIN, 302, 302, 404, 200, 200, VERIFY),
+    ),  # customers: not once answered; staff may correct
     "portal:attachment_download": (
         lambda w: {"pk": w["mine"].pk, "attachment_id": w["file"].pk},
         (LOGIN, 200, 200, 404, 200, 200, VERIFY),

@@ -85,7 +85,9 @@ def hostile(client, customer, tech, priorities, settings, tmp_path, django_captu
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("portal:ticket_new"),
-            portal_filing(priorities["normal"], subject=f"Calls {SCRIPT}", rf_product=f"Fuse {IMG}", rf_details=PAYLOAD),
+            portal_filing(
+                priorities["normal"], subject=f"Calls {SCRIPT}", rf_product=f"Fuse {IMG}", rf_details=PAYLOAD
+            ),
         )
     assert response.status_code == 302, response.content.decode()[:3000]
     portal_ticket = Ticket.objects.get(subject__startswith="Calls")

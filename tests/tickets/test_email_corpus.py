@@ -65,7 +65,10 @@ def test_the_whole_corpus_ingests_and_no_bounce_or_auto_reply_makes_a_ticket(
             problems.append(f"{rel}: failed ({row.detail[:120]})")
         kind = expected(rel)
         if kind in ("bounce", "auto"):
-            if Ticket.objects.count() != tickets_before or Notification.objects.count() != notifications_before:
+            if (
+                Ticket.objects.count() != tickets_before
+                or Notification.objects.count() != notifications_before
+            ):
                 problems.append(f"{rel}: a {kind} made a ticket or a reply ({row.outcome})")
             if row.outcome not in (InboundEmail.Outcome.BOUNCE, InboundEmail.Outcome.IGNORED_AUTO):
                 problems.append(f"{rel}: a {kind} was taken for {row.outcome}")

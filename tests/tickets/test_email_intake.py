@@ -179,7 +179,9 @@ def test_a_reply_threads_by_the_token_in_references(ticket, ingest):
 
 
 def test_a_reply_threads_by_the_plus_address_alone(ticket, ingest, stranger):
-    raw = raw_mail(to=reply_address(ticket.pk, recipient="casey@acme.test"), subject="no tag here", message_id="<p@x>")
+    raw = raw_mail(
+        to=reply_address(ticket.pk, recipient="casey@acme.test"), subject="no tag here", message_id="<p@x>"
+    )
     row = ingest(raw)
     assert row.ticket == ticket and row.detail == "token in address (the addressee's own)"
 

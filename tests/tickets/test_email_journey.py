@@ -47,7 +47,9 @@ def test_open_follow_and_reopen_a_ticket_by_email(
     ticket = opened.ticket
     assert opened.outcome == InboundEmail.Outcome.NEW_TICKET and ticket.priority.slug == "high"
     (ack,) = mails
-    assert ack.to == ["casey@acme.test"] and ack.reply_to == [reply_address(ticket.pk, recipient="casey@acme.test")]
+    assert ack.to == ["casey@acme.test"] and ack.reply_to == [
+        reply_address(ticket.pk, recipient="casey@acme.test")
+    ]
     assert ack.extra_headers["In-Reply-To"] == "<open@acme.test>"
 
     # 2. Follow: assignment and the technician's reply arrive by mail, threaded under the first message.

@@ -22,7 +22,9 @@ def test_creating_a_ticket_stores_both_deadlines_and_tells_the_customer(
     customer, priorities, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        ticket = ticket_create(requester=customer, subject="Numbers down", priority=priorities["urgent"], now=NOW)
+        ticket = ticket_create(
+            requester=customer, subject="Numbers down", priority=priorities["urgent"], now=NOW
+        )
     assert ticket.status == Status.NEW
     assert ticket.first_response_due_at == NOW + timedelta(minutes=30)
     assert ticket.resolution_due_at == NOW + timedelta(hours=24)
@@ -38,7 +40,13 @@ def test_missing_priority_means_the_default_level(customer, priorities):
 
 def test_first_public_staff_reply_is_the_first_response(customer, tech, priorities):
     ticket = ticket_create(requester=customer, subject="x", priority=priorities["urgent"], now=NOW)
-    message_add(ticket=ticket, author=tech, body="internal", kind=Message.Kind.INTERNAL, now=NOW + timedelta(minutes=5))
+    message_add(
+        ticket=ticket,
+        author=tech,
+        body="internal",
+        kind=Message.Kind.INTERNAL,
+        now=NOW + timedelta(minutes=5),
+    )
     ticket.refresh_from_db()
     assert ticket.first_responded_at is None
     message_add(ticket=ticket, author=tech, body="On it", now=NOW + timedelta(minutes=10))
@@ -80,7 +88,9 @@ def test_reclassifying_needs_a_reason_and_recomputes_deadlines(customer, tech, p
     ticket = ticket_create(requester=customer, subject="x", priority=priorities["urgent"], now=NOW)
     with pytest.raises(TicketError):
         ticket_reclassify(ticket=ticket, priority=priorities["normal"], by=tech, reason=" ", now=NOW)
-    ticket = ticket_reclassify(ticket=ticket, priority=priorities["normal"], by=tech, reason="single number", now=NOW)
+    ticket = ticket_reclassify(
+        ticket=ticket, priority=priorities["normal"], by=tech, reason="single number", now=NOW
+    )
     assert ticket.priority_rank == 3
     # Friday 15:30 London + 4 business hours on 09:00-17:30: 2 h on Friday, 2 h on Monday -> 11:00 (GMT).
     assert ticket.first_response_due_at == NOW + timedelta(days=2, hours=19, minutes=30)
@@ -110,7 +120,9 @@ def test_merging_moves_the_thread_and_closes_the_duplicate(customer, colleague, 
     assert customer in b.cc.all()
 
 
-def test_customers_see_their_organizations_tickets_and_nobody_elses(customer, colleague, stranger, tech, priorities):
+def test_customers_see_their_organizations_tickets_and_nobody_elses(
+    customer, colleague, stranger, tech, priorities
+):
     mine = ticket_create(requester=colleague, subject="x", now=NOW)
     theirs = ticket_create(requester=stranger, subject="y", now=NOW)
     assert list(Ticket.objects.visible_to(customer)) == [mine]

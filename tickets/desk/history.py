@@ -49,7 +49,9 @@ def _status(value: str) -> str:
 def explain_events(ticket: Ticket, levels: list[PriorityLevel] | None = None) -> list[dict]:
     """Each event as a line a person can read, oldest first (three queries, whatever the length)."""
     events = list(ticket.events.select_related("actor"))
-    calendars = {c.name: c for c in Calendar.objects.all()}  # a handful of rows; one query whatever the events
+    calendars = {
+        c.name: c for c in Calendar.objects.all()
+    }  # a handful of rows; one query whatever the events
     levels = {p.slug: p.name for p in (PriorityLevel.objects.all() if levels is None else levels)}
     lines = []
     for e in events:
@@ -158,7 +160,9 @@ def due_explanation(ticket: Ticket, lines: list[dict]) -> str | None:
             pauses.append((f"{_when(e.data.get('paused_at'))} to {_when(e.created_at)}", excluded))
         elif e.kind == TicketEvent.Kind.PRIORITY:
             words = line["text"].replace("Priority re-classified: ", "re-classified ", 1)
-            words += f" on {_when(e.created_at)} by {line['actor']}" + (f' ("{e.reason}")' if e.reason else "")
+            words += f" on {_when(e.created_at)} by {line['actor']}" + (
+                f' ("{e.reason}")' if e.reason else ""
+            )
             moved_fr.append(words)
             moved_res.append(words)
     if last is None or not ticket.is_open:

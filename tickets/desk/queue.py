@@ -154,17 +154,32 @@ SLOW_COUNTS_SECONDS = 0.05
 COUNTS_CACHE_SECONDS = 20  # the queue's poll interval: one exact count per agent and filter per poll
 
 
-def queue_counts_cached(base: QuerySet[Ticket], *, agent, now: datetime, filters: QueueFilters) -> dict[str, int]:
+def queue_counts_cached(
+    base: QuerySet[Ticket], *, agent, now: datetime, filters: QueueFilters
+) -> dict[str, int]:
     """The tab counts, kept for one poll interval once they are slow to count exactly.
 
     Counting is one aggregate over every open ticket the filters leave (100,000 at a million tickets:
     ~200 ms). Small desks always get exact counts; a big one gets counts at most 20 s old, while the
     rows themselves are always live.
     """
-    key = "desk-queue-counts:" + hashlib.sha256(
-        repr((agent.pk, filters.status, filters.priority, filters.organization, filters.customer,
-              filters.plan, filters.breaching, filters.q)).encode()
-    ).hexdigest()
+    key = (
+        "desk-queue-counts:"
+        + hashlib.sha256(
+            repr(
+                (
+                    agent.pk,
+                    filters.status,
+                    filters.priority,
+                    filters.organization,
+                    filters.customer,
+                    filters.plan,
+                    filters.breaching,
+                    filters.q,
+                )
+            ).encode()
+        ).hexdigest()
+    )
     counts = cache.get(key)
     if counts is not None:
         return counts

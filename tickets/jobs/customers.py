@@ -47,7 +47,12 @@ def _notify_customers(t: Ticket, event: str, *, now: datetime, key: str, **conte
             ticket=t,
             now=now,
             dedupe_key=dedupe_key(key, address.lower()),
-            context={"ticket_reference": t.reference, "ticket_url": ticket_url(t), "ticket": snapshot, **context},
+            context={
+                "ticket_reference": t.reference,
+                "ticket_url": ticket_url(t),
+                "ticket": snapshot,
+                **context,
+            },
         )
 
 

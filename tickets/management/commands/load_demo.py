@@ -75,12 +75,21 @@ TARGETS = {
 }
 # Canned replies, so the desk's "Canned reply" picker has something to insert in the demo.
 CANNED = [
-    ("Looking into it", "Hello {{ requester }},\n\nThanks for reporting this. We are looking into {{ ticket.reference }} "
-     "now and will update you within the hour.\n\n{{ agent }}"),
-    ("Need a call log", "Hello {{ requester }},\n\nCould you send us the time, the calling number and the dialled "
-     "number of one failed call? That lets us trace it in the carrier logs.\n\n{{ agent }}"),
-    ("Fixed: please confirm", "Hello {{ requester }},\n\nWe have applied a fix for {{ ticket.reference }}. Please "
-     "try again and let us know; if we do not hear from you the ticket closes in a few days.\n\n{{ agent }}"),
+    (
+        "Looking into it",
+        "Hello {{ requester }},\n\nThanks for reporting this. We are looking into {{ ticket.reference }} "
+        "now and will update you within the hour.\n\n{{ agent }}",
+    ),
+    (
+        "Need a call log",
+        "Hello {{ requester }},\n\nCould you send us the time, the calling number and the dialled "
+        "number of one failed call? That lets us trace it in the carrier logs.\n\n{{ agent }}",
+    ),
+    (
+        "Fixed: please confirm",
+        "Hello {{ requester }},\n\nWe have applied a fix for {{ ticket.reference }}. Please "
+        "try again and let us know; if we do not hear from you the ticket closes in a few days.\n\n{{ agent }}",
+    ),
 ]
 SUBJECTS = [
     "All inbound numbers down",
