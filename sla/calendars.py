@@ -195,17 +195,6 @@ class BusinessCalendar:
     def zone(self) -> ZoneInfo:
         return _zone(self.tz)
 
-    def intervals_for(self, day: date) -> tuple[tuple[time, time], ...]:
-        """The local opening intervals that start on ``day`` (none on a holiday)."""
-        if day in self.holidays or (
-            self.country and day in _country_holidays(self.country, self.subdivision, day.year)
-        ):
-            return ()
-        for weekday, spans in self.hours:
-            if weekday == day.weekday():
-                return spans
-        return ()
-
     def _covering(self, lo: int, hi: int) -> _Timeline:
         """A timeline valid for instants ``lo..hi`` (µs), built or widened on demand."""
         line = self._timeline[0]

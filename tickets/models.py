@@ -3,6 +3,9 @@
 Writes go through the ``tickets/services/`` package; reads through ``tickets/selectors.py`` and the queryset in
 ``tickets/querysets.py``. SLA deadlines are computed by ``sla.selectors`` and stored here, so sweeps
 and the queue compare indexed timestamps with ``now``.
+
+Over 500 lines because ``Ticket``'s partial indexes each spell the exact condition of the sweep or queue
+query they serve; they are kept beside the fields they index rather than split away from them.
 """
 
 from django.conf import settings

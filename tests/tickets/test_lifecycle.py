@@ -96,7 +96,8 @@ def test_reclassifying_needs_a_reason_and_recomputes_deadlines(customer, tech, p
     assert ticket.first_response_due_at == NOW + timedelta(days=2, hours=19, minutes=30)
 
 
-def test_customer_reply_reopens_a_closed_ticket(customer, tech, priorities):
+def test_customer_reply_within_the_reopen_window_reopens_a_closed_ticket(customer, tech, priorities):
+    # The default window is 30 days; past it the reply is refused (tests/tickets/test_one_owner.py).
     ticket = ticket_create(requester=customer, subject="x", now=NOW)
     ticket_change_status(ticket=ticket, status=Status.CLOSED, by=tech, now=NOW)
     message_add(ticket=ticket, author=customer, body="still broken", now=NOW + timedelta(days=1))

@@ -11,6 +11,10 @@ transaction; for big runs the secondary indexes of the three large tables are dr
 rebuilt from their own definitions before commit, so a failure rolls everything back. On other
 databases (SQLite under the tests) the same rows go through ``executemany``.
 
+It is one long module on purpose: benchmark tooling, not product code, read top to bottom as one story
+(people, then tickets, then their threads and events, then the COPY writer); the stored SLA fields come
+from the real ``sla`` engine, and ``tests/scale/test_seed_bulk.py`` holds them to what the services store.
+
 SLA deadlines come from the real engine: one ``BusinessCalendar`` per plan x priority target
 (``sla.selectors.calendar_build``), then ``sla.calendars.add_business_time`` per ticket, pure and
 without the ORM.
@@ -100,10 +104,6 @@ class Target:
     # The share of each target at which it is "close" (the alert rules' threshold), or None.
     first_response_warn_pct: int | None = None
     resolution_warn_pct: int | None = None
-
-
-def _table_columns(model) -> list[models.Field]:
-    return [f for f in model._meta.concrete_fields]
 
 
 class Writer:
