@@ -6,9 +6,11 @@ environment (``DEBUG=false``, ``SECRET_KEY``, ``DATABASE_URL``, ``REDIS_URL``, `
 never through a second settings file.
 """
 
+import os
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -19,16 +21,18 @@ env = environ.Env()
 DEBUG = env.bool("DEBUG", default=False)
 # Test-only settings live in tests/settings.py: nothing here looks for a test runner.
 
-if DEBUG:
+# The key is read as it is, never through django-environ, which treats a value starting with "$" as the
+# name of another variable (a random key does start with "$" now and then, and then never resolves).
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if DEBUG and not SECRET_KEY:
     # A development key that survives restarts (sessions stay valid) but never leaves the machine.
     _key_file = VAR_DIR / "dev-secret-key"
-    if "SECRET_KEY" not in env:
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
-        if not _key_file.exists():
-            _key_file.write_text(get_random_secret_key())
-    SECRET_KEY = env.str("SECRET_KEY", default=_key_file.read_text().strip() if _key_file.exists() else "")
-else:
-    SECRET_KEY = env.str("SECRET_KEY")  # required in production: fails loudly when missing
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    if not _key_file.exists():
+        _key_file.write_text(get_random_secret_key())
+    SECRET_KEY = _key_file.read_text().strip()
+if not SECRET_KEY:
+    raise ImproperlyConfigured("Set SECRET_KEY: it is required with DEBUG off (see .env.example).")
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

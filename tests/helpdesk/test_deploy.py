@@ -47,6 +47,19 @@ def test_production_refuses_to_start_without_a_secret_key():
     assert "SECRET_KEY" in result.stderr
 
 
+def test_a_secret_key_starting_with_a_dollar_is_taken_as_it_is():
+    # Django's own key generator uses "$"; django-environ would read "$..." as another variable's name.
+    result = _manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.SECRET_KEY)",
+        DEBUG="true",
+        SECRET_KEY="$ecret-key-" + "y" * 50,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "$ecret-key-" + "y" * 50
+
+
 def test_manage_py_on_a_developer_checkout_needs_no_configuration():
     result = _manage("check")  # neither DEBUG nor SECRET_KEY in the environment
     assert result.returncode == 0, result.stdout + result.stderr
