@@ -29,6 +29,7 @@ from sla.selectors import EffectiveJobPolicy, job_policy_for
 
 from .alerts import Alerts
 from .models import Status, Ticket
+from .policy import QUEUE_STATUSES
 
 log = logging.getLogger("tickets.jobs")
 
@@ -90,7 +91,7 @@ def ticket_next_actions(ticket: Ticket, *, clock: JobClock) -> dict[str, datetim
     out: dict[str, datetime | None] = dict.fromkeys(NEXT_ACTION_FIELDS)
     pol = clock.policy(ticket.plan)
     try:
-        if ticket.status in (Status.NEW, Status.OPEN):
+        if ticket.status in QUEUE_STATUSES:
             if ticket.assignee_id is None:
                 if ticket.unassigned_alerted_at is None and pol.assignment_deadline is not None:
                     due = clock.business_add(ticket, ticket.received_at, pol.assignment_deadline)

@@ -229,3 +229,14 @@ def test_a_24x7_priority_reminds_the_customer_at_the_weekend_too(ladder, custome
     ticket_change_status(ticket=ticket, status=Status.WAITING, by=tech, now=at(6, 22))  # Friday night
     assert waiting_remind_and_close(now=at(8, 21, 59)) == 0
     assert waiting_remind_and_close(now=at(8, 22)) == 1  # Sunday night: the Urgent calendar never closes
+
+
+def test_the_auto_close_note_names_the_default_reopen_window_when_the_plan_sets_none(waiting, customer):
+    # The same window the reopen rule applies (tickets/policy.py): 30 days when no job policy sets one.
+    policy(customer_reminder_every=2 * DAY, customer_reminder_max=1, calendar=office_calendar())
+    for when in (at(11, 10), at(13, 10)):
+        waiting_remind_and_close(now=when)
+    waiting.refresh_from_db()
+    assert waiting.status == Status.CLOSED
+    note = waiting.messages.get(kind=Message.Kind.SYSTEM)
+    assert note.body.endswith("within 30 days."), note.body

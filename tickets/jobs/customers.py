@@ -16,7 +16,7 @@ from notifications.services import notification_queue
 
 from ..alerts import dedupe_key, fmt
 from ..models import Message, Status, Ticket, TicketEvent
-from ..policy import customers
+from ..policy import customers, reopen_window
 from ..schedule import ticket_next_actions, waiting_ladder
 from ..services import survey_issue, ticket_close, ticket_url
 from ..snapshot import ticket_snapshot
@@ -69,7 +69,7 @@ def _auto_close(p: Pass, t: Ticket, *, reason: str, note: str, key: str, **expec
         )
         if locked is None:
             return False  # the customer answered, staff acted, or another worker has it
-        reopen = p.policy(locked.plan).reopen_window
+        reopen = reopen_window(locked)  # the window the reopen rule applies, default included
         how = "reply to the last email about it, or add a message at " + ticket_url(locked)
         Message.objects.create(
             ticket=locked,

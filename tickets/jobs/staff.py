@@ -16,7 +16,8 @@ from notifications.services import notification_queue
 from sla.models import AlertRule
 
 from ..alerts import fmt, fmt_delta
-from ..models import Status, Ticket, TicketEvent
+from ..models import Ticket, TicketEvent
+from ..policy import QUEUE_STATUSES
 from ..schedule import ticket_next_actions
 from ..services import ticket_url
 from ..snapshot import ticket_snapshot
@@ -106,7 +107,7 @@ def assignment_deadline_check(*, now: datetime) -> int:
         return _alert_unassigned(p, t, deadline=p.policy(t.plan).assignment_deadline, due=due)
 
     rows = Ticket.objects.filter(
-        status__in=[Status.NEW, Status.OPEN], assignee__isnull=True, unassigned_alerted_at__isnull=True
+        status__in=QUEUE_STATUSES, assignee__isnull=True, unassigned_alerted_at__isnull=True
     ).select_related("plan", "priority", "organization")
     return p.sweep("assignment_deadline", rows, "assignment_due_at", handle)
 
@@ -131,7 +132,7 @@ def stale_ticket_remind(*, now: datetime) -> int:
         since = max(activity, t.stale_reminded_at) if t.stale_reminded_at else activity
         return _remind_stale(p, t, activity=activity, since=since)
 
-    rows = Ticket.objects.filter(status__in=[Status.NEW, Status.OPEN], assignee__isnull=False).select_related(
+    rows = Ticket.objects.filter(status__in=QUEUE_STATUSES, assignee__isnull=False).select_related(
         "plan", "priority", "assignee", "organization"
     )
     return p.sweep("stale_tickets", rows, "stale_due_at", handle)
