@@ -262,10 +262,15 @@ def test_slow_tab_counts_are_kept_for_one_poll_while_the_rows_stay_live(tech, ma
     assert page(tech).counts["all"] == 2
 
 
-def test_fast_tab_counts_are_always_exact(tech, make_ticket):
+def test_fast_tab_counts_are_always_exact(tech, make_ticket, monkeypatch):
     from django.core.cache import cache
 
+    from tickets.desk import queue as desk_queue
+
     cache.clear()
+    # "Fast" is a threshold; on a loaded CI machine two tickets may take longer than 50 ms to count,
+    # so the test states what fast means instead of depending on the machine's speed.
+    monkeypatch.setattr(desk_queue, "SLOW_COUNTS_SECONDS", 3600)
     make_ticket("first", "normal")
     assert page(tech).counts["all"] == 1
     make_ticket("second", "normal")
