@@ -140,7 +140,7 @@ class SLATargetInline(admin.TabularInline):
 class JobPolicyForm(forms.ModelForm):
     class Meta:
         model = JobPolicy
-        fields = ("plan", "calendar", *JOB_DURATIONS, "customer_reminder_max", "survey_enabled")
+        fields = ("plan", "calendar", *JobPolicy.SETTINGS)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -338,12 +338,4 @@ class AlertRuleAdmin(admin.ModelAdmin):
 @admin.register(JobPolicy)
 class JobPolicyAdmin(admin.ModelAdmin):
     form = JobPolicyForm
-    list_display = (
-        "__str__",
-        "assignment_deadline",
-        "stale_after",
-        "customer_reminder_every",
-        "customer_reminder_max",
-        "waiting_close_after",
-        "resolved_close_after",
-    )
+    list_display = ("__str__", *JobPolicy.SETTINGS)

@@ -313,7 +313,27 @@ class AlertRule(models.Model):
 
 
 class JobPolicy(models.Model):
-    """Timed-job settings; the row with no plan holds the global defaults."""
+    """Timed-job settings; the row with no plan holds the global defaults.
+
+    Why here and not in ``tickets`` (the jobs that read it live there): these are terms of the support
+    plan. The seed policies state the reminder, auto-close and reopen periods next to the response targets,
+    they are measured on the plan's business calendar, and they are imported and exported with the rest of
+    the plan in the SLA file (``sla/config``). ``tickets`` reads them through ``sla.selectors.job_policy_for``,
+    so the arrow stays tickets -> sla; moving the model would make the SLA file import reach into tickets.
+    """
+
+    #: The settings, in the order the admin, the SLA file and the effective policy list them: one
+    #: declaration for ``sla.config`` (durations are written ``4h``/``3d``), the admin and the selectors.
+    DURATIONS = (
+        "assignment_deadline",
+        "stale_after",
+        "customer_reminder_every",
+        "waiting_close_after",
+        "resolved_close_after",
+        "reopen_window",
+        "survey_valid_for",
+    )
+    SETTINGS = (*DURATIONS, "customer_reminder_max", "survey_enabled")
 
     plan = models.OneToOneField(
         SupportPlan,

@@ -147,19 +147,6 @@ class EffectiveJobPolicy:
     survey_valid_for: timedelta
 
 
-JOB_FIELDS = (
-    "assignment_deadline",
-    "stale_after",
-    "customer_reminder_every",
-    "customer_reminder_max",
-    "waiting_close_after",
-    "resolved_close_after",
-    "reopen_window",
-    "survey_enabled",
-    "survey_valid_for",
-)
-
-
 def job_policy_for(plan: SupportPlan | None) -> EffectiveJobPolicy:
     """The plan's timed-job settings, each empty field falling back to the global defaults."""
     rows = {
@@ -169,7 +156,7 @@ def job_policy_for(plan: SupportPlan | None) -> EffectiveJobPolicy:
     glob = JobPolicy.objects.select_related("calendar").filter(plan__isnull=True).first()
     own = rows.get(plan.pk) if plan else None
     values = {}
-    for name in JOB_FIELDS + ("calendar",):
+    for name in (*JobPolicy.SETTINGS, "calendar"):
         value = getattr(own, name, None) if own else None
         if value is None and glob is not None:
             value = getattr(glob, name)

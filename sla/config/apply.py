@@ -49,18 +49,21 @@ def _counts(config: Config) -> dict[str, int]:
     }
 
 
+def _upsert(model, row: dict, *, key, fields):
+    """The row named by ``key`` with exactly ``fields`` from the file: created, or updated in place."""
+    obj, _ = model.objects.update_or_create(**{k: row[k] for k in key}, defaults={f: row[f] for f in fields})
+    return obj
+
+
 def _apply_calendars(rows: list[dict]) -> dict[str, Calendar]:
     """Each file calendar with exactly the file's hours and holidays; returns every calendar by name."""
     calendars = {}
     for row in rows:
-        cal, _ = Calendar.objects.update_or_create(
-            name=row["name"],
-            defaults=dict(
-                timezone=row["timezone"],
-                always_open=row["always_open"],
-                country_holidays=row["country_holidays"],
-                country_subdivision=row["country_subdivision"],
-            ),
+        cal = _upsert(
+            Calendar,
+            row,
+            key=("name",),
+            fields=("timezone", "always_open", "country_holidays", "country_subdivision"),
         )
         cal.hours.all().delete()
         cal.holidays.all().delete()
@@ -78,9 +81,7 @@ def _apply_priorities(rows: list[dict]) -> dict[str, PriorityLevel]:
     if any(p["is_default"] for p in rows):
         PriorityLevel.objects.filter(is_default=True).update(is_default=False)
     for row in rows:
-        PriorityLevel.objects.update_or_create(
-            slug=row["slug"], defaults={k: v for k, v in row.items() if k != "slug"}
-        )
+        _upsert(PriorityLevel, row, key=("slug",), fields=[k for k in row if k != "slug"])
     return {p.slug: p for p in PriorityLevel.objects.all()}
 
 
@@ -91,15 +92,11 @@ def _apply_plans(
     if any(p["is_default"] for p in rows):
         SupportPlan.objects.filter(is_default=True).update(is_default=False)
     for row in rows:
-        plan, _ = SupportPlan.objects.update_or_create(
-            slug=row["slug"],
-            defaults=dict(
-                name=row["name"],
-                description=row["description"],
-                is_default=row["is_default"],
-                first_response_met_by=row["first_response_met_by"],
-                customer_edit=row["customer_edit"],
-            ),
+        plan = _upsert(
+            SupportPlan,
+            row,
+            key=("slug",),
+            fields=("name", "description", "is_default", "first_response_met_by", "customer_edit"),
         )
         plan.targets.exclude(priority__slug__in=[t["priority"] for t in row["targets"]]).delete()
         for t in row["targets"]:
@@ -117,10 +114,8 @@ def _apply_plans(
 
 def _apply_contacts(rows: list[dict]) -> None:
     for row in rows:
-        EscalationContact.objects.update_or_create(
-            name=row["name"],
-            role=row["role"],
-            defaults={k: v for k, v in row.items() if k not in ("name", "role")},
+        _upsert(
+            EscalationContact, row, key=("name", "role"), fields=[k for k in row if k not in ("name", "role")]
         )
 
 

@@ -6,16 +6,10 @@ import re
 from datetime import time, timedelta
 from typing import Any
 
+from ..models import JobPolicy
+
 DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-JOB_DURATIONS = (
-    "assignment_deadline",
-    "stale_after",
-    "customer_reminder_every",
-    "waiting_close_after",
-    "resolved_close_after",
-    "reopen_window",
-    "survey_valid_for",
-)
+JOB_DURATIONS = JobPolicy.DURATIONS
 SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
 DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)(?:m|min))?(?:(\d+)s)?$")
 HHMM = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")

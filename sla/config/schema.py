@@ -27,6 +27,7 @@ from ..models import (
     Calendar,
     EscalationContact,
     Holiday,
+    JobPolicy,
     PriorityLevel,
     SupportPlan,
 )
@@ -232,17 +233,27 @@ PRIORITY_FIELDS = {
 }
 
 
+def _unique_slug(c: Checker, item: Map, line: int, i: int, section: str, model, slugs: set) -> tuple:
+    """The item's slug (checked against the model's length and the slug pattern, and against the slugs
+    already seen in the section) and the path its later problems are reported under."""
+    path = f"{section}[{i}]"
+    slug = c.text(item, "slug", path, max_length=_max_length(model, "slug"), pattern=SLUG)
+    path = f"{section}[{slug or i}]"
+    if slug in slugs:
+        c.error(
+            item.lines.get("slug", line), f"{path}.slug", f"is used by another {model._meta.verbose_name}"
+        )
+    slugs.add(slug)
+    return slug, path
+
+
 def check_priorities(c: Checker, data: Map) -> list[dict]:
     priorities, slugs, defaults = [], set(), 0
     for i, line, item in c.seq(data, "priorities"):
         path = f"priorities[{i}]"
         if c.fields(item, line, path, PRIORITY_FIELDS, {"slug", "name"}) is None:
             continue
-        slug = c.text(item, "slug", path, max_length=_max_length(PriorityLevel, "slug"), pattern=SLUG)
-        path = f"priorities[{slug or i}]"
-        if slug in slugs:
-            c.error(item.lines.get("slug", line), f"{path}.slug", "is used by another priority")
-        slugs.add(slug)
+        slug, path = _unique_slug(c, item, line, i, "priorities", PriorityLevel, slugs)
         examples = item.get("examples") or []
         if not isinstance(examples, list) or not all(isinstance(e, str) for e in examples):
             c.error(item.lines.get("examples", line), f"{path}.examples", "must be a list of text")
@@ -281,11 +292,7 @@ def check_plans(
         path = f"plans[{i}]"
         if c.fields(item, line, path, PLAN_FIELDS, {"slug", "name"}) is None:
             continue
-        slug = c.text(item, "slug", path, max_length=_max_length(SupportPlan, "slug"), pattern=SLUG)
-        path = f"plans[{slug or i}]"
-        if slug in slugs:
-            c.error(item.lines.get("slug", line), f"{path}.slug", "is used by another plan")
-        slugs.add(slug)
+        slug, path = _unique_slug(c, item, line, i, "plans", SupportPlan, slugs)
         is_default = c.boolean(item, "default", path)
         defaults += bool(is_default)
         targets = _targets(c, item, line, path, known_priorities, known_calendars)
@@ -443,7 +450,7 @@ def check_alerts(
 
 # --- timed jobs ---------------------------------------------------------------------------------------
 
-JOB_FIELDS = {"calendar", "customer_reminder_max", "survey_enabled", *JOB_DURATIONS}
+JOB_FIELDS = {"calendar", *JobPolicy.SETTINGS}
 
 
 def check_jobs(
