@@ -28,7 +28,7 @@ from sla.models import DEFAULT_WARN_PERCENT, AlertRule, EscalationContact
 from sla.selectors import Deadlines, calendar_build, sla_target_for
 
 from .models import Ticket, TicketEvent
-from .snapshot import ticket_snapshot
+from .snapshot import ticket_context, ticket_snapshot
 
 log = logging.getLogger(__name__)
 
@@ -314,9 +314,7 @@ class Alerts:
                             f"{template}:{ticket.pk}:{discriminator}", rcpt.channel, rcpt.address.lower()
                         ),
                         "context": {
-                            "ticket_reference": ticket.reference,
-                            "ticket_url": link,
-                            "ticket": snapshot,
+                            **ticket_context(ticket, url=link, snapshot=snapshot),
                             "event": event,
                             "audience": rule.get_audience_display(),
                             "recipient_name": rcpt.name,

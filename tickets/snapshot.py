@@ -10,7 +10,28 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.conf import settings
+
 from .models import Ticket
+
+
+def ticket_url(ticket: Ticket, *, staff: bool = False) -> str:
+    """The ticket's address in a notice: the desk's page for staff, the portal's for customers."""
+    path = f"/desk/tickets/{ticket.pk}/" if staff else f"/tickets/{ticket.pk}/"
+    return f"{settings.SITE_URL}{path}"
+
+
+def ticket_context(
+    ticket: Ticket, *, staff: bool = False, url: str | None = None, snapshot=None, **extra
+) -> dict:
+    """What every notice about a ticket carries: its reference, its link for the audience and the frozen
+    snapshot (pass ``snapshot`` when one event notifies many people, so it is built once)."""
+    return {
+        "ticket_reference": ticket.reference,
+        "ticket_url": url if url is not None else ticket_url(ticket, staff=staff),
+        "ticket": snapshot if snapshot is not None else ticket_snapshot(ticket),
+        **extra,
+    }
 
 
 def _instant(value: datetime | None) -> str | None:

@@ -18,8 +18,8 @@ from ..alerts import dedupe_key, fmt
 from ..models import Message, Status, Ticket, TicketEvent
 from ..policy import customers, reopen_window
 from ..schedule import ticket_next_actions, waiting_ladder
-from ..services import survey_issue, ticket_close, ticket_url
-from ..snapshot import ticket_snapshot
+from ..services import survey_issue, ticket_close
+from ..snapshot import ticket_context, ticket_snapshot, ticket_url
 from ._common import MAX_PER_PASS, Pass, attempt
 
 # Surveys go to tickets closed this recently: switching surveys on does not mail the whole archive.
@@ -47,12 +47,7 @@ def _notify_customers(t: Ticket, event: str, *, now: datetime, key: str, **conte
             ticket=t,
             now=now,
             dedupe_key=dedupe_key(key, address.lower()),
-            context={
-                "ticket_reference": t.reference,
-                "ticket_url": ticket_url(t),
-                "ticket": snapshot,
-                **context,
-            },
+            context=ticket_context(t, snapshot=snapshot, **context),
         )
 
 
@@ -224,13 +219,7 @@ def _send_survey(p: Pass, t: Ticket, pol) -> bool:
             ticket=t,
             now=p.now,
             dedupe_key=f"survey:{t.pk}",
-            context={
-                "ticket_reference": t.reference,
-                "ticket_url": ticket_url(t),
-                "ticket": ticket_snapshot(t),
-                "survey_url": survey_url(token),
-                "expires_at": fmt(survey.expires_at),
-            },
+            context=ticket_context(t, survey_url=survey_url(token), expires_at=fmt(survey.expires_at)),
         )
     return True
 

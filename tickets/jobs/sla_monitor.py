@@ -27,7 +27,7 @@ from sla.models import AlertRule
 
 from ..alerts import fmt, fmt_delta
 from ..models import Ticket, TicketEvent
-from ..services import ticket_url
+from ..snapshot import ticket_url
 from ._common import BATCH, MAX_PER_PASS, Pass
 
 TARGETS = ("first_response", "resolution")

@@ -19,8 +19,7 @@ from ..alerts import fmt, fmt_delta
 from ..models import Ticket, TicketEvent
 from ..policy import QUEUE_STATUSES
 from ..schedule import ticket_next_actions
-from ..services import ticket_url
-from ..snapshot import ticket_snapshot
+from ..snapshot import ticket_context, ticket_url
 from ._common import Pass
 
 
@@ -85,13 +84,9 @@ def _remind_stale(p: Pass, t: Ticket, *, activity: datetime, since: datetime) ->
             ticket=t,
             now=p.now,
             dedupe_key=f"stale_reminder:{t.pk}:{since.isoformat()}",
-            context={
-                "ticket_reference": t.reference,
-                "ticket_url": ticket_url(t, staff=True),
-                "ticket": ticket_snapshot(t),
-                "last_activity": fmt(activity),
-                "idle_for": fmt_delta(p.now - activity),
-            },
+            context=ticket_context(
+                t, staff=True, last_activity=fmt(activity), idle_for=fmt_delta(p.now - activity)
+            ),
         )
     return True
 

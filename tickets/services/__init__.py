@@ -7,7 +7,7 @@ rules of ``tickets.policy`` and raise its ``TicketError`` when one refuses.
 """
 
 from ..policy import TicketError
-from ._common import ticket_url
+from ..snapshot import ticket_url
 from .abuse import (
     AbuseDecision,
     abuse_downgrades,

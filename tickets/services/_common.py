@@ -5,20 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.conf import settings
-
 from notifications.services import notification_queue
 from sla.models import SupportPlan
 
 from .. import policy
 from ..clocks import ClockHistory, Clocks, clock_history, ticket_clocks
 from ..models import Ticket, TicketEvent
-from ..snapshot import ticket_snapshot
-
-
-def ticket_url(ticket: Ticket, *, staff: bool = False) -> str:
-    path = f"/desk/tickets/{ticket.pk}/" if staff else f"/tickets/{ticket.pk}/"
-    return f"{settings.SITE_URL}{path}"
+from ..snapshot import ticket_context, ticket_snapshot
 
 
 def _event(
@@ -48,12 +41,7 @@ def _notify_requester(
             ticket=ticket,
             now=now,
             automatic=automatic,
-            context={
-                "ticket_reference": ticket.reference,
-                "ticket_url": ticket_url(ticket),
-                "ticket": snapshot,
-                **context,
-            },
+            context=ticket_context(ticket, snapshot=snapshot, **context),
         )
 
 
@@ -67,12 +55,7 @@ def _notify_staff(ticket: Ticket, event: str, users, *, now: datetime, **context
                 recipient_user=user,
                 ticket=ticket,
                 now=now,
-                context={
-                    "ticket_reference": ticket.reference,
-                    "ticket_url": ticket_url(ticket, staff=True),
-                    "ticket": snapshot,
-                    **context,
-                },
+                context=ticket_context(ticket, staff=True, snapshot=snapshot, **context),
             )
 
 

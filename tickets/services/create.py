@@ -15,7 +15,8 @@ from ..clocks import ClockHistory
 from ..models import Channel, Message, Ticket, TicketEvent
 from ..policy import TicketError
 from ..schedule import next_actions_mark
-from ._common import _apply_deadlines, _event, _notify_requester, ticket_url
+from ..snapshot import ticket_url
+from ._common import _apply_deadlines, _event, _notify_requester
 
 
 @transaction.atomic

@@ -11,7 +11,8 @@ from accounts.models import User
 from .. import policy
 from ..alerts import alerts_ticket_escalated
 from ..models import Ticket, TicketEvent
-from ._common import _event, _lock, _notify_staff, ticket_url
+from ..snapshot import ticket_url
+from ._common import _event, _lock, _notify_staff
 
 
 @transaction.atomic

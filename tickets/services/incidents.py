@@ -14,8 +14,8 @@ from notifications.services import notification_queue
 
 from ..models import Incident, IncidentUpdate, Status, Ticket, TicketEvent
 from ..policy import TicketError
-from ..snapshot import ticket_snapshot
-from ._common import _event, _lock, ticket_url
+from ..snapshot import ticket_context
+from ._common import _event, _lock
 from .status import ticket_change_status
 
 
@@ -92,14 +92,9 @@ def incident_post_update(
             now=now,
             automatic=False,
             dedupe_key=f"incident-update:{update.pk}:{address.lower()}",
-            context={
-                "incident_title": incident.title,
-                "update": body,
-                "resolved": not incident.is_open,
-                "ticket_reference": ticket.reference,
-                "ticket_url": ticket_url(ticket),
-                "ticket": ticket_snapshot(ticket),
-            },
+            context=ticket_context(
+                ticket, incident_title=incident.title, update=body, resolved=not incident.is_open
+            ),
         )
     return update
 
