@@ -81,7 +81,28 @@ def page_parameters(*, cursor: str, size: str, default: int, maximum: int) -> li
     ]
 
 
-class _Cursor(CursorPagination):
+class _PageSchema:
+    """The page envelope and the cursor/page-size parameters, as the OpenAPI document describes both
+    paginations (they answer the same envelope)."""
+
+    cursor_query_param: str
+    page_size_query_param: str
+    page_size: int
+    max_page_size: int
+
+    def get_paginated_response_schema(self, schema):
+        return page_schema(schema)
+
+    def get_schema_operation_parameters(self, view):
+        return page_parameters(
+            cursor=self.cursor_query_param,
+            size=self.page_size_query_param,
+            default=self.page_size,
+            maximum=self.max_page_size,
+        )
+
+
+class _Cursor(_PageSchema, CursorPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
@@ -110,17 +131,6 @@ class _Cursor(CursorPagination):
             }
         )
 
-    def get_paginated_response_schema(self, schema):
-        return page_schema(schema)
-
-    def get_schema_operation_parameters(self, view):
-        return page_parameters(
-            cursor=self.cursor_query_param,
-            size=self.page_size_query_param,
-            default=self.page_size,
-            maximum=self.max_page_size,
-        )
-
 
 class TicketPagination(_Cursor):
     """Newest tickets first; ``id`` is unique and never changes, so pages never skip or repeat."""
@@ -135,7 +145,7 @@ class ThreadPagination(_Cursor):
     page_size = 100
 
 
-class QueuePagination(BasePagination):
+class QueuePagination(_PageSchema, BasePagination):
     """Keyset pagination over the queue's own order (priority rank, arrival, id), served by the
     ``ticket_queue_open`` index: each page costs one indexed range scan, however deep."""
 
@@ -191,15 +201,4 @@ class QueuePagination(BasePagination):
                 "previous_cursor": None,
                 "results": data,
             }
-        )
-
-    def get_paginated_response_schema(self, schema):
-        return page_schema(schema)
-
-    def get_schema_operation_parameters(self, view):
-        return page_parameters(
-            cursor=self.cursor_query_param,
-            size=self.page_size_query_param,
-            default=self.page_size,
-            maximum=self.max_page_size,
         )
