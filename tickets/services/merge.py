@@ -40,29 +40,21 @@ def ticket_merge(*, source: Ticket, target: Ticket, by: User | None, now: dateti
         body=f"{source.reference} was merged into this ticket.",
         created_at=now,
     )
-    _event(
-        target,
-        TicketEvent.Kind.MERGED,
-        now=now,
-        actor=by,
-        old=source.reference,
-        new=target.reference,
-        data=moved,
-    )
     source.merged_into = target
     if source.status != Status.CLOSED:
         _set_status(source, Status.CLOSED, now=now, actor=by, reason=f"merged into {target.reference}")
     source.close_reason = f"Merged into {target.reference}"
     next_actions_mark(source, now=now)
     source.save()
-    _event(
-        source,
-        TicketEvent.Kind.MERGED,
-        now=now,
-        actor=by,
-        old=source.reference,
-        new=target.reference,
-        data=moved,
-    )
+    for ticket in (target, source):  # both histories say what moved where
+        _event(
+            ticket,
+            TicketEvent.Kind.MERGED,
+            now=now,
+            actor=by,
+            old=source.reference,
+            new=target.reference,
+            data=moved,
+        )
     target.save(update_fields=["updated_at"])
     return target
