@@ -73,6 +73,11 @@ class SupportPlan(models.Model):
         REPLY = "reply", "A public staff reply"
         ASSIGNMENT = "assignment", "Prioritized and assigned to a technician (or a public staff reply)"
 
+    class TimeTracking(models.TextChoices):
+        OFF = "off", "Not tracked"
+        OPTIONAL = "optional", "Technicians may log minutes on each reply or note"
+        REQUIRED = "required", "Every staff reply or note must log its minutes (billed by time)"
+
     class CustomerEdit(models.TextChoices):
         NEW_OR_BREACHED = "new_or_breached", "While nobody has acted on it yet, and once a target is breached"
         BREACHED = "breached", "Only once a response target is breached"
@@ -92,6 +97,12 @@ class SupportPlan(models.Model):
         choices=CustomerEdit.choices,
         default=CustomerEdit.NEW_OR_BREACHED,
         help_text="When a customer may rewrite their request (subject, description, form fields).",
+    )
+    time_tracking = models.CharField(
+        max_length=10,
+        choices=TimeTracking.choices,
+        default=TimeTracking.OPTIONAL,
+        help_text="Minutes logged on staff replies and notes, for billing by time.",
     )
 
     class Meta:

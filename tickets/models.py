@@ -341,6 +341,9 @@ class Message(models.Model):
         blank=True, help_text="Quoted history separated from the new text (email)."
     )
     email_message_id = models.CharField(max_length=998, blank=True, db_index=True)
+    minutes = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Time a technician logged on this reply or note (billing)."
+    )
     created_at = models.DateTimeField()
 
     class Meta:

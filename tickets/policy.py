@@ -17,6 +17,7 @@ filter a list, choose a word). A new channel cannot forget a rule because the ru
 | may escalate | ``may_escalate`` | |
 | may edit the request | ``may_edit`` | |
 | may merge | ``may_merge`` | |
+| time logged on a staff message | ``time_tracking`` / ``check_minutes`` | |
 | the ticket's customers | ``customers`` | |
 """
 
@@ -421,3 +422,37 @@ def check_merge(source: Ticket, target: Ticket) -> None:
     refusal = merge_refusal(source, target)
     if refusal:
         raise TicketError(refusal)
+
+
+# --- time tracking -----------------------------------------------------------------------------------
+
+MINUTES_MAX = 24 * 60  # one message logs at most a day; more is a typo, not work
+
+
+def time_tracking(ticket: Ticket) -> str:
+    """The plan's time-tracking setting (``SupportPlan.TimeTracking``): off, optional or required."""
+    plan = ticket.plan
+    return plan.time_tracking if plan is not None else SupportPlan.TimeTracking.OPTIONAL
+
+
+#: Where a person types the message and can say how long it took. A technician's reply by email has no
+#: field for minutes: it is kept without them (never refused: mail that is refused is lost).
+MINUTES_ASKED_ON = (Channel.WEB, Channel.API)
+
+
+def check_minutes(
+    ticket: Ticket, minutes: int | None, *, from_staff: bool, channel: str = Channel.WEB
+) -> None:
+    """Minutes are staff work on a plan that tracks time; a plan that bills by time requires them on the
+    desk and the API."""
+    mode = time_tracking(ticket)
+    if minutes is None:
+        if from_staff and mode == SupportPlan.TimeTracking.REQUIRED and channel in MINUTES_ASKED_ON:
+            raise TicketError(f"Log the minutes you spent: the {ticket.plan.name} plan bills by time.")
+        return
+    if not from_staff:
+        raise TicketError("Only staff log time on a ticket.")
+    if mode == SupportPlan.TimeTracking.OFF:
+        raise TicketError(f"The {ticket.plan.name} plan does not track time.")
+    if not 0 <= minutes <= MINUTES_MAX:
+        raise TicketError(f"Minutes must be between 0 and {MINUTES_MAX}.")

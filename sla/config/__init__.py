@@ -7,7 +7,8 @@ Sections (all optional; see ``sla/presets/*.yaml`` for complete examples)::
     priorities:  [{slug, name, rank, definition, examples, advise_phone, escalate_any_time, abuse_guarded,
                    default, colour}]
     plans:       [{slug, name, description, default, first_response_met_by (reply | assignment),
-                  customer_edit (new_or_breached | breached), targets: {<priority>: {first_response, resolution, calendar}}}]
+                  customer_edit (new_or_breached | breached),
+                  time_tracking (off | optional | required), targets: {<priority>: {first_response, resolution, calendar}}}]
     contacts:    [{name, role, email, phone, webhook_url, active}]
     alerts:      [{name, event, priority, target, threshold_percent, audience, channel, timing,
                    office_calendar, webhook_url, active}]

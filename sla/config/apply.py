@@ -96,7 +96,14 @@ def _apply_plans(
             SupportPlan,
             row,
             key=("slug",),
-            fields=("name", "description", "is_default", "first_response_met_by", "customer_edit"),
+            fields=(
+                "name",
+                "description",
+                "is_default",
+                "first_response_met_by",
+                "customer_edit",
+                "time_tracking",
+            ),
         )
         plan.targets.exclude(priority__slug__in=[t["priority"] for t in row["targets"]]).delete()
         for t in row["targets"]:

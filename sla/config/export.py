@@ -87,6 +87,8 @@ def _plan(plan: SupportPlan) -> dict:
         row["first_response_met_by"] = plan.first_response_met_by
     if plan.customer_edit != SupportPlan.CustomerEdit.NEW_OR_BREACHED:
         row["customer_edit"] = plan.customer_edit
+    if plan.time_tracking != SupportPlan.TimeTracking.OPTIONAL:
+        row["time_tracking"] = plan.time_tracking
     targets = {}
     for t in plan.targets.select_related("priority", "calendar").order_by("priority__rank", "priority__slug"):
         cell = {}

@@ -281,7 +281,16 @@ def check_priorities(c: Checker, data: Map) -> list[dict]:
 
 # --- plans and their targets --------------------------------------------------------------------------
 
-PLAN_FIELDS = {"slug", "name", "description", "default", "first_response_met_by", "customer_edit", "targets"}
+PLAN_FIELDS = {
+    "slug",
+    "name",
+    "description",
+    "default",
+    "first_response_met_by",
+    "customer_edit",
+    "time_tracking",
+    "targets",
+}
 
 
 def check_plans(
@@ -315,6 +324,13 @@ def check_plans(
                     path,
                     SupportPlan.CustomerEdit,
                     SupportPlan.CustomerEdit.NEW_OR_BREACHED,
+                ),
+                time_tracking=c.choice(
+                    item,
+                    "time_tracking",
+                    path,
+                    SupportPlan.TimeTracking,
+                    SupportPlan.TimeTracking.OPTIONAL,
                 ),
                 targets=targets,
             )

@@ -235,3 +235,44 @@ def test_team_lead_runs_a_major_incident_and_logs_a_phone_call(page, login, shot
     assert page.locator(".ticket-meta .prio").inner_text() == "Normal"
     assert page.get_by_text("Logged as Normal via phone").is_visible()
     shot("logged-phone-call")
+
+
+def test_two_technicians_on_one_ticket_see_each_other_and_log_their_time(
+    page, login, shot, tech, customer, priorities
+):
+    from django.test import Client
+
+    from tests.factories import StaffFactory
+
+    now = timezone.now()
+    ticket = ticket_create(
+        requester=customer,
+        subject="Fax not being received",
+        priority=priorities["high"],
+        received_at=now,
+        now=now,
+    )
+    sam = StaffFactory(email="sam@helpdesk.test", full_name="Sam Support")
+    other = Client()
+    other.force_login(sam)
+    assert other.post(f"/desk/tickets/{ticket.pk}/presence/", {"typing": "1"}).status_code == 200
+    login(tech.email)
+    page.goto(f"/desk/tickets/{ticket.pk}/")
+    banner = page.get_by_test_id("presence")
+    banner.wait_for(state="visible")
+    assert "Sam Support is typing a reply" in banner.inner_text()
+    # Sam answers while Taylor writes: Taylor's send is stopped once, with the draft kept.
+    page.get_by_label("Message").fill("Please check the fax line settings.")
+    page.get_by_label("Time spent (minutes)").fill("20")
+    message_add(ticket=ticket, author=sam, body="I have reset the fax line.", now=timezone.now())
+    page.get_by_role("button", name="Send").click()
+    assert page.get_by_test_id("newer-message").is_visible()
+    assert page.get_by_label("Message").input_value() == "Please check the fax line settings."
+    shot("stopped-once")
+    # The stop is answered 409 Conflict on purpose; it is the one error this walk expects.
+    expected = [e for e in page.console_errors if "409" in e]
+    assert expected and all("/reply/" in e or "Conflict" in e or "409" in e for e in expected)
+    page.console_errors[:] = [e for e in page.console_errors if "409" not in e]
+    page.get_by_role("button", name="Send").click()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_test_id("minutes-total").inner_text() == "20 min"

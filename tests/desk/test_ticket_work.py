@@ -144,10 +144,12 @@ def test_internal_note_is_not_sent_and_does_not_count_as_a_response(
     assert ticket.messages.filter(kind=Message.Kind.INTERNAL).count() == 1
 
 
-def test_empty_reply_is_refused_with_a_message(desk, make_ticket):
+def test_empty_reply_is_refused_with_a_message_beside_the_field(desk, make_ticket):
     ticket = make_ticket()
-    response = desk.post(url("ticket_reply", ticket), {"body": "", "kind": "public"}, follow=True)
-    assert any("Message" in m and "required" in m for m in flash(response))
+    response = desk.post(url("ticket_reply", ticket), {"body": "", "kind": "internal", "minutes": "12"})
+    assert response.status_code == 400
+    assert "This field is required." in response.content.decode()
+    assert response.context["reply_form"]["minutes"].value() == "12"  # what was typed stays
 
 
 def test_canned_replies_are_offered_with_the_ticket_filled_in(desk, make_ticket):

@@ -68,7 +68,9 @@ MATRIX: dict[str, tuple] = {
     "desk:ticket_new": (None, (LOGIN, 404, 404, 404, 200, 200, VERIFY)),
     "desk:ticket_detail": (T, (LOGIN, 404, 404, 404, 200, 200, VERIFY)),
     "desk:ticket_assign": (T, (LOGIN, 404, 404, 404, 302, 302, VERIFY), "post"),
-    "desk:ticket_reply": (T, (LOGIN, 404, 404, 404, 302, 302, VERIFY), "post"),
+    # An empty reply: staff see the page again with the error beside the field (nothing typed is lost).
+    "desk:ticket_reply": (T, (LOGIN, 404, 404, 404, 400, 400, VERIFY), "post"),
+    "desk:ticket_presence": (T, (LOGIN, 404, 404, 404, 200, 200, VERIFY), "post"),
     "desk:ticket_status": (T, (LOGIN, 404, 404, 404, 302, 302, VERIFY), "post"),
     "desk:ticket_reclassify": (T, (LOGIN, 404, 404, 404, 302, 302, VERIFY), "post"),
     "desk:ticket_merge": (T, (LOGIN, 404, 404, 404, 302, 302, VERIFY), "post"),
@@ -86,6 +88,8 @@ MATRIX: dict[str, tuple] = {
     "desk:organization_abuse": (lambda w: {"pk": w["org"].pk}, (LOGIN, 404, 404, 404, 403, 200, VERIFY)),
     "desk:dashboard": (None, (LOGIN, 404, 404, 404, 403, 200, VERIFY)),
     "desk:dashboard_csv": (None, (LOGIN, 404, 404, 404, 403, 200, VERIFY)),
+    "desk:timesheet": (None, (LOGIN, 404, 404, 404, 403, 200, VERIFY)),  # billing: team leads and admins
+    "desk:timesheet_csv": (None, (LOGIN, 404, 404, 404, 403, 200, VERIFY)),
     "portal:ticket_list": (None, (LOGIN, 200, 200, 200, 302, 302, VERIFY)),  # staff are sent to the desk
     "portal:ticket_new": (None, (LOGIN, 200, 200, 200, 302, 302, VERIFY)),
     "portal:ticket_new_type": (

@@ -18,6 +18,15 @@ class IsStaff(BasePermission):
         return bool(request.user and request.user.is_authenticated and request.user.is_staff)
 
 
+class IsTeamLead(BasePermission):
+    """Team leads and admins (reports such as the time logged for billing)."""
+
+    message = "Only team leads and admins may do this."
+
+    def has_permission(self, request, view) -> bool:
+        return bool(request.user and request.user.is_authenticated and request.user.is_team_lead)
+
+
 class StaffOnlyObject(BasePermission):
     """For actions on a ticket the caller can see but may not change (asked after the scoped lookup,
     so customers of another organization get 404, the ticket's own customers 403)."""

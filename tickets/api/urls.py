@@ -3,7 +3,7 @@ from rest_framework.routers import SimpleRouter
 
 from accounts.api import TokenView
 
-from .views import children, config, queue, root, tickets
+from .views import children, config, queue, root, tickets, timesheet
 
 app_name = "api"
 
@@ -21,6 +21,7 @@ router.register("organizations", config.OrganizationViewSet, basename="organizat
 urlpatterns = [
     path("", root.ApiRootView.as_view(), name="root"),
     path("queue/", queue.QueueView.as_view(), name="queue"),
+    path("time/", timesheet.TimesheetView.as_view(), name="time"),
     path("auth/token/", TokenView.as_view(), name="token"),  # issue (POST) and revoke (DELETE)
     *router.urls,
     # Anything else under /api/ is a JSON 404, like every other API error.

@@ -9,7 +9,7 @@ from sla.models import PriorityLevel
 
 from ..fields import AttachmentsField, filing_token_field
 from ..models import Channel, Incident, Message, Status, Ticket
-from ..policy import TicketError, check_requester, parse_reference
+from ..policy import MINUTES_MAX, TicketError, check_requester, parse_reference
 
 
 class StaffChoiceField(forms.ModelChoiceField):
@@ -101,6 +101,11 @@ class ReplyForm(forms.Form):
         ],
     )
     attachments = AttachmentsField(help_text="Images, PDF, archives, logs; no web pages or programs.")
+    minutes = forms.IntegerField(
+        required=False, min_value=0, max_value=MINUTES_MAX, label="Time spent (minutes)"
+    )
+    # The newest message the agent had on screen; a newer one from someone else stops the send once.
+    seen_message = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 
 class StatusForm(forms.Form):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..models import CannedReply, Ticket
+from ..models import CannedReply, Message, Ticket
 
 
 def canned_replies_filled(*, ticket: Ticket, agent) -> list[tuple[CannedReply, str]]:
@@ -20,3 +20,17 @@ def canned_replies_filled(*, ticket: Ticket, agent) -> list[tuple[CannedReply, s
             body = body.replace(key, value).replace(key.replace(" ", ""), value)
         out.append((reply, body))
     return out
+
+
+def messages_since(*, ticket: Ticket, seen_id: int | None, reader) -> list[Message]:
+    """Messages added to the ticket by someone other than ``reader`` after the one they had on screen
+    (``seen_id``; none: the page predates this check, nothing to compare)."""
+    if seen_id is None:
+        return []
+    return list(
+        ticket.messages.filter(pk__gt=seen_id)
+        .exclude(author_id=reader.pk)
+        .exclude(kind=Message.Kind.SYSTEM)
+        .select_related("author")
+        .order_by("pk")
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import dashboard, governance, inbound, incidents, queue, tickets
+from .views import dashboard, governance, inbound, incidents, queue, tickets, timesheet
 
 app_name = "desk"
 urlpatterns = [
@@ -10,6 +10,7 @@ urlpatterns = [
     path("tickets/<int:pk>/", tickets.ticket_detail, name="ticket_detail"),
     path("tickets/<int:pk>/assign/", tickets.ticket_assign_view, name="ticket_assign"),
     path("tickets/<int:pk>/reply/", tickets.ticket_reply, name="ticket_reply"),
+    path("tickets/<int:pk>/presence/", tickets.ticket_presence, name="ticket_presence"),
     path("tickets/<int:pk>/status/", tickets.ticket_status, name="ticket_status"),
     path("tickets/<int:pk>/reclassify/", tickets.ticket_reclassify_view, name="ticket_reclassify"),
     path("tickets/<int:pk>/merge/", tickets.ticket_merge_view, name="ticket_merge"),
@@ -23,4 +24,6 @@ urlpatterns = [
     path("organizations/<int:pk>/abuse/", governance.organization_abuse, name="organization_abuse"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("dashboard.csv", dashboard.dashboard_csv, name="dashboard_csv"),
+    path("time/", timesheet.timesheet, name="timesheet"),
+    path("time.csv", timesheet.timesheet_csv, name="timesheet_csv"),
 ]

@@ -29,6 +29,7 @@ def message_add(
     quoted_text: str = "",
     email_message_id: str = "",
     set_status: str | None = None,
+    minutes: int | None = None,
 ) -> Message:
     """Add a reply or internal note. A staff reply is the first response; a customer's answer to a
     ticket that waits on them resumes its clock; a customer's reply to a resolved or closed ticket
@@ -41,6 +42,7 @@ def message_add(
         policy.check_reopen(ticket, now, by=author)  # a customer's reply reopens: the same window applies
     if not (body or "").strip() and not body_html:
         raise TicketError("The message is empty.")
+    policy.check_minutes(ticket, minutes, from_staff=from_staff, channel=channel)
     message = Message.objects.create(
         ticket=ticket,
         kind=kind,
@@ -51,6 +53,7 @@ def message_add(
         body_html=body_html,
         quoted_text=quoted_text,
         email_message_id=email_message_id,
+        minutes=minutes,
         created_at=now,
     )
     if kind == Message.Kind.PUBLIC:

@@ -8,6 +8,7 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from ...models import Attachment, Message, TicketEvent
+from ...policy import MINUTES_MAX
 from .common import EVENT_DATA_SCHEMA, MAX_TEXT, UserRefSerializer
 
 # --- thread --------------------------------------------------------------------------------------
@@ -18,8 +19,28 @@ class MessageSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Message
-        fields = ["id", "kind", "author", "from_staff", "channel", "body", "body_html", "created_at"]
+        fields = [
+            "id",
+            "kind",
+            "author",
+            "from_staff",
+            "channel",
+            "body",
+            "body_html",
+            "minutes",
+            "created_at",
+        ]
         read_only_fields = fields
+        extra_kwargs = {
+            "minutes": {"help_text": "Time a technician logged (staff only; null for customers)."}
+        }
+
+    def to_representation(self, message):
+        data = super().to_representation(message)
+        request = self.context.get("request")
+        if not (request and request.user.is_staff):
+            data["minutes"] = None  # billing detail, for staff
+        return data
 
 
 class MessageCreateSerializer(serializers.Serializer):
@@ -30,6 +51,19 @@ class MessageCreateSerializer(serializers.Serializer):
         default=Message.Kind.PUBLIC,
         help_text="`internal` notes are for staff only and never shown to customers.",
     )
+
+    minutes = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=0,
+        max_value=MINUTES_MAX,
+        help_text="Staff: the time spent, in minutes. Required when the ticket's plan bills by time.",
+    )
+
+    def validate_minutes(self, value):
+        if value is not None and not self.context["request"].user.is_staff:
+            raise serializers.ValidationError("Only staff log time on a ticket.")
+        return value
 
     def validate_kind(self, value):
         if value == Message.Kind.INTERNAL and not self.context["request"].user.is_staff:

@@ -82,7 +82,7 @@ class PlanSerializer(UniqueSlugOneDefaultMixin, serializers.ModelSerializer):
 
     class Meta:
         model = SupportPlan
-        fields = ["slug", "name", "description", "is_default", "targets"]
+        fields = ["slug", "name", "description", "is_default", "time_tracking", "targets"]
 
     slug_taken = "A plan with this slug exists."
     default_taken = "Another plan is the default; unset it there first."

@@ -92,6 +92,7 @@ class MessageViewSet(TicketChildMixin, mixins.ListModelMixin, viewsets.GenericVi
                 kind=serializer.validated_data["kind"],
                 channel=Channel.API,
                 now=self.now(),
+                minutes=serializer.validated_data.get("minutes"),
             )
         return Response(self.get_serializer(message).data, status=status.HTTP_201_CREATED)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.db import transaction
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -13,7 +14,7 @@ from sla.models import PriorityLevel
 from ...attachments import attachment_response
 from ...fields import filing_key
 from ...models import Attachment, Message, Status, Ticket
-from ...policy import merge_refusal
+from ...policy import merge_refusal, time_tracking
 from ...selectors import request_field_rows
 from ...services import (
     TRANSITIONS,
@@ -29,7 +30,8 @@ from ...services.filing import ticket_file_once
 from ...services.incidents import incident_link_ticket
 from .. import forms
 from ..history import due_explanation, explain_events
-from ..selectors import canned_replies_filled
+from ..presence import POLL_SECONDS, presence_report
+from ..selectors import canned_replies_filled, messages_since
 from ._common import (
     attempt,
     back,
@@ -44,10 +46,18 @@ from ._common import (
 
 @staff_required
 def ticket_detail(request, pk: int):
-    ticket = ticket_for(request, pk)
+    return _detail_page(request, ticket_for(request, pk))
+
+
+def _detail_page(request, ticket: Ticket, *, reply_form=None, newer=(), status: int = 200):
+    """The ticket page; after a refused reply it shows the agent's draft again (nothing typed is lost)
+    and, when someone replied meanwhile, those messages (``newer``)."""
     levels = list(PriorityLevel.objects.all())
     lines = explain_events(ticket, levels)
-    thread = ticket.messages.select_related("author").prefetch_related("attachments")
+    thread = list(ticket.messages.select_related("author").prefetch_related("attachments"))
+    last_id = max((m.pk for m in thread), default=0)
+    if reply_form is None:
+        reply_form = forms.ReplyForm(initial={"seen_message": last_id})
     return render(
         request,
         "tickets/desk/ticket_detail.html",
@@ -58,7 +68,11 @@ def ticket_detail(request, pk: int):
             "history": lines,
             "why_due": due_explanation(ticket, lines),
             "assign_form": forms.AssignForm(initial={"agent": ticket.assignee_id}),
-            "reply_form": forms.ReplyForm(),
+            "reply_form": reply_form,
+            "newer": newer,
+            "time_tracking": time_tracking(ticket),
+            "minutes_total": sum(m.minutes or 0 for m in thread),
+            "presence_poll_ms": POLL_SECONDS * 1000,
             "status_choices": [
                 (s.value, s.label) for s in Status if s.value in TRANSITIONS.get(ticket.status, ())
             ],
@@ -68,6 +82,7 @@ def ticket_detail(request, pk: int):
             "merged": ticket.merged.all(),
             "request_rows": request_field_rows(ticket),
         },
+        status=status,
     )
 
 
@@ -101,25 +116,66 @@ def ticket_assign_view(request, pk: int):
 @require_POST
 @staff_required
 def ticket_reply(request, pk: int):
+    """Send a reply or note. Unlike the small forms, a refused reply shows the page again with the
+    draft in place; and a message someone else added since the page was loaded stops the send once,
+    so nobody answers a customer over a colleague's reply they have not read."""
     ticket = ticket_for(request, pk)
-
-    @transaction.atomic
-    def reply(data: dict) -> None:
-        message = message_add(
-            ticket=ticket,
-            author=request.user,
-            body=data["body"],
-            kind=data["kind"],
-            now=current_time(),
-            set_status=data["set_status"] or None,
+    form = forms.ReplyForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _detail_page(request, ticket, reply_form=form, status=400)
+    data = form.cleaned_data
+    newer = messages_since(ticket=ticket, seen_id=data["seen_message"], reader=request.user)
+    if newer:
+        form = forms.ReplyForm(
+            {**request.POST.dict(), "seen_message": max(m.pk for m in newer)}  # the next send goes
         )
-        attachments_save(ticket=message.ticket, message=message, uploads=data["attachments"], by=request.user)
+        form.is_valid()
+        again = " Choose your files again." if data["attachments"] else ""
+        messages.warning(
+            request,
+            "Someone added to this ticket while you were writing: read it, then send again." + again,
+        )
+        return _detail_page(request, ticket, reply_form=form, newer=newer, status=409)
+    try:
+        with transaction.atomic():
+            message = message_add(
+                ticket=ticket,
+                author=request.user,
+                body=data["body"],
+                kind=data["kind"],
+                now=current_time(),
+                set_status=data["set_status"] or None,
+                minutes=data["minutes"],
+            )
+            attachments_save(
+                ticket=message.ticket, message=message, uploads=data["attachments"], by=request.user
+            )
+    except TicketError as exc:
+        form.add_error(None, str(exc))
+        return _detail_page(request, ticket, reply_form=form, status=400)
+    what = "Internal note added" if data["kind"] == Message.Kind.INTERNAL else "Reply sent"
+    messages.success(request, f"{what} on {ticket.reference}.")
+    return back(ticket)
 
-    def replied(data: dict) -> str:
-        what = "Internal note added" if data["kind"] == Message.Kind.INTERNAL else "Reply sent"
-        return f"{what} on {ticket.reference}."
 
-    return form_action(request, ticket, forms.ReplyForm, reply, replied)
+@require_POST
+@staff_required
+def ticket_presence(request, pk: int):
+    """The ticket page's poll: "I am here (typing or not)"; answers who else is, and the newest message
+    id, so the page can say "a new message arrived" before the agent sends."""
+    ticket = ticket_for(request, pk)
+    others = presence_report(
+        ticket_id=ticket.pk, user=request.user, typing=request.POST.get("typing") == "1", now=current_time()
+    )
+    last = (
+        ticket.messages.exclude(kind=Message.Kind.SYSTEM).order_by("-pk").values_list("pk", flat=True).first()
+    )
+    return JsonResponse(
+        {
+            "others": [{"name": v.name, "typing": v.typing} for v in others],
+            "last_message": last or 0,
+        }
+    )
 
 
 @require_POST

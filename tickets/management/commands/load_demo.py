@@ -244,6 +244,7 @@ class Command(BaseCommand):
                 author=tech,
                 body="Thanks, we are looking into it.",
                 now=received + timedelta(minutes=25),
+                minutes=5 + 5 * (i % 4),
             )
             if status == Status.WAITING:
                 ticket_change_status(

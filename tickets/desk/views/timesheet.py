@@ -1,0 +1,71 @@
+"""Time logged on tickets (team leads): totals by organization, technician or ticket, and a CSV."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import render
+
+from ...timesheet import GROUPS, Period, time_entries, time_totals
+from ._common import current_time, lead_required
+
+CSV_COLUMNS = ["date", "ticket", "organization", "customer_number", "technician", "kind", "minutes"]
+
+
+def _period(request) -> Period:
+    default = Period.month_of(current_time())
+    try:
+        first = date.fromisoformat(request.GET["from"]) if request.GET.get("from") else default.first
+        last = date.fromisoformat(request.GET["to"]) if request.GET.get("to") else default.last
+    except ValueError:
+        messages.error(request, "Dates are written YYYY-MM-DD; showing this month.")
+        return default
+    if last < first:
+        messages.error(request, "The period ends before it starts; showing this month.")
+        return default
+    return Period(first, last)
+
+
+@lead_required
+def timesheet(request):
+    period = _period(request)
+    group = request.GET.get("group") if request.GET.get("group") in GROUPS else "organization"
+    totals = time_totals(period, group)
+    return render(
+        request,
+        "tickets/desk/timesheet.html",
+        {
+            "active": "time",
+            "period": period,
+            "group": group,
+            "groups": list(GROUPS),
+            "totals": totals,
+            "total_minutes": sum(row["minutes"] for row in totals),
+        },
+    )
+
+
+@lead_required
+def timesheet_csv(request):
+    period = _period(request)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="time-{period.first}-{period.last}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(CSV_COLUMNS)
+    for m in time_entries(period).iterator(chunk_size=2000):
+        org = m.ticket.organization
+        writer.writerow(
+            [
+                m.created_at.date().isoformat(),
+                m.ticket.reference,
+                org.name,
+                org.customer_number,
+                m.author.email if m.author else "",
+                m.kind,
+                m.minutes,
+            ]
+        )
+    return response
