@@ -61,6 +61,7 @@ class UserAdmin(BaseUserAdmin):
             },
         ),
         ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        ("Desk", {"fields": ("available",)}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
@@ -79,9 +80,18 @@ class InvitationAdmin(admin.ModelAdmin):
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ("name", "member_count")
+    list_display = (
+        "name",
+        "member_count",
+        "auto_assign",
+        "max_open_per_agent",
+        "calendar",
+        "receives_unrouted",
+    )
+    list_filter = ("auto_assign",)
     search_fields = ("name", "members__email", "members__full_name")
     filter_horizontal = ("members",)
+    fields = ("name", "members", "receives_unrouted", "auto_assign", "max_open_per_agent", "calendar")
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(n_members=Count("members"))

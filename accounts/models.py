@@ -89,6 +89,9 @@ class User(AbstractUser):
     )
     is_org_admin = models.BooleanField(default=False, help_text="May invite colleagues to the organization.")
     email_verified_at = models.DateTimeField(null=True, blank=True)
+    available = models.BooleanField(
+        default=True, help_text="Staff: takes new tickets (auto-assignment skips someone who is away)."
+    )
     phone = models.CharField(max_length=40, blank=True)
 
     USERNAME_FIELD = "email"
@@ -142,8 +145,37 @@ class Invitation(models.Model):
 
 
 class Team(models.Model):
+    """A group of technicians; new tickets are routed to a team (by request form, or to the team that takes
+    what no form routes) and, when the team says so, handed to a member on shift automatically."""
+
+    class AutoAssign(models.TextChoices):
+        OFF = "off", "Nobody: technicians take tickets themselves"
+        ROUND_ROBIN = "round_robin", "Round robin among the members on shift"
+        LEAST_LOADED = "least_loaded", "The member on shift with the fewest open tickets"
+
     name = models.CharField(max_length=100, unique=True)
     members = models.ManyToManyField(User, related_name="teams", blank=True)
+    auto_assign = models.CharField(max_length=16, choices=AutoAssign.choices, default=AutoAssign.OFF)
+    max_open_per_agent = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="Auto-assignment skips a member who already owns this many open tickets.",
+    )
+    calendar = models.ForeignKey(
+        "sla.Calendar",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The members' working hours (empty: always). Out of hours, members on the on-call rota "
+        "(matched by email) are still on shift.",
+    )
+    receives_unrouted = models.BooleanField(
+        default=False, help_text="New tickets that no request form routes to a team land here."
+    )
+    last_assigned = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
 
     class Meta:
         ordering = ["name"]

@@ -27,6 +27,12 @@ app.conf.beat_schedule = {
         "schedule": 60.0,
         "options": {"expires": 60},
     },
+    # Every minute: tickets that waited for a technician to come on shift are handed out as they do.
+    "tickets-auto-assign": {
+        "task": "tickets.tasks.auto_assign_sweep",
+        "schedule": 60.0,
+        "options": {"expires": 60},
+    },
     # Every minute: "assigned within one business hour" must alert the team leads on time.
     "tickets-assignment-deadline": {
         "task": "tickets.tasks.assignment_deadline_check",

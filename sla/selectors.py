@@ -20,7 +20,7 @@ from .calendars import (
     next_opening,
     open_segments,
 )
-from .models import Calendar, JobPolicy, PriorityLevel, SLATarget, SupportPlan
+from .models import Calendar, EscalationContact, JobPolicy, PriorityLevel, SLATarget, SupportPlan
 
 logger = logging.getLogger(__name__)
 
@@ -294,3 +294,12 @@ def sla_explain(
                 f"{p_hi.astimezone(zone):%a %d %b %H:%M}, {business_time_between(p_lo, p_hi, cal)} of open time not counted."
             )
     return result
+
+
+def on_call_now(now: datetime):
+    """The active escalation contacts holding an on-call shift at ``now`` (the rota), oldest first."""
+    return (
+        EscalationContact.objects.filter(active=True, shifts__starts_at__lte=now, shifts__ends_at__gt=now)
+        .distinct()
+        .order_by("pk")
+    )

@@ -25,7 +25,7 @@ from notifications.models import Notification
 from notifications.services import notification_queue
 from sla.calendars import BusinessCalendar, add_business_time, is_open, next_opening
 from sla.models import DEFAULT_WARN_PERCENT, AlertRule, EscalationContact
-from sla.selectors import Deadlines, calendar_build, sla_target_for
+from sla.selectors import Deadlines, calendar_build, on_call_now, sla_target_for
 
 from .models import Ticket, TicketEvent
 from .snapshot import ticket_context, ticket_snapshot
@@ -167,13 +167,7 @@ class Alerts:
     def _rota(self) -> list[EscalationContact]:
         """Whoever holds an on-call shift at ``now``."""
         if self._on_call is None:
-            self._on_call = list(
-                EscalationContact.objects.filter(
-                    active=True, shifts__starts_at__lte=self.now, shifts__ends_at__gt=self.now
-                )
-                .distinct()
-                .order_by("pk")
-            )
+            self._on_call = list(on_call_now(self.now))
         return self._on_call
 
     def rota_gap(self) -> bool:

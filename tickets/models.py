@@ -49,6 +49,14 @@ class RequestType(models.Model):
     is_default = models.BooleanField(default=False)
     active = models.BooleanField(default=True)
     position = models.PositiveSmallIntegerField(default=0)
+    team = models.ForeignKey(
+        "accounts.Team",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="request_types",
+        help_text="Tickets filed on this form go to this team (the skill the form needs).",
+    )
 
     class Meta:
         ordering = ["position", "name"]

@@ -21,6 +21,11 @@ def assignment_deadline_check() -> int:
 
 
 @shared_task
+def auto_assign_sweep() -> int:
+    return jobs.auto_assign_sweep(now=timezone.now())
+
+
+@shared_task
 def stale_ticket_remind() -> int:
     return jobs.stale_ticket_remind(now=timezone.now())
 

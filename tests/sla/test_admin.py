@@ -15,6 +15,7 @@ def grid_post(plan, rows, existing=0):
         "description": "",
         "first_response_met_by": "reply",
         "customer_edit": "new_or_breached",
+        "time_tracking": "optional",
         "targets-TOTAL_FORMS": str(len(rows)),
         "targets-INITIAL_FORMS": str(existing),
         "targets-MIN_NUM_FORMS": "0",

@@ -91,6 +91,7 @@ def test_three_workers_running_every_job_at_once_act_once_per_event(customer, te
         "resolved_close": 8,
         "survey": 8,
         "inbound_retry": 0,  # no inbound mail waits in this race
+        "auto_assign": 0,  # no team auto-assigns here
     }
     per_event = Counter(
         TicketEvent.objects.filter(
@@ -138,3 +139,22 @@ def test_workers_share_a_large_backlog_without_overlap(customer, priorities, pla
     assert len([r for r in results if r]) >= 2  # the work was actually shared
     assert TicketEvent.objects.filter(kind=TicketEvent.Kind.SLA_BREACHED).count() == 450
     assert Ticket.objects.filter(first_response_breached_at__isnull=True).count() == 0
+
+
+def test_three_tickets_filed_at_once_go_round_robin_to_three_different_members(customer, priorities):
+    from accounts.models import Team
+    from tests.factories import StaffFactory
+
+    agents = [StaffFactory(email=f"rr{i}@helpdesk.test") for i in range(3)]
+    team = Team.objects.create(name="Voice", auto_assign=Team.AutoAssign.ROUND_ROBIN, receives_unrouted=True)
+    team.members.add(*agents)
+
+    def file(*, now):
+        return ticket_create(
+            requester=customer, subject="Lines down", priority=priorities["normal"], now=now
+        ).pk
+
+    made = race(file, now=NOW)
+    assert sorted(Ticket.objects.filter(pk__in=made).values_list("assignee__email", flat=True)) == sorted(
+        a.email for a in agents
+    )  # the team row lock: nobody got two while another got none

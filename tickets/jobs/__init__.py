@@ -14,10 +14,11 @@ from notifications.services import outbox_flush
 from ..intake.store import inbound_retry
 from .customers import resolved_close, survey_send, waiting_remind_and_close
 from .sla_monitor import sla_monitor
-from .staff import assignment_deadline_check, stale_ticket_remind
+from .staff import assignment_deadline_check, auto_assign_sweep, stale_ticket_remind
 
 JOBS: dict[str, Callable[..., int]] = {
     "sla_monitor": sla_monitor,
+    "auto_assign": auto_assign_sweep,
     "assignment_deadline": assignment_deadline_check,
     "stale_tickets": stale_ticket_remind,
     "waiting_on_customer": waiting_remind_and_close,
@@ -43,6 +44,7 @@ __all__ = [
     "task_name",
     "sla_monitor",
     "assignment_deadline_check",
+    "auto_assign_sweep",
     "stale_ticket_remind",
     "waiting_remind_and_close",
     "resolved_close",

@@ -18,7 +18,9 @@ from sla.models import AlertRule
 from ..alerts import fmt, fmt_delta
 from ..models import Ticket, TicketEvent
 from ..policy import QUEUE_STATUSES
+from ..routing import awaiting_auto_assignment
 from ..schedule import ticket_next_actions
+from ..services.routing import ticket_auto_assign
 from ..snapshot import ticket_context, ticket_url
 from ._common import Pass
 
@@ -131,3 +133,21 @@ def stale_ticket_remind(*, now: datetime) -> int:
         "plan", "priority", "assignee", "organization"
     )
     return p.sweep("stale_tickets", rows, "stale_due_at", handle)
+
+
+AUTO_ASSIGN_PER_PASS = 500
+
+
+def auto_assign_sweep(*, now: datetime) -> int:
+    """Hand tickets that waited for someone to come on shift (or under the cap) to their team's next
+    member, most urgent first; each ticket is assigned in its own transaction by the routing service."""
+    waiting = (
+        Ticket.objects.filter(awaiting_auto_assignment())
+        .order_by("priority_rank", "received_at", "pk")
+        .values_list("pk", flat=True)[:AUTO_ASSIGN_PER_PASS]
+    )
+    done = 0
+    for pk in list(waiting):
+        if ticket_auto_assign(ticket=Ticket.objects.get(pk=pk), now=now) is not None:
+            done += 1
+    return done

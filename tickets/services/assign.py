@@ -16,7 +16,9 @@ from .status import _set_status
 
 
 @transaction.atomic
-def ticket_assign(*, ticket: Ticket, agent: User | None, by: User | None, now: datetime) -> Ticket:
+def ticket_assign(
+    *, ticket: Ticket, agent: User | None, by: User | None, now: datetime, reason: str = ""
+) -> Ticket:
     """Give the ticket an owner and tell the customer who it is (and the new name on reassignment)."""
     ticket = _lock(ticket)
     if agent is not None and not agent.is_staff:
@@ -39,6 +41,7 @@ def ticket_assign(*, ticket: Ticket, agent: User | None, by: User | None, now: d
         actor=by,
         old=old.display_name if old else "",
         new=agent.display_name if agent else "",
+        reason=reason,
     )
     if agent is not None:
         event = "ticket_reassigned" if old is not None else "ticket_assigned"

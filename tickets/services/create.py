@@ -17,6 +17,7 @@ from ..policy import TicketError
 from ..schedule import next_actions_mark
 from ..snapshot import ticket_url
 from ._common import _apply_deadlines, _event, _notify_requester
+from .routing import ticket_route
 
 
 @transaction.atomic
@@ -127,4 +128,4 @@ def ticket_create(
     )
     _notify_requester(ticket, "ticket_received", now=now, **downgrade)
     alerts_ticket_created(ticket=ticket, now=now, link=ticket_url(ticket, staff=True))
-    return ticket
+    return ticket_route(ticket=ticket, now=now)

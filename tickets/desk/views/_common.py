@@ -80,6 +80,7 @@ def ticket_for(request, pk: int) -> Ticket:
             "incident",
             "merged_into",
             "request_type",
+            "team",
         ),
         pk=pk,
     )

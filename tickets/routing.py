@@ -1,0 +1,80 @@
+"""Where a new ticket goes and who may get it automatically: reads only (the writes are in
+``tickets/services/routing.py``).
+
+A ticket goes to the team its request form names (the skill the form needs), else to the team that takes
+what no form routes. A team that auto-assigns hands it to a member who is *on shift* — active staff, not
+marked away, within the team's working hours or on the on-call rota now (matched by email) — and under
+the team's cap of open tickets; round robin takes the next such member after the last one given a ticket,
+least loaded the one owning the fewest open tickets (ties in round-robin order).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import Count, Q
+
+from accounts.models import Team, User
+from sla.calendars import is_open
+from sla.selectors import calendar_build, on_call_now
+
+from .models import Ticket
+from .policy import queue_q
+from .querysets import OPEN_STATUSES
+
+
+def team_for(ticket: Ticket) -> Team | None:
+    """The team a new ticket is routed to (none: it stays with everyone)."""
+    if ticket.request_type_id and ticket.request_type.team_id:
+        return ticket.request_type.team
+    return Team.objects.filter(receives_unrouted=True).order_by("pk").first()
+
+
+def on_shift(team: Team, now: datetime) -> list[User]:
+    """The team's members who can take a ticket at ``now``, in a stable order (by id)."""
+    members = list(team.members.filter(is_active=True, is_staff=True, available=True).order_by("pk"))
+    if team.calendar_id is None or is_open(now, calendar_build(team.calendar)):
+        return members
+    rota = {email.lower() for email in on_call_now(now).values_list("email", flat=True) if email}
+    return [m for m in members if m.email.lower() in rota]
+
+
+def open_load(users: list[User]) -> dict[int, int]:
+    """How many open tickets each of ``users`` owns (one aggregate)."""
+    rows = (
+        Ticket.objects.filter(assignee__in=users, status__in=OPEN_STATUSES)
+        .values("assignee")
+        .annotate(n=Count("pk"))
+    )
+    load = dict.fromkeys((u.pk for u in users), 0)
+    load.update({row["assignee"]: row["n"] for row in rows})
+    return load
+
+
+def pick_agent(team: Team, now: datetime) -> tuple[User | None, str]:
+    """Who the team's rule gives the next ticket to, and why in words (``None``: nobody can take it)."""
+    if team.auto_assign == Team.AutoAssign.OFF:
+        return None, "the team does not auto-assign"
+    candidates = on_shift(team, now)
+    if not candidates:
+        return None, f"nobody in {team.name} is on shift"
+    load = open_load(candidates)
+    if team.max_open_per_agent is not None:
+        candidates = [u for u in candidates if load[u.pk] < team.max_open_per_agent]
+        if not candidates:
+            return None, f"everyone on shift in {team.name} has {team.max_open_per_agent} open tickets"
+    after = team.last_assigned_id or 0
+    ring = [u for u in candidates if u.pk > after] + [u for u in candidates if u.pk <= after]
+    if team.auto_assign == Team.AutoAssign.LEAST_LOADED:
+        chosen = min(ring, key=lambda u: load[u.pk])  # min keeps the first of equals: round-robin order
+        return chosen, f"least loaded in {team.name} ({load[chosen.pk]} open)"
+    return ring[0], f"round robin in {team.name}"
+
+
+def awaiting_auto_assignment() -> Q:
+    """Tickets a sweep should try again: in the queue, unassigned, in a team that auto-assigns."""
+    return (
+        queue_q()
+        & Q(assignee__isnull=True, merged_into__isnull=True, team__isnull=False)
+        & ~Q(team__auto_assign=Team.AutoAssign.OFF)
+    )
