@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "sla",
     "notifications",
     "tickets",
+    "automation",  # macros and rules, on top of tickets (tickets.signals)
     "helpdesk",  # deploy checks and the cross-app admin wiring (helpdesk/checks.py)
 ]
 
@@ -108,9 +109,16 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # sign-in and password-reset failure counters (accounts/throttle.py) in a database table, so every
 # web process and server counts the same failures and it works with Redis down; the table is made
 # by the migration accounts.0002_throttle_cache_table (or `manage.py createcachetable`).
+# "presence" (who has a desk ticket open, tickets/desk/presence.py) must be seen by every web process:
+# the same table (keys are prefixed apart), written every 10 s per open ticket page.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "throttle": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "hd_throttle_cache"},
+    "presence": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "hd_throttle_cache",
+        "KEY_PREFIX": "presence",
+    },
 }
 
 AUTH_USER_MODEL = "accounts.User"

@@ -413,6 +413,7 @@ class TicketEvent(models.Model):
         ALERT = "alert", "Alert sent"
         SURVEY = "survey", "Survey"
         MAIL_WITHHELD = "mail_withheld", "Automatic mail withheld"
+        RULE = "rule", "Automation applied"
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)

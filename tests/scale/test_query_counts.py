@@ -21,10 +21,10 @@ pytestmark = pytest.mark.django_db
 PINNED = {
     "desk_queue": 9,  # session, user, groups (one prefetch), queue rows (one join), counts, filters, banner
     "api_queue": 3,  # session or token, user, one keyset page (one join)
-    "desk_ticket": 13,  # ticket, thread (+attachments), history, forms' choices, canned replies, incidents
+    "desk_ticket": 14,  # ticket, thread (+attachments), history, forms' choices, canned replies, incidents, macros
     "portal_list": 7,  # session, user, organization, count, one page of rows, incident banner
     "portal_ticket": 13,  # + the customer history: its events and the level names, whatever its length
-    "api_create": 25,  # one transaction: ticket, events, first message, SLA lookups, outbox rows, routing
+    "api_create": 26,  # one transaction: ticket, events, first message, SLA lookups, outbox rows, routing, rules
     "dashboard": 10,  # SQL aggregates: the same queries at any history length
 }
 

@@ -20,6 +20,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from automation.models import Macro
 from tests.conftest import NOW
 from tests.factories import api_key
 from tickets.models import Incident
@@ -71,6 +72,16 @@ MATRIX: dict[str, tuple] = {
     # An empty reply: staff see the page again with the error beside the field (nothing typed is lost).
     "desk:ticket_reply": (T, (LOGIN, 404, 404, 404, 400, 400, VERIFY), "post"),
     "desk:ticket_presence": (T, (LOGIN, 404, 404, 404, 200, 200, VERIFY), "post"),
+    "automation:macro_review": (
+        lambda w: {"pk": w["mine"].pk, "macro_id": w["macro"].pk},
+        (LOGIN, 404, 404, 404, 200, 200, VERIFY),
+    ),
+    "automation:macro_apply": (
+        lambda w: {"pk": w["mine"].pk, "macro_id": w["macro"].pk},
+        (LOGIN, 404, 404, 404, 302, 302, VERIFY),
+        "post",
+    ),
+    "automation:rules_dry_run": (T, (LOGIN, 404, 404, 404, 403, 200, VERIFY)),  # team leads and admins
     "desk:ticket_status": (T, (LOGIN, 404, 404, 404, 302, 302, VERIFY), "post"),
     "desk:ticket_reclassify": (T, (LOGIN, 404, 404, 404, 302, 302, VERIFY), "post"),
     "desk:ticket_merge": (T, (LOGIN, 404, 404, 404, 302, 302, VERIFY), "post"),
@@ -153,6 +164,7 @@ def world(customer, colleague, stranger, tech, admin_user, unverified, org, prio
         ticket=theirs, message=theirs.messages.first(), uploads=[(upload, "text/plain")], by=stranger
     )[0]
     incident = Incident.objects.create(title="Outage", public_status="Investigating", opened_at=NOW)
+    macro = Macro.objects.create(name="Note", reply=Macro.Reply.INTERNAL, body="Looked at it.")
     users = {
         "customer": customer,
         "colleague": colleague,
@@ -168,6 +180,7 @@ def world(customer, colleague, stranger, tech, admin_user, unverified, org, prio
         "file": file,
         "own_file": own_file,
         "incident": incident,
+        "macro": macro,
         "org": org,
         "users": users,
     }

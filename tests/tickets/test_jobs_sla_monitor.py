@@ -166,8 +166,9 @@ def test_a_pass_costs_the_same_queries_however_many_tickets_are_open(customer, p
 # A pass with first-response breaches due (fewer than a batch): the batch that acts on them is
 # SELECT ... FOR UPDATE, the claim UPDATE, the events INSERT, the rules, then the outbox write
 # (suppression, told keys, INSERT, read-back); then four empty due-work SELECTs (that target again,
-# resolution breaches, both warnings); each of the five in its own SAVEPOINT/RELEASE. 12 + 10.
-MONITOR_PASS_QUERIES = 22
+# resolution breaches, both warnings); each of the five in its own SAVEPOINT/RELEASE; the automation
+# rules of the event, once per batch. 13 + 10.
+MONITOR_PASS_QUERIES = 23
 
 
 def test_a_pass_over_due_tickets_costs_the_same_queries_for_five_or_fifty(

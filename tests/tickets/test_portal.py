@@ -324,6 +324,19 @@ def test_close_without_resolution_needs_a_reason(client, casey, priorities):
     assert ticket.status == Status.CLOSED and ticket.close_reason.endswith("Worked around it")
 
 
+def test_a_fresh_on_track_ticket_never_tells_the_customer_our_response_is_overdue(client, casey, priorities):
+    ticket = ticket_create(requester=casey, subject="x", priority=priorities["normal"], now=NOW)
+    detail = reverse("portal:ticket_detail", args=[ticket.pk])
+    edit = reverse("portal:ticket_edit", args=[ticket.pk])
+    page = client.get(detail).content.decode()
+    assert "Our response is overdue" not in page
+    assert "Nobody has worked on it yet, so you can still change the details." in page
+    assert "Our response is overdue" not in client.get(edit).content.decode()
+    with time_machine.travel(ticket.first_response_due_at + timedelta(minutes=1), tick=False):
+        assert "Our response is overdue, so you can update the details" in client.get(detail).content.decode()
+        assert "Our response is overdue." in client.get(edit).content.decode()
+
+
 def test_escalation_is_offered_once_the_response_is_overdue(client, casey, priorities, lead):
     ticket = ticket_create(requester=casey, subject="x", priority=priorities["normal"], now=NOW)
     page = client.get(reverse("portal:ticket_detail", args=[ticket.pk])).content.decode()

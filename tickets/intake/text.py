@@ -91,15 +91,31 @@ _NEGATION = re.compile(
 )
 
 
-def asks_to_escalate(new_text: str) -> bool:
-    """True when "escalate"/"escalation" appears in the new text, not negated in its own clause."""
-    text = (new_text or "").replace("’", "'")
-    for match in _ESCALATE.finditer(text):
+def _said(text: str, pattern: re.Pattern) -> bool:
+    """True when ``pattern`` appears in ``text`` not negated in its own clause ("no need to escalate",
+    "it is not urgent" do not count; "not sure, but please escalate" does)."""
+    text = (text or "").replace("’", "'")
+    for match in pattern.finditer(text):
         before = text[max(0, match.start() - 60) : match.start()]
         clause = re.split(r"[.!?;\n]|\bbut\b", before)[-1]
         if not _NEGATION.search(clause):
             return True
     return False
+
+
+def asks_to_escalate(new_text: str) -> bool:
+    """True when "escalate"/"escalation" appears in the new text, not negated in its own clause."""
+    return _said(new_text, _ESCALATE)
+
+
+def mentions(text: str, phrases) -> bool:
+    """True when any of ``phrases`` (whole words, any case) appears in ``text`` not negated in its own
+    clause: the automation rules' word condition, with the escalate keyword's reading."""
+    words = [p.strip() for p in phrases if p and p.strip()]
+    if not words:
+        return False
+    pattern = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b", re.IGNORECASE)
+    return _said(text, pattern)
 
 
 # The voice-platform body template: label -> request field. The names are the default request form's

@@ -27,6 +27,7 @@ from sla.models import AlertRule
 
 from ..alerts import fmt, fmt_delta
 from ..models import Ticket, TicketEvent
+from ..signals import tickets_event_send
 from ..snapshot import ticket_url
 from ._common import BATCH, MAX_PER_PASS, Pass
 
@@ -155,6 +156,8 @@ def _breaches(p: Pass, kind: str) -> int:
                 "breached",
                 lambda due: {"missed_by": fmt_delta(p.now - due)},
             )
+            # In the claim's transaction: a rule's change lands with the breach, or neither.
+            tickets_event_send(batch, "sla_breach", now=p.now, target=kind)
             total += len(batch)
     return total
 
@@ -191,6 +194,7 @@ def _warnings(p: Pass, kind: str) -> int:
             _alert_batch(
                 p, batch, kind, AlertRule.Event.WARNING, "close", lambda due: {"left": fmt_delta(due - p.now)}
             )
+            tickets_event_send(batch, "sla_warning", now=p.now, target=kind)
             total += len(batch)
     return total
 

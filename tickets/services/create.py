@@ -15,6 +15,7 @@ from ..clocks import ClockHistory
 from ..models import Channel, Message, Ticket, TicketEvent
 from ..policy import TicketError
 from ..schedule import next_actions_mark
+from ..signals import ticket_event_send
 from ..snapshot import ticket_url
 from ._common import _apply_deadlines, _event, _notify_requester
 from .routing import ticket_route
@@ -128,4 +129,6 @@ def ticket_create(
     )
     _notify_requester(ticket, "ticket_received", now=now, **downgrade)
     alerts_ticket_created(ticket=ticket, now=now, link=ticket_url(ticket, staff=True))
+    if ticket_event_send(ticket, "created", now=now):  # rules may set the team or the owner first
+        ticket.refresh_from_db()
     return ticket_route(ticket=ticket, now=now)

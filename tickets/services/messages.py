@@ -12,6 +12,7 @@ from .. import policy
 from ..models import Channel, Message, Status, Ticket
 from ..policy import TicketError
 from ..schedule import next_actions_mark
+from ..signals import ticket_event_send
 from ._common import _first_response_met, _lock, _notify_requester, _notify_staff
 from .status import _set_status, _status_notice
 
@@ -30,12 +31,16 @@ def message_add(
     email_message_id: str = "",
     set_status: str | None = None,
     minutes: int | None = None,
+    automatic: bool = False,
 ) -> Message:
     """Add a reply or internal note. A staff reply is the first response; a customer's answer to a
     ticket that waits on them resumes its clock; a customer's reply to a resolved or closed ticket
     reopens it."""
     ticket = _lock(ticket)
-    from_staff = bool(author and author.is_staff)
+    # ``automatic``: written by the desk itself (an automation rule), on the staff side; it meets no
+    # response target and fires no reply rules.
+    from_staff = bool(author and author.is_staff) or automatic
+    status_at_start = ticket.status
     if kind == Message.Kind.INTERNAL and not from_staff:
         raise TicketError("Only staff can add internal notes.")
     if kind == Message.Kind.PUBLIC and not from_staff and ticket.status in policy.DONE_STATUSES:
@@ -58,13 +63,16 @@ def message_add(
     )
     if kind == Message.Kind.PUBLIC:
         ticket.last_activity_at = now
-        if from_staff:
+        if from_staff and automatic:
+            pass  # the desk's own answer: the customer is told (below), the clocks are not stopped
+        elif from_staff:
             ticket.last_staff_activity_at = now
             _first_response_met(ticket, now=now, actor=author, how="reply")
             if ticket.status == Status.NEW:
                 _set_status(ticket, Status.OPEN, now=now, actor=author)
+        if from_staff:
             _notify_requester(
-                ticket, "staff_reply", now=now, automatic=False, message_id=message.pk, body=body
+                ticket, "staff_reply", now=now, automatic=automatic, message_id=message.pk, body=body
             )
         else:
             ticket.last_customer_activity_at = now
@@ -85,4 +93,10 @@ def message_add(
     ticket.save()
     if set_status and ticket.status != status_before:
         _status_notice(ticket, ticket.status, now=now)
+    if kind == Message.Kind.PUBLIC and not automatic:
+        ticket_event_send(
+            ticket, "staff_replied" if from_staff else "customer_replied", now=now, message=message
+        )
+    if ticket.status != status_at_start:
+        ticket_event_send(ticket, "status_changed", now=now, old=status_at_start)
     return message

@@ -18,7 +18,7 @@ from .assign import ticket_assign
 def ticket_route(*, ticket: Ticket, now: datetime) -> Ticket:
     """Give a new ticket its team (by request form, or the team that takes unrouted tickets) and try
     auto-assignment. Runs inside ``ticket_create``'s transaction."""
-    team = team_for(ticket)
+    team = ticket.team if ticket.team_id else team_for(ticket)  # a rule may have chosen the team
     if team is None:
         return ticket
     if ticket.team_id != team.pk:

@@ -15,6 +15,7 @@ from ..clocks import clock_history, first_response_restarts
 from ..models import Status, Ticket, TicketEvent
 from ..policy import TicketError
 from ..schedule import next_actions_mark
+from ..signals import ticket_event_send
 from ._common import _apply_deadlines, _event, _lock, _notify_requester
 
 # The lifecycle: which status may follow which. Reopening goes back to open.
@@ -118,6 +119,7 @@ def ticket_change_status(
     *, ticket: Ticket, status: str, by: User | None, now: datetime, reason: str = "", notify: bool = True
 ) -> Ticket:
     ticket = _lock(ticket)
+    old = ticket.status
     _set_status(ticket, status, now=now, actor=by, reason=reason)
     if by is not None and by.is_staff:
         ticket.last_staff_activity_at = now
@@ -127,6 +129,8 @@ def ticket_change_status(
     ticket.save()
     if notify:  # else the caller tells the customer itself (e.g. the auto-close job's own message)
         _status_notice(ticket, status, now=now, reason=reason)
+    if ticket.status != old:
+        ticket_event_send(ticket, "status_changed", now=now, old=old)
     return ticket
 
 

@@ -1,0 +1,143 @@
+"""Macros (a bundle of changes a technician applies in one click) and rules (changes the desk makes by
+itself when something happens to a ticket). One table per kind; conditions and actions are columns, so a
+rule is read with its event's index and evaluated in memory (no query per condition)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class Macro(models.Model):
+    class Scope(models.TextChoices):
+        PERSONAL = "personal", "Only its owner"
+        TEAM = "team", "The team's members"
+        GLOBAL = "global", "Every technician"
+
+    class Reply(models.TextChoices):
+        NONE = "", "No message"
+        PUBLIC = "public", "Public reply"
+        INTERNAL = "internal", "Internal note"
+
+    name = models.CharField(max_length=120)
+    scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.GLOBAL)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="macros"
+    )
+    team = models.ForeignKey(
+        "accounts.Team", null=True, blank=True, on_delete=models.CASCADE, related_name="macros"
+    )
+    reply = models.CharField(max_length=10, choices=Reply.choices, blank=True, default=Reply.NONE)
+    body = models.TextField(
+        blank=True,
+        help_text="May use {{ ticket.reference }}, {{ requester }}, {{ agent }} (plain replacement).",
+    )
+    set_status = models.CharField(
+        max_length=16,
+        blank=True,
+        choices=[("waiting", "Waiting on customer"), ("resolved", "Resolved")],
+        help_text="Then set the status (empty: leave it).",
+    )
+    set_priority = models.ForeignKey(
+        "sla.PriorityLevel", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    priority_reason = models.CharField(
+        max_length=255, blank=True, help_text="Told to the customer; required with a priority."
+    )
+    assign_to_me = models.BooleanField(
+        default=False, help_text="Assign the ticket to whoever applies the macro."
+    )
+    set_team = models.ForeignKey(
+        "accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["scope", "active"], name="macro_scope_active")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Rule(models.Model):
+    """When ``event`` happens to a ticket that meets every set condition, apply the actions, in
+    ``position`` order; ``stop`` ends the evaluation for this event after this rule."""
+
+    class Event(models.TextChoices):
+        CREATED = "created", "Ticket created"
+        CUSTOMER_REPLIED = "customer_replied", "Customer replied"
+        STAFF_REPLIED = "staff_replied", "Staff replied"
+        STATUS_CHANGED = "status_changed", "Status changed"
+        SLA_WARNING = "sla_warning", "SLA warning"
+        SLA_BREACH = "sla_breach", "SLA breach"
+
+    class Hours(models.TextChoices):
+        ANY = "", "Any time"
+        INSIDE = "inside", "Inside business hours"
+        OUTSIDE = "outside", "Outside business hours"
+
+    name = models.CharField(max_length=120)
+    position = models.PositiveIntegerField(default=0)
+    active = models.BooleanField(default=True)
+    event = models.CharField(max_length=20, choices=Event.choices)
+    stop = models.BooleanField(default=False, help_text="Evaluate no later rule for this event.")
+    # --- conditions (empty: any) ---
+    channel = models.CharField(max_length=16, blank=True)
+    organization = models.ForeignKey(
+        "accounts.Organization", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    plan = models.ForeignKey(
+        "sla.SupportPlan", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    priority = models.ForeignKey(
+        "sla.PriorityLevel", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    request_type = models.ForeignKey(
+        "tickets.RequestType", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    request_fields = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='Request-form answers that must match, e.g. {"product": "SIP trunk"}.',
+    )
+    words = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="Any of these words or phrases (comma-separated) in the subject or the new text, not negated "
+        "in its own clause (the matcher the escalate keyword uses).",
+    )
+    hours = models.CharField(max_length=10, choices=Hours.choices, blank=True, default=Hours.ANY)
+    calendar = models.ForeignKey(
+        "sla.Calendar",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The business hours for the condition above (empty: the ticket's own SLA calendar).",
+    )
+    # --- actions ---
+    set_priority = models.ForeignKey(
+        "sla.PriorityLevel", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    set_team = models.ForeignKey(
+        "accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    assign_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        limit_choices_to={"is_staff": True},
+    )
+    apply_macro = models.ForeignKey(Macro, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    notify_emails = models.JSONField(default=list, blank=True, help_text="Addresses told by email.")
+    webhook_url = models.URLField(blank=True, help_text="Called with the ticket (JSON POST).")
+
+    class Meta:
+        ordering = ["position", "pk"]
+        indexes = [models.Index(fields=["event", "active", "position"], name="rule_event_order")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,188 @@
+"""The writes of automation: applying a macro, and running the rules of an event. Every change goes
+through the ticket services (so every rule of ``tickets.policy``, every event and every notice applies as
+if a person had made it), and names the macro or rule that made it."""
+
+from __future__ import annotations
+
+import contextvars
+from datetime import datetime
+
+from django.db import transaction
+
+from notifications.models import Notification
+from notifications.services import notification_queue
+from tickets.models import Status, Ticket, TicketEvent
+from tickets.policy import TicketError
+from tickets.services import (
+    message_add,
+    ticket_assign,
+    ticket_change_status,
+    ticket_reclassify,
+)
+from tickets.services.routing import ticket_auto_assign
+from tickets.snapshot import ticket_context
+
+from .models import Macro, Rule
+from .selectors import rule_matches, rules_for
+
+# (rule id, ticket id) pairs whose actions are running: a change a rule makes never fires that rule
+# again on the same ticket, however its own events cascade (so no rule can loop).
+_running: contextvars.ContextVar[frozenset] = contextvars.ContextVar(
+    "automation_running", default=frozenset()
+)
+MAX_DEPTH = 3  # rules firing because of rules firing: a chain longer than this is cut
+
+
+def fill(text: str, *, ticket: Ticket, agent) -> str:
+    """The macro text with its placeholders filled (plain replacement: the text is never a template)."""
+    values = {
+        "{{ ticket.reference }}": ticket.reference,
+        "{{ requester }}": ticket.requester.display_name,
+        "{{ agent }}": agent.display_name if agent else "The support team",
+    }
+    for key, value in values.items():
+        text = text.replace(key, value).replace(key.replace(" ", ""), value)
+    return text
+
+
+def macro_preview(*, macro: Macro, ticket: Ticket, by) -> list[str]:
+    """What applying the macro would do, in words, before anything is sent."""
+    lines = []
+    if macro.reply and macro.body:
+        kind = "Public reply" if macro.reply == Macro.Reply.PUBLIC else "Internal note"
+        lines.append(f"{kind}: {fill(macro.body, ticket=ticket, agent=by)}")
+    if macro.set_priority_id and macro.set_priority_id != ticket.priority_id:
+        lines.append(
+            f"Priority: {ticket.priority.name} -> {macro.set_priority.name} ({macro.priority_reason})"
+        )
+    if macro.set_team_id:
+        lines.append(f"Team: {macro.set_team.name}")
+    if macro.assign_to_me and by is not None:
+        lines.append(f"Assignee: {by.display_name}")
+    if macro.set_status:
+        lines.append(f"Status: {Status(macro.set_status).label}")
+    return lines or ["Nothing: the macro has no actions."]
+
+
+@transaction.atomic
+def macro_apply(*, macro: Macro, ticket: Ticket, by, now: datetime, reason: str = "") -> Ticket:
+    """Apply every part of the macro, through the services, all or nothing. ``by`` is the technician
+    (``None`` when a rule applies it: then messages are the desk's own)."""
+    why = reason or f"macro \u201c{macro.name}\u201d"
+    if macro.set_priority_id and macro.set_priority_id != ticket.priority_id:
+        if not macro.priority_reason.strip():
+            raise TicketError(f"The macro \u201c{macro.name}\u201d changes the priority but gives no reason.")
+        ticket = ticket_reclassify(
+            ticket=ticket, priority=macro.set_priority, by=by, reason=macro.priority_reason, now=now
+        )
+    if macro.set_team_id and ticket.team_id != macro.set_team_id:
+        Ticket.objects.filter(pk=ticket.pk).update(team=macro.set_team)
+        ticket.team = macro.set_team
+        TicketEvent.objects.create(
+            ticket=ticket,
+            kind=TicketEvent.Kind.RULE,
+            actor=by,
+            new_value=macro.set_team.name,
+            reason=f"team set by {why}",
+            created_at=now,
+        )
+    if macro.assign_to_me and by is not None and ticket.assignee_id != by.pk:
+        ticket = ticket_assign(ticket=ticket, agent=by, by=by, now=now, reason=why)
+    if macro.reply and macro.body.strip():
+        message_add(
+            ticket=ticket,
+            author=by,
+            body=fill(macro.body, ticket=ticket, agent=by),
+            kind=macro.reply,
+            now=now,
+            set_status=macro.set_status or None,
+            automatic=by is None,
+        )
+    elif macro.set_status and ticket.status != macro.set_status:
+        ticket_change_status(ticket=ticket, status=macro.set_status, by=by, now=now, reason=why)
+    return Ticket.objects.get(pk=ticket.pk)
+
+
+def rules_run(*, ticket: Ticket, event: str, now: datetime, message=None, rules=None) -> list[Rule]:
+    """Apply, in order, every active rule of ``event`` whose conditions the ticket meets; returns the rules
+    that fired. Runs in the caller's transaction (the services send the event inside theirs). A rule
+    whose actions are refused (e.g. an assignee who left) is recorded and skipped, never half-applied:
+    each rule runs in its own savepoint."""
+    running = _running.get()
+    if len(running) >= MAX_DEPTH:
+        return []
+    fired = []
+    for rule in rules if rules is not None else rules_for(event):
+        if (rule.pk, ticket.pk) in running:
+            continue  # its own change: never re-fire
+        if not rule_matches(rule, ticket, now=now, message=message):
+            continue  # decided in memory: a rule that does not match costs no query
+        token = _running.set(running | {(rule.pk, ticket.pk)})
+        try:
+            with transaction.atomic():
+                _actions(rule, ticket, event=event, now=now)
+            fired.append(rule)
+        except TicketError as exc:
+            TicketEvent.objects.create(
+                ticket=ticket,
+                kind=TicketEvent.Kind.RULE,
+                new_value=rule.name,
+                reason=f"rule \u201c{rule.name}\u201d not applied: {exc}",
+                created_at=now,
+                data={"rule": rule.pk, "event": event, "refused": True},
+            )
+        finally:
+            _running.reset(token)
+        ticket = Ticket.objects.select_related("plan", "priority", "requester", "organization").get(
+            pk=ticket.pk
+        )
+        if rule.stop:
+            break
+    return fired
+
+
+def _actions(rule: Rule, ticket: Ticket, *, event: str, now: datetime) -> None:
+    why = f"rule \u201c{rule.name}\u201d"
+    TicketEvent.objects.create(
+        ticket=ticket,
+        kind=TicketEvent.Kind.RULE,
+        new_value=rule.name,
+        reason=f"{why} on {event.replace('_', ' ')}",
+        created_at=now,
+        data={"rule": rule.pk, "event": event},
+    )
+    if rule.set_priority_id and rule.set_priority_id != ticket.priority_id:
+        ticket = ticket_reclassify(
+            ticket=ticket, priority=rule.set_priority, by=None, reason=f"set by {why}", now=now
+        )
+    if rule.set_team_id and ticket.team_id != rule.set_team_id:
+        Ticket.objects.filter(pk=ticket.pk).update(team=rule.set_team)
+        ticket.team = rule.set_team
+    if rule.assign_to_id and ticket.assignee_id != rule.assign_to_id:
+        ticket = ticket_assign(
+            ticket=ticket, agent=rule.assign_to, by=None, now=now, reason=f"assigned by {why}"
+        )
+    elif rule.set_team_id and ticket.assignee_id is None and event != "created":
+        ticket_auto_assign(ticket=ticket, now=now)  # on creation, routing right after does it
+    if rule.apply_macro_id:
+        ticket = macro_apply(macro=rule.apply_macro, ticket=ticket, by=None, now=now, reason=why)
+    context = ticket_context(ticket, staff=True, rule_name=rule.name, rule_event=event)
+    for address in rule.notify_emails or []:
+        notification_queue(
+            event="rule_notice",
+            recipient=address,
+            ticket=ticket,
+            now=now,
+            context=context,
+            dedupe_key=f"rule:{rule.pk}:{ticket.pk}:{event}:{now.isoformat()}:{address.lower()}",
+        )
+    if rule.webhook_url:
+        notification_queue(
+            event="rule_notice",
+            recipient=rule.webhook_url,
+            channel=Notification.Channel.WEBHOOK,
+            ticket=ticket,
+            now=now,
+            context=context,
+            dedupe_key=f"rule:{rule.pk}:{ticket.pk}:{event}:{now.isoformat()}:hook",
+        )
