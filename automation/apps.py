@@ -6,4 +6,6 @@ class AutomationConfig(AppConfig):
     verbose_name = "Automation: macros and rules"
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401  (rules listen to tickets.signals.ticket_event)
+        from . import config, receivers  # noqa: F401  (rules listen to tickets.signals.ticket_event)
+
+        config.register()  # macros and rules travel in the SLA file

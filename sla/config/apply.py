@@ -15,6 +15,7 @@ from ..models import (
     SLATarget,
     SupportPlan,
 )
+from . import extensions
 from .schema import Config, validate
 from .yaml_io import load_yaml
 
@@ -35,6 +36,9 @@ def sla_config_import(*, text: str) -> dict[str, int]:
             _apply_alerts(config.alerts, priorities, calendars)
         if config.jobs is not None:
             _apply_jobs(config.jobs, plans, calendars)
+        for name, value in config.extensions.items():
+            if value is not None:
+                extensions.SECTIONS[name].apply(value)
     return _counts(config)
 
 
@@ -46,6 +50,7 @@ def _counts(config: Config) -> dict[str, int]:
         "contacts": len(config.contacts or []),
         "alerts": len(config.alerts or []),
         "jobs": len(config.jobs or {}),
+        **{name: len(value) for name, value in config.extensions.items() if value is not None},
     }
 
 

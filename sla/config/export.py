@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..models import AlertRule, Calendar, EscalationContact, JobPolicy, PriorityLevel, SupportPlan
+from . import extensions
 from .formats import DAYS, JOB_DURATIONS, format_duration, format_time
 
 
@@ -35,6 +36,10 @@ def sla_config_export() -> dict:
     }
     if jobs:
         out["jobs"] = dict(sorted(jobs.items(), key=lambda kv: (kv[0] != "default", kv[0])))
+    for name, section in extensions.SECTIONS.items():
+        value = section.export()
+        if value:
+            out[name] = value
     return out
 
 

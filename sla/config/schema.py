@@ -8,8 +8,9 @@ database accept the same values.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.exceptions import ValidationError
@@ -31,6 +32,7 @@ from ..models import (
     PriorityLevel,
     SupportPlan,
 )
+from . import extensions
 from .checker import Checker
 from .formats import COLOUR, DAYS, JOB_DURATIONS, SLUG
 from .yaml_io import ConfigError, Map
@@ -48,6 +50,7 @@ class Config:
     contacts: list[dict] | None
     alerts: list[dict] | None
     jobs: dict[str | None, dict] | None
+    extensions: dict[str, Any] = field(default_factory=dict)  # other apps' sections (extensions.py)
 
 
 def _max_length(model: type[models.Model], field: str) -> int:
@@ -61,7 +64,7 @@ def validate(data: Map) -> Config:
     file or one already stored.
     """
     c = Checker()
-    c.fields(data, 1, "", SECTIONS)
+    c.fields(data, 1, "", SECTIONS | set(extensions.SECTIONS))
     calendars = check_calendars(c, data)
     known_calendars = {row["name"] for row in calendars} | set(
         Calendar.objects.values_list("name", flat=True)
@@ -75,9 +78,11 @@ def validate(data: Map) -> Config:
     contacts = check_contacts(c, data)
     alerts = check_alerts(c, data, known_priorities, known_calendars)
     jobs = check_jobs(c, data, known_plans, known_calendars)
+    known = extensions.Known(priorities=known_priorities, calendars=known_calendars, plans=known_plans)
+    extra = {name: section.check(c, data, known) for name, section in extensions.SECTIONS.items()}
     if c.problems:
         raise ConfigError(sorted(c.problems, key=lambda p: p[0]))
-    return Config(calendars, priorities, plans, contacts, alerts, jobs)
+    return Config(calendars, priorities, plans, contacts, alerts, jobs, extra)
 
 
 # --- calendars ----------------------------------------------------------------------------------------
