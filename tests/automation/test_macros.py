@@ -84,3 +84,11 @@ def test_a_macro_that_changes_priority_without_a_reason_is_refused_whole(
     response = client.post(reverse("automation:macro_apply", args=[ticket.pk, bad.pk]), follow=True)
     assert any("gives no reason" in str(m) for m in response.context["messages"])
     assert not ticket.messages.filter(from_staff=True).exists()
+
+
+def test_team_leads_manage_macros_and_rules_in_the_admin_and_technicians_do_not(client, lead, tech):
+    client.force_login(lead)
+    assert client.get("/admin/automation/macro/add/").status_code == 200
+    assert client.get("/admin/automation/rule/").status_code == 200
+    client.force_login(tech)
+    assert client.get("/admin/automation/macro/add/").status_code == 403
