@@ -11,6 +11,7 @@ from django.db import transaction
 
 from notifications.models import Notification
 from notifications.services import notification_queue
+from tickets.desk.selectors import placeholders_filled
 from tickets.models import Status, Ticket, TicketEvent
 from tickets.policy import TicketError
 from tickets.services import (
@@ -33,24 +34,12 @@ _running: contextvars.ContextVar[frozenset] = contextvars.ContextVar(
 MAX_DEPTH = 3  # rules firing because of rules firing: a chain longer than this is cut
 
 
-def fill(text: str, *, ticket: Ticket, agent) -> str:
-    """The macro text with its placeholders filled (plain replacement: the text is never a template)."""
-    values = {
-        "{{ ticket.reference }}": ticket.reference,
-        "{{ requester }}": ticket.requester.display_name,
-        "{{ agent }}": agent.display_name if agent else "The support team",
-    }
-    for key, value in values.items():
-        text = text.replace(key, value).replace(key.replace(" ", ""), value)
-    return text
-
-
 def macro_preview(*, macro: Macro, ticket: Ticket, by) -> list[str]:
     """What applying the macro would do, in words, before anything is sent."""
     lines = []
     if macro.reply and macro.body:
         kind = "Public reply" if macro.reply == Macro.Reply.PUBLIC else "Internal note"
-        lines.append(f"{kind}: {fill(macro.body, ticket=ticket, agent=by)}")
+        lines.append(f"{kind}: {placeholders_filled(macro.body, ticket=ticket, agent=by)}")
     if macro.set_priority_id and macro.set_priority_id != ticket.priority_id:
         lines.append(
             f"Priority: {ticket.priority.name} -> {macro.set_priority.name} ({macro.priority_reason})"
@@ -92,7 +81,7 @@ def macro_apply(*, macro: Macro, ticket: Ticket, by, now: datetime, reason: str 
         message_add(
             ticket=ticket,
             author=by,
-            body=fill(macro.body, ticket=ticket, agent=by),
+            body=placeholders_filled(macro.body, ticket=ticket, agent=by),
             kind=macro.reply,
             now=now,
             set_status=macro.set_status or None,

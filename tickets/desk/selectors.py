@@ -5,21 +5,25 @@ from __future__ import annotations
 from ..models import CannedReply, Message, Ticket
 
 
-def canned_replies_filled(*, ticket: Ticket, agent) -> list[tuple[CannedReply, str]]:
-    """Active canned replies with their placeholders filled in for this ticket and agent (plain
-    replacement, no template engine: a reply's text is never run as a template)."""
+def placeholders_filled(text: str, *, ticket: Ticket, agent) -> str:
+    """``{{ ticket.reference }}``, ``{{ requester }}`` and ``{{ agent }}`` filled in (plain replacement, no
+    template engine: a reply's text is never run as a template). Canned replies and macros use it."""
     values = {
         "{{ ticket.reference }}": ticket.reference,
         "{{ requester }}": ticket.requester.display_name,
-        "{{ agent }}": agent.display_name,
+        "{{ agent }}": agent.display_name if agent else "The support team",
     }
-    out = []
-    for reply in CannedReply.objects.filter(active=True):
-        body = reply.body
-        for key, value in values.items():
-            body = body.replace(key, value).replace(key.replace(" ", ""), value)
-        out.append((reply, body))
-    return out
+    for key, value in values.items():
+        text = text.replace(key, value).replace(key.replace(" ", ""), value)
+    return text
+
+
+def canned_replies_filled(*, ticket: Ticket, agent) -> list[tuple[CannedReply, str]]:
+    """Active canned replies with their placeholders filled in for this ticket and agent."""
+    return [
+        (reply, placeholders_filled(reply.body, ticket=ticket, agent=agent))
+        for reply in CannedReply.objects.filter(active=True)
+    ]
 
 
 def messages_since(*, ticket: Ticket, seen_id: int | None, reader) -> list[Message]:
