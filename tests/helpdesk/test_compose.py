@@ -16,7 +16,7 @@ from tests.helpdesk.test_deploy import _manage
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
-APP_SERVICES = ("migrate", "web", "worker", "beat")
+APP_SERVICES = ("migrate", "web", "worker", "sweeper", "beat")
 SECRET_NAME = re.compile(r"SECRET|PASSWORD|TOKEN|_KEY")
 VARIABLE = re.compile(r"\$\$|\$\{(?P<name>\w+)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}")
 
@@ -120,7 +120,7 @@ def test_migrations_run_once_in_a_one_shot_service_that_web_and_workers_wait_for
     migrate = SERVICES["migrate"]
     assert "migrate --noinput" in migrate["command"]
     assert migrate.get("restart", "no") == "no" and "ports" not in migrate
-    for name in ("web", "worker", "beat"):
+    for name in ("web", "worker", "sweeper", "beat"):
         assert SERVICES[name]["depends_on"]["migrate"] == {"condition": "service_completed_successfully"}
         assert SERVICES[name]["depends_on"]["postgres"] == {"condition": "service_healthy"}
         assert "migrate" not in SERVICES[name]["command"] and "load_demo" not in SERVICES[name]["command"]
@@ -155,3 +155,30 @@ def test_make_env_writes_fresh_secrets_that_pass_check_deploy(tmp_path):
     assert again.returncode != 0 and values == dict(
         line.split("=", 1) for line in target.read_text().splitlines() if line and line[0] != "#"
     )
+
+
+def test_every_celery_queue_has_workers_and_mail_never_waits_behind_a_sweep():
+    from helpdesk.celery import QUEUES
+
+    consumed: dict[str, set[str]] = {}
+    for name, service in SERVICES.items():
+        command = service.get("command", "")
+        if isinstance(command, list):
+            command = " ".join(command)
+        if "celery" in command and " worker" in command:
+            queues = command.split(" -Q ", 1)[1].split()[0].split(",") if " -Q " in command else list(QUEUES)
+            for queue in queues:
+                consumed.setdefault(queue, set()).add(name)
+    assert set(QUEUES) <= set(consumed), f"queues nobody consumes: {set(QUEUES) - set(consumed)}"
+    assert not consumed["mail"] & consumed["sweeps"], "mail and sweeps share a worker"
+
+
+def test_the_s3_override_gives_every_app_service_the_bucket_and_requires_its_keys():
+    override = yaml.safe_load((ROOT / "docker-compose.s3.yml").read_text())["services"]
+    assert set(override) == set(APP_SERVICES)
+    for service in override.values():
+        env = service["environment"]
+        assert {"S3_BUCKET", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"} <= set(env)
+        for key in ("S3_BUCKET", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"):
+            with pytest.raises(MissingVariable):
+                interpolate(env[key], {})
