@@ -9,6 +9,7 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import Q
 
+from accounts.identity import is_verified
 from notifications.models import Notification
 from tickets.models import Attachment, InboundEmail, Message, SurveyResponse, Ticket, TicketEvent
 
@@ -26,12 +27,13 @@ def is_privacy_admin(user) -> bool:
 
 
 def check_may_request(*, kind: str, person, by) -> None:
-    """The one rule: an admin may export or erase anyone; a person may export their own data.
+    """The one rule: an admin may export or erase anyone; a person may export their own data once their
+    address is proved (``accounts.identity``: an account someone else made with it exports nothing).
 
     ``by=None`` is the operator at the server's shell (the management command) or the timed job."""
     if by is None or is_privacy_admin(by):
         return
-    if kind == PrivacyRequest.Kind.EXPORT and person is not None and by.pk == person.pk and by.is_active:
+    if kind == PrivacyRequest.Kind.EXPORT and person is not None and by.pk == person.pk and is_verified(by):
         return
     raise PrivacyError("Only an administrator can do this.")
 
@@ -239,11 +241,12 @@ def inbound_scrub(qs, *, scrub: Scrubber, addresses: set[str], placeholder: str)
     """Inbound mail rows: the raw message goes (it is the person's mail, headers and all); the row stays
     for idempotency (its key is a hash) and the count of what arrived."""
     done, names = 0, []
-    for row in qs.only("pk", "raw", "sender", "subject", "detail"):
+    for row in qs.only("pk", "raw", "sender", "subject", "detail", "message_id"):
         if row.raw:
             names.append((InboundEmail, row.raw.name))
         InboundEmail.objects.filter(pk=row.pk).update(
             raw="",
+            message_id="",  # written by their mail program: it often carries their name or host
             sender=placeholder if row.sender.lower() in addresses else row.sender,
             subject="",
             detail=scrub.text(row.detail),

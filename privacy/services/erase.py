@@ -166,7 +166,7 @@ def person_erase(
         author_ids = {person.pk}
         for ids, whole in ((requested_ids, True), (other_ids, False)):
             for ticket in (
-                Ticket.objects.select_for_update()
+                Ticket.objects.select_for_update(of=("self",))
                 .select_related("request_type")
                 .filter(pk__in=ids)
                 .order_by("pk")

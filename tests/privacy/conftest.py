@@ -145,7 +145,7 @@ def world(
                 sender="Zelda Quinterro <zelda.q@acme.test>",
                 subject="ZQ-mail-subject: fax line dead",
                 body="ZQ-mail-body: the fax line has been dead since noon",
-                message_id="<zq-1@acme.test>",
+                message_id="<ZQ-1.zelda@acme.test>",
             ),
             now=t0,
         )
