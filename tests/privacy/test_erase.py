@@ -243,6 +243,9 @@ def test_the_erased_account_cannot_sign_in_and_mail_to_it_is_never_sent(
     assert zelda.email == f"erased-{zelda.pk}@erased.invalid" and zelda.display_name == "Erased person"
     assert zelda.organization is None and not zelda.api_tokens.exists()
     assert client.get("/").status_code == 302  # the old session is gone
+    from django.contrib.sessions.models import Session
+
+    assert [s for s in Session.objects.all() if s.get_decoded().get("_auth_user_id") == str(zelda.pk)] == []
     assert Suppression.objects.filter(email=zelda.email).exists()
     assert not Notification.objects.filter(
         recipient=zelda.email, status__in=[Notification.Status.PENDING, Notification.Status.HELD]
@@ -288,6 +291,14 @@ def test_the_admin_action_asks_for_confirmation_then_erases(world):
     assert done.status_code == 200 and b"Erased 1 account" in done.content
     assert Ticket.objects.get(pk=world.ticket.pk).subject == "[erased]"
     assert PrivacyRequest.objects.get().note == "DSR-9"
+    from django.contrib.admin.models import LogEntry
+
+    entry = LogEntry.objects.filter(object_id=str(world.zelda.pk)).latest("action_time")
+    assert (
+        entry.user == world.admin
+        and entry.object_repr == "Erased person"
+        and "Erased" in entry.change_message
+    )
 
 
 def test_the_admin_action_refuses_a_technician_with_admin_access(world):
