@@ -68,19 +68,14 @@ def _their_texts(person: User, requested) -> list[str]:
     return texts
 
 
-def _their_other_tickets(person: User, email: str, requested_ids: set[int]) -> list[int]:
-    """Tickets of others that hold something of theirs: copied, wrote, uploaded, acted, or named by address."""
-    ids = set(Ticket.cc.through.objects.filter(user_id=person.pk).values_list("ticket_id", flat=True))
-    ids |= set(Message.objects.filter(author=person).values_list("ticket_id", flat=True))
-    ids |= set(Attachment.objects.filter(uploaded_by=person).values_list("ticket_id", flat=True))
-    ids |= set(TicketEvent.objects.filter(actor=person).values_list("ticket_id", flat=True))
-    ids |= set(
+def _tickets_naming(email: str) -> set[int]:
+    """Tickets an address reaches: mail it sent, a copy list, or text that spells it (a rare, deliberate
+    scan: an address is exact enough to look for everywhere)."""
+    ids = set(
         InboundEmail.objects.filter(sender__iexact=email, ticket__isnull=False).values_list(
             "ticket_id", flat=True
         )
     )
-    # The address is exact enough to look for everywhere (a rare, deliberate scan): copied by mail, or
-    # written into someone else's ticket or message.
     ids |= set(
         Ticket.objects.filter(
             Q(cc_emails__icontains=email) | Q(subject__icontains=email) | Q(description__icontains=email)
@@ -91,6 +86,16 @@ def _their_other_tickets(person: User, email: str, requested_ids: set[int]) -> l
             "ticket_id", flat=True
         )
     )
+    return ids
+
+
+def _their_other_tickets(person: User, email: str, requested_ids: set[int]) -> list[int]:
+    """Tickets of others that hold something of theirs: copied, wrote, uploaded, acted, or named by address."""
+    ids = set(Ticket.cc.through.objects.filter(user_id=person.pk).values_list("ticket_id", flat=True))
+    ids |= set(Message.objects.filter(author=person).values_list("ticket_id", flat=True))
+    ids |= set(Attachment.objects.filter(uploaded_by=person).values_list("ticket_id", flat=True))
+    ids |= set(TicketEvent.objects.filter(actor=person).values_list("ticket_id", flat=True))
+    ids |= _tickets_naming(email)
     return sorted(ids - requested_ids)
 
 
@@ -108,19 +113,19 @@ def _sessions_end(person: User, now: datetime) -> int:
     return len(doomed)
 
 
-def _admin_log_scrub(person: User, scrub: Scrubber, needles: list[str], ticket_ids: list[int]) -> int:
+def _admin_log_scrub(person: User | None, scrub: Scrubber, needles: list[str], ticket_ids: list[int]) -> int:
     """The admin's history names objects by their text at the time ("HD-4 Casey's phone"): rewrite it."""
     user_ct = ContentType.objects.get_for_model(User)
     ticket_ct = ContentType.objects.get_for_model(Ticket)
-    match = Q(content_type=user_ct, object_id=str(person.pk)) | Q(
-        content_type=ticket_ct, object_id__in=[str(i) for i in ticket_ids]
-    )
+    match = Q(content_type=ticket_ct, object_id__in=[str(i) for i in ticket_ids])
+    if person is not None:
+        match |= Q(content_type=user_ct, object_id=str(person.pk))
     for needle in needles:
         match |= Q(object_repr__icontains=needle) | Q(change_message__icontains=needle)
     done = 0
     for entry in LogEntry.objects.filter(match):
         repr_ = scrub.text(entry.object_repr)
-        if entry.content_type_id == user_ct.pk and entry.object_id == str(person.pk):
+        if person is not None and entry.content_type_id == user_ct.pk and entry.object_id == str(person.pk):
             repr_ = ERASED_NAME
         elif entry.content_type_id == ticket_ct.pk and entry.object_id in {str(i) for i in ticket_ids}:
             repr_ = f"#{entry.object_id} {ERASED_TEXT}"
@@ -250,4 +255,75 @@ def person_erase(
         )
         changed = requested_ids + other_ids
         transaction.on_commit(lambda: tickets_anonymised.send(sender=PrivacyRequest, ticket_ids=changed))
+    return request
+
+
+ERASED_ADDRESS = f"erased-address@{ERASED_DOMAIN}"
+
+
+def address_erase(
+    *, email: str, by: User | None, now: datetime, channel: str, note: str = ""
+) -> PrivacyRequest:
+    """Erase an address that has no account: someone copied on tickets by mail (``cc_emails``), mailed
+    by the outbox or named in a thread, who never wrote in themselves. Their address leaves copy lists,
+    the outbox, inbound mail, automation rules, the suppression list and every text that spells it."""
+    check_may_request(kind=PrivacyRequest.Kind.ERASE, person=None, by=by)
+    email = (email or "").strip().lower()
+    if "@" not in email:
+        raise PrivacyError("Give an email address.")
+    if User.objects.filter(email__iexact=email).exists():
+        raise PrivacyError("This address has an account: erase the account instead.")
+    with transaction.atomic():
+        addresses = {email}
+        scrub = Scrubber(addresses=addresses, address_placeholder=ERASED_ADDRESS)
+        ids = sorted(_tickets_naming(email))
+        stripped = Stripped(tickets=0)
+        for ticket in (
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related("request_type")
+            .filter(pk__in=ids)
+            .order_by("pk")
+        ):
+            stripped.add(
+                ticket_strip(
+                    ticket,
+                    scrub=scrub,
+                    author_ids=set(),
+                    addresses=addresses,
+                    whole=False,
+                    address_placeholder=ERASED_ADDRESS,
+                )
+            )
+        stripped.notifications_scrubbed += notifications_scrub(
+            Notification.objects.filter(recipient__iexact=email),
+            scrub=scrub,
+            addresses=addresses,
+            placeholder=ERASED_ADDRESS,
+        )
+        n, files = inbound_scrub(
+            InboundEmail.objects.filter(sender__iexact=email),
+            scrub=scrub,
+            addresses=addresses,
+            placeholder=ERASED_ADDRESS,
+        )
+        stripped.inbound_scrubbed += n
+        files_delete(stripped.files + files)
+        for rule in Rule.objects.filter(notify_emails__icontains=email):
+            rule.notify_emails = [e for e in rule.notify_emails if (e or "").lower() != email]
+            rule.save(update_fields=["notify_emails"])
+        extra = {
+            "invitations_deleted": Invitation.objects.filter(email__iexact=email).delete()[0],
+            "suppressions_deleted": Suppression.objects.filter(email__iexact=email).delete()[0],
+            "admin_log_rewritten": _admin_log_scrub(None, scrub, [email], []),
+        }
+        request = audit(
+            kind=PrivacyRequest.Kind.ERASE,
+            channel=channel,
+            person=None,
+            by=by,
+            now=now,
+            note=scrub.text(note),
+            summary={"address_only": True, "tickets_participated": len(ids), **stripped.counts(), **extra},
+        )
+        transaction.on_commit(lambda: tickets_anonymised.send(sender=PrivacyRequest, ticket_ids=ids))
     return request

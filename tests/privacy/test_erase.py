@@ -329,4 +329,44 @@ def test_the_command_erases_only_with_confirmation(world, django_capture_on_comm
     request = PrivacyRequest.objects.get()
     assert request.channel == "command" and request.requested_by == world.admin
     with pytest.raises(CommandError, match="No account"):
-        call_command("privacy", "erase", "zelda.q@acme.test", "--yes")
+        call_command("privacy", "erase", "999999", "--yes")
+
+
+def test_an_address_copied_by_mail_without_an_account_can_be_erased_too(
+    customer, tech, priorities, admin_user, django_capture_on_commit_callbacks
+):
+    from tickets.services import ticket_create
+
+    with django_capture_on_commit_callbacks(execute=True):
+        t = ticket_create(
+            requester=customer,
+            subject="Copy my manager",
+            priority=priorities["normal"],
+            cc_emails=["Dana.Copy@elsewhere.test", "keep@elsewhere.test"],
+            now=NOW,
+        )
+        from tickets.services import message_add
+
+        message_add(ticket=t, author=tech, body="Copying dana.copy@elsewhere.test as asked.", now=NOW)
+    assert Notification.objects.filter(recipient__iexact="dana.copy@elsewhere.test").exists()
+
+    out = io.StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command(
+            "privacy", "erase", "dana.copy@elsewhere.test", "--yes", "--by", admin_user.email, stdout=out
+        )
+    assert "without an account" in out.getvalue()
+    dump = io.StringIO()
+    call_command("dumpdata", stdout=dump)
+    assert "dana.copy" not in dump.getvalue().lower()
+    t.refresh_from_db()
+    assert t.cc_emails == ["keep@elsewhere.test"] and t.subject == "Copy my manager"
+    request = PrivacyRequest.objects.get()
+    assert request.subject is None and request.summary["address_only"] and request.requested_by == admin_user
+
+
+def test_an_address_with_an_account_is_erased_as_the_account(world):
+    from privacy.services import address_erase
+
+    with pytest.raises(PrivacyError, match="account"):
+        address_erase(email="zelda.q@acme.test", by=world.admin, now=NOW, channel="command")

@@ -4,7 +4,8 @@
     manage.py privacy erase casey@acme.test --yes [--by admin@example.com] [--note "ticket 123"]
     manage.py privacy retention [--months 24]
 
-A person is named by email address or account id. ``--by`` records which admin asked (it must be one);
+A person is named by email address or account id; ``erase`` also takes an address that has no account
+(someone only ever copied on tickets by mail). ``--by`` records which admin asked (it must be one);
 without it the audit row says the operator at the shell did.
 """
 
@@ -17,7 +18,14 @@ from django.utils import timezone
 
 from accounts.models import User
 from privacy.models import PrivacyRequest
-from privacy.services import PrivacyError, is_privacy_admin, person_erase, privacy_export, retention_apply
+from privacy.services import (
+    PrivacyError,
+    address_erase,
+    is_privacy_admin,
+    person_erase,
+    privacy_export,
+    retention_apply,
+)
 
 
 def _person(ref: str) -> User:
@@ -78,17 +86,30 @@ class Command(BaseCommand):
                         )
                     self.stdout.write(f"Exported account #{person.pk} to {target}: {request.summary}")
             elif action == "erase":
-                person, by = _person(options["person"]), _admin(options["by"])
+                by = _admin(options["by"])
+                ref = options["person"].strip()
+                address_only = "@" in ref and not User.objects.filter(email__iexact=ref).exists()
+                person = None if address_only else _person(ref)
                 if not options["yes"]:
                     raise CommandError("Erasing cannot be undone: add --yes to confirm.")
-                request = person_erase(
-                    person=person,
-                    by=by,
-                    now=now,
-                    channel=PrivacyRequest.Channel.COMMAND,
-                    note=options["note"],
-                )
-                self.stdout.write(f"Erased account #{person.pk}: {request.summary}")
+                if person is None:  # copied on tickets by mail, never an account
+                    request = address_erase(
+                        email=ref,
+                        by=by,
+                        now=now,
+                        channel=PrivacyRequest.Channel.COMMAND,
+                        note=options["note"],
+                    )
+                    self.stdout.write(f"Erased an address without an account: {request.summary}")
+                else:
+                    request = person_erase(
+                        person=person,
+                        by=by,
+                        now=now,
+                        channel=PrivacyRequest.Channel.COMMAND,
+                        note=options["note"],
+                    )
+                    self.stdout.write(f"Erased account #{person.pk}: {request.summary}")
             else:
                 months = options.get("months")
                 if months is not None and months <= 0:
