@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from .models import PrivacyRequest
-from .services import PrivacyError, privacy_export
+from .services import PrivacyError, TooSoon, privacy_export
 
 
 @login_required
@@ -28,6 +28,9 @@ def my_data(request):
             channel=PrivacyRequest.Channel.PORTAL,
             out=spool,
         )
+    except TooSoon as exc:
+        spool.close()
+        return render(request, "privacy/my_data.html", {"error": str(exc)}, status=429)
     except PrivacyError as exc:
         spool.close()
         return HttpResponseForbidden(str(exc))

@@ -5,13 +5,14 @@ checks who may ask itself (``check_may_request``), so the admin action, the mana
 portal's "download my data" and the timed job cannot differ.
 """
 
-from ._common import PrivacyError, check_may_request, is_privacy_admin
+from ._common import PrivacyError, TooSoon, check_may_request, is_privacy_admin
 from .erase import address_erase, erased_address, is_erased, person_erase
 from .export import privacy_export
 from .retention import retained_requester, retention_apply, retention_cutoff
 
 __all__ = [
     "PrivacyError",
+    "TooSoon",
     "address_erase",
     "check_may_request",
     "erased_address",

@@ -4,7 +4,7 @@ a ticket (every place a person's words and identifiers sit on it)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Q
@@ -36,6 +36,27 @@ def check_may_request(*, kind: str, person, by) -> None:
     if kind == PrivacyRequest.Kind.EXPORT and person is not None and by.pk == person.pk and is_verified(by):
         return
     raise PrivacyError("Only an administrator can do this.")
+
+
+class TooSoon(PrivacyError):
+    """A person asked for their own archive too often (each one reads and zips everything they have)."""
+
+
+SELF_EXPORTS_PER_DAY = 5
+
+
+def check_self_export_rate(*, person, by, now: datetime) -> None:
+    """A person may download their own archive ``SELF_EXPORTS_PER_DAY`` times a day; admins are not
+    counted. Counted from the audit rows, so every web process agrees."""
+    if by is None or by.pk != person.pk or is_privacy_admin(by):
+        return
+    recent = PrivacyRequest.objects.filter(
+        kind=PrivacyRequest.Kind.EXPORT, requested_by=by, created_at__gt=now - timedelta(days=1)
+    ).count()
+    if recent >= SELF_EXPORTS_PER_DAY:
+        raise TooSoon(
+            f"You have downloaded your data {recent} times in the last day. Please try again tomorrow."
+        )
 
 
 def audit(

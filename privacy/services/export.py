@@ -23,7 +23,7 @@ from tickets.events import API_CUSTOMER_EVENT_KINDS
 from tickets.models import Attachment, InboundEmail, Message, SenderHold, SurveyResponse, Ticket, TicketEvent
 
 from ..models import PrivacyRequest
-from ._common import audit, check_may_request
+from ._common import audit, check_may_request, check_self_export_rate
 
 WITHHELD = "withheld: written by someone else"
 README = """\
@@ -238,6 +238,7 @@ def privacy_export(
     """Write the person's archive to ``out`` (a binary file) and record who asked. Only an admin, or the
     person for themselves (``check_may_request``)."""
     check_may_request(kind=PrivacyRequest.Kind.EXPORT, person=person, by=by)
+    check_self_export_rate(person=person, by=by, now=now)
     files: list[tuple[str, Attachment]] = []
     tickets = [_ticket(t, person, files) for t in _their_tickets(person)]
     inbound = list(InboundEmail.objects.filter(sender__iexact=person.email).order_by("received_at", "pk"))

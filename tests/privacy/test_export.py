@@ -155,3 +155,14 @@ def test_the_command_writes_the_zip(world, tmp_path):
         call_command(
             "privacy", "export", str(world.zelda.pk), "--out", str(target), "--by", world.chris.email
         )
+
+
+def test_a_person_may_download_their_own_data_a_few_times_a_day(world):
+    client = Client()
+    client.force_login(world.zelda)
+    for _ in range(5):
+        assert client.post("/privacy/my-data/").status_code == 200
+    refused = client.post("/privacy/my-data/")
+    assert refused.status_code == 429 and b"try again tomorrow" in refused.content
+    assert PrivacyRequest.objects.filter(requested_by=world.zelda).count() == 5
+    _export(world)  # an admin is not counted against her
