@@ -125,7 +125,7 @@ def _delete_attachments(qs) -> tuple[int, list]:
     return len(rows), [(Attachment, name) for _, name in rows if name]
 
 
-def _text_fields_of(ticket: Ticket) -> dict:
+def text_fields_kept(ticket: Ticket) -> dict:
     """Request-form answers as the erased ticket keeps them: choices stay (they are the form's words,
     used in reports and rules), what the person typed goes."""
     declared = {
@@ -163,7 +163,7 @@ def ticket_strip(
         "close_reason": scrub.text(ticket.close_reason),
     }
     if whole:
-        fields.update(subject=ERASED_TEXT, description="", request_fields=_text_fields_of(ticket))
+        fields.update(subject=ERASED_TEXT, description="", request_fields=text_fields_kept(ticket))
     else:
         fields.update(subject=scrub.text(ticket.subject), description=scrub.text(ticket.description))
     Ticket.objects.filter(pk=ticket.pk).update(**fields)

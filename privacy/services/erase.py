@@ -41,6 +41,7 @@ from ._common import (
     files_delete,
     inbound_scrub,
     notifications_scrub,
+    text_fields_kept,
     ticket_strip,
 )
 
@@ -58,9 +59,14 @@ def is_erased(user: User) -> bool:
 def _their_texts(person: User, requested) -> list[str]:
     """Everything the person typed, so copies of it in other people's words can be found."""
     texts = list(Message.objects.filter(author=person, from_staff=False).values_list("body", flat=True))
-    for subject, description, fields in requested.values_list("subject", "description", "request_fields"):
-        texts += [subject, description]
-        texts += [v for v in (fields or {}).values() if isinstance(v, str)]
+    for ticket in requested.select_related("request_type").only(
+        "subject", "description", "request_fields", "request_type__fields"
+    ):
+        texts += [ticket.subject, ticket.description]
+        kept = text_fields_kept(ticket)  # a form's own choices are not their words: "Fuse" stays in replies
+        texts += [
+            v for k, v in (ticket.request_fields or {}).items() if isinstance(v, str) and kept.get(k) != v
+        ]
     texts += list(SurveyResponse.objects.filter(ticket__in=requested).values_list("comment", flat=True))
     texts += list(
         TicketEvent.objects.filter(actor=person).exclude(reason="").values_list("reason", flat=True)

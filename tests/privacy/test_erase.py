@@ -60,6 +60,8 @@ def test_the_database_holds_nothing_of_the_person_after_an_erase(world, django_c
     out = io.StringIO()
     call_command("dumpdata", stdout=out)
     assert _found(out.getvalue()) == []
+    # The form's own choice stays (reports and rules use it); what she typed goes.
+    assert Ticket.objects.get(pk=world.ticket.pk).request_fields == {"details": "", "product": "Fuse"}
     # The colleague's own ticket and words are still there.
     assert Ticket.objects.get(pk=world.chris_ticket.pk).subject == "CHRIS-CC-subject: voicemail"
 
