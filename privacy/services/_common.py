@@ -125,6 +125,24 @@ def _delete_attachments(qs) -> tuple[int, list]:
     return len(rows), [(Attachment, name) for _, name in rows if name]
 
 
+# Reasons the services write themselves on a person's action: the desk's words, not the person's, and
+# the SLA dashboard counts reopened tickets by the first (``tickets.dashboard``, index event_breach_reasons).
+SYSTEM_REASONS = frozenset(
+    {
+        "reopened",
+        "reopened: the customer replied",
+        "the customer replied",
+        "created",
+        "waiting on the customer",
+        "priority re-classified",
+    }
+)
+
+
+def is_system_reason(reason: str) -> bool:
+    return (reason or "") in SYSTEM_REASONS
+
+
 def text_fields_kept(ticket: Ticket) -> dict:
     """Request-form answers as the erased ticket keeps them: choices stay (they are the form's words,
     used in reports and rules), what the person typed goes."""
@@ -157,7 +175,7 @@ def ticket_strip(
     out = Stripped(tickets=1)
     lowered = {a.lower() for a in addresses}
 
-    # The ticket row: SLA columns untouched; updated_at moves (auto_now), which no figure reads.
+    # The ticket row, by update(): SLA columns, updated_at and the jobs' instants are not touched.
     fields = {
         "cc_emails": [e for e in (ticket.cc_emails or []) if (e or "").lower() not in lowered],
         "close_reason": scrub.text(ticket.close_reason),
@@ -181,7 +199,7 @@ def ticket_strip(
     out.files += names
 
     for message in Message.objects.filter(ticket=ticket).only(
-        "pk", "author_id", "from_staff", "body", "body_html", "quoted_text"
+        "pk", "author_id", "from_staff", "body", "body_html", "quoted_text", "email_message_id"
     ):
         theirs = message.author_id in author_ids and not message.from_staff
         if theirs:
@@ -200,7 +218,9 @@ def ticket_strip(
 
     for event in TicketEvent.objects.filter(ticket=ticket):
         new = {
-            "reason": "" if event.actor_id in author_ids else scrub.text(event.reason),
+            "reason": ""
+            if event.actor_id in author_ids and not is_system_reason(event.reason)
+            else scrub.text(event.reason),
             "old_value": scrub.text(event.old_value),
             "new_value": scrub.text(event.new_value),
             "data": scrub.value(event.data),

@@ -40,6 +40,7 @@ from ._common import (
     check_may_request,
     files_delete,
     inbound_scrub,
+    is_system_reason,
     notifications_scrub,
     text_fields_kept,
     ticket_strip,
@@ -68,9 +69,11 @@ def _their_texts(person: User, requested) -> list[str]:
             v for k, v in (ticket.request_fields or {}).items() if isinstance(v, str) and kept.get(k) != v
         ]
     texts += list(SurveyResponse.objects.filter(ticket__in=requested).values_list("comment", flat=True))
-    texts += list(
-        TicketEvent.objects.filter(actor=person).exclude(reason="").values_list("reason", flat=True)
-    )
+    texts += [
+        r
+        for r in TicketEvent.objects.filter(actor=person).exclude(reason="").values_list("reason", flat=True)
+        if not is_system_reason(r)
+    ]
     return texts
 
 

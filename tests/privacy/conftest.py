@@ -113,6 +113,14 @@ def world(
             body="ZQ-reply: please hurry, the office is down",
             now=t0 + timedelta(hours=5),
         )
+        ticket_resolve(ticket=ticket, by=tech, now=t0 + timedelta(hours=20))
+        # She answers the resolution: the ticket reopens (the SLA dashboard counts that), then closes.
+        message_add(
+            ticket=ticket,
+            author=zelda,
+            body="ZQ-reopen: still broken after the fix",
+            now=t0 + timedelta(hours=22),
+        )
         ticket_resolve(ticket=ticket, by=tech, now=t0 + timedelta(days=1))
         ticket_close(ticket=ticket, by=tech, now=t0 + timedelta(days=2))
         _survey, token = survey_issue(ticket=ticket, now=t0 + timedelta(days=2))

@@ -19,7 +19,7 @@ from tests.conftest import NOW
 from tests.factories import api_key
 from tests.privacy.conftest import ZELDA_NEEDLES
 from tickets.dashboard import sla_dashboard
-from tickets.models import Attachment, InboundEmail, Message, SurveyResponse, Ticket
+from tickets.models import Attachment, InboundEmail, Message, SurveyResponse, Ticket, TicketEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -206,6 +206,13 @@ def test_the_sla_figures_stay_the_same_after_an_erase(world, django_capture_on_c
         )
     )
     counts = (Message.objects.count(), SurveyResponse.objects.filter(rating__isnull=False).count())
+    events = list(TicketEvent.objects.order_by("pk").values_list("pk", "kind", "created_at", "actor_id"))
+    reopened = list(
+        TicketEvent.objects.filter(ticket=world.ticket, reason__startswith="reopened").values_list(
+            "kind", "reason"
+        )
+    )
+    assert ("status", "reopened: the customer replied") in reopened
 
     _erase(world, django_capture_on_commit_callbacks)
 
@@ -232,6 +239,18 @@ def test_the_sla_figures_stay_the_same_after_an_erase(world, django_capture_on_c
     )
     assert (Message.objects.count(), SurveyResponse.objects.filter(rating__isnull=False).count()) == counts
     assert SurveyResponse.objects.get(ticket=world.ticket).rating == 4
+    assert (
+        list(TicketEvent.objects.order_by("pk").values_list("pk", "kind", "created_at", "actor_id")) == events
+    )
+    # The desk's own words on her actions stay: the dashboard counts reopened tickets by them.
+    assert (
+        list(
+            TicketEvent.objects.filter(ticket=world.ticket, reason__startswith="reopened").values_list(
+                "kind", "reason"
+            )
+        )
+        == reopened
+    )
 
 
 def test_the_erased_account_cannot_sign_in_and_mail_to_it_is_never_sent(
