@@ -12,7 +12,7 @@ import calendar
 from datetime import datetime
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from accounts.models import User
 from notifications.models import Suppression
@@ -45,15 +45,19 @@ def retention_cutoff(now: datetime, months: int | None = None) -> datetime | Non
 
 
 def retained_requester() -> User:
-    """The one account retained tickets point at: inactive, no password, mail to it suppressed."""
+    """The one account retained tickets point at: inactive, no password, mail to it suppressed.
+    Two workers starting at once both find none; the loser of the insert reads the winner's row."""
     user = User.objects.filter(email=RETAINED_ADDRESS).first()
-    if user is None:
-        user = User.objects.create_user(
-            email=RETAINED_ADDRESS, password=None, full_name=RETAINED_NAME, is_active=False
-        )
-        suppression_add(
-            email=RETAINED_ADDRESS, reason=Suppression.Reason.MANUAL, detail="retention placeholder"
-        )
+    if user is not None:
+        return user
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(
+                email=RETAINED_ADDRESS, password=None, full_name=RETAINED_NAME, is_active=False
+            )
+    except IntegrityError:
+        return User.objects.get(email=RETAINED_ADDRESS)
+    suppression_add(email=RETAINED_ADDRESS, reason=Suppression.Reason.MANUAL, detail="retention placeholder")
     return user
 
 
