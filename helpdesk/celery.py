@@ -7,12 +7,39 @@ Every timed job is a plain service function taking ``now`` (see the ``tickets/jo
 import os
 
 from celery import Celery
+from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
 
 app = Celery("helpdesk")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Where each task runs. Three queues besides the default, so that a slow sweep over a million tickets never
+# delays a customer's mail, and a flood of inbound mail never delays the SLA monitor:
+#   mail     - outgoing notifications (the outbox)
+#   inbound  - parsing and filing inbound mail
+#   sweeps   - the timed jobs (state-based sweeps run by beat)
+# A plain `celery worker` consumes all four (make run, one machine); over several machines, give each
+# kind its own workers: `celery -A helpdesk worker -Q mail` and so on (README, "Several machines").
+# Every task of ours is named here (tests/helpdesk/test_multinode.py checks it), so a new task lands
+# in a queue by decision, not by default.
+QUEUES = ("default", "mail", "inbound", "sweeps")
+app.conf.task_default_queue = "default"
+app.conf.task_queues = tuple(Queue(name, routing_key=name) for name in QUEUES)
+app.conf.task_routes = {
+    "notifications.tasks.notification_send": {"queue": "mail"},
+    "notifications.tasks.outbox_flush": {"queue": "mail"},
+    "tickets.tasks.inbound_process": {"queue": "inbound"},
+    "tickets.tasks.inbound_retry": {"queue": "inbound"},
+    "tickets.tasks.sla_monitor": {"queue": "sweeps"},
+    "tickets.tasks.assignment_deadline_check": {"queue": "sweeps"},
+    "tickets.tasks.auto_assign_sweep": {"queue": "sweeps"},
+    "tickets.tasks.stale_ticket_remind": {"queue": "sweeps"},
+    "tickets.tasks.waiting_remind_and_close": {"queue": "sweeps"},
+    "tickets.tasks.resolved_close": {"queue": "sweeps"},
+    "tickets.tasks.survey_send": {"queue": "sweeps"},
+}
 
 app.conf.beat_schedule = {
     # Deliver anything left in the outbox (a worker died, the broker was down when it was queued).

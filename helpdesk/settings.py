@@ -105,6 +105,14 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;"
     )
     DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
+# An optional read-only copy (a streaming replica) for the heavy reads that tolerate a few seconds of lag:
+# the SLA dashboard and the exports (helpdesk/db.py says which). Everything else reads the primary.
+if env.str("REPLICA_DATABASE_URL", default=""):
+    DATABASES["replica"] = env.db("REPLICA_DATABASE_URL")
+    DATABASES["replica"].update(ATOMIC_REQUESTS=False, CONN_HEALTH_CHECKS=True)
+    DATABASES["replica"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["helpdesk.db.PrimaryReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Caches: "default" is per-process memory (nothing relies on it being shared). "throttle" holds the
 # sign-in and password-reset failure counters (accounts/throttle.py) in a database table, so every
@@ -159,6 +167,26 @@ STORAGES = {
         )
     },
 }
+# --- Object storage: several web nodes and workers share attachments and raw mail ---------------
+# With S3_BUCKET set, every file (attachments, stored inbound mail) lives in an S3-compatible bucket
+# (AWS, MinIO, Ceph, Garage...) through django-storages instead of MEDIA_ROOT on one machine's disk.
+# Files are still served only through the scoped download views, never by a public bucket URL.
+S3_BUCKET = env.str("S3_BUCKET", default="")
+if S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,  # empty: AWS itself
+            "region_name": env.str("S3_REGION", default="") or None,
+            "access_key": env.str("S3_ACCESS_KEY_ID", default="") or None,  # empty: instance role
+            "secret_key": env.str("S3_SECRET_ACCESS_KEY", default="") or None,
+            "location": env.str("S3_PREFIX", default=""),
+            "default_acl": None,  # the bucket's own policy: private
+            "file_overwrite": False,  # two uploads of "invoice.pdf" never replace each other
+            "querystring_auth": True,
+        },
+    }
 
 # --- Email -------------------------------------------------------------------------------------
 # The provider is chosen here only: e.g. EMAIL_BACKEND=anymail.backends.postmark.EmailBackend with

@@ -99,7 +99,7 @@ def test_with_redis_down_tickets_and_replies_are_taken_and_mail_waits_then_goes_
     assert mailoutbox == []  # nothing sent, nothing lost: all pending
 
     # The broker is back: the flush puts every waiting row on the real Redis queue, once.
-    queue = "celery"
+    queue = "mail"  # notifications travel on their own queue (helpdesk/celery.py)
     with Connection(redis_url) as conn:
         conn.default_channel.queue_purge(queue) if conn.default_channel else None
         with broker(redis_url):

@@ -54,7 +54,8 @@ def worker():
         "CONN_MAX_AGE": "0",
     }
     with app.connection_for_write() as conn:  # nothing left over from an earlier run
-        conn.default_channel.queue_purge(app.conf.task_default_queue)
+        for queue in app.conf.task_queues:
+            conn.default_channel.queue_purge(queue.name)
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -127,7 +128,9 @@ def test_a_task_sent_through_redis_is_run_by_a_worker_and_its_alert_delivered(
     with app.connection_for_write() as conn:
         client = conn.default_channel.client
         assert _wait_for(
-            lambda: client.llen(app.conf.task_default_queue) == 0 and client.hlen("unacked") == 0
+            lambda: (
+                all(client.llen(q.name) == 0 for q in app.conf.task_queues) and client.hlen("unacked") == 0
+            )
         )
     assert Notification.objects.filter(event="sla_breach", ticket=ticket).count() == 1
     assert Ticket.objects.filter(pk=ticket.pk, first_response_breached_at__isnull=False).count() == 1

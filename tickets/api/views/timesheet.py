@@ -9,6 +9,8 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from helpdesk.db import replica_reads
+
 from ...timesheet import GROUPS, Period, time_totals
 from ..permissions import IsTeamLead
 from ._common import ERRORS, ApiMixin, ok
@@ -60,7 +62,8 @@ class TimesheetView(ApiMixin, APIView):
         first: date = query.validated_data.get("date_from") or default.first
         last: date = query.validated_data.get("date_to") or max(default.last, first)
         group = query.validated_data["group"]
-        totals = time_totals(Period(first, last), group)
+        with replica_reads():
+            totals = time_totals(Period(first, last), group)
         for row in totals:
             row["key"] = str(row["key"])
         return Response(

@@ -8,6 +8,8 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
+from helpdesk.db import replica_reads
+
 from ...dashboard import _pct, duration_words, sla_dashboard
 from ._common import current_time, lead_required
 
@@ -50,6 +52,7 @@ def _chart_data(data: dict) -> dict:
 
 
 @lead_required
+@replica_reads()
 def dashboard(request):
     data = sla_dashboard(now=current_time(), weeks=_weeks(request))
     medians = [
@@ -87,6 +90,7 @@ def _csv_pct(met: int, breached: int) -> str:
 
 
 @lead_required
+@replica_reads()
 def dashboard_csv(request):
     data = sla_dashboard(now=current_time(), weeks=_weeks(request))
     response = HttpResponse(content_type="text/csv; charset=utf-8")

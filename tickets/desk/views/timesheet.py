@@ -9,6 +9,8 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import render
 
+from helpdesk.db import replica_reads
+
 from ...timesheet import GROUPS, Period, time_entries, time_totals
 from ._common import current_time, lead_required
 
@@ -30,6 +32,7 @@ def _period(request) -> Period:
 
 
 @lead_required
+@replica_reads()
 def timesheet(request):
     period = _period(request)
     group = request.GET.get("group") if request.GET.get("group") in GROUPS else "organization"
@@ -49,6 +52,7 @@ def timesheet(request):
 
 
 @lead_required
+@replica_reads()
 def timesheet_csv(request):
     period = _period(request)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
