@@ -39,6 +39,7 @@ app.conf.task_routes = {
     "tickets.tasks.waiting_remind_and_close": {"queue": "sweeps"},
     "tickets.tasks.resolved_close": {"queue": "sweeps"},
     "tickets.tasks.survey_send": {"queue": "sweeps"},
+    "privacy.tasks.retention_apply": {"queue": "sweeps"},
 }
 
 app.conf.beat_schedule = {

@@ -3,6 +3,7 @@ a ticket (every place a person's words and identifiers sit on it)."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -15,6 +16,8 @@ from tickets.models import Attachment, InboundEmail, Message, SurveyResponse, Ti
 
 from ..models import PrivacyRequest
 from ..scrub import ERASED_TEXT, Scrubber
+
+log = logging.getLogger("privacy")
 
 
 class PrivacyError(Exception):
@@ -83,9 +86,11 @@ def delete_files_after_commit(names: list[str], storage) -> None:
     def _remove() -> None:
         for name in names:
             try:
-                storage.delete(name)
-            except OSError:  # already gone: nothing to keep
-                pass
+                storage.delete(name)  # a missing file is no error (disk and S3 alike)
+            except Exception:
+                # The rows are gone; a file left behind still holds personal data: say so loudly, by
+                # name (a random path, never the person's), so the operator removes it.
+                log.error("privacy: could not delete stored file %s; remove it by hand", name, exc_info=True)
 
     transaction.on_commit(_remove)
 
