@@ -12,6 +12,7 @@ from django.db.models import Exists, OuterRef
 from accounts.admin import UserAdmin as AccountsUserAdmin
 from accounts.models import User
 from notifications.models import Suppression
+from privacy.admin import erase_personal_data, export_personal_data
 
 admin.site.unregister(User)
 
@@ -24,6 +25,8 @@ class UserAdmin(AccountsUserAdmin):
     list_display = (*AccountsUserAdmin.list_display, "email_suppressed")
     fieldsets = (*AccountsUserAdmin.fieldsets, ("Email delivery", {"fields": ("email_suppression",)}))
     readonly_fields = ("email_suppression",)
+    # Privacy requests (privacy.services): the services refuse anyone but an admin.
+    actions = [export_personal_data, erase_personal_data]
 
     def get_queryset(self, request):
         suppressed = Suppression.objects.filter(email__iexact=OuterRef("email"))

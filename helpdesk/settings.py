@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "notifications",
     "tickets",
     "automation",  # macros and rules, on top of tickets (tickets.signals)
+    "privacy",  # export, erase, retention (on top of accounts, tickets, notifications, automation)
     "helpdesk",  # deploy checks and the cross-app admin wiring (helpdesk/checks.py)
 ]
 
@@ -298,6 +299,9 @@ HELPDESK_MAIL_NEW_TICKETS_PER_DOMAIN = env.int("HELPDESK_MAIL_NEW_TICKETS_PER_DO
 # When set, mail from a known address that this server found failing DMARC is held for staff.
 HELPDESK_MAIL_AUTHSERV_ID = env.str("HELPDESK_MAIL_AUTHSERV_ID", default="")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Retention (privacy.services.retention): closed tickets older than this many months lose their files and
+# their customers' names, addresses and words; SLA figures stay. 0 (the default) keeps everything.
+HELPDESK_RETENTION_MONTHS = env.int("HELPDESK_RETENTION_MONTHS", default=0)
 
 # --- Security (tightened automatically when DEBUG is off) ---------------------------------------
 SESSION_COOKIE_HTTPONLY = True

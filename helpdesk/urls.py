@@ -17,6 +17,7 @@ urlpatterns = [
     path("accounts/login/", account_views.LoginView.as_view(), name="login"),  # throttled
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("accounts.urls")),
+    path("privacy/", include("privacy.urls")),  # the portal's "download my data"
     path("desk/", include("tickets.desk.urls")),
     path("desk/", include("automation.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

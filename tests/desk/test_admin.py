@@ -17,6 +17,7 @@ REFUSE_ADD = {
     "tickets.TicketEvent",
     "tickets.SurveyResponse",
     "tickets.InboundEmail",
+    "privacy.PrivacyRequest",
 }
 
 

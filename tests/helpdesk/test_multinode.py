@@ -35,7 +35,7 @@ from tests.reliability.realenv import (
 from tickets.models import Ticket, TicketEvent
 from tickets.services import ticket_assign, ticket_create
 
-OURS = ("tickets.", "notifications.", "accounts.", "sla.", "automation.", "helpdesk.")
+OURS = ("tickets.", "notifications.", "accounts.", "sla.", "automation.", "privacy.", "helpdesk.")
 
 
 def test_every_task_of_ours_runs_on_a_named_queue():

@@ -51,6 +51,8 @@ MATRIX: dict[str, tuple] = {
     "accounts:verify_email": (lambda w: {"token": "forged:token"}, (400,) * 7),
     "accounts:profile": (None, (LOGIN, 200, 200, 200, 200, 200, 200)),
     "accounts:password_change": (None, (LOGIN, 200, 200, 200, 200, 200, 200)),
+    # "download my data": the page for anyone signed in and verified; the POST exports only your own
+    "privacy:my_data": (None, (LOGIN, 200, 200, 200, 200, 200, VERIFY)),
     "accounts:invitations": (
         None,
         (LOGIN, 403, 403, 403, 403, 403, 403),
