@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "notifications",
     "tickets",
     "automation",  # macros and rules, on top of tickets (tickets.signals)
+    "kb",  # knowledge base, on top of tickets (tickets.signals) and notifications
     "helpdesk",  # deploy checks and the cross-app admin wiring (helpdesk/checks.py)
 ]
 
