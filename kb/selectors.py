@@ -114,7 +114,8 @@ def article_suggestions(*, user, text: str) -> list[Article]:
 
 def articles_browse(*, user, category: Category | None = None):
     """The portal's and the API's list: what ``user`` may read, by category then title."""
-    qs = Article.objects.visible_to(user).select_related("category").defer("body_html", "search_vector")
+    qs = Article.objects.visible_to(user).select_related("category")
+    qs = qs.defer("body_html", "body_text", "search_vector")
     if category is not None:
         qs = qs.filter(category=category)
     return qs.order_by(F("category__position").asc(nulls_last=True), "category__name", "title", "id")

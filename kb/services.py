@@ -83,7 +83,8 @@ def article_create(
     )
     article_edit(article=article, title=title, body=body, by=by, now=now, note=note or "First version")
     if publish:
-        article_publish(article=article, by=by, now=now)
+        return article_publish(article=article, by=by, now=now)
+    article.refresh_from_db()
     return article
 
 

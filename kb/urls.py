@@ -9,6 +9,7 @@ urlpatterns = [
     path("suggest/", views.suggest, name="suggest"),
     path("deflect/", views.deflect, name="deflect"),
     path("desk/", views.desk_list, name="desk_list"),
+    path("desk/figures/", views.desk_figures, name="desk_figures"),
     path("desk/new/", views.desk_new, name="desk_new"),
     path("desk/<int:pk>/", views.desk_edit, name="desk_edit"),
     path("desk/<int:pk>/history/", views.desk_history, name="desk_history"),

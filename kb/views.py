@@ -137,6 +137,14 @@ def desk_list(request):
 
 
 @staff_required
+@require_GET
+def desk_figures(request):
+    """The dashboard's knowledge-base card, fetched after the page (its queries are not the SLA
+    dashboard's)."""
+    return render(request, "kb/_figures.html")
+
+
+@staff_required
 def desk_new(request):
     form = ArticleForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -11,7 +11,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from tickets.api.pagination import _Cursor
-from tickets.api.views._common import ApiMixin, ok
+from tickets.api.views._common import ERRORS, ApiMixin, ok
 
 from ..models import Article
 from ..selectors import article_search, articles_browse, categories_visible
@@ -29,6 +29,7 @@ class ArticlePagination(_Cursor):
         summary="Knowledge-base articles",
         description=READ + " Filter by `category` (slug).",
         parameters=[OpenApiParameter("category", OpenApiTypes.STR, description="A category's slug.")],
+        responses={200: ok(ArticleSummarySerializer(many=True), "The articles, oldest first.")},
     ),
     retrieve=extend_schema(
         summary="One article, by slug",
@@ -57,6 +58,7 @@ class ArticleViewSet(ApiMixin, viewsets.ReadOnlyModelViewSet):
 @extend_schema(
     summary="Knowledge-base categories",
     description=READ + " Only categories with articles the caller may read.",
+    responses={200: ok(CategorySerializer(many=True), "The categories, in their order.")},
 )
 class CategoryListView(ApiMixin, generics.ListAPIView):
     serializer_class = CategorySerializer
@@ -79,7 +81,7 @@ class SearchView(ApiMixin, generics.GenericAPIView):
             OpenApiParameter("q", OpenApiTypes.STR, required=True, description="What to look for."),
             OpenApiParameter("any", OpenApiTypes.BOOL, description="Match any word instead of all."),
         ],
-        responses={200: ok(SearchHitSerializer(many=True), "Matches, best first."), 400: None},
+        responses={200: ok(SearchHitSerializer(many=True), "Matches, best first."), 400: ERRORS[400]},
     )
     def get(self, request):
         q = request.query_params.get("q", "")

@@ -17,6 +17,9 @@ REFUSE_ADD = {
     "tickets.TicketEvent",
     "tickets.SurveyResponse",
     "tickets.InboundEmail",
+    "kb.Article",  # started in the desk's editor (kb.services.article_create)
+    "kb.Deflection",
+    "kb.TicketLink",
 }
 
 
