@@ -2,6 +2,7 @@
 through the renderer (or a ``javascript:`` link) never reaches a page or a mail."""
 
 import html
+import re
 
 import nh3
 from markdown_it import MarkdownIt
@@ -28,5 +29,7 @@ def markdown_html(text: str) -> str:
 
 def html_text(fragment: str) -> str:
     """The words of an HTML fragment, for search and snippets."""
-    text = nh3.clean(fragment.replace("</", " </"), tags=set())
+    # Block ends and line breaks become spaces so words of two paragraphs do not run together.
+    spaced = re.sub(r"(</(?:p|li|h[1-6]|td|th|tr|blockquote|pre)>|<br\s*/?>)", r" \1", fragment)
+    text = nh3.clean(spaced, tags=set())
     return " ".join(html.unescape(text).split())
