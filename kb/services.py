@@ -25,6 +25,10 @@ class KbError(Exception):
     """A refused knowledge-base action, with a message fit to show whoever tried it."""
 
 
+class ArticleNotFound(KbError):
+    """No such article for this reader (missing and not allowed look the same)."""
+
+
 def may_edit_articles(user) -> bool:
     """Staff write the knowledge base (the one rule; the editor pages and the admin only ask it)."""
     return is_verified(user) and user.is_staff
@@ -147,6 +151,19 @@ def _index(article: Article) -> None:
 
 
 @transaction.atomic
+def article_settings_change(
+    *, article: Article, by, now: datetime, category: Category | None, audience: str
+) -> Article:
+    """Change where an article is filed and who reads it (takes effect at once, on the live text)."""
+    _check_editor(by)
+    if audience not in Audience.values:
+        raise KbError(f"Unknown audience {audience!r}.")
+    Article.objects.filter(pk=article.pk).update(category=category, audience=audience, updated_at=now)
+    article.refresh_from_db()
+    return article
+
+
+@transaction.atomic
 def article_unpublish(*, article: Article, by, now: datetime) -> Article:
     """Withdraw an article from every channel; its versions stay (publish again to bring it back)."""
     _check_editor(by)
@@ -192,7 +209,7 @@ def deflection_record(*, article_id: int, user, query: str, now: datetime) -> tu
         raise KbError("Only a signed-in customer can mark an article as helpful.")
     article = Article.objects.visible_to(user).filter(pk=article_id).first()
     if article is None:
-        raise KbError("No such article.")
+        raise ArticleNotFound("No such article.")
     day = now.date()
     existing = Deflection.objects.filter(article=article, user=user, day=day).first()
     if existing is not None:

@@ -32,11 +32,13 @@ from .selectors import (
     kb_figures,
 )
 from .services import (
+    ArticleNotFound,
     KbError,
     article_create,
     article_edit,
     article_from_message,
     article_publish,
+    article_settings_change,
     article_unpublish,
     article_viewed,
     deflection_record,
@@ -102,7 +104,7 @@ def deflect(request):
             now=timezone.now(),
         )
     except KbError as exc:
-        return JsonResponse({"error": str(exc)}, status=404 if "No such" in str(exc) else 403)
+        return JsonResponse({"error": str(exc)}, status=404 if isinstance(exc, ArticleNotFound) else 403)
     return JsonResponse(
         {
             "recorded": created,
@@ -181,9 +183,13 @@ def desk_edit(request, pk: int):
     if request.method == "POST" and form.is_valid():
         now = timezone.now()
         try:
-            found.category = form.cleaned_data["category"]
-            found.audience = form.cleaned_data["audience"]
-            found.save(update_fields=["category", "audience"])
+            found = article_settings_change(
+                article=found,
+                category=form.cleaned_data["category"],
+                audience=form.cleaned_data["audience"],
+                by=request.user,
+                now=now,
+            )
             changed = latest is None or (
                 form.cleaned_data["title"] != latest.title or form.cleaned_data["body"] != latest.body
             )
