@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "tickets",
     "automation",  # macros and rules, on top of tickets (tickets.signals)
     "privacy",  # export, erase, retention (on top of accounts, tickets, notifications, automation)
+    "kb",  # knowledge base, on top of tickets (tickets.signals) and notifications
     "helpdesk",  # deploy checks and the cross-app admin wiring (helpdesk/checks.py)
 ]
 

@@ -22,6 +22,8 @@ urlpatterns = [
     path("desk/", include("automation.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/kb/", include("kb.api.urls")),  # knowledge base (before the API's catch-all 404)
     path("api/", include("tickets.api.urls")),
+    path("kb/", include("kb.urls")),  # knowledge base: portal pages, suggestions, the desk's editor
     path("", include("tickets.portal.urls")),
 ]

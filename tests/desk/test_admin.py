@@ -18,6 +18,9 @@ REFUSE_ADD = {
     "tickets.SurveyResponse",
     "tickets.InboundEmail",
     "privacy.PrivacyRequest",
+    "kb.Article",  # started in the desk's editor (kb.services.article_create)
+    "kb.Deflection",
+    "kb.TicketLink",
 }
 
 

@@ -128,11 +128,33 @@ MATRIX: dict[str, tuple] = {
         (410,) * 7,
     ),  # as a used link: tests/security/test_email_security.py
     "portal:incident_banner": (None, (200,) * 7),
+    # Knowledge base: what each reader sees is tests/kb/test_visibility.py; here, who may enter.
+    "kb:index": (None, (200, 200, 200, 200, 200, 200, VERIFY)),
+    "kb:article": (lambda w: {"slug": "no-such-article"}, (404, 404, 404, 404, 404, 404, VERIFY)),
+    "kb:suggest": (None, (200, 200, 200, 200, 200, 200, VERIFY)),
+    "kb:desk_list": (None, (LOGIN, 404, 404, 404, 200, 200, VERIFY)),
+    "kb:desk_figures": (None, (LOGIN, 404, 404, 404, 200, 200, VERIFY)),
+    "kb:desk_new": (None, (LOGIN, 404, 404, 404, 200, 200, VERIFY)),
+    "kb:desk_edit": (lambda w: {"pk": 999999}, (LOGIN, 404, 404, 404, 404, 404, VERIFY)),
+    "kb:desk_history": (lambda w: {"pk": 999999}, (LOGIN, 404, 404, 404, 404, 404, VERIFY)),
+    "kb:desk_version": (lambda w: {"pk": 999999, "number": 1}, (LOGIN, 404, 404, 404, 404, 404, VERIFY)),
+    "kb:desk_ticket_articles": (
+        lambda w: {"ticket_id": w["mine"].pk},
+        (LOGIN, 404, 404, 404, 200, 200, VERIFY),
+    ),
+    "kb:deflect": (None, (LOGIN, 400, 400, 400, 400, 400, VERIFY), "post"),  # an empty form
+    "kb:desk_unpublish": (lambda w: {"pk": 999999}, (LOGIN, 404, 404, 404, 404, 404, VERIFY), "post"),
+    # a customer's message cannot become an article: staff are sent back to the ticket with the reason
+    "kb:desk_from_message": (
+        lambda w: {"message_id": w["mine"].messages.first().pk},
+        (LOGIN, 404, 404, 404, 302, 302, VERIFY),
+        "post",
+    ),
 }
 # Whole namespaces proven elsewhere or below: the API (tests/api/test_permissions.py, which fails on an
 # unlisted route), the admin (test_the_admin_is_for_staff_with_permissions below) and anymail's
 # webhooks (tests/security/test_email_security.py: no secret, no entry).
-ELSEWHERE = ("api:", "admin:", "anymail:")
+ELSEWHERE = ("api:", "admin:", "anymail:", "kb-api:")  # kb-api: tests/kb/test_visibility.py
 
 
 def _names(patterns, prefix=""):

@@ -1,0 +1,20 @@
+from django import forms
+
+from .models import Audience, Category
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(required=False, max_length=200, label="Search the knowledge base")
+
+
+class DeflectionForm(forms.Form):
+    article = forms.IntegerField(min_value=1)
+    q = forms.CharField(required=False, max_length=255)
+
+
+class ArticleForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 18}), required=False, label="Text (Markdown)")
+    category = forms.ModelChoiceField(queryset=Category.objects.all(), required=False)
+    audience = forms.ChoiceField(choices=Audience.choices, initial=Audience.CUSTOMERS)
+    note = forms.CharField(max_length=200, required=False, label="What changed (for the history)")
