@@ -24,7 +24,7 @@ PINNED = {
     "desk_ticket": 14,  # ticket, thread (+attachments), history, forms' choices, canned replies, incidents, macros
     "portal_list": 7,  # session, user, organization, count, one page of rows, incident banner
     "portal_ticket": 13,  # + the customer history: its events and the level names, whatever its length
-    "api_create": 26,  # one transaction: ticket, events, first message, SLA lookups, outbox rows, routing, rules
+    "api_create": 27,  # one transaction: ticket, events, first message, SLA lookups, outbox rows, routing, rules, webhooks
     "dashboard": 10,  # SQL aggregates: the same queries at any history length
 }
 
