@@ -203,7 +203,9 @@ def delivery_replay(*, delivery: Delivery, now: datetime) -> Delivery:
     """Send a delivery again, with the same ``webhook-id`` (a receiver that has it already can drop it).
     Refused while it is still in the outbox, so a replay never races its own retry."""
     delivery = (
-        Delivery.objects.select_for_update().select_related("endpoint", "notification").get(pk=delivery.pk)
+        Delivery.objects.select_for_update(of=("self",))
+        .select_related("endpoint", "notification")
+        .get(pk=delivery.pk)
     )
     current = delivery.notification
     if current is not None and current.status not in (Notification.Status.SENT, Notification.Status.FAILED):
