@@ -18,23 +18,23 @@ SIGNING = (
 )
 
 
-class _Organization(serializers.Serializer):
+class WebhookOrganization(serializers.Serializer):
     name = serializers.CharField()
     customer_number = serializers.CharField()
 
 
-class _Priority(serializers.Serializer):
+class WebhookPriority(serializers.Serializer):
     name = serializers.CharField()
     advise_phone = serializers.BooleanField()
     rank = serializers.IntegerField(help_text="1 is the most urgent.")
 
 
-class _Person(serializers.Serializer):
+class WebhookPerson(serializers.Serializer):
     full_name = serializers.CharField()
     display_name = serializers.CharField()
 
 
-class _Assignee(serializers.Serializer):
+class WebhookAssignee(serializers.Serializer):
     display_name = serializers.CharField()
 
 
@@ -45,10 +45,10 @@ class WebhookTicket(serializers.Serializer):
     subject = serializers.CharField()
     status = serializers.CharField()
     status_display = serializers.CharField()
-    organization = _Organization()
-    priority = _Priority()
-    requester = _Person()
-    assignee = _Assignee(allow_null=True)
+    organization = WebhookOrganization()
+    priority = WebhookPriority()
+    requester = WebhookPerson()
+    assignee = WebhookAssignee(allow_null=True)
     first_response_due_at = serializers.DateTimeField(allow_null=True)
     resolution_due_at = serializers.DateTimeField(allow_null=True)
     first_response_owed = serializers.BooleanField()
@@ -72,7 +72,7 @@ class WebhookIncident(serializers.Serializer):
     url = serializers.URLField()
 
 
-class _Change(serializers.Serializer):
+class WebhookChange(serializers.Serializer):
     old = serializers.JSONField()
     new = serializers.JSONField()
 
@@ -106,7 +106,7 @@ def _data_fields(event_type: str) -> dict:
         fields["target"] = serializers.ChoiceField(choices=["first_response", "resolution"])
     if event_type == EventType.TICKET_UPDATED:
         fields["changes"] = serializers.DictField(
-            child=_Change(), help_text="Field name -> old and new value."
+            child=WebhookChange(), help_text="Field name -> old and new value."
         )
         fields["reason"] = serializers.CharField(required=False)
     if event_type == EventType.PAGED:
