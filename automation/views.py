@@ -8,7 +8,6 @@ from django.views.decorators.http import require_POST
 
 from tickets.desk.views._common import current_time, lead_required, staff_required, ticket_for
 from tickets.policy import TicketError
-from tickets.signals import EVENTS
 
 from .models import Rule
 from .selectors import macros_for, rule_matches, rules_for
@@ -55,6 +54,6 @@ def rules_dry_run(request, pk: int):
             event,
             [(rule, rule_matches(rule, ticket, now=now)) for rule in rules_for(event)],
         )
-        for event in EVENTS
+        for event in Rule.Event.values  # the events a rule can listen to (tickets sends more)
     ]
     return render(request, "automation/dry_run.html", {"ticket": ticket, "rows": rows})

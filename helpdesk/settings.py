@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "automation",  # macros and rules, on top of tickets (tickets.signals)
     "privacy",  # export, erase, retention (on top of accounts, tickets, notifications, automation)
     "kb",  # knowledge base, on top of tickets (tickets.signals) and notifications
+    "webhooks",  # signed event webhooks, on top of tickets (tickets.signals) and the outbox
     "helpdesk",  # deploy checks and the cross-app admin wiring (helpdesk/checks.py)
 ]
 
@@ -284,6 +285,23 @@ SPECTACULAR_SETTINGS = {
         "tickets.api.schema.document_error_responses",
         "tickets.api.schema.name_the_server",
     ],
+    # OpenAPI 3.1 webhooks: the signed events an endpoint receives (webhooks/schema.py).
+    "WEBHOOKS": [
+        "webhooks.schema.ticket_created",
+        "webhooks.schema.ticket_updated",
+        "webhooks.schema.ticket_customer_replied",
+        "webhooks.schema.ticket_staff_replied",
+        "webhooks.schema.ticket_note_added",
+        "webhooks.schema.ticket_status_changed",
+        "webhooks.schema.ticket_assigned",
+        "webhooks.schema.ticket_sla_warning",
+        "webhooks.schema.ticket_sla_breach",
+        "webhooks.schema.ticket_paged",
+        "webhooks.schema.incident_opened",
+        "webhooks.schema.incident_updated",
+        "webhooks.schema.incident_resolved",
+        "webhooks.schema.webhook_ping",
+    ],
 }
 
 # --- Helpdesk ------------------------------------------------------------------------------------
@@ -303,6 +321,16 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Retention (privacy.services.retention): closed tickets older than this many months lose their files and
 # their customers' names, addresses and words; SLA figures stay. 0 (the default) keeps everything.
 HELPDESK_RETENTION_MONTHS = env.int("HELPDESK_RETENTION_MONTHS", default=0)
+
+# --- Event webhooks (webhooks/) --------------------------------------------------------------------
+# Loopback, private, link-local and other non-public targets are refused (SSRF); only a test suite or
+# a deliberately internal deployment turns this on.
+WEBHOOKS_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", default=False)
+WEBHOOKS_TIMEOUT_SECONDS = env.float("WEBHOOKS_TIMEOUT_SECONDS", default=10.0)
+# Failed tries in a row (across deliveries) before an endpoint is disabled and the admins are told.
+WEBHOOKS_DISABLE_AFTER = env.int("WEBHOOKS_DISABLE_AFTER", default=15)
+# After a rotation the old secret signs beside the new one this long.
+WEBHOOKS_SECRET_OVERLAP_SECONDS = env.int("WEBHOOKS_SECRET_OVERLAP_SECONDS", default=24 * 3600)
 
 # --- Security (tightened automatically when DEBUG is off) ---------------------------------------
 SESSION_COOKIE_HTTPONLY = True

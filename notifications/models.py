@@ -16,6 +16,8 @@ class Notification(models.Model):
     class Channel(models.TextChoices):
         EMAIL = "email", "Email"
         WEBHOOK = "webhook", "Webhook"
+        # A signed event to a subscribed endpoint (the ``webhooks`` app registers its transport).
+        ENDPOINT = "endpoint", "Webhook endpoint (signed event)"
 
     event = models.CharField(max_length=50, help_text="Template folder under templates/notifications/.")
     ticket = models.ForeignKey(
@@ -50,6 +52,9 @@ class Notification(models.Model):
         help_text="The task run sending it (a redelivered run may finish it).",
     )
     sent_at = models.DateTimeField(null=True, blank=True)
+    retry_at = models.DateTimeField(
+        null=True, blank=True, help_text="After a temporary failure: the outbox sweep waits until then."
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

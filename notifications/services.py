@@ -21,6 +21,14 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 STUCK_AFTER = timedelta(minutes=10)
+RETRY_FIRST = timedelta(seconds=30)
+RETRY_MAX = timedelta(hours=1)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Exponential backoff after the ``attempts``-th failed try: 30 s, 1 min, 2 min ... capped at an hour.
+    The same curve as ``notification_send``'s own retries, so the outbox sweep never retries sooner."""
+    return min(RETRY_FIRST * 2 ** max(attempts - 1, 0), RETRY_MAX)
 
 
 def _dispatch(notification_id: int) -> None:
@@ -282,8 +290,9 @@ def notification_deliver(*, notification_id: int, now: datetime, claimant: str =
         notification.message_id = make_message_id(notification.ticket_id)
         Notification.objects.filter(pk=notification.pk).update(message_id=notification.message_id)
     try:
-        rendered = notification_render(notification)
-        provider_id = transport_for(notification.channel).send(notification, rendered)
+        transport = transport_for(notification.channel)
+        rendered = notification_render(notification) if transport.renders_templates else {}
+        provider_id = transport.send(notification, rendered)
     except TransportError as exc:
         attempts = notification.attempts + 1
         permanent = exc.permanent or attempts >= MAX_ATTEMPTS
@@ -291,6 +300,7 @@ def notification_deliver(*, notification_id: int, now: datetime, claimant: str =
             status=Notification.Status.FAILED if permanent else Notification.Status.PENDING,
             attempts=attempts,
             error=str(exc)[:2000],
+            retry_at=None if permanent else now + retry_delay(attempts),
         )
         if permanent:
             return None
@@ -298,6 +308,7 @@ def notification_deliver(*, notification_id: int, now: datetime, claimant: str =
     Notification.objects.filter(pk=notification.pk).update(
         status=Notification.Status.SENT,
         sent_at=now,
+        retry_at=None,
         attempts=notification.attempts + 1,
         provider_message_id=provider_id or "",
     )
@@ -315,6 +326,7 @@ def outbox_flush(*, now: datetime) -> int:
     )
     ids = list(
         Notification.objects.filter(status=Notification.Status.PENDING)
+        .filter(Q(retry_at__isnull=True) | Q(retry_at__lte=now))  # a failed try waits out its backoff
         .order_by("created_at")
         .values_list("pk", flat=True)[:500]
     )

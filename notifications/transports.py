@@ -19,6 +19,9 @@ class TransportError(Exception):
 
 
 class Transport:
+    # False for a channel that builds its own body (a signed event): the outbox renders no template.
+    renders_templates = True
+
     def send(self, notification: Notification, rendered: dict) -> str:
         raise NotImplementedError
 
@@ -87,6 +90,11 @@ TRANSPORTS: dict[str, type[Transport]] = {
     Notification.Channel.EMAIL: EmailTransport,
     Notification.Channel.WEBHOOK: WebhookTransport,
 }
+
+
+def transport_register(channel: str, transport: type[Transport]) -> None:
+    """An app on top of ``notifications`` adds its channel's transport at start-up (its ``ready``)."""
+    TRANSPORTS[channel] = transport
 
 
 def transport_for(channel: str) -> Transport:

@@ -28,6 +28,7 @@ from sla.models import DEFAULT_WARN_PERCENT, AlertRule, EscalationContact
 from sla.selectors import Deadlines, calendar_build, on_call_now, sla_target_for
 
 from .models import Ticket, TicketEvent
+from .signals import ticket_event_send
 from .snapshot import ticket_context, ticket_snapshot
 
 log = logging.getLogger(__name__)
@@ -317,6 +318,27 @@ class Alerts:
                             **(context or {}),
                         },
                     }
+                )
+            if rule.channel == AlertRule.Channel.PAGE:
+                # Integrations hear the page too (a paging service's own rota reaches the engineers).
+                ticket_event_send(
+                    ticket,
+                    "paged",
+                    now=self.now,
+                    discriminator=f"{template}:{discriminator}:{rule.pk}",
+                    not_before=not_before or None,
+                    alert={
+                        "rule": rule.name or str(rule),
+                        "event": event,
+                        "target": target,
+                        "audience": rule.get_audience_display(),
+                        "recipients": [
+                            p.display_name if isinstance(p, User) else p.name
+                            for p in self.people(rule.audience, ticket)
+                        ],
+                        "rota_gap": gap,
+                        "text": (context or {}).get("alert", ""),
+                    },
                 )
         return items
 

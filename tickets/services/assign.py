@@ -11,6 +11,7 @@ from accounts.models import User
 from ..models import Status, Ticket, TicketEvent
 from ..policy import TicketError
 from ..schedule import next_actions_mark
+from ..signals import ticket_event_send
 from ._common import _event, _first_response_met, _lock, _notify_requester, _notify_staff
 from .status import _set_status
 
@@ -55,4 +56,5 @@ def ticket_assign(
         )
         if by != agent:
             _notify_staff(ticket, "assigned_to_you", [agent], now=now, by_name=by.display_name if by else "")
+    ticket_event_send(ticket, "assigned", now=now, old=old.display_name if old else "")
     return ticket

@@ -12,6 +12,7 @@ from sla.models import PriorityLevel
 from ..models import Ticket, TicketEvent
 from ..policy import TicketError
 from ..schedule import next_actions_mark
+from ..signals import ticket_event_send
 from ._common import _apply_deadlines, _event, _lock, _notify_requester
 
 
@@ -39,6 +40,13 @@ def ticket_reclassify(
     ticket.save()
     _notify_requester(
         ticket, "priority_changed", now=now, old_priority=old.name, new_priority=priority.name, reason=reason
+    )
+    ticket_event_send(
+        ticket,
+        "updated",
+        now=now,
+        changes={"priority": {"old": old.name, "new": priority.name}},
+        reason=reason,
     )
     return ticket
 

@@ -12,6 +12,7 @@ from accounts.models import User
 from .. import policy
 from ..models import Ticket, TicketEvent
 from ..policy import TicketError
+from ..signals import ticket_event_send
 from ._common import _event, _lock
 
 
@@ -63,4 +64,10 @@ def ticket_edit_request(
             new=new if isinstance(new, str) else json.dumps(new, ensure_ascii=False),
             data={"field": field, "old": old, "new": new},
         )
+    ticket_event_send(
+        ticket,
+        "updated",
+        now=now,
+        changes={field: {"old": old, "new": new} for field, (old, new) in changes.items()},
+    )
     return ticket

@@ -14,6 +14,7 @@ from notifications.services import notification_queue
 
 from ..models import Incident, IncidentUpdate, Status, Ticket, TicketEvent
 from ..policy import TicketError
+from ..signals import incident_event_send
 from ..snapshot import ticket_context
 from ._common import _event, _lock
 from .status import ticket_change_status
@@ -25,9 +26,11 @@ def incident_open(*, title: str, public_status: str, by: User | None, now: datet
     title, public_status = (title or "").strip(), (public_status or "").strip()
     if not title or not public_status:
         raise TicketError("An incident needs a title and a public status text.")
-    return Incident.objects.create(
+    incident = Incident.objects.create(
         title=title[:200], public_status=public_status, opened_by=by, opened_at=now
     )
+    incident_event_send(incident, "opened", now=now)
+    return incident
 
 
 @transaction.atomic
@@ -96,6 +99,8 @@ def incident_post_update(
                 ticket, incident_title=incident.title, update=body, resolved=not incident.is_open
             ),
         )
+    if event == "incident_update":  # the resolving word is told once, as "resolved"
+        incident_event_send(incident, "incident_updated", now=now, update=body)
     return update
 
 
@@ -116,6 +121,8 @@ def incident_resolve(
         now=now,
         event="incident_resolved",
     )
+    incident.refresh_from_db(fields=["public_status"])
+    incident_event_send(incident, "resolved", now=now, update=incident.public_status)
     if resolve_tickets:
         for ticket in incident.tickets.open().order_by("pk"):
             ticket_change_status(

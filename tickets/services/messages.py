@@ -97,6 +97,8 @@ def message_add(
         ticket_event_send(
             ticket, "staff_replied" if from_staff else "customer_replied", now=now, message=message
         )
+    elif kind == Message.Kind.INTERNAL:
+        ticket_event_send(ticket, "note_added", now=now, message=message)
     if ticket.status != status_at_start:
         ticket_event_send(ticket, "status_changed", now=now, old=status_at_start)
     return message
