@@ -11,7 +11,7 @@ from tickets.policy import TicketError
 from tickets.signals import EVENTS
 
 from .models import Rule
-from .selectors import macros_for, rule_matches, rules_for
+from .selectors import macros_for, rule_matches, rules_for, ticket_tag_names
 from .services import macro_apply, macro_preview
 
 
@@ -49,11 +49,12 @@ def rules_dry_run(request, pk: int):
     """Which rules would fire for this ticket at each event, now (nothing is changed)."""
     ticket = ticket_for(request, pk)
     now = current_time()
+    tags = ticket_tag_names(ticket)
     rows = [
         (
             Rule.Event(event).label,
             event,
-            [(rule, rule_matches(rule, ticket, now=now)) for rule in rules_for(event)],
+            [(rule, rule_matches(rule, ticket, now=now, tags=tags)) for rule in rules_for(event)],
         )
         for event in EVENTS
     ]

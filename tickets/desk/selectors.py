@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from ..models import CannedReply, Message, Ticket
+from django.db.models import Exists, OuterRef, Q
+
+from ..models import CannedReply, Message, Tag, Ticket, TicketTag
 
 
 def placeholders_filled(text: str, *, ticket: Ticket, agent) -> str:
@@ -38,3 +40,14 @@ def messages_since(*, ticket: Ticket, seen_id: int | None, reader) -> list[Messa
         .select_related("author")
         .order_by("pk")
     )
+
+
+def tags_for_ticket_page(ticket: Ticket) -> tuple[list[Tag], list[Tag]]:
+    """The ticket's tags and the curated suggestions it lacks, in one query."""
+    on = TicketTag.objects.filter(ticket=ticket)
+    rows = list(
+        Tag.objects.filter(Q(suggested=True) | Q(pk__in=on.values("tag_id")))
+        .annotate(on_ticket=Exists(on.filter(tag=OuterRef("pk"))))
+        .order_by("name")
+    )
+    return [t for t in rows if t.on_ticket], [t for t in rows if not t.on_ticket]

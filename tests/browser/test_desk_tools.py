@@ -1,0 +1,53 @@
+"""The desk's power tools in real Chromium, walked as a technician would: tags (issue 19)."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from tickets.models import Tag
+from tickets.services import ticket_create
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _tickets(customer, priorities, n=3):
+    now = timezone.now()
+    return [
+        ticket_create(
+            requester=customer,
+            subject=f"Line {i} dead",
+            priority=priorities["normal"],
+            received_at=now - timedelta(minutes=10 * (n - i)),
+            now=now,
+        )
+        for i in range(n)
+    ]
+
+
+def test_technician_tags_a_ticket_and_filters_the_queue_by_it(page, login, shot, tech, customer, priorities):
+    first, second, _ = _tickets(customer, priorities)
+    Tag.objects.create(name="outage", suggested=True, description="Network outage")
+    login(tech.email)
+    page.goto(f"/desk/tickets/{first.pk}/")
+    # The curated suggestion is offered as they type; a new name makes a new tag.
+    assert page.locator('#tag-suggestions option[value="outage"]').count() == 1
+    page.get_by_label("Add tags").fill("outage, Site B")
+    page.get_by_role("button", name="Add", exact=True).click()
+    tags = page.get_by_test_id("tags")
+    assert tags.get_by_role("link", name="outage").is_visible()
+    assert tags.get_by_role("link", name="site-b").is_visible()
+    assert page.get_by_text("Tagged site-b").is_visible()  # the history has an event per tag
+    page.get_by_role("button", name="Remove tag site-b").click()
+    assert page.get_by_test_id("tags").get_by_role("link", name="site-b").count() == 0
+    shot("ticket-tags")
+
+    # From the ticket's tag to every ticket carrying it.
+    page.get_by_test_id("tags").get_by_role("link", name="outage").click()
+    page.wait_for_url("**/desk/?tag=outage")
+    rows = page.locator("#queue-live tbody tr[data-ticket]")
+    assert rows.count() == 1 and rows.first.get_attribute("data-ticket") == str(first.pk)
+    assert page.get_by_label("Tag").input_value() == "outage"
+    assert "tag=outage" in page.get_by_test_id("queue-csv").get_attribute("href")
+    shot("queue-by-tag")
+    assert second.tags.count() == 0
