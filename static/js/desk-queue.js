@@ -11,7 +11,7 @@
   var total = form.querySelector("[data-testid=bulk-total]");
 
   function picks() {
-    return Array.prototype.slice.call(document.querySelectorAll("#queue-live input.pick"));
+    return Array.prototype.slice.call(document.querySelectorAll("#queue-live input.bulk-pick-row"));
   }
 
   function showAction() {
@@ -47,7 +47,7 @@
     if (target.id === "pick-page") {
       picks().forEach(function (box) { box.checked = target.checked; });
     }
-    if (target.id === "pick-page" || target.classList.contains("pick") || target === all) {
+    if (target.id === "pick-page" || target.classList.contains("bulk-pick-row") || target === all) {
       update();
     }
   });

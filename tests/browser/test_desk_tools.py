@@ -47,7 +47,42 @@ def test_technician_tags_a_ticket_and_filters_the_queue_by_it(page, login, shot,
     page.wait_for_url("**/desk/?tag=outage")
     rows = page.locator("#queue-live tbody tr[data-ticket]")
     assert rows.count() == 1 and rows.first.get_attribute("data-ticket") == str(first.pk)
-    assert page.get_by_label("Tag").input_value() == "outage"
+    assert page.get_by_label("Tag", exact=True).input_value() == "outage"
     assert "tag=outage" in page.get_by_test_id("queue-csv").get_attribute("href")
     shot("queue-by-tag")
     assert second.tags.count() == 0
+
+
+def test_technician_reclassifies_an_outage_in_bulk_and_reads_the_summary(
+    page, login, shot, tech, customer, priorities
+):
+    tickets = _tickets(customer, priorities, n=4)
+    login(tech.email)
+    page.goto("/desk/")
+    assert page.locator("#bulk-count").inner_text() == "None selected"
+    # Tick two rows: the count follows, and only the chosen action's inputs show.
+    for t in tickets[:2]:
+        page.get_by_label(f"Select {t.reference}").check()
+    assert page.locator("#bulk-count").inner_text() == "2 selected"
+    page.get_by_label("Action").select_option("reclassify")
+    assert page.get_by_label("Reason (told to the customers, required)").is_visible()
+    assert not page.get_by_label("Assign to").is_visible()
+    page.locator("#bulk-priority").select_option(label="Urgent")
+    page.get_by_label("Reason (told to the customers, required)").fill("Site-wide outage")
+    page.get_by_role("button", name="Apply to selected").click()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_text("2 changed").is_visible()
+    shot("bulk-reclassified")
+
+    # Then every matching ticket at once: tag them all.
+    page.get_by_label("Select all 4 matching").check()
+    assert page.locator("#bulk-count").inner_text() == "All 4 matching selected"
+    page.get_by_label("Action").select_option("tag")
+    page.locator("#bulk-tag-add").fill("outage")
+    page.get_by_role("button", name="Apply to selected").click()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_text("4 changed").is_visible()
+    assert page.get_by_test_id("row-tag").count() == 4
+    for t in tickets:
+        t.refresh_from_db()
+    assert [t.priority.slug for t in tickets] == ["urgent", "urgent", "normal", "normal"]
