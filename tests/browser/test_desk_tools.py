@@ -86,3 +86,39 @@ def test_technician_reclassifies_an_outage_in_bulk_and_reads_the_summary(
     for t in tickets:
         t.refresh_from_db()
     assert [t.priority.slug for t in tickets] == ["urgent", "urgent", "normal", "normal"]
+
+
+def test_technician_works_the_queue_from_the_keyboard(page, login, shot, tech, customer, priorities):
+    tickets = _tickets(customer, priorities, n=3)
+    login(tech.email)
+    page.goto("/desk/")
+    page.keyboard.press("?")
+    assert page.get_by_test_id("keys-help").is_visible()
+    shot("keys-help")
+    page.keyboard.press("Escape")
+    assert not page.get_by_test_id("keys-help").is_visible()
+    # Off while typing: a "j" typed in the search box stays there.
+    page.keyboard.press("/")
+    page.keyboard.type("j")
+    assert page.locator("#q").input_value() == "j"
+    page.locator("#q").fill("")
+    page.locator("h1").click()
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    page.keyboard.press("k")
+    current = page.locator('#queue-live tr[aria-current="true"]')
+    assert current.count() == 1 and current.get_attribute("data-ticket") == str(tickets[0].pk)
+    page.keyboard.press("j")
+    page.keyboard.press("o")
+    page.wait_for_url(f"**/desk/tickets/{tickets[1].pk}/")
+    page.keyboard.press("a")
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_test_id("assignee").inner_text() == tech.display_name
+    page.keyboard.press("n")
+    assert page.locator('input[name="kind"][value="internal"]').is_checked()
+    assert page.evaluate("document.activeElement.id") == "id_body"
+    page.keyboard.type("Checked the trunk")  # typing in the field: no shortcut fires
+    assert page.locator("#id_body").input_value() == "Checked the trunk"
+    page.locator("h1").click()
+    page.keyboard.press("r")
+    assert page.locator('input[name="kind"][value="public"]').is_checked()
