@@ -32,7 +32,7 @@ from ...services.incidents import incident_link_ticket
 from .. import forms
 from ..history import due_explanation, explain_events
 from ..presence import POLL_SECONDS, presence_report
-from ..selectors import canned_replies_filled, messages_since, tags_for_ticket_page
+from ..selectors import canned_replies_filled, customer_context, messages_since, tags_for_ticket_page
 from ._common import (
     attempt,
     back,
@@ -85,6 +85,7 @@ def _detail_page(request, ticket: Ticket, *, reply_form=None, newer=(), status: 
             "request_rows": request_field_rows(ticket),
             "tags": tags,
             "tag_suggestions": tag_suggestions,
+            "context": customer_context(ticket, now=current_time()),
         },
         status=status,
     )
