@@ -21,6 +21,8 @@ class MacroAdmin(admin.ModelAdmin):
         "priority_reason",
         "assign_to_me",
         "set_team",
+        "add_tags",
+        "remove_tags",
     )
 
 
@@ -43,6 +45,7 @@ class RuleAdmin(admin.ModelAdmin):
                     "request_type",
                     "request_fields",
                     "words",
+                    "has_tag",
                     "hours",
                     "calendar",
                 )
@@ -56,6 +59,8 @@ class RuleAdmin(admin.ModelAdmin):
                     "set_team",
                     "assign_to",
                     "apply_macro",
+                    "add_tags",
+                    "remove_tags",
                     "notify_emails",
                     "webhook_url",
                 )

@@ -2,10 +2,11 @@
 targets to automation, moves between installs as one file.
 
     macros: [{name, scope (global | team), team, reply (public | internal), body, set_status, priority,
-              priority_reason, assign_to_me, set_team, active}]
+              priority_reason, assign_to_me, set_team, add_tags: [names], remove_tags: [names], active}]
     rules:  [{name, event, stop, active, when: {channel, organization (customer number), plan, priority,
-              request_form, request_fields, words, hours (inside | outside), calendar},
-              then: {priority, team, assign_to (a technician's email), macro, notify: [emails], webhook_url}}]
+              request_form, request_fields, words, has_tag, hours (inside | outside), calendar},
+              then: {priority, team, assign_to (a technician's email), macro, add_tags: [names],
+                     remove_tags: [names], notify: [emails], webhook_url}}]
 
 Teams, organizations, request forms and people are not in the file: a reference to one that does not
 exist here is a problem with its line. When present, ``macros`` replaces every global and team macro
@@ -18,8 +19,9 @@ from accounts.models import Organization, Team, User
 from sla.config.extensions import Known, Section, register_section
 from sla.models import Calendar, PriorityLevel, SupportPlan
 from tickets.models import Channel, RequestType
+from tickets.policy import TicketError, tag_name
 
-from .models import Macro, Rule
+from .models import Macro, Rule, tag_list
 
 MACRO_FIELDS = {
     "name",
@@ -32,6 +34,8 @@ MACRO_FIELDS = {
     "priority_reason",
     "assign_to_me",
     "set_team",
+    "add_tags",
+    "remove_tags",
     "active",
 }
 RULE_FIELDS = {"name", "event", "stop", "active", "when", "then"}
@@ -43,10 +47,11 @@ WHEN_FIELDS = {
     "request_form",
     "request_fields",
     "words",
+    "has_tag",
     "hours",
     "calendar",
 }
-THEN_FIELDS = {"priority", "team", "assign_to", "macro", "notify", "webhook_url"}
+THEN_FIELDS = {"priority", "team", "assign_to", "macro", "add_tags", "remove_tags", "notify", "webhook_url"}
 STATUSES = {"", "waiting", "resolved"}
 
 
@@ -55,6 +60,34 @@ def _team(c, obj, key, path, teams):
     if name and name not in teams:
         c.error(obj.lines.get(key, obj.line), f"{path}.{key}", f"no team is called {name!r} here")
     return name or None
+
+
+def _tags(c, obj, key, path) -> str:
+    """A list of tag names (or one comma-separated string), spelled as tickets store them; stored
+    comma-separated, as the models keep them."""
+    raw = obj.get(key) if obj else None
+    if raw in (None, "", []):
+        return ""
+    items = raw.split(",") if isinstance(raw, str) else raw
+    if not isinstance(items, list) or not all(isinstance(t, str) for t in items):
+        c.error(obj.lines.get(key, obj.line), f"{path}.{key}", "must be a list of tag names")
+        return ""
+    names = []
+    for item in items:
+        if item.strip():
+            try:
+                names.append(tag_name(item))
+            except TicketError as exc:
+                c.error(obj.lines.get(key, obj.line), f"{path}.{key}", str(exc))
+    return ",".join(dict.fromkeys(names))
+
+
+def _one_tag(c, obj, key, path) -> str:
+    name = _tags(c, obj, key, path)
+    if "," in name:
+        c.error(obj.lines.get(key, obj.line), f"{path}.{key}", "names one tag")
+        return ""
+    return name
 
 
 def _known(c, obj, key, path, known, what):
@@ -101,6 +134,8 @@ def check_macros(c, data, known: Known):
             priority_reason=c.text(item, "priority_reason", path),
             assign_to_me=c.boolean(item, "assign_to_me", path),
             set_team=_team(c, item, "set_team", path, teams),
+            add_tags=_tags(c, item, "add_tags", path),
+            remove_tags=_tags(c, item, "remove_tags", path),
             active=c.boolean(item, "active", path, default=True),
         )
         if row["scope"] == "team" and not row["team"]:
@@ -167,6 +202,7 @@ def check_rules(c, data, known: Known):
                 request_form=_known(c, when, "request_form", wpath, forms, "request form") if when else None,
                 request_fields=dict(fields),
                 words=c.text(when, "words", wpath) if when else "",
+                has_tag=_one_tag(c, when, "has_tag", wpath) if when else "",
                 hours=hours,
                 calendar=_known(c, when, "calendar", wpath, known.calendars, "calendar") if when else None,
                 set_priority=_known(c, then, "priority", tpath, known.priorities, "priority")
@@ -175,6 +211,8 @@ def check_rules(c, data, known: Known):
                 set_team=_team(c, then, "team", tpath, teams) if then else None,
                 assign_to=assign or None,
                 macro=_known(c, then, "macro", tpath, macros, "macro") if then else None,
+                add_tags=_tags(c, then, "add_tags", tpath) if then else "",
+                remove_tags=_tags(c, then, "remove_tags", tpath) if then else "",
                 notify=list(notify),
                 webhook_url=c.url(then, "webhook_url", tpath) if then else "",
             )
@@ -198,6 +236,8 @@ def apply_macros(rows) -> None:
             priority_reason=row["priority_reason"],
             assign_to_me=bool(row["assign_to_me"]),
             set_team=teams.get(row["set_team"]),
+            add_tags=row["add_tags"],
+            remove_tags=row["remove_tags"],
             active=bool(row["active"]),
         )
 
@@ -227,6 +267,7 @@ def apply_rules(rows) -> None:
             else None,
             request_fields=row["request_fields"],
             words=row["words"],
+            has_tag=row["has_tag"],
             hours=row["hours"],
             calendar=calendars.get(row["calendar"]),
             set_priority=levels.get(row["set_priority"]),
@@ -235,6 +276,8 @@ def apply_rules(rows) -> None:
             if row["assign_to"]
             else None,
             apply_macro=macros.get(row["macro"]),
+            add_tags=row["add_tags"],
+            remove_tags=row["remove_tags"],
             notify_emails=row["notify"],
             webhook_url=row["webhook_url"],
         )
@@ -261,6 +304,8 @@ def export_macros():
                 priority_reason=m.priority_reason,
                 assign_to_me=m.assign_to_me,
                 set_team=m.set_team.name if m.set_team else None,
+                add_tags=tag_list(m.add_tags),
+                remove_tags=tag_list(m.remove_tags),
             )
         )
         if not m.active:
@@ -292,6 +337,7 @@ def export_rules():
                 request_form=r.request_type.slug if r.request_type else None,
                 request_fields=r.request_fields,
                 words=r.words,
+                has_tag=r.has_tag,
                 hours=r.hours,
                 calendar=r.calendar.name if r.calendar else None,
             )
@@ -302,6 +348,8 @@ def export_rules():
                 team=r.set_team.name if r.set_team else None,
                 assign_to=r.assign_to.email if r.assign_to else None,
                 macro=r.apply_macro.name if r.apply_macro else None,
+                add_tags=tag_list(r.add_tags),
+                remove_tags=tag_list(r.remove_tags),
                 notify=r.notify_emails,
                 webhook_url=r.webhook_url,
             )

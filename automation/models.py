@@ -5,7 +5,32 @@ rule is read with its event's index and evaluated in memory (no query per condit
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+
+from tickets.policy import TicketError, tag_name
+
+
+def tag_list(text: str) -> list[str]:
+    """The tag names of a comma-separated column, as stored (already spelled by ``tag_name``)."""
+    return [t for t in (text or "").split(",") if t]
+
+
+def _tags_clean(obj, *fields: str) -> None:
+    """Spell each tag column the way tickets store tags (``tickets.policy.tag_name``), or say which is wrong."""
+    errors = {}
+    for field in fields:
+        try:
+            names = [tag_name(t) for t in (getattr(obj, field) or "").split(",") if t.strip()]
+        except TicketError as exc:
+            errors[field] = str(exc)
+        else:
+            setattr(obj, field, ",".join(dict.fromkeys(names)))
+    if errors:
+        raise ValidationError(errors)
+
+
+TAGS_HELP = "Comma-separated tag names (a new name makes a new tag)."
 
 
 class Macro(models.Model):
@@ -50,6 +75,8 @@ class Macro(models.Model):
     set_team = models.ForeignKey(
         "accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    add_tags = models.CharField(max_length=255, blank=True, help_text=TAGS_HELP)
+    remove_tags = models.CharField(max_length=255, blank=True, help_text=TAGS_HELP)
     active = models.BooleanField(default=True)
 
     class Meta:
@@ -58,6 +85,9 @@ class Macro(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        _tags_clean(self, "add_tags", "remove_tags")
 
 
 class Rule(models.Model):
@@ -107,6 +137,7 @@ class Rule(models.Model):
         help_text="Any of these words or phrases (comma-separated) in the subject or the new text, not negated "
         "in its own clause (the matcher the escalate keyword uses).",
     )
+    has_tag = models.CharField(max_length=50, blank=True, help_text="The ticket carries this tag.")
     hours = models.CharField(max_length=10, choices=Hours.choices, blank=True, default=Hours.ANY)
     calendar = models.ForeignKey(
         "sla.Calendar",
@@ -134,6 +165,8 @@ class Rule(models.Model):
     apply_macro = models.ForeignKey(Macro, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     notify_emails = models.JSONField(default=list, blank=True, help_text="Addresses told by email.")
     webhook_url = models.URLField(blank=True, help_text="Called with the ticket (JSON POST).")
+    add_tags = models.CharField(max_length=255, blank=True, help_text=TAGS_HELP)
+    remove_tags = models.CharField(max_length=255, blank=True, help_text=TAGS_HELP)
 
     class Meta:
         ordering = ["position", "pk"]
@@ -141,3 +174,8 @@ class Rule(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        _tags_clean(self, "has_tag", "add_tags", "remove_tags")
+        if "," in self.has_tag:
+            raise ValidationError({"has_tag": "Name one tag."})

@@ -40,9 +40,16 @@ def _in_hours(rule: Rule, ticket: Ticket, now: datetime) -> bool:
     return calendar is None or is_open(now, calendar)
 
 
-def rule_matches(rule: Rule, ticket: Ticket, *, now: datetime, message=None) -> bool:
+def ticket_tag_names(ticket: Ticket) -> frozenset[str]:
+    return frozenset(ticket.tags.values_list("name", flat=True))
+
+
+def rule_matches(
+    rule: Rule, ticket: Ticket, *, now: datetime, message=None, tags: frozenset[str] | None = None
+) -> bool:
     """Every condition the rule sets holds for this ticket at ``now`` (text: the subject, and the new
-    message's text for reply events, else the description)."""
+    message's text for reply events, else the description). ``tags``: the ticket's tag names, read once
+    by the caller for all its rules (read here when not given and a rule asks)."""
     if rule.channel and ticket.channel != rule.channel:
         return False
     for field in ("organization", "plan", "priority", "request_type"):
@@ -57,6 +64,9 @@ def rule_matches(rule: Rule, ticket: Ticket, *, now: datetime, message=None) -> 
     if rule.words:
         text = ticket.subject + "\n" + (message.body if message is not None else ticket.description)
         if not mentions(text, rule.words.split(",")):
+            return False
+    if rule.has_tag:
+        if rule.has_tag not in (tags if tags is not None else ticket_tag_names(ticket)):
             return False
     if rule.hours:
         inside = _in_hours(rule, ticket, now)

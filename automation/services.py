@@ -19,12 +19,13 @@ from tickets.services import (
     ticket_assign,
     ticket_change_status,
     ticket_reclassify,
+    ticket_tags_change,
 )
 from tickets.services.routing import ticket_auto_assign
 from tickets.snapshot import ticket_context
 
-from .models import Macro, Rule
-from .selectors import rule_matches, rules_for
+from .models import Macro, Rule, tag_list
+from .selectors import macros_for, rule_matches, rules_for, ticket_tag_names
 
 # (rule id, ticket id) pairs whose actions are running: a change a rule makes never fires that rule
 # again on the same ticket, however its own events cascade (so no rule can loop).
@@ -48,6 +49,10 @@ def macro_preview(*, macro: Macro, ticket: Ticket, by) -> list[str]:
         lines.append(f"Team: {macro.set_team.name}")
     if macro.assign_to_me and by is not None:
         lines.append(f"Assignee: {by.display_name}")
+    if macro.add_tags:
+        lines.append(f"Add tags: {', '.join(tag_list(macro.add_tags))}")
+    if macro.remove_tags:
+        lines.append(f"Remove tags: {', '.join(tag_list(macro.remove_tags))}")
     if macro.set_status:
         lines.append(f"Status: {Status(macro.set_status).label}")
     return lines or ["Nothing: the macro has no actions."]
@@ -77,6 +82,15 @@ def macro_apply(*, macro: Macro, ticket: Ticket, by, now: datetime, reason: str 
         )
     if macro.assign_to_me and by is not None and ticket.assignee_id != by.pk:
         ticket = ticket_assign(ticket=ticket, agent=by, by=by, now=now, reason=why)
+    if macro.add_tags or macro.remove_tags:
+        ticket = ticket_tags_change(
+            ticket=ticket,
+            add=tag_list(macro.add_tags),
+            remove=tag_list(macro.remove_tags),
+            by=by,
+            now=now,
+            reason=why,
+        )
     if macro.reply and macro.body.strip():
         message_add(
             ticket=ticket,
@@ -92,6 +106,15 @@ def macro_apply(*, macro: Macro, ticket: Ticket, by, now: datetime, reason: str 
     return Ticket.objects.get(pk=ticket.pk)
 
 
+def bulk_macro_prepare(inputs, user):
+    """The desk's and API's bulk "apply a macro" (``tickets.services.bulk``): a macro this person may use."""
+    ref = str(inputs.get("macro") or "").strip()
+    macro = macros_for(user).filter(pk=int(ref)).first() if ref.isdigit() and len(ref) < 15 else None
+    if macro is None:
+        raise TicketError("Choose a macro you may apply.")
+    return lambda *, ticket, by, now: macro_apply(macro=macro, ticket=ticket, by=by, now=now)
+
+
 def rules_run(*, ticket: Ticket, event: str, now: datetime, message=None, rules=None) -> list[Rule]:
     """Apply, in order, every active rule of ``event`` whose conditions the ticket meets; returns the rules
     that fired. Runs in the caller's transaction (the services send the event inside theirs). A rule
@@ -101,10 +124,13 @@ def rules_run(*, ticket: Ticket, event: str, now: datetime, message=None, rules=
     if len(running) >= MAX_DEPTH:
         return []
     fired = []
+    tags = None  # the ticket's tag names: read once, when the first rule asks, and after a rule fires
     for rule in rules if rules is not None else rules_for(event):
         if (rule.pk, ticket.pk) in running:
             continue  # its own change: never re-fire
-        if not rule_matches(rule, ticket, now=now, message=message):
+        if rule.has_tag and tags is None:
+            tags = ticket_tag_names(ticket)
+        if not rule_matches(rule, ticket, now=now, message=message, tags=tags):
             continue  # decided in memory: a rule that does not match costs no query
         token = _running.set(running | {(rule.pk, ticket.pk)})
         try:
@@ -122,6 +148,7 @@ def rules_run(*, ticket: Ticket, event: str, now: datetime, message=None, rules=
             )
         finally:
             _running.reset(token)
+        tags = None
         ticket = Ticket.objects.select_related("plan", "priority", "requester", "organization").get(
             pk=ticket.pk
         )
@@ -153,6 +180,15 @@ def _actions(rule: Rule, ticket: Ticket, *, event: str, now: datetime) -> None:
         )
     elif rule.set_team_id and ticket.assignee_id is None and event != "created":
         ticket_auto_assign(ticket=ticket, now=now)  # on creation, routing right after does it
+    if rule.add_tags or rule.remove_tags:
+        ticket = ticket_tags_change(
+            ticket=ticket,
+            add=tag_list(rule.add_tags),
+            remove=tag_list(rule.remove_tags),
+            by=None,
+            now=now,
+            reason=f"{why} on {event.replace('_', ' ')}",
+        )
     if rule.apply_macro_id:
         ticket = macro_apply(macro=rule.apply_macro, ticket=ticket, by=None, now=now, reason=why)
     context = ticket_context(ticket, staff=True, rule_name=rule.name, rule_event=event)

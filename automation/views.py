@@ -10,7 +10,7 @@ from tickets.desk.views._common import current_time, lead_required, staff_requir
 from tickets.policy import TicketError
 
 from .models import Rule
-from .selectors import macros_for, rule_matches, rules_for
+from .selectors import macros_for, rule_matches, rules_for, ticket_tag_names
 from .services import macro_apply, macro_preview
 
 
@@ -48,11 +48,12 @@ def rules_dry_run(request, pk: int):
     """Which rules would fire for this ticket at each event, now (nothing is changed)."""
     ticket = ticket_for(request, pk)
     now = current_time()
+    tags = ticket_tag_names(ticket)
     rows = [
         (
             Rule.Event(event).label,
             event,
-            [(rule, rule_matches(rule, ticket, now=now)) for rule in rules_for(event)],
+            [(rule, rule_matches(rule, ticket, now=now, tags=tags)) for rule in rules_for(event)],
         )
         for event in Rule.Event.values  # the events a rule can listen to (tickets sends more)
     ]

@@ -19,10 +19,11 @@ from .models import (
     RequestType,
     Status,
     SurveyResponse,
+    Tag,
     Ticket,
     TicketEvent,
 )
-from .policy import parse_reference
+from .policy import parse_reference, tag_name
 from .querysets import OPEN_STATUSES
 from .services import (
     TicketError,
@@ -392,3 +393,45 @@ class OrganizationAdmin(BaseOrganizationAdmin):
             organization_lift_top_priority_bar(organization=organization, by=request.user, now=timezone.now())
             self.log_change(request, organization, "Top-priority bar lifted")
             self.message_user(request, f"{organization.name} may file the top priority again.")
+
+
+class TagForm(forms.ModelForm):
+    class Meta:
+        model = Tag
+        fields = ("name", "suggested", "description")
+
+    def clean_name(self) -> str:
+        try:
+            return tag_name(self.cleaned_data["name"])
+        except TicketError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    """Admins curate the suggestions technicians are offered (and may fix a name's spelling once for
+    every ticket). Tags leave a ticket only through the desk, the API or a rule, each with an event, so
+    a tag in use cannot be deleted here."""
+
+    form = TagForm
+    list_display = ("name", "suggested", "description", "tickets")
+    list_editable = ("suggested",)
+    list_filter = ("suggested",)
+    search_fields = ("name", "description")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(ticket_count=Count("ticket_tags"))
+
+    @admin.display(ordering="ticket_count")
+    def tickets(self, tag: Tag) -> int:
+        return tag.ticket_count
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # one at a time, where the check below applies
+        return actions
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if obj is not None and obj.ticket_tags.exists():
+            return False
+        return super().has_delete_permission(request, obj)

@@ -107,6 +107,27 @@ class IncidentUpdate(models.Model):
         return f"{self.incident_id}: {self.body[:40]}"
 
 
+class Tag(models.Model):
+    """A free label on tickets ("billing", "outage-2026-03"). Technicians coin tags as they work;
+    admins curate the ``suggested`` ones offered first and may rename or retire a tag in one place.
+
+    A table (with ``TicketTag`` below) rather than a PostgreSQL array: it works the same on SQLite
+    (``make run``), a rename touches one row, the suggestion list needs a row per tag anyway, and
+    "tickets with tag X" is an index range on ``ticket_tag_by_tag`` on either database.
+    """
+
+    name = models.CharField(max_length=50, unique=True, help_text="Lower case; letters, digits, - _ . :")
+    suggested = models.BooleanField(default=False, help_text="Offered to technicians as they type.")
+    description = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Ticket(models.Model):
     organization = models.ForeignKey(
         "accounts.Organization", on_delete=models.PROTECT, related_name="tickets"
@@ -149,6 +170,8 @@ class Ticket(models.Model):
     reopened_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="followups"
     )
+    # Written only by ``tickets.services.tags.ticket_tags_change`` (an event per tag added or removed).
+    tags = models.ManyToManyField(Tag, through="TicketTag", blank=True, related_name="tickets")
 
     received_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
@@ -330,6 +353,24 @@ class Ticket(models.Model):
         return self.status in OPEN_STATUSES
 
 
+class TicketTag(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="ticket_tags")
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="ticket_tags")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    added_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["ticket", "tag"], name="ticket_tag_once")]
+        # The unique constraint's index serves "this ticket's tags"; this one serves the queue's
+        # "tickets with this tag" (an index range, then a semi-join on the ticket id).
+        indexes = [models.Index(fields=["tag", "ticket"], name="ticket_tag_by_tag")]
+
+    def __str__(self) -> str:
+        return f"{self.tag_id} on {self.ticket_id}"
+
+
 class Message(models.Model):
     class Kind(models.TextChoices):
         PUBLIC = "public", "Public reply"
@@ -414,6 +455,8 @@ class TicketEvent(models.Model):
         SURVEY = "survey", "Survey"
         MAIL_WITHHELD = "mail_withheld", "Automatic mail withheld"
         RULE = "rule", "Automation applied"
+        TAG_ADDED = "tag_added", "Tag added"
+        TAG_REMOVED = "tag_removed", "Tag removed"
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)

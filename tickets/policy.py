@@ -19,6 +19,7 @@ filter a list, choose a word). A new channel cannot forget a rule because the ru
 | may merge | ``may_merge`` | |
 | time logged on a staff message | ``time_tracking`` / ``check_minutes`` | |
 | the ticket's customers | ``customers`` | |
+| may tag, a tag's spelling | ``may_tag`` / ``check_tags``, ``tag_name`` | |
 """
 
 from __future__ import annotations
@@ -422,6 +423,35 @@ def check_merge(source: Ticket, target: Ticket) -> None:
     refusal = merge_refusal(source, target)
     if refusal:
         raise TicketError(refusal)
+
+
+# --- tags ----------------------------------------------------------------------------------------
+
+TAGS_PER_TICKET_MAX = 20
+_TAG_NAME = re.compile(r"^[a-z0-9][a-z0-9_.:-]{0,49}$")
+
+
+def tag_name(raw: str) -> str:
+    """A tag as stored: trimmed, lower case, inner spaces as hyphens ("Billing Issue" -> "billing-issue");
+    letters, digits and ``- _ . :``, at most 50 characters. Anything else is refused, not mangled."""
+    name = "-".join(str(raw or "").strip().lower().split())
+    if not _TAG_NAME.match(name):
+        raise TicketError(
+            f"\u201c{str(raw)[:60]}\u201d is not a tag: up to 50 letters, digits and - _ . :, starting with a letter or digit."
+        )
+    return name
+
+
+def may_tag(user) -> bool:
+    """Technicians tag tickets (and automation, acting as nobody); customers never see or set tags."""
+    return user is None or bool(user.is_active and user.is_staff)
+
+
+def check_tags(*, by, count: int) -> None:
+    if not may_tag(by):
+        raise TicketError("Only staff tag tickets.")
+    if count > TAGS_PER_TICKET_MAX:
+        raise TicketError(f"A ticket carries at most {TAGS_PER_TICKET_MAX} tags.")
 
 
 # --- time tracking -----------------------------------------------------------------------------------

@@ -38,7 +38,7 @@ def _tickets(customer, colleague, priorities):
 
 
 def queue_subjects(page):
-    return page.locator("#queue-live tbody tr td:nth-child(2)").evaluate_all(
+    return page.locator("#queue-live tbody tr td:nth-child(3)").evaluate_all(
         "cells => cells.map(c => c.firstChild.textContent.trim())"
     )
 

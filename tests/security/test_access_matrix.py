@@ -68,6 +68,8 @@ MATRIX: dict[str, tuple] = {
     "accounts:password_reset_complete": (None, (200,) * 7),
     "desk:queue": (None, (LOGIN, 404, 404, 404, 200, 200, VERIFY)),
     "desk:queue_rows": (None, (LOGIN, 404, 404, 404, 200, 200, VERIFY)),
+    "desk:queue_csv": (None, (LOGIN, 404, 404, 404, 200, 200, VERIFY)),
+    "desk:queue_bulk": (None, (LOGIN, 404, 404, 404, 302, 302, VERIFY), "post"),
     "desk:ticket_new": (None, (LOGIN, 404, 404, 404, 200, 200, VERIFY)),
     "desk:ticket_detail": (T, (LOGIN, 404, 404, 404, 200, 200, VERIFY)),
     "desk:ticket_assign": (T, (LOGIN, 404, 404, 404, 302, 302, VERIFY), "post"),
@@ -88,6 +90,7 @@ MATRIX: dict[str, tuple] = {
     "desk:ticket_reclassify": (T, (LOGIN, 404, 404, 404, 302, 302, VERIFY), "post"),
     "desk:ticket_merge": (T, (LOGIN, 404, 404, 404, 302, 302, VERIFY), "post"),
     "desk:ticket_link_incident": (T, (LOGIN, 404, 404, 404, 302, 302, VERIFY), "post"),
+    "desk:ticket_tags": (T, (LOGIN, 404, 404, 404, 302, 302, VERIFY), "post"),
     "desk:attachment_download": (lambda w: {"pk": w["file"].pk}, (LOGIN, 404, 404, 404, 200, 200, VERIFY)),
     "desk:inbound": (None, (LOGIN, 404, 404, 404, 200, 200, VERIFY)),  # held senders and mail: any staff
     "desk:inbound_sender_decide": (

@@ -12,11 +12,32 @@ from rest_framework import serializers
 from sla.models import PriorityLevel, SupportPlan
 
 from ..models import Status, Ticket
-from ..policy import breached_q, breaching_q
+from ..policy import TicketError, breached_q, breaching_q, tag_name
+from ..selectors import tagged_q
 
 
 def assignee_q(value: str) -> Q:
     return Q(assignee_id=int(value)) if value.isdigit() else Q(assignee__email__iexact=value)
+
+
+class TagFilterField(serializers.CharField):
+    """``?tag=billing``: staff only (customers never see tags, so they cannot probe for them either)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 60)
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("help_text", "Staff only: tickets carrying this tag.")
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        request = self.context.get("request")
+        if request is None or not request.user.is_staff:
+            raise serializers.ValidationError("Only staff filter by tag.")
+        try:
+            return tag_name(value)
+        except TicketError as exc:
+            raise serializers.ValidationError(str(exc)) from None
 
 
 def _apply_shared(qs: QuerySet, data: dict, *, now: datetime) -> QuerySet:
@@ -31,6 +52,8 @@ def _apply_shared(qs: QuerySet, data: dict, *, now: datetime) -> QuerySet:
         qs = qs.filter(breached_q(now))
     elif data.get("breached") is False:
         qs = qs.exclude(breached_q(now))
+    if "tag" in data:
+        qs = qs.filter(tagged_q(data["tag"]))
     return qs
 
 
@@ -44,6 +67,7 @@ class TicketFilterSerializer(serializers.Serializer):
     assignee = serializers.CharField(max_length=254, required=False, help_text="User id or email address.")
     breached = serializers.BooleanField(required=False, allow_null=True, default=None)
     updated_since = serializers.DateTimeField(required=False, help_text="ISO 8601 date and time.")
+    tag = TagFilterField()
 
     def validate_assignee(self, value: str) -> str:
         if value.isdigit() and int(value) > 2**62:
@@ -85,6 +109,7 @@ class QueueFilterSerializer(serializers.Serializer):
     escalated = serializers.BooleanField(
         required=False, allow_null=True, default=None, help_text="Only tickets a customer escalated (or not)."
     )
+    tag = TagFilterField()
 
     @property
     def include_waiting(self) -> bool:

@@ -17,6 +17,7 @@ router.register(r"tickets/(?P<ticket_id>[^/]+)/events", children.EventViewSet, b
 router.register("priorities", config.PriorityViewSet, basename="priority")
 router.register("plans", config.PlanViewSet, basename="plan")
 router.register("organizations", config.OrganizationViewSet, basename="organization")
+router.register("tags", config.TagViewSet, basename="tag")
 
 urlpatterns = [
     path("", root.ApiRootView.as_view(), name="root"),

@@ -131,6 +131,19 @@ class MergeForm(forms.Form):
         return ticket
 
 
+class TagsForm(forms.Form):
+    """Tags to add (comma-separated, new names allowed) and/or one to remove; the service checks names."""
+
+    add = forms.CharField(required=False, max_length=500, label="Add tags")
+    remove = forms.CharField(required=False, max_length=60)
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("add") or "").strip() and not (data.get("remove") or "").strip():
+            raise forms.ValidationError("Name a tag to add or remove.")
+        return data
+
+
 class LinkIncidentForm(forms.Form):
     incident = forms.ModelChoiceField(
         queryset=Incident.objects.filter(resolved_at__isnull=True), empty_label=None

@@ -83,6 +83,10 @@ def explain_events(ticket: Ticket, levels: list[PriorityLevel] | None = None) ->
                 )
         elif kind == TicketEvent.Kind.INCIDENT:
             text = f"Linked to incident: {e.new_value}"
+        elif kind == TicketEvent.Kind.TAG_ADDED:
+            text = f"Tagged {e.new_value}"
+        elif kind == TicketEvent.Kind.TAG_REMOVED:
+            text = f"Tag {e.old_value} removed"
         elif kind == TicketEvent.Kind.SLA_DUE:
             d = e.data
             cal = calendars.get(d.get("calendar"))

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from ..models import CannedReply, Message, Ticket
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Avg, Count, Exists, OuterRef, Q
+
+from .. import policy
+from ..models import CannedReply, Message, Tag, Ticket, TicketTag
 
 
 def placeholders_filled(text: str, *, ticket: Ticket, agent) -> str:
@@ -38,3 +44,80 @@ def messages_since(*, ticket: Ticket, seen_id: int | None, reader) -> list[Messa
         .select_related("author")
         .order_by("pk")
     )
+
+
+def tags_for_ticket_page(ticket: Ticket) -> tuple[list[Tag], list[Tag]]:
+    """The ticket's tags and the curated suggestions it lacks, in one query."""
+    on = TicketTag.objects.filter(ticket=ticket)
+    rows = list(
+        Tag.objects.filter(Q(suggested=True) | Q(pk__in=on.values("tag_id")))
+        .annotate(on_ticket=Exists(on.filter(tag=OuterRef("pk"))))
+        .order_by("name")
+    )
+    return [t for t in rows if t.on_ticket], [t for t in rows if not t.on_ticket]
+
+
+CONTEXT_DAYS = 90
+CONTEXT_TICKETS = 8
+
+
+@dataclass
+class CustomerContext:
+    tickets: list[Ticket]  # the requester's and the organization's other tickets, newest activity first
+    open_count: int  # the organization's open tickets, this one included
+    received: int  # the organization's tickets received in the window
+    fr_met: int
+    fr_breached: int
+    res_met: int
+    res_breached: int
+    rating: float | None  # average survey answer (1-5) in the window
+    ratings: int
+
+    @staticmethod
+    def _pct(met: int, breached: int) -> int | None:
+        return round(100 * met / (met + breached)) if met + breached else None
+
+    @property
+    def first_response_pct(self) -> int | None:
+        return self._pct(self.fr_met, self.fr_breached)
+
+    @property
+    def resolution_pct(self) -> int | None:
+        return self._pct(self.res_met, self.res_breached)
+
+
+def customer_context(ticket: Ticket, *, now: datetime) -> CustomerContext:
+    """The side panel on the ticket page: two queries, whatever the customer's history.
+
+    The other tickets read ``ticket_requester_activity`` / ``ticket_org_activity``; the compliance,
+    open count and satisfaction are one aggregate over the organization's 90-day window (met and
+    breached are ``tickets.policy``'s own definitions).
+    """
+    others = list(
+        Ticket.objects.filter(Q(requester_id=ticket.requester_id) | Q(organization_id=ticket.organization_id))
+        .exclude(pk=ticket.pk)
+        .select_related("priority")
+        .only(
+            "pk",
+            "subject",
+            "status",
+            "last_activity_at",
+            "requester_id",
+            "priority__name",
+            "priority__colour",
+        )
+        .order_by("-last_activity_at", "-pk")[:CONTEXT_TICKETS]
+    )
+    since = now - timedelta(days=CONTEXT_DAYS)
+    window = Q(received_at__gte=since)
+    numbers = Ticket.objects.filter(organization_id=ticket.organization_id).aggregate(
+        open_count=Count("pk", filter=policy.open_q()),
+        received=Count("pk", filter=window),
+        fr_met=Count("pk", filter=window & policy.first_response_met_q()),
+        fr_breached=Count("pk", filter=window & policy.first_response_breached_q(now)),
+        res_met=Count("pk", filter=window & policy.resolution_met_q()),
+        res_breached=Count("pk", filter=window & policy.resolution_breached_q(now)),
+        rating=Avg("survey__rating", filter=window),
+        ratings=Count("survey__rating", filter=window),
+    )
+    return CustomerContext(tickets=others, **numbers)

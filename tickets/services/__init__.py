@@ -22,6 +22,7 @@ from .attachments import (
     attachments_save,
     validate_uploads,
 )
+from .bulk import BULK_ACTIONS, BULK_MAX, BulkAction, BulkResult, bulk_action_register, tickets_bulk_apply
 from .classify import priority_rank_sync, ticket_reclassify
 from .create import ticket_create
 from .edit import ticket_edit_request
@@ -32,8 +33,15 @@ from .merge import ticket_merge
 from .messages import message_add
 from .status import TRANSITIONS, ticket_change_status, ticket_close, ticket_reopen, ticket_resolve
 from .surveys import SurveyError, survey_answer, survey_for_token, survey_issue
+from .tags import ticket_tags_change, ticket_tags_set
 
 __all__ = [
+    "BULK_ACTIONS",
+    "BULK_MAX",
+    "BulkAction",
+    "BulkResult",
+    "bulk_action_register",
+    "tickets_bulk_apply",
     "TRANSITIONS",
     "AbuseDecision",
     "Filed",
@@ -69,6 +77,8 @@ __all__ = [
     "ticket_reclassify",
     "ticket_reopen",
     "ticket_resolve",
+    "ticket_tags_change",
+    "ticket_tags_set",
     "ticket_url",
     "validate_uploads",
 ]

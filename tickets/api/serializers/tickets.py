@@ -12,8 +12,8 @@ from rest_framework import serializers
 from accounts.models import Organization
 from sla.models import PriorityLevel
 
-from ...models import Channel, RequestType, Status, Ticket
-from ...policy import TicketError, check_requester
+from ...models import Channel, RequestType, Status, Tag, Ticket
+from ...policy import TAGS_PER_TICKET_MAX, TicketError, check_requester, tag_name
 from ...selectors import sla_state
 from .common import INTAKE_CHANNELS, MAX_TEXT, SLA_STATE_SCHEMA, RequestFieldsField, UserRefSerializer
 
@@ -21,6 +21,21 @@ User = get_user_model()
 
 
 # --- tickets -------------------------------------------------------------------------------------
+
+
+@extend_schema_field({"type": "array", "items": {"type": "string"}, "readOnly": False})
+class StaffTagsField(serializers.Field):
+    """The ticket's tag names. Output only; not marked read-only so the schema can say it is optional
+    (customers' answers leave it out, see ``TicketSerializer._readable_fields``)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, **kwargs)
+
+    def to_representation(self, manager) -> list[str]:
+        return [tag.name for tag in manager.all()]
+
+    def to_internal_value(self, data):
+        raise serializers.ValidationError("Change tags with PATCH tags or POST tags/.")
 
 
 class TicketSerializer(serializers.ModelSerializer):
@@ -31,6 +46,7 @@ class TicketSerializer(serializers.ModelSerializer):
     assignee = UserRefSerializer(read_only=True, allow_null=True)
     request_fields = RequestFieldsField(read_only=True)
     sla_state = serializers.SerializerMethodField()
+    tags = StaffTagsField(help_text="Staff only (absent for customers): the ticket's tags, in name order.")
 
     class Meta:
         model = Ticket
@@ -55,8 +71,18 @@ class TicketSerializer(serializers.ModelSerializer):
             "closed_at",
             "escalated_at",
             "sla_state",
+            "tags",
         ]
         read_only_fields = fields
+
+    @property
+    def _readable_fields(self):
+        # Internal labels: a customer's answer has no ``tags`` (and costs no query for them).
+        request = self.context.get("request")
+        staff = request is not None and request.user.is_staff
+        for field in super()._readable_fields:
+            if staff or field.field_name != "tags":
+                yield field
 
     @extend_schema_field(SLA_STATE_SCHEMA)
     def get_sla_state(self, ticket: Ticket) -> dict:
@@ -173,6 +199,16 @@ class TicketUpdateSerializer(serializers.Serializer):
         allow_null=True,
         help_text="Staff only: a staff user id or email; null to unassign.",
     )
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=60),
+        max_length=TAGS_PER_TICKET_MAX,
+        required=False,
+        help_text="Staff only: the ticket's tags after the change (a new name makes a new tag; "
+        "omitted ones are removed). An event is recorded per tag added or removed.",
+    )
+
+    def validate_tags(self, value):
+        return _tag_names(value)
 
     def validate(self, data):
         user = self.context["request"].user
@@ -184,7 +220,7 @@ class TicketUpdateSerializer(serializers.Serializer):
             elif name not in self.fields:
                 errors[name] = ["This field cannot be changed."]
         if not user.is_staff:
-            for name in ("status", "assignee"):
+            for name in ("status", "assignee", "tags"):
                 if name in data:
                     errors[name] = ["Only staff change this; use the close/, reopen/ or escalate/ actions."]
         if "assignee" in data and data["assignee"] is not None and not errors.get("assignee"):
@@ -242,3 +278,120 @@ class MergeSerializer(serializers.Serializer):
         if target is None:
             raise serializers.ValidationError("No such ticket.")
         return target
+
+
+def _tag_names(values: list[str]) -> list[str]:
+    names, errors = [], []
+    for value in values:
+        try:
+            names.append(tag_name(value))
+        except TicketError as exc:
+            errors.append(str(exc))
+    if errors:
+        raise serializers.ValidationError(errors)
+    return names
+
+
+class TagsChangeSerializer(serializers.Serializer):
+    add = serializers.ListField(
+        child=serializers.CharField(max_length=60),
+        max_length=TAGS_PER_TICKET_MAX,
+        required=False,
+        default=list,
+        help_text="Tags to add (a new name makes a new tag).",
+    )
+    remove = serializers.ListField(
+        child=serializers.CharField(max_length=60),
+        max_length=TAGS_PER_TICKET_MAX,
+        required=False,
+        default=list,
+        help_text="Tags to remove (a name the ticket does not carry is ignored).",
+    )
+
+    def validate_add(self, value):
+        return _tag_names(value)
+
+    def validate_remove(self, value):
+        return _tag_names(value)
+
+    def validate(self, data):
+        if not data["add"] and not data["remove"]:
+            raise serializers.ValidationError({"non_field_errors": ["Name a tag to add or remove."]})
+        return data
+
+
+class TagSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Tag
+        fields = ["name", "suggested", "description"]
+        read_only_fields = fields
+
+
+class BulkSerializer(serializers.Serializer):
+    """One action on many tickets. The inputs an action does not use are ignored."""
+
+    action = serializers.CharField(
+        max_length=20,
+        help_text="assign | status | reclassify | tag | incident | merge | macro.",
+    )
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**62),
+        required=False,
+        max_length=500,
+        help_text="The tickets (ids). Or give `filters` instead.",
+    )
+    filters = serializers.DictField(
+        child=serializers.CharField(max_length=200),
+        required=False,
+        help_text="Instead of `ids`: every ticket the desk queue's filters match (the queue's query "
+        'parameters, e.g. {"view": "unassigned", "tag": "outage"}); at most 500.',
+    )
+    assignee = serializers.CharField(
+        max_length=254, required=False, help_text='assign: "me", "none", or a staff id or email.'
+    )
+    status = serializers.CharField(max_length=16, required=False, help_text="status: the new status.")
+    priority = serializers.CharField(max_length=50, required=False, help_text="reclassify: a priority slug.")
+    reason = serializers.CharField(
+        max_length=2000,
+        required=False,
+        allow_blank=True,
+        help_text="reclassify (required), status (optional).",
+    )
+    add = serializers.ListField(
+        child=serializers.CharField(max_length=60),
+        required=False,
+        max_length=20,
+        help_text="tag: names to add.",
+    )
+    remove = serializers.ListField(
+        child=serializers.CharField(max_length=60),
+        required=False,
+        max_length=20,
+        help_text="tag: names to remove.",
+    )
+    incident = serializers.IntegerField(
+        min_value=1, max_value=2**62, required=False, help_text="incident: its id."
+    )
+    target = serializers.CharField(
+        max_length=40, required=False, help_text="merge: the ticket to merge into."
+    )
+    macro = serializers.IntegerField(min_value=1, max_value=2**62, required=False, help_text="macro: its id.")
+
+    def validate(self, data):
+        if ("ids" in data) == ("filters" in data):
+            raise serializers.ValidationError({"non_field_errors": ["Give either `ids` or `filters`."]})
+        return data
+
+
+class BulkRefusalSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    reason = serializers.CharField()
+
+
+class BulkResultSerializer(serializers.Serializer):
+    changed = serializers.ListField(
+        child=serializers.IntegerField(), help_text="Ids changed (or already so)."
+    )
+    refused = BulkRefusalSerializer(many=True, help_text="Tickets left as they were, with the reason.")
+    summary = serializers.CharField(help_text='"48 changed, 2 refused: HD-7: why; ..."')

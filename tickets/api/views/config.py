@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from django.db.models import ProtectedError
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import viewsets
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, viewsets
 
 from accounts.models import Organization
 from sla.models import PriorityLevel, SupportPlan
 
+from ...models import Tag
 from ..permissions import IsStaff, ReadSignedInWriteAdmin
-from ..serializers import OrganizationSerializer, PlanSerializer, PrioritySerializer
+from ..serializers import OrganizationSerializer, PlanSerializer, PrioritySerializer, TagSerializer
 from ._common import ERRORS, ApiMixin, Conflict, ok
 
 
@@ -117,3 +119,31 @@ class OrganizationViewSet(ApiMixin, viewsets.ReadOnlyModelViewSet):
     lookup_field = "customer_number"
     lookup_value_regex = r"[^/]+"
     pagination_class = None
+
+
+TAGS_LISTED_MAX = 500
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Tags",
+        description="Staff only. The curated suggestions first, then the rest by name (at most 500); "
+        "`?prefix=bil` narrows to names starting so, for a tag picker. Tags are set on a ticket with "
+        "`POST /api/tickets/{id}/tags/` or `PATCH tags`.",
+        parameters=[
+            OpenApiParameter("prefix", OpenApiTypes.STR, OpenApiParameter.QUERY, required=False),
+        ],
+        responses={200: ok(TagSerializer(many=True), "The tags.")},
+    ),
+)
+class TagViewSet(ApiMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = TagSerializer
+    permission_classes = [IsStaff]
+    pagination_class = None
+
+    def get_queryset(self):
+        qs = Tag.objects.order_by("-suggested", "name")
+        prefix = self.request.query_params.get("prefix", "").strip().lower()[:50]
+        if prefix:
+            qs = qs.filter(name__startswith=prefix)
+        return qs[:TAGS_LISTED_MAX]

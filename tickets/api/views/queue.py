@@ -5,7 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework.generics import GenericAPIView
 
-from ...selectors import ticket_queue
+from ...selectors import tags_prefetch, ticket_queue
 from ..filters import QueueFilterSerializer
 from ..pagination import QueuePagination
 from ..permissions import IsStaff
@@ -36,9 +36,10 @@ class QueueView(ApiMixin, GenericAPIView):
     pagination_class = QueuePagination
 
     def get(self, request):
-        filters = QueueFilterSerializer(data=request.query_params)
+        filters = QueueFilterSerializer(data=request.query_params, context=self.get_serializer_context())
         filters.is_valid(raise_exception=True)
         now = self.now()
         qs = ticket_queue(agent=request.user, now=now, include_waiting=filters.include_waiting)
+        qs = qs.prefetch_related(tags_prefetch())  # the page's tags: one query, whatever its size
         page = self.paginate_queryset(filters.apply(qs, agent=request.user, now=now))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)

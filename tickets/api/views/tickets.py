@@ -12,8 +12,11 @@ from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from ...desk.queue import QueueFilters, queue_ids
 from ...models import Ticket
+from ...selectors import tags_prefetch
 from ...services import (
+    BULK_MAX,
     TicketError,
     ticket_assign,
     ticket_change_status,
@@ -24,16 +27,22 @@ from ...services import (
     ticket_reclassify,
     ticket_reopen,
     ticket_resolve,
+    ticket_tags_change,
+    ticket_tags_set,
+    tickets_bulk_apply,
 )
 from ...services.filing import FilingKeyReused, request_fingerprint, ticket_file_once
 from ..filters import TicketFilterSerializer
 from ..pagination import TicketPagination
-from ..permissions import RequesterOrStaffObject, StaffOnlyObject
+from ..permissions import IsStaff, RequesterOrStaffObject, StaffOnlyObject
 from ..serializers import (
     AssignSerializer,
+    BulkResultSerializer,
+    BulkSerializer,
     MergeSerializer,
     ReasonSerializer,
     ReclassifySerializer,
+    TagsChangeSerializer,
     TicketCreateSerializer,
     TicketSerializer,
     TicketUpdateSerializer,
@@ -133,13 +142,17 @@ class TicketViewSet(ApiMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     lookup_value_regex = r"[^/]+"
 
     def get_queryset(self):
-        return Ticket.objects.visible_to(self.request.user).select_related(
+        qs = Ticket.objects.visible_to(self.request.user).select_related(
             "priority", "organization", "requester", "assignee"
         )
+        # Staff read the tags: one more query per page; customers never get them (nor the query).
+        return qs.prefetch_related(tags_prefetch()) if self.request.user.is_staff else qs
 
     def get_permissions(self):
-        if self.action in {"assign", "reclassify", "resolve", "merge"}:
+        if self.action in {"assign", "reclassify", "resolve", "merge", "tags"}:
             return [StaffOnlyObject()]
+        if self.action == "bulk":
+            return [IsStaff()]
         if self.action == "partial_update":
             return [RequesterOrStaffObject()]
         return super().get_permissions()
@@ -147,7 +160,9 @@ class TicketViewSet(ApiMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     def filter_queryset(self, queryset):
         if self.action != "list":
             return queryset
-        filters = TicketFilterSerializer(data=self.request.query_params)
+        filters = TicketFilterSerializer(
+            data=self.request.query_params, context=self.get_serializer_context()
+        )
         filters.is_valid(raise_exception=True)
         return filters.apply(queryset, now=self.now())
 
@@ -191,6 +206,8 @@ class TicketViewSet(ApiMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
                 ticket = ticket_assign(ticket=ticket, agent=data["assignee"], by=user, now=now)
             if "status" in data:
                 ticket = ticket_change_status(ticket=ticket, status=data["status"], by=user, now=now)
+            if "tags" in data:
+                ticket = ticket_tags_set(ticket=ticket, names=data["tags"], by=user, now=now)
         return _ticket_response(self, ticket)
 
     # --- actions ---------------------------------------------------------------------------------
@@ -278,6 +295,66 @@ class TicketViewSet(ApiMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
                 source=ticket, target=serializer.validated_data["target"], by=request.user, now=self.now()
             )
         return _ticket_response(self, target)
+
+    @extend_schema(
+        summary="One action on many tickets",
+        description="Staff only. Assign, change status, re-classify (reason required), tag, link to an "
+        "incident, merge into one, or apply a macro, on the tickets in `ids` or every ticket the desk "
+        "queue's `filters` match (at most 500). Each ticket goes through the same service as its own "
+        "action (every rule, event and notice applies) in its own transaction: a ticket is changed whole "
+        "or not at all, and one refusal does not undo the others. A bad action or input changes nothing "
+        "(400).",
+        request=BulkSerializer,
+        responses={
+            200: ok(BulkResultSerializer, "What changed and what was refused, and why."),
+            400: ERRORS[400],
+        },
+    )
+    @action(detail=False, methods=["post"])
+    def bulk(self, request):
+        data = self._valid(BulkSerializer, request)
+        now = self.now()
+        if "filters" in data:
+            ids = queue_ids(
+                agent=request.user,
+                now=now,
+                filters=QueueFilters.from_query(data["filters"]),
+                limit=BULK_MAX + 1,
+            )
+        else:
+            ids = data["ids"]
+        inputs = {k: v for k, v in data.items() if k not in ("action", "ids", "filters")}
+        try:
+            result = tickets_bulk_apply(
+                action=data["action"], inputs=inputs, ids=ids, by=request.user, now=now
+            )
+        except TicketError as exc:
+            raise ValidationError({"non_field_errors": [str(exc)]}) from None
+        return Response(
+            {
+                "changed": result.changed,
+                "refused": [
+                    {"id": r.ticket_id, "reference": r.reference, "reason": r.reason} for r in result.refused
+                ],
+                "summary": result.summary(),
+            }
+        )
+
+    @_action_schema(
+        TagsChangeSerializer,
+        "Add and remove tags",
+        staff_only=True,
+        description="A new name makes a new tag; an event is recorded per tag added or removed. "
+        "A ticket carries at most 20 tags (409 beyond).",
+    )
+    @action(detail=True, methods=["post"])
+    def tags(self, request, pk=None):
+        ticket, data = self.get_object(), self._valid(TagsChangeSerializer, request)
+        with self._conflicts():
+            ticket = ticket_tags_change(
+                ticket=ticket, add=data["add"], remove=data["remove"], by=request.user, now=self.now()
+            )
+        return _ticket_response(self, ticket)
 
     # --- helpers ---------------------------------------------------------------------------------
 

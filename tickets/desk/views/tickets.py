@@ -24,6 +24,7 @@ from ...services import (
     ticket_change_status,
     ticket_merge,
     ticket_reclassify,
+    ticket_tags_change,
 )
 from ...services.attachments import attachments_save
 from ...services.filing import ticket_file_once
@@ -31,7 +32,7 @@ from ...services.incidents import incident_link_ticket
 from .. import forms
 from ..history import due_explanation, explain_events
 from ..presence import POLL_SECONDS, presence_report
-from ..selectors import canned_replies_filled, messages_since
+from ..selectors import canned_replies_filled, customer_context, messages_since, tags_for_ticket_page
 from ._common import (
     attempt,
     back,
@@ -56,6 +57,7 @@ def _detail_page(request, ticket: Ticket, *, reply_form=None, newer=(), status: 
     lines = explain_events(ticket, levels)
     thread = list(ticket.messages.select_related("author").prefetch_related("attachments"))
     last_id = max((m.pk for m in thread), default=0)
+    tags, tag_suggestions = tags_for_ticket_page(ticket)
     if reply_form is None:
         reply_form = forms.ReplyForm(initial={"seen_message": last_id})
     return render(
@@ -81,6 +83,9 @@ def _detail_page(request, ticket: Ticket, *, reply_form=None, newer=(), status: 
             "canned": canned_replies_filled(ticket=ticket, agent=request.user),
             "merged": ticket.merged.all(),
             "request_rows": request_field_rows(ticket),
+            "tags": tags,
+            "tag_suggestions": tag_suggestions,
+            "context": customer_context(ticket, now=current_time()),
         },
         status=status,
     )
@@ -239,6 +244,30 @@ def ticket_merge_view(request, pk: int):
         return back(ticket)
     messages.success(request, f"{ticket.reference} merged into {target.reference}.")
     return back(target)  # the thread lives on the target now
+
+
+@require_POST
+@staff_required
+def ticket_tags(request, pk: int):
+    ticket = ticket_for(request, pk)
+
+    def said(data) -> str:
+        parts = []
+        if data["add"].strip():
+            parts.append(f"tagged {data['add'].strip()}")
+        if data["remove"].strip():
+            parts.append(f"untagged {data['remove'].strip()}")
+        return f"{ticket.reference} " + " and ".join(parts) + "."
+
+    return form_action(
+        request,
+        ticket,
+        forms.TagsForm,
+        lambda data: ticket_tags_change(
+            ticket=ticket, add=data["add"], remove=[data["remove"]], by=request.user, now=current_time()
+        ),
+        said,
+    )
 
 
 @require_POST
