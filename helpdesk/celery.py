@@ -66,6 +66,13 @@ app.conf.beat_schedule = {
         "schedule": 60.0,
         "options": {"expires": 60},
     },
+    # Every minute: support mailboxes are fetched by IMAP (each under its own lease, so an overlapping run
+    # skips a mailbox another worker is fetching); a failing one backs off 1, 2, 4 ... minutes, at most 1 h.
+    "mailboxes-poll": {
+        "task": "mailboxes.tasks.mailboxes_poll_task",
+        "schedule": 60.0,
+        "options": {"expires": 60},
+    },
     # Every 5 minutes: the survey follows the close within minutes (in office hours).
     "tickets-survey": {"task": "tickets.tasks.survey_send", "schedule": 300.0, "options": {"expires": 300}},
 }

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "notifications",
     "tickets",
     "automation",  # macros and rules, on top of tickets (tickets.signals)
+    "mailboxes",  # support mailboxes fetched by IMAP into tickets' email intake (and SMTP out)
     "helpdesk",  # deploy checks and the cross-app admin wiring (helpdesk/checks.py)
 ]
 
@@ -87,6 +88,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "helpdesk.context_processors.site",
                 "tickets.context_processors.incidents",
+                "mailboxes.context_processors.failing_mailboxes",
             ],
         },
     },
