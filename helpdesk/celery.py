@@ -69,7 +69,7 @@ app.conf.beat_schedule = {
     # Every minute: support mailboxes are fetched by IMAP (each under its own lease, so an overlapping run
     # skips a mailbox another worker is fetching); a failing one backs off 1, 2, 4 ... minutes, at most 1 h.
     "mailboxes-poll": {
-        "task": "mailboxes.tasks.mailboxes_poll_task",
+        "task": "mailboxes.tasks.mailboxes_poll",
         "schedule": 60.0,
         "options": {"expires": 60},
     },

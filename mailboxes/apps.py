@@ -11,3 +11,9 @@ class MailboxesConfig(AppConfig):
         from .permissions import grant_admins
 
         post_migrate.connect(grant_admins, sender=self, dispatch_uid="mailboxes-admins")
+
+        from tickets.jobs import jobs_register
+
+        from .services import mailboxes_poll
+
+        jobs_register("mailboxes_poll", mailboxes_poll)  # run_timed_jobs runs what beat runs

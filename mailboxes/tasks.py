@@ -3,9 +3,9 @@
 from celery import shared_task
 from django.utils import timezone
 
-from .services import mailboxes_poll
+from . import services
 
 
 @shared_task
-def mailboxes_poll_task() -> int:
-    return mailboxes_poll(now=timezone.now())
+def mailboxes_poll() -> int:
+    return services.mailboxes_poll(now=timezone.now())

@@ -29,6 +29,14 @@ JOBS: dict[str, Callable[..., int]] = {
 }
 
 
+def jobs_register(name: str, job: Callable[..., int]) -> None:
+    """An app above tickets (e.g. mailboxes) adds its timed job at start-up, so ``run_timed_jobs`` runs what
+    beat runs without tickets importing that app; the outbox flush stays last, to send what jobs queued."""
+    flush = JOBS.pop("outbox_flush")
+    JOBS[name] = job
+    JOBS["outbox_flush"] = flush
+
+
 def task_name(job: Callable[..., int]) -> str:
     """The Celery task that runs ``job``: ``<app>.tasks.<function>``, as in ``helpdesk/celery.py``."""
     return f"{job.__module__.split('.')[0]}.tasks.{job.__name__}"
@@ -40,6 +48,7 @@ def run_all(*, now: datetime) -> dict[str, int]:
 
 __all__ = [
     "JOBS",
+    "jobs_register",
     "run_all",
     "task_name",
     "sla_monitor",
