@@ -118,7 +118,11 @@ def _fetch(mailbox: Mailbox, *, now: datetime) -> int:
             client.create_folder(mailbox.processed_folder)
         # "N:*" always matches the newest mail, even below N: keep only the UIDs above the last one done.
         uids = sorted(u for u in client.search(["UID", f"{folder.last_uid + 1}:*"]) if u > folder.last_uid)
-        landing = Landing(team=mailbox.team, request_type=mailbox.request_type)
+        landing = Landing(
+            team=mailbox.team,
+            request_type=mailbox.request_type,
+            own_addresses=tuple(Mailbox.objects.values_list("address", flat=True)),
+        )
         for uid in uids[:BATCH]:
             _take(client, mailbox, folder, uid, landing=landing, now=now)
         return min(len(uids), BATCH)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from mailboxes.models import Mailbox
+from mailboxes.selectors import mailboxes_failing
 from mailboxes.services import mailbox_poll, mailboxes_poll
 from tests.conftest import NOW
 from tests.mailboxes.dovecot import PASSWORD
@@ -109,3 +110,13 @@ def test_admins_see_the_desk_banner_technicians_do_not(mailbox, client, admin_us
 
     client.force_login(tech)
     assert "Mail is not being fetched" not in client.get("/desk/").content.decode()
+
+
+def test_the_failing_list_is_one_query_however_many_mailboxes_fail(db, django_assert_num_queries):
+    for n in range(5):
+        Mailbox.objects.create(
+            name=f"Box {n}", address=f"box{n}@helpdesk.test", host="h", username="u", last_error="refused"
+        )
+    Mailbox.objects.create(name="Fine", address="fine@helpdesk.test", host="h", username="u")
+    with django_assert_num_queries(1):
+        assert len(mailboxes_failing()) == 5

@@ -105,6 +105,19 @@ def test_a_request_form_the_mail_cannot_fill_still_files_the_ticket_in_the_forms
     assert "not filed on the form Outage" in ticket.messages.get(kind="internal").body
 
 
+def test_mail_from_a_support_mailboxs_own_address_makes_no_ticket(mailbox, imap, priorities, plan):
+    other = Mailbox.objects.create(
+        name="Sales", address="sales@helpdesk.test", host="127.0.0.1", username="sales", secret="x"
+    )
+    imap.append("INBOX", raw_mail(sender=f"Support <{mailbox.address}>", message_id="<loop-1@helpdesk.test>"))
+    imap.append("INBOX", raw_mail(sender=other.address, message_id="<loop-2@helpdesk.test>"))
+
+    assert mailbox_poll(mailbox_id=mailbox.pk, now=NOW) == 2
+
+    assert not Ticket.objects.exists()  # our own mail come back (a loop, a copy filed in the inbox)
+    assert set(InboundEmail.objects.values_list("outcome", flat=True)) == {InboundEmail.Outcome.IGNORED_AUTO}
+
+
 def test_a_worker_stopped_after_ingest_before_mark_seen_loses_and_doubles_nothing(
     mailbox, imap, priorities, plan, monkeypatch
 ):

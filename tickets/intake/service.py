@@ -70,6 +70,7 @@ class Landing:
 
     team: Team | None = None
     request_type: RequestType | None = None
+    own_addresses: tuple[str, ...] = ()  # the support mailboxes' addresses: mail from them is our own
 
 
 def email_ingest(
@@ -214,7 +215,7 @@ def _act(
             ticket=thread.ticket,
             detail="automatic mail: no ticket, no reply",
         )
-    if is_own_mail(mail):
+    if is_own_mail(mail, also=landing.own_addresses if landing else ()):
         return InboundEmail(outcome=InboundEmail.Outcome.IGNORED_AUTO, detail="our own mail came back")
     if not mail.from_email:
         if not (mail.subject or mail.text.strip() or mail.attachments):
