@@ -107,10 +107,12 @@ def test_a_request_form_the_mail_cannot_fill_still_files_the_ticket_in_the_forms
 
 def test_mail_from_a_support_mailboxs_own_address_makes_no_ticket(mailbox, imap, priorities, plan):
     other = Mailbox.objects.create(
-        name="Sales", address="sales@helpdesk.test", host="127.0.0.1", username="sales", secret="x"
+        name="Sales", address="sales@example.net", host="127.0.0.1", username="sales", secret="x"
     )
-    imap.append("INBOX", raw_mail(sender=f"Support <{mailbox.address}>", message_id="<loop-1@helpdesk.test>"))
-    imap.append("INBOX", raw_mail(sender=other.address, message_id="<loop-2@helpdesk.test>"))
+    imap.append(
+        "INBOX", raw_mail(sender=f"Support <{mailbox.address}>", message_id="<loop-1@mx.example.net>")
+    )
+    imap.append("INBOX", raw_mail(sender=other.address, message_id="<loop-2@mx.example.net>"))
 
     assert mailbox_poll(mailbox_id=mailbox.pk, now=NOW) == 2
 
