@@ -170,12 +170,12 @@ EMAIL_BACKEND = env.str(
     default="helpdesk.mail.MailboxBackend" if DEBUG else "django.core.mail.backends.console.EmailBackend",
 )
 # --- Mailboxes (mailboxes/) ---
-# With no provider named in the environment, mail leaves through a support mailbox's own SMTP server (the
-# one whose address is the From, else the first with an SMTP host, set in the admin), and only when no
-# mailbox has one through the development default above.
-HELPDESK_MAILBOX_FALLBACK_BACKEND = EMAIL_BACKEND
-if "EMAIL_BACKEND" not in os.environ:
-    EMAIL_BACKEND = "mailboxes.mail.MailboxSMTPBackend"
+# EMAIL_BACKEND=mailboxes.mail.MailboxSMTPBackend sends through a support mailbox's own SMTP server (the one
+# whose address is the From, else the first with an SMTP host, set in the admin); with none, through this.
+HELPDESK_MAILBOX_FALLBACK_BACKEND = env.str(
+    "HELPDESK_MAILBOX_FALLBACK_BACKEND",
+    default="helpdesk.mail.MailboxBackend" if DEBUG else "django.core.mail.backends.console.EmailBackend",
+)
 EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
