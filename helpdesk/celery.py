@@ -40,6 +40,7 @@ app.conf.task_routes = {
     "tickets.tasks.resolved_close": {"queue": "sweeps"},
     "tickets.tasks.survey_send": {"queue": "sweeps"},
     "privacy.tasks.retention_apply": {"queue": "sweeps"},
+    "mailboxes.tasks.mailboxes_poll": {"queue": "inbound"},
 }
 
 app.conf.beat_schedule = {
@@ -91,6 +92,13 @@ app.conf.beat_schedule = {
     # failing is on /healthz and the desk.
     "tickets-inbound-retry": {
         "task": "tickets.tasks.inbound_retry",
+        "schedule": 60.0,
+        "options": {"expires": 60},
+    },
+    # Every minute: support mailboxes are fetched by IMAP (each under its own lease, so an overlapping run
+    # skips a mailbox another worker is fetching); a failing one backs off 1, 2, 4 ... minutes, at most 1 h.
+    "mailboxes-poll": {
+        "task": "mailboxes.tasks.mailboxes_poll",
         "schedule": 60.0,
         "options": {"expires": 60},
     },

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 
+from mailboxes.selectors import mailboxes_failing
 from tickets.selectors import inbound_attention
 
 
@@ -37,6 +38,16 @@ def _inbound() -> dict[str, int]:
         return {}
 
 
+def _mailboxes() -> dict:
+    """Support mailboxes whose last fetch failed, with the server's message. Informative like the inbound
+    counts: a load balancer must not take the web servers out because a mail server refuses a login."""
+    try:
+        failing = mailboxes_failing()
+    except Exception:  # the database check above already says why
+        return {}
+    return {"ok": not failing, "failing": failing}
+
+
 def healthz(request):
     db_ok, db_detail = _database()
     broker_ok, broker_detail = _broker()
@@ -50,5 +61,6 @@ def healthz(request):
             "transport": settings.CELERY_BROKER_URL.split(":", 1)[0],
         },
         "inbound_mail": _inbound() if db_ok else {},
+        "mailboxes": _mailboxes() if db_ok else {},
     }
     return JsonResponse(body, status=200 if ok else 503)

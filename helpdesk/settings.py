@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "privacy",  # export, erase, retention (on top of accounts, tickets, notifications, automation)
     "kb",  # knowledge base, on top of tickets (tickets.signals) and notifications
     "webhooks",  # signed event webhooks, on top of tickets (tickets.signals) and the outbox
+    "mailboxes",  # support mailboxes fetched by IMAP into tickets' email intake (and SMTP out)
     "helpdesk",  # deploy checks and the cross-app admin wiring (helpdesk/checks.py)
 ]
 
@@ -90,6 +91,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "helpdesk.context_processors.site",
                 "tickets.context_processors.incidents",
+                "mailboxes.context_processors.failing_mailboxes",
             ],
         },
     },
@@ -196,6 +198,13 @@ if S3_BUCKET:
 # In development every message is kept as one .eml file in var/mail/ (helpdesk/mail.py).
 EMAIL_BACKEND = env.str(
     "EMAIL_BACKEND",
+    default="helpdesk.mail.MailboxBackend" if DEBUG else "django.core.mail.backends.console.EmailBackend",
+)
+# --- Mailboxes (mailboxes/) ---
+# EMAIL_BACKEND=mailboxes.mail.MailboxSMTPBackend sends through a support mailbox's own SMTP server (the one
+# whose address is the From, else the first with an SMTP host, set in the admin); with none, through this.
+HELPDESK_MAILBOX_FALLBACK_BACKEND = env.str(
+    "HELPDESK_MAILBOX_FALLBACK_BACKEND",
     default="helpdesk.mail.MailboxBackend" if DEBUG else "django.core.mail.backends.console.EmailBackend",
 )
 EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))

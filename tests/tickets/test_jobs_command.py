@@ -6,6 +6,7 @@ import time_machine
 from django.core.management import CommandError, call_command
 
 from helpdesk.celery import app
+from mailboxes import tasks as mailbox_tasks  # noqa: F401  (registers the mailbox poller)
 from notifications import tasks as notification_tasks  # noqa: F401  (registers delivery's tasks)
 from notifications.models import Notification
 from sla.models import AlertRule

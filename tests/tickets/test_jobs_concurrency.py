@@ -91,6 +91,7 @@ def test_three_workers_running_every_job_at_once_act_once_per_event(customer, te
         "resolved_close": 8,
         "survey": 8,
         "inbound_retry": 0,  # no inbound mail waits in this race
+        "mailboxes_poll": 0,  # no mailbox configured in this race
         "auto_assign": 0,  # no team auto-assigns here
         "retention": 0,  # the retention policy is off (HELPDESK_RETENTION_MONTHS=0)
     }

@@ -13,18 +13,19 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 
-from accounts.models import Organization, User
+from accounts.models import Organization, Team, User
 from notifications.models import Notification
 from notifications.services import automatic_mail_count, notification_queue, suppression_add
 from notifications.threading import message_domain
 
-from ..models import Channel, InboundEmail, Message, SenderHold, Ticket, TicketEvent
+from ..models import Channel, InboundEmail, Message, RequestType, SenderHold, Ticket, TicketEvent
 from ..policy import DONE_STATUSES, may_reopen
 from ..services import (
     TicketError,
@@ -62,6 +63,16 @@ AUTOREPLY_CAP_WINDOW = timedelta(hours=3)  # ... per this window (FreeScout's 10
 ACKNOWLEDGEMENT_CAP = 50
 
 
+@dataclass(frozen=True)
+class Landing:
+    """Where a new ticket from this mail lands (an IMAP mailbox's team and request form); replies and
+    follow-ups still thread by the usual keys. Routing itself stays ``ticket_create``'s."""
+
+    team: Team | None = None
+    request_type: RequestType | None = None
+    own_addresses: tuple[str, ...] = ()  # the support mailboxes' addresses: mail from them is our own
+
+
 def email_ingest(
     *,
     raw: bytes,
@@ -70,11 +81,13 @@ def email_ingest(
     source: str = "",
     stored: InboundEmail | None = None,
     release: bool = False,
+    landing: Landing | None = None,
 ) -> InboundEmail:
     """Ingest one mail. Never raises for bad mail: the outcome is recorded on the returned row.
 
     ``stored``: the row the webhook wrote with these bytes (RECEIVED, or FAILED on a retry); it becomes
     the record. ``release``: staff released a held mail, so the per-sender limits do not apply.
+    ``landing``: the team and request form a new ticket gets (the mailbox it was fetched from).
     """
     if stored is None:
         known = already_ingested(raw)
@@ -93,7 +106,9 @@ def email_ingest(
                 raw, now=now, detail=f"parse: {exc.__class__.__name__}: {exc}", source=source, stored=stored
             )
     try:
-        return _ingest_parsed(parsed, raw=raw, now=now, source=source, stored=stored, release=release)
+        return _ingest_parsed(
+            parsed, raw=raw, now=now, source=source, stored=stored, release=release, landing=landing
+        )
     except Exception as exc:
         log.exception("inbound mail failed (%s)", source)
         return record_failure(
@@ -107,7 +122,14 @@ def email_ingest(
 
 
 def _ingest_parsed(
-    parsed: ParsedEmail, *, raw: bytes, now: datetime, source: str, stored: InboundEmail | None, release: bool
+    parsed: ParsedEmail,
+    *,
+    raw: bytes,
+    now: datetime,
+    source: str,
+    stored: InboundEmail | None,
+    release: bool,
+    landing: Landing | None = None,
 ) -> InboundEmail:
     key = parsed.dedupe_key
     existing = InboundEmail.objects.filter(dedupe_key=key).first()
@@ -131,7 +153,7 @@ def _ingest_parsed(
         )
     try:
         with transaction.atomic():
-            row = _act(parsed, now=now, release=release)
+            row = _act(parsed, now=now, release=release, landing=landing)
             row.dedupe_key = key
             row.message_id = parsed.message_id[:998]
             row.sender = parsed.from_email[:320]
@@ -167,7 +189,9 @@ def _ingest_parsed(
         raise
 
 
-def _act(mail: ParsedEmail, *, now: datetime, release: bool = False) -> InboundEmail:
+def _act(
+    mail: ParsedEmail, *, now: datetime, release: bool = False, landing: Landing | None = None
+) -> InboundEmail:
     kind = classify(mail)
     if kind == Kind.BOUNCE:
         suppressed = []
@@ -191,7 +215,7 @@ def _act(mail: ParsedEmail, *, now: datetime, release: bool = False) -> InboundE
             ticket=thread.ticket,
             detail="automatic mail: no ticket, no reply",
         )
-    if is_own_mail(mail):
+    if is_own_mail(mail, also=landing.own_addresses if landing else ()):
         return InboundEmail(outcome=InboundEmail.Outcome.IGNORED_AUTO, detail="our own mail came back")
     if not mail.from_email:
         if not (mail.subject or mail.text.strip() or mail.attachments):
@@ -213,7 +237,9 @@ def _act(mail: ParsedEmail, *, now: datetime, release: bool = False) -> InboundE
         if ticket.status in DONE_STATUSES and not may_reopen(ticket, now):
             if sender is not None and sender.is_staff:
                 return _held(f"staff reply to {ticket.reference} after its reopen window", ticket=ticket)
-            return _new_ticket(mail, sender, new_text, quoted, now=now, reopened_from=ticket, release=True)
+            return _new_ticket(
+                mail, sender, new_text, quoted, now=now, reopened_from=ticket, release=True, landing=landing
+            )
         return _reply(mail, ticket, sender, new_text, quoted, now=now, how=thread.how)
     if sender is not None and sender.is_staff:
         # A staff address in From proves nothing on a customer-facing address: a person looks first.
@@ -225,7 +251,7 @@ def _act(mail: ParsedEmail, *, now: datetime, release: bool = False) -> InboundE
     note = ""
     if thread.refused is not None:
         note = f"had a key to {thread.refused.reference} ({thread.how}) but the sender is not on that ticket"
-    return _new_ticket(mail, sender, new_text, quoted, now=now, release=release, note=note)
+    return _new_ticket(mail, sender, new_text, quoted, now=now, release=release, note=note, landing=landing)
 
 
 def _held(why: str, *, ticket: Ticket | None = None) -> InboundEmail:
@@ -288,6 +314,7 @@ def _new_ticket(
     reopened_from: Ticket | None = None,
     release: bool = False,
     note: str = "",
+    landing: Landing | None = None,
 ) -> InboundEmail:
     if not release:
         over = over_new_ticket_limit(mail.from_email, now=now)
@@ -333,11 +360,24 @@ def _new_ticket(
         cc_emails=copied,
         # A sender we cannot place in the organization is filed there for staff triage, not made a member.
         triage=sender.organization_id != organization.pk,
+        team=landing.team if landing else None,
+        request_type=landing.request_type if landing else None,
     )
     try:
         ticket = ticket_create(priority=priority, **kwargs)
     except TicketError:  # e.g. an organization barred from the top level: file it at the default instead
-        ticket = ticket_create(priority=None, **kwargs)
+        try:
+            ticket = ticket_create(priority=None, **kwargs)
+        except TicketError:
+            if kwargs["request_type"] is None:
+                raise
+            # The mailbox's form wants fields a mail does not carry: file it without the form (still in
+            # the form's team, through routing) rather than lose it; staff see why.
+            if kwargs["team"] is None:
+                kwargs["team"] = kwargs["request_type"].team
+            note = "; ".join(n for n in (note, f"not filed on the form {kwargs['request_type'].name}") if n)
+            kwargs["request_type"] = None
+            ticket = ticket_create(priority=None, **kwargs)
     if quoted:
         Message.objects.filter(ticket=ticket).update(quoted_text=quoted)
     if reopened_from is not None:

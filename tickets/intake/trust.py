@@ -47,9 +47,10 @@ def from_failed_authentication(mail: ParsedEmail) -> bool:
     return False
 
 
-def is_own_mail(mail: ParsedEmail) -> bool:
-    """Our own mail come back: from our reply or default From address, or with our Message-ID from our domain."""
-    ours = {settings.HELPDESK_REPLY_ADDRESS.lower()}
+def is_own_mail(mail: ParsedEmail, *, also: tuple[str, ...] = ()) -> bool:
+    """Our own mail come back: from our reply or default From address (or ``also``: the support mailboxes'
+    addresses, which send our mail when no ESP does), or with our Message-ID from our domain."""
+    ours = {settings.HELPDESK_REPLY_ADDRESS.lower(), *(a.lower() for a in also)}
     from_default = re.search(r"[\w.+-]+@[\w.-]+", settings.DEFAULT_FROM_EMAIL)
     if from_default:
         ours.add(from_default.group(0).lower())

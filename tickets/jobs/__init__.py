@@ -29,9 +29,9 @@ JOBS: dict[str, Callable[..., int]] = {
 }
 
 
-def register_job(name: str, job: Callable[..., int]) -> None:
-    """An app built on tickets adds its timed job (at start-up, from its ``AppConfig.ready``); the outbox
-    flush stays last, so mail a job queued goes out in the same run."""
+def jobs_register(name: str, job: Callable[..., int]) -> None:
+    """An app above tickets (e.g. mailboxes) adds its timed job at start-up, so ``run_timed_jobs`` runs what
+    beat runs without tickets importing that app; the outbox flush stays last, to send what jobs queued."""
     flush = JOBS.pop("outbox_flush")
     JOBS[name] = job
     JOBS["outbox_flush"] = flush
@@ -48,7 +48,7 @@ def run_all(*, now: datetime) -> dict[str, int]:
 
 __all__ = [
     "JOBS",
-    "register_job",
+    "jobs_register",
     "run_all",
     "task_name",
     "sla_monitor",

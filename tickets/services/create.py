@@ -41,12 +41,14 @@ def ticket_create(
     incident=None,
     cc_emails: list[str] | None = None,
     triage: bool = False,
+    team=None,
 ) -> Ticket:
     """Open a ticket, set its SLA deadlines, and tell the requester what to expect.
 
     Refused when whoever files it has not verified their address (mail is its own identity), when the
     requester is not a member of the organization, or when a required field of the request form is
-    empty. A barred organization's request at a guarded level is filed one level lower.
+    empty. A barred organization's request at a guarded level is filed one level lower. ``team``: the
+    channel's own team (an IMAP mailbox's); otherwise routing picks it by the form.
     """
     policy.check_filer(requester=requester, by=by, channel=channel)
     organization = organization or requester.organization
@@ -78,6 +80,7 @@ def ticket_create(
         about_incident=about_incident,
         incident=incident,
         cc_emails=cc_emails or [],
+        team=team,
     )
     next_actions_mark(ticket, now=now)
     ticket.save()
