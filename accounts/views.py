@@ -16,10 +16,7 @@ from .backends import signin_throttled
 from .forms import InvitationAcceptForm, InvitationForm, LoginLinkForm, ProfileForm, SignupForm
 from .models import ApiToken
 
-NO_MATCH = (
-    "We could not match that customer number with that email address. Check both, use your address on "
-    "your organization's email domain, or ask a colleague who administers your account for an invitation."
-)
+SIGNUP_THROTTLED = "Too many sign-up attempts from here. Please wait {minutes} minutes and try again."
 
 
 def signup(request):
@@ -28,24 +25,29 @@ def signup(request):
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        org = services.organization_for_signup(customer_number=data["customer_number"], email=data["email"])
-        if org is None:
-            form.add_error(None, NO_MATCH)
+        ip = throttle.client_ip(request)
+        # Counted for every address, known or not, and per client: guessing customer numbers or
+        # probing addresses runs into the same brake.
+        if throttle.is_blocked(throttle.SIGNUP, account=data["email"], ip=ip):
+            form.add_error(None, SIGNUP_THROTTLED.format(minutes=throttle.minutes(throttle.SIGNUP)))
+            return render(request, "accounts/signup.html", {"form": form}, status=429)
+        throttle.hit(throttle.SIGNUP, account=data["email"], ip=ip)
+        try:
+            services.signup_request(
+                email=data["email"],
+                full_name=data["full_name"],
+                password=data["password1"],
+                customer_number=data["customer_number"],
+                now=timezone.now(),
+            )
+        except services.AccountError as exc:
+            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            form.add_error("password1", exc)
         else:
-            try:
-                services.customer_signup(
-                    email=data["email"],
-                    full_name=data["full_name"],
-                    password=data["password1"],
-                    organization=org,
-                    now=timezone.now(),
-                )
-            except ValidationError as exc:
-                form.add_error("password1", exc)
-            else:
-                # The same page whether or not the address already had an account (no enumeration).
-                request.session["signup_email"] = data["email"]
-                return redirect("accounts:signup_done")
+            # The same page whether or not the address already had an account (no enumeration).
+            request.session["signup_email"] = data["email"]
+            return redirect("accounts:signup_done")
     return render(request, "accounts/signup.html", {"form": form})
 
 
