@@ -60,6 +60,9 @@ MATRIX: dict[str, tuple] = {
     "accounts:token_revoke": (None, (LOGIN, 404, 404, 404, 404, 404, 404), "post"),
     "accounts:login_link": (None, (200, 302, 302, 302, 302, 302, 302)),  # signed-in people are sent on
     "accounts:login_link_use": (lambda w: {"token": "forged:token"}, (400,) * 7),
+    # the second step answers only a sign-in waiting for its code; anyone else is sent to sign in
+    "accounts:two_factor_signin": (None, (302,) * 7),
+    "accounts:two_factor": (None, (LOGIN, 200, 200, 200, 200, 200, 200)),
     "accounts:password_reset": (None, (200,) * 7),
     "accounts:password_reset_done": (None, (200,) * 7),
     "accounts:password_reset_confirm": (lambda w: {"uidb64": "MQ", "token": "set-password"}, (200,) * 7),
