@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from accounts import views as account_views
 from notifications.checks import anymail_urls
 
+from .audit_views import audit_export_page
 from .devmail import dev_mail
 from .health import healthz
 
@@ -17,6 +18,7 @@ urlpatterns = [
     path("accounts/login/", account_views.LoginView.as_view(), name="login"),  # throttled
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("accounts.urls")),
+    path("desk/audit/", audit_export_page, name="audit_export"),  # helpdesk admins: events + admin log
     path("desk/", include("tickets.desk.urls")),
     path("desk/", include("automation.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

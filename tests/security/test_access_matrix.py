@@ -101,6 +101,7 @@ MATRIX: dict[str, tuple] = {
     "desk:incident_detail": (lambda w: {"pk": w["incident"].pk}, (LOGIN, 404, 404, 404, 403, 200, VERIFY)),
     "desk:organization_abuse": (lambda w: {"pk": w["org"].pk}, (LOGIN, 404, 404, 404, 403, 200, VERIFY)),
     "desk:dashboard": (None, (LOGIN, 404, 404, 404, 403, 200, VERIFY)),
+    "audit_export": (None, (LOGIN, 404, 404, 404, 404, 200, VERIFY)),  # helpdesk admins only
     "desk:dashboard_csv": (None, (LOGIN, 404, 404, 404, 403, 200, VERIFY)),
     "desk:timesheet": (None, (LOGIN, 404, 404, 404, 403, 200, VERIFY)),  # billing: team leads and admins
     "desk:timesheet_csv": (None, (LOGIN, 404, 404, 404, 403, 200, VERIFY)),
