@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import Count
 from django.utils import timezone
 
-from . import tokens
+from . import tokens, two_factor
 from .models import ApiToken, Invitation, Organization, Team, User
 
 
@@ -62,8 +62,20 @@ class UserAdmin(BaseUserAdmin):
         ),
         ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         ("Desk", {"fields": ("available",)}),
+        ("Sign-in", {"fields": ("two_factor_enabled",)}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
+    readonly_fields = ("two_factor_enabled",)
+    actions = ["reset_two_factor"]
+
+    @admin.action(description="Reset two-factor sign-in (lost phone)", permissions=["change"])
+    def reset_two_factor(self, request, queryset):
+        for user in queryset:
+            two_factor.two_factor_reset(user=user, by=request.user)
+        self.message_user(
+            request, "Two-factor sign-in is reset; required accounts set it up at their next sign-in."
+        )
+
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("email", "username", "password1", "password2")}),
     )

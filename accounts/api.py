@@ -22,7 +22,7 @@ from . import throttle
 from .authentication import ApiTokenAuthentication
 from .backends import signin_throttled
 from .identity import UNVERIFIED_DETAIL, is_verified
-from .tokens import TokenRefused, token_issue, token_revoke, tokens_revoke_all
+from .tokens import SecondFactorRequired, TokenRefused, token_issue, token_revoke, tokens_revoke_all
 
 BAD_CREDENTIALS = "Unable to sign in with these credentials."
 THROTTLED = (
@@ -59,6 +59,13 @@ class TokenRequestSerializer(serializers.Serializer):
     name = serializers.CharField(
         max_length=100, required=False, allow_blank=True, help_text="What the key is for."
     )
+    otp = serializers.CharField(
+        max_length=32,
+        required=False,
+        allow_blank=True,
+        help_text="A current code from your authenticator app, or a recovery code: required when your "
+        "account uses two-factor sign-in.",
+    )
 
 
 class TokenSerializer(serializers.Serializer):
@@ -93,7 +100,8 @@ class TokenView(APIView):
         description="Each exchange issues a new key that expires (see `expires_at`). Sign-in attempts "
         "share the portal's throttle: per address and client, per address, per client. The same 400 "
         "answers an unknown address and a wrong password; an account whose address is not verified "
-        "gets a 403 and no key.",
+        "gets a 403 and no key. An account with two-factor sign-in also sends `otp` (a 400 on `otp` "
+        "says it is missing or wrong).",
         # JSON only in the schema (one body type for generated clients); the view also takes a form post.
         request={"application/json": TokenRequestSerializer},
         responses={
@@ -116,7 +124,13 @@ class TokenView(APIView):
                 raise TokenThrottled(wait=throttle.LOGIN.window)
             raise exceptions.ValidationError({"non_field_errors": [BAD_CREDENTIALS]})
         try:
-            token, key = token_issue(user=user, now=timezone.now(), name=data.get("name", ""))
+            token, key = token_issue(
+                user=user, now=timezone.now(), name=data.get("name", ""), otp=data.get("otp") or None
+            )
+        except SecondFactorRequired as exc:
+            # A wrong code counts against the sign-in throttle like a wrong password.
+            throttle.hit(throttle.LOGIN, account=data["email"], ip=throttle.client_ip(request))
+            raise exceptions.ValidationError({"otp": [str(exc)]}, code="otp_required") from None
         except TokenRefused as exc:
             raise EmailNotVerified(str(exc)) from None
         return Response(

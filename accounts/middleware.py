@@ -7,8 +7,11 @@ The API answers for itself (``accounts.api.VerifiedIdentityRequired``: a 403 wit
 admin keeps its own sign-in (customers are not staff, so it shows them nothing either way).
 """
 
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 
+from . import two_factor
 from .identity import is_verified
 
 # Namespaces and URL names an unverified account may still reach.
@@ -41,3 +44,20 @@ class VerifiedIdentityMiddleware:
         # A page to read (200) when browsing; a refusal (403) for anything that would change something.
         status = 200 if request.method in ("GET", "HEAD") else 403
         return render(request, "accounts/verify_required.html", {"hide_verify_banner": True}, status=status)
+
+
+class TwoFactorMiddleware:
+    """A signed-in session of someone who needs a second factor but did not give one (signed in by a
+    channel without the step, or before the rule applied to them) is signed out and sent to the step,
+    which then signs them in again. The rule is ``accounts.two_factor``; this only asks it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not two_factor.session_satisfied(request):
+            two_factor.pending_from_session(request, now=timezone.now())
+            if not request.path.startswith("/api/"):
+                return redirect(reverse("accounts:two_factor_signin"))
+            # The API answers the now anonymous request itself (401/403, never the page).
+        return self.get_response(request)

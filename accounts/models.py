@@ -93,6 +93,9 @@ class User(AbstractUser):
         default=True, help_text="Staff: takes new tickets (auto-assignment skips someone who is away)."
     )
     phone = models.CharField(max_length=40, blank=True)
+    # Kept by accounts.two_factor's services (enrol, disable, reset): asking "does this person use a
+    # second factor?" on every request then costs no query.
+    two_factor_enabled = models.BooleanField(default=False, editable=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = ["username"]

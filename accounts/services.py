@@ -65,6 +65,33 @@ def verification_send(*, user: User) -> None:
     _send("verify", to=user.email, context={"user": user, "url": url, "days": VERIFY_MAX_AGE.days})
 
 
+SIGNUP_NO_MATCH = (
+    "We could not match that customer number with that email address. Check both, use your address on "
+    "your organization's email domain, or ask a colleague who administers your account for an invitation."
+)
+
+
+def _spend_a_hash(password: str) -> None:
+    # Every sign-up answer costs exactly one password hash, so its time tells nothing (see signup_request).
+    User().set_password(password)
+
+
+@transaction.atomic
+def signup_request(*, email: str, full_name: str, password: str, customer_number: str, now: datetime) -> None:
+    """A sign-up form sent: create the account, or tell the address's owner they have one, or refuse.
+
+    The answers an outsider can see are two: "check your email" (whether or not the address already
+    had an account) and ``SIGNUP_NO_MATCH`` (the same words for a wrong customer number and for an
+    address off the organization's domains, so the form is no customer-number oracle). Each path
+    hashes the password once, so the time taken does not tell them apart either. The caller throttles.
+    """
+    organization = organization_for_signup(customer_number=customer_number, email=email)
+    if organization is None:
+        _spend_a_hash(password)
+        raise AccountError(SIGNUP_NO_MATCH)
+    customer_signup(email=email, full_name=full_name, password=password, organization=organization, now=now)
+
+
 @transaction.atomic
 def customer_signup(
     *, email: str, full_name: str, password: str, organization: Organization, now: datetime
@@ -73,9 +100,12 @@ def customer_signup(
 
     If the address already has an account, nothing is created and that address is told how to sign
     in or reset its password instead; the caller shows the same "check your email" page either way.
+    The password rules are asked first either way, and either way one hash is computed.
     """
     email = _normalise(email)
+    validate_password(password, user=User(email=email, full_name=full_name))
     if User.objects.filter(email__iexact=email).exists():
+        _spend_a_hash(password)
         _send(
             "already_registered",
             to=email,
@@ -85,7 +115,6 @@ def customer_signup(
             },
         )
         return None
-    validate_password(password, user=User(email=email, full_name=full_name))
     try:
         with transaction.atomic():
             user = User.objects.create_user(

@@ -42,6 +42,8 @@ class Rule:
 LOGIN = Rule("login", per_pair=5, per_account=50, per_ip=30, window=15 * 60)
 PASSWORD_RESET = Rule("reset", per_account=3, per_ip=10, window=60 * 60)
 LOGIN_LINK = Rule("link", per_account=3, per_ip=10, window=60 * 60)
+# Sign-up forms sent (valid ones): per address, and per client (customer-number guessing).
+SIGNUP = Rule("signup", per_account=3, per_ip=10, window=60 * 60)
 
 
 def _cache():

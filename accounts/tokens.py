@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 
+from . import two_factor
 from .identity import UNVERIFIED_DETAIL, is_verified
 from .models import ApiToken, User
 
@@ -27,6 +28,10 @@ class TokenRefused(Exception):
     """An account that may not hold an API token (not verified, not active)."""
 
 
+class SecondFactorRequired(TokenRefused):
+    """The account signs in with a second factor: a key needs a current code too (``otp``)."""
+
+
 def _hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
@@ -36,10 +41,27 @@ def ttl() -> timedelta:
 
 
 @transaction.atomic
-def token_issue(*, user: User, now: datetime, name: str = "") -> tuple[ApiToken, str]:
-    """A new key for ``user``: returns the stored row and the key, which is never shown again."""
+def token_issue(
+    *, user: User, now: datetime, name: str = "", otp: str | None = None, at_the_server: bool = False
+) -> tuple[ApiToken, str]:
+    """A new key for ``user``: returns the stored row and the key, which is never shown again.
+
+    Someone who needs a second factor (``accounts.two_factor``) gets a key only with a current code
+    (``otp``: from the app, or a recovery code, which is spent), unless an operator issues it at the
+    server's shell (``at_the_server``: the ``api_token`` command).
+    """
     if not is_verified(user):
         raise TokenRefused(UNVERIFIED_DETAIL)
+    if not at_the_server and two_factor.needs_second_factor(user):
+        if not user.two_factor_enabled:
+            raise SecondFactorRequired(
+                "Your account must use two-factor sign-in: sign in to the portal once to set it up, "
+                "then ask for a key with a code."
+            )
+        if not otp or two_factor.verify_code(user=user, code=otp) is None:
+            raise SecondFactorRequired(
+                "Send a current code from your authenticator app (or a recovery code) as `otp`."
+            )
     User.objects.select_for_update().filter(pk=user.pk).first()  # one issue at a time per person
     key = secrets.token_hex(20)
     token = ApiToken.objects.create(

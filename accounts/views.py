@@ -11,15 +11,19 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from . import services, throttle, tokens
+from . import services, throttle, tokens, two_factor
 from .backends import signin_throttled
-from .forms import InvitationAcceptForm, InvitationForm, LoginLinkForm, ProfileForm, SignupForm
+from .forms import (
+    InvitationAcceptForm,
+    InvitationForm,
+    LoginLinkForm,
+    ProfileForm,
+    SignupForm,
+    TwoFactorCodeForm,
+)
 from .models import ApiToken
 
-NO_MATCH = (
-    "We could not match that customer number with that email address. Check both, use your address on "
-    "your organization's email domain, or ask a colleague who administers your account for an invitation."
-)
+SIGNUP_THROTTLED = "Too many sign-up attempts from here. Please wait {minutes} minutes and try again."
 
 
 def signup(request):
@@ -28,24 +32,29 @@ def signup(request):
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        org = services.organization_for_signup(customer_number=data["customer_number"], email=data["email"])
-        if org is None:
-            form.add_error(None, NO_MATCH)
+        ip = throttle.client_ip(request)
+        # Counted for every address, known or not, and per client: guessing customer numbers or
+        # probing addresses runs into the same brake.
+        if throttle.is_blocked(throttle.SIGNUP, account=data["email"], ip=ip):
+            form.add_error(None, SIGNUP_THROTTLED.format(minutes=throttle.minutes(throttle.SIGNUP)))
+            return render(request, "accounts/signup.html", {"form": form}, status=429)
+        throttle.hit(throttle.SIGNUP, account=data["email"], ip=ip)
+        try:
+            services.signup_request(
+                email=data["email"],
+                full_name=data["full_name"],
+                password=data["password1"],
+                customer_number=data["customer_number"],
+                now=timezone.now(),
+            )
+        except services.AccountError as exc:
+            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            form.add_error("password1", exc)
         else:
-            try:
-                services.customer_signup(
-                    email=data["email"],
-                    full_name=data["full_name"],
-                    password=data["password1"],
-                    organization=org,
-                    now=timezone.now(),
-                )
-            except ValidationError as exc:
-                form.add_error("password1", exc)
-            else:
-                # The same page whether or not the address already had an account (no enumeration).
-                request.session["signup_email"] = data["email"]
-                return redirect("accounts:signup_done")
+            # The same page whether or not the address already had an account (no enumeration).
+            request.session["signup_email"] = data["email"]
+            return redirect("accounts:signup_done")
     return render(request, "accounts/signup.html", {"form": form})
 
 
@@ -190,6 +199,20 @@ class LoginView(auth_views.LoginView):
     form_class = ThrottledAuthenticationForm
     redirect_authenticated_user = True
 
+    def form_valid(self, form):
+        user = form.get_user()
+        if two_factor.needs_second_factor(user):
+            # The password is right; the session is signed in only after the second step.
+            two_factor.pending_start(
+                self.request,
+                user=user,
+                backend=user.backend,
+                next_url=self.get_success_url(),
+                now=timezone.now(),
+            )
+            return redirect("accounts:two_factor_signin")
+        return super().form_valid(form)
+
     def form_invalid(self, form):
         throttled = [e for e in form.non_field_errors().as_data() if e.code == "throttled"]
         if throttled:
@@ -225,6 +248,15 @@ def login_link_use(request, token: str):
         user = services.login_link_user(token=token)
         if request.method == "POST":
             user = services.login_link_use(token=token, now=timezone.now())
+            if two_factor.needs_second_factor(user):  # the link replaces the password, not the code
+                two_factor.pending_start(
+                    request,
+                    user=user,
+                    backend="accounts.backends.EmailBackend",
+                    next_url="/",
+                    now=timezone.now(),
+                )
+                return redirect("accounts:two_factor_signin")
             auth_login(request, user, backend="accounts.backends.EmailBackend")
             messages.success(request, f"You are signed in as {user.email}.")
             return redirect("/")
@@ -306,3 +338,101 @@ def _int(value) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+# --- Two-factor sign-in: the second step, and setting it up -------------------------------------------
+CODE_THROTTLED = "Too many wrong codes. Please wait {minutes} minutes and try again."
+WRONG_CODE = "That code did not match. Type the code your app shows now, or one of your recovery codes."
+
+
+def _enrolment_context(device) -> dict:
+    return {"qr_svg": two_factor.qr_svg(device), "secret": two_factor.secret_base32(device)}
+
+
+def two_factor_signin(request):
+    """After the password (or a sign-in link): a code from the app or a recovery code, or, for staff who
+    must use one and have none yet, setting up the app right here."""
+    now = timezone.now()
+    pending = two_factor.pending_user(request, now=now)
+    if pending is None:
+        messages.info(request, "Please sign in again.")
+        return redirect("login")
+    user, next_url = pending
+    form = TwoFactorCodeForm(request.POST or None)
+    context = {"form": form, "email": user.email, "enrol": not user.two_factor_enabled}
+    if context["enrol"]:
+        device = two_factor.totp_device_pending(user=user)
+        context.update(_enrolment_context(device))
+    if request.method == "POST" and form.is_valid():
+        ip = throttle.client_ip(request)
+        if throttle.is_blocked(throttle.LOGIN, account=user.email, ip=ip):
+            form.add_error(None, CODE_THROTTLED.format(minutes=throttle.minutes(throttle.LOGIN)))
+            return render(request, "accounts/two_factor_signin.html", context, status=429)
+        code = form.cleaned_data["code"]
+        if context["enrol"]:
+            try:
+                device, codes = two_factor.totp_enrol_confirm(user=user, code=code, now=now)
+            except two_factor.TwoFactorError as exc:
+                throttle.hit(throttle.LOGIN, account=user.email, ip=ip)
+                form.add_error("code", str(exc))
+            else:
+                two_factor.pending_finish(request, user=user, device=device)
+                return render(request, "accounts/recovery_codes.html", {"codes": codes, "next": next_url})
+        else:
+            device = two_factor.verify_code(user=user, code=code)
+            if device is None:
+                throttle.hit(throttle.LOGIN, account=user.email, ip=ip)
+                # django-otp slows a device down after each wrong code (1 s, 2 s, 4 s ...).
+                slowed = (
+                    " Wait a few seconds before the next try."
+                    if two_factor.code_throttled(user=user, code=code)
+                    else ""
+                )
+                form.add_error("code", WRONG_CODE + slowed)
+            else:
+                throttle.reset_pair(throttle.LOGIN, account=user.email, ip=ip)
+                two_factor.pending_finish(request, user=user, device=device)
+                if two_factor.is_recovery_code(device):
+                    left = two_factor.recovery_codes_left(user=user)
+                    messages.warning(
+                        request,
+                        f"You signed in with a recovery code; {left} left. Make new ones on your profile "
+                        "if you are running low.",
+                    )
+                return redirect(next_url if _safe(next_url) else "/")
+    return render(request, "accounts/two_factor_signin.html", context)
+
+
+@login_required
+def two_factor_manage(request):
+    """Set up an authenticator app, make new recovery codes, or turn it off (when not required)."""
+    user = request.user
+    form = TwoFactorCodeForm(request.POST or None)
+    action = request.POST.get("action", "")
+    context = {"form": form, "required": two_factor.is_required(user), "enrolling": False}
+    if request.method == "POST" and action == "restart":
+        two_factor.totp_enrol_restart(user=user)
+        return redirect(f"{request.path}?setup=1")
+    if request.method == "POST" and action == "codes":
+        codes = two_factor.recovery_codes_renew(user=user)
+        return render(request, "accounts/recovery_codes.html", {"codes": codes, "next": request.path})
+    if request.method == "POST" and form.is_valid():
+        try:
+            if action == "confirm":
+                device, codes = two_factor.totp_enrol_confirm(
+                    user=user, code=form.cleaned_data["code"], now=timezone.now()
+                )
+                two_factor.session_verified(request, device)
+                return render(request, "accounts/recovery_codes.html", {"codes": codes, "next": request.path})
+            if action == "disable":
+                two_factor.two_factor_disable(user=user, code=form.cleaned_data["code"])
+                messages.success(request, "Two-factor sign-in is off.")
+                return redirect(request.path)
+        except two_factor.TwoFactorError as exc:
+            form.add_error("code", str(exc))
+    if not user.two_factor_enabled and (request.GET.get("setup") or action == "confirm"):
+        context["enrolling"] = True
+        context.update(_enrolment_context(two_factor.totp_device_pending(user=user)))
+    if user.two_factor_enabled:
+        context["codes_left"] = two_factor.recovery_codes_left(user=user)
+    return render(request, "accounts/two_factor.html", context)

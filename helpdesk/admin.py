@@ -8,6 +8,8 @@ admin autodiscovery imports this module after ``accounts.admin`` (``helpdesk`` i
 
 from django.contrib import admin
 from django.db.models import Exists, OuterRef
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.admin import UserAdmin as AccountsUserAdmin
 from accounts.models import User
@@ -15,6 +17,11 @@ from notifications.models import Suppression
 from privacy.admin import erase_personal_data, export_personal_data
 
 admin.site.unregister(User)
+# Two-factor devices change only through accounts.two_factor (which keeps User.two_factor_enabled):
+# admins reset a person's with the user page's action, not by editing devices.
+for _model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
 
 
 @admin.register(User)
@@ -24,9 +31,9 @@ class UserAdmin(AccountsUserAdmin):
 
     list_display = (*AccountsUserAdmin.list_display, "email_suppressed")
     fieldsets = (*AccountsUserAdmin.fieldsets, ("Email delivery", {"fields": ("email_suppression",)}))
-    readonly_fields = ("email_suppression",)
+    readonly_fields = (*AccountsUserAdmin.readonly_fields, "email_suppression")
     # Privacy requests (privacy.services): the services refuse anyone but an admin.
-    actions = [export_personal_data, erase_personal_data]
+    actions = [*(AccountsUserAdmin.actions or ()), export_personal_data, erase_personal_data]
 
     def get_queryset(self, request):
         suppressed = Suppression.objects.filter(email__iexact=OuterRef("email"))

@@ -39,7 +39,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "helpdesk.admin_site.AdminConfig",  # django.contrib.admin with a site that asks for the second factor
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -51,6 +51,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served from our own static files, no CDN
     "anymail",
+    "django_otp",  # two-factor sign-in (accounts/two_factor.py): TOTP apps and recovery codes
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "accounts",
     "sla",
     "notifications",
@@ -70,9 +73,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.TwoFactorMiddleware",  # a session that skipped the second step goes back to it
     "accounts.middleware.VerifiedIdentityMiddleware",  # unverified accounts see the "verify" page only
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",  # Content-Security-Policy on every response (see the Security block)
 ]
 
 ROOT_URLCONF = "helpdesk.urls"
@@ -355,6 +360,35 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+
+# --- Two-factor sign-in (accounts/two_factor.py; issue 21) ----------------------------------------
+# On: staff and superusers must use an authenticator app (they set it up at their next sign-in), on the
+# portal, the desk, the admin and the token endpoint. Anyone may turn it on for themselves either way.
+HELPDESK_REQUIRE_2FA_FOR_STAFF = env.bool("HELPDESK_REQUIRE_2FA_FOR_STAFF", default=False)
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default=HELPDESK_NAME)  # the name authenticator apps show
+
+# --- Content-Security-Policy (django-csp; issue 21) -----------------------------------------------
+# Scripts come from our own static files only; an inline script must carry the per-request nonce
+# (``{{ request.csp_nonce }}``), and no page uses inline event handlers (static/js/page.js reads data-
+# attributes instead). Styles allow inline ``style=""`` (priority colours): CSS cannot run script, and
+# a nonce in style-src would make browsers ignore 'unsafe-inline' for those attributes.
+# CSP_REPORT_URI (optional) sends violation reports to your collector.
+from csp.constants import NONCE, NONE, SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        **({"report-uri": [env.str("CSP_REPORT_URI")]} if env.str("CSP_REPORT_URI", default="") else {}),
+    },
+}
 
 LOGGING = {
     "version": 1,

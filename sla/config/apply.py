@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 
 from ..models import (
@@ -20,10 +24,12 @@ from .schema import Config, validate
 from .yaml_io import load_yaml
 
 
-def sla_config_import(*, text: str) -> dict[str, int]:
+def sla_config_import(*, text: str, by=None, source: str = "") -> dict[str, int]:
     """Validate ``text`` and apply it in one transaction; ``ConfigError`` changes nothing.
 
-    Returns how many rows of each section the file held.
+    Returns how many rows of each section the file held. With ``by`` (the person importing), the
+    import is written to the admin's change log in the same transaction, beside the admin's own
+    edits of plans, targets, calendars, rules and macros, so the audit export shows who and when.
     """
     config = validate(load_yaml(text))
     with transaction.atomic():
@@ -39,7 +45,19 @@ def sla_config_import(*, text: str) -> dict[str, int]:
         for name, value in config.extensions.items():
             if value is not None:
                 extensions.SECTIONS[name].apply(value)
-    return _counts(config)
+        counts = _counts(config)
+        if by is not None:
+            LogEntry.objects.create(
+                user_id=by.pk,
+                content_type=ContentType.objects.get_for_model(SupportPlan),
+                object_id=None,
+                object_repr=f"SLA configuration import{': ' + source if source else ''}"[:200],
+                action_flag=CHANGE,
+                change_message=json.dumps(
+                    [{"changed": {"fields": [f"{k}: {n}" for k, n in counts.items()]}}]
+                ),
+            )
+    return counts
 
 
 def _counts(config: Config) -> dict[str, int]:

@@ -62,6 +62,9 @@ MATRIX: dict[str, tuple] = {
     "accounts:token_revoke": (None, (LOGIN, 404, 404, 404, 404, 404, 404), "post"),
     "accounts:login_link": (None, (200, 302, 302, 302, 302, 302, 302)),  # signed-in people are sent on
     "accounts:login_link_use": (lambda w: {"token": "forged:token"}, (400,) * 7),
+    # the second step answers only a sign-in waiting for its code; anyone else is sent to sign in
+    "accounts:two_factor_signin": (None, (302,) * 7),
+    "accounts:two_factor": (None, (LOGIN, 200, 200, 200, 200, 200, 200)),
     "accounts:password_reset": (None, (200,) * 7),
     "accounts:password_reset_done": (None, (200,) * 7),
     "accounts:password_reset_confirm": (lambda w: {"uidb64": "MQ", "token": "set-password"}, (200,) * 7),
@@ -103,6 +106,7 @@ MATRIX: dict[str, tuple] = {
     "desk:incident_detail": (lambda w: {"pk": w["incident"].pk}, (LOGIN, 404, 404, 404, 403, 200, VERIFY)),
     "desk:organization_abuse": (lambda w: {"pk": w["org"].pk}, (LOGIN, 404, 404, 404, 403, 200, VERIFY)),
     "desk:dashboard": (None, (LOGIN, 404, 404, 404, 403, 200, VERIFY)),
+    "audit_export": (None, (LOGIN, 404, 404, 404, 404, 200, VERIFY)),  # helpdesk admins only
     "desk:dashboard_csv": (None, (LOGIN, 404, 404, 404, 403, 200, VERIFY)),
     "desk:timesheet": (None, (LOGIN, 404, 404, 404, 403, 200, VERIFY)),  # billing: team leads and admins
     "desk:timesheet_csv": (None, (LOGIN, 404, 404, 404, 403, 200, VERIFY)),
