@@ -12,7 +12,7 @@ from django.shortcuts import render
 from .identity import is_verified
 
 # Namespaces and URL names an unverified account may still reach.
-OPEN_NAMESPACES = {"accounts", "api", "admin", "anymail"}
+OPEN_NAMESPACES = {"accounts", "api", "admin", "anymail", "sso"}
 OPEN_NAMES = {
     "login",
     "logout",

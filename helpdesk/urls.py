@@ -16,6 +16,7 @@ urlpatterns = [
     path("anymail/", include(anymail_urls())),  # inbound + tracking webhooks (basic-auth WEBHOOK_SECRET)
     path("accounts/login/", account_views.LoginView.as_view(), name="login"),  # throttled
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/sso/", include("sso.urls")),  # OpenID Connect sign-in (sso/)
     path("accounts/", include("accounts.urls")),
     path("desk/", include("tickets.desk.urls")),
     path("desk/", include("automation.urls")),
