@@ -17,6 +17,7 @@ REFUSE_ADD = {
     "tickets.TicketEvent",
     "tickets.SurveyResponse",
     "tickets.InboundEmail",
+    "sso.SsoIdentity",  # made by signing in through a provider
 }
 
 
