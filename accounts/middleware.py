@@ -15,7 +15,7 @@ from . import two_factor
 from .identity import is_verified
 
 # Namespaces and URL names an unverified account may still reach.
-OPEN_NAMESPACES = {"accounts", "api", "admin", "anymail"}
+OPEN_NAMESPACES = {"accounts", "api", "admin", "anymail", "sso"}
 OPEN_NAMES = {
     "login",
     "logout",

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "sla",
     "notifications",
     "tickets",
+    "sso",  # OpenID Connect single sign-on for staff and per organization (mozilla-django-oidc)
     "automation",  # macros and rules, on top of tickets (tickets.signals)
     "privacy",  # export, erase, retention (on top of accounts, tickets, notifications, automation)
     "kb",  # knowledge base, on top of tickets (tickets.signals) and notifications
@@ -146,6 +147,10 @@ AUTHENTICATION_BACKENDS = ["accounts.backends.EmailBackend"]
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # API keys (Authorization: Token <key>) stop working this many days after they are issued.
 API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=30)
+# --- Single sign-on (sso/): providers are configured in the admin; these are the shared knobs.
+AUTHENTICATION_BACKENDS += ["sso.backend.SsoBackend"]  # only answers a callback sso.views started
+SSO_HTTP_TIMEOUT = env.int("SSO_HTTP_TIMEOUT", default=10)  # seconds, per call to a provider
+SSO_DISCOVERY_CACHE_SECONDS = env.int("SSO_DISCOVERY_CACHE_SECONDS", default=3600)
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"

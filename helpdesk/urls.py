@@ -21,6 +21,7 @@ urlpatterns = [
     path("anymail/", include(anymail_urls())),  # inbound + tracking webhooks (basic-auth WEBHOOK_SECRET)
     path("accounts/login/", account_views.LoginView.as_view(), name="login"),  # throttled
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/sso/", include("sso.urls")),  # OpenID Connect sign-in (sso/)
     path("accounts/", include("accounts.urls")),
     path("privacy/", include("privacy.urls")),  # the portal's "download my data"
     path("desk/audit/", audit_export_page, name="audit_export"),  # helpdesk admins: events + admin log

@@ -169,3 +169,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         "Run them with `.ci/run` (starts PostgreSQL and Redis, finds Chromium, then `make test`), or set "
         "DATABASE_URL=postgres://..., REDIS_URL=redis://... and HELPDESK_CHROMIUM=/usr/bin/chromium."
     )
+
+
+# --- Single sign-on: a real OpenID provider in its own process (tests/oidc_idp/) ------------------
+from tests.oidc_idp.fixture import oidc_provider  # noqa: E402, F401

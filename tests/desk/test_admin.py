@@ -22,6 +22,7 @@ REFUSE_ADD = {
     "kb.Deflection",
     "kb.TicketLink",
     "webhooks.Delivery",  # the log is written by the outbox, never by hand
+    "sso.SsoIdentity",  # made by signing in through a provider
 }
 
 

@@ -69,6 +69,10 @@ MATRIX: dict[str, tuple] = {
     "accounts:password_reset_done": (None, (200,) * 7),
     "accounts:password_reset_confirm": (lambda w: {"uidb64": "MQ", "token": "set-password"}, (200,) * 7),
     "accounts:password_reset_complete": (None, (200,) * 7),
+    # single sign-on (tests/sso): the address form, a start for no provider, a callback no one started
+    "sso:choose": (None, (200,) * 7),
+    "sso:start": (lambda w: {"slug": "no-such-provider"}, (404,) * 7),
+    "sso:callback": (None, (302,) * 7),  # refused: back to the sign-in page with a message
     "desk:queue": (None, (LOGIN, 404, 404, 404, 200, 200, VERIFY)),
     "desk:queue_rows": (None, (LOGIN, 404, 404, 404, 200, 200, VERIFY)),
     "desk:queue_csv": (None, (LOGIN, 404, 404, 404, 200, 200, VERIFY)),
