@@ -13,6 +13,14 @@ from sla.models import PriorityLevel, SupportPlan
 
 from ..models import Status, Ticket
 from ..policy import breached_q, breaching_q
+from ..search import MAX_QUERY, search_filter
+
+SEARCH_HELP = (
+    "Full-text search over subject, messages, form fields, attachment names, requester and organization "
+    '(staff also search internal notes): all words must match; "quoted phrase", -word to exclude, OR '
+    "between alternatives; a ticket reference such as HD-12 finds that ticket. Filters the list; the order "
+    "and the pagination stay the endpoint's own."
+)
 
 
 def assignee_q(value: str) -> Q:
@@ -44,15 +52,17 @@ class TicketFilterSerializer(serializers.Serializer):
     assignee = serializers.CharField(max_length=254, required=False, help_text="User id or email address.")
     breached = serializers.BooleanField(required=False, allow_null=True, default=None)
     updated_since = serializers.DateTimeField(required=False, help_text="ISO 8601 date and time.")
+    q = serializers.CharField(max_length=MAX_QUERY, required=False, allow_blank=True, help_text=SEARCH_HELP)
 
     def validate_assignee(self, value: str) -> str:
         if value.isdigit() and int(value) > 2**62:
             raise serializers.ValidationError("Not a user id.")
         return value
 
-    def apply(self, qs: QuerySet, *, now: datetime) -> QuerySet:
+    def apply(self, qs: QuerySet, *, now: datetime, reader) -> QuerySet:
         data = self.validated_data
         qs = _apply_shared(qs, data, now=now)
+        qs = search_filter(qs, text=data.get("q", ""), reader=reader)
         if "assignee" in data:
             qs = qs.filter(assignee_q(data["assignee"]))
         if "updated_since" in data:
@@ -85,6 +95,7 @@ class QueueFilterSerializer(serializers.Serializer):
     escalated = serializers.BooleanField(
         required=False, allow_null=True, default=None, help_text="Only tickets a customer escalated (or not)."
     )
+    q = serializers.CharField(max_length=MAX_QUERY, required=False, allow_blank=True, help_text=SEARCH_HELP)
 
     @property
     def include_waiting(self) -> bool:
@@ -97,6 +108,7 @@ class QueueFilterSerializer(serializers.Serializer):
         if data["unassigned"]:
             qs = qs.filter(assignee__isnull=True)
         qs = _apply_shared(qs, data, now=now)
+        qs = search_filter(qs, text=data.get("q", ""), reader=agent)
         if "plan" in data:
             qs = qs.filter(plan=data["plan"])
         if "breaching_within" in data:

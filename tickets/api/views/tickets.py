@@ -149,7 +149,7 @@ class TicketViewSet(ApiMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
             return queryset
         filters = TicketFilterSerializer(data=self.request.query_params)
         filters.is_valid(raise_exception=True)
-        return filters.apply(queryset, now=self.now())
+        return filters.apply(queryset, now=self.now(), reader=self.request.user)
 
     def create(self, request):
         key = _idempotency_key(request)
