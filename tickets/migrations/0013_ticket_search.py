@@ -59,14 +59,17 @@ BEGIN
         LEFT JOIN LATERAL (
             -- As tickets.attachments.attachments_visible_to: a customer sees the files of public
             -- messages and of none; the files of internal notes are the staff's.
+            -- A name as written and split into its words ("trace-log.txt" is one token otherwise).
             SELECT
-                string_agg(f.filename, ' ') FILTER (WHERE f.message_id IS NULL OR fm.kind = 'public')
+                string_agg(f.words, ' ') FILTER (WHERE f.message_id IS NULL OR fm.kind = 'public')
                     AS public_names,
-                string_agg(f.filename, ' ') FILTER (WHERE f.message_id IS NOT NULL AND fm.kind <> 'public')
+                string_agg(f.words, ' ') FILTER (WHERE f.message_id IS NOT NULL AND fm.kind <> 'public')
                     AS staff_names
-            FROM tickets_attachment f
+            FROM (
+                SELECT message_id, filename || ' ' || regexp_replace(filename, '[^[:alnum:]]+', ' ', 'g') AS words
+                FROM tickets_attachment WHERE ticket_id = t.id
+            ) f
             LEFT JOIN tickets_message fm ON fm.id = f.message_id
-            WHERE f.ticket_id = t.id
         ) a ON true
         WHERE t.id = ANY(ids)
     ) d
