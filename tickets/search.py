@@ -263,6 +263,32 @@ def _scan_q(clauses: list[list[tuple[str, bool]]], reader) -> Q:
     return any_clause
 
 
+# --- maintenance ----------------------------------------------------------------------------------
+
+
+def documents_rebuild(*, after_id: int = 0, batch: int = 5000) -> int:
+    """Recompute the search documents of every ticket with an id above ``after_id`` (PostgreSQL), in
+    batches: after a restore, or a bulk load that ran without triggers (``seed_bulk`` as superuser).
+    Returns how many tickets were indexed."""
+    if not postgres():
+        return 0
+    done, last = 0, after_id
+    with connection.cursor() as cursor:
+        while True:
+            cursor.execute(
+                f"SELECT array_agg(id) FROM (SELECT id FROM {Ticket._meta.db_table} WHERE id > %s "
+                "ORDER BY id LIMIT %s) b",
+                [last, batch],
+            )
+            ids = cursor.fetchone()[0]
+            if not ids:
+                break
+            cursor.execute("SELECT helpdesk_ticket_search_refresh(%s::bigint[], false)", [ids])
+            done, last = done + len(ids), max(ids)
+        cursor.execute("ANALYZE tickets_ticketsearch")
+    return done
+
+
 @dataclass
 class SearchResults:
     """One page of ranked results, with what the page says about them."""
