@@ -9,6 +9,7 @@ query they serve; they are kept beside the fields they index rather than split a
 """
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 
@@ -625,3 +626,30 @@ class FilingKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} -> {self.ticket_id}"
+
+
+class TicketSearch(models.Model):
+    """A ticket's full-text search documents, one row per ticket, kept beside the ticket so its table stays
+    narrow. ``public_document``: what the ticket's customers may read (subject, requester and organization,
+    form fields, public messages, their attachments' names); ``staff_document``: that plus internal notes
+    and their files.
+
+    Written only by the database (PostgreSQL triggers in migration ``0013_ticket_search``, which call
+    ``helpdesk_ticket_search_refresh``), so every writer keeps it right: the services, a bulk ``UPDATE``
+    of a merge, an erasure, an admin rename. Read by ``tickets.search``. Empty on SQLite, where search is
+    a plain scan.
+    """
+
+    ticket = models.OneToOneField(
+        Ticket,
+        primary_key=True,
+        # The row follows its ticket by trigger; no constraint, so Django's delete never orders the two.
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="search",
+    )
+    public_document = SearchVectorField(null=True)
+    staff_document = SearchVectorField(null=True)
+
+    def __str__(self) -> str:
+        return f"Search document of {self.ticket_id}"

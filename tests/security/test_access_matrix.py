@@ -75,6 +75,7 @@ MATRIX: dict[str, tuple] = {
     "sso:callback": (None, (302,) * 7),  # refused: back to the sign-in page with a message
     "desk:queue": (None, (LOGIN, 404, 404, 404, 200, 200, VERIFY)),
     "desk:queue_rows": (None, (LOGIN, 404, 404, 404, 200, 200, VERIFY)),
+    "desk:search": (None, (LOGIN, 404, 404, 404, 302, 302, VERIFY)),  # no words: back to the queue
     "desk:queue_csv": (None, (LOGIN, 404, 404, 404, 200, 200, VERIFY)),
     "desk:queue_bulk": (None, (LOGIN, 404, 404, 404, 302, 302, VERIFY), "post"),
     "desk:ticket_new": (None, (LOGIN, 404, 404, 404, 200, 200, VERIFY)),

@@ -13,7 +13,15 @@ from sla.models import PriorityLevel, SupportPlan
 
 from ..models import Status, Ticket
 from ..policy import TicketError, breached_q, breaching_q, tag_name
+from ..search import MAX_QUERY, search_filter
 from ..selectors import tagged_q
+
+SEARCH_HELP = (
+    "Full-text search over subject, messages, form fields, attachment names, requester and organization "
+    '(staff also search internal notes): all words must match; "quoted phrase", -word to exclude, OR '
+    "between alternatives; a ticket reference such as HD-12 finds that ticket. Filters the list; the order "
+    "and the pagination stay the endpoint's own."
+)
 
 
 def assignee_q(value: str) -> Q:
@@ -68,15 +76,17 @@ class TicketFilterSerializer(serializers.Serializer):
     breached = serializers.BooleanField(required=False, allow_null=True, default=None)
     updated_since = serializers.DateTimeField(required=False, help_text="ISO 8601 date and time.")
     tag = TagFilterField()
+    q = serializers.CharField(max_length=MAX_QUERY, required=False, allow_blank=True, help_text=SEARCH_HELP)
 
     def validate_assignee(self, value: str) -> str:
         if value.isdigit() and int(value) > 2**62:
             raise serializers.ValidationError("Not a user id.")
         return value
 
-    def apply(self, qs: QuerySet, *, now: datetime) -> QuerySet:
+    def apply(self, qs: QuerySet, *, now: datetime, reader) -> QuerySet:
         data = self.validated_data
         qs = _apply_shared(qs, data, now=now)
+        qs = search_filter(qs, text=data.get("q", ""), reader=reader)
         if "assignee" in data:
             qs = qs.filter(assignee_q(data["assignee"]))
         if "updated_since" in data:
@@ -110,6 +120,7 @@ class QueueFilterSerializer(serializers.Serializer):
         required=False, allow_null=True, default=None, help_text="Only tickets a customer escalated (or not)."
     )
     tag = TagFilterField()
+    q = serializers.CharField(max_length=MAX_QUERY, required=False, allow_blank=True, help_text=SEARCH_HELP)
 
     @property
     def include_waiting(self) -> bool:
@@ -122,6 +133,7 @@ class QueueFilterSerializer(serializers.Serializer):
         if data["unassigned"]:
             qs = qs.filter(assignee__isnull=True)
         qs = _apply_shared(qs, data, now=now)
+        qs = search_filter(qs, text=data.get("q", ""), reader=agent)
         if "plan" in data:
             qs = qs.filter(plan=data["plan"])
         if "breaching_within" in data:

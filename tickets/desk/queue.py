@@ -18,8 +18,9 @@ from django.utils.dateparse import parse_datetime
 from accounts.models import Team
 
 from ..models import Status, Ticket
-from ..policy import DUE_SOON, TicketError, breached_q, breaching_q, parse_reference, tag_name
+from ..policy import DUE_SOON, TicketError, breached_q, breaching_q, tag_name
 from ..querysets import next_due_expression
+from ..search import search_filter
 from ..selectors import QueueCursor, queue_after, tagged_q, tags_prefetch, ticket_queue
 
 PAGE_SIZE = 25
@@ -109,6 +110,12 @@ def queue_base(*, agent, now: datetime, filters: QueueFilters) -> QuerySet[Ticke
     """The queue with every filter but the view tab and the page (what the counts are taken over)."""
     include_waiting = filters.status == Status.WAITING or not filters.status
     qs = ticket_queue(agent=agent, now=now, include_waiting=include_waiting)
+    return queue_filter(qs, agent=agent, now=now, filters=filters)
+
+
+def queue_filter(qs: QuerySet[Ticket], *, agent, now: datetime, filters: QueueFilters) -> QuerySet[Ticket]:
+    """Every filter of the form but the view tab, on any visible set: the queue's, or the search page's
+    (which also finds resolved and closed tickets)."""
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.priority:
@@ -123,10 +130,8 @@ def queue_base(*, agent, now: datetime, filters: QueueFilters) -> QuerySet[Ticke
         qs = qs.filter(breaching_q(now, timedelta(minutes=filters.breaching)))
     if filters.tag:
         qs = qs.filter(tagged_q(filters.tag))
-    if filters.q:
-        number = parse_reference(filters.q)
-        text = Q(subject__icontains=filters.q) | Q(requester__email__icontains=filters.q)
-        qs = qs.filter(text | Q(pk=number)) if number is not None else qs.filter(text)
+    if filters.q:  # full-text, as the search page: one rule for "matches" (tickets.search)
+        qs = search_filter(qs, text=filters.q, reader=agent)
     return qs
 
 

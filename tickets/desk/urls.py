@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import dashboard, governance, inbound, incidents, queue, tickets, timesheet
+from .views import dashboard, governance, inbound, incidents, queue, search, tickets, timesheet
 
 app_name = "desk"
 urlpatterns = [
@@ -8,6 +8,7 @@ urlpatterns = [
     path("rows/", queue.queue_rows, name="queue_rows"),
     path("queue.csv", queue.queue_csv, name="queue_csv"),
     path("bulk/", queue.queue_bulk, name="queue_bulk"),
+    path("search/", search.search, name="search"),
     path("tickets/new/", tickets.ticket_new, name="ticket_new"),
     path("tickets/<int:pk>/", tickets.ticket_detail, name="ticket_detail"),
     path("tickets/<int:pk>/assign/", tickets.ticket_assign_view, name="ticket_assign"),

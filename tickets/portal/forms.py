@@ -239,7 +239,9 @@ class TicketFilterForm(PortalForm):
         label="Search",
         required=False,
         max_length=200,
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Reference or subject"}),
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": 'Reference or words, "a phrase", -not'}
+        ),
     )
     status = forms.ChoiceField(label="Status", required=False, choices=STATUS_FILTERS)
     priority = forms.ModelChoiceField(

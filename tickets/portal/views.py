@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,6 +22,7 @@ from .. import policy
 from ..attachments import attachment_response, attachments_visible_to
 from ..fields import filing_key
 from ..models import Message, RequestType, Status, Ticket
+from ..search import clean, ranked, search_filter, snippets
 from ..selectors import customer_tickets, open_incidents
 from ..services import (
     SurveyError,
@@ -87,11 +87,11 @@ def ticket_list(request):
     if scope == "mine":
         qs = qs.mine(user)
     form = TicketFilterForm(request.GET or None)
+    q = ""
     if form.is_valid():
-        q = form.cleaned_data["q"].strip()
-        if q:
-            number = policy.parse_reference(q)
-            qs = qs.filter(Q(subject__icontains=q) | (Q(pk=number) if number is not None else Q()))
+        q = clean(form.cleaned_data["q"])
+        if q:  # full-text over what the customer may read (never internal notes), best match first
+            qs = ranked(search_filter(qs, text=q, reader=user), text=q, reader=user)
         status = form.cleaned_data["status"]
         if status == "open":
             qs = qs.filter(policy.open_q())
@@ -101,6 +101,10 @@ def ticket_list(request):
             qs = qs.filter(priority=form.cleaned_data["priority"])
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
+    if q:
+        found = snippets([t.pk for t in page.object_list], text=q, reader=user)
+        for t in page.object_list:
+            t.search_snippet = found.get(t.pk)
     context = {
         "rows": [(t, sla_view(t, now)) for t in page.object_list],
         "page": page,

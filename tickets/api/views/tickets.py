@@ -164,7 +164,7 @@ class TicketViewSet(ApiMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
             data=self.request.query_params, context=self.get_serializer_context()
         )
         filters.is_valid(raise_exception=True)
-        return filters.apply(queryset, now=self.now())
+        return filters.apply(queryset, now=self.now(), reader=self.request.user)
 
     def create(self, request):
         key = _idempotency_key(request)

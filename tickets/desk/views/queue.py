@@ -16,6 +16,7 @@ from sla.models import PriorityLevel, SupportPlan
 
 from ...models import Status
 from ...querysets import OPEN_STATUSES
+from ...search import snippets
 from ...services import BULK_ACTIONS, BULK_MAX, TicketError, tickets_bulk_apply
 from ..forms import staff_users
 from ..queue import SORTS, VIEWS, QueueFilters, queue_export, queue_ids, queue_page
@@ -29,6 +30,10 @@ def _queue_context(request) -> dict:
     now = current_time()
     filters = QueueFilters.from_query(request.GET)
     page = queue_page(agent=request.user, now=now, filters=filters)
+    if filters.q:  # the words that matched, under each subject (one query for the page)
+        found = snippets([t.pk for t in page.rows], text=filters.q, reader=request.user)
+        for t in page.rows:
+            t.search_snippet = found.get(t.pk)
     rows = [(t, sla_clock(t, now)) for t in page.rows]
     here = filters.query()
     return {

@@ -44,6 +44,7 @@ from sla.selectors import calendar_build
 from tickets.alerts import warn_percent
 from tickets.models import Channel, Message, Status, Ticket, TicketEvent
 from tickets.schedule import next_actions_mark_all
+from tickets.search import documents_rebuild
 
 from .load_demo import PRIORITIES, TARGETS
 
@@ -561,6 +562,8 @@ class Command(BaseCommand):
                 self.stderr.write(f"rebuilt {len(dropped)} indexes in {time.monotonic() - t0:.1f}s")
         # As the migration does for existing tickets: the jobs' first passes compute their next-action instants.
         next_actions_mark_all(now=datetime.now(UTC))
+        # The search documents: the triggers that keep them were skipped with the replica role above.
+        documents_rebuild(after_id=job.first_id - 1)
         if postgres:
             # What autovacuum would have done over the months this history took: statistics for the
             # planner, and the visibility map that lets counts run as index-only scans.
