@@ -634,7 +634,7 @@ class TicketSearch(models.Model):
     form fields, public messages, their attachments' names); ``staff_document``: that plus internal notes
     and their files.
 
-    Written only by the database (PostgreSQL triggers in migration ``0013_ticket_search``, which call
+    Written only by the database (PostgreSQL triggers in migration ``0014_ticket_search``, which call
     ``helpdesk_ticket_search_refresh``), so every writer keeps it right: the services, a bulk ``UPDATE``
     of a merge, an erasure, an admin rename. Read by ``tickets.search``. Empty on SQLite, where search is
     a plain scan.

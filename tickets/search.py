@@ -2,7 +2,7 @@
 
 What a ticket's search documents hold (subject; requester and organization names; form field values;
 message bodies; attachment names) is defined once, in SQL, by ``helpdesk_ticket_search_refresh``
-(migration ``tickets/0013_ticket_search``), and kept by triggers in ``tickets_ticketsearch``.
+(migration ``tickets/0014_ticket_search``), and kept by triggers in ``tickets_ticketsearch``.
 The query language is PostgreSQL's ``websearch_to_tsquery``: words (all must match, stemmed in
 English), ``"quoted phrases"``, ``-exclude`` and ``OR``. A ticket reference (``HD-12``) also finds that
 ticket.

@@ -246,7 +246,7 @@ def backwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tickets", "0012_event_kind_rule"),
+        ("tickets", "0013_tags"),
         ("accounts", "0004_team_auto_assign"),
     ]
 
