@@ -13,6 +13,7 @@ from django.db.models import Q
 from accounts.identity import is_verified
 from notifications.models import Notification
 from tickets.models import Attachment, InboundEmail, Message, SurveyResponse, Ticket, TicketEvent
+from webhooks.models import Delivery
 
 from ..models import PrivacyRequest
 from ..scrub import ERASED_TEXT, Scrubber
@@ -253,6 +254,12 @@ def ticket_strip(
         addresses=lowered,
         placeholder=address_placeholder,
     )
+    # Webhook deliveries keep the payload they were signed with (the log, and replay): the same words go.
+    for delivery in Delivery.objects.filter(ticket=ticket).only("pk", "payload"):
+        payload = scrub.value(delivery.payload)
+        if payload != delivery.payload:
+            Delivery.objects.filter(pk=delivery.pk).update(payload=payload)
+            out.events_scrubbed += 1
     inbound = InboundEmail.objects.filter(ticket=ticket)
     if not whole:
         inbound = inbound.filter(sender__in=list(addresses) or [""])

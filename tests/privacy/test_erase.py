@@ -391,3 +391,29 @@ def test_an_address_with_an_account_is_erased_as_the_account(world):
 
     with pytest.raises(PrivacyError, match="account"):
         address_erase(email="zelda.q@acme.test", by=world.admin, now=NOW, channel="command")
+
+
+@pytest.fixture
+def crm_endpoint(db):
+    """A webhook subscription told about every event from before the person's tickets were filed."""
+    from webhooks.events import EventType
+    from webhooks.models import Endpoint
+
+    # A documentation address: the delivery is refused or fails, and the log row (with its payload) stays.
+    return Endpoint.objects.create(
+        name="CRM", url="https://203.0.113.10/hook", events=[t.value for t in EventType]
+    )
+
+
+def test_webhook_delivery_logs_keep_nothing_of_the_person_after_an_erase(
+    crm_endpoint, world, django_capture_on_commit_callbacks
+):
+    from webhooks.models import Delivery
+
+    logged = " ".join(str(d.payload) for d in Delivery.objects.all())
+    assert _found(logged), "the deliveries carried her name or words"
+
+    _erase(world, django_capture_on_commit_callbacks)
+
+    assert _found(" ".join(str(d.payload) for d in Delivery.objects.all())) == []
+    assert Delivery.objects.count() > 0  # the log stays: who was told what, when
