@@ -45,6 +45,6 @@ def test_an_agent_finds_an_old_closed_ticket_by_a_phrase_in_its_thread(
     assert "Calls drop after a minute" in page.locator("#search-results").inner_text()
     page.goto("/desk/")
     page.get_by_label("Search").fill("timer")
-    page.get_by_role("button", name="Apply").click()
+    page.get_by_role("button", name="Apply", exact=True).click()
     queue = page.locator("table.queue tbody").inner_text()
     assert "Session timer question" in queue and "Calls drop after a minute" not in queue

@@ -27,6 +27,7 @@ from tests.objectstore import s3_server  # noqa: F401  (fixture)
 from tests.reliability.realenv import (
     PYTHON,
     ROOT,
+    broker_reset,
     require,
     require_postgres,
     subprocess_env,
@@ -101,9 +102,7 @@ def test_two_web_nodes_two_workers_and_one_beat_share_files_and_run_nothing_twic
         FASTBEAT_SECONDS="1",
         **s3_server.env(bucket),
     )
-    with app.connection_for_write() as conn:  # nothing left over from an earlier run
-        for queue in QUEUES:
-            conn.default_channel.queue_purge(queue)
+    broker_reset()  # nothing left over from an earlier run
 
     ports = [_free_port(), _free_port()]
     logs = tmp_path / "logs"
@@ -188,6 +187,7 @@ def test_two_web_nodes_two_workers_and_one_beat_share_files_and_run_nothing_twic
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 proc.kill()
+        broker_reset()  # leave no lock or message for the next test's worker
         for name in procs:
             print(f"--- {name}\n" + (logs / f"{name}.log").read_text()[-3000:])
 

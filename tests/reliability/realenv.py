@@ -53,3 +53,18 @@ def subprocess_env(**extra: str) -> dict[str, str]:
 
 
 PYTHON = sys.executable
+
+
+def broker_reset() -> None:
+    """Empty every queue of ours on the real Redis broker and drop kombu's bookkeeping of unacknowledged
+    messages (``unacked``, ``unacked_index`` and the ``unacked_mutex`` lock). A worker stopped by an
+    earlier test can leave that lock held for its 5-minute expiry, and a new worker waits on it before
+    consuming anything."""
+    from helpdesk.celery import QUEUES, app
+
+    with app.connection_for_write() as conn:
+        channel = conn.default_channel
+        for queue in QUEUES:
+            channel.queue_purge(queue)
+        client = channel.client
+        client.delete(channel.unacked_key, channel.unacked_index_key, channel.unacked_mutex_key)

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from helpdesk.celery import app
 from notifications.models import Notification
+from tests.reliability.realenv import broker_reset
 from tickets import tasks
 from tickets.models import Ticket
 from tickets.services import ticket_assign, ticket_create
@@ -53,9 +54,7 @@ def worker():
         "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
         "CONN_MAX_AGE": "0",
     }
-    with app.connection_for_write() as conn:  # nothing left over from an earlier run
-        for queue in app.conf.task_queues:
-            conn.default_channel.queue_purge(queue.name)
+    broker_reset()  # nothing left over from an earlier run
     proc = subprocess.Popen(
         [
             sys.executable,
