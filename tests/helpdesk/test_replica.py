@@ -115,6 +115,7 @@ def test_reports_read_the_replica_while_the_queue_and_every_write_use_the_primar
 
 
 def test_without_a_replica_reports_read_the_primary(customer, lead, priorities):
+    require_postgres()  # the report runs in a separate process against the shared database
     ticket_create(requester=customer, subject="Before the copy", priority=priorities["urgent"], now=NOW)
     ticket_create(requester=customer, subject="After the copy", priority=priorities["urgent"], now=NOW)
     seen = _report()
