@@ -133,7 +133,9 @@ def test_a_worker_killed_mid_send_delivers_the_notification_once_after_restart(r
         text=True,
         start_new_session=True,
     )
-    producer = Celery("producer", broker=redis_url)
+    # Not the current app: shared tasks resolve through the current app, and a later test's
+    # ``task.delay()`` would otherwise publish with this bare app's routes (to a queue named "celery").
+    producer = Celery("producer", broker=redis_url, set_as_current=False)
     try:
         task_id = str(uuid.uuid4())
         producer.send_task(
