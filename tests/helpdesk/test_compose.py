@@ -120,7 +120,7 @@ def test_migrations_run_once_in_a_one_shot_service_that_web_and_workers_wait_for
     migrate = SERVICES["migrate"]
     assert "migrate --noinput" in migrate["command"]
     assert migrate.get("restart", "no") == "no" and "ports" not in migrate
-    for name in ("web", "worker", "sweeper", "beat"):
+    for name in ("web", "worker", "sweeper", "beat", "mailbox-idle"):
         assert SERVICES[name]["depends_on"]["migrate"] == {"condition": "service_completed_successfully"}
         assert SERVICES[name]["depends_on"]["postgres"] == {"condition": "service_healthy"}
         assert "migrate" not in SERVICES[name]["command"] and "load_demo" not in SERVICES[name]["command"]
