@@ -6,6 +6,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+# The suite runs on this many processes (pytest-xdist; 1 = no xdist). Each has its own test database and
+# its own Redis database (tests/settings.py).
+TEST_WORKERS ?= 2
 STAMP := $(VENV)/.installed
 
 .PHONY: run test venv lint fmt clean migrate demo
@@ -28,7 +31,7 @@ run: venv
 	@DEBUG=true PORT=$(PORT) PY=$(PY) bash bin/run-dev
 
 test: venv
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(if $(filter-out 1,$(TEST_WORKERS)),-n $(TEST_WORKERS)) $(PYTEST_ARGS)
 
 lint: venv
 	$(PY) -m ruff check .

@@ -5,7 +5,24 @@ Subprocess tests that need production settings pass ``DJANGO_SETTINGS_MODULE=hel
 """
 
 import os
+from urllib.parse import urlsplit, urlunsplit
 
+
+def _redis_database_per_worker() -> None:
+    """Under pytest-xdist each worker process uses its own Redis database: gw0 the one REDIS_URL names,
+    gw1 the one below it, and so on. The real-broker tests purge and read queues; on a shared database
+    one worker's purge would eat another's messages. Subprocesses inherit the suite's original URL in
+    HELPDESK_TEST_REDIS_URL, so they derive the same database (never one further down)."""
+    base = os.environ.setdefault("HELPDESK_TEST_REDIS_URL", os.environ.get("REDIS_URL", ""))
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not (base and worker.startswith("gw")):
+        return
+    url = urlsplit(base)
+    database = (int(url.path.strip("/") or 0) - int(worker[2:])) % 16
+    os.environ["REDIS_URL"] = urlunsplit(url._replace(path=f"/{database}"))
+
+
+_redis_database_per_worker()
 # Production mode (DEBUG off) needs a key; tests must not write one into var/ or depend on a developer's.
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-never-used-outside-the-test-suite-0123456789")
 

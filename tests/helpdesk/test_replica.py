@@ -86,6 +86,12 @@ def lagging_replica():
     admin = _admin_connection()
     with admin.cursor() as cur:
         cur.execute(f'DROP DATABASE IF EXISTS "{copy}"')
+        # A template must have no other session: an earlier test's subprocess (a worker, a web node) may
+        # still be closing its connection to this test database. Those sessions are done; end them.
+        cur.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [primary],
+        )
         cur.execute(f'CREATE DATABASE "{copy}" TEMPLATE "{primary}"')
     s = connection.settings_dict
     auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
