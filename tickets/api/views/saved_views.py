@@ -62,7 +62,6 @@ class SavedViewViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
     mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
 ):
@@ -92,12 +91,15 @@ class SavedViewViewSet(
         except TicketError as exc:
             self._refused(None, exc)
 
-    def perform_update(self, serializer):
-        view = serializer.instance
+    def partial_update(self, request, pk=None):
+        view = self.get_object()
+        serializer = self.get_serializer(view, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
         try:
-            saved_view_change(view=view, by=self.request.user, **serializer.validated_data)
+            saved_view_change(view=view, by=request.user, **serializer.validated_data)
         except TicketError as exc:
             self._refused(view, exc)
+        return Response(self.get_serializer(view).data)
 
     def perform_destroy(self, instance):
         try:
