@@ -296,3 +296,15 @@ def test_the_owner_reorders_renames_and_deletes_on_the_views_page(client, tech):
     assert response.status_code == 400
     client.post(reverse("desk:saved_view_delete", args=[a.pk]))
     assert list(saved_views_for(tech)) == [b]
+
+
+def test_a_bulk_action_from_a_saved_tab_returns_to_that_tab(client, tech, tech2, make_ticket):
+    t = make_ticket("one")
+    view = saved_view_create(owner=tech, name="Unassigned", query="view=unassigned")
+    theirs = saved_view_create(owner=tech2, name="Sam's", query="")
+    client.force_login(tech)
+    data = {"action": "assign", "assign.assignee": "me", "ids": [t.pk], "view": "unassigned"}
+    response = client.post(reverse("desk:queue_bulk"), {**data, "saved": view.pk})
+    assert response["Location"] == reverse("desk:queue") + f"?view=unassigned&saved={view.pk}"
+    response = client.post(reverse("desk:queue_bulk"), {**data, "saved": theirs.pk})
+    assert response["Location"] == reverse("desk:queue") + "?view=unassigned"

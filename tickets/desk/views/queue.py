@@ -196,5 +196,9 @@ def queue_bulk(request):
         messages.error(request, f"Nothing changed: {exc}")
     else:
         (messages.warning if result.refused else messages.success)(request, result.summary())
-    query = urlencode(filters.query(after=""))
+    # Back to the saved view's tab the action came from, if it was one (and still one this person sees).
+    saved = request.POST.get("saved", "")
+    if not (saved.isdigit() and len(saved) < 15 and saved_views_for(request.user).filter(pk=saved).exists()):
+        saved = ""
+    query = urlencode(filters.query(after="", saved=saved))
     return redirect(reverse("desk:queue") + (f"?{query}" if query else ""))
