@@ -112,6 +112,16 @@ MATRIX: dict[str, tuple] = {
         "post",
     ),
     "automation:rules_dry_run": (T, (LOGIN, 404, 404, 404, 403, 200, VERIFY)),  # team leads and admins
+    # the macro editor: every technician for their own macros; w["macro"] is global, so an admin's only
+    # (tests/automation/test_macro_editor.py has who manages which); the delete comes after its uses above
+    "automation:macro_list": (None, (LOGIN, 404, 404, 404, 200, 200, VERIFY)),
+    "automation:macro_new": (None, (LOGIN, 404, 404, 404, 200, 200, VERIFY)),
+    "automation:macro_edit": (lambda w: {"pk": w["macro"].pk}, (LOGIN, 404, 404, 404, 404, 200, VERIFY)),
+    "automation:macro_delete": (
+        lambda w: {"pk": w["macro"].pk},
+        (LOGIN, 404, 404, 404, 404, 302, VERIFY),
+        "post",
+    ),
     "desk:ticket_status": (T, (LOGIN, 404, 404, 404, 302, 302, VERIFY), "post"),
     "desk:ticket_reclassify": (T, (LOGIN, 404, 404, 404, 302, 302, VERIFY), "post"),
     "desk:ticket_merge": (T, (LOGIN, 404, 404, 404, 302, 302, VERIFY), "post"),
