@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin
 
-from .forms import MacroPermissionMixin
+from .forms import MACRO_FIELDS, MacroPermissionMixin
 from .models import Macro, Rule
 from .permissions import manageable_macros_q, may_manage_macro
 from .services import macro_save
@@ -10,7 +10,7 @@ from .services import macro_save
 class MacroAdminForm(MacroPermissionMixin, forms.ModelForm):
     class Meta:
         model = Macro
-        fields = "__all__"
+        fields = ("owner", *MACRO_FIELDS)
 
 
 @admin.register(Macro)
