@@ -670,7 +670,7 @@ class SavedView(models.Model):
         "accounts.Team",
         null=True,
         blank=True,
-        on_delete=models.CASCADE,
+        on_delete=models.SET_NULL,  # a team that goes leaves its views to their owners, unshared
         related_name="saved_views",
         help_text="Shared with this team's members (empty: only its owner).",
     )

@@ -473,7 +473,15 @@ def may_edit_saved_view(user, view) -> bool:
         return True
     if view.team_id is None:
         return False
-    return user.is_helpdesk_admin or (user.is_team_lead and user.teams.filter(pk=view.team_id).exists())
+    return user.is_helpdesk_admin or (user.is_team_lead and view.team_id in _team_ids(user))
+
+
+def _team_ids(user) -> frozenset[int]:
+    """The teams a person belongs to, read once per request (a list of views asks for each row)."""
+    ids = getattr(user, "_policy_team_ids", None)
+    if ids is None:
+        ids = user._policy_team_ids = frozenset(user.teams.values_list("pk", flat=True))
+    return ids
 
 
 def check_saved_view_edit(user, view) -> None:

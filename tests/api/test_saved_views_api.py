@@ -137,3 +137,22 @@ def test_the_schema_documents_views_and_the_queues_view_parameter(client):
     assert {"query", "sort", "team", "editable"} <= set(
         schema["components"]["schemas"]["SavedView"]["properties"]
     )
+
+
+@pytest.mark.parametrize("count", [1, 12])
+def test_listing_views_costs_the_same_queries_for_any_number(
+    count, tech, mate, voice, django_assert_num_queries
+):
+    lead = StaffFactory(email="lee@helpdesk.test", full_name="Lee Lead", group="Team leads")
+    voice.members.add(lead)
+    for i in range(count):
+        saved_view_create(owner=tech, name=f"mine {i}", query="")
+        saved_view_create(owner=mate, name=f"shared {i}", query="", team=voice)
+    for who, rows in ((tech, 2 * count), (lead, count)):
+        client = APIClient()
+        client.force_authenticate(who)
+        # The caller's groups, the views with their teams and owners, and (for a lead) their teams once.
+        with django_assert_num_queries(2 if who == tech else 3):
+            response = client.get("/api/views/")
+        assert len(response.json()) == rows
+    assert all(v["editable"] for v in response.json())  # the lead edits the team's shared views

@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
                 ('position', models.PositiveIntegerField(default=0)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='saved_views', to=settings.AUTH_USER_MODEL)),
-                ('team', models.ForeignKey(blank=True, help_text="Shared with this team's members (empty: only its owner).", null=True, on_delete=django.db.models.deletion.CASCADE, related_name='saved_views', to='accounts.team')),
+                ('team', models.ForeignKey(blank=True, help_text="Shared with this team's members (empty: only its owner).", null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='saved_views', to='accounts.team')),
             ],
             options={
                 'ordering': ['position', 'pk'],
