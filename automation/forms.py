@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django import forms
 
-from .models import Macro
+from .models import Macro, Rule
 from .permissions import macro_scopes_for, macro_teams_for, may_manage_macro
 
 MACRO_FIELDS = (
@@ -72,3 +72,38 @@ class MacroForm(MacroPermissionMixin, forms.ModelForm):
         if self.cleaned_data.get("scope") != Macro.Scope.TEAM:
             self.cleaned_data["team"] = None
         super()._post_clean()
+
+
+RULE_FIELDS = (
+    "name",
+    "event",
+    "position",
+    "active",
+    "stop",
+    "channel",
+    "organization",
+    "plan",
+    "priority",
+    "request_type",
+    "request_fields",
+    "words",
+    "has_tag",
+    "hours",
+    "calendar",
+    "set_priority",
+    "set_team",
+    "assign_to",
+    "apply_macro",
+    "add_tags",
+    "remove_tags",
+    "notify_emails",
+    "webhook_url",
+)
+
+
+class RuleForm(forms.ModelForm):
+    """The desk's rule editor: the admin's fields and checks (``Rule.clean``)."""
+
+    class Meta:
+        model = Rule
+        fields = RULE_FIELDS

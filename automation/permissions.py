@@ -67,3 +67,9 @@ def macro_teams_for(user):
     if user.is_team_lead:
         return Team.objects.filter(members=user)
     return Team.objects.none()
+
+
+def may_manage_rules(user) -> bool:
+    """Rules act on every ticket: team leads and admins write them (the admin's model permissions are
+    granted to the same two groups, ``grant_managers``)."""
+    return bool(user and user.is_authenticated and user.is_active and user.is_staff and user.is_team_lead)

@@ -25,7 +25,7 @@ from tickets.services.routing import ticket_auto_assign
 from tickets.snapshot import ticket_context
 
 from .models import Macro, Rule, tag_list
-from .permissions import may_manage_macro
+from .permissions import may_manage_macro, may_manage_rules
 from .selectors import macros_for, rule_matches, rules_for, ticket_tag_names
 
 # (rule id, ticket id) pairs whose actions are running: a change a rule makes never fires that rule
@@ -56,6 +56,23 @@ def macro_delete(*, macro: Macro, by) -> None:
     if not may_manage_macro(by, macro):
         raise TicketError("You may not delete this macro.")
     macro.delete()
+
+
+@transaction.atomic
+def rule_save(*, rule: Rule, by) -> Rule:
+    """Create or change a rule, checked as the admin checks it (``Rule.clean``); leads and admins only."""
+    if not may_manage_rules(by):
+        raise TicketError("Only team leads and admins change rules.")
+    rule.full_clean()
+    rule.save()
+    return rule
+
+
+@transaction.atomic
+def rule_delete(*, rule: Rule, by) -> None:
+    if not may_manage_rules(by):
+        raise TicketError("Only team leads and admins change rules.")
+    rule.delete()
 
 
 def macro_preview(*, macro: Macro, ticket: Ticket, by) -> list[str]:

@@ -11,4 +11,8 @@ urlpatterns = [
     path("macros/new/", views.macro_new, name="macro_new"),
     path("macros/<int:pk>/", views.macro_edit, name="macro_edit"),
     path("macros/<int:pk>/delete/", views.macro_delete_view, name="macro_delete"),
+    path("rules/", views.rule_list, name="rule_list"),
+    path("rules/new/", views.rule_new, name="rule_new"),
+    path("rules/<int:pk>/", views.rule_edit, name="rule_edit"),
+    path("rules/<int:pk>/delete/", views.rule_delete_view, name="rule_delete"),
 ]

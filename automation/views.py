@@ -11,11 +11,11 @@ from tickets.models import Ticket
 from tickets.policy import TicketError, parse_reference
 from tickets.selectors import ticket_queue
 
-from .forms import MacroForm
+from .forms import MacroForm, RuleForm
 from .models import Macro, Rule
 from .permissions import macro_scopes_for, manageable_macros_q
 from .selectors import macros_for, rule_matches, rules_for, ticket_tag_names
-from .services import macro_apply, macro_delete, macro_preview, macro_save
+from .services import macro_apply, macro_delete, macro_preview, macro_save, rule_delete, rule_save
 
 
 @staff_required
@@ -162,3 +162,47 @@ def macro_delete_view(request, pk: int):
     else:
         messages.success(request, f"Deleted the macro \u201c{macro.name}\u201d.")
     return redirect("automation:macro_list")
+
+
+# --- the desk's rule editor: team leads and admins (as in the admin) ------------------------------------
+
+
+@lead_required
+def rule_list(request):
+    rules = Rule.objects.select_related(
+        "organization", "plan", "priority", "set_priority", "set_team", "assign_to", "apply_macro"
+    ).order_by("event", "position", "pk")
+    return render(request, "automation/rule_list.html", {"rules": rules})
+
+
+def _rule_editor(request, rule: Rule | None):
+    form = RuleForm(request.POST or None, instance=rule)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = rule_save(rule=form.instance, by=request.user)
+        except TicketError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"Saved the rule \u201c{saved.name}\u201d.")
+            return redirect("automation:rule_list")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "automation/rule_form.html", {"form": form, "rule": rule}, status=status)
+
+
+@lead_required
+def rule_new(request):
+    return _rule_editor(request, None)
+
+
+@lead_required
+def rule_edit(request, pk: int):
+    return _rule_editor(request, get_object_or_404(Rule, pk=pk))
+
+
+@require_POST
+@lead_required
+def rule_delete_view(request, pk: int):
+    rule = get_object_or_404(Rule, pk=pk)
+    rule_delete(rule=rule, by=request.user)
+    messages.success(request, f"Deleted the rule \u201c{rule.name}\u201d.")
+    return redirect("automation:rule_list")

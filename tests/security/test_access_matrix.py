@@ -117,6 +117,11 @@ MATRIX: dict[str, tuple] = {
     "automation:macro_list": (None, (LOGIN, 404, 404, 404, 200, 200, VERIFY)),
     "automation:macro_new": (None, (LOGIN, 404, 404, 404, 200, 200, VERIFY)),
     "automation:macro_edit": (lambda w: {"pk": w["macro"].pk}, (LOGIN, 404, 404, 404, 404, 200, VERIFY)),
+    # the rule editor: team leads and admins, as in the admin (tests/automation/test_rule_editor.py)
+    "automation:rule_list": (None, (LOGIN, 404, 404, 404, 403, 200, VERIFY)),
+    "automation:rule_new": (None, (LOGIN, 404, 404, 404, 403, 200, VERIFY)),
+    "automation:rule_edit": (lambda w: {"pk": 999999}, (LOGIN, 404, 404, 404, 403, 404, VERIFY)),
+    "automation:rule_delete": (lambda w: {"pk": 999999}, (LOGIN, 404, 404, 404, 403, 404, VERIFY), "post"),
     "automation:macro_delete": (
         lambda w: {"pk": w["macro"].pk},
         (LOGIN, 404, 404, 404, 404, 302, VERIFY),
