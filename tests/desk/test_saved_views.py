@@ -308,3 +308,17 @@ def test_a_bulk_action_from_a_saved_tab_returns_to_that_tab(client, tech, tech2,
     assert response["Location"] == reverse("desk:queue") + f"?view=unassigned&saved={view.pk}"
     response = client.post(reverse("desk:queue_bulk"), {**data, "saved": theirs.pk})
     assert response["Location"] == reverse("desk:queue") + "?view=unassigned"
+
+
+def test_the_next_page_of_a_saved_tab_stays_in_that_view(client, tech, make_ticket, frozen):
+    for i in range(30):
+        make_ticket(f"urgent {i}", "urgent", minutes_ago=i)
+    make_ticket("a low one", "low")
+    view = saved_view_create(owner=tech, name="Urgent", query="priority=urgent")
+    client.force_login(tech)
+    first = client.get(reverse("desk:queue"), {"saved": view.pk})
+    next_qs = first.context["next_qs"]
+    assert f"saved={view.pk}" in next_qs
+    second = client.get(reverse("desk:queue") + "?" + next_qs).content.decode()
+    assert second.count("<tr data-ticket=") == 5 and "a low one" not in second
+    assert 'aria-current="page" data-saved-view' in second
