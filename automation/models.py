@@ -87,7 +87,19 @@ class Macro(models.Model):
         return self.name
 
     def clean(self) -> None:
+        """What the admin and the desk's editor both check (their forms call this)."""
         _tags_clean(self, "add_tags", "remove_tags")
+        errors = {}
+        if self.scope == self.Scope.PERSONAL and self.owner_id is None:
+            errors["owner"] = "A personal macro has an owner."
+        if self.scope == self.Scope.TEAM and self.team_id is None:
+            errors["team"] = "A team's macro names its team."
+        if self.set_priority_id and not self.priority_reason.strip():
+            errors["priority_reason"] = "Say why the priority changes: the customer is told."
+        if self.reply and not self.body.strip():
+            errors["body"] = "Write the reply or note, or choose no message."
+        if errors:
+            raise ValidationError(errors)
 
 
 class Rule(models.Model):

@@ -25,6 +25,7 @@ from tickets.services.routing import ticket_auto_assign
 from tickets.snapshot import ticket_context
 
 from .models import Macro, Rule, tag_list
+from .permissions import may_manage_macro, may_manage_rules
 from .selectors import macros_for, rule_matches, rules_for, ticket_tag_names
 
 # (rule id, ticket id) pairs whose actions are running: a change a rule makes never fires that rule
@@ -33,6 +34,45 @@ _running: contextvars.ContextVar[frozenset] = contextvars.ContextVar(
     "automation_running", default=frozenset()
 )
 MAX_DEPTH = 3  # rules firing because of rules firing: a chain longer than this is cut
+
+
+@transaction.atomic
+def macro_save(*, macro: Macro, by) -> Macro:
+    """Create or change a macro, checked as the admin checks it (``Macro.clean``), if ``by`` may manage it
+    as it was and as it will be (``permissions.may_manage_macro``)."""
+    if macro.pk is not None:
+        before = Macro.objects.select_for_update().filter(pk=macro.pk).first()
+        if before is None or not may_manage_macro(by, before):
+            raise TicketError("You may not change this macro.")
+    if not may_manage_macro(by, macro):
+        raise TicketError("You may not make a macro with this scope.")
+    macro.full_clean()
+    macro.save()
+    return macro
+
+
+@transaction.atomic
+def macro_delete(*, macro: Macro, by) -> None:
+    if not may_manage_macro(by, macro):
+        raise TicketError("You may not delete this macro.")
+    macro.delete()
+
+
+@transaction.atomic
+def rule_save(*, rule: Rule, by) -> Rule:
+    """Create or change a rule, checked as the admin checks it (``Rule.clean``); leads and admins only."""
+    if not may_manage_rules(by):
+        raise TicketError("Only team leads and admins change rules.")
+    rule.full_clean()
+    rule.save()
+    return rule
+
+
+@transaction.atomic
+def rule_delete(*, rule: Rule, by) -> None:
+    if not may_manage_rules(by):
+        raise TicketError("Only team leads and admins change rules.")
+    rule.delete()
 
 
 def macro_preview(*, macro: Macro, ticket: Ticket, by) -> list[str]:

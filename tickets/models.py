@@ -653,3 +653,38 @@ class TicketSearch(models.Model):
 
     def __str__(self) -> str:
         return f"Search document of {self.ticket_id}"
+
+
+class SavedView(models.Model):
+    """A queue filter and order a technician saved by name: their own, or shared with one of their teams.
+
+    ``query`` is the queue's own query string (``view=mine&tag=billing``) as ``QueueFilters`` spells it
+    after parsing, so it holds only what a person could have typed in the filter form
+    (``tickets.services.saved_views`` checks that before it writes). Order: a person's own views by
+    ``position``, then those their teams share (``tickets.selectors.saved_views_for``).
+    """
+
+    name = models.CharField(max_length=60)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views")
+    team = models.ForeignKey(
+        "accounts.Team",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,  # a team that goes leaves its views to their owners, unshared
+        related_name="saved_views",
+        help_text="Shared with this team's members (empty: only its owner).",
+    )
+    query = models.CharField(max_length=500, blank=True)
+    sort = models.CharField(max_length=16, default="priority")
+    position = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        indexes = [
+            models.Index(fields=["owner", "position"], name="saved_view_owner_order"),
+            models.Index(fields=["team", "position"], name="saved_view_team_order"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

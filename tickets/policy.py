@@ -454,6 +454,43 @@ def check_tags(*, by, count: int) -> None:
         raise TicketError(f"A ticket carries at most {TAGS_PER_TICKET_MAX} tags.")
 
 
+# --- saved queue views ---------------------------------------------------------------------------------
+
+SAVED_VIEWS_PER_OWNER_MAX = 20  # each tab costs one capped count per queue load and poll
+
+
+def saved_views_visible_q(user) -> Q:
+    """The saved views a person sees: their own, and those shared with a team they belong to."""
+    return Q(owner=user) | Q(team__in=user.teams.values("pk"))
+
+
+def may_edit_saved_view(user, view) -> bool:
+    """Its owner; for a view shared with a team, also a lead of that team (a team lead who is a member)
+    or a helpdesk admin. Renaming, re-filtering, sharing and deleting all ask this."""
+    if not (user and user.is_active and user.is_staff):
+        return False
+    if view.owner_id == user.pk:
+        return True
+    if view.team_id is None:
+        return False
+    return user.is_helpdesk_admin or (user.is_team_lead and view.team_id in _team_ids(user))
+
+
+def _team_ids(user) -> frozenset[int]:
+    """The teams a person belongs to, read once per request (a list of views asks for each row)."""
+    ids = getattr(user, "_policy_team_ids", None)
+    if ids is None:
+        ids = user._policy_team_ids = frozenset(user.teams.values_list("pk", flat=True))
+    return ids
+
+
+def check_saved_view_edit(user, view) -> None:
+    if not may_edit_saved_view(user, view):
+        raise TicketError(
+            "Only the view's owner, a lead of the team it is shared with, or an admin may change it."
+        )
+
+
 # --- time tracking -----------------------------------------------------------------------------------
 
 MINUTES_MAX = 24 * 60  # one message logs at most a day; more is a typo, not work

@@ -6,11 +6,25 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection
-from django.db.models import BooleanField, Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.expressions import RawSQL
 
 from . import policy
-from .models import InboundEmail, Incident, RequestType, SenderHold, Tag, Ticket, TicketTag
+from .models import InboundEmail, Incident, RequestType, SavedView, SenderHold, Tag, Ticket, TicketTag
 
 
 @dataclass(frozen=True)
@@ -138,3 +152,20 @@ def tagged_q(name: str) -> Q:
     """Tickets carrying the tag ``name``: a semi-join on ``ticket_tag_by_tag`` (no repeated rows, so
     counts over it stay exact). The desk queue, its saved views and the API filter with it."""
     return Q(Exists(TicketTag.objects.filter(ticket=OuterRef("pk"), tag__name=name)))
+
+
+def saved_views_for(user) -> QuerySet[SavedView]:
+    """The saved queue views a technician sees, in tab order: their own by position, then those their
+    teams share, by team and position (one query)."""
+    if not (user and user.is_authenticated and user.is_staff):
+        return SavedView.objects.none()
+    return (
+        SavedView.objects.filter(policy.saved_views_visible_q(user))
+        .select_related("team", "owner")
+        .annotate(
+            others=Case(When(owner=user, then=Value(0)), default=Value(1), output_field=IntegerField()),
+            # one's own views keep their own order, whichever team they are shared with
+            group=Case(When(owner=user, then=Value("")), default=F("team__name"), output_field=CharField()),
+        )
+        .order_by("others", "group", "position", "pk")
+    )

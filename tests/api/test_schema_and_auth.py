@@ -21,6 +21,8 @@ CONTRACT_PATHS = {
     "/api/tickets/{id}/escalate/",
     "/api/tickets/{id}/merge/",
     "/api/queue/",
+    "/api/views/",
+    "/api/views/{id}/",
     "/api/priorities/",
     "/api/plans/",
     "/api/organizations/",

@@ -23,8 +23,8 @@ PINNED = {
     # macros, the tags panel (the ticket's tags and the suggestions: one query), the customer context
     # (other tickets; one aggregate for open count, 90-day compliance and satisfaction)
     # session, user, groups, queue rows (one join), the rows' tags, counts, filters, banner, and the bulk
-    # bar's technicians and macros
-    "desk_queue": 12,
+    # bar's technicians and macros, the saved views (plus one capped count each) and the save form's teams
+    "desk_queue": 14,
     "api_queue": 4,  # session or token, user, one keyset page (one join), the page's tags (staff read tags)
     "portal_list": 7,  # session, user, organization, count, one page of rows, incident banner
     "portal_ticket": 13,  # + the customer history: its events and the level names, whatever its length

@@ -24,7 +24,7 @@ from automation.models import Macro
 from tests.conftest import NOW
 from tests.factories import api_key
 from tickets.models import Incident
-from tickets.services import attachments_save, ticket_create
+from tickets.services import attachments_save, saved_view_create, ticket_create
 
 pytestmark = pytest.mark.django_db
 
@@ -78,6 +78,24 @@ MATRIX: dict[str, tuple] = {
     "desk:search": (None, (LOGIN, 404, 404, 404, 302, 302, VERIFY)),  # no words: back to the queue
     "desk:queue_csv": (None, (LOGIN, 404, 404, 404, 200, 200, VERIFY)),
     "desk:queue_bulk": (None, (LOGIN, 404, 404, 404, 302, 302, VERIFY), "post"),
+    # saved views: w["view"] is the technician's private view (the admin does not see it: 404); an empty
+    # form changes nothing (302), names no direction (400), or deletes it (last of the group)
+    "desk:saved_views": (None, (LOGIN, 404, 404, 404, 200, 200, VERIFY)),
+    "desk:saved_view_edit": (
+        lambda w: {"pk": w["view"].pk},
+        (LOGIN, 404, 404, 404, 302, 404, VERIFY),
+        "post",
+    ),
+    "desk:saved_view_move": (
+        lambda w: {"pk": w["view"].pk},
+        (LOGIN, 404, 404, 404, 400, 404, VERIFY),
+        "post",
+    ),
+    "desk:saved_view_delete": (
+        lambda w: {"pk": w["view"].pk},
+        (LOGIN, 404, 404, 404, 302, 404, VERIFY),
+        "post",
+    ),
     "desk:ticket_new": (None, (LOGIN, 404, 404, 404, 200, 200, VERIFY)),
     "desk:ticket_detail": (T, (LOGIN, 404, 404, 404, 200, 200, VERIFY)),
     "desk:ticket_assign": (T, (LOGIN, 404, 404, 404, 302, 302, VERIFY), "post"),
@@ -94,6 +112,21 @@ MATRIX: dict[str, tuple] = {
         "post",
     ),
     "automation:rules_dry_run": (T, (LOGIN, 404, 404, 404, 403, 200, VERIFY)),  # team leads and admins
+    # the macro editor: every technician for their own macros; w["macro"] is global, so an admin's only
+    # (tests/automation/test_macro_editor.py has who manages which); the delete comes after its uses above
+    "automation:macro_list": (None, (LOGIN, 404, 404, 404, 200, 200, VERIFY)),
+    "automation:macro_new": (None, (LOGIN, 404, 404, 404, 200, 200, VERIFY)),
+    "automation:macro_edit": (lambda w: {"pk": w["macro"].pk}, (LOGIN, 404, 404, 404, 404, 200, VERIFY)),
+    # the rule editor: team leads and admins, as in the admin (tests/automation/test_rule_editor.py)
+    "automation:rule_list": (None, (LOGIN, 404, 404, 404, 403, 200, VERIFY)),
+    "automation:rule_new": (None, (LOGIN, 404, 404, 404, 403, 200, VERIFY)),
+    "automation:rule_edit": (lambda w: {"pk": 999999}, (LOGIN, 404, 404, 404, 403, 404, VERIFY)),
+    "automation:rule_delete": (lambda w: {"pk": 999999}, (LOGIN, 404, 404, 404, 403, 404, VERIFY), "post"),
+    "automation:macro_delete": (
+        lambda w: {"pk": w["macro"].pk},
+        (LOGIN, 404, 404, 404, 404, 302, VERIFY),
+        "post",
+    ),
     "desk:ticket_status": (T, (LOGIN, 404, 404, 404, 302, 302, VERIFY), "post"),
     "desk:ticket_reclassify": (T, (LOGIN, 404, 404, 404, 302, 302, VERIFY), "post"),
     "desk:ticket_merge": (T, (LOGIN, 404, 404, 404, 302, 302, VERIFY), "post"),
@@ -201,6 +234,7 @@ def world(customer, colleague, stranger, tech, admin_user, unverified, org, prio
     )[0]
     incident = Incident.objects.create(title="Outage", public_status="Investigating", opened_at=NOW)
     macro = Macro.objects.create(name="Note", reply=Macro.Reply.INTERNAL, body="Looked at it.")
+    view = saved_view_create(owner=tech, name="Mine", query="view=mine")
     users = {
         "customer": customer,
         "colleague": colleague,
@@ -217,6 +251,7 @@ def world(customer, colleague, stranger, tech, admin_user, unverified, org, prio
         "own_file": own_file,
         "incident": incident,
         "macro": macro,
+        "view": view,
         "org": org,
         "users": users,
     }
@@ -337,7 +372,9 @@ def test_an_unverified_account_reads_nothing_through_the_api_either(world):
     for name, method, path, body, _fmt, expected in API_MATRIX:
         if expected["anonymous"] != 401 or path == "/api/auth/token/":
             continue  # public (schema, docs, token exchange), a 404 for everyone, or revoking one's own keys
-        url = path.format(t=world["mine"].pk, resolved=world["second"].pk, a=world["file"].pk)
+        url = path.format(
+            t=world["mine"].pk, resolved=world["second"].pk, a=world["file"].pk, v=world["view"].pk
+        )
         response = getattr(client, method)(url, content_type="application/json", data="{}" if body else None)
         assert response.status_code == 403, (name, response.status_code)
         assert response.json() == {"detail": UNVERIFIED_DETAIL}, name

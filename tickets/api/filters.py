@@ -8,13 +8,15 @@ from datetime import datetime, timedelta
 
 from django.db.models import Q, QuerySet
 from rest_framework import serializers
+from rest_framework.exceptions import NotFound
 
 from sla.models import PriorityLevel, SupportPlan
 
+from ..desk.queue import queue_filter, saved_view_filters, view_q
 from ..models import Status, Ticket
 from ..policy import TicketError, breached_q, breaching_q, tag_name
 from ..search import MAX_QUERY, search_filter
-from ..selectors import tagged_q
+from ..selectors import saved_views_for, tagged_q
 
 SEARCH_HELP = (
     "Full-text search over subject, messages, form fields, attachment names, requester and organization "
@@ -121,13 +123,35 @@ class QueueFilterSerializer(serializers.Serializer):
     )
     tag = TagFilterField()
     q = serializers.CharField(max_length=MAX_QUERY, required=False, allow_blank=True, help_text=SEARCH_HELP)
+    view = serializers.IntegerField(
+        min_value=1,
+        max_value=2**62,
+        required=False,
+        help_text="A saved view's id (`/api/views/`): its filters, as the desk's tab shows them, and any "
+        "other filter here on top. The order stays the endpoint's own. A view you do not see is a 404.",
+    )
+
+    def validate_view(self, value: int):
+        request = self.context["request"]
+        view = saved_views_for(request.user).filter(pk=value).first()
+        if view is None:
+            raise NotFound("No such saved view.")
+        return saved_view_filters(view)
 
     @property
     def include_waiting(self) -> bool:
+        saved = self.validated_data.get("view")
+        if saved is not None and saved.status in ("", Status.WAITING):
+            return True  # as on the desk: a view with no status filter shows waiting tickets too
         return self.validated_data.get("status") == Status.WAITING
 
     def apply(self, qs: QuerySet, *, agent, now: datetime) -> QuerySet:
         data = self.validated_data
+        saved = data.get("view")
+        if saved is not None:
+            qs = queue_filter(qs, agent=agent, now=now, filters=saved).filter(
+                view_q(saved.view, agent=agent, now=now)
+            )
         if data["mine"]:
             qs = qs.filter(assignee=agent)
         if data["unassigned"]:

@@ -46,8 +46,8 @@ def document_error_responses(result, generator, request, public):
         for method, operation in methods.items():
             responses = operation.setdefault("responses", {})
             for code in list(responses):
-                # Our own 400/409 entries were declared as free objects: point them at Error.
-                if code in ("400", "409"):
+                # Our own 400/404/409 entries were declared as free objects: point them at Error.
+                if code in ("400", "404", "409"):
                     responses[code] = {
                         "description": ERRORS[code],
                         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},

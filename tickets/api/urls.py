@@ -3,7 +3,7 @@ from rest_framework.routers import SimpleRouter
 
 from accounts.api import TokenView
 
-from .views import children, config, queue, root, tickets, timesheet
+from .views import children, config, queue, root, saved_views, tickets, timesheet
 
 app_name = "api"
 
@@ -18,6 +18,7 @@ router.register("priorities", config.PriorityViewSet, basename="priority")
 router.register("plans", config.PlanViewSet, basename="plan")
 router.register("organizations", config.OrganizationViewSet, basename="organization")
 router.register("tags", config.TagViewSet, basename="tag")
+router.register("views", saved_views.SavedViewViewSet, basename="saved-view")
 
 urlpatterns = [
     path("", root.ApiRootView.as_view(), name="root"),

@@ -10,14 +10,16 @@ import hashlib
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
 from django.core.cache import cache
 from django.db.models import Count, F, Q, QuerySet
+from django.http import QueryDict
 from django.utils.dateparse import parse_datetime
 
 from accounts.models import Team
 
-from ..models import Status, Ticket
+from ..models import SavedView, Status, Ticket
 from ..policy import DUE_SOON, TicketError, breached_q, breaching_q, tag_name
 from ..querysets import next_due_expression
 from ..search import search_filter
@@ -57,6 +59,7 @@ class QueueFilters:
     q: str = ""
     sort: str = "priority"
     after: str = ""
+    saved: int | None = None  # the saved view these filters came from (``saved_view_filters``)
     errors: list[str] = field(default_factory=list)
 
     @classmethod
@@ -95,6 +98,7 @@ class QueueFilters:
             "q": self.q,
             "sort": self.sort,
             "after": self.after,
+            "saved": self.saved or "",
         }
         values.update(overrides)
         return {
@@ -291,3 +295,65 @@ def queue_ids(*, agent, now: datetime, filters: QueueFilters, limit: int) -> lis
     """The ids of the filtered view, at most ``limit`` (a bulk action's "select all N matching")."""
     qs = queue_base(agent=agent, now=now, filters=filters).filter(view_q(filters.view, agent=agent, now=now))
     return list(qs.order_by().values_list("pk", flat=True)[:limit])
+
+
+# --- saved views ------------------------------------------------------------------------------------
+
+SAVED_QUERY_KEYS = frozenset(
+    ("view", "status", "priority", "organization", "customer", "plan", "breaching", "tag", "q", "sort")
+)
+SAVED_QUERY_MAX = 500
+SAVED_COUNT_CAP = 1000  # a saved tab counts at most this many (then "1,000+"): cheap at any queue size
+
+
+def saved_query_clean(raw: str) -> tuple[str, str]:
+    """A saved view's query string as the filter form spells it, and its sort, or a ``TicketError``
+    naming what the form would not take: an unknown parameter, a repeated one, or a value the form
+    drops or refuses. What is stored is what ``QueueFilters`` wrote back, never the raw text."""
+    raw = (raw or "").strip().lstrip("?")
+    if len(raw) > SAVED_QUERY_MAX:
+        raise TicketError(f"A view's filters take at most {SAVED_QUERY_MAX} characters.")
+    params = QueryDict(raw)
+    unknown = sorted(set(params) - SAVED_QUERY_KEYS)
+    if unknown:
+        raise TicketError(f"Not a queue filter: {', '.join(k[:30] for k in unknown)}.")
+    repeated = sorted(k for k in params if len(params.getlist(k)) > 1)
+    if repeated:
+        raise TicketError(f"Give each filter once: {', '.join(repeated)}.")
+    filters = QueueFilters.from_query(params)
+    if filters.errors:
+        raise TicketError(" ".join(filters.errors))
+    kept = filters.query(after="", saved="")
+    for key, value in params.items():
+        value = value.strip()
+        if value and key not in kept and (key, value) not in (("view", "all"), ("sort", "priority")):
+            raise TicketError(f"\u201c{value[:40]}\u201d is not a value the {key} filter takes.")
+    sort = kept.pop("sort", "priority")
+    return urlencode(kept), sort
+
+
+def saved_view_filters(view: SavedView, *, after: str = "") -> QueueFilters:
+    """The queue filters a saved view stands for (its stored query, its sort), on page ``after``."""
+    filters = QueueFilters.from_query(QueryDict(view.query))
+    filters.sort = view.sort if view.sort in SORTS else "priority"
+    filters.after = after[:100]
+    filters.saved = view.pk
+    return filters
+
+
+def saved_view_counts(views: list[SavedView], *, agent, now: datetime) -> dict[int, int]:
+    """Each saved view's ticket count, capped at ``SAVED_COUNT_CAP`` + 1: one query per view,
+    ``SELECT COUNT(*) FROM (SELECT id ... LIMIT 1001)``, so a broad view never counts the whole queue."""
+    counts = {}
+    for view in views:
+        filters = saved_view_filters(view)
+        qs = queue_base(agent=agent, now=now, filters=filters).filter(
+            view_q(filters.view, agent=agent, now=now)
+        )
+        counts[view.pk] = qs.order_by().values("pk")[: SAVED_COUNT_CAP + 1].count()
+    return counts
+
+
+def count_words(count: int) -> str:
+    """A capped count as the tab shows it: "1,000+" past the cap."""
+    return f"{SAVED_COUNT_CAP:,}+" if count > SAVED_COUNT_CAP else f"{count:,}"

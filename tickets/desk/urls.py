@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import dashboard, governance, inbound, incidents, queue, search, tickets, timesheet
+from .views import dashboard, governance, inbound, incidents, queue, saved_views, search, tickets, timesheet
 
 app_name = "desk"
 urlpatterns = [
@@ -9,6 +9,10 @@ urlpatterns = [
     path("queue.csv", queue.queue_csv, name="queue_csv"),
     path("bulk/", queue.queue_bulk, name="queue_bulk"),
     path("search/", search.search, name="search"),
+    path("views/", saved_views.saved_views, name="saved_views"),
+    path("views/<int:pk>/", saved_views.saved_view_edit, name="saved_view_edit"),
+    path("views/<int:pk>/move/", saved_views.saved_view_move_view, name="saved_view_move"),
+    path("views/<int:pk>/delete/", saved_views.saved_view_delete_view, name="saved_view_delete"),
     path("tickets/new/", tickets.ticket_new, name="ticket_new"),
     path("tickets/<int:pk>/", tickets.ticket_detail, name="ticket_detail"),
     path("tickets/<int:pk>/assign/", tickets.ticket_assign_view, name="ticket_assign"),

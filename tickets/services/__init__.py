@@ -31,6 +31,7 @@ from .filing import Filed, FilingKeyReused, request_fingerprint, ticket_file_onc
 from .incidents import incident_link_ticket, incident_open, incident_post_update, incident_resolve
 from .merge import ticket_merge
 from .messages import message_add
+from .saved_views import saved_view_change, saved_view_create, saved_view_delete, saved_view_move
 from .status import TRANSITIONS, ticket_change_status, ticket_close, ticket_reopen, ticket_resolve
 from .surveys import SurveyError, survey_answer, survey_for_token, survey_issue
 from .tags import ticket_tags_change, ticket_tags_set
@@ -58,6 +59,10 @@ __all__ = [
     "incident_post_update",
     "incident_resolve",
     "message_add",
+    "saved_view_change",
+    "saved_view_create",
+    "saved_view_delete",
+    "saved_view_move",
     "organization_bar_top_priority",
     "organization_lift_top_priority_bar",
     "priority_rank_sync",

@@ -32,8 +32,11 @@ from .tickets import (
     TicketUpdateSerializer,
     staff_user,
 )
+from .views import SavedViewMoveSerializer, SavedViewSerializer
 
 __all__ = [
+    "SavedViewMoveSerializer",
+    "SavedViewSerializer",
     "INTAKE_CHANNELS",
     "MAX_REQUEST_FIELDS_BYTES",
     "MAX_TEXT",

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework.generics import GenericAPIView
 
 from ...selectors import tags_prefetch, ticket_queue
@@ -27,7 +28,13 @@ from ._common import ERRORS, ApiMixin, ok
                 for p in QueuePagination().get_schema_operation_parameters(None)
             ),
         ],
-        responses={200: ok(TicketSerializer(many=True), "One page of the queue."), 400: ERRORS[400]},
+        responses={
+            200: ok(TicketSerializer(many=True), "One page of the queue."),
+            400: ERRORS[400],
+            404: OpenApiResponse(
+                OpenApiTypes.OBJECT, description="No saved view `view` that you see (`detail`)."
+            ),
+        },
     )
 )
 class QueueView(ApiMixin, GenericAPIView):

@@ -6,7 +6,7 @@ import csv
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -17,9 +17,20 @@ from sla.models import PriorityLevel, SupportPlan
 from ...models import Status
 from ...querysets import OPEN_STATUSES
 from ...search import snippets
+from ...selectors import saved_views_for
 from ...services import BULK_ACTIONS, BULK_MAX, TicketError, tickets_bulk_apply
 from ..forms import staff_users
-from ..queue import SORTS, VIEWS, QueueFilters, queue_export, queue_ids, queue_page
+from ..queue import (
+    SORTS,
+    VIEWS,
+    QueueFilters,
+    count_words,
+    queue_export,
+    queue_ids,
+    queue_page,
+    saved_view_counts,
+    saved_view_filters,
+)
 from ._common import current_time, sla_clock, staff_required
 
 POLL_SECONDS = 20
@@ -28,8 +39,15 @@ ORGANIZATION_SELECT_MAX = 200
 
 def _queue_context(request) -> dict:
     now = current_time()
+    saved_views = list(saved_views_for(request.user))
     filters = QueueFilters.from_query(request.GET)
+    if "saved" in request.GET:  # a saved view's tab: its own filters and order (only views one sees)
+        view = next((v for v in saved_views if str(v.pk) == request.GET["saved"]), None)
+        if view is None:
+            raise Http404
+        filters = saved_view_filters(view, after=request.GET.get("after", ""))
     page = queue_page(agent=request.user, now=now, filters=filters)
+    saved_counts = saved_view_counts(saved_views, agent=request.user, now=now)
     if filters.q:  # the words that matched, under each subject (one query for the page)
         found = snippets([t.pk for t in page.rows], text=filters.q, reader=request.user)
         for t in page.rows:
@@ -42,9 +60,11 @@ def _queue_context(request) -> dict:
         "page": page,
         "now": now,
         "views": [
-            (key, label, page.counts.get(key, 0), urlencode(filters.query(view=key, after="")))
+            (key, label, page.counts.get(key, 0), urlencode(filters.query(view=key, after="", saved="")))
             for key, label in VIEWS.items()
         ],
+        "saved_tabs": [(v, count_words(saved_counts[v.pk]), urlencode({"saved": v.pk})) for v in saved_views],
+        "save_query": urlencode(filters.query(after="", saved="")),
         "sorts": SORTS,
         "here_qs": urlencode(here),
         "next_qs": urlencode(filters.query(after=page.next_after)) if page.next_after else "",
@@ -75,6 +95,7 @@ def queue(request):
         bulk_actions=[(a.name, a.label) for a in BULK_ACTIONS.values()],
         bulk_max=BULK_MAX,
         staff=staff_users().only("pk", "full_name", "email"),
+        my_teams=request.user.teams.only("pk", "name"),
     )
     return render(request, "tickets/desk/queue.html", context)
 
@@ -175,5 +196,9 @@ def queue_bulk(request):
         messages.error(request, f"Nothing changed: {exc}")
     else:
         (messages.warning if result.refused else messages.success)(request, result.summary())
-    query = urlencode(filters.query(after=""))
+    # Back to the saved view's tab the action came from, if it was one (and still one this person sees).
+    saved = request.POST.get("saved", "")
+    if not (saved.isdigit() and len(saved) < 15 and saved_views_for(request.user).filter(pk=saved).exists()):
+        saved = ""
+    query = urlencode(filters.query(after="", saved=saved))
     return redirect(reverse("desk:queue") + (f"?{query}" if query else ""))
