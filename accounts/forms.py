@@ -1,6 +1,8 @@
 from django import forms
+from django.conf import settings
 from django.contrib.auth.password_validation import password_validators_help_text_html, validate_password
 
+from .locale import zone_choices
 from .models import User
 
 
@@ -85,6 +87,21 @@ class ProfileForm(PortalForm):
         widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
         help_text="So a technician can call you back about urgent tickets.",
     )
+    language = forms.ChoiceField(
+        label="Language",
+        required=False,
+        help_text="For these pages and the mail we send you.",
+    )
+    time_zone = forms.ChoiceField(
+        label="Time zone",
+        required=False,
+        help_text="Every time we show you, on these pages and in mail.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = [("", "As my browser says"), *settings.LANGUAGES]
+        self.fields["time_zone"].choices = [("", "As my browser says"), *zone_choices()]
 
 
 class InvitationForm(PortalForm):

@@ -18,6 +18,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare, salted_hmac
 
+from .locale import rendering_for, valid_zone
 from .models import Invitation, Organization, User
 
 VERIFY_SALT = "accounts.email-verification"
@@ -32,10 +33,12 @@ class AccountError(Exception):
     """A refused account action, with a message fit to show the person who tried it."""
 
 
-def _send(template: str, *, to: str, context: dict) -> None:
+def _send(template: str, *, to: str, context: dict, reader: User) -> None:
+    """Render in ``reader``'s language and zone (``accounts.locale``), send once the transaction commits."""
     context = {"helpdesk_name": settings.HELPDESK_NAME, "site_url": settings.SITE_URL, **context}
-    subject = " ".join(render_to_string(f"accounts/email/{template}_subject.txt", context).split())
-    body = render_to_string(f"accounts/email/{template}.txt", context)
+    with rendering_for(reader):
+        subject = " ".join(render_to_string(f"accounts/email/{template}_subject.txt", context).split())
+        body = render_to_string(f"accounts/email/{template}.txt", context)
     transaction.on_commit(lambda: send_mail(subject, body, None, [to]))
 
 
@@ -62,7 +65,9 @@ def verification_token(user: User) -> str:
 
 def verification_send(*, user: User) -> None:
     url = settings.SITE_URL + reverse("accounts:verify_email", args=[verification_token(user)])
-    _send("verify", to=user.email, context={"user": user, "url": url, "days": VERIFY_MAX_AGE.days})
+    _send(
+        "verify", to=user.email, reader=user, context={"user": user, "url": url, "days": VERIFY_MAX_AGE.days}
+    )
 
 
 SIGNUP_NO_MATCH = (
@@ -104,11 +109,13 @@ def customer_signup(
     """
     email = _normalise(email)
     validate_password(password, user=User(email=email, full_name=full_name))
-    if User.objects.filter(email__iexact=email).exists():
+    existing = User.objects.filter(email__iexact=email).select_related("organization").first()
+    if existing is not None:
         _spend_a_hash(password)
         _send(
             "already_registered",
             to=email,
+            reader=existing,
             context={
                 "login_url": settings.SITE_URL + reverse("login"),
                 "reset_url": settings.SITE_URL + reverse("accounts:password_reset"),
@@ -173,7 +180,7 @@ def login_link_send(*, email: str) -> None:
         return
     url = settings.SITE_URL + reverse("accounts:login_link_use", args=[login_link_token(user)])
     minutes = int(LOGIN_LINK_MAX_AGE.total_seconds() // 60)
-    _send("login_link", to=user.email, context={"user": user, "url": url, "minutes": minutes})
+    _send("login_link", to=user.email, reader=user, context={"user": user, "url": url, "minutes": minutes})
 
 
 def _login_link_data(token: str) -> dict:
@@ -226,6 +233,7 @@ def invitation_create(*, organization: Organization, email: str, by: User, now: 
     _send(
         "invitation",
         to=email,
+        reader=User(organization=organization),  # not a member yet: reads as one who chose nothing
         context={
             "invitation": invitation,
             "organization": organization,
@@ -276,8 +284,15 @@ def invitation_accept(*, token: str, full_name: str, password: str, now: datetim
 
 
 @transaction.atomic
-def profile_update(*, user: User, full_name: str, phone: str) -> User:
+def profile_update(*, user: User, full_name: str, phone: str, language: str, time_zone: str) -> User:
+    """Name, phone, and the language and zone the person reads in (empty: the organization's or browser's)."""
+    if language and language not in dict(settings.LANGUAGES):
+        raise AccountError("Not a language this desk speaks.")
+    if time_zone and valid_zone(time_zone) is None:
+        raise AccountError("Not a known time zone.")
     user.full_name = full_name.strip()
     user.phone = phone.strip()
-    user.save(update_fields=["full_name", "phone"])
+    user.language = language
+    user.time_zone = time_zone
+    user.save(update_fields=["full_name", "phone", "language", "time_zone"])
     return user

@@ -21,6 +21,7 @@ from .forms import (
     SignupForm,
     TwoFactorCodeForm,
 )
+from .locale import rendering_for
 from .models import ApiToken
 
 SIGNUP_THROTTLED = "Too many sign-up attempts from here. Please wait {minutes} minutes and try again."
@@ -98,7 +99,15 @@ def _safe(url: str | None) -> bool:
 @login_required
 def profile(request):
     user = request.user
-    form = ProfileForm(request.POST or None, initial={"full_name": user.full_name, "phone": user.phone})
+    form = ProfileForm(
+        request.POST or None,
+        initial={
+            "full_name": user.full_name,
+            "phone": user.phone,
+            "language": user.language,
+            "time_zone": user.time_zone,
+        },
+    )
     if request.method == "POST" and form.is_valid():
         services.profile_update(user=user, **form.cleaned_data)
         messages.success(request, "Your profile is saved.")
@@ -281,6 +290,11 @@ class ThrottledPasswordResetForm(auth_views.PasswordResetForm):
             )
         throttle.hit(throttle.PASSWORD_RESET, account=email, ip=ip)
         return cleaned
+
+    def send_mail(self, *args, **kwargs):
+        context = kwargs.get("context") if "context" in kwargs else args[2]
+        with rendering_for(context["user"]):  # the account holder's language, not the requester's
+            super().send_mail(*args, **kwargs)
 
 
 class PasswordResetView(auth_views.PasswordResetView):
