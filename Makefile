@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test venv lint fmt clean migrate demo
+.PHONY: run test venv lint fmt clean migrate demo messages catalogues
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,15 @@ run: venv
 
 test: venv
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Compile locale/*.po to the committed .mo files with polib (pure Python: no gettext needed).
+catalogues: venv
+	DEBUG=true $(PY) manage.py compile_catalogues
+
+# Extract marked strings into locale/*.po (needs GNU gettext's xgettext: translators' machines only).
+messages: venv
+	DEBUG=true $(PY) manage.py makemessages -l de -l fr --no-obsolete --add-location file -i '.venv/*' -i 'var/*' -i 'tests/*' -i 'bench/*'
+	DEBUG=true $(PY) manage.py makemessages -d djangojs -l de -l fr --no-obsolete --add-location file -i '.venv/*' -i 'var/*' -i 'tests/*' -i 'bench/*' -i 'static/vendor/*' -i 'staticfiles/*'
 
 lint: venv
 	$(PY) -m ruff check .

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils.translation import gettext as _
 
 from .identity import is_verified
 from .locale import locale_for, valid_zone
@@ -17,7 +18,7 @@ from .locale import locale_for, valid_zone
 
 def validate_zone(value: str) -> None:
     if value and valid_zone(value) is None:
-        raise ValidationError("Not a known time zone (an IANA name such as Europe/London).")
+        raise ValidationError(_("Not a known time zone (an IANA name such as Europe/London)."))
 
 
 class Organization(models.Model):

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext as _
 
 from .locale import rendering_for, valid_zone
 from .models import Invitation, Organization, User
@@ -145,12 +146,12 @@ def email_verify(*, token: str, now: datetime) -> User:
     try:
         data = signing.loads(token, salt=VERIFY_SALT, max_age=VERIFY_MAX_AGE)
     except signing.SignatureExpired:
-        raise AccountError("This verification link has expired. Sign in and ask for a new one.") from None
+        raise AccountError(_("This verification link has expired. Sign in and ask for a new one.")) from None
     except signing.BadSignature:
-        raise AccountError("This verification link is not valid.") from None
+        raise AccountError(_("This verification link is not valid.")) from None
     user = User.objects.filter(pk=data.get("u"), email__iexact=data.get("e", "")).first()
     if user is None:
-        raise AccountError("This verification link is not valid.")
+        raise AccountError(_("This verification link is not valid."))
     email_mark_verified(user=user, now=now)
     user.refresh_from_db()
     return user
@@ -187,9 +188,9 @@ def _login_link_data(token: str) -> dict:
     try:
         return signing.loads(token, salt=LOGIN_LINK_SALT, max_age=LOGIN_LINK_MAX_AGE)
     except signing.SignatureExpired:
-        raise AccountError("This sign-in link has expired. Ask for a new one.") from None
+        raise AccountError(_("This sign-in link has expired. Ask for a new one.")) from None
     except signing.BadSignature:
-        raise AccountError("This sign-in link is not valid.") from None
+        raise AccountError(_("This sign-in link is not valid.")) from None
 
 
 def _login_link_account(users, data: dict) -> User:
@@ -224,10 +225,12 @@ def invitation_token(invitation: Invitation) -> str:
 def invitation_create(*, organization: Organization, email: str, by: User, now: datetime) -> Invitation:
     """An organization admin invites a colleague; the invitee gets a signed, single-use link."""
     if not (by.is_org_admin and by.organization_id == organization.pk) and not by.is_staff:
-        raise AccountError("Only your organization's admins can invite colleagues.")
+        raise AccountError(_("Only your organization's admins can invite colleagues."))
     email = _normalise(email)
     if organization.members.filter(email__iexact=email).exists():
-        raise AccountError(f"{email} is already a member of {organization.name}.")
+        raise AccountError(
+            _("%(email)s is already a member of %(org)s.") % {"email": email, "org": organization.name}
+        )
     invitation = Invitation.objects.create(organization=organization, email=email, invited_by=by)
     url = settings.SITE_URL + reverse("accounts:invitation_accept", args=[invitation_token(invitation)])
     _send(
@@ -249,18 +252,18 @@ def invitation_for_token(*, token: str) -> Invitation:
     try:
         data = signing.loads(token, salt=INVITE_SALT, max_age=INVITE_MAX_AGE)
     except signing.SignatureExpired:
-        raise AccountError("This invitation has expired. Ask your colleague to send a new one.") from None
+        raise AccountError(_("This invitation has expired. Ask your colleague to send a new one.")) from None
     except signing.BadSignature:
-        raise AccountError("This invitation link is not valid.") from None
+        raise AccountError(_("This invitation link is not valid.")) from None
     invitation = (
         Invitation.objects.select_related("organization")
         .filter(pk=data.get("i"), email__iexact=data.get("e", ""))
         .first()
     )
     if invitation is None:
-        raise AccountError("This invitation link is not valid.")
+        raise AccountError(_("This invitation link is not valid."))
     if invitation.accepted_at is not None:
-        raise AccountError("This invitation has already been used. Sign in instead.")
+        raise AccountError(_("This invitation has already been used. Sign in instead."))
     return invitation
 
 
@@ -269,11 +272,11 @@ def invitation_accept(*, token: str, full_name: str, password: str, now: datetim
     """Create the invited colleague's account, verified (the link proved the address), once."""
     invitation = invitation_for_token(token=token)
     if User.objects.filter(email__iexact=invitation.email).exists():
-        raise AccountError("An account with this address exists already. Sign in, or reset your password.")
+        raise AccountError(_("An account with this address exists already. Sign in, or reset your password."))
     validate_password(password, user=User(email=invitation.email, full_name=full_name))
     # Claim the invitation before creating anything: a double submit creates one account.
     if not Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(accepted_at=now):
-        raise AccountError("This invitation has already been used. Sign in instead.")
+        raise AccountError(_("This invitation has already been used. Sign in instead."))
     return User.objects.create_user(
         email=invitation.email,
         password=password,
@@ -287,9 +290,9 @@ def invitation_accept(*, token: str, full_name: str, password: str, now: datetim
 def profile_update(*, user: User, full_name: str, phone: str, language: str, time_zone: str) -> User:
     """Name, phone, and the language and zone the person reads in (empty: the organization's or browser's)."""
     if language and language not in dict(settings.LANGUAGES):
-        raise AccountError("Not a language this desk speaks.")
+        raise AccountError(_("Not a language this desk speaks."))
     if time_zone and valid_zone(time_zone) is None:
-        raise AccountError("Not a known time zone.")
+        raise AccountError(_("Not a known time zone."))
     user.full_name = full_name.strip()
     user.phone = phone.strip()
     user.language = language

@@ -216,8 +216,9 @@ def _instant(value: str) -> datetime | str:
 
 
 def _snapshot(value):
-    """A ticket snapshot as the templates read it: values under keys ending in ``_at`` are ISO
-    instants (JSON has no datetime), turned back into datetimes so ``|date`` formats them."""
+    """A notification's context (and the ticket snapshot in it) as the templates read it: values under
+    keys ending in ``_at`` are ISO instants (JSON has no datetime), turned back into datetimes so
+    ``|date`` formats them in the reader's zone and language."""
     if isinstance(value, dict):
         return {
             k: _instant(v) if k.endswith("_at") and isinstance(v, str) else _snapshot(v)
@@ -247,7 +248,7 @@ def notification_render(notification: Notification) -> dict:
     a snapshot fall back to the ticket row."""
     ticket = notification.ticket
     context = {
-        **notification.context,
+        **_snapshot(notification.context),
         "notification": notification,
         "ticket": _snapshot(notification.context.get("ticket")) or ticket,
         "site_url": settings.SITE_URL,
