@@ -7,6 +7,8 @@ The API answers for itself (``accounts.api.VerifiedIdentityRequired``: a 403 wit
 admin keeps its own sign-in (customers are not staff, so it shows them nothing either way).
 """
 
+from urllib.parse import unquote
+
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -77,7 +79,7 @@ class PersonLocaleMiddleware:
         chosen = locale_for(
             getattr(request, "user", None),
             browser_language=getattr(request, "LANGUAGE_CODE", None),
-            browser_zone=request.COOKIES.get(ZONE_COOKIE),
+            browser_zone=unquote(request.COOKIES.get(ZONE_COOKIE, "")),  # tz.js URL-encodes the "/"
         )
         translation.activate(chosen.language)
         request.LANGUAGE_CODE = chosen.language

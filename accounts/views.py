@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
@@ -114,7 +114,9 @@ def profile(request):
     )
     if request.method == "POST" and form.is_valid():
         services.profile_update(user=user, **form.cleaned_data)
-        messages.success(request, _("Your profile is saved."))
+        # Said in the language just chosen: the next page is already in it.
+        with translation.override(user.language or translation.get_language()):
+            messages.success(request, _("Your profile is saved."))
         return redirect("accounts:profile")
     live = tokens.live_tokens(user=user, now=timezone.now())
     return render(request, "accounts/profile.html", {"form": form, "api_tokens": live})

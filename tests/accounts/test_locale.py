@@ -2,7 +2,6 @@
 middleware, the profile page and outgoing mail."""
 
 import pytest
-from django.core import mail
 
 from accounts import services
 from accounts.locale import ZONE_COOKIE, locale_for
@@ -94,14 +93,18 @@ def test_profile_update_refuses_an_unknown_zone_whoever_calls_it(customer):
         )
 
 
-def test_an_invitation_is_written_in_the_organizations_language(
-    org, customer, django_capture_on_commit_callbacks
-):
-    org.default_language = "de"
-    org.save()
-    customer.is_org_admin = True
-    customer.save()
-    with django_capture_on_commit_callbacks(execute=True):
-        services.invitation_create(organization=org, email="neu@acme.test", by=customer, now=None)
-    assert len(mail.outbox) == 1
-    assert mail.outbox[0].subject != ""
+def test_the_zone_cookie_is_read_as_tz_js_writes_it_url_encoded(client):
+    client.cookies[ZONE_COOKIE] = "America%2FNew_York"
+    response = client.get("/accounts/login/")
+    assert response.wsgi_request.TIME_ZONE == "America/New_York"
+
+
+def test_saving_a_new_language_says_so_in_that_language(client, customer):
+    client.force_login(customer)
+    response = client.post(
+        "/accounts/profile/",
+        {"full_name": "Casey", "phone": "", "language": "de", "time_zone": ""},
+        follow=True,
+    )
+    assert "Ihr Profil ist gespeichert." in response.content.decode()
+    assert response["Content-Language"] == "de"
