@@ -86,6 +86,11 @@ class PersonLocaleMiddleware:
         request.TIME_ZONE = chosen.time_zone
         timezone.activate(chosen.zone)
         try:
-            return self.get_response(request)
+            response = self.get_response(request)
+            # Said here, before the language is put back: LocaleMiddleware only sets it if missing.
+            response.headers["Content-Language"] = chosen.language
+            return response
         finally:
+            # Nothing of this person's language or zone outlives the request (a thread serves others next).
             timezone.deactivate()
+            translation.deactivate()

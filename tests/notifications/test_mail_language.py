@@ -42,7 +42,7 @@ def test_a_german_customer_in_new_york_gets_the_receipt_in_german_with_new_york_
     ticket_create(requester=customer, subject="Leitung tot", priority=high_in_one_hour, now=RECEIVED)
     sent = _deliver("ticket_received", customer.email)
     assert "Wir haben Ihre Anfrage erhalten: Leitung tot" in sent.subject
-    assert "mit der Priorität High erfasst" in sent.body
+    assert "mit der Priorität Hoch erfasst" in sent.body  # a preset level, in German
     # Due 10:00 London = 05:00 in New York, said in German day and month names.
     assert "Sie erhalten eine erste Antwort bis Mo 2 Feb 2026, 05:00 EST." in sent.body
     html = sent.alternatives[0][0]

@@ -10,8 +10,8 @@ from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.functional import lazy
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from sla.models import PriorityLevel
 
@@ -34,6 +34,13 @@ def _attachment_limit(*, sentence: bool = False) -> str:
         "count": count,
         "size": filesizeformat(settings.HELPDESK_MAX_ATTACHMENT_BYTES),
     }
+
+
+class LevelChoiceField(forms.ModelChoiceField):
+    """Priority levels by name, a preset's in the reader's language (sla/preset_messages.py)."""
+
+    def label_from_instance(self, obj) -> str:
+        return gettext(obj.name)
 
 
 class PortalForm(forms.Form):
@@ -148,7 +155,7 @@ class TicketRequestForm(PortalForm):
         self.incidents = list(incidents)
         if not filing:
             return
-        self.fields["priority"] = forms.ModelChoiceField(
+        self.fields["priority"] = LevelChoiceField(
             queryset=priorities if priorities is not None else PriorityLevel.objects.all(),
             widget=forms.RadioSelect,
             empty_label=None,
@@ -264,7 +271,7 @@ class TicketFilterForm(PortalForm):
         ),
     )
     status = forms.ChoiceField(label=_("Status"), required=False, choices=STATUS_FILTERS)
-    priority = forms.ModelChoiceField(
+    priority = LevelChoiceField(
         label=_("Priority"),
         required=False,
         queryset=PriorityLevel.objects.all(),

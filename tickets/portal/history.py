@@ -31,7 +31,8 @@ def customer_history(ticket: Ticket) -> list[dict]:
         .select_related("actor")
         .order_by("created_at", "id")
     )
-    levels = dict(PriorityLevel.objects.values_list("slug", "name"))
+    # A level from a preset reads in the customer's language (sla/preset_messages.py); an admin's own as written.
+    levels = {slug: _(name) for slug, name in PriorityLevel.objects.values_list("slug", "name")}
     lines = []
     for e in events:
         reason = e.reason
