@@ -9,7 +9,8 @@ of made-up words, and admin-defined content (priority levels, request forms, pla
 Covered: base.html; the portal's list (with rows and empty), new ticket (form picker and form), ticket
 page (received box, thread, history, reply and side panel), edit, survey; sign-in, sign-up, sign-in by
 link, password reset (form, done), profile, two-factor, invitations, the "verify your address" page;
-every notification mail (subject, text, HTML) and every account mail.
+the knowledge base's list, search and article, "download my data", the single sign-on choice; every
+notification mail (subject, text, HTML) and every account mail.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from django.utils import translation
 from django.utils.translation import trans_real
 
 from accounts.models import Organization, User
+from kb.services import article_create
 from sla.models import Calendar, PriorityLevel, SupportPlan
 from tests.conftest import NOW
 from tickets.models import RequestType, Status
@@ -162,7 +164,10 @@ def world(client, customer, tech, priorities, settings, tmp_path):
         done = ticket_create(requester=customer, subject="Grmbl", priority=priorities["low"], now=NOW)
         ticket_change_status(ticket=done, status=Status.CLOSED, by=tech, now=NOW, reason="Zork")
         _, token = survey_issue(ticket=done, now=NOW)
-    return {"ticket": ticket, "fresh": fresh, "survey_token": token}
+        article = article_create(
+            title="Grmbl", body="Frobnitz", by=tech, now=NOW, audience="public", slug="grmbl", publish=True
+        )
+    return {"ticket": ticket, "fresh": fresh, "survey_token": token, "article": article}
 
 
 def _customer_pages(world) -> list[str]:
@@ -180,6 +185,10 @@ def _customer_pages(world) -> list[str]:
         "/accounts/profile/two-factor/?setup=1",
         "/accounts/invitations/",
         "/accounts/password/change/",
+        "/kb/",
+        "/kb/?q=zzzz",  # nothing found
+        f"/kb/articles/{world['article'].slug}/",
+        "/privacy/my-data/",
     ]
 
 
@@ -190,6 +199,7 @@ ANONYMOUS_PAGES = [
     "/accounts/login/link/",
     "/accounts/password/reset/",
     "/accounts/password/reset/sent/",
+    "/accounts/sso/",
 ]
 
 

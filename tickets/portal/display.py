@@ -5,11 +5,8 @@ and the deadlines in the reader's time zone, naming the SLA calendar's zone too 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from django.db.models import Q
-from django.utils import timezone
-from django.utils.dateformat import format as date_format
 from django.utils.timesince import timeuntil
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
@@ -19,11 +16,7 @@ from sla.models import SLATarget, SupportPlan
 from .. import policy
 from ..models import Ticket
 from ..selectors import sla_state
-
-# A deadline as the portal prints it: weekday, day, month and time (names in the reader's language);
-# the long form for the "we received your request" box.
-DUE_FORMAT = "D j M, H:i"
-DUE_FORMAT_LONG = "l j F, H:i"
+from ..timewords import due_words
 
 
 def duration_text(delta: timedelta, *, business: bool = False) -> str:
@@ -116,30 +109,6 @@ def calendar_zones(tickets) -> dict[tuple[int, int], str]:
             "plan_id", "priority_id", "calendar__timezone"
         )
     }
-
-
-def _place(zone_name: str) -> str:
-    """ "Europe/London" -> "London", "America/New_York" -> "New York"; "UTC" stays."""
-    return zone_name.rsplit("/", 1)[-1].replace("_", " ")
-
-
-def due_words(moment: datetime, calendar_zone: str | None = None, *, fmt: str = DUE_FORMAT) -> str:
-    """A deadline in the reader's zone (the active one); where the SLA calendar's zone shows another wall
-    clock, that first, as the contract reads it: "Fri 6 Mar, 10:00 London, 05:00 your time"."""
-    yours = timezone.localtime(moment)
-    if calendar_zone:
-        try:
-            theirs = moment.astimezone(ZoneInfo(calendar_zone))
-        except (ValueError, KeyError):  # a calendar saved with a zone this machine lacks: show ours only
-            theirs = yours
-        if theirs.replace(tzinfo=None) != yours.replace(tzinfo=None):
-            same_day = theirs.date() == yours.date()
-            return _("%(calendar_time)s %(place)s, %(your_time)s your time") % {
-                "calendar_time": date_format(theirs, fmt),
-                "place": _place(calendar_zone),
-                "your_time": date_format(yours, "H:i" if same_day else fmt),
-            }
-    return date_format(yours, fmt + " T")
 
 
 def _state_label(state: str) -> str:

@@ -39,15 +39,8 @@ from ..services import (
     ticket_file_once,
     ticket_reopen,
 )
-from .display import (
-    DUE_FORMAT_LONG,
-    calendar_zones,
-    due_words,
-    first_response_text,
-    priority_options,
-    sla_target,
-    sla_view,
-)
+from ..timewords import DUE_FORMAT_LONG, due_words
+from .display import calendar_zones, first_response_text, priority_options, sla_target, sla_view
 from .forms import (
     FALLBACK_FIELDS,
     CloseForm,
