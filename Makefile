@@ -11,7 +11,7 @@ PORT ?= 8000
 TEST_WORKERS ?= 2
 STAMP := $(VENV)/.installed
 
-.PHONY: run test venv lint fmt clean migrate demo
+.PHONY: run test venv lint fmt clean migrate demo messages catalogues
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,15 @@ run: venv
 
 test: venv
 	$(PY) -m pytest $(if $(filter-out 1,$(TEST_WORKERS)),-n $(TEST_WORKERS)) $(PYTEST_ARGS)
+
+# Compile locale/*.po to the committed .mo files with polib (pure Python: no gettext needed).
+catalogues: venv
+	DEBUG=true $(PY) manage.py compile_catalogues
+
+# Extract marked strings into locale/*.po (needs GNU gettext's xgettext: translators' machines only).
+messages: venv
+	DEBUG=true $(PY) manage.py makemessages -l de -l fr --no-obsolete --add-location file -i '.venv/*' -i 'var/*' -i 'tests/*' -i 'bench/*'
+	DEBUG=true $(PY) manage.py makemessages -d djangojs -l de -l fr --no-obsolete --add-location file -i '.venv/*' -i 'var/*' -i 'tests/*' -i 'bench/*' -i 'static/vendor/*' -i 'staticfiles/*'
 
 lint: venv
 	$(PY) -m ruff check .

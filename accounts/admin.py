@@ -62,6 +62,7 @@ class UserAdmin(BaseUserAdmin):
         ),
         ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         ("Desk", {"fields": ("available",)}),
+        ("Language and time zone", {"fields": ("language", "time_zone")}),  # empty: organization's, browser's
         ("Sign-in", {"fields": ("two_factor_enabled",)}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )

@@ -33,6 +33,13 @@ class EmailBackend(ModelBackend):
     addresses have accounts.
     """
 
+    def get_user(self, user_id):
+        """The signed-in person with their organization in the same query: every request asks the
+        organization for its default language and zone (``accounts.locale``), and most pages show it."""
+        User = get_user_model()
+        user = User._default_manager.select_related("organization").filter(pk=user_id).first()
+        return user if user is not None and self.user_can_authenticate(user) else None
+
     def authenticate(self, request, username=None, password=None, email=None, **kwargs):
         User = get_user_model()
         address = (email or username or kwargs.get(User.USERNAME_FIELD) or "").strip()

@@ -1,6 +1,9 @@
 from django import forms
+from django.conf import settings
 from django.contrib.auth.password_validation import password_validators_help_text_html, validate_password
+from django.utils.translation import gettext_lazy as _
 
+from .locale import zone_choices
 from .models import User
 
 
@@ -14,13 +17,13 @@ class PortalForm(forms.Form):
 
 class _PasswordPair(PortalForm):
     password1 = forms.CharField(
-        label="Password",
+        label=_("Password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=password_validators_help_text_html(),
     )
     password2 = forms.CharField(
-        label="Password again",
+        label=_("Password again"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
@@ -32,7 +35,7 @@ class _PasswordPair(PortalForm):
         cleaned = super().clean()
         p1, p2 = cleaned.get("password1"), cleaned.get("password2")
         if p1 and p2 and p1 != p2:
-            self.add_error("password2", "The two passwords differ.")
+            self.add_error("password2", _("The two passwords differ."))
         elif p1:
             try:
                 validate_password(
@@ -45,24 +48,24 @@ class _PasswordPair(PortalForm):
 
 class SignupForm(_PasswordPair):
     full_name = forms.CharField(
-        label="Your name", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
+        label=_("Your name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
     )
     email = forms.EmailField(
-        label="Work email address",
+        label=_("Work email address"),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-        help_text="Use your address on your organization's email domain.",
+        help_text=_("Use your address on your organization's email domain."),
     )
     customer_number = forms.CharField(
-        label="Customer number",
+        label=_("Customer number"),
         max_length=32,
-        help_text="Your organization's customer number, as on your contract or invoices.",
+        help_text=_("Your organization's customer number, as on your contract or invoices."),
     )
     field_order = ["full_name", "email", "customer_number", "password1", "password2"]
 
 
 class InvitationAcceptForm(_PasswordPair):
     full_name = forms.CharField(
-        label="Your name", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
+        label=_("Your name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
     )
     field_order = ["full_name", "password1", "password2"]
 
@@ -76,32 +79,49 @@ class InvitationAcceptForm(_PasswordPair):
 
 class ProfileForm(PortalForm):
     full_name = forms.CharField(
-        label="Your name", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
+        label=_("Your name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
     )
     phone = forms.CharField(
-        label="Phone",
+        label=_("Phone"),
         max_length=40,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
-        help_text="So a technician can call you back about urgent tickets.",
+        help_text=_("So a technician can call you back about urgent tickets."),
     )
+    language = forms.ChoiceField(
+        label=_("Language"),
+        required=False,
+        help_text=_("For these pages and the mail we send you."),
+    )
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        required=False,
+        help_text=_("Every time we show you, on these pages and in mail."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = [("", _("As my browser says")), *settings.LANGUAGES]
+        self.fields["time_zone"].choices = [("", _("As my browser says")), *zone_choices()]
 
 
 class InvitationForm(PortalForm):
     email = forms.EmailField(
-        label="Colleague's email address", widget=forms.EmailInput(attrs={"autocomplete": "off"})
+        label=_("Colleague's email address"), widget=forms.EmailInput(attrs={"autocomplete": "off"})
     )
 
 
 class LoginLinkForm(PortalForm):
-    email = forms.EmailField(label="Email address", widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    email = forms.EmailField(
+        label=_("Email address"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
 
 
 class TwoFactorCodeForm(PortalForm):
     code = forms.CharField(
-        label="Code",
+        label=_("Code"),
         max_length=32,
-        help_text="The 6-digit code your authenticator app shows, or one of your recovery codes.",
+        help_text=_("The 6-digit code your authenticator app shows, or one of your recovery codes."),
         widget=forms.TextInput(
             attrs={
                 "autocomplete": "one-time-code",

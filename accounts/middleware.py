@@ -7,12 +7,15 @@ The API answers for itself (``accounts.api.VerifiedIdentityRequired``: a 403 wit
 admin keeps its own sign-in (customers are not staff, so it shows them nothing either way).
 """
 
+from urllib.parse import unquote
+
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from . import two_factor
 from .identity import is_verified
+from .locale import ZONE_COOKIE, locale_for
 
 # Namespaces and URL names an unverified account may still reach.
 OPEN_NAMESPACES = {"accounts", "api", "admin", "anymail", "sso"}
@@ -61,3 +64,33 @@ class TwoFactorMiddleware:
                 return redirect(reverse("accounts:two_factor_signin"))
             # The API answers the now anonymous request itself (401/403, never the page).
         return self.get_response(request)
+
+
+class PersonLocaleMiddleware:
+    """Activate the language and time zone ``accounts.locale.locale_for`` chooses for this request.
+
+    Runs after Django's ``LocaleMiddleware`` (which read ``Accept-Language``: the browser's word) and
+    after authentication (the profile and the organization's default come first)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        chosen = locale_for(
+            getattr(request, "user", None),
+            browser_language=getattr(request, "LANGUAGE_CODE", None),
+            browser_zone=unquote(request.COOKIES.get(ZONE_COOKIE, "")),  # tz.js URL-encodes the "/"
+        )
+        translation.activate(chosen.language)
+        request.LANGUAGE_CODE = chosen.language
+        request.TIME_ZONE = chosen.time_zone
+        timezone.activate(chosen.zone)
+        try:
+            response = self.get_response(request)
+            # Said here, before the language is put back: LocaleMiddleware only sets it if missing.
+            response.headers["Content-Language"] = chosen.language
+            return response
+        finally:
+            # Nothing of this person's language or zone outlives the request (a thread serves others next).
+            timezone.deactivate()
+            translation.deactivate()

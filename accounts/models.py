@@ -4,12 +4,21 @@ Customers are users linked to one organization; technicians, team leads and admi
 in the groups "Technicians", "Team leads" and "Admins". Everyone signs in with an email address.
 """
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils.translation import gettext as _
 
 from .identity import is_verified
+from .locale import locale_for, valid_zone
+
+
+def validate_zone(value: str) -> None:
+    if value and valid_zone(value) is None:
+        raise ValidationError(_("Not a known time zone (an IANA name such as Europe/London)."))
 
 
 class Organization(models.Model):
@@ -27,6 +36,18 @@ class Organization(models.Model):
     top_priority_barred_reason = models.TextField(blank=True)
     shares_tickets = models.BooleanField(default=True, help_text="Members see each other's tickets.")
     phone = models.CharField(max_length=40, blank=True)
+    default_language = models.CharField(
+        max_length=10,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text="For members who chose none (empty: each browser's language).",
+    )
+    default_time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        validators=[validate_zone],
+        help_text="For members who chose none and whose browser said none, e.g. Europe/Berlin.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -96,6 +117,9 @@ class User(AbstractUser):
     # Kept by accounts.two_factor's services (enrol, disable, reset): asking "does this person use a
     # second factor?" on every request then costs no query.
     two_factor_enabled = models.BooleanField(default=False, editable=False)
+    # Empty: the organization's default, else the browser's (accounts.locale.locale_for decides).
+    language = models.CharField(max_length=10, blank=True, choices=settings.LANGUAGES)
+    time_zone = models.CharField(max_length=64, blank=True, validators=[validate_zone])
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = ["username"]
@@ -117,6 +141,10 @@ class User(AbstractUser):
     def is_verified(self) -> bool:
         """Has this account proved its address? (``accounts.identity.is_verified``)"""
         return is_verified(self)
+
+    def reading_locale(self):
+        """The language and zone this person reads in (``accounts.locale.locale_for``): what mail asks."""
+        return locale_for(self)
 
     def in_group(self, name: str) -> bool:
         return self.is_superuser or any(g.name == name for g in self.groups.all())

@@ -17,7 +17,9 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext as _
 
+from .locale import rendering_for, valid_zone
 from .models import Invitation, Organization, User
 
 VERIFY_SALT = "accounts.email-verification"
@@ -32,10 +34,12 @@ class AccountError(Exception):
     """A refused account action, with a message fit to show the person who tried it."""
 
 
-def _send(template: str, *, to: str, context: dict) -> None:
+def _send(template: str, *, to: str, context: dict, reader: User) -> None:
+    """Render in ``reader``'s language and zone (``accounts.locale``), send once the transaction commits."""
     context = {"helpdesk_name": settings.HELPDESK_NAME, "site_url": settings.SITE_URL, **context}
-    subject = " ".join(render_to_string(f"accounts/email/{template}_subject.txt", context).split())
-    body = render_to_string(f"accounts/email/{template}.txt", context)
+    with rendering_for(reader):
+        subject = " ".join(render_to_string(f"accounts/email/{template}_subject.txt", context).split())
+        body = render_to_string(f"accounts/email/{template}.txt", context)
     transaction.on_commit(lambda: send_mail(subject, body, None, [to]))
 
 
@@ -62,7 +66,9 @@ def verification_token(user: User) -> str:
 
 def verification_send(*, user: User) -> None:
     url = settings.SITE_URL + reverse("accounts:verify_email", args=[verification_token(user)])
-    _send("verify", to=user.email, context={"user": user, "url": url, "days": VERIFY_MAX_AGE.days})
+    _send(
+        "verify", to=user.email, reader=user, context={"user": user, "url": url, "days": VERIFY_MAX_AGE.days}
+    )
 
 
 SIGNUP_NO_MATCH = (
@@ -104,11 +110,13 @@ def customer_signup(
     """
     email = _normalise(email)
     validate_password(password, user=User(email=email, full_name=full_name))
-    if User.objects.filter(email__iexact=email).exists():
+    existing = User.objects.filter(email__iexact=email).select_related("organization").first()
+    if existing is not None:
         _spend_a_hash(password)
         _send(
             "already_registered",
             to=email,
+            reader=existing,
             context={
                 "login_url": settings.SITE_URL + reverse("login"),
                 "reset_url": settings.SITE_URL + reverse("accounts:password_reset"),
@@ -138,12 +146,12 @@ def email_verify(*, token: str, now: datetime) -> User:
     try:
         data = signing.loads(token, salt=VERIFY_SALT, max_age=VERIFY_MAX_AGE)
     except signing.SignatureExpired:
-        raise AccountError("This verification link has expired. Sign in and ask for a new one.") from None
+        raise AccountError(_("This verification link has expired. Sign in and ask for a new one.")) from None
     except signing.BadSignature:
-        raise AccountError("This verification link is not valid.") from None
+        raise AccountError(_("This verification link is not valid.")) from None
     user = User.objects.filter(pk=data.get("u"), email__iexact=data.get("e", "")).first()
     if user is None:
-        raise AccountError("This verification link is not valid.")
+        raise AccountError(_("This verification link is not valid."))
     email_mark_verified(user=user, now=now)
     user.refresh_from_db()
     return user
@@ -173,16 +181,16 @@ def login_link_send(*, email: str) -> None:
         return
     url = settings.SITE_URL + reverse("accounts:login_link_use", args=[login_link_token(user)])
     minutes = int(LOGIN_LINK_MAX_AGE.total_seconds() // 60)
-    _send("login_link", to=user.email, context={"user": user, "url": url, "minutes": minutes})
+    _send("login_link", to=user.email, reader=user, context={"user": user, "url": url, "minutes": minutes})
 
 
 def _login_link_data(token: str) -> dict:
     try:
         return signing.loads(token, salt=LOGIN_LINK_SALT, max_age=LOGIN_LINK_MAX_AGE)
     except signing.SignatureExpired:
-        raise AccountError("This sign-in link has expired. Ask for a new one.") from None
+        raise AccountError(_("This sign-in link has expired. Ask for a new one.")) from None
     except signing.BadSignature:
-        raise AccountError("This sign-in link is not valid.") from None
+        raise AccountError(_("This sign-in link is not valid.")) from None
 
 
 def _login_link_account(users, data: dict) -> User:
@@ -217,15 +225,18 @@ def invitation_token(invitation: Invitation) -> str:
 def invitation_create(*, organization: Organization, email: str, by: User, now: datetime) -> Invitation:
     """An organization admin invites a colleague; the invitee gets a signed, single-use link."""
     if not (by.is_org_admin and by.organization_id == organization.pk) and not by.is_staff:
-        raise AccountError("Only your organization's admins can invite colleagues.")
+        raise AccountError(_("Only your organization's admins can invite colleagues."))
     email = _normalise(email)
     if organization.members.filter(email__iexact=email).exists():
-        raise AccountError(f"{email} is already a member of {organization.name}.")
+        raise AccountError(
+            _("%(email)s is already a member of %(org)s.") % {"email": email, "org": organization.name}
+        )
     invitation = Invitation.objects.create(organization=organization, email=email, invited_by=by)
     url = settings.SITE_URL + reverse("accounts:invitation_accept", args=[invitation_token(invitation)])
     _send(
         "invitation",
         to=email,
+        reader=User(organization=organization),  # not a member yet: reads as one who chose nothing
         context={
             "invitation": invitation,
             "organization": organization,
@@ -241,18 +252,18 @@ def invitation_for_token(*, token: str) -> Invitation:
     try:
         data = signing.loads(token, salt=INVITE_SALT, max_age=INVITE_MAX_AGE)
     except signing.SignatureExpired:
-        raise AccountError("This invitation has expired. Ask your colleague to send a new one.") from None
+        raise AccountError(_("This invitation has expired. Ask your colleague to send a new one.")) from None
     except signing.BadSignature:
-        raise AccountError("This invitation link is not valid.") from None
+        raise AccountError(_("This invitation link is not valid.")) from None
     invitation = (
         Invitation.objects.select_related("organization")
         .filter(pk=data.get("i"), email__iexact=data.get("e", ""))
         .first()
     )
     if invitation is None:
-        raise AccountError("This invitation link is not valid.")
+        raise AccountError(_("This invitation link is not valid."))
     if invitation.accepted_at is not None:
-        raise AccountError("This invitation has already been used. Sign in instead.")
+        raise AccountError(_("This invitation has already been used. Sign in instead."))
     return invitation
 
 
@@ -261,11 +272,11 @@ def invitation_accept(*, token: str, full_name: str, password: str, now: datetim
     """Create the invited colleague's account, verified (the link proved the address), once."""
     invitation = invitation_for_token(token=token)
     if User.objects.filter(email__iexact=invitation.email).exists():
-        raise AccountError("An account with this address exists already. Sign in, or reset your password.")
+        raise AccountError(_("An account with this address exists already. Sign in, or reset your password."))
     validate_password(password, user=User(email=invitation.email, full_name=full_name))
     # Claim the invitation before creating anything: a double submit creates one account.
     if not Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(accepted_at=now):
-        raise AccountError("This invitation has already been used. Sign in instead.")
+        raise AccountError(_("This invitation has already been used. Sign in instead."))
     return User.objects.create_user(
         email=invitation.email,
         password=password,
@@ -276,8 +287,15 @@ def invitation_accept(*, token: str, full_name: str, password: str, now: datetim
 
 
 @transaction.atomic
-def profile_update(*, user: User, full_name: str, phone: str) -> User:
+def profile_update(*, user: User, full_name: str, phone: str, language: str, time_zone: str) -> User:
+    """Name, phone, and the language and zone the person reads in (empty: the organization's or browser's)."""
+    if language and language not in dict(settings.LANGUAGES):
+        raise AccountError(_("Not a language this desk speaks."))
+    if time_zone and valid_zone(time_zone) is None:
+        raise AccountError(_("Not a known time zone."))
     user.full_name = full_name.strip()
     user.phone = phone.strip()
-    user.save(update_fields=["full_name", "phone"])
+    user.language = language
+    user.time_zone = time_zone
+    user.save(update_fields=["full_name", "phone", "language", "time_zone"])
     return user

@@ -29,6 +29,7 @@ from django.contrib.auth import BACKEND_SESSION_KEY
 from django.contrib.auth import login as auth_login
 from django.db import transaction
 from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext as _
 from django_otp import DEVICE_ID_SESSION_KEY, verify_token
 from django_otp import login as otp_login
 from django_otp.models import Device
@@ -136,10 +137,10 @@ def totp_enrol_confirm(*, user: User, code: str, now: datetime) -> tuple[TOTPDev
     which are shown once (only django-otp's stored tokens remain, and each works once)."""
     device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).order_by("-pk").first()
     if device is None:
-        raise TwoFactorError("Start the set-up again: scan the new QR code.")
+        raise TwoFactorError(_("Start the set-up again: scan the new QR code."))
     if not TOTP_CODE.match(_clean(code)) or not device.verify_token(_clean(code)):
         raise TwoFactorError(
-            "That code did not match. Check the time on your phone and type the code the app shows now."
+            _("That code did not match. Check the time on your phone and type the code the app shows now.")
         )
     TOTPDevice.objects.filter(user=user, confirmed=True).delete()  # one app at a time
     device.confirmed = True
@@ -171,10 +172,10 @@ def two_factor_disable(*, user: User, code: str) -> None:
     """The person turns it off, proving it with a current code; not allowed when it is required."""
     if is_required(user):
         raise TwoFactorError(
-            "Two-factor sign-in is required for staff accounts here; it cannot be turned off."
+            _("Two-factor sign-in is required for staff accounts here; it cannot be turned off.")
         )
     if verify_code(user=user, code=code) is None:
-        raise TwoFactorError("That code did not match.")
+        raise TwoFactorError(_("That code did not match."))
     _remove_devices(user)
 
 

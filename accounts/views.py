@@ -8,7 +8,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from . import services, throttle, tokens, two_factor
@@ -21,9 +23,12 @@ from .forms import (
     SignupForm,
     TwoFactorCodeForm,
 )
+from .locale import rendering_for
 from .models import ApiToken
 
-SIGNUP_THROTTLED = "Too many sign-up attempts from here. Please wait {minutes} minutes and try again."
+SIGNUP_THROTTLED = gettext_lazy(
+    "Too many sign-up attempts from here. Please wait {minutes} minutes and try again."
+)
 
 
 def signup(request):
@@ -67,7 +72,7 @@ def verify_email(request, token: str):
         user = services.email_verify(token=token, now=timezone.now())
     except services.AccountError as exc:
         return render(request, "accounts/verify_failed.html", {"error": str(exc)}, status=400)
-    messages.success(request, f"Thank you, {user.email} is verified.")
+    messages.success(request, _("Thank you, %(email)s is verified.") % {"email": user.email})
     return redirect("/" if request.user.is_authenticated else "login")
 
 
@@ -78,15 +83,15 @@ def verify_resend(request):
     last = request.session.get("verify_sent_at", 0)
     now = timezone.now()
     if user.email_verified_at:
-        messages.info(request, "Your email address is already verified.")
+        messages.info(request, _("Your email address is already verified."))
     elif now.timestamp() - last < 60:
         messages.info(
-            request, "We sent a link less than a minute ago; please check your inbox and spam folder."
+            request, _("We sent a link less than a minute ago; please check your inbox and spam folder.")
         )
     else:
         services.verification_send(user=user)
         request.session["verify_sent_at"] = now.timestamp()
-        messages.success(request, f"We sent a new verification link to {user.email}.")
+        messages.success(request, _("We sent a new verification link to %(email)s.") % {"email": user.email})
     nxt = request.POST.get("next")
     return redirect(nxt if _safe(nxt) else "/")
 
@@ -98,10 +103,20 @@ def _safe(url: str | None) -> bool:
 @login_required
 def profile(request):
     user = request.user
-    form = ProfileForm(request.POST or None, initial={"full_name": user.full_name, "phone": user.phone})
+    form = ProfileForm(
+        request.POST or None,
+        initial={
+            "full_name": user.full_name,
+            "phone": user.phone,
+            "language": user.language,
+            "time_zone": user.time_zone,
+        },
+    )
     if request.method == "POST" and form.is_valid():
         services.profile_update(user=user, **form.cleaned_data)
-        messages.success(request, "Your profile is saved.")
+        # Said in the language just chosen: the next page is already in it.
+        with translation.override(user.language or translation.get_language()):
+            messages.success(request, _("Your profile is saved."))
         return redirect("accounts:profile")
     live = tokens.live_tokens(user=user, now=timezone.now())
     return render(request, "accounts/profile.html", {"form": form, "api_tokens": live})
@@ -112,7 +127,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     success_url = reverse_lazy("accounts:profile")
 
     def form_valid(self, form):
-        messages.success(self.request, "Your password is changed.")
+        messages.success(self.request, _("Your password is changed."))
         return super().form_valid(form)
 
 
@@ -131,7 +146,9 @@ def invitations(request):
         except services.AccountError as exc:
             form.add_error("email", str(exc))
         else:
-            messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+            messages.success(
+                request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]}
+            )
             return redirect("accounts:invitations")
     return render(
         request,
@@ -147,7 +164,7 @@ def invitations(request):
 
 def invitation_accept(request, token: str):
     if request.user.is_authenticated:
-        messages.info(request, "You are already signed in.")
+        messages.info(request, _("You are already signed in."))
         return redirect("/")
     try:
         invitation = services.invitation_for_token(token=token)
@@ -168,19 +185,23 @@ def invitation_accept(request, token: str):
             form.add_error("password1", exc)
         else:
             messages.success(
-                request, f"Welcome to {invitation.organization.name}'s support portal. Please sign in."
+                request,
+                _("Welcome to %(org)s's support portal. Please sign in.")
+                % {"org": invitation.organization.name},
             )
             return redirect("login")
     return render(request, "accounts/invitation_accept.html", {"form": form, "invitation": invitation})
 
 
 # --- Throttled sign-in and password reset ----------------------------------------------------------
-LOGIN_THROTTLED = (
+LOGIN_THROTTLED = gettext_lazy(
     "Too many sign-in attempts. Please wait {minutes} minutes and try again, or sign in with a "
     "one-time link by email."
 )
-LINK_THROTTLED = "Too many sign-in link requests. Please wait {minutes} minutes and try again."
-RESET_THROTTLED = "Too many password reset requests. Please wait {minutes} minutes and try again."
+LINK_THROTTLED = gettext_lazy("Too many sign-in link requests. Please wait {minutes} minutes and try again.")
+RESET_THROTTLED = gettext_lazy(
+    "Too many password reset requests. Please wait {minutes} minutes and try again."
+)
 
 
 class ThrottledAuthenticationForm(auth_views.AuthenticationForm):
@@ -282,6 +303,11 @@ class ThrottledPasswordResetForm(auth_views.PasswordResetForm):
         throttle.hit(throttle.PASSWORD_RESET, account=email, ip=ip)
         return cleaned
 
+    def send_mail(self, *args, **kwargs):
+        context = kwargs.get("context") if "context" in kwargs else args[2]
+        with rendering_for(context["user"]):  # the account holder's language, not the requester's
+            super().send_mail(*args, **kwargs)
+
 
 class PasswordResetView(auth_views.PasswordResetView):
     form_class = ThrottledPasswordResetForm
@@ -323,13 +349,16 @@ def token_revoke(request):
     now = timezone.now()
     if request.POST.get("all"):
         count = tokens.tokens_revoke_all(user=request.user, now=now)
-        messages.success(request, f"Revoked {count} API key{'s' if count != 1 else ''}.")
+        messages.success(
+            request,
+            ngettext("Revoked %(count)d API key.", "Revoked %(count)d API keys.", count) % {"count": count},
+        )
     else:
         token = ApiToken.objects.filter(user=request.user, pk=_int(request.POST.get("token"))).first()
         if token is None:
             raise Http404("No such API key.")
         tokens.token_revoke(token=token, by=request.user, now=now)
-        messages.success(request, f"API key {token.prefix}… is revoked.")
+        messages.success(request, _("API key %(prefix)s… is revoked.") % {"prefix": token.prefix})
     return redirect("accounts:profile")
 
 
@@ -341,8 +370,10 @@ def _int(value) -> int | None:
 
 
 # --- Two-factor sign-in: the second step, and setting it up -------------------------------------------
-CODE_THROTTLED = "Too many wrong codes. Please wait {minutes} minutes and try again."
-WRONG_CODE = "That code did not match. Type the code your app shows now, or one of your recovery codes."
+CODE_THROTTLED = gettext_lazy("Too many wrong codes. Please wait {minutes} minutes and try again.")
+WRONG_CODE = gettext_lazy(
+    "That code did not match. Type the code your app shows now, or one of your recovery codes."
+)
 
 
 def _enrolment_context(device) -> dict:
@@ -355,7 +386,7 @@ def two_factor_signin(request):
     now = timezone.now()
     pending = two_factor.pending_user(request, now=now)
     if pending is None:
-        messages.info(request, "Please sign in again.")
+        messages.info(request, _("Please sign in again."))
         return redirect("login")
     user, next_url = pending
     form = TwoFactorCodeForm(request.POST or None)
@@ -384,11 +415,11 @@ def two_factor_signin(request):
                 throttle.hit(throttle.LOGIN, account=user.email, ip=ip)
                 # django-otp slows a device down after each wrong code (1 s, 2 s, 4 s ...).
                 slowed = (
-                    " Wait a few seconds before the next try."
+                    " " + _("Wait a few seconds before the next try.")
                     if two_factor.code_throttled(user=user, code=code)
                     else ""
                 )
-                form.add_error("code", WRONG_CODE + slowed)
+                form.add_error("code", str(WRONG_CODE) + slowed)
             else:
                 throttle.reset_pair(throttle.LOGIN, account=user.email, ip=ip)
                 two_factor.pending_finish(request, user=user, device=device)
@@ -396,8 +427,14 @@ def two_factor_signin(request):
                     left = two_factor.recovery_codes_left(user=user)
                     messages.warning(
                         request,
-                        f"You signed in with a recovery code; {left} left. Make new ones on your profile "
-                        "if you are running low.",
+                        ngettext(
+                            "You signed in with a recovery code; %(left)d left. Make new ones on your "
+                            "profile if you are running low.",
+                            "You signed in with a recovery code; %(left)d left. Make new ones on your "
+                            "profile if you are running low.",
+                            left,
+                        )
+                        % {"left": left},
                     )
                 return redirect(next_url if _safe(next_url) else "/")
     return render(request, "accounts/two_factor_signin.html", context)
@@ -426,7 +463,7 @@ def two_factor_manage(request):
                 return render(request, "accounts/recovery_codes.html", {"codes": codes, "next": request.path})
             if action == "disable":
                 two_factor.two_factor_disable(user=user, code=form.cleaned_data["code"])
-                messages.success(request, "Two-factor sign-in is off.")
+                messages.success(request, _("Two-factor sign-in is off."))
                 return redirect(request.path)
         except two_factor.TwoFactorError as exc:
             form.add_error("code", str(exc))

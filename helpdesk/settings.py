@@ -71,9 +71,11 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",  # the browser's language (Accept-Language), for visitors
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.PersonLocaleMiddleware",  # profile > organization > browser (accounts.locale)
     "accounts.middleware.TwoFactorMiddleware",  # a session that skipped the second step goes back to it
     "accounts.middleware.VerifiedIdentityMiddleware",  # unverified accounts see the "verify" page only
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -162,6 +164,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-gb"
+# Each with a complete catalogue in locale/ (compiled .mo committed; `manage.py compile_catalogues`).
+LANGUAGES = [("en-gb", "English"), ("de", "Deutsch"), ("fr", "Français")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True

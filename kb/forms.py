@@ -1,10 +1,11 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from .models import Audience, Category
 
 
 class SearchForm(forms.Form):
-    q = forms.CharField(required=False, max_length=200, label="Search the knowledge base")
+    q = forms.CharField(required=False, max_length=200, label=_("Search the knowledge base"))
 
 
 class DeflectionForm(forms.Form):

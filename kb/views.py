@@ -14,6 +14,7 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from tickets.desk.views._common import staff_required
@@ -95,7 +96,7 @@ def deflect(request):
     """ "This answered my question": recorded, and no ticket is filed."""
     form = DeflectionForm(request.POST)
     if not form.is_valid():
-        return JsonResponse({"error": "Say which article answered your question."}, status=400)
+        return JsonResponse({"error": _("Say which article answered your question.")}, status=400)
     try:
         _row, created = deflection_record(
             article_id=form.cleaned_data["article"],
@@ -108,7 +109,7 @@ def deflect(request):
     return JsonResponse(
         {
             "recorded": created,
-            "message": "Glad it helped. No ticket was filed.",
+            "message": _("Glad it helped. No ticket was filed."),
             "next": reverse("portal:ticket_list"),
         }
     )

@@ -5,13 +5,16 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
+from django.utils import timezone, translation
 
 from .models import Notification, Suppression
 from .threading import make_message_id, reply_address, thread_headers
@@ -213,14 +216,27 @@ def _instant(value: str) -> datetime | str:
 
 
 def _snapshot(value):
-    """A ticket snapshot as the templates read it: values under keys ending in ``_at`` are ISO
-    instants (JSON has no datetime), turned back into datetimes so ``|date`` formats them."""
+    """A notification's context (and the ticket snapshot in it) as the templates read it: values under
+    keys ending in ``_at`` are ISO instants (JSON has no datetime), turned back into datetimes so
+    ``|date`` formats them in the reader's zone and language."""
     if isinstance(value, dict):
         return {
             k: _instant(v) if k.endswith("_at") and isinstance(v, str) else _snapshot(v)
             for k, v in value.items()
         }
     return value
+
+
+def _reading_locale(notification: Notification) -> tuple[str, ZoneInfo]:
+    """The recipient's language and zone, as the user model answers it (``User.reading_locale``, owned
+    by accounts.locale); an address without an account reads the site's defaults."""
+    reader = notification.recipient_user
+    if reader is None and notification.channel == Notification.Channel.EMAIL:
+        reader = get_user_model().objects.filter(email__iexact=notification.recipient).first()
+    if reader is not None and hasattr(reader, "reading_locale"):
+        chosen = reader.reading_locale()
+        return chosen.language, chosen.zone
+    return settings.LANGUAGE_CODE, ZoneInfo(settings.TIME_ZONE)
 
 
 def notification_render(notification: Notification) -> dict:
@@ -232,7 +248,7 @@ def notification_render(notification: Notification) -> dict:
     a snapshot fall back to the ticket row."""
     ticket = notification.ticket
     context = {
-        **notification.context,
+        **_snapshot(notification.context),
         "notification": notification,
         "ticket": _snapshot(notification.context.get("ticket")) or ticket,
         "site_url": settings.SITE_URL,
@@ -240,12 +256,14 @@ def notification_render(notification: Notification) -> dict:
         "support_phone": getattr(settings, "HELPDESK_SUPPORT_PHONE", ""),
     }
     base = f"notifications/{notification.event}"
-    subject = " ".join(render_to_string(f"{base}/subject.txt", context).split())
-    text = render_to_string(f"{base}/body.txt", context)
-    try:
-        html = render_to_string(f"{base}/body.html", context)
-    except TemplateDoesNotExist:  # an event may have no HTML body
-        html = ""
+    language, zone = _reading_locale(notification)
+    with translation.override(language), timezone.override(zone):
+        subject = " ".join(render_to_string(f"{base}/subject.txt", context).split())
+        text = render_to_string(f"{base}/body.txt", context)
+        try:
+            html = render_to_string(f"{base}/body.html", context)
+        except TemplateDoesNotExist:  # an event may have no HTML body
+            html = ""
     headers: dict[str, str] = {}
     reply_to: list[str] = []
     if ticket is not None and ticket.pk:
@@ -284,7 +302,9 @@ def notification_deliver(*, notification_id: int, now: datetime, claimant: str =
     )
     if not claimed:
         return None  # sent, being sent, or suppressed: never twice
-    notification = Notification.objects.select_related("ticket").get(pk=notification_id)
+    notification = Notification.objects.select_related("ticket", "recipient_user__organization").get(
+        pk=notification_id
+    )
     if not notification.message_id and notification.channel == Notification.Channel.EMAIL:
         # Chosen once and stored before sending, so a retry re-sends the same Message-ID.
         notification.message_id = make_message_id(notification.ticket_id)

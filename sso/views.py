@@ -9,6 +9,7 @@ from django.core.exceptions import SuspiciousOperation
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
 from . import services
@@ -26,7 +27,7 @@ NOT_STARTED_HERE = "This sign-in was not started in this browser, or was already
 
 
 class SsoEmailForm(forms.Form):
-    email = forms.EmailField(label="Work email address", max_length=254)
+    email = forms.EmailField(label=_("Work email address"), max_length=254)
 
 
 def sso_choose(request):

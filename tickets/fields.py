@@ -4,6 +4,10 @@ import re
 import uuid
 
 from django import forms
+from django.utils.formats import number_format
+from django.utils.functional import lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .services.attachments import validate_uploads
 
@@ -49,6 +53,16 @@ def filing_key(cleaned_data: dict) -> str:
     return f"form:{token}" if token else ""
 
 
+def _limit_help_text(help_text, max_length: int) -> str:
+    limit = number_format(max_length, force_grouping=True)
+    limit_words = gettext("Up to %(limit)s characters.") % {"limit": limit}
+    return f"{help_text} {limit_words}".strip()
+
+
+# Worded when the form is shown, in the reader's language (fields are built once, at import).
+_limit_help = lazy(_limit_help_text, str)
+
+
 class LimitedTextField(forms.CharField):
     """Long text with a known limit: the page says the limit and counts (``static/js/forms.js``), and the
     server refuses an over-long text with the numbers. No ``maxlength`` attribute: a browser would cut a
@@ -57,11 +71,14 @@ class LimitedTextField(forms.CharField):
     def __init__(self, *, max_length: int, **kwargs):
         kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 6}))
         help_text = kwargs.pop("help_text", "")
-        kwargs["help_text"] = f"{help_text} Up to {max_length:,} characters.".strip()
+        kwargs["help_text"] = _limit_help(help_text, max_length)
         kwargs.setdefault("error_messages", {})
         kwargs["error_messages"].setdefault(
             "max_length",
-            "This is %(show_value)s characters; the limit is %(limit_value)s. Shorten it, or attach long logs as a file.",
+            _(
+                "This is %(show_value)s characters; the limit is %(limit_value)s. Shorten it, or attach long "
+                "logs as a file."
+            ),
         )
         super().__init__(max_length=max_length, **kwargs)
 
@@ -69,4 +86,7 @@ class LimitedTextField(forms.CharField):
         attrs = super().widget_attrs(widget)
         attrs.pop("maxlength", None)
         attrs["data-maxlength"] = str(self.max_length)
+        # The live counter's words (static/js/forms.js fills in the numbers), in the reader's language.
+        attrs["data-text-counter"] = _("{n} / {limit} characters")
+        attrs["data-text-over"] = _("{over} over the limit: shorten it or attach it as a file")
         return attrs

@@ -11,8 +11,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.conf import settings
+from django.utils import translation
 
 from .models import Ticket
+
+
+def _source_label(ticket: Ticket) -> str:
+    with translation.override(None):  # no catalogue: the message id itself
+        return str(ticket.get_status_display())
 
 
 def ticket_url(ticket: Ticket, *, staff: bool = False) -> str:
@@ -47,7 +53,8 @@ def ticket_snapshot(ticket: Ticket) -> dict:
         "reference": ticket.reference,
         "subject": ticket.subject,
         "status": ticket.status,
-        "status_display": ticket.get_status_display(),
+        # The English label (a message id): each mail says it in its reader's language when rendered.
+        "status_display": _source_label(ticket),
         "organization": {
             "name": ticket.organization.name,
             "customer_number": ticket.organization.customer_number,

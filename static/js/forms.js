@@ -18,8 +18,11 @@
     function update() {
       var n = area.value.length;
       var over = n > limit;
-      counter.textContent = n.toLocaleString("en") + " / " + limit.toLocaleString("en") + " characters" +
-        (over ? " — " + (n - limit).toLocaleString("en") + " over the limit: shorten it or attach it as a file" : "");
+      // The words come translated from the server (data-text-*, tickets/fields.py); numbers in the page's language.
+      var lang = document.documentElement.lang || "en";
+      var num = function (x) { return x.toLocaleString(lang); };
+      counter.textContent = area.dataset.textCounter.replace("{n}", num(n)).replace("{limit}", num(limit)) +
+        (over ? " — " + area.dataset.textOver.replace("{over}", num(n - limit)) : "");
       counter.classList.toggle("over", over);
       area.setAttribute("aria-invalid", over ? "true" : "false");
     }

@@ -31,7 +31,7 @@
       var helpful = document.createElement("button");
       helpful.type = "button";
       helpful.className = "secondary button-small";
-      helpful.textContent = "This answered my question";
+      helpful.textContent = box.dataset.textHelpful; // the words come translated from the template
       helpful.addEventListener("click", function () { deflect(a, helpful); });
       li.append(link, snippet, helpful);
       list.append(li);
@@ -62,7 +62,7 @@
     })
       .then(function (r) { return r.json().then(function (data) { return { ok: r.ok, data: data }; }); })
       .then(function (res) {
-        if (!res.ok) { button.disabled = false; button.textContent = res.data.error || "Please try again"; return; }
+        if (!res.ok) { button.disabled = false; button.textContent = res.data.error || box.dataset.textRetry; return; }
         var done = document.createElement("div");
         done.className = "card notice";
         done.setAttribute("role", "status");
@@ -71,7 +71,7 @@
         p.textContent = res.data.message + " ";
         var back = document.createElement("a");
         back.href = res.data.next;
-        back.textContent = "Back to my tickets";
+        back.textContent = box.dataset.textBack;
         p.append(back);
         done.append(p);
         form.replaceWith(done);

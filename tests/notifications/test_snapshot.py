@@ -65,5 +65,5 @@ def test_an_escalation_notice_shows_the_status_at_the_escalation(
     assert escalation.context["ticket"]["first_response_owed"] is False  # computed once, here
     ticket_change_status(ticket=ticket, status=Status.WAITING, by=tech, now=NOW + timedelta(minutes=7))
     mail = _send(escalation, mailoutbox, now=NOW + timedelta(minutes=7))
-    assert "Priority:     High" in mail.body
-    assert "Status:       Open" in mail.body
+    assert "Priority: High" in mail.body
+    assert "Status: Open" in mail.body

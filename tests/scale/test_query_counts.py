@@ -26,9 +26,10 @@ PINNED = {
     # bar's technicians and macros, the saved views (plus one capped count each) and the save form's teams
     "desk_queue": 14,
     "api_queue": 4,  # session or token, user, one keyset page (one join), the page's tags (staff read tags)
-    "portal_list": 7,  # session, user, organization, count, one page of rows, incident banner
-    "portal_ticket": 13,  # + the customer history: its events and the level names, whatever its length
-    "api_create": 29,  # one transaction: ticket, events, first message, SLA lookups, outbox rows, routing, rules,
+    "portal_list": 7,  # session, user with organization, count, one page of rows, the page's SLA calendar zones,
+    # incident banner
+    "portal_ticket": 12,  # + the customer history: its events and the level names, whatever its length
+    "api_create": 28,  # one transaction: ticket, events, first message, SLA lookups, outbox rows, routing, rules,
     # webhooks (one endpoint lookup), and the knowledge base adding suggestions to the acknowledgement
     "dashboard": 10,  # SQL aggregates: the same queries at any history length
 }

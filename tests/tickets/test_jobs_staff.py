@@ -108,7 +108,8 @@ def test_stale_reminder_mail_names_the_idle_time(
     [mail] = mailoutbox
     assert mail.to == [tech.email]
     assert mail.subject == f"[{ticket.reference}] Waiting on you: Slow VPN"
-    assert "no update from staff for 2d 19h 30m" in mail.body
+    # Worded when sent, in the reader's language: the two largest units.
+    assert "no update from staff for 2 days 19 hours (since Fri 6 Mar 2026, 15:30 UTC)" in mail.body
 
 
 def test_without_settings_the_staff_jobs_do_nothing(customer, tech, priorities):

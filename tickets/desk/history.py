@@ -11,6 +11,7 @@ from sla.models import Calendar, PriorityLevel
 
 from ..dashboard import duration_words
 from ..models import Status, Ticket, TicketEvent
+from ..timewords import due_words
 
 _ENDED = (Status.RESOLVED, Status.CLOSED)
 
@@ -139,6 +140,10 @@ def explain_events(ticket: Ticket, levels: list[PriorityLevel] | None = None) ->
                 "detail": detail,
                 "sla": kind.startswith("sla_"),
                 "reason": "" if kind == TicketEvent.Kind.SLA_DUE else e.reason,
+                # The calendar the deadline was counted on (its zone names the due time in both zones).
+                "calendar_zone": getattr(calendars.get(e.data.get("calendar")), "timezone", None)
+                if kind == TicketEvent.Kind.SLA_DUE
+                else None,
             }
         )
     return lines
@@ -183,7 +188,7 @@ def due_explanation(ticket: Ticket, lines: list[dict]) -> str | None:
         if due == ticket.first_response_due_at and not ticket.first_responded_at
         else "Resolution"
     )
-    text = f"{which} due {_when(due)} {last['detail']}"
+    text = f"{which} due {due_words(due, last.get('calendar_zone'), fmt='D j M H:i')} {last['detail']}"
     moved = moved_fr if which == "First response" else moved_res
     if moved:
         text += "; " + "; ".join(moved)

@@ -51,8 +51,11 @@ def _notify_customers(t: Ticket, event: str, *, now: datetime, key: str, **conte
         )
 
 
-def _auto_close(p: Pass, t: Ticket, *, reason: str, note: str, key: str, **expect) -> bool:
-    """Lock the ticket if it is still as we read it, close it with a note, tell the customer how to reopen."""
+def _auto_close(p: Pass, t: Ticket, *, reason: str, note: str, key: str, why: dict, **expect) -> bool:
+    """Lock the ticket if it is still as we read it, close it with a note, tell the customer how to reopen.
+
+    ``reason`` and ``note`` are the audit's words; ``why`` is the same as data (a ``why`` code, instants,
+    durations), so the mail says it in the customer's language and zone."""
     with transaction.atomic():
         locked = (
             # of=self: lock only the ticket, not the plan/requester rows every ticket shares (a
@@ -83,7 +86,8 @@ def _auto_close(p: Pass, t: Ticket, *, reason: str, note: str, key: str, **expec
             key=key,
             reason=reason,
             note=note,
-            reopen_within=_days(reopen) if reopen else "",
+            reopen_within_seconds=int(reopen.total_seconds()) if reopen else 0,
+            **why,
         )
     return True
 
@@ -121,8 +125,9 @@ def _remind_waiting(
             key=f"waiting_reminder:{t.pk}:{since.isoformat()}:{sent + 1}",
             number=sent + 1,
             of=most,
-            waiting_since=fmt(since),
-            closes_at=fmt(min(closes)) if closes else "",
+            # Instants, not words: the mail says them in the customer's language and zone.
+            waiting_since_at=since.isoformat(),
+            closes_at=min(closes).isoformat() if closes else "",
         )
     return True
 
@@ -142,6 +147,12 @@ def _close_waiting(p: Pass, t: Ticket) -> bool:
         t,
         reason=reason,
         note=f"We asked for information on {fmt(since)} and have not heard back.",
+        why={
+            "why": "waiting_timeout" if too_long else "waiting_reminders",
+            "asked_at": since.isoformat(),
+            "within_seconds": int(pol.waiting_close_after.total_seconds()) if too_long else 0,
+            "reminders": sent,
+        },
         key=f"ticket_auto_closed:{t.pk}:{since.isoformat()}",
         status=Status.WAITING,
         waiting_since=since,
@@ -190,6 +201,11 @@ def resolved_close(*, now: datetime) -> int:
             t,
             reason=f"resolved with no answer within {_days(after)}",
             note=f"We marked this resolved on {fmt(t.resolved_at)} and did not hear that anything is still wrong.",
+            why={
+                "why": "resolved_timeout",
+                "resolved_on_at": t.resolved_at.isoformat(),
+                "within_seconds": int(after.total_seconds()),
+            },
             key=f"ticket_auto_closed:{t.pk}:{t.resolved_at.isoformat()}",
             status=Status.RESOLVED,
             resolved_at=t.resolved_at,
@@ -219,7 +235,7 @@ def _send_survey(p: Pass, t: Ticket, pol) -> bool:
             ticket=t,
             now=p.now,
             dedupe_key=f"survey:{t.pk}",
-            context=ticket_context(t, survey_url=survey_url(token), expires_at=fmt(survey.expires_at)),
+            context=ticket_context(t, survey_url=survey_url(token), expires_at=survey.expires_at.isoformat()),
         )
     return True
 

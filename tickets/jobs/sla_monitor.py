@@ -21,18 +21,19 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_noop
 
 from notifications.services import notification_queue_many
 from sla.models import AlertRule
 
-from ..alerts import fmt, fmt_delta
 from ..models import Ticket, TicketEvent
 from ..signals import tickets_event_send
 from ..snapshot import ticket_url
 from ._common import BATCH, MAX_PER_PASS, Pass
 
 TARGETS = ("first_response", "resolution")
-LABELS = {"first_response": "first response", "resolution": "resolution"}
+# English here (history and integrations); the alert mail says them in its reader's language.
+LABELS = {"first_response": gettext_noop("first response"), "resolution": gettext_noop("resolution")}
 
 
 def _running(kind: str) -> Q:
@@ -108,7 +109,7 @@ def _alert_batch(p: Pass, batch: list[Ticket], kind: str, event: str, state: str
                 "target": LABELS[kind],
                 "subject": t.subject,
                 "priority": t.priority.name,
-                "due_at": fmt(due),
+                "due_at": due.isoformat(),  # an instant: the mail says it in its reader's zone
                 **extra(due),
             },
         )
@@ -154,7 +155,7 @@ def _breaches(p: Pass, kind: str) -> int:
                 kind,
                 AlertRule.Event.BREACH,
                 "breached",
-                lambda due: {"missed_by": fmt_delta(p.now - due)},
+                lambda due: {"missed_by_seconds": int((p.now - due).total_seconds())},
             )
             # In the claim's transaction: a rule's change lands with the breach, or neither.
             tickets_event_send(batch, "sla_breach", now=p.now, target=kind)
@@ -192,7 +193,12 @@ def _warnings(p: Pass, kind: str) -> int:
                 for t in batch
             )
             _alert_batch(
-                p, batch, kind, AlertRule.Event.WARNING, "close", lambda due: {"left": fmt_delta(due - p.now)}
+                p,
+                batch,
+                kind,
+                AlertRule.Event.WARNING,
+                "close",
+                lambda due: {"left_seconds": int((due - p.now).total_seconds())},
             )
             tickets_event_send(batch, "sla_warning", now=p.now, target=kind)
             total += len(batch)

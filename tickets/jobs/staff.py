@@ -49,9 +49,10 @@ def _alert_unassigned(p: Pass, t: Ticket, *, deadline: timedelta, due: datetime)
                 "alert": "Still unassigned",
                 "subject": t.subject,
                 "priority": t.priority.name,
-                "received_at": fmt(t.received_at),
-                "deadline": fmt_delta(deadline),
-                "due_at": fmt(due),
+                # Instants and seconds: the mail says them in its reader's language and zone.
+                "received_at": t.received_at.isoformat(),
+                "deadline_seconds": int(deadline.total_seconds()),
+                "due_at": due.isoformat(),
             },
         )
     return True
@@ -87,7 +88,10 @@ def _remind_stale(p: Pass, t: Ticket, *, activity: datetime, since: datetime) ->
             now=p.now,
             dedupe_key=f"stale_reminder:{t.pk}:{since.isoformat()}",
             context=ticket_context(
-                t, staff=True, last_activity=fmt(activity), idle_for=fmt_delta(p.now - activity)
+                t,
+                staff=True,
+                last_activity_at=activity.isoformat(),
+                idle_for_seconds=int((p.now - activity).total_seconds()),
             ),
         )
     return True

@@ -1,37 +1,50 @@
-"""How the portal words SLA targets and states for customers ("first response within 4 business hours")."""
+"""How the portal words SLA targets and states for customers ("first response within 4 business hours"),
+and the deadlines in the reader's time zone, naming the SLA calendar's zone too where it differs
+("Fri 6 Mar, 10:00 London, 05:00 your time")."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.db.models import Q
 from django.utils.timesince import timeuntil
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from sla.models import SLATarget, SupportPlan
 
 from .. import policy
 from ..models import Ticket
 from ..selectors import sla_state
+from ..timewords import due_words
 
-TARGET_NAMES = {"first_response": "first response", "resolution": "resolution"}
 
-
-def duration_text(delta: timedelta) -> str:
+def duration_text(delta: timedelta, *, business: bool = False) -> str:
+    """ "45 minutes", "4 hours", "2 hours 30 minutes"; ``business`` says "4 business hours"."""
     minutes = int(delta.total_seconds() // 60)
     if minutes < 60:
-        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+        if business:
+            return ngettext("%(n)d business minute", "%(n)d business minutes", minutes) % {"n": minutes}
+        return ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes}
     hours, rest = divmod(minutes, 60)
-    text = f"{hours} hour{'s' if hours != 1 else ''}"
-    return f"{text} {rest} minutes" if rest else text
+    if business:
+        text = ngettext("%(n)d business hour", "%(n)d business hours", hours) % {"n": hours}
+    else:
+        text = ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours}
+    if rest:
+        return _("%(hours)s %(minutes)s") % {
+            "hours": text,
+            "minutes": ngettext("%(n)d minute", "%(n)d minutes", rest) % {"n": rest},
+        }
+    return text
 
 
 def target_phrase(delta: timedelta | None, calendar_always_open: bool) -> str:
     if delta is None:
         return ""
-    text = duration_text(delta)
     if calendar_always_open:
-        return f"within {text}, around the clock"
-    unit_at = text.find(" ") + 1  # "4 hours" -> "4 business hours"
-    return f"within {text[:unit_at]}business {text[unit_at:]}"
+        return _("within %(duration)s, around the clock") % {"duration": duration_text(delta)}
+    return _("within %(duration)s") % {"duration": duration_text(delta, business=True)}
 
 
 def target_lines(target: SLATarget | None) -> list[str]:
@@ -40,9 +53,11 @@ def target_lines(target: SLATarget | None) -> list[str]:
     always = target.calendar.always_open
     lines = []
     if target.first_response:
-        lines.append(f"First response {target_phrase(target.first_response, always)}")
+        lines.append(
+            _("First response %(within)s") % {"within": target_phrase(target.first_response, always)}
+        )
     if target.resolution:
-        lines.append(f"Resolution {target_phrase(target.resolution, always)}")
+        lines.append(_("Resolution %(within)s") % {"within": target_phrase(target.resolution, always)})
     return lines
 
 
@@ -65,35 +80,73 @@ def priority_options(levels, plan: SupportPlan, organization=None) -> list[dict]
     return options
 
 
-def first_response_text(ticket: Ticket) -> str:
-    target = (
+def sla_target(ticket: Ticket) -> SLATarget | None:
+    return (
         SLATarget.objects.select_related("calendar")
-        .filter(plan=ticket.plan, priority=ticket.priority)
+        .filter(plan_id=ticket.plan_id, priority_id=ticket.priority_id)
         .first()
     )
+
+
+def first_response_text(ticket: Ticket, target: SLATarget | None = None) -> str:
+    target = target or sla_target(ticket)
     if target is None or not target.first_response:
         return ""
     return target_phrase(target.first_response, target.calendar.always_open)
 
 
-def sla_view(ticket: Ticket, now: datetime) -> dict:
-    """The SLA state as the customer list shows it: on track, due in, breached, paused or done."""
+def calendar_zones(tickets) -> dict[tuple[int, int], str]:
+    """The SLA calendar's zone for each (plan, priority) of ``tickets``: one query for a whole page."""
+    pairs = {(t.plan_id, t.priority_id) for t in tickets}
+    if not pairs:
+        return {}
+    match = Q()
+    for plan_id, priority_id in pairs:
+        match |= Q(plan_id=plan_id, priority_id=priority_id)
+    return {
+        (plan_id, priority_id): zone
+        for plan_id, priority_id, zone in SLATarget.objects.filter(match).values_list(
+            "plan_id", "priority_id", "calendar__timezone"
+        )
+    }
+
+
+def _state_label(state: str) -> str:
+    return {
+        "done": pgettext("sla state", "Done"),
+        "paused": pgettext("sla state", "Paused"),
+        "none": pgettext("sla state", "No target"),
+        "breached": pgettext("sla state", "Breached"),
+        "due_soon": pgettext("sla state", "Due soon"),
+        "on_track": pgettext("sla state", "On track"),
+    }[state]
+
+
+def sla_view(ticket: Ticket, now: datetime, calendar_zone: str | None = None) -> dict:
+    """The SLA state as the customer list shows it: on track, due in, breached, paused or done, in the
+    reader's language; ``due_words`` is the deadline in the reader's zone (and the calendar's)."""
     state = sla_state(ticket, now)
+    state["label"] = _state_label(state["state"])
     due = state.get("due_at")
     if state["state"] == "done":
-        state["text"] = "Done: no clock running"
+        state["text"] = _("Done: no clock running")
         return state
     if state["state"] == "paused":
-        state["label"] = state["text"] = "Paused (waiting on you)"
+        state["label"] = state["text"] = _("Paused (waiting on you)")
         return state
     if due is None:
-        state["text"] = state.get("label", "")
+        state["text"] = state["label"]
         return state
-    name = TARGET_NAMES[state["target"]]
+    first = state["target"] == "first_response"
+    state["due_words"] = due_words(due, calendar_zone)
     if state["state"] == "breached":
-        state["text"] = f"{name.capitalize()} was due {timeuntil(now, due, depth=1)} ago"
-    elif state["state"] == "due_soon":
-        state["text"] = f"{name.capitalize()} due in {timeuntil(due, now, depth=1)}"
+        ago = timeuntil(now, due, depth=1)
+        state["text"] = (
+            _("First response was due %(time)s ago") if first else _("Resolution was due %(time)s ago")
+        ) % {"time": ago}
     else:
-        state["text"] = f"{name.capitalize()} due in {timeuntil(due, now, depth=2)}"
+        left = timeuntil(due, now, depth=1 if state["state"] == "due_soon" else 2)
+        state["text"] = (
+            _("First response due in %(time)s") if first else _("Resolution due in %(time)s")
+        ) % {"time": left}
     return state

@@ -9,11 +9,38 @@ from datetime import date
 from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
+from django.utils.functional import lazy
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from sla.models import PriorityLevel
 
 from ..fields import AttachmentsField, LimitedTextField, filing_token_field
 from ..models import Status
+
+
+def _attachment_limit(*, sentence: bool = False) -> str:
+    """ "up to 5 files, 10.0 MB each." ("Up to ..." as a sentence of its own), in the active language."""
+    count = settings.HELPDESK_MAX_ATTACHMENTS
+    if sentence:
+        text = ngettext(
+            "Up to %(count)d file, %(size)s each.", "Up to %(count)d files, %(size)s each.", count
+        )
+    else:
+        text = ngettext(
+            "up to %(count)d file, %(size)s each.", "up to %(count)d files, %(size)s each.", count
+        )
+    return text % {
+        "count": count,
+        "size": filesizeformat(settings.HELPDESK_MAX_ATTACHMENT_BYTES),
+    }
+
+
+class LevelChoiceField(forms.ModelChoiceField):
+    """Priority levels by name, a preset's in the reader's language (sla/preset_messages.py)."""
+
+    def label_from_instance(self, obj) -> str:
+        return gettext(obj.name)
 
 
 class PortalForm(forms.Form):
@@ -28,10 +55,10 @@ class PortalForm(forms.Form):
 FALLBACK_FIELDS = [
     {
         "name": "details",
-        "label": "Describe the problem",
+        "label": _("Describe the problem"),
         "type": "textarea",
         "required": True,
-        "help": "What happens, since when, and what you expected.",
+        "help": _("What happens, since when, and what you expected."),
     },
 ]
 
@@ -76,11 +103,11 @@ def _request_field(spec: dict) -> forms.Field:
         return forms.DateField(
             widget=forms.DateInput(attrs={"type": "date", "max": date.today().isoformat()}),
             **common,
-            error_messages={"invalid": "Enter a date, e.g. 2026-03-02."},
+            error_messages={"invalid": _("Enter a date, e.g. 2026-03-02.")},
         )
     if kind == "choice":
         choices = [(c, c) for c in spec.get("choices") or []]
-        return forms.ChoiceField(choices=[("", "Choose…")] + choices, **common)
+        return forms.ChoiceField(choices=[("", _("Choose…"))] + choices, **common)
     if kind == "phone_list":
         return PhoneListField(max_length=1000, widget=forms.TextInput(attrs={"inputmode": "tel"}), **common)
     return forms.CharField(max_length=500, **common)
@@ -106,9 +133,9 @@ class TicketRequestForm(PortalForm):
     required_css_class = "required"  # the label gets a visible "required" mark (app.css)
 
     subject = forms.CharField(
-        label="Summary",
+        label=_("Summary"),
         max_length=200,
-        help_text="One line saying what is wrong, e.g. “Inbound calls to 0800 number fail”.",
+        help_text=_("One line saying what is wrong, e.g. “Inbound calls to 0800 number fail”."),
     )
 
     def __init__(
@@ -128,35 +155,35 @@ class TicketRequestForm(PortalForm):
         self.incidents = list(incidents)
         if not filing:
             return
-        self.fields["priority"] = forms.ModelChoiceField(
+        self.fields["priority"] = LevelChoiceField(
             queryset=priorities if priorities is not None else PriorityLevel.objects.all(),
             widget=forms.RadioSelect,
             empty_label=None,
-            label="Priority",
+            label=_("Priority"),
             initial=default_priority.pk if default_priority else None,
             error_messages={
-                "required": "Choose a priority.",
-                "invalid_choice": "Choose one of the priorities shown.",
+                "required": _("Choose a priority."),
+                "invalid_choice": _("Choose one of the priorities shown."),
             },
         )
         if len(self.incidents) == 1:
             self.fields["about_incident"] = forms.BooleanField(
                 required=False,
-                label=f"This is about the current incident: {self.incidents[0].title}",
+                label=_("This is about the current incident: %(title)s") % {"title": self.incidents[0].title},
             )
         elif self.incidents:
             self.fields["incident"] = forms.TypedChoiceField(
                 required=False,
                 coerce=int,
                 empty_value=None,
-                label="Is this about a current incident?",
-                choices=[("", "No, it is something else")] + [(i.pk, i.title) for i in self.incidents],
+                label=_("Is this about a current incident?"),
+                choices=[("", _("No, it is something else"))] + [(i.pk, i.title) for i in self.incidents],
             )
         self.fields["filing_token"] = filing_token_field()
         self.fields["attachments"] = AttachmentsField(
-            label="Attachments",
-            help_text=f"Screenshots or logs: up to {settings.HELPDESK_MAX_ATTACHMENTS} files, "
-            f"{filesizeformat(settings.HELPDESK_MAX_ATTACHMENT_BYTES)} each. Web pages and programs are not accepted.",
+            label=_("Attachments"),
+            help_text=_("Screenshots or logs: %(limit)s Web pages and programs are not accepted.")
+            % {"limit": _attachment_limit()},
         )
 
     def request_field_items(self):
@@ -196,29 +223,29 @@ def edit_initial(ticket, field_specs: list[dict]) -> dict:
 
 class ReplyForm(PortalForm):
     body = LimitedTextField(
-        label="Your reply",
+        label=_("Your reply"),
         widget=forms.Textarea(attrs={"rows": 5}),
         max_length=MAX_TEXT,
-        error_messages={"required": "Write a reply before sending."},
+        error_messages={"required": _("Write a reply before sending.")},
     )
     attachments = AttachmentsField(
-        label="Attach files",
-        help_text=f"Up to {settings.HELPDESK_MAX_ATTACHMENTS} files, {filesizeformat(settings.HELPDESK_MAX_ATTACHMENT_BYTES)} each.",
+        label=_("Attach files"),
+        help_text=lazy(lambda: _attachment_limit(sentence=True), str)(),
     )
 
 
 class CloseForm(PortalForm):
     reason = forms.CharField(
-        label="Why close it without a resolution?",
+        label=_("Why close it without a resolution?"),
         max_length=255,
-        help_text="For example: “No longer needed” or “Worked around it”.",
-        error_messages={"required": "Give a reason, so the team knows why the ticket was closed."},
+        help_text=_("For example: “No longer needed” or “Worked around it”."),
+        error_messages={"required": _("Give a reason, so the team knows why the ticket was closed.")},
     )
 
 
 class EscalateForm(PortalForm):
     reason = forms.CharField(
-        label="What makes this urgent now? (optional)",
+        label=_("What makes this urgent now? (optional)"),
         max_length=2000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -226,49 +253,49 @@ class EscalateForm(PortalForm):
 
 
 STATUS_FILTERS = [
-    ("", "Any status"),
-    ("open", "Open (not resolved)"),
-    (Status.WAITING, "Waiting on you"),
-    (Status.RESOLVED, "Resolved"),
-    (Status.CLOSED, "Closed"),
+    ("", _("Any status")),
+    ("open", _("Open (not resolved)")),
+    (Status.WAITING, _("Waiting on you")),
+    (Status.RESOLVED, _("Resolved")),
+    (Status.CLOSED, _("Closed")),
 ]
 
 
 class TicketFilterForm(PortalForm):
     q = forms.CharField(
-        label="Search",
+        label=_("Search"),
         required=False,
         max_length=200,
         widget=forms.TextInput(
-            attrs={"type": "search", "placeholder": 'Reference or words, "a phrase", -not'}
+            attrs={"type": "search", "placeholder": _('Reference or words, "a phrase", -not')}
         ),
     )
-    status = forms.ChoiceField(label="Status", required=False, choices=STATUS_FILTERS)
-    priority = forms.ModelChoiceField(
-        label="Priority",
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=STATUS_FILTERS)
+    priority = LevelChoiceField(
+        label=_("Priority"),
         required=False,
         queryset=PriorityLevel.objects.all(),
-        empty_label="Any priority",
+        empty_label=_("Any priority"),
         to_field_name="slug",
     )
 
 
 class SurveyForm(PortalForm):
     rating = forms.TypedChoiceField(
-        label="How satisfied are you with how we handled this ticket?",
+        label=_("How satisfied are you with how we handled this ticket?"),
         coerce=int,
         widget=forms.RadioSelect,
         choices=[
-            (5, "5 · Very satisfied"),
-            (4, "4 · Satisfied"),
-            (3, "3 · Neutral"),
-            (2, "2 · Dissatisfied"),
-            (1, "1 · Very dissatisfied"),
+            (5, _("5 · Very satisfied")),
+            (4, _("4 · Satisfied")),
+            (3, _("3 · Neutral")),
+            (2, _("2 · Dissatisfied")),
+            (1, _("1 · Very dissatisfied")),
         ],
-        error_messages={"required": "Choose a rating."},
+        error_messages={"required": _("Choose a rating.")},
     )
     comment = forms.CharField(
-        label="Anything we could do better? (optional)",
+        label=_("Anything we could do better? (optional)"),
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 4}),

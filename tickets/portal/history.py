@@ -3,10 +3,18 @@ notes, SLA bookkeeping, staff alerts or the team's reasons for an escalation req
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from sla.models import PriorityLevel
 
 from ..events import PORTAL_HISTORY_KINDS
 from ..models import Status, Ticket, TicketEvent
+
+
+def _edited(field: str) -> str:
+    named = {"subject": _("subject"), "description": _("description"), "text": _("text")}
+    words = named.get(field) or field.replace("_", " ")
+    return _("The request's %(field)s was edited") % {"field": words}
 
 
 def _status(value: str) -> str:
@@ -23,35 +31,40 @@ def customer_history(ticket: Ticket) -> list[dict]:
         .select_related("actor")
         .order_by("created_at", "id")
     )
-    levels = dict(PriorityLevel.objects.values_list("slug", "name"))
+    # A level from a preset reads in the customer's language (sla/preset_messages.py); an admin's own as written.
+    levels = {slug: _(name) for slug, name in PriorityLevel.objects.values_list("slug", "name")}
     lines = []
     for e in events:
         reason = e.reason
         if e.kind == TicketEvent.Kind.STATUS:
-            text = f"Status changed to {_status(e.new_value)}"
+            text = _("Status changed to %(status)s") % {"status": _status(e.new_value)}
         elif e.kind == TicketEvent.Kind.PRIORITY:
             old, new = levels.get(e.old_value, e.old_value), levels.get(e.new_value, e.new_value)
-            text = f"Priority changed from {old} to {new}"
+            text = _("Priority changed from %(old)s to %(new)s") % {"old": old, "new": new}
         elif e.kind == TicketEvent.Kind.ASSIGNEE:
-            text = f"Assigned to {e.new_value}" if e.new_value else "No longer assigned to anyone"
+            text = (
+                _("Assigned to %(name)s") % {"name": e.new_value}
+                if e.new_value
+                else _("No longer assigned to anyone")
+            )
         elif e.kind == TicketEvent.Kind.MERGED:
             text = (
-                f"Merged into {e.new_value}: the conversation continues there"
+                _("Merged into %(reference)s: the conversation continues there") % {"reference": e.new_value}
                 if e.old_value == ticket.reference
-                else f"{e.old_value} was merged into this ticket"
+                else _("%(reference)s was merged into this ticket") % {"reference": e.old_value}
             )
         elif e.kind == TicketEvent.Kind.ESCALATED:
             if e.data.get("requested_only"):
-                text, reason = "You asked for escalation; support leadership was told", ""
+                text, reason = _("You asked for escalation; support leadership was told"), ""
             else:
-                text = "Escalated to support leadership"
+                text = _("Escalated to support leadership")
         elif e.kind == TicketEvent.Kind.INCIDENT:
-            text = f"Linked to the incident “{e.new_value}”"
+            text = _("Linked to the incident “%(title)s”") % {"title": e.new_value}
         else:  # EDITED: which part changed, not the old text (that stays in the staff audit)
-            text = f"The request's {e.data.get('field', 'text').replace('_', ' ')} was edited"
+            text = _edited(e.data.get("field", "text"))
             reason = ""
         by = ""
         if e.actor is not None:
-            by = "you" if e.actor_id == ticket.requester_id else e.actor.display_name
+            by = _("you") if e.actor_id == ticket.requester_id else e.actor.display_name
         lines.append({"at": e.created_at, "text": text, "reason": reason, "by": by})
     return lines

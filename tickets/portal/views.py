@@ -14,6 +14,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from sla.models import PriorityLevel
@@ -37,7 +39,8 @@ from ..services import (
     ticket_file_once,
     ticket_reopen,
 )
-from .display import first_response_text, priority_options, sla_view
+from ..timewords import DUE_FORMAT_LONG, due_words
+from .display import calendar_zones, first_response_text, priority_options, sla_target, sla_view
 from .forms import (
     FALLBACK_FIELDS,
     CloseForm,
@@ -52,7 +55,9 @@ from .history import customer_history
 
 PAGE_SIZE = 25
 # Tickets filed without a form (email, API) edit their subject and description.
-DESCRIPTION_ONLY = [{"name": "description", "label": "Description", "type": "textarea", "required": False}]
+DESCRIPTION_ONLY = [
+    {"name": "description", "label": gettext_lazy("Description"), "type": "textarea", "required": False}
+]
 
 
 def _ticket(request, pk: int) -> Ticket:
@@ -105,8 +110,9 @@ def ticket_list(request):
         found = snippets([t.pk for t in page.object_list], text=q, reader=user)
         for t in page.object_list:
             t.search_snippet = found.get(t.pk)
+    zones = calendar_zones(page.object_list)  # one query for the page: each row names its SLA zone
     context = {
-        "rows": [(t, sla_view(t, now)) for t in page.object_list],
+        "rows": [(t, sla_view(t, now, zones.get((t.plan_id, t.priority_id)))) for t in page.object_list],
         "page": page,
         "form": form,
         "scope": scope,
@@ -146,13 +152,18 @@ def _detail_context(request, ticket: Ticket, **forms) -> dict:
     now = timezone.now()
     user = request.user
     can_reopen = policy.may_reopen(ticket, now, by=user)
+    target = sla_target(ticket)
+    zone = target.calendar.timezone if target is not None else None
     return {
         "ticket": ticket,
         "thread": _thread(ticket),
         "loose_files": ticket.attachments.filter(message__isnull=True),
-        "sla": sla_view(ticket, now),
+        "sla": sla_view(ticket, now, zone),
         "received": request.GET.get("received") == "1",
-        "first_response_text": first_response_text(ticket),
+        "first_response_text": first_response_text(ticket, target),
+        "first_response_due_words": due_words(ticket.first_response_due_at, zone, fmt=DUE_FORMAT_LONG)
+        if ticket.first_response_due_at
+        else "",
         "reply_form": forms.get("reply_form") or ReplyForm(),
         "close_form": forms.get("close_form") or CloseForm(),
         "escalate_form": forms.get("escalate_form") or EscalateForm(),
@@ -188,7 +199,7 @@ def ticket_detail(request, pk: int):
             except TicketError as exc:
                 form.add_error(None, str(exc))
             else:
-                messages.success(request, "Your reply was added.")
+                messages.success(request, _("Your reply was added."))
                 return redirect("portal:ticket_detail", pk=ticket.pk)
         status = 400
     else:
@@ -229,7 +240,7 @@ def ticket_confirm(request, pk: int):
         lambda: ticket_close(
             ticket=ticket, by=request.user, now=timezone.now(), reason="Resolution confirmed by the customer"
         ),
-        "Thank you for confirming. The ticket is closed.",
+        _("Thank you for confirming. The ticket is closed."),
     )
 
 
@@ -246,7 +257,7 @@ def ticket_close_unresolved(request, pk: int):
         request,
         ticket,
         lambda: ticket_close(ticket=ticket, by=request.user, now=timezone.now(), reason=reason),
-        "The ticket is closed without a resolution. You can reopen it if you need us again.",
+        _("The ticket is closed without a resolution. You can reopen it if you need us again."),
     )
 
 
@@ -260,7 +271,7 @@ def ticket_reopen_view(request, pk: int):
         lambda: ticket_reopen(
             ticket=ticket, by=request.user, now=timezone.now(), reason="Reopened by the customer"
         ),
-        "The ticket is open again; the team has been told.",
+        _("The ticket is open again; the team has been told."),
     )
 
 
@@ -276,7 +287,7 @@ def ticket_escalate_view(request, pk: int):
         lambda: ticket_escalate(
             ticket=ticket, by=request.user, now=timezone.now(), reason=reason or "Escalated by the customer"
         ),
-        "Escalated: support leadership has been told and will review your ticket.",
+        _("Escalated: support leadership has been told and will review your ticket."),
     )
 
 
@@ -286,7 +297,7 @@ def ticket_edit(request, pk: int):
     now = timezone.now()
     if not policy.may_edit(ticket, now, by=request.user):
         messages.error(
-            request, "You can edit the request once its response time has passed without an answer."
+            request, _("You can edit the request once its response time has passed without an answer.")
         )
         return redirect("portal:ticket_detail", pk=ticket.pk)
     structured = bool(ticket.request_type and ticket.request_type.fields)
@@ -310,7 +321,7 @@ def ticket_edit(request, pk: int):
         except TicketError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, "Your request was updated.")
+            messages.success(request, _("Your request was updated."))
             return redirect("portal:ticket_detail", pk=ticket.pk)
     context = {"ticket": ticket, "form": form, "breached": policy.is_breached(ticket, now)}
     return render(request, "tickets/portal/ticket_edit.html", context)
@@ -335,7 +346,7 @@ def _field_specs(request_type: RequestType | None) -> list[dict]:
 def ticket_new(request, slug: str | None = None):
     user = request.user
     if user.is_staff:
-        messages.info(request, "Staff file tickets for customers from the desk.")
+        messages.info(request, _("Staff file tickets for customers from the desk."))
         return redirect("desk:queue")
     if user.organization_id is None:
         return render(request, "tickets/portal/ticket_new.html", {"no_organization": True})
@@ -391,7 +402,9 @@ def ticket_new(request, slug: str | None = None):
         else:
             if not filed.created:
                 messages.info(
-                    request, f"This form was already filed as {ticket.reference}; nothing new was filed."
+                    request,
+                    _("This form was already filed as %(reference)s; nothing new was filed.")
+                    % {"reference": ticket.reference},
                 )
                 return redirect(ticket_url(ticket))
             return redirect(f"{ticket_url(ticket)}?received=1")

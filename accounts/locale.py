@@ -1,0 +1,92 @@
+"""Which language and time zone a person reads in, decided once.
+
+The web middleware (``accounts.middleware.PersonLocaleMiddleware``) and outgoing mail (notifications
+rendering for a recipient, account mail) all ask :func:`locale_for`. The order is the person's profile,
+then their organization's default, then what the browser says (``Accept-Language`` and the zone a small
+script reports in a cookie), then the site's defaults (``LANGUAGE_CODE``, ``TIME_ZONE``).
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
+
+from django.conf import settings
+from django.utils import timezone, translation
+
+# The cookie static/js/tz.js writes with the browser's IANA zone name. A client can write anything into
+# it, so it is only a hint: a name that is not a known zone is ignored.
+ZONE_COOKIE = "hd_tz"
+
+
+@dataclass(frozen=True)
+class PersonLocale:
+    language: str
+    time_zone: str
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+
+@lru_cache(maxsize=1)
+def _zone_names() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def zone_choices() -> list[tuple[str, str]]:
+    return [(name, name.replace("_", " ")) for name in sorted(_zone_names())]
+
+
+def valid_zone(name: str | None) -> str | None:
+    """``name`` if it is a known IANA zone, else None (never trust a cookie's word)."""
+    name = (name or "").strip()
+    if not name or len(name) > 64:
+        return None
+    if name == "UTC" or name in _zone_names():
+        return name
+    return None
+
+
+def supported_language(code: str | None) -> str | None:
+    """The configured language that ``code`` asks for ("de-AT" -> "de"), or None."""
+    if not code:
+        return None
+    try:
+        return translation.get_supported_language_variant(code)
+    except LookupError:
+        return None
+
+
+def locale_for(
+    user=None, *, browser_language: str | None = None, browser_zone: str | None = None
+) -> PersonLocale:
+    """The one answer to "which language and time zone for this person?".
+
+    ``user`` may be None or anonymous (a visitor, or mail to an address without an account).
+    """
+    person = user if user is not None and getattr(user, "is_authenticated", False) else None
+    org = getattr(person, "organization", None) if person is not None else None
+    language = (
+        supported_language(getattr(person, "language", ""))
+        or supported_language(getattr(org, "default_language", ""))
+        or supported_language(browser_language)
+        or settings.LANGUAGE_CODE
+    )
+    zone = (
+        valid_zone(getattr(person, "time_zone", ""))
+        or valid_zone(browser_zone)
+        or valid_zone(getattr(org, "default_time_zone", ""))
+        or settings.TIME_ZONE
+    )
+    return PersonLocale(language=language, time_zone=zone)
+
+
+@contextmanager
+def rendering_for(user=None):
+    """Render (mail, exports) in ``user``'s language and zone, then put back what was active."""
+    chosen = locale_for(user)
+    with translation.override(chosen.language), timezone.override(chosen.zone):
+        yield chosen
