@@ -19,7 +19,7 @@ from ...querysets import OPEN_STATUSES
 from ...search import snippets
 from ...services import BULK_ACTIONS, BULK_MAX, TicketError, tickets_bulk_apply
 from ..forms import staff_users
-from ..queue import SORTS, VIEWS, QueueFilters, queue_export, queue_ids, queue_page
+from ..queue import SORTS, VIEWS, QueueFilters, count_label, queue_export, queue_ids, queue_page
 from ._common import current_time, sla_clock, staff_required
 
 POLL_SECONDS = 20
@@ -42,7 +42,7 @@ def _queue_context(request) -> dict:
         "page": page,
         "now": now,
         "views": [
-            (key, label, page.counts.get(key, 0), urlencode(filters.query(view=key, after="")))
+            (key, label, count_label(page.counts.get(key, 0)), urlencode(filters.query(view=key, after="")))
             for key, label in VIEWS.items()
         ],
         "sorts": SORTS,
@@ -50,7 +50,7 @@ def _queue_context(request) -> dict:
         "next_qs": urlencode(filters.query(after=page.next_after)) if page.next_after else "",
         "first_qs": urlencode(filters.query(after="")),
         "filter_pairs": list(filters.query(after="").items()),
-        "bulk_total": page.counts.get(filters.view, 0),
+        "bulk_total": count_label(page.counts.get(filters.view, 0)),
         "csv_qs": urlencode(filters.query(after="")),
         "poll_seconds": POLL_SECONDS,
     }
