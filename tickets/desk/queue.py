@@ -39,8 +39,10 @@ def team_q(agent) -> Q:
     """Tickets of one of my teams, or assigned to a member of one of them."""
     teams = Team.objects.filter(members=agent).values("pk")
     # Subqueries, not joins: a join through the membership table would repeat rows and skew the counts.
+    # ``in_array`` (= ANY(ARRAY(...)) on PostgreSQL): each arm of the OR is an index condition on
+    # ``ticket_open_team`` / ``ticket_open_assignee``; a plain IN (SELECT ...) ORed is a sequential scan.
     members = Team.members.through.objects.filter(team__in=teams).values("user_id")
-    return Q(team__in=teams) | Q(assignee__in=members)
+    return Q(team_id__in_array=teams) | Q(assignee_id__in_array=members)
 
 
 @dataclass
@@ -171,6 +173,10 @@ def _probe(base: QuerySet[Ticket], view: str, *, agent, now: datetime, cap: int)
         # the earliest running due time does), but spelled as ``ticket_next_due_open`` is, so the probe is
         # a range scan of that index instead of a walk over every open ticket looking for the rare match.
         qs = qs.alias(next_due=next_due_expression()).filter(next_due__gte=now, next_due__lte=now + DUE_SOON)
+    elif view in ("all", "breached"):
+        # Common: walk ``ticket_queue_open`` in order and stop at the cap (a bitmap scan cannot stop early
+        # and would read every open ticket). The planner still takes a bitmap when it expects few matches.
+        qs = qs.order_by("priority_rank", "received_at", "id")
     return qs.values("pk")[: cap + 1]
 
 
