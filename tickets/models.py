@@ -266,8 +266,9 @@ class Ticket(models.Model):
                 condition=Q(status__in=OPEN_STATUSES, escalated_at__isnull=False),
                 name="ticket_open_escalated",
             ),
-            models.Index(fields=["organization", "-last_activity_at"], name="ticket_org_activity"),
-            models.Index(fields=["requester", "-last_activity_at"], name="ticket_requester_activity"),
+            # A customer's list: keyset pages newest activity first (tickets.selectors.customer_page).
+            models.Index(fields=["organization", "-last_activity_at", "-id"], name="ticket_org_activity"),
+            models.Index(fields=["requester", "-last_activity_at", "-id"], name="ticket_requester_activity"),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
             models.Index(fields=["status", "updated_at"], name="ticket_status_updated"),
             # The SLA dashboard's window (received_at >= since) and its breach list (newest arrivals first).
