@@ -9,6 +9,8 @@ from django.db import connection
 from django.db.models import BooleanField, Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
+from accounts.models import User
+
 from . import policy
 from .models import InboundEmail, Incident, RequestType, SenderHold, Tag, Ticket, TicketTag
 
@@ -63,6 +65,23 @@ def customer_tickets(*, user) -> QuerySet[Ticket]:
         .select_related("priority", "assignee", "organization", "requester")
         .order_by("-last_activity_at", "-id")
     )
+
+
+def people_attach(tickets: list[Ticket]) -> list[Ticket]:
+    """Set each ticket's requester and assignee from one query for all of them.
+
+    A list page joined to five tables costs PostgreSQL 4-9 ms just to plan (the ticket table carries
+    many indexes); joined to three and reading the people by id, under 1 ms. Same objects, one more
+    query, whatever the page size (none for an empty page).
+    """
+    ids = {t.requester_id for t in tickets} | {t.assignee_id for t in tickets if t.assignee_id}
+    if not ids:
+        return tickets
+    people = User.objects.in_bulk(ids)
+    for t in tickets:
+        t.requester = people[t.requester_id]
+        t.assignee = people.get(t.assignee_id) if t.assignee_id else None
+    return tickets
 
 
 def customer_page(qs: QuerySet[Ticket], *, after: str, size: int) -> tuple[list[Ticket], str | None]:

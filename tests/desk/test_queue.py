@@ -148,9 +148,9 @@ def test_keyset_page_uses_no_offset(tech, make_ticket):
 
 # session, user, the user's groups (one prefetch for every "team lead?" check), tab counts (one
 # query of capped probes), rows (one keyset query), the rows' tags (one prefetch for the page), the three filter
-# lists, the site-wide incident banner, and the bulk bar's technicians and macros: the same twelve
-# queries for one ticket or a full page.
-QUEUE_PAGE_QUERIES = 12
+# lists, the site-wide incident banner, the bulk bar's technicians and macros, and the rows' people (one
+# query by id): the same thirteen queries for one ticket or a full page.
+QUEUE_PAGE_QUERIES = 13
 
 
 def test_queue_page_query_count_does_not_grow_with_the_page(
@@ -162,8 +162,8 @@ def test_queue_page_query_count_does_not_grow_with_the_page(
         assert client.get(reverse("desk:queue")).status_code == 200
     for i in range(30):
         make_ticket(f"more {i}", ["urgent", "high", "normal"][i % 3], minutes_ago=i)
-    # The technician has no team: an empty page has no tags to fetch, one query fewer.
-    with django_assert_num_queries(QUEUE_PAGE_QUERIES - 1):
+    # The technician has no team: an empty page has no tags and no people to fetch, two queries fewer.
+    with django_assert_num_queries(QUEUE_PAGE_QUERIES - 2):
         response = client.get(reverse("desk:queue"), {"view": "team", "sort": "due"})
     assert "<tr data-ticket=" not in response.content.decode()
     with django_assert_num_queries(QUEUE_PAGE_QUERIES):

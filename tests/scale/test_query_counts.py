@@ -24,8 +24,10 @@ PINNED = {
     # (other tickets; one aggregate for open count, 90-day compliance and satisfaction)
     # session, user, groups, queue rows (one join), the rows' tags, counts, filters, banner, and the bulk
     # bar's technicians and macros
-    "desk_queue": 12,
-    "api_queue": 4,  # session or token, user, one keyset page (one join), the page's tags (staff read tags)
+    # bar's technicians and macros, and the rows' people (one query by id: planning five joins cost more)
+    "desk_queue": 13,
+    "api_queue": 5,  # session or token, user, one keyset page (one join), the page's tags (staff read tags),
+    # the page's requesters and assignees
     "portal_list": 7,  # session, user, organization, count, one page of rows, incident banner
     "portal_ticket": 13,  # + the customer history: its events and the level names, whatever its length
     "api_create": 29,  # one transaction: ticket, events, first message, SLA lookups, outbox rows, routing, rules,

@@ -20,7 +20,7 @@ from ..models import Status, Ticket
 from ..policy import DUE_SOON, TicketError, breached_q, breaching_q, tag_name
 from ..querysets import next_due_expression
 from ..search import search_filter
-from ..selectors import QueueCursor, queue_after, tagged_q, tags_prefetch, ticket_queue
+from ..selectors import QueueCursor, people_attach, queue_after, tagged_q, tags_prefetch, ticket_queue
 
 PAGE_SIZE = 25
 VIEWS = {
@@ -262,10 +262,11 @@ def queue_page(*, agent, now: datetime, filters: QueueFilters, page_size: int = 
         qs = _after_due(qs, filters.after).order_by(F("next_due").asc(nulls_last=True), "id")
     else:
         qs = _after_priority(qs, filters.after)
-    # The rows' tags: one more query for the whole page (none when it is empty).
+    # The rows' tags: one more query for the whole page (none when it is empty); the people: one more.
+    qs = qs.select_related(None).select_related("organization", "plan", "priority")
     rows = list(qs.prefetch_related(tags_prefetch())[: page_size + 1])
     more = len(rows) > page_size
-    rows = rows[:page_size]
+    rows = people_attach(rows[:page_size])
     return QueuePage(
         rows=rows, next_after=_cursor_encode(rows[-1], filters.sort) if more else None, counts=counts
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework.generics import GenericAPIView
 
-from ...selectors import tags_prefetch, ticket_queue
+from ...selectors import people_attach, tags_prefetch, ticket_queue
 from ..filters import QueueFilterSerializer
 from ..pagination import QueuePagination
 from ..permissions import IsStaff
@@ -45,4 +45,4 @@ class QueueView(ApiMixin, GenericAPIView):
         qs = ticket_rows_queryset(qs).prefetch_related(tags_prefetch())
         page = self.paginate_queryset(filters.apply(qs, agent=request.user, now=now))
         # TicketSerializer's schema, built as plain dicts (the schema above still documents it).
-        return self.get_paginated_response(ticket_rows(page, now=now, staff=True))
+        return self.get_paginated_response(ticket_rows(people_attach(list(page)), now=now, staff=True))
