@@ -105,8 +105,9 @@ def customer_page(qs: QuerySet[Ticket], *, after: str, size: int) -> tuple[list[
         ids_qs = ids_qs.filter(before)
     ids = list(ids_qs.values_list("pk", flat=True)[: size + 1])
     page_ids = ids[:size]
-    rows = {t.pk: t for t in qs.order_by().filter(pk__in=page_ids)} if page_ids else {}
-    page = [rows[pk] for pk in page_ids if pk in rows]
+    narrow = qs.order_by().select_related(None).select_related("priority", "organization")
+    rows = {t.pk: t for t in narrow.filter(pk__in=page_ids)} if page_ids else {}
+    page = people_attach([rows[pk] for pk in page_ids if pk in rows])
     more = len(ids) > size and page
     return page, (f"{page[-1].last_activity_at.isoformat()}~{page[-1].pk}" if more else None)
 

@@ -28,7 +28,8 @@ PINNED = {
     "desk_queue": 13,
     "api_queue": 5,  # session or token, user, one keyset page (one join), the page's tags (staff read tags),
     # the page's requesters and assignees
-    "portal_list": 7,  # session, user, organization, count, one page of rows, incident banner
+    "portal_list": 8,  # session, user, organization, the page's ids (keyset, no count), its rows, their people,
+    # incident banner, priorities
     "portal_ticket": 13,  # + the customer history: its events and the level names, whatever its length
     "api_create": 29,  # one transaction: ticket, events, first message, SLA lookups, outbox rows, routing, rules,
     # webhooks (one endpoint lookup), and the knowledge base adding suggestions to the acknowledgement
