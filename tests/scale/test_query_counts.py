@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 # Pinned: change one only with a reason in the commit (a page that needs one more query).
 PINNED = {
-    "desk_ticket": 17,  # ticket, thread (+attachments), history, forms' choices, canned replies, incidents,
+    "desk_ticket": 18,  # ticket (four small joins), its people (one query by id), thread (+attachments), history, forms' choices, canned replies, incidents,
     # macros, the tags panel (the ticket's tags and the suggestions: one query), the customer context
     # (other tickets; one aggregate for open count, 90-day compliance and satisfaction)
     # session, user, groups, queue rows (one join), the rows' tags, counts, filters, banner, and the bulk
