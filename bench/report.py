@@ -1,4 +1,5 @@
-"""Print the benchmark table (markdown) from ``bench/results/*.json``: ``python bench/report.py``."""
+"""Print the benchmark table (markdown) from ``bench/results/*.json``: ``python bench/report.py``;
+``python bench/report.py issue18 [RESULTS_DIR]`` prints the issue-18 table of ``bench/run.py issue18``."""
 
 from __future__ import annotations
 
@@ -106,5 +107,61 @@ def main() -> None:
                 )
 
 
+ISSUE18_ROWS = (
+    # label, our figure, what its ratio is taken to, the goal as text
+    ("`/desk/` as a 20 s poll sees it", "queue_poll", "floor", "<= 25 ms, flat in N"),
+    ("`/desk/` again at once (warm)", "queue_warm", "floor", "<= 25 ms"),
+    ("`GET /api/queue/`", "api_queue", "drf_floor", "<= 3x the DRF floor"),
+    ("desk ticket page, 50 messages", "ticket_page", "floor", "<= 15x the trivial view"),
+    ("customer's list (busiest organization)", "customer_list", "floor", "flat in N"),
+    ("SLA dashboard", "sla_dashboard", "floor", "<= 100 ms, flat in N"),
+)
+
+
+def issue18(results_dir: Path) -> None:
+    """The issue-18 table from ``bench/run.py issue18`` results: one interleaved run per size."""
+    runs = {}
+    for size in SIZES:
+        path = results_dir / f"{size}.json"
+        if path.exists() and "issue18" in json.loads(path.read_text()):
+            runs[size] = json.loads(path.read_text())["issue18"]
+    if not runs:
+        sys.exit(f"no issue18 results in {results_dir}")
+    names = {"sla_dashboard": "dashboard"}
+    sizes = list(runs)
+    head = " | ".join(f"{s} ms (x ref)" for s in sizes)
+    print(f"| page | {head} | growth {sizes[0]} -> {sizes[-1]} (x ref) | queries | goal |")
+    print("| --- | " + " | ".join("---:" for _ in sizes) + " | ---: | ---: | --- |")
+    for label, key, ref, goal in ISSUE18_ROWS:
+        key = names.get(key, key)
+        cells, ratios = [], []
+        for s in sizes:
+            med = runs[s]["median_ms"]
+            ratios.append(med[key] / med[ref])
+            cells.append(f"{med[key]:.1f} ({ratios[-1]:.1f}x)")
+        growth = ratios[-1] / ratios[0]
+        print(
+            f"| {label} | {' | '.join(cells)} | {growth:.2f}x | {runs[sizes[-1]]['queries'][key]} | {goal} |"
+        )
+    floors = " | ".join(
+        f"{runs[s]['median_ms']['floor']:.1f} / {runs[s]['median_ms']['drf_floor']:.1f}" for s in sizes
+    )
+    print(f"| trivial view / DRF floor (`GET /api/priorities/`) | {floors} | | | |")
+    if all("peer_list" in runs[s]["median_ms"] for s in sizes):
+        for label, ours, theirs in (
+            ("ours / peer: staff list (theirs: page + rows call)", "queue_poll", "peer_list"),
+            ("ours / peer: ticket page, 50 messages", "ticket_page", "peer_ticket"),
+        ):
+            cells = " | ".join(
+                f"{runs[s]['median_ms'][ours]:.1f} / {runs[s]['median_ms'][theirs]:.1f} = "
+                f"{runs[s]['median_ms'][ours] / runs[s]['median_ms'][theirs]:.2f}"
+                for s in sizes
+            )
+            print(f"| {label} | {cells} | | | |")
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["issue18"]:
+        issue18(Path(sys.argv[2]) if len(sys.argv) > 2 else RESULTS)
+    else:
+        main()

@@ -13,10 +13,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,7 +34,7 @@ from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import User  # noqa: E402
-from bench.measure import figure, status_is  # noqa: E402
+from bench.measure import capture, figure, pct, status_is  # noqa: E402
 from tickets.models import Ticket  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
@@ -281,7 +283,130 @@ def fig_peer(b: Bench) -> dict:
     }
 
 
+class Peer:
+    """django-helpdesk in its own venv, answering one request per line (``bench/peer/bench.py --serve``),
+    so each of its requests can sit between two of ours."""
+
+    def __init__(self, size: str):
+        env = {
+            **os.environ,
+            "PYTHONPATH": PEER_PROJECT,
+            "DJANGO_SETTINGS_MODULE": "peerproj.settings",
+            "PEER_DB": f"hd_bench_peer_{size}",
+            "BENCH_DIR": str(ROOT / "bench"),
+        }
+        self.proc = subprocess.Popen(
+            [PEER_PYTHON, str(ROOT / "bench" / "peer" / "bench.py"), "--serve"],
+            cwd=PEER_PROJECT,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        hello = json.loads(self.proc.stdout.readline() or "{}")
+        if not hello.get("ready"):
+            raise RuntimeError("the peer did not start (is bench/peer/setup.sh done for this size?)")
+        self.tickets = hello["tickets"]
+        self.queries: dict[str, int] = {}
+
+    def ask(self, name: str) -> float:
+        self.proc.stdin.write(name + "\n")
+        self.proc.stdin.flush()
+        answer = json.loads(self.proc.stdout.readline())
+        if any(code != 200 for code in answer["statuses"]):
+            raise RuntimeError(f"peer {name}: HTTP {answer['statuses']}")
+        self.queries[name] = answer["queries"]
+        return answer["seconds"]
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait(timeout=30)
+
+
+def fig_issue18(b: Bench) -> dict:
+    """Every row of issue 18's table in ONE run, interleaved request by request: the trivial view, the
+    DRF floor (``GET /api/priorities/``), the queue page as a poll sees it (the default cache emptied
+    before each request, so no process keeps counts warm), the queue page again at once (warm), the queue
+    API, the 50-message ticket page, the busiest organization's customer list, the SLA dashboard, and
+    (when its database exists) the peer's staff list (page + rows call), ticket page and trivial view."""
+    from django.core.cache import cache
+
+    lead = User.objects.filter(groups__name="Team leads", email__endswith="@bulk.test").first() or b.tech
+    lead_client = signed_in(lead)
+    customer_client = signed_in(b.customer())
+    pk = long_thread()
+
+    def poll():
+        cache.clear()  # a poll every 20 s: whatever one process cached is gone or belongs to another
+        return b.client.get("/desk/")
+
+    ours = {
+        "floor": lambda: b.client.get("/__bench__/floor/"),
+        "drf_floor": lambda: b.client.get("/api/priorities/"),
+        "queue_poll": poll,
+        "queue_warm": lambda: b.client.get("/desk/"),
+        "api_queue": lambda: b.client.get("/api/queue/"),
+        "ticket_page": lambda: b.client.get(f"/desk/tickets/{pk}/"),
+        "customer_list": lambda: customer_client.get("/"),
+        "dashboard": lambda: lead_client.get("/desk/dashboard/"),
+    }
+    queries = {}
+    for name, fn in ours.items():
+        response, sqls = capture(fn)
+        status_is(200)(response)
+        queries[name] = len(sqls)
+    peer = None
+    try:
+        peer = Peer(b.size)
+    except Exception as exc:  # no peer database of this size: ours alone, said so in the output
+        print(f"peer not measured: {exc}", file=sys.stderr)
+    calls = dict(ours)
+    if peer:
+        calls.update({f"peer_{n}": (lambda n=n: peer.ask(n)) for n in ("floor", "list", "ticket")})
+    samples = {name: [] for name in calls}
+    for i in range(b.warmup + b.iterations):
+        for name, fn in calls.items():
+            t0 = time.perf_counter()
+            seconds = fn()
+            elapsed = seconds if isinstance(seconds, float) else time.perf_counter() - t0
+            if i >= b.warmup:
+                samples[name].append(elapsed)
+    if peer:
+        queries.update({f"peer_{n}": q for n, q in peer.queries.items()})
+        peer.close()
+    med = {name: round(statistics.median(v) * 1000, 2) for name, v in samples.items()}
+    p95 = {name: round(pct(v, 0.95) * 1000, 2) for name, v in samples.items()}
+    ratios = {
+        "queue_poll_x_floor": med["queue_poll"] / med["floor"],
+        "queue_warm_x_floor": med["queue_warm"] / med["floor"],
+        "api_queue_x_drf_floor": med["api_queue"] / med["drf_floor"],
+        "ticket_page_x_floor": med["ticket_page"] / med["floor"],
+        "customer_list_x_floor": med["customer_list"] / med["floor"],
+        "dashboard_x_floor": med["dashboard"] / med["floor"],
+    }
+    if peer:
+        ratios.update(
+            {
+                "queue_poll_over_peer_list": med["queue_poll"] / med["peer_list"],
+                "ticket_page_over_peer_ticket": med["ticket_page"] / med["peer_ticket"],
+                "peer_list_x_peer_floor": med["peer_list"] / med["peer_floor"],
+                "peer_ticket_x_peer_floor": med["peer_ticket"] / med["peer_floor"],
+            }
+        )
+    return {
+        "figure": "issue18",
+        "iterations": b.iterations,
+        "median_ms": med,
+        "p95_ms": p95,
+        "queries": queries,
+        "ratios": {k: round(v, 2) for k, v in ratios.items()},
+        "peer_tickets": peer.tickets if peer else None,
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
 FIGURES = {
+    "issue18": fig_issue18,
     "floor": fig_floor,
     "queue_page": fig_queue_page,
     "api_queue_first": fig_api_queue_first,
@@ -315,7 +440,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=20)
     args = parser.parse_args()
     size = os.environ.get("SIZE", "?")
-    names = [n for n in FIGURES if n != "peer"] if "all" in args.figures else args.figures
+    names = [n for n in FIGURES if n not in ("peer", "issue18")] if "all" in args.figures else args.figures
     b = Bench(size, args.iterations, args.warmup)
     tickets = Ticket.objects.count()
     results = []

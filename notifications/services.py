@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from zoneinfo import ZoneInfo
@@ -208,11 +209,51 @@ def _thread_ids(notification: Notification) -> list[str]:
     return [mid for _, mid in stamped]
 
 
+# Mail queued before the mails were worded per reader (one release) carries English text where the
+# templates now expect instants and seconds: "Mon 02 Feb 2026 10:00 UTC" and "2d 19h 30m". Read both, so
+# a reminder waiting in the outbox across an upgrade still says its dates. Old key -> the key that replaced it.
+_LEGACY_TEXT_FORMAT = "%a %d %b %Y %H:%M UTC"
+_LEGACY_KEYS = {
+    "waiting_since": "waiting_since_at",
+    "last_activity": "last_activity_at",
+    "idle_for": "idle_for_seconds",
+    "deadline": "deadline_seconds",
+    "missed_by": "missed_by_seconds",
+    "left": "left_seconds",
+}
+_LEGACY_DELTA = re.compile(r"^(?:(\d+)d)?\s*(?:(\d+)h)?\s*(?:(\d+)m)?$")
+
+
 def _instant(value: str) -> datetime | str:
     try:
         return datetime.fromisoformat(value)
     except ValueError:
+        pass
+    try:
+        return datetime.strptime(value, _LEGACY_TEXT_FORMAT).replace(tzinfo=UTC)
+    except ValueError:
         return value
+
+
+def _legacy_seconds(value: str) -> int | str:
+    match = _LEGACY_DELTA.match(value.strip())
+    if not value.strip() or not match:
+        return value
+    days, hours, minutes = (int(g or 0) for g in match.groups())
+    return ((days * 24 + hours) * 60 + minutes) * 60
+
+
+def _legacy(context: dict) -> dict:
+    """An old notification's words under the keys (and in the form) today's templates read."""
+    upgraded = dict(context)
+    for old, new in _LEGACY_KEYS.items():
+        if new in upgraded or not isinstance(upgraded.get(old), str):
+            continue
+        if new.endswith("_at"):
+            upgraded[new] = upgraded[old]  # parsed by _snapshot like every instant
+        elif isinstance(seconds := _legacy_seconds(upgraded[old]), int):
+            upgraded[new] = seconds
+    return upgraded
 
 
 def _snapshot(value):
@@ -222,7 +263,7 @@ def _snapshot(value):
     if isinstance(value, dict):
         return {
             k: _instant(v) if k.endswith("_at") and isinstance(v, str) else _snapshot(v)
-            for k, v in value.items()
+            for k, v in _legacy(value).items()
         }
     return value
 

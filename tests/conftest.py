@@ -134,16 +134,6 @@ def _fresh_local_cache():
     yield
 
 
-@pytest.fixture(autouse=True)
-def _tab_counts_never_timed(monkeypatch):
-    """Whether the desk keeps a tab count depends on how long it took to count; on a loaded CI machine a
-    two-ticket count can pass the 50 ms threshold. Tests count exactly unless one sets the threshold itself
-    (tests/desk/test_queue.py does, both ways)."""
-    from tickets.desk import queue as desk_queue
-
-    monkeypatch.setattr(desk_queue, "SLOW_COUNTS_SECONDS", 3600)
-
-
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     """Say at the end of the run which tests did not run and why, and how to run them.
 

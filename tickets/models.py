@@ -250,8 +250,26 @@ class Ticket(models.Model):
                 condition=Q(resolved_at__isnull=True, status__in=OPEN_STATUSES),
                 name="ticket_res_due_open",
             ),
-            models.Index(fields=["organization", "-last_activity_at"], name="ticket_org_activity"),
-            models.Index(fields=["requester", "-last_activity_at"], name="ticket_requester_activity"),
+            # The desk's tab counts probe these (tickets.desk.queue.queue_counts): each reads at most
+            # COUNT_CAP + 1 entries of the open tickets only, and the Mine/team tabs' rows come in queue order.
+            models.Index(
+                fields=["assignee", "priority_rank", "received_at", "id"],
+                condition=Q(status__in=OPEN_STATUSES),
+                name="ticket_open_assignee",
+            ),
+            models.Index(
+                fields=["team", "priority_rank", "received_at", "id"],
+                condition=Q(status__in=OPEN_STATUSES),
+                name="ticket_open_team",
+            ),
+            models.Index(
+                fields=["priority_rank", "received_at", "id"],
+                condition=Q(status__in=OPEN_STATUSES, escalated_at__isnull=False),
+                name="ticket_open_escalated",
+            ),
+            # A customer's list: keyset pages newest activity first (tickets.selectors.customer_page).
+            models.Index(fields=["organization", "-last_activity_at", "-id"], name="ticket_org_activity"),
+            models.Index(fields=["requester", "-last_activity_at", "-id"], name="ticket_requester_activity"),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
             models.Index(fields=["status", "updated_at"], name="ticket_status_updated"),
             # The SLA dashboard's window (received_at >= since) and its breach list (newest arrivals first).

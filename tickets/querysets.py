@@ -29,6 +29,10 @@ class InSubqueryArray(models.Lookup):
         return f"{lhs} IN {rhs}", (*lhs_params, *rhs_params)
 
 
+# Foreign keys keep their own lookups; the desk's team tab compares ``team_id`` and ``assignee_id`` this way.
+models.ForeignKey.register_lookup(InSubqueryArray)
+
+
 class TicketQuerySet(models.QuerySet):
     @staticmethod
     def open_q() -> Q:

@@ -23,6 +23,8 @@ from django.db.models import (
 )
 from django.db.models.expressions import RawSQL
 
+from accounts.models import User
+
 from . import policy
 from .models import InboundEmail, Incident, RequestType, SavedView, SenderHold, Tag, Ticket, TicketTag
 
@@ -77,6 +79,62 @@ def customer_tickets(*, user) -> QuerySet[Ticket]:
         .select_related("priority", "assignee", "organization", "requester")
         .order_by("-last_activity_at", "-id")
     )
+
+
+def people_attach(tickets: list[Ticket]) -> list[Ticket]:
+    """Set each ticket's requester and assignee from one query for all of them.
+
+    A list page joined to five tables costs PostgreSQL 4-9 ms just to plan (the ticket table carries
+    many indexes); joined to three and reading the people by id, under 1 ms. Same objects, one more
+    query, whatever the page size (none for an empty page).
+    """
+    ids = {t.requester_id for t in tickets} | {t.assignee_id for t in tickets if t.assignee_id}
+    if not ids:
+        return tickets
+    people = User.objects.in_bulk(ids)
+    for t in tickets:
+        t.requester = people[t.requester_id]
+        t.assignee = people.get(t.assignee_id) if t.assignee_id else None
+    return tickets
+
+
+def customer_page(qs: QuerySet[Ticket], *, after: str, size: int) -> tuple[list[Ticket], str | None]:
+    """One keyset page of a customer's list (newest activity first) and the cursor of the next, or None.
+
+    No count and no offset: the page's ids come from a narrow ordered read on ``ticket_requester_activity``
+    / ``ticket_org_activity`` (``(last_activity_at, id) < cursor``), then the page's rows with their joins by
+    id. So page one and page forty cost the same, and a customer with years of history costs what a new
+    one does (a paginator counted every ticket and joined them all before sorting).
+    """
+    cursor = _customer_cursor(after)
+    ids_qs = qs.order_by("-last_activity_at", "-id")
+    if cursor is not None:
+        table = connection.ops.quote_name(Ticket._meta.db_table)
+        before = RawSQL(
+            f"({table}.{connection.ops.quote_name('last_activity_at')}, {table}.{connection.ops.quote_name('id')})"
+            " < (%s, %s)",
+            (connection.ops.adapt_datetimefield_value(cursor[0]), cursor[1]),
+            output_field=BooleanField(),
+        )
+        ids_qs = ids_qs.filter(before)
+    ids = list(ids_qs.values_list("pk", flat=True)[: size + 1])
+    page_ids = ids[:size]
+    narrow = qs.order_by().select_related(None).select_related("priority", "organization")
+    rows = {t.pk: t for t in narrow.filter(pk__in=page_ids)} if page_ids else {}
+    page = people_attach([rows[pk] for pk in page_ids if pk in rows])
+    more = len(ids) > size and page
+    return page, (f"{page[-1].last_activity_at.isoformat()}~{page[-1].pk}" if more else None)
+
+
+def _customer_cursor(after: str) -> tuple[datetime, int] | None:
+    when, _, pk = (after or "")[:80].partition("~")
+    if not pk.isdigit() or len(pk) > 15:
+        return None
+    try:
+        at = datetime.fromisoformat(when)
+    except ValueError:
+        return None
+    return (at, int(pk)) if at.tzinfo else None
 
 
 def sla_state(ticket: Ticket, now: datetime) -> dict:

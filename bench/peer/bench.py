@@ -9,6 +9,7 @@ import json
 import os
 import re
 import sys
+import time
 
 sys.path.insert(0, os.environ["BENCH_DIR"])  # measure.py only: plain Django, no import of our project
 
@@ -27,6 +28,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--iterations", type=int, default=200)
     parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument(
+        "--serve",
+        action="store_true",
+        help="answer one request per stdin line (list, ticket, floor) with its server time in seconds, "
+        "so bench/run.py can interleave the peer request by request with ours",
+    )
     args = parser.parse_args()
     staff = get_user_model().objects.filter(is_staff=True, is_superuser=False).order_by("pk").first()
     client = Client()
@@ -45,6 +52,9 @@ def main() -> None:
         .values_list("id", flat=True)
         .first()
     )
+    if args.serve:
+        serve(client, floor, data_url, params, long_id)
+        return
     kw = {"iterations": args.iterations, "warmup": args.warmup}
     out = {
         "tickets": Ticket.objects.count(),
@@ -63,6 +73,39 @@ def main() -> None:
         ),
     }
     print(json.dumps(out, default=str))
+
+
+def serve(client, floor, data_url, params, long_id) -> None:
+    """One request per line: ``list`` is its list page plus the rows' data call (what a browser asks for
+    to show the list), ``ticket`` the 50-follow-up ticket page, ``floor`` its trivial view. Answers one
+    JSON line: seconds of server time, queries, and the HTTP status."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    calls = {
+        "list": [lambda: client.get("/helpdesk/tickets/"), lambda: client.get(data_url, params)],
+        "ticket": [lambda: client.get(f"/helpdesk/tickets/{long_id}/")],
+        "floor": [floor],
+    }
+    queries: dict[str, int] = {}
+    print(json.dumps({"ready": True, "tickets": Ticket.objects.count()}), flush=True)
+    for line in sys.stdin:
+        name = line.strip()
+        if name not in calls:
+            print(json.dumps({"error": f"unknown {name!r}"}), flush=True)
+            continue
+        if name not in queries:  # counted once, outside the timed calls (capturing costs time)
+            with CaptureQueriesContext(connection) as ctx:
+                for fn in calls[name]:
+                    fn()
+            queries[name] = len(ctx.captured_queries)
+        seconds, statuses = 0.0, []
+        for fn in calls[name]:
+            t0 = time.perf_counter()
+            response = fn()
+            seconds += time.perf_counter() - t0
+            statuses.append(response.status_code)
+        print(json.dumps({"seconds": seconds, "queries": queries[name], "statuses": statuses}), flush=True)
 
 
 if __name__ == "__main__":

@@ -112,8 +112,8 @@ def test_the_queue_of_a_saved_view_costs_the_same_queries_for_any_page(
     view = saved_view_create(owner=tech, name="Normal", query="priority=normal&view=unassigned")
     client = APIClient()
     client.force_authenticate(tech)
-    # The saved view (one), the page (one), its tags (one).
-    with django_assert_num_queries(3):
+    # The saved view (one), the page (one), its tags (one), its requesters and assignees (one, by id).
+    with django_assert_num_queries(4):
         response = client.get(f"/api/queue/?view={view.pk}&page_size=50")
     assert len(response.json()["results"]) == count
 

@@ -9,7 +9,7 @@ from tests.conftest import NOW
 from tests.desk.test_queue import QUEUE_PAGE_QUERIES
 from tests.factories import StaffFactory
 from tickets.desk import queue as desk_queue
-from tickets.desk.queue import count_words, saved_query_clean, saved_view_counts
+from tickets.desk.queue import count_label, saved_query_clean, saved_view_counts
 from tickets.models import SavedView
 from tickets.policy import TicketError, may_edit_saved_view
 from tickets.selectors import saved_views_for
@@ -158,10 +158,10 @@ def test_a_views_count_follows_its_filters_and_is_capped(tech, tech2, make_ticke
     everything = saved_view_create(owner=tech, name="All", query="")
     counts = saved_view_counts([billing, mine_billing, everything], agent=tech, now=NOW)
     assert counts == {billing.pk: 2, mine_billing.pk: 1, everything.pk: 3}
-    monkeypatch.setattr(desk_queue, "SAVED_COUNT_CAP", 2)
+    monkeypatch.setattr(desk_queue, "COUNT_CAP", 2)
     counts = saved_view_counts([everything], agent=tech, now=NOW)
     assert counts == {everything.pk: 3}  # cap + 1: "more than the cap"
-    assert count_words(3) == "2+" and count_words(2) == "2"
+    assert count_label(3) == "2+" and count_label(2) == "2"
 
 
 def test_the_count_query_stops_at_the_cap(tech, make_ticket, django_assert_num_queries):

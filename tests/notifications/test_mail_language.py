@@ -114,3 +114,42 @@ def test_a_password_reset_is_written_in_the_account_holders_language_not_the_bro
     customer.save()
     client.post("/accounts/password/reset/", {"email": customer.email}, HTTP_ACCEPT_LANGUAGE="de")
     assert "Réinitialisez votre mot de passe" in mail.outbox[-1].subject
+
+
+def test_a_reminder_queued_before_the_upgrade_still_says_its_dates_and_durations(customer, tech, priorities):
+    """Rows written by the release before mails were worded per reader carry English text under the old
+    keys; they are read into today's keys, never sent with blank dates."""
+    ticket = ticket_create(requester=customer, subject="Old row", priority=priorities["normal"], now=RECEIVED)
+    old = Notification.objects.create(
+        event="waiting_reminder",
+        recipient=customer.email,
+        ticket=ticket,
+        created_at=RECEIVED,
+        context={
+            "ticket": {"reference": ticket.reference, "subject": ticket.subject},
+            "ticket_url": "http://example.test/t/1/",
+            "waiting_since": "Mon 02 Feb 2026 07:00 UTC",
+            "closes_at": "Fri 06 Feb 2026 07:00 UTC",
+            "number": 1,
+            "of": 2,
+        },
+    )
+    notification_deliver(notification_id=old.pk, now=RECEIVED)
+    body = mail.outbox[-1].body
+    assert "2 Feb 2026" in body and "6 Feb 2026" in body, body
+    stale = Notification.objects.create(
+        event="unassigned_alert",
+        recipient=tech.email,
+        ticket=ticket,
+        created_at=RECEIVED,
+        context={
+            "ticket": {"reference": ticket.reference, "subject": ticket.subject},
+            "received_at": "Mon 02 Feb 2026 07:00 UTC",
+            "deadline": "1h 30m",
+            "due_at": "Mon 02 Feb 2026 08:30 UTC",
+        },
+    )
+    notification_deliver(notification_id=stale.pk, now=RECEIVED)
+    sent = mail.outbox[-1]
+    assert "1 hour" in sent.subject and "30 minutes" in sent.subject, sent.subject
+    assert "8:30" in sent.body or "08:30" in sent.body, sent.body

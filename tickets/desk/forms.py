@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django import forms
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, When
 
-from accounts.models import Organization, User
+from accounts.models import Organization, Team, User
 from sla.models import PriorityLevel
 
 from ..fields import AttachmentsField, filing_token_field
@@ -76,12 +77,66 @@ class LogTicketForm(forms.Form):
         return data
 
 
+PICKER_MAX = 40  # technicians listed in the ticket page's owner picker; anyone else is found by the search
+
+
+def assignee_choices(*, ticket, viewer) -> list[User]:
+    """Who the owner picker lists: the ticket's team (or, for a ticket with no team, the viewer's teams),
+    the current owner and the viewer; on a desk without teams, the first ``PICKER_MAX`` technicians by
+    name (the owner and the viewer first). Everyone else is one search away (``AssignForm.search``).
+    One query, whatever the number of technicians."""
+    teams = [ticket.team_id] if ticket.team_id else Team.objects.filter(members=viewer).values("pk")
+    in_team = Exists(Team.members.through.objects.filter(user_id=OuterRef("pk"), team_id__in=teams))
+    fixed = [pk for pk in (viewer.pk, ticket.assignee_id) if pk]
+    near = Q(pk__in=fixed) | Q(in_team)
+    people = list(
+        staff_users()
+        .only("pk", "full_name", "email", "first_name", "last_name")
+        .annotate(near=Case(When(near, then=0), default=1, output_field=IntegerField()))
+        .annotate(team_member=Case(When(in_team, then=1), default=0, output_field=IntegerField()))
+        .order_by("near", "full_name", "email")[:PICKER_MAX]
+    )
+    if any(p.team_member for p in people):  # a team applies: only it (and the owner and me)
+        people = [p for p in people if p.near == 0]
+    return sorted(people, key=lambda p: (p.full_name, p.email))
+
+
+def staff_find(text: str) -> User:
+    """One active technician from what a person types: an email address, or (part of) a name that only
+    one technician's name or address holds."""
+    text = text.strip()
+    people = staff_users()
+    exact = people.filter(email__iexact=text).first()
+    if exact is not None:
+        return exact
+    found = list(people.filter(Q(full_name__icontains=text) | Q(email__icontains=text))[:2])
+    if not found:
+        raise forms.ValidationError(f"No technician matches “{text}”.")
+    if len(found) > 1:
+        raise forms.ValidationError(
+            f"Several technicians match “{text}”: type more of the name or the address."
+        )
+    return found[0]
+
+
 class AssignForm(forms.Form):
     agent = StaffChoiceField(queryset=staff_users(), required=False, empty_label="— nobody —")
+    search = forms.CharField(
+        required=False,
+        max_length=254,
+        label="Or someone else",
+        help_text="A name or an email address.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["agent"].queryset = staff_users()
+
+    def clean(self):
+        data = super().clean()
+        if (data.get("search") or "").strip():
+            data["agent"] = staff_find(data["search"])
+        return data
 
 
 class ReplyForm(forms.Form):

@@ -6,14 +6,13 @@ columns) and "due soonest" (the earliest running due time, then id).
 
 from __future__ import annotations
 
-import hashlib
-import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
-from django.core.cache import cache
-from django.db.models import Count, F, Q, QuerySet
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.models import F, Q, QuerySet
 from django.http import QueryDict
 from django.utils.dateparse import parse_datetime
 
@@ -23,7 +22,7 @@ from ..models import SavedView, Status, Ticket
 from ..policy import DUE_SOON, TicketError, breached_q, breaching_q, tag_name
 from ..querysets import next_due_expression
 from ..search import search_filter
-from ..selectors import QueueCursor, queue_after, tagged_q, tags_prefetch, ticket_queue
+from ..selectors import QueueCursor, people_attach, queue_after, tagged_q, tags_prefetch, ticket_queue
 
 PAGE_SIZE = 25
 VIEWS = {
@@ -42,8 +41,10 @@ def team_q(agent) -> Q:
     """Tickets of one of my teams, or assigned to a member of one of them."""
     teams = Team.objects.filter(members=agent).values("pk")
     # Subqueries, not joins: a join through the membership table would repeat rows and skew the counts.
+    # ``in_array`` (= ANY(ARRAY(...)) on PostgreSQL): each arm of the OR is an index condition on
+    # ``ticket_open_team`` / ``ticket_open_assignee``; a plain IN (SELECT ...) ORed is a sequential scan.
     members = Team.members.through.objects.filter(team__in=teams).values("user_id")
-    return Q(team__in=teams) | Q(assignee__in=members)
+    return Q(team_id__in_array=teams) | Q(assignee_id__in_array=members)
 
 
 @dataclass
@@ -161,58 +162,51 @@ def view_q(view: str, *, agent, now: datetime) -> Q:
     }[view]
 
 
-def queue_counts(base: QuerySet[Ticket], *, agent, now: datetime) -> dict[str, int]:
-    """Every tab's count in one aggregate query with conditional counts."""
-    return base.order_by().aggregate(
-        **{
-            name: Count(
-                "id",
-                filter=view_q(name, agent=agent, now=now),
-            )
-            for name in VIEWS
-        }
-    )
+COUNT_CAP = 1000  # a tab shows its exact count up to here, then "1,000+"
 
 
-SLOW_COUNTS_SECONDS = 0.05
-COUNTS_CACHE_SECONDS = 20  # the queue's poll interval: one exact count per agent and filter per poll
+def count_label(n: int) -> str:
+    """A tab's count as shown: exact up to ``COUNT_CAP``, then "1,000+" (the probe stopped there)."""
+    return f"{COUNT_CAP:,}+" if n > COUNT_CAP else str(n)
 
 
-def queue_counts_cached(
-    base: QuerySet[Ticket], *, agent, now: datetime, filters: QueueFilters
-) -> dict[str, int]:
-    """The tab counts, kept for one poll interval once they are slow to count exactly.
+def _probe(base: QuerySet[Ticket], view: str, *, agent, now: datetime, cap: int) -> QuerySet[Ticket]:
+    qs = base.order_by().filter(view_q(view, agent=agent, now=now))
+    if view == "breaching":
+        # Redundant with breaching_q (a clock not yet breached runs out in [now, now + 60 min] exactly when
+        # the earliest running due time does), but spelled as ``ticket_next_due_open`` is, so the probe is
+        # a range scan of that index instead of a walk over every open ticket looking for the rare match.
+        qs = qs.alias(next_due=next_due_expression()).filter(next_due__gte=now, next_due__lte=now + DUE_SOON)
+    elif view in ("all", "breached"):
+        # Common: walk ``ticket_queue_open`` in order and stop at the cap (a bitmap scan cannot stop early
+        # and would read every open ticket). The planner still takes a bitmap when it expects few matches.
+        qs = qs.order_by("priority_rank", "received_at", "id")
+    return qs.values("pk")[: cap + 1]
 
-    Counting is one aggregate over every open ticket the filters leave (100,000 at a million tickets:
-    ~200 ms). Small desks always get exact counts; a big one gets counts at most 20 s old, while the
-    rows themselves are always live.
+
+def queue_counts(base: QuerySet[Ticket], *, agent, now: datetime, cap: int = COUNT_CAP) -> dict[str, int]:
+    """Every tab's count in one query: per tab a probe that stops at ``cap + 1`` rows.
+
+    A count up to ``cap`` is exact; ``cap + 1`` means "more than cap" (``count_label``). Each probe walks
+    a partial index of the open tickets (``ticket_queue_open``, ``ticket_open_assignee``,
+    ``ticket_open_team``, ``ticket_open_escalated``, ``ticket_next_due_open``) and reads at most
+    ``cap + 1`` entries, so a poll costs the same at ten thousand or a million tickets, needs no cache,
+    and is always live: every process answers from the database, and every writer (they all go
+    through the services) is seen at once.
     """
-    key = (
-        "desk-queue-counts:"
-        + hashlib.sha256(
-            repr(
-                (
-                    agent.pk,
-                    filters.status,
-                    filters.priority,
-                    filters.organization,
-                    filters.customer,
-                    filters.plan,
-                    filters.breaching,
-                    filters.tag,
-                    filters.q,
-                )
-            ).encode()
-        ).hexdigest()
-    )
-    counts = cache.get(key)
-    if counts is not None:
-        return counts
-    started = time.monotonic()
-    counts = queue_counts(base, agent=agent, now=now)
-    if time.monotonic() - started > SLOW_COUNTS_SECONDS:
-        cache.set(key, counts, COUNTS_CACHE_SECONDS)
-    return counts
+    db = connections[base.db]
+    parts, params = [], []
+    for name in VIEWS:
+        try:
+            sql, p = _probe(base, name, agent=agent, now=now, cap=cap).query.sql_with_params()
+        except EmptyResultSet:  # nothing can match (e.g. the queryset is .none())
+            return dict.fromkeys(VIEWS, 0)
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) {db.ops.quote_name('probe_' + name)})")
+        params.extend(p)
+    with db.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        row = cursor.fetchone()
+    return dict(zip(VIEWS, (int(n) for n in row), strict=True))
 
 
 def _cursor_encode(ticket: Ticket, sort: str) -> str:
@@ -265,17 +259,18 @@ class QueuePage:
 def queue_page(*, agent, now: datetime, filters: QueueFilters, page_size: int = PAGE_SIZE) -> QueuePage:
     """One keyset page of the filtered queue plus the tab counts: two queries, whatever the page size."""
     base = queue_base(agent=agent, now=now, filters=filters)
-    counts = queue_counts_cached(base, agent=agent, now=now, filters=filters)
+    counts = queue_counts(base, agent=agent, now=now)
     qs = base.filter(view_q(filters.view, agent=agent, now=now))
     qs = qs.annotate(next_due=next_due_expression())
     if filters.sort == "due":
         qs = _after_due(qs, filters.after).order_by(F("next_due").asc(nulls_last=True), "id")
     else:
         qs = _after_priority(qs, filters.after)
-    # The rows' tags: one more query for the whole page (none when it is empty).
+    # The rows' tags: one more query for the whole page (none when it is empty); the people: one more.
+    qs = qs.select_related(None).select_related("organization", "plan", "priority")
     rows = list(qs.prefetch_related(tags_prefetch())[: page_size + 1])
     more = len(rows) > page_size
-    rows = rows[:page_size]
+    rows = people_attach(rows[:page_size])
     return QueuePage(
         rows=rows, next_after=_cursor_encode(rows[-1], filters.sort) if more else None, counts=counts
     )
@@ -303,7 +298,6 @@ SAVED_QUERY_KEYS = frozenset(
     ("view", "status", "priority", "organization", "customer", "plan", "breaching", "tag", "q", "sort")
 )
 SAVED_QUERY_MAX = 500
-SAVED_COUNT_CAP = 1000  # a saved tab counts at most this many (then "1,000+"): cheap at any queue size
 
 
 def saved_query_clean(raw: str) -> tuple[str, str]:
@@ -342,7 +336,7 @@ def saved_view_filters(view: SavedView, *, after: str = "") -> QueueFilters:
 
 
 def saved_view_counts(views: list[SavedView], *, agent, now: datetime) -> dict[int, int]:
-    """Each saved view's ticket count, capped at ``SAVED_COUNT_CAP`` + 1: one query per view,
+    """Each saved view's ticket count, capped at ``COUNT_CAP`` + 1 as the built-in tabs are: one query per view,
     ``SELECT COUNT(*) FROM (SELECT id ... LIMIT 1001)``, so a broad view never counts the whole queue."""
     counts = {}
     for view in views:
@@ -350,10 +344,5 @@ def saved_view_counts(views: list[SavedView], *, agent, now: datetime) -> dict[i
         qs = queue_base(agent=agent, now=now, filters=filters).filter(
             view_q(filters.view, agent=agent, now=now)
         )
-        counts[view.pk] = qs.order_by().values("pk")[: SAVED_COUNT_CAP + 1].count()
+        counts[view.pk] = qs.order_by().values("pk")[: COUNT_CAP + 1].count()
     return counts
-
-
-def count_words(count: int) -> str:
-    """A capped count as the tab shows it: "1,000+" past the cap."""
-    return f"{SAVED_COUNT_CAP:,}+" if count > SAVED_COUNT_CAP else f"{count:,}"

@@ -25,7 +25,7 @@ from ..attachments import attachment_response, attachments_visible_to
 from ..fields import filing_key
 from ..models import Message, RequestType, Status, Ticket
 from ..search import clean, ranked, search_filter, snippets
-from ..selectors import customer_tickets, open_incidents
+from ..selectors import customer_page, customer_tickets, open_incidents
 from ..services import (
     SurveyError,
     TicketError,
@@ -104,24 +104,33 @@ def ticket_list(request):
             qs = qs.filter(status=status)
         if form.cleaned_data["priority"]:
             qs = qs.filter(priority=form.cleaned_data["priority"])
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    after = next_after = None
+    if q:  # ranked by relevance over a bounded window of matches: numbered pages
+        page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        tickets = list(page.object_list)
+    else:  # newest activity first: keyset pages, the same cost at any depth and any history length
+        page = None
+        after = request.GET.get("after", "")
+        tickets, next_after = customer_page(qs, after=after, size=PAGE_SIZE)
     now = timezone.now()
     if q:
-        found = snippets([t.pk for t in page.object_list], text=q, reader=user)
-        for t in page.object_list:
+        found = snippets([t.pk for t in tickets], text=q, reader=user)
+        for t in tickets:
             t.search_snippet = found.get(t.pk)
-    zones = calendar_zones(page.object_list)  # one query for the page: each row names its SLA zone
+    zones = calendar_zones(tickets)  # one query for the page: each row names its SLA zone
     context = {
-        "rows": [(t, sla_view(t, now, zones.get((t.plan_id, t.priority_id)))) for t in page.object_list],
+        "rows": [(t, sla_view(t, now, zones.get((t.plan_id, t.priority_id)))) for t in tickets],
         "page": page,
+        "after": after,
+        "next_after": next_after,
         "form": form,
         "scope": scope,
         "shares": shares,
         "filtered": bool(form.is_bound and any(form.cleaned_data.values()))
         if form.is_bound and form.is_valid()
         else False,
-        "querystring": _querystring(request, drop="page"),
-        "scope_querystring": _querystring(request, drop=("scope", "page")),
+        "querystring": _querystring(request, drop=("page", "after")),
+        "scope_querystring": _querystring(request, drop=("scope", "page", "after")),
     }
     template = (
         "tickets/portal/_ticket_results.html"

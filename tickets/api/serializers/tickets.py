@@ -92,6 +92,85 @@ class TicketSerializer(serializers.ModelSerializer):
         return state
 
 
+# The columns ``ticket_rows`` reads: what ``TicketSerializer`` shows and what ``sla_state`` asks.
+TICKET_ROW_COLUMNS = (
+    "id",
+    "priority_rank",  # the queue's keyset cursor
+    "subject",
+    "description",
+    "request_fields",
+    "status",
+    "channel",
+    "received_at",
+    "updated_at",
+    "first_response_due_at",
+    "resolution_due_at",
+    "first_responded_at",
+    "resolved_at",
+    "closed_at",
+    "escalated_at",
+    "sla_paused_at",
+    "priority__slug",
+    "organization__customer_number",
+    "requester_id",
+    "assignee_id",
+)
+# The people come by id in one more query (``selectors.people_attach``): two joins plan in well under a
+# millisecond, four took PostgreSQL several.
+TICKET_ROW_RELATED = ("priority", "organization")
+
+
+def ticket_rows_queryset(qs):
+    """``qs`` narrowed to the columns of ``ticket_rows`` (no plan, no other wide column)."""
+    return qs.select_related(None).select_related(*TICKET_ROW_RELATED).only(*TICKET_ROW_COLUMNS)
+
+
+def ticket_rows(tickets, *, now, staff: bool) -> list[dict]:
+    # (The caller attaches requester and assignee: ``people_attach``.)
+    """``TicketSerializer(tickets, many=True).data`` for a staff list page, built without DRF's per-field
+    machinery (about 9 ms for 50 rows). Same keys, same order, same formats:
+    ``tests/api/test_queue_rows.py`` compares the two on every kind of ticket."""
+    dt = serializers.DateTimeField().to_representation
+
+    def when(value):
+        return None if value is None else dt(value)
+
+    def ref(user):
+        return None if user is None else {"id": user.pk, "email": user.email, "name": user.display_name}
+
+    out = []
+    for t in tickets:
+        state = sla_state(t, now)
+        if "due_at" in state:
+            state["due_at"] = dt(state["due_at"])
+        row = {
+            "id": t.pk,
+            "reference": t.reference,
+            "subject": t.subject,
+            "description": t.description,
+            "request_fields": t.request_fields,
+            "priority": t.priority.slug,
+            "status": t.status,
+            "channel": t.channel,
+            "organization": t.organization.customer_number,
+            "requester": ref(t.requester),
+            "assignee": ref(t.assignee),
+            "received_at": when(t.received_at),
+            "updated_at": when(t.updated_at),
+            "first_response_due_at": when(t.first_response_due_at),
+            "resolution_due_at": when(t.resolution_due_at),
+            "first_responded_at": when(t.first_responded_at),
+            "resolved_at": when(t.resolved_at),
+            "closed_at": when(t.closed_at),
+            "escalated_at": when(t.escalated_at),
+            "sla_state": state,
+        }
+        if staff:
+            row["tags"] = [tag.name for tag in t.tags.all()]
+        out.append(row)
+    return out
+
+
 class TicketCreateSerializer(serializers.Serializer):
     subject = serializers.CharField(max_length=255)
     description = serializers.CharField(max_length=MAX_TEXT, required=False, allow_blank=True, default="")

@@ -24,7 +24,7 @@ from ..queue import (
     SORTS,
     VIEWS,
     QueueFilters,
-    count_words,
+    count_label,
     queue_export,
     queue_ids,
     queue_page,
@@ -60,17 +60,22 @@ def _queue_context(request) -> dict:
         "page": page,
         "now": now,
         "views": [
-            (key, label, page.counts.get(key, 0), urlencode(filters.query(view=key, after="", saved="")))
+            (
+                key,
+                label,
+                count_label(page.counts.get(key, 0)),
+                urlencode(filters.query(view=key, after="", saved="")),
+            )
             for key, label in VIEWS.items()
         ],
-        "saved_tabs": [(v, count_words(saved_counts[v.pk]), urlencode({"saved": v.pk})) for v in saved_views],
+        "saved_tabs": [(v, count_label(saved_counts[v.pk]), urlencode({"saved": v.pk})) for v in saved_views],
         "save_query": urlencode(filters.query(after="", saved="")),
         "sorts": SORTS,
         "here_qs": urlencode(here),
         "next_qs": urlencode(filters.query(after=page.next_after)) if page.next_after else "",
         "first_qs": urlencode(filters.query(after="")),
         "filter_pairs": list(filters.query(after="").items()),
-        "bulk_total": page.counts.get(filters.view, 0),
+        "bulk_total": count_label(page.counts.get(filters.view, 0)),
         "csv_qs": urlencode(filters.query(after="")),
         "poll_seconds": POLL_SECONDS,
     }

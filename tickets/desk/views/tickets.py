@@ -69,7 +69,7 @@ def _detail_page(request, ticket: Ticket, *, reply_form=None, newer=(), status: 
             "thread": thread,
             "history": lines,
             "why_due": due_explanation(ticket, lines),
-            "assign_form": forms.AssignForm(initial={"agent": ticket.assignee_id}),
+            "assignees": forms.assignee_choices(ticket=ticket, viewer=request.user),
             "reply_form": reply_form,
             "newer": newer,
             "time_tracking": time_tracking(ticket),
