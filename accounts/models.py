@@ -21,6 +21,25 @@ def validate_zone(value: str) -> None:
         raise ValidationError(_("Not a known time zone (an IANA name such as Europe/London)."))
 
 
+def language_codes() -> list[str]:
+    """The codes a person may read in or speak: ``settings.LANGUAGES``' (en-gb, de, fr)."""
+    return [code for code, _name in settings.LANGUAGES]
+
+
+def validate_languages(value) -> None:
+    """A list of ``settings.LANGUAGES`` codes, each once."""
+    if not isinstance(value, list) or not all(isinstance(code, str) for code in value):
+        raise ValidationError(_("A list of language codes."))
+    unknown = sorted(set(value) - set(language_codes()))
+    if unknown:
+        raise ValidationError(
+            _("Not a language this desk speaks: %(codes)s (known: %(known)s).")
+            % {"codes": ", ".join(unknown), "known": ", ".join(language_codes())}
+        )
+    if len(set(value)) != len(value):
+        raise ValidationError(_("Each language once."))
+
+
 class Organization(models.Model):
     customer_number = models.CharField(
         max_length=32, unique=True, help_text="The 'Customer #' customers put in email subjects."
@@ -120,6 +139,14 @@ class User(AbstractUser):
     # Empty: the organization's default, else the browser's (accounts.locale.locale_for decides).
     language = models.CharField(max_length=10, blank=True, choices=settings.LANGUAGES)
     time_zone = models.CharField(max_length=64, blank=True, validators=[validate_zone])
+    # Staff: the languages they answer in (settings.LANGUAGES codes). A team that matches the customer's
+    # language auto-assigns to a speaker of it (tickets.routing).
+    languages = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_languages],
+        help_text="Staff: the languages this person answers tickets in.",
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = ["username"]
@@ -203,6 +230,11 @@ class Team(models.Model):
     )
     receives_unrouted = models.BooleanField(
         default=False, help_text="New tickets that no request form routes to a team land here."
+    )
+    match_language = models.BooleanField(
+        default=False,
+        help_text="Auto-assignment prefers a member on shift who speaks the customer's language; when "
+        "none does, it assigns among everyone on shift and the ticket's history says so.",
     )
     last_assigned = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False

@@ -6,6 +6,13 @@ what no form routes. A team that auto-assigns hands it to a member who is *on sh
 marked away, within the team's working hours or on the on-call rota now (matched by email) — and under
 the team's cap of open tickets; round robin takes the next such member after the last one given a ticket,
 least loaded the one owning the fewest open tickets (ties in round-robin order).
+
+A team that matches the customer's language narrows those eligible members (on shift, under the cap) to
+the ones who speak the requester's language (``User.languages``), the language asked of
+``accounts.locale.locale_for`` as everywhere else; round robin and least loaded then run within that
+subset ("round robin in Voice, by language: de"). When no eligible member speaks it, the ticket is not
+held back: it goes to whoever the rule picks among all eligible members, and the reason says that no
+speaker of the language was available.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from datetime import datetime
 
 from django.db.models import Count, Q
 
+from accounts.locale import locale_for
 from accounts.models import Team, User
 from sla.calendars import is_open
 from sla.selectors import calendar_build, on_call_now
@@ -51,8 +59,15 @@ def open_load(users: list[User]) -> dict[int, int]:
     return load
 
 
-def pick_agent(team: Team, now: datetime) -> tuple[User | None, str]:
-    """Who the team's rule gives the next ticket to, and why in words (``None``: nobody can take it)."""
+def requester_language(ticket: Ticket) -> str:
+    """The language the ticket's requester reads in (``locale_for``: profile, organization, site)."""
+    return locale_for(ticket.requester).language
+
+
+def pick_agent(team: Team, now: datetime, *, ticket: Ticket | None = None) -> tuple[User | None, str]:
+    """Who the team's rule gives the next ticket to, and why in words (``None``: nobody can take it).
+
+    ``ticket`` is the ticket being handed out; a team that matches languages needs it (its requester)."""
     if team.auto_assign == Team.AutoAssign.OFF:
         return None, "the team does not auto-assign"
     candidates = on_shift(team, now)
@@ -63,12 +78,20 @@ def pick_agent(team: Team, now: datetime) -> tuple[User | None, str]:
         candidates = [u for u in candidates if load[u.pk] < team.max_open_per_agent]
         if not candidates:
             return None, f"everyone on shift in {team.name} has {team.max_open_per_agent} open tickets"
+    by_language = ""
+    if team.match_language and ticket is not None:
+        language = requester_language(ticket)
+        speakers = [u for u in candidates if language in (u.languages or [])]
+        if speakers:
+            candidates, by_language = speakers, f", by language: {language}"
+        else:
+            by_language = f"; no speaker of {language} was available, so among everyone on shift"
     after = team.last_assigned_id or 0
     ring = [u for u in candidates if u.pk > after] + [u for u in candidates if u.pk <= after]
     if team.auto_assign == Team.AutoAssign.LEAST_LOADED:
         chosen = min(ring, key=lambda u: load[u.pk])  # min keeps the first of equals: round-robin order
-        return chosen, f"least loaded in {team.name} ({load[chosen.pk]} open)"
-    return ring[0], f"round robin in {team.name}"
+        return chosen, f"least loaded in {team.name} ({load[chosen.pk]} open){by_language}"
+    return ring[0], f"round robin in {team.name}{by_language}"
 
 
 def awaiting_auto_assignment() -> Q:

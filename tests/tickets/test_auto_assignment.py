@@ -127,3 +127,133 @@ def test_on_a_plan_met_by_assignment_auto_assignment_is_the_first_response(custo
     plan.save()
     ticket = Ticket.objects.get(pk=file(customer, priorities).pk)
     assert ticket.first_responded_at == NOW
+
+
+# --- matching the customer's language ---------------------------------------------------------------
+
+
+@pytest.fixture
+def speakers(agents, voice):
+    """Ann speaks English only, Ben English, Cat German and English; Voice matches languages."""
+    for agent, spoken in zip(agents, (["en-gb"], ["en-gb"], ["de", "en-gb"]), strict=True):
+        agent.languages = spoken
+        agent.save(update_fields=["languages"])
+    voice.match_language = True
+    voice.save(update_fields=["match_language"])
+    return voice
+
+
+def test_a_german_customers_ticket_goes_to_the_german_speaker_skipping_the_english_one_whose_turn_it_was(
+    customer, colleague, org, priorities, speakers
+):
+    org.default_language = "de"  # the customer chose nothing: locale_for says the organization's
+    org.save()
+    colleague.language = "en-gb"  # chose English in the profile, over the organization's German
+    colleague.save()
+    german = file(customer, priorities, "Kein Freizeichen")
+    assert owners([german]) == ["Cat"]  # Ann's turn, but Ann speaks no German
+    event = Ticket.objects.get(pk=german.pk).events.get(kind=TicketEvent.Kind.ASSIGNEE)
+    assert event.reason == "auto-assigned: round robin in Voice, by language: de"
+    # Round robin stays fair within each subset: English after Cat wraps round to Ann, then Ben.
+    english = [file(colleague, priorities, f"Line {i}") for i in range(2)]
+    assert owners(english) == ["Ann", "Ben"]
+    assert (
+        Ticket.objects.get(pk=english[0].pk).events.get(kind=TicketEvent.Kind.ASSIGNEE).reason
+        == "auto-assigned: round robin in Voice, by language: en-gb"
+    )
+    assert owners([file(customer, priorities, "Noch eins")]) == ["Cat"]
+
+
+def test_a_german_speaker_off_shift_is_skipped_for_one_on_shift(customer, priorities, speakers, agents):
+    agents[1].languages = ["de"]  # Ben speaks German too, but is not on the on-call rota tonight
+    agents[1].save(update_fields=["languages"])
+    customer.language = "de"
+    customer.save()
+    speakers.calendar = office_calendar()
+    speakers.last_assigned = agents[0]  # Ben's turn
+    speakers.save()
+    for name in ("Ann", "Cat"):
+        contact = EscalationContact.objects.create(name=name, role="engineer", email=f"{name}@helpdesk.test")
+        OnCallShift.objects.create(
+            contact=contact, starts_at=EVENING - timedelta(hours=1), ends_at=EVENING + timedelta(hours=12)
+        )
+    assert owners([file(customer, priorities, at=EVENING)]) == ["Cat"]
+
+
+def test_when_nobody_eligible_speaks_the_language_the_ticket_goes_to_everyone_on_shift_and_says_so(
+    customer, priorities, speakers, agents
+):
+    customer.language = "fr"  # nobody in Voice speaks French
+    customer.save()
+    ticket = file(customer, priorities, "Pas de tonalité")
+    assert owners([ticket]) == ["Ann"]  # plain round robin among all on shift
+    event = Ticket.objects.get(pk=ticket.pk).events.get(kind=TicketEvent.Kind.ASSIGNEE)
+    assert event.reason == (
+        "auto-assigned: round robin in Voice; no speaker of fr was available, so among everyone on shift"
+    )
+    # A speaker who is at the team's cap is not eligible either: the same fallback, never a held ticket.
+    customer.language = "de"
+    customer.save()
+    speakers.max_open_per_agent = 1
+    speakers.save()
+    cats = file(customer, priorities, "Kein Freizeichen")
+    assert owners([cats]) == ["Cat"]
+    later = file(customer, priorities, "Noch eins")
+    assert owners([later]) == ["Ben"]
+    assert "no speaker of de was available" in (
+        Ticket.objects.get(pk=later.pk).events.get(kind=TicketEvent.Kind.ASSIGNEE).reason
+    )
+
+
+def test_with_matching_off_the_customers_language_is_ignored(customer, priorities, speakers):
+    speakers.match_language = False
+    speakers.save()
+    customer.language = "de"
+    customer.save()
+    ticket = file(customer, priorities)
+    assert owners([ticket]) == ["Ann"]
+    assert (
+        Ticket.objects.get(pk=ticket.pk).events.get(kind=TicketEvent.Kind.ASSIGNEE).reason
+        == "auto-assigned: round robin in Voice"
+    )
+
+
+def test_least_loaded_runs_within_the_speakers_of_the_language(
+    customer, colleague, priorities, speakers, agents
+):
+    speakers.auto_assign = Team.AutoAssign.LEAST_LOADED
+    speakers.save()
+    agents[0].languages = ["de", "en-gb"]
+    agents[0].save(update_fields=["languages"])
+    colleague.language = "en-gb"
+    colleague.save()
+    customer.language = "de"
+    customer.save()
+    assert owners([file(colleague, priorities)]) == ["Ann"]  # 0 open each: round-robin order
+    ticket = file(
+        customer, priorities
+    )  # Ben is next with 0 but speaks no German: of Ann (1) and Cat (0), Cat
+    assert owners([ticket]) == ["Cat"]
+    assert Ticket.objects.get(pk=ticket.pk).events.get(kind=TicketEvent.Kind.ASSIGNEE).reason == (
+        "auto-assigned: least loaded in Voice (0 open), by language: de"
+    )
+
+
+def test_matching_languages_costs_filing_at_most_one_query(customer, priorities, speakers):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def cost(match: bool) -> int:
+        speakers.match_language = match
+        speakers.last_assigned = None
+        speakers.save()
+        with CaptureQueriesContext(connection) as ctx:
+            file(customer, priorities)
+        return len(ctx.captured_queries)
+
+    cost(False)  # warm the per-process caches (calendars, presets)
+    off = cost(False)
+    assert cost(True) == off + 1  # the requester's organization, which locale_for reads
+    customer.language = "de"  # a requester with a language of their own: the same
+    customer.save()
+    assert cost(True) == off + 1

@@ -38,7 +38,7 @@ def ticket_auto_assign(*, ticket: Ticket, now: datetime) -> Ticket | None:
     ticket = _lock(ticket)
     if ticket.assignee_id is not None or ticket.status not in policy.QUEUE_STATUSES:
         return None
-    agent, why = pick_agent(team, now)
+    agent, why = pick_agent(team, now, ticket=ticket)
     if agent is None:
         return None
     team.last_assigned = agent
