@@ -4,6 +4,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from . import tokens, two_factor
+from .forms import LanguagesField
 from .models import ApiToken, Invitation, Organization, Team, User
 
 
@@ -61,13 +62,18 @@ class UserAdmin(BaseUserAdmin):
             },
         ),
         ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
-        ("Desk", {"fields": ("available",)}),
+        ("Desk", {"fields": ("available", "languages")}),  # languages: what auto-assignment matches
         ("Language and time zone", {"fields": ("language", "time_zone")}),  # empty: organization's, browser's
         ("Sign-in", {"fields": ("two_factor_enabled",)}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     readonly_fields = ("two_factor_enabled",)
     actions = ["reset_two_factor"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "languages":  # boxes to tick, not raw JSON; the model's validator still runs
+            return LanguagesField(label="Languages spoken", help_text=db_field.help_text)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     @admin.action(description="Reset two-factor sign-in (lost phone)", permissions=["change"])
     def reset_two_factor(self, request, queryset):
@@ -99,12 +105,21 @@ class TeamAdmin(admin.ModelAdmin):
         "auto_assign",
         "max_open_per_agent",
         "calendar",
+        "match_language",
         "receives_unrouted",
     )
-    list_filter = ("auto_assign",)
+    list_filter = ("auto_assign", "match_language")
     search_fields = ("name", "members__email", "members__full_name")
     filter_horizontal = ("members",)
-    fields = ("name", "members", "receives_unrouted", "auto_assign", "max_open_per_agent", "calendar")
+    fields = (
+        "name",
+        "members",
+        "receives_unrouted",
+        "auto_assign",
+        "match_language",
+        "max_open_per_agent",
+        "calendar",
+    )
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(n_members=Count("members"))

@@ -77,6 +77,17 @@ class InvitationAcceptForm(_PasswordPair):
         return self.email
 
 
+class LanguagesField(forms.MultipleChoiceField):
+    """The languages a member of staff answers in, as boxes to tick (``User.languages``)."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("choices", settings.LANGUAGES)
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+
 class ProfileForm(PortalForm):
     full_name = forms.CharField(
         label=_("Your name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
@@ -99,10 +110,15 @@ class ProfileForm(PortalForm):
         help_text=_("Every time we show you, on these pages and in mail."),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, staff: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["language"].choices = [("", _("As my browser says")), *settings.LANGUAGES]
         self.fields["time_zone"].choices = [("", _("As my browser says")), *zone_choices()]
+        if staff:  # auto-assignment matches customers to staff who speak their language
+            self.fields["languages"] = LanguagesField(
+                label=_("Languages you answer tickets in"),
+                help_text=_("Teams that match the customer's language hand you tickets in these."),
+            )
 
 
 class InvitationForm(PortalForm):

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -20,7 +21,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from .locale import rendering_for, valid_zone
-from .models import Invitation, Organization, User
+from .models import Invitation, Organization, User, validate_languages
 
 VERIFY_SALT = "accounts.email-verification"
 INVITE_SALT = "accounts.invitation"
@@ -287,15 +288,34 @@ def invitation_accept(*, token: str, full_name: str, password: str, now: datetim
 
 
 @transaction.atomic
-def profile_update(*, user: User, full_name: str, phone: str, language: str, time_zone: str) -> User:
-    """Name, phone, and the language and zone the person reads in (empty: the organization's or browser's)."""
+def profile_update(
+    *,
+    user: User,
+    full_name: str,
+    phone: str,
+    language: str,
+    time_zone: str,
+    languages: list[str] | None = None,
+) -> User:
+    """Name, phone, and the language and zone the person reads in (empty: the organization's or browser's);
+    for staff also the languages they answer tickets in (``None``: left as they are)."""
     if language and language not in dict(settings.LANGUAGES):
         raise AccountError(_("Not a language this desk speaks."))
     if time_zone and valid_zone(time_zone) is None:
         raise AccountError(_("Not a known time zone."))
+    fields = ["full_name", "phone", "language", "time_zone"]
+    if languages is not None:
+        if not user.is_staff:
+            raise AccountError(_("Only staff answer tickets in languages."))
+        try:
+            validate_languages(languages)
+        except ValidationError as exc:
+            raise AccountError(" ".join(exc.messages)) from exc
+        user.languages = languages
+        fields.append("languages")
     user.full_name = full_name.strip()
     user.phone = phone.strip()
     user.language = language
     user.time_zone = time_zone
-    user.save(update_fields=["full_name", "phone", "language", "time_zone"])
+    user.save(update_fields=fields)
     return user

@@ -110,14 +110,20 @@ def profile(request):
             "phone": user.phone,
             "language": user.language,
             "time_zone": user.time_zone,
+            "languages": user.languages,
         },
+        staff=user.is_staff,
     )
     if request.method == "POST" and form.is_valid():
-        services.profile_update(user=user, **form.cleaned_data)
-        # Said in the language just chosen: the next page is already in it.
-        with translation.override(user.language or translation.get_language()):
-            messages.success(request, _("Your profile is saved."))
-        return redirect("accounts:profile")
+        try:
+            services.profile_update(user=user, **form.cleaned_data)
+        except services.AccountError as exc:  # e.g. a language ticked twice by a hand-made request
+            form.add_error(None, str(exc))
+        else:
+            # Said in the language just chosen: the next page is already in it.
+            with translation.override(user.language or translation.get_language()):
+                messages.success(request, _("Your profile is saved."))
+            return redirect("accounts:profile")
     live = tokens.live_tokens(user=user, now=timezone.now())
     return render(request, "accounts/profile.html", {"form": form, "api_tokens": live})
 
