@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 from tickets.desk.views._common import current_time, lead_required, staff_required, ticket_for
 from tickets.models import Ticket
 from tickets.policy import TicketError, parse_reference
+from tickets.routing import pick_agent
 from tickets.selectors import ticket_queue
 
 from .forms import MacroForm, RuleForm
@@ -61,7 +62,15 @@ def rules_dry_run(request, pk: int):
         )
         for event in Rule.Event.values  # the events a rule can listen to (tickets sends more)
     ]
-    return render(request, "automation/dry_run.html", {"ticket": ticket, "rows": rows})
+    # Who auto-assignment would hand it to now, and why (the same words its history would say).
+    assignment = (
+        pick_agent(ticket.team, now, ticket=ticket)
+        if ticket.team_id is not None and ticket.assignee_id is None
+        else None
+    )
+    return render(
+        request, "automation/dry_run.html", {"ticket": ticket, "rows": rows, "assignment": assignment}
+    )
 
 
 # --- the desk's macro editor: everyone on staff for their own, leads for their teams', admins all --------

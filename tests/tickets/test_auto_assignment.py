@@ -257,3 +257,26 @@ def test_matching_languages_costs_filing_at_most_one_query(customer, priorities,
     customer.language = "de"  # a requester with a language of their own: the same
     customer.save()
     assert cost(True) == off + 1
+
+
+def test_the_rules_dry_run_says_who_auto_assignment_would_pick_and_by_which_language(
+    client, lead, customer, priorities, speakers
+):
+    import time_machine
+    from django.urls import reverse
+
+    speakers.calendar = office_calendar()
+    speakers.save()
+    customer.language = "de"
+    customer.save()
+    ticket = file(customer, priorities, at=EVENING)  # nobody on shift: it waits
+    assert owners([ticket]) == [None]
+    client.force_login(lead)
+    url = reverse("automation:rules_dry_run", args=[ticket.pk])
+    with time_machine.travel(EVENING, tick=False):
+        html = client.get(url).content.decode()
+    assert "Would assign to nobody now: nobody in Voice is on shift." in html
+    with time_machine.travel(MONDAY, tick=False):
+        html = client.get(url).content.decode()
+    assert "Would assign to <strong>Cat</strong> (round robin in Voice, by language: de)." in html
+    assert owners([ticket]) == [None]  # a dry run changes nothing
