@@ -259,7 +259,7 @@ def test_matching_languages_costs_filing_at_most_one_query(customer, priorities,
     assert cost(True) == off + 1
 
 
-def test_the_rules_dry_run_says_who_auto_assignment_would_pick_and_by_which_language(
+def test_the_dry_run_and_the_sweep_pick_by_the_requesters_language_alike(
     client, lead, customer, priorities, speakers
 ):
     import time_machine
@@ -280,3 +280,5 @@ def test_the_rules_dry_run_says_who_auto_assignment_would_pick_and_by_which_lang
         html = client.get(url).content.decode()
     assert "Would assign to <strong>Cat</strong> (round robin in Voice, by language: de)." in html
     assert owners([ticket]) == [None]  # a dry run changes nothing
+    assert auto_assign_sweep(now=MONDAY) == 1  # the sweep asks the same rule
+    assert owners([ticket]) == ["Cat"]
