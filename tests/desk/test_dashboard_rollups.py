@@ -410,3 +410,32 @@ def test_dashboard_queries_are_the_same_for_10_or_1000_tickets(
         + Ticket.objects.filter(received_at__date=ROLLED_AT.date()).count()
         == 1000
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_rolling_up_the_same_days_at_once_leave_one_set_of_rows(generated):
+    import threading
+
+    from django.db import connection
+
+    dashboard_rollup(now=ROLLED_AT)
+    expected = rows_snapshot()
+    errors = []
+    barrier = threading.Barrier(2)
+
+    def worker():
+        try:
+            barrier.wait()
+            dashboard_rollup(now=ROLLED_AT, since=(ROLLED_AT - timedelta(days=10)).date())
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert rows_snapshot() == expected
