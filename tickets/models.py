@@ -707,3 +707,49 @@ class SavedView(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class DashboardDay(models.Model):
+    """One cell of the SLA dashboard's daily roll-up: the tickets received on ``day`` (UTC) of one plan,
+    priority and organization. Written only by ``tickets.jobs.dashboard.dashboard_rollup``; read by
+    ``tickets.dashboard`` (which documents what each column means and how exact it is)."""
+
+    day = models.DateField()
+    plan = models.ForeignKey("sla.SupportPlan", on_delete=models.CASCADE, related_name="+")
+    priority = models.ForeignKey("sla.PriorityLevel", on_delete=models.CASCADE, related_name="+")
+    priority_rank = models.PositiveSmallIntegerField()
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
+    tickets = models.PositiveIntegerField(default=0)
+    reclassified = models.PositiveIntegerField(default=0)
+    fr_with_target = models.PositiveIntegerField(default=0)
+    fr_met = models.PositiveIntegerField(default=0)
+    fr_breached = models.PositiveIntegerField(default=0)  # breached at ``computed_at``
+    fr_running_dues = models.JSONField(default=list)  # epoch seconds of clocks still running then
+    fr_hist = models.JSONField(default=dict)  # bucket index -> tickets (``tickets.dashboard.bucket``)
+    res_with_target = models.PositiveIntegerField(default=0)
+    res_met = models.PositiveIntegerField(default=0)
+    res_breached = models.PositiveIntegerField(default=0)
+    res_running_dues = models.JSONField(default=list)
+    res_hist = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "plan", "priority", "priority_rank", "organization"], name="dashboard_day_cell"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.day} plan {self.plan_id} priority {self.priority_id} organization {self.organization_id}"
+        )
+
+
+class DashboardRolledDay(models.Model):
+    """A day whose ``DashboardDay`` rows are complete (days without tickets have no rows, but do have this)."""
+
+    day = models.DateField(primary_key=True)
+    computed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.day} (computed {self.computed_at:%Y-%m-%d %H:%M})"
