@@ -27,6 +27,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import TruncWeek
+from django.utils.translation import gettext as _
 
 from . import policy
 from .models import Status, SurveyResponse, Ticket, TicketEvent
@@ -338,10 +339,12 @@ def duration_words(delta: timedelta | float | None) -> str:
     hours, rest = divmod(rest, 3600)
     minutes = rest // 60
     if days:
-        return f"{days} d {hours} h" if hours else f"{days} d"
+        if hours:
+            return _("%(days)d d %(hours)d h") % {"days": days, "hours": hours}
+        return _("%(days)d d") % {"days": days}
     if hours:
-        return f"{hours} h {minutes:02d} min"
-    return f"{minutes} min"
+        return _("%(hours)d h %(minutes)02d min") % {"hours": hours, "minutes": minutes}
+    return _("%(minutes)d min") % {"minutes": minutes}
 
 
 def sla_dashboard(*, now: datetime, weeks: int = 8) -> dict:

@@ -351,3 +351,49 @@ def test_the_check_finds_an_unmarked_word(db, pseudo):
     """The detector itself: a word outside a wrapper is reported, wrapped words are not."""
     assert leftover_english("<p>⟦Hello⟧ there</p>", data=[]) == ["there"]
     assert leftover_english("<p>⟦Status changed to ⟦Open⟧⟧</p>", data=[]) == []
+
+
+# The technicians' desk, page by page as it is converted (README "Languages and time zones").
+DESK_DATA = DATA + ["Qrkz", "Blorp", "Vxnt", "HD-123"]
+
+
+@pytest.fixture
+def desk_world(world, tech, lead):
+    from accounts.models import Team
+    from tickets.services import saved_view_create, ticket_tags_set
+
+    team = Team.objects.create(name="Qrkz")
+    team.members.add(tech, lead)
+    for person in (tech, lead):
+        person.language = "de"
+        person.save()
+    with time_machine.travel(NOW, tick=False):
+        ticket_tags_set(ticket=world["ticket"], names=["blorp"], by=tech, now=NOW)
+        saved_view_create(owner=lead, name="Vxnt", query="status=open", team=team)
+        saved_view_create(owner=tech, name="Vxnt", query="priority=high")
+    return world
+
+
+def _desk_pages(world) -> list[str]:
+    return [
+        "/desk/",  # the queue: nav, tabs (built-in and saved, shared or not), filters, bulk bar, rows
+        "/desk/?view=mine&q=zzzz",  # nothing found
+        "/desk/?view=breached&sort=due",
+        "/desk/rows/",  # what the poller swaps in
+    ]
+
+
+@pytest.mark.parametrize("who", ["tech", "lead"])
+def test_every_converted_desk_page_is_fully_marked(client, desk_world, request, pseudo, who):
+    client.force_login(request.getfixturevalue(who))
+    found = {}
+    with time_machine.travel(NOW + timedelta(minutes=5), tick=False):
+        for url in _desk_pages(desk_world):
+            response = client.get(url)
+            assert response.status_code == 200, url
+            page = response.content.decode()
+            assert OPEN in page, f"{url} was not rendered in the pseudo-locale"
+            words = leftover_english(page, data=DESK_DATA + ["blorp"])
+            if words:
+                found[url] = words
+    assert found == {}
