@@ -380,6 +380,10 @@ def _desk_pages(world) -> list[str]:
         "/desk/?view=mine&q=zzzz",  # nothing found
         "/desk/?view=breached&sort=due",
         "/desk/rows/",  # what the poller swaps in
+        # the ticket page: thread, reply form, history and "why this deadline", side panels (owner, tags,
+        # macros, knowledge base, status, re-classify, merge), customer context
+        f"/desk/tickets/{world['ticket'].pk}/",
+        f"/desk/tickets/{world['fresh'].pk}/",
     ]
 
 
