@@ -158,17 +158,30 @@ def breach_list(*, now: datetime, since: datetime, limit: int = 50) -> list[dict
             else ("resolution", t.resolution_due_at, t.resolved_at)
         )
         late = (done or now) - due
-        reasons = [f"{target} {'late' if done else 'still outstanding'} by {duration_words(late)}"]
+        words = {"time": duration_words(late)}
+        if target == "first response":
+            reason = (
+                _("first response late by %(time)s")
+                if done
+                else _("first response still outstanding by %(time)s")
+            )
+        else:
+            reason = (
+                _("resolution late by %(time)s") if done else _("resolution still outstanding by %(time)s")
+            )
+        reasons = [reason % words]
         if t.assignee_id is None:
-            reasons.append("never assigned")
+            reasons.append(_("never assigned"))
         elif t.first_responded_at is None:
-            reasons.append(f"assigned to {t.assignee.display_name}, no public reply yet")
+            reasons.append(
+                _("assigned to %(agent)s, no public reply yet") % {"agent": t.assignee.display_name}
+            )
         if t.was_reclassified:
-            reasons.append("priority re-classified (running deadlines recomputed, pauses left out)")
+            reasons.append(_("priority re-classified (running deadlines recomputed, pauses left out)"))
         if t.was_paused:
-            reasons.append("waited on the customer")
+            reasons.append(_("waited on the customer"))
         if t.was_reopened:
-            reasons.append("reopened after resolution")
+            reasons.append(_("reopened after resolution"))
         out.append(
             {
                 "ticket": t,

@@ -387,12 +387,15 @@ def _desk_pages(world) -> list[str]:
     ]
 
 
+LEAD_PAGES = ["/desk/dashboard/"]  # the SLA dashboard: compliance, medians, breaches, re-classifications
+
+
 @pytest.mark.parametrize("who", ["tech", "lead"])
 def test_every_converted_desk_page_is_fully_marked(client, desk_world, request, pseudo, who):
     client.force_login(request.getfixturevalue(who))
     found = {}
     with time_machine.travel(NOW + timedelta(minutes=5), tick=False):
-        for url in _desk_pages(desk_world):
+        for url in _desk_pages(desk_world) + (LEAD_PAGES if who == "lead" else []):
             response = client.get(url)
             assert response.status_code == 200, url
             page = response.content.decode()
@@ -400,4 +403,11 @@ def test_every_converted_desk_page_is_fully_marked(client, desk_world, request, 
             words = leftover_english(page, data=DESK_DATA + ["blorp"])
             if words:
                 found[url] = words
+    if who == "lead":  # days later, with the tickets' deadlines missed: the breaches and their reasons
+        with time_machine.travel(NOW + timedelta(days=20), tick=False):
+            page = client.get("/desk/dashboard/").content.decode()
+        assert 'id="breaches"' in page and "/desk/tickets/" in page.split('id="breaches"')[1]
+        words = leftover_english(page, data=DESK_DATA)
+        if words:
+            found["/desk/dashboard/ (breaches)"] = words
     assert found == {}
