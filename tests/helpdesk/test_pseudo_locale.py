@@ -10,7 +10,10 @@ Covered: base.html; the portal's list (with rows and empty), new ticket (form pi
 page (received box, thread, history, reply and side panel), edit, survey; sign-in, sign-up, sign-in by
 link, password reset (form, done), profile, two-factor, invitations, the "verify your address" page;
 the knowledge base's list, search and article, "download my data", the single sign-on choice; every
-notification mail (subject, text, HTML) and every account mail.
+notification mail (subject, text, HTML) and every account mail. The desk, for a technician and a team
+lead: the navigation, the queue (tabs built-in and saved, filters, bulk bar, rows, empty result, the
+poller's rows), two ticket pages (thread, reply form, history, why-this-deadline, side panels) and the
+SLA dashboard (also with breaches).
 """
 
 from __future__ import annotations
