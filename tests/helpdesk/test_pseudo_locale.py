@@ -12,8 +12,8 @@ link, password reset (form, done), profile, two-factor, invitations, the "verify
 the knowledge base's list, search and article, "download my data", the single sign-on choice; every
 notification mail (subject, text, HTML) and every account mail. The desk, for a technician and a team
 lead: the navigation, the queue (tabs built-in and saved, filters, bulk bar, rows, empty result, the
-poller's rows), two ticket pages (thread, reply form, history, why-this-deadline, side panels) and the
-SLA dashboard (also with breaches).
+poller's rows), the search page (matches and none), two ticket pages (thread, reply form, history, why-
+this-deadline, side panels) and the SLA dashboard (also with breaches).
 """
 
 from __future__ import annotations
@@ -383,6 +383,8 @@ def _desk_pages(world) -> list[str]:
         "/desk/?view=mine&q=zzzz",  # nothing found
         "/desk/?view=breached&sort=due",
         "/desk/rows/",  # what the poller swaps in
+        "/desk/search/?q=grmbl",  # the search page, with a match
+        "/desk/search/?q=zzzz",  # and with none
         # the ticket page: thread, reply form, history and "why this deadline", side panels (owner, tags,
         # macros, knowledge base, status, re-classify, merge), customer context
         f"/desk/tickets/{world['ticket'].pk}/",
