@@ -12,8 +12,8 @@ link, password reset (form, done), profile, two-factor, invitations, the "verify
 the knowledge base's list, search and article, "download my data", the single sign-on choice; every
 notification mail (subject, text, HTML) and every account mail. The desk, for a technician and a team
 lead: the navigation, the queue (tabs built-in and saved, filters, bulk bar, rows, empty result, the
-poller's rows), the search page (matches and none), two ticket pages (thread, reply form, history, why-
-this-deadline, side panels) and the SLA dashboard (also with breaches).
+poller's rows), the search page (matches and none), two ticket pages (thread, reply form, history,
+why-this-deadline, side panels) and the SLA dashboard (also with breaches).
 """
 
 from __future__ import annotations
