@@ -9,12 +9,14 @@ class AutomationConfig(AppConfig):
         from . import config, receivers  # noqa: F401  (rules listen to tickets.signals.ticket_event)
 
         config.register()  # macros and rules travel in the SLA file
+        from django.utils.translation import gettext_lazy as _
+
         from tickets.services.bulk import BulkAction, bulk_action_register
 
         from .services import bulk_macro_prepare
 
         # The desk queue's and the API's bulk actions offer "apply a macro" (tickets never imports us).
-        bulk_action_register(BulkAction("macro", "Apply a macro", bulk_macro_prepare))
+        bulk_action_register(BulkAction("macro", _("Apply a macro"), bulk_macro_prepare))
         from django.db.models.signals import post_migrate
 
         from .permissions import grant_managers

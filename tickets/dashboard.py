@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from django.db.models import Avg, BooleanField, Case, Count, Exists, IntegerField, OuterRef, Q, Value, When
 from django.db.models.functions import TruncDate
+from django.utils.translation import gettext as _
 
 from . import policy
 from .models import DashboardDay, DashboardRolledDay, Status, SurveyResponse, Ticket, TicketEvent
@@ -390,17 +391,30 @@ def breach_list(*, now: datetime, since: datetime, limit: int = 50) -> list[dict
             else ("resolution", t.resolution_due_at, t.resolved_at)
         )
         late = (done or now) - due
-        reasons = [f"{target} {'late' if done else 'still outstanding'} by {duration_words(late)}"]
+        words = {"time": duration_words(late)}
+        if target == "first response":
+            reason = (
+                _("first response late by %(time)s")
+                if done
+                else _("first response still outstanding by %(time)s")
+            )
+        else:
+            reason = (
+                _("resolution late by %(time)s") if done else _("resolution still outstanding by %(time)s")
+            )
+        reasons = [reason % words]
         if t.assignee_id is None:
-            reasons.append("never assigned")
+            reasons.append(_("never assigned"))
         elif t.first_responded_at is None:
-            reasons.append(f"assigned to {t.assignee.display_name}, no public reply yet")
+            reasons.append(
+                _("assigned to %(agent)s, no public reply yet") % {"agent": t.assignee.display_name}
+            )
         if t.was_reclassified:
-            reasons.append("priority re-classified (running deadlines recomputed, pauses left out)")
+            reasons.append(_("priority re-classified (running deadlines recomputed, pauses left out)"))
         if t.was_paused:
-            reasons.append("waited on the customer")
+            reasons.append(_("waited on the customer"))
         if t.was_reopened:
-            reasons.append("reopened after resolution")
+            reasons.append(_("reopened after resolution"))
         out.append(
             {
                 "ticket": t,
@@ -517,10 +531,12 @@ def duration_words(delta: timedelta | float | None) -> str:
     hours, rest = divmod(rest, 3600)
     minutes = rest // 60
     if days:
-        return f"{days} d {hours} h" if hours else f"{days} d"
+        if hours:
+            return _("%(days)d d %(hours)d h") % {"days": days, "hours": hours}
+        return _("%(days)d d") % {"days": days}
     if hours:
-        return f"{hours} h {minutes:02d} min"
-    return f"{minutes} min"
+        return _("%(hours)d h %(minutes)02d min") % {"hours": hours, "minutes": minutes}
+    return _("%(minutes)d min") % {"minutes": minutes}
 
 
 def sla_dashboard(*, now: datetime, weeks: int = 8) -> dict:

@@ -26,12 +26,12 @@ class Status(models.TextChoices):
 
 
 class Channel(models.TextChoices):
-    WEB = "web", "Web portal"
-    EMAIL = "email", "Email"
-    API = "api", "API"
-    PHONE = "phone", "Phone"
-    CHAT = "chat", "Chat"
-    STAFF_EMAIL = "staff_email", "Direct email to staff"
+    WEB = "web", _("Web portal")
+    EMAIL = "email", _("Email")
+    API = "api", _("API")
+    PHONE = "phone", _("Phone")
+    CHAT = "chat", _("Chat")
+    STAFF_EMAIL = "staff_email", _("Direct email to staff")
 
 
 class RequestType(models.Model):
@@ -393,9 +393,9 @@ class TicketTag(models.Model):
 
 class Message(models.Model):
     class Kind(models.TextChoices):
-        PUBLIC = "public", "Public reply"
-        INTERNAL = "internal", "Internal note"
-        SYSTEM = "system", "System event"
+        PUBLIC = "public", _("Public reply")
+        INTERNAL = "internal", _("Internal note")
+        SYSTEM = "system", _("System event")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PUBLIC)
@@ -455,28 +455,28 @@ class TicketEvent(models.Model):
     """Audit: every change to a ticket, and every SLA event, with who, what and why."""
 
     class Kind(models.TextChoices):
-        CREATED = "created", "Created"
-        STATUS = "status", "Status changed"
-        PRIORITY = "priority", "Priority re-classified"
-        ASSIGNEE = "assignee", "Assignee changed"
-        PLAN = "plan", "Plan changed"
-        EDITED = "edited", "Request edited"
-        MERGED = "merged", "Merged"
-        INCIDENT = "incident", "Linked to incident"
-        ESCALATED = "escalated", "Escalated"
-        SLA_DUE = "sla_due", "SLA deadlines set"
-        SLA_PAUSED = "sla_paused", "SLA clock paused"
-        SLA_RESUMED = "sla_resumed", "SLA clock resumed"
-        SLA_MET = "sla_met", "SLA target met"
-        SLA_WARNING = "sla_warning", "SLA target close"
-        SLA_BREACHED = "sla_breached", "SLA target breached"
-        REMINDER = "reminder", "Reminder sent"
-        ALERT = "alert", "Alert sent"
-        SURVEY = "survey", "Survey"
-        MAIL_WITHHELD = "mail_withheld", "Automatic mail withheld"
-        RULE = "rule", "Automation applied"
-        TAG_ADDED = "tag_added", "Tag added"
-        TAG_REMOVED = "tag_removed", "Tag removed"
+        CREATED = "created", _("Created")
+        STATUS = "status", _("Status changed")
+        PRIORITY = "priority", _("Priority re-classified")
+        ASSIGNEE = "assignee", _("Assignee changed")
+        PLAN = "plan", _("Plan changed")
+        EDITED = "edited", _("Request edited")
+        MERGED = "merged", _("Merged")
+        INCIDENT = "incident", _("Linked to incident")
+        ESCALATED = "escalated", _("Escalated")
+        SLA_DUE = "sla_due", _("SLA deadlines set")
+        SLA_PAUSED = "sla_paused", _("SLA clock paused")
+        SLA_RESUMED = "sla_resumed", _("SLA clock resumed")
+        SLA_MET = "sla_met", _("SLA target met")
+        SLA_WARNING = "sla_warning", _("SLA target close")
+        SLA_BREACHED = "sla_breached", _("SLA target breached")
+        REMINDER = "reminder", _("Reminder sent")
+        ALERT = "alert", _("Alert sent")
+        SURVEY = "survey", _("Survey")
+        MAIL_WITHHELD = "mail_withheld", _("Automatic mail withheld")
+        RULE = "rule", _("Automation applied")
+        TAG_ADDED = "tag_added", _("Tag added")
+        TAG_REMOVED = "tag_removed", _("Tag removed")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)

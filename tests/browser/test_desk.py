@@ -276,3 +276,24 @@ def test_two_technicians_on_one_ticket_see_each_other_and_log_their_time(
     page.get_by_role("button", name="Send").click()
     page.wait_for_load_state("networkidle")
     assert page.get_by_test_id("minutes-total").inner_text() == "20 min"
+
+
+def test_a_german_speaking_technician_reads_the_queue_in_german(
+    page, login, tech, customer, colleague, priorities
+):
+    _tickets(customer, colleague, priorities)
+    tech.language = "de"
+    tech.save()
+    login(tech.email)
+    page.goto("/desk/")
+    assert page.locator("h1").inner_text() == "Warteschlange"
+    tabs = page.locator(".queue-views .view-tab").evaluate_all(
+        "tabs => tabs.map(t => t.firstChild.textContent.trim())"
+    )
+    assert tabs[:4] == ["Alle offenen", "Meine", "Nicht zugewiesen", "Mein Team"]
+    assert page.locator('[data-view="unassigned"] .count').inner_text() == "4"
+    assert page.locator("#queue-live thead").inner_text().split("\t")[1:4] == [
+        "Ticket",
+        "Betreff",
+        "Organisation · Vertrag",
+    ]

@@ -10,7 +10,10 @@ Covered: base.html; the portal's list (with rows and empty), new ticket (form pi
 page (received box, thread, history, reply and side panel), edit, survey; sign-in, sign-up, sign-in by
 link, password reset (form, done), profile, two-factor, invitations, the "verify your address" page;
 the knowledge base's list, search and article, "download my data", the single sign-on choice; every
-notification mail (subject, text, HTML) and every account mail.
+notification mail (subject, text, HTML) and every account mail. The desk, for a technician and a team
+lead: the navigation, the queue (tabs built-in and saved, filters, bulk bar, rows, empty result, the
+poller's rows), the search page (matches and none), two ticket pages (thread, reply form, history,
+why-this-deadline, side panels) and the SLA dashboard (also with breaches).
 """
 
 from __future__ import annotations
@@ -351,3 +354,65 @@ def test_the_check_finds_an_unmarked_word(db, pseudo):
     """The detector itself: a word outside a wrapper is reported, wrapped words are not."""
     assert leftover_english("<p>⟦Hello⟧ there</p>", data=[]) == ["there"]
     assert leftover_english("<p>⟦Status changed to ⟦Open⟧⟧</p>", data=[]) == []
+
+
+# The technicians' desk, page by page as it is converted (README "Languages and time zones").
+DESK_DATA = DATA + ["Qrkz", "Blorp", "Vxnt", "HD-123"]
+
+
+@pytest.fixture
+def desk_world(world, tech, lead):
+    from accounts.models import Team
+    from tickets.services import saved_view_create, ticket_tags_set
+
+    team = Team.objects.create(name="Qrkz")
+    team.members.add(tech, lead)
+    for person in (tech, lead):
+        person.language = "de"
+        person.save()
+    with time_machine.travel(NOW, tick=False):
+        ticket_tags_set(ticket=world["ticket"], names=["blorp"], by=tech, now=NOW)
+        saved_view_create(owner=lead, name="Vxnt", query="status=open", team=team)
+        saved_view_create(owner=tech, name="Vxnt", query="priority=high")
+    return world
+
+
+def _desk_pages(world) -> list[str]:
+    return [
+        "/desk/",  # the queue: nav, tabs (built-in and saved, shared or not), filters, bulk bar, rows
+        "/desk/?view=mine&q=zzzz",  # nothing found
+        "/desk/?view=breached&sort=due",
+        "/desk/rows/",  # what the poller swaps in
+        "/desk/search/?q=grmbl",  # the search page, with a match
+        "/desk/search/?q=zzzz",  # and with none
+        # the ticket page: thread, reply form, history and "why this deadline", side panels (owner, tags,
+        # macros, knowledge base, status, re-classify, merge), customer context
+        f"/desk/tickets/{world['ticket'].pk}/",
+        f"/desk/tickets/{world['fresh'].pk}/",
+    ]
+
+
+LEAD_PAGES = ["/desk/dashboard/"]  # the SLA dashboard: compliance, medians, breaches, re-classifications
+
+
+@pytest.mark.parametrize("who", ["tech", "lead"])
+def test_every_converted_desk_page_is_fully_marked(client, desk_world, request, pseudo, who):
+    client.force_login(request.getfixturevalue(who))
+    found = {}
+    with time_machine.travel(NOW + timedelta(minutes=5), tick=False):
+        for url in _desk_pages(desk_world) + (LEAD_PAGES if who == "lead" else []):
+            response = client.get(url)
+            assert response.status_code == 200, url
+            page = response.content.decode()
+            assert OPEN in page, f"{url} was not rendered in the pseudo-locale"
+            words = leftover_english(page, data=DESK_DATA + ["blorp"])
+            if words:
+                found[url] = words
+    if who == "lead":  # days later, with the tickets' deadlines missed: the breaches and their reasons
+        with time_machine.travel(NOW + timedelta(days=20), tick=False):
+            page = client.get("/desk/dashboard/").content.decode()
+        assert 'id="breaches"' in page and "/desk/tickets/" in page.split('id="breaches"')[1]
+        words = leftover_english(page, data=DESK_DATA)
+        if words:
+            found["/desk/dashboard/ (breaches)"] = words
+    assert found == {}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import forms
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, When
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, Team, User
 from sla.models import PriorityLevel
@@ -31,9 +33,9 @@ class LogTicketForm(forms.Form):
     """A ticket taken on a customer's behalf: phone, chat or a direct email to a technician."""
 
     CHANNELS = [
-        (Channel.PHONE, "Phone call"),
-        (Channel.CHAT, "Chat"),
-        (Channel.STAFF_EMAIL, "Direct email to a technician"),
+        (Channel.PHONE, _("Phone call")),
+        (Channel.CHAT, _("Chat")),
+        (Channel.STAFF_EMAIL, _("Direct email to a technician")),
     ]
 
     organization = forms.ModelChoiceField(queryset=Organization.objects.all())
@@ -46,11 +48,11 @@ class LogTicketForm(forms.Form):
     priority = forms.ModelChoiceField(
         queryset=PriorityLevel.objects.all(),
         empty_label=None,
-        help_text="Tickets from other channels are Normal unless you judge otherwise.",
+        help_text=_("Tickets from other channels are Normal unless you judge otherwise."),
     )
     subject = forms.CharField(max_length=255)
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), required=False)
-    assign_to_me = forms.BooleanField(required=False, initial=True, label="Assign to me")
+    assign_to_me = forms.BooleanField(required=False, initial=True, label=_("Assign to me"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -111,21 +113,22 @@ def staff_find(text: str) -> User:
         return exact
     found = list(people.filter(Q(full_name__icontains=text) | Q(email__icontains=text))[:2])
     if not found:
-        raise forms.ValidationError(f"No technician matches “{text}”.")
+        raise forms.ValidationError(gettext("No technician matches “%(text)s”.") % {"text": text})
     if len(found) > 1:
         raise forms.ValidationError(
-            f"Several technicians match “{text}”: type more of the name or the address."
+            gettext("Several technicians match “%(text)s”: type more of the name or the address.")
+            % {"text": text}
         )
     return found[0]
 
 
 class AssignForm(forms.Form):
-    agent = StaffChoiceField(queryset=staff_users(), required=False, empty_label="— nobody —")
+    agent = StaffChoiceField(queryset=staff_users(), required=False, empty_label=_("— nobody —"))
     search = forms.CharField(
         required=False,
         max_length=254,
-        label="Or someone else",
-        help_text="A name or an email address.",
+        label=_("Or someone else"),
+        help_text=_("A name or an email address."),
     )
 
     def __init__(self, *args, **kwargs):
@@ -140,24 +143,24 @@ class AssignForm(forms.Form):
 
 
 class ReplyForm(forms.Form):
-    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), label="Message")
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), label=_("Message"))
     kind = forms.ChoiceField(
-        choices=[(Message.Kind.PUBLIC, "Public reply"), (Message.Kind.INTERNAL, "Internal note")],
+        choices=[(Message.Kind.PUBLIC, _("Public reply")), (Message.Kind.INTERNAL, _("Internal note"))],
         widget=forms.RadioSelect,
         initial=Message.Kind.PUBLIC,
     )
     set_status = forms.ChoiceField(
         required=False,
-        label="Then set status",
+        label=_("Then set status"),
         choices=[
-            ("", "— leave as it is —"),
-            (Status.WAITING, "Waiting on customer"),
-            (Status.RESOLVED, "Resolved"),
+            ("", _("— leave as it is —")),
+            (Status.WAITING, _("Waiting on customer")),
+            (Status.RESOLVED, _("Resolved")),
         ],
     )
-    attachments = AttachmentsField(help_text="Images, PDF, archives, logs; no web pages or programs.")
+    attachments = AttachmentsField(help_text=_("Images, PDF, archives, logs; no web pages or programs."))
     minutes = forms.IntegerField(
-        required=False, min_value=0, max_value=MINUTES_MAX, label="Time spent (minutes)"
+        required=False, min_value=0, max_value=MINUTES_MAX, label=_("Time spent (minutes)")
     )
     # The newest message the agent had on screen; a newer one from someone else stops the send once.
     seen_message = forms.IntegerField(required=False, widget=forms.HiddenInput)
@@ -170,32 +173,34 @@ class StatusForm(forms.Form):
 
 class ReclassifyForm(forms.Form):
     priority = forms.ModelChoiceField(queryset=PriorityLevel.objects.all(), empty_label=None)
-    reason = forms.CharField(max_length=1000, help_text="Required. The customer is told.")
+    reason = forms.CharField(max_length=1000, help_text=_("Required. The customer is told."))
 
 
 class MergeForm(forms.Form):
     target = forms.CharField(
-        max_length=40, label="Merge into ticket", help_text='A reference, e.g. "HD-123" or "123".'
+        max_length=40, label=_("Merge into ticket"), help_text=_('A reference, e.g. "HD-123" or "123".')
     )
 
     def clean_target(self) -> Ticket:
         pk = parse_reference(self.cleaned_data["target"])
         ticket = Ticket.objects.filter(pk=pk).first() if pk else None
         if ticket is None:
-            raise forms.ValidationError(f"No ticket {self.cleaned_data['target']}.")
+            raise forms.ValidationError(
+                gettext("No ticket %(reference)s.") % {"reference": self.cleaned_data["target"]}
+            )
         return ticket
 
 
 class TagsForm(forms.Form):
     """Tags to add (comma-separated, new names allowed) and/or one to remove; the service checks names."""
 
-    add = forms.CharField(required=False, max_length=500, label="Add tags")
+    add = forms.CharField(required=False, max_length=500, label=_("Add tags"))
     remove = forms.CharField(required=False, max_length=60)
 
     def clean(self):
         data = super().clean()
         if not (data.get("add") or "").strip() and not (data.get("remove") or "").strip():
-            raise forms.ValidationError("Name a tag to add or remove.")
+            raise forms.ValidationError(gettext("Name a tag to add or remove."))
         return data
 
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.utils.dateparse import parse_datetime, parse_duration
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from sla.models import Calendar, PriorityLevel
 
 from ..dashboard import duration_words
-from ..models import Status, Ticket, TicketEvent
+from ..models import Channel, Status, Ticket, TicketEvent
 from ..timewords import due_words
 
 _ENDED = (Status.RESOLVED, Status.CLOSED)
@@ -23,7 +26,7 @@ def _when(value: str | datetime | None) -> str:
     if moment is None:
         return str(value)
     local = timezone.localtime(moment)
-    return f"{local:%a} {local.day} {local:%b %H:%M %Z}"
+    return date_format(local, "D j M H:i T")  # "Mon 2 Feb 10:00 GMT", day and month in the reader's language
 
 
 def _target_words(raw: str | None, calendar: Calendar | None) -> str | None:
@@ -34,10 +37,20 @@ def _target_words(raw: str | None, calendar: Calendar | None) -> str | None:
         return raw
     # Targets read in hours ("40 h"), never in days that could be taken for calendar days.
     hours, rest = divmod(int(delta.total_seconds()), 3600)
-    words = f"{hours} h" + (f" {rest // 60:02d} min" if rest else "") if hours else f"{rest // 60} min"
+    if hours:
+        if rest:
+            words = _("%(hours)d h %(minutes)02d min") % {"hours": hours, "minutes": rest // 60}
+        else:
+            words = _("%(hours)d h") % {"hours": hours}
+    else:
+        words = _("%(minutes)d min") % {"minutes": rest // 60}
     if calendar is None or calendar.always_open:
-        return f"{words} round the clock"
-    return f"{words} of business time on the '{calendar.name}' calendar ({calendar.timezone})"
+        return _("%(time)s round the clock") % {"time": words}
+    return _("%(time)s of business time on the '%(calendar)s' calendar (%(zone)s)") % {
+        "time": words,
+        "calendar": calendar.name,
+        "zone": calendar.timezone,
+    }
 
 
 def _status(value: str) -> str:
@@ -59,87 +72,136 @@ def explain_events(ticket: Ticket, levels: list[PriorityLevel] | None = None) ->
         text, detail = e.get_kind_display(), ""
         kind = e.kind
         if kind == TicketEvent.Kind.CREATED:
-            text = f"Logged as {levels.get(e.new_value, e.new_value)} via {e.data.get('channel', 'web')}"
+            channel = e.data.get("channel", "web")
+            channel = Channel(channel).label.lower() if channel in Channel.values else channel
+            text = _("Logged as %(priority)s via %(channel)s") % {
+                "priority": levels.get(e.new_value, e.new_value),
+                "channel": channel,
+            }
         elif kind == TicketEvent.Kind.STATUS:
-            text = f"Status: {_status(e.old_value)} → {_status(e.new_value)}"
+            text = _("Status: %(old)s → %(new)s") % {"old": _status(e.old_value), "new": _status(e.new_value)}
         elif kind == TicketEvent.Kind.PRIORITY:
-            text = f"Priority re-classified: {levels.get(e.old_value, e.old_value)} → {levels.get(e.new_value, e.new_value)}"
+            change = {
+                "old": levels.get(e.old_value, e.old_value),
+                "new": levels.get(e.new_value, e.new_value),
+            }
+            text = _("Priority re-classified: %(old)s → %(new)s") % change
         elif kind == TicketEvent.Kind.ASSIGNEE:
-            text = (
-                f"Assigned to {e.new_value}" + (f" (was {e.old_value})" if e.old_value else "")
-                if e.new_value
-                else "Unassigned"
-            )
+            if not e.new_value:
+                text = _("Unassigned")
+            elif e.old_value:
+                text = _("Assigned to %(new)s (was %(old)s)") % {"new": e.new_value, "old": e.old_value}
+            else:
+                text = _("Assigned to %(new)s") % {"new": e.new_value}
         elif kind == TicketEvent.Kind.MERGED:
             if e.old_value == ticket.reference:
-                text = f"Merged into {e.new_value}; this ticket closed and points there"
+                text = _("Merged into %(target)s; this ticket closed and points there") % {
+                    "target": e.new_value
+                }
             else:
-                text = f"{e.old_value} merged into this ticket"
+                text = _("%(source)s merged into this ticket") % {"source": e.old_value}
             if "messages" in e.data:
                 messages, files = e.data["messages"], e.data.get("files", 0)
+                moved = {"source": e.old_value, "target": e.new_value}
                 detail = (
-                    f"{messages} message{'s' if messages != 1 else ''} and {files} file{'s' if files != 1 else ''} "
-                    f"moved from {e.old_value} to {e.new_value}; {e.old_value}'s requester and copies now follow "
-                    f"{e.new_value}"
+                    ngettext("%(n)d message", "%(n)d messages", messages) % {"n": messages}
+                    + " "
+                    + ngettext(
+                        "and %(n)d file moved from %(source)s to %(target)s; %(source)s's requester and copies "
+                        "now follow %(target)s",
+                        "and %(n)d files moved from %(source)s to %(target)s; %(source)s's requester and copies "
+                        "now follow %(target)s",
+                        files,
+                    )
+                    % {"n": files, **moved}
                 )
         elif kind == TicketEvent.Kind.INCIDENT:
-            text = f"Linked to incident: {e.new_value}"
+            text = _("Linked to incident: %(incident)s") % {"incident": e.new_value}
         elif kind == TicketEvent.Kind.TAG_ADDED:
-            text = f"Tagged {e.new_value}"
+            text = _("Tagged %(tag)s") % {"tag": e.new_value}
         elif kind == TicketEvent.Kind.TAG_REMOVED:
-            text = f"Tag {e.old_value} removed"
+            text = _("Tag %(tag)s removed") % {"tag": e.old_value}
         elif kind == TicketEvent.Kind.SLA_DUE:
             d = e.data
             cal = calendars.get(d.get("calendar"))
             level = levels.get(d.get("priority"), d.get("priority"))
             parts = []
             if d.get("first_response_due_at"):
-                parts.append(f"first response due {_when(d['first_response_due_at'])}")
+                parts.append(_("first response due %(when)s") % {"when": _when(d["first_response_due_at"])})
             if d.get("resolution_due_at"):
-                parts.append(f"resolution due {_when(d['resolution_due_at'])}")
-            label = "SLA" if e.reason in ("", "created") else f"SLA recomputed ({e.reason})"
-            text = f"{label}: " + (", ".join(parts) if parts else "no target for this plan and priority")
+                parts.append(_("resolution due %(when)s") % {"when": _when(d["resolution_due_at"])})
+            label = (
+                _("SLA") if e.reason in ("", "created") else _("SLA recomputed (%(why)s)") % {"why": e.reason}
+            )
+            text = _("%(label)s: %(deadlines)s") % {
+                "label": label,
+                "deadlines": ", ".join(parts) if parts else _("no target for this plan and priority"),
+            }
             if d.get("reopened") or e.reason == "reopened":
-                why = [f"reopened {_when(d.get('start'))}"]
+                why = [_("reopened %(when)s") % {"when": _when(d.get("start"))}]
                 fr_from = d.get("first_response_start") or d.get("received_at")
                 if fr_from and fr_from != d.get("start"):
-                    why.append(f"first response counted from receipt {_when(fr_from)}")
+                    why.append(_("first response counted from receipt %(when)s") % {"when": _when(fr_from)})
             else:
-                why = [f"received {_when(d.get('received_at') or d.get('start'))}"]
+                why = [_("received %(when)s") % {"when": _when(d.get("received_at") or d.get("start"))}]
             fr_words = _target_words(d.get("first_response_target"), cal)
             res_words = _target_words(d.get("resolution_target"), cal)
             if fr_words:
-                why.append(f"{level} first response = {fr_words}")
+                why.append(
+                    _("%(priority)s first response = %(target)s") % {"priority": level, "target": fr_words}
+                )
             if res_words:
-                why.append(f"{level} resolution = {res_words}")
+                why.append(
+                    _("%(priority)s resolution = %(target)s") % {"priority": level, "target": res_words}
+                )
             if d.get("plan"):
-                why.append(f"plan '{d['plan']}'")
-            detail = "because: " + ", ".join(why)
+                why.append(_("plan '%(plan)s'") % {"plan": d["plan"]})
+            detail = _("because: %(reasons)s") % {"reasons": ", ".join(why)}
         elif kind == TicketEvent.Kind.SLA_PAUSED:
-            text = "SLA clock paused"
+            text = _("SLA clock paused")
         elif kind == TicketEvent.Kind.SLA_RESUMED:
             excluded = timedelta(seconds=e.data.get("excluded_seconds") or 0)
-            text = "SLA clock resumed" + (f": resolution now due {_when(e.new_value)}" if e.new_value else "")
-            detail = f"paused since {_when(e.data.get('paused_at'))}; {duration_words(excluded)} of business time not counted"
+            if e.new_value:
+                text = _("SLA clock resumed: resolution now due %(when)s") % {"when": _when(e.new_value)}
+            else:
+                text = _("SLA clock resumed")
+            detail = _("paused since %(when)s; %(time)s of business time not counted") % {
+                "when": _when(e.data.get("paused_at")),
+                "time": duration_words(excluded),
+            }
         elif kind in (TicketEvent.Kind.SLA_MET, TicketEvent.Kind.SLA_BREACHED):
-            target = e.new_value.replace("_", " ")
             missed = e.data.get("missed_by_seconds") or 0
-            text = f"SLA {target} target {'met' if kind == TicketEvent.Kind.SLA_MET else 'missed'}"
-            by = f" by {e.data['by']}" if e.data.get("by") else ""
-            detail = f"due {_when(e.data.get('due_at'))}, done {_when(e.data.get('done_at'))}{by}" + (
-                f", late by {duration_words(missed)}" if missed else ""
-            )
+            met = kind == TicketEvent.Kind.SLA_MET
+            if e.new_value == "first_response":
+                text = _("SLA first response target met") if met else _("SLA first response target missed")
+            elif e.new_value == "resolution":
+                text = _("SLA resolution target met") if met else _("SLA resolution target missed")
+            else:
+                target = e.new_value.replace("_", " ")
+                text = f"SLA {target} target {'met' if met else 'missed'}"
+            times = {
+                "due": _when(e.data.get("due_at")),
+                "done": _when(e.data.get("done_at")),
+                "by": e.data.get("by"),
+            }
+            if e.data.get("by"):
+                detail = _("due %(due)s, done %(done)s by %(by)s") % times
+            else:
+                detail = _("due %(due)s, done %(done)s") % times
+            if missed:
+                detail += _(", late by %(time)s") % {"time": duration_words(missed)}
         elif e.old_value or e.new_value:
-            text = f"{text}: {e.old_value} → {e.new_value}".replace(":  → ", ": ")
+            text = f"{text}: {e.old_value} → {e.new_value}".replace(":  → ", ": ")  # noqa: RUF001
         lines.append(
             {
                 "event": e,
                 "at": e.created_at,
-                "actor": e.actor.display_name if e.actor else "system",
+                "actor": e.actor.display_name if e.actor else _("system"),
                 "text": text,
                 "detail": detail,
                 "sla": kind.startswith("sla_"),
                 "reason": "" if kind == TicketEvent.Kind.SLA_DUE else e.reason,
+                "change": change if kind == TicketEvent.Kind.PRIORITY else None,
                 # The calendar the deadline was counted on (its zone names the due time in both zones).
                 "calendar_zone": getattr(calendars.get(e.data.get("calendar")), "timezone", None)
                 if kind == TicketEvent.Kind.SLA_DUE
@@ -166,12 +228,19 @@ def due_explanation(ticket: Ticket, lines: list[dict]) -> str | None:
             pauses, moved_res = [], []  # a fresh resolution clock
         elif e.kind == TicketEvent.Kind.SLA_RESUMED:
             excluded = timedelta(seconds=e.data.get("excluded_seconds") or 0)
-            pauses.append((f"{_when(e.data.get('paused_at'))} to {_when(e.created_at)}", excluded))
+            span = {"start": _when(e.data.get("paused_at")), "end": _when(e.created_at)}
+            pauses.append((_("%(start)s to %(end)s") % span, excluded))
         elif e.kind == TicketEvent.Kind.PRIORITY:
-            words = line["text"].replace("Priority re-classified: ", "re-classified ", 1)
-            words += f" on {_when(e.created_at)} by {line['actor']}" + (
-                f' ("{e.reason}")' if e.reason else ""
-            )
+            moved = {
+                **line["change"],
+                "when": _when(e.created_at),
+                "actor": line["actor"],
+                "reason": e.reason,
+            }
+            if e.reason:
+                words = _('re-classified %(old)s → %(new)s on %(when)s by %(actor)s ("%(reason)s")') % moved
+            else:
+                words = _("re-classified %(old)s → %(new)s on %(when)s by %(actor)s") % moved
             moved_fr.append(words)
             moved_res.append(words)
     if last is None or not ticket.is_open:
@@ -183,19 +252,24 @@ def due_explanation(ticket: Ticket, lines: list[dict]) -> str | None:
     )
     if due is None:
         return None
-    which = (
-        "First response"
-        if due == ticket.first_response_due_at and not ticket.first_responded_at
-        else "Resolution"
-    )
-    text = f"{which} due {due_words(due, last.get('calendar_zone'), fmt='D j M H:i')} {last['detail']}"
-    moved = moved_fr if which == "First response" else moved_res
+    first = due == ticket.first_response_due_at and not ticket.first_responded_at
+    words = {"due": due_words(due, last.get("calendar_zone"), fmt="D j M H:i"), "detail": last["detail"]}
+    if first:
+        text = _("First response due %(due)s %(detail)s") % words
+    else:
+        text = _("Resolution due %(due)s %(detail)s") % words
+    moved = moved_fr if first else moved_res
     if moved:
         text += "; " + "; ".join(moved)
     total = sum((d for _, d in pauses), timedelta(0))
-    if pauses and which == "Resolution":
+    if pauses and not first:
         spans = ", ".join(f"{span}: {duration_words(d)}" for span, d in pauses)
-        text += f"; paused {duration_words(total)} waiting on the customer, not counted ({spans})"
+        text += _("; paused %(time)s waiting on the customer, not counted (%(spans)s)") % {
+            "time": duration_words(total),
+            "spans": spans,
+        }
     if ticket.sla_paused_at:
-        text += f"; clock paused since {_when(ticket.sla_paused_at)} (waiting on the customer)"
+        text += _("; clock paused since %(when)s (waiting on the customer)") % {
+            "when": _when(ticket.sla_paused_at)
+        }
     return text

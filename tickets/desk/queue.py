@@ -15,6 +15,7 @@ from django.db import connections
 from django.db.models import F, Q, QuerySet
 from django.http import QueryDict
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team
 
@@ -26,15 +27,15 @@ from ..selectors import QueueCursor, people_attach, queue_after, tagged_q, tags_
 
 PAGE_SIZE = 25
 VIEWS = {
-    "all": "All open",
-    "mine": "Mine",
-    "unassigned": "Unassigned",
-    "team": "My team",
-    "breaching": "Breaching in 60 min",
-    "breached": "Breached",
-    "escalated": "Escalated",
+    "all": _("All open"),
+    "mine": _("Mine"),
+    "unassigned": _("Unassigned"),
+    "team": _("My team"),
+    "breaching": _("Breaching in 60 min"),
+    "breached": _("Breached"),
+    "escalated": _("Escalated"),
 }
-SORTS = {"priority": "Priority, then arrival", "due": "Due soonest"}
+SORTS = {"priority": _("Priority, then arrival"), "due": _("Due soonest")}
 
 
 def team_q(agent) -> Q:

@@ -111,7 +111,8 @@ def calendar_zones(tickets) -> dict[tuple[int, int], str]:
     }
 
 
-def _state_label(state: str) -> str:
+def state_label(state: str) -> str:
+    """An SLA state (``policy.SLAState.state``) in the reader's language (the portal and the desk show it)."""
     return {
         "done": pgettext("sla state", "Done"),
         "paused": pgettext("sla state", "Paused"),
@@ -126,7 +127,7 @@ def sla_view(ticket: Ticket, now: datetime, calendar_zone: str | None = None) ->
     """The SLA state as the customer list shows it: on track, due in, breached, paused or done, in the
     reader's language; ``due_words`` is the deadline in the reader's zone (and the calendar's)."""
     state = sla_state(ticket, now)
-    state["label"] = _state_label(state["state"])
+    state["label"] = state_label(state["state"])
     due = state.get("due_at")
     if state["state"] == "done":
         state["text"] = _("Done: no clock running")

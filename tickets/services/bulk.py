@@ -16,6 +16,8 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext, pgettext
 
 from sla.models import PriorityLevel
 
@@ -64,11 +66,15 @@ class BulkResult:
 
     def summary(self, *, reasons: int = 10) -> str:
         """ "48 changed, 2 refused: HD-7: why; HD-9: why" (the first ``reasons`` reasons)."""
-        text = f"{len(self.changed)} changed"
+        text = ngettext("%(n)d changed", "%(n)d changed", len(self.changed)) % {"n": len(self.changed)}
         if self.refused:
             why = "; ".join(f"{r.reference}: {r.reason}" for r in self.refused[:reasons])
-            more = f"; and {len(self.refused) - reasons} more" if len(self.refused) > reasons else ""
-            text += f", {len(self.refused)} refused: {why}{more}"
+            if len(self.refused) > reasons:
+                why += pgettext("bulk refusals", "; and %(n)d more") % {"n": len(self.refused) - reasons}
+            text += ngettext(", %(n)d refused: %(why)s", ", %(n)d refused: %(why)s", len(self.refused)) % {
+                "n": len(self.refused),
+                "why": why,
+            }
         return text
 
 
@@ -189,11 +195,11 @@ def _merge(inputs, user) -> Run:
 
 
 for _action in (
-    BulkAction("assign", "Assign", _assign),
-    BulkAction("status", "Change status", _status),
-    BulkAction("reclassify", "Re-classify (reason required)", _reclassify),
-    BulkAction("tag", "Tag / untag", _tag),
-    BulkAction("incident", "Link to incident", _incident),
-    BulkAction("merge", "Merge into one ticket", _merge),
+    BulkAction("assign", _("Assign"), _assign),
+    BulkAction("status", _("Change status"), _status),
+    BulkAction("reclassify", _("Re-classify (reason required)"), _reclassify),
+    BulkAction("tag", _("Tag / untag"), _tag),
+    BulkAction("incident", _("Link to incident"), _incident),
+    BulkAction("merge", _("Merge into one ticket"), _merge),
 ):
     bulk_action_register(_action)

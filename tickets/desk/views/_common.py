@@ -16,9 +16,11 @@ from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ...dashboard import duration_words
 from ...models import Ticket
+from ...portal.display import state_label
 from ...selectors import people_attach, sla_state
 from ...services import TicketError
 
@@ -59,12 +61,16 @@ def sla_clock(ticket: Ticket, now: datetime) -> dict:
     """``sla_state`` plus the words for the clock cell: time left, or how long overdue."""
     sla = sla_state(ticket, now)
     sla["age"] = duration_words(now - ticket.received_at)
+    sla["label"] = state_label(sla["state"])
     if sla["state"] == "paused":
-        sla["label"] = "Paused: waiting on the customer"
+        sla["label"] = _("Paused: waiting on the customer")
     if "seconds" in sla:
-        target = "response" if sla["target"] == "first_response" else "resolution"
-        words = duration_words(sla["seconds"])
-        sla["clock"] = f"{target} overdue {words}" if sla["seconds"] < 0 else f"{target} in {words}"
+        words = {"time": duration_words(sla["seconds"])}
+        if sla["target"] == "first_response":
+            clock = _("response overdue %(time)s") if sla["seconds"] < 0 else _("response in %(time)s")
+        else:
+            clock = _("resolution overdue %(time)s") if sla["seconds"] < 0 else _("resolution in %(time)s")
+        sla["clock"] = clock % words
     return sla
 
 

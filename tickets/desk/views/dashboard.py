@@ -7,6 +7,7 @@ import csv
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from helpdesk.db import replica_reads
 
@@ -72,9 +73,9 @@ def dashboard(request):
             "chart_data": _chart_data(data),
             "week_choices": WEEK_CHOICES,
             "compliance_groups": [
-                ("Priority", data["by_priority"]),
-                ("Plan", data["by_plan"]),
-                ("Week", data["by_week"]),
+                (_("Priority"), data["by_priority"]),
+                (_("Plan"), data["by_plan"]),
+                (_("Week"), data["by_week"]),
             ]
             if data["rows"]
             else [],

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Organization
@@ -198,7 +199,7 @@ def queue_bulk(request):
         inputs = {k.split(".", 1)[1]: v for k, v in request.POST.items() if k.startswith(f"{action}.")}
         result = tickets_bulk_apply(action=action, inputs=inputs, ids=ids, by=request.user, now=now)
     except TicketError as exc:
-        messages.error(request, f"Nothing changed: {exc}")
+        messages.error(request, _("Nothing changed: %(error)s") % {"error": exc})
     else:
         (messages.warning if result.refused else messages.success)(request, result.summary())
     # Back to the saved view's tab the action came from, if it was one (and still one this person sees).

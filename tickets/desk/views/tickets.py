@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from sla.models import PriorityLevel
@@ -100,11 +101,12 @@ def ticket_assign_view(request, pk: int):
         ticket_assign(ticket=ticket, agent=agent, by=request.user, now=current_time())
 
     def assigned(agent) -> str:
-        return (
-            f"{ticket.reference} assigned to {agent.display_name}."
-            if agent
-            else f"{ticket.reference} unassigned."
-        )
+        if agent:
+            return _("%(reference)s assigned to %(agent)s.") % {
+                "reference": ticket.reference,
+                "agent": agent.display_name,
+            }
+        return _("%(reference)s unassigned.") % {"reference": ticket.reference}
 
     if request.POST.get("to") == "me":
         attempt(request, lambda: assign(request.user), lambda _: assigned(request.user))
@@ -135,10 +137,10 @@ def ticket_reply(request, pk: int):
             {**request.POST.dict(), "seen_message": max(m.pk for m in newer)}  # the next send goes
         )
         form.is_valid()
-        again = " Choose your files again." if data["attachments"] else ""
+        again = " " + _("Choose your files again.") if data["attachments"] else ""
         messages.warning(
             request,
-            "Someone added to this ticket while you were writing: read it, then send again." + again,
+            _("Someone added to this ticket while you were writing: read it, then send again.") + again,
         )
         return _detail_page(request, ticket, reply_form=form, newer=newer, status=409)
     try:
@@ -158,8 +160,12 @@ def ticket_reply(request, pk: int):
     except TicketError as exc:
         form.add_error(None, str(exc))
         return _detail_page(request, ticket, reply_form=form, status=400)
-    what = "Internal note added" if data["kind"] == Message.Kind.INTERNAL else "Reply sent"
-    messages.success(request, f"{what} on {ticket.reference}.")
+    if data["kind"] == Message.Kind.INTERNAL:
+        messages.success(
+            request, _("Internal note added on %(reference)s.") % {"reference": ticket.reference}
+        )
+    else:
+        messages.success(request, _("Reply sent on %(reference)s.") % {"reference": ticket.reference})
     return back(ticket)
 
 
@@ -194,7 +200,10 @@ def ticket_status(request, pk: int):
         lambda data: ticket_change_status(
             ticket=ticket, status=data["status"], by=request.user, now=current_time(), reason=data["reason"]
         ),
-        lambda data: f"{ticket.reference} is now {Status(data['status']).label.lower()}.",
+        lambda data: (
+            _("%(reference)s is now %(status)s.")
+            % {"reference": ticket.reference, "status": Status(data["status"]).label.lower()}
+        ),
     )
 
 
@@ -213,7 +222,10 @@ def ticket_reclassify_view(request, pk: int):
             reason=data["reason"],
             now=current_time(),
         ),
-        lambda data: f"{ticket.reference} re-classified as {data['priority'].name}; the customer was told.",
+        lambda data: (
+            _("%(reference)s re-classified as %(priority)s; the customer was told.")
+            % {"reference": ticket.reference, "priority": data["priority"].name}
+        ),
     )
 
 
@@ -242,7 +254,10 @@ def ticket_merge_view(request, pk: int):
     except TicketError as exc:
         messages.error(request, str(exc))
         return back(ticket)
-    messages.success(request, f"{ticket.reference} merged into {target.reference}.")
+    messages.success(
+        request,
+        _("%(source)s merged into %(target)s.") % {"source": ticket.reference, "target": target.reference},
+    )
     return back(target)  # the thread lives on the target now
 
 
@@ -254,10 +269,13 @@ def ticket_tags(request, pk: int):
     def said(data) -> str:
         parts = []
         if data["add"].strip():
-            parts.append(f"tagged {data['add'].strip()}")
+            parts.append(_("tagged %(tags)s") % {"tags": data["add"].strip()})
         if data["remove"].strip():
-            parts.append(f"untagged {data['remove'].strip()}")
-        return f"{ticket.reference} " + " and ".join(parts) + "."
+            parts.append(_("untagged %(tag)s") % {"tag": data["remove"].strip()})
+        return _("%(reference)s %(changes)s.") % {
+            "reference": ticket.reference,
+            "changes": _(" and ").join(parts),
+        }
 
     return form_action(
         request,
@@ -281,7 +299,10 @@ def ticket_link_incident(request, pk: int):
         lambda data: incident_link_ticket(
             incident=data["incident"], ticket=ticket, by=request.user, now=current_time()
         ),
-        lambda data: f"{ticket.reference} linked to the incident {data['incident'].title}.",
+        lambda data: (
+            _("%(reference)s linked to the incident %(incident)s.")
+            % {"reference": ticket.reference, "incident": data["incident"].title}
+        ),
     )
 
 
@@ -311,10 +332,16 @@ def ticket_new(request):
             form.add_error(None, str(exc))
         else:
             if filed.created:
-                messages.success(request, f"{ticket.reference} logged for {data['requester'].display_name}.")
+                messages.success(
+                    request,
+                    _("%(reference)s logged for %(requester)s.")
+                    % {"reference": ticket.reference, "requester": data["requester"].display_name},
+                )
             else:
                 messages.info(
-                    request, f"This form was already filed as {ticket.reference}; nothing new was filed."
+                    request,
+                    _("This form was already filed as %(reference)s; nothing new was filed.")
+                    % {"reference": ticket.reference},
                 )
             return redirect("desk:ticket_detail", pk=ticket.pk)
     return render(request, "tickets/desk/ticket_new.html", {"form": form})
