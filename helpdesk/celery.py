@@ -39,7 +39,6 @@ app.conf.task_routes = {
     "tickets.tasks.waiting_remind_and_close": {"queue": "sweeps"},
     "tickets.tasks.resolved_close": {"queue": "sweeps"},
     "tickets.tasks.survey_send": {"queue": "sweeps"},
-    "tickets.tasks.dashboard_rollup": {"queue": "sweeps"},
     "privacy.tasks.retention_apply": {"queue": "sweeps"},
     "mailboxes.tasks.mailboxes_poll": {"queue": "inbound"},
 }
@@ -105,13 +104,6 @@ app.conf.beat_schedule = {
     },
     # Every 5 minutes: the survey follows the close within minutes (in office hours).
     "tickets-survey": {"task": "tickets.tasks.survey_send", "schedule": 300.0, "options": {"expires": 300}},
-    # Hourly: the SLA dashboard's daily roll-up (closed days; today is read live). Late changes to the
-    # last two weeks' tickets show within the hour (tickets.jobs.dashboard).
-    "tickets-dashboard-rollup": {
-        "task": "tickets.tasks.dashboard_rollup",
-        "schedule": 3600.0,
-        "options": {"expires": 3600},
-    },
     # Hourly: the retention policy (HELPDESK_RETENTION_MONTHS) counts in months; an hour late is nothing,
     # and a pass is bounded (privacy.services.retention), so a large first run spreads over a few hours.
     "privacy-retention": {
