@@ -22,22 +22,8 @@ class MacroAdmin(admin.ModelAdmin):
     list_display = ("name", "scope", "owner", "team", "reply", "set_status", "set_priority", "active")
     list_filter = ("scope", "active", "reply")
     search_fields = ("name", "body")
-    fields = (
-        "name",
-        "active",
-        "scope",
-        "owner",
-        "team",
-        "reply",
-        "body",
-        "set_status",
-        "set_priority",
-        "priority_reason",
-        "assign_to_me",
-        "set_team",
-        "add_tags",
-        "remove_tags",
-    )
+    # The desk editor's fields, plus the owner (the desk makes the editor the owner; an admin may choose).
+    fields = MACRO_FIELDS[:3] + ("owner",) + MACRO_FIELDS[3:]
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)

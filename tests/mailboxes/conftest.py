@@ -41,14 +41,19 @@ def imap(dovecot, imap_user):
     client.logout()
 
 
-@pytest.fixture
-def mailbox(db, dovecot, imap_user, imap):
+def mailbox_on(dovecot, user: str, *, secret: str = PASSWORD, name: str = "Support") -> Mailbox:
+    """A mailbox as an admin would add it for ``user``'s account on the test Dovecot."""
     return Mailbox.objects.create(
-        name="Support",
-        address=imap_user,
+        name=name,
+        address=user,
         host=dovecot.host,
         port=dovecot.port,
         security=Security.NONE,
-        username=imap_user,
-        secret=PASSWORD,
+        username=user,
+        secret=secret,
     )
+
+
+@pytest.fixture
+def mailbox(db, dovecot, imap_user, imap):
+    return mailbox_on(dovecot, imap_user)

@@ -16,8 +16,8 @@ from datetime import timedelta
 import pytest
 
 from mailboxes.idle import MailboxWatch, new_mail
-from mailboxes.models import Mailbox, MailboxMessage, Security
-from tests.mailboxes.dovecot import PASSWORD
+from mailboxes.models import Mailbox, MailboxMessage
+from tests.mailboxes.conftest import mailbox_on
 from tests.notifications.mailkit import raw_mail
 from tests.reliability.realenv import PYTHON, ROOT, require_postgres, subprocess_env, test_database_url
 from tickets.models import Ticket
@@ -89,15 +89,7 @@ def test_mail_is_fetched_as_it_arrives_in_a_mailbox_added_while_the_watcher_runs
 ):
     watcher.wait_for("watching the active mailboxes")
     # Added in the admin after the watcher started: picked up at its next re-read.
-    mailbox = Mailbox.objects.create(
-        name="Support",
-        address=imap_user,
-        host=dovecot.host,
-        port=dovecot.port,
-        security=Security.NONE,
-        username=imap_user,
-        secret=PASSWORD,
-    )
+    mailbox = mailbox_on(dovecot, imap_user)
     watcher.wait_for("idling on INBOX")
     assert Ticket.objects.count() == 0
 
@@ -138,15 +130,7 @@ def test_a_switched_off_mailbox_is_let_go(watcher, mailbox, imap, priorities, pl
 def test_a_wrong_password_keeps_the_watch_alive_and_retrying(dovecot, imap_user, monkeypatch):
     """In-process: the session's failure is logged and waited out (backoff), the thread does not die."""
     require_postgres()
-    mailbox = Mailbox.objects.create(
-        name="Wrong",
-        address=imap_user,
-        host=dovecot.host,
-        port=dovecot.port,
-        security=Security.NONE,
-        username=imap_user,
-        secret="not-the-password",
-    )
+    mailbox = mailbox_on(dovecot, imap_user, secret="not-the-password", name="Wrong")
     monkeypatch.setattr("mailboxes.idle.backoff", lambda failures: timedelta(seconds=0.5))
     watch = MailboxWatch(mailbox.pk, fetch=lambda **kw: 0)
     watch.start()
