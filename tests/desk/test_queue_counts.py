@@ -104,6 +104,34 @@ def test_a_capped_tab_shows_1000_plus_on_the_page(client, tech, make_ticket, mon
     assert 'data-view="mine">Mine <span class="count">0</span>' in html
 
 
+def test_with_words_every_tab_counts_the_matching_tickets_exactly(client, tech, make_ticket, frozen):
+    for i in range(4):
+        make_ticket(f"Kestrel trunk {i}", "normal", minutes_ago=i)
+    ticket_assign(ticket=make_ticket("Kestrel line", "high"), agent=tech, by=tech, now=NOW)
+    make_ticket("Heron line", "urgent")
+    client.force_login(tech)
+    page = client.get(reverse("desk:queue"), {"q": "kestrel"}).context["page"]
+    assert page.counts == fresh(tech, NOW, q="kestrel") and page.counts["all"] == 5
+    assert page.counts["mine"] == 1 and not page.counts_at_least
+    assert {t.subject for t in page.rows} == {f"Kestrel trunk {i}" for i in range(4)} | {"Kestrel line"}
+    mine = client.get(reverse("desk:queue"), {"q": "kestrel", "view": "mine"}).context["page"]
+    assert [t.subject for t in mine.rows] == ["Kestrel line"]
+
+
+def test_with_words_past_the_cap_each_tab_reads_as_at_least(client, tech, make_ticket, monkeypatch, frozen):
+    """More matches than the cap: the tabs are counted among the newest matches, so each is a lower bound."""
+    monkeypatch.setattr(desk_queue, "COUNT_CAP", 2)
+    for i in range(3):
+        make_ticket(f"Kestrel {i}", "normal", minutes_ago=i + 1)
+    ticket_assign(ticket=make_ticket("Kestrel mine", "high"), agent=tech, by=tech, now=NOW)
+    client.force_login(tech)
+    response = client.get(reverse("desk:queue"), {"q": "kestrel"})
+    html = response.content.decode()
+    assert 'data-view="all">All open <span class="count">2+</span>' in html
+    assert 'data-view="mine">Mine <span class="count">1+</span>' in html
+    assert len(response.context["page"].rows) == 4  # the rows are every match, in the queue's order
+
+
 def test_counts_are_never_kept_between_requests(client, tech, make_ticket, frozen):
     client.force_login(tech)
     make_ticket("first")

@@ -6,7 +6,7 @@ columns) and "due soonest" (the earliest running due time, then id).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
@@ -22,7 +22,7 @@ from accounts.models import Team
 from ..models import SavedView, Status, Ticket
 from ..policy import DUE_SOON, TicketError, breached_q, breaching_q, tag_name
 from ..querysets import next_due_expression
-from ..search import search_filter
+from ..search import candidates, search_filter
 from ..selectors import QueueCursor, people_attach, queue_after, tagged_q, tags_prefetch, ticket_queue
 
 PAGE_SIZE = 25
@@ -166,9 +166,12 @@ def view_q(view: str, *, agent, now: datetime) -> Q:
 COUNT_CAP = 1000  # a tab shows its exact count up to here, then "1,000+"
 
 
-def count_label(n: int) -> str:
-    """A tab's count as shown: exact up to ``COUNT_CAP``, then "1,000+" (the probe stopped there)."""
-    return f"{COUNT_CAP:,}+" if n > COUNT_CAP else str(n)
+def count_label(n: int, *, at_least: bool = False) -> str:
+    """A tab's count as shown: exact up to ``COUNT_CAP``, then "1,000+" (the probe stopped there); "37+"
+    when it was counted among the newest matches of a search only (``at_least``)."""
+    if n > COUNT_CAP:
+        return f"{COUNT_CAP:,}+"
+    return f"{n:,}+" if at_least else str(n)
 
 
 def _probe(base: QuerySet[Ticket], view: str, *, agent, now: datetime, cap: int) -> QuerySet[Ticket]:
@@ -255,12 +258,40 @@ class QueuePage:
     rows: list[Ticket]
     next_after: str | None
     counts: dict[str, int]
+    counts_at_least: bool = False  # with words: counted among the newest COUNT_CAP matches only
+
+
+def queue_counts_matching(
+    base: QuerySet[Ticket], *, agent, now: datetime, text: str, cap: int = COUNT_CAP
+) -> tuple[dict[str, int], list[int] | None]:
+    """With words, the tabs are counted as the search page counts them: among the newest ``cap`` + 1
+    matches (``tickets.search.candidates``: a bounded walk of the newest tickets, then the full-text
+    index), never by walking the open queue document by document (a rare word made every tab's probe
+    recheck all 100,000 open tickets at a million). ``base``: the queue without the words.
+
+    Returns the counts and, when no more than ``cap`` tickets match, their ids (the whole result, so the
+    page's rows need not search again); None when more match (each count is then a lower bound)."""
+    flags = {name: view_q(name, agent=agent, now=now) for name in VIEWS}
+    rows = candidates(base, text=text, reader=agent, flags=flags, window=cap + 1)
+    counts = {name: sum(r[2 + i] for r in rows) for i, name in enumerate(flags)}
+    return counts, (None if len(rows) > cap else [r[0] for r in rows])
 
 
 def queue_page(*, agent, now: datetime, filters: QueueFilters, page_size: int = PAGE_SIZE) -> QueuePage:
     """One keyset page of the filtered queue plus the tab counts: two queries, whatever the page size."""
     base = queue_base(agent=agent, now=now, filters=filters)
-    counts = queue_counts(base, agent=agent, now=now)
+    at_least = False
+    if filters.q:
+        without_words = queue_base(agent=agent, now=now, filters=replace(filters, q=""))
+        counts, matches = queue_counts_matching(
+            without_words, agent=agent, now=now, text=filters.q, cap=COUNT_CAP
+        )
+        if matches is None:
+            at_least = True
+        else:  # every match is known: the page is read from them, not searched again
+            base = without_words.filter(pk__in=matches)
+    else:
+        counts = queue_counts(base, agent=agent, now=now)
     qs = base.filter(view_q(filters.view, agent=agent, now=now))
     qs = qs.annotate(next_due=next_due_expression())
     if filters.sort == "due":
@@ -273,7 +304,10 @@ def queue_page(*, agent, now: datetime, filters: QueueFilters, page_size: int = 
     more = len(rows) > page_size
     rows = people_attach(rows[:page_size])
     return QueuePage(
-        rows=rows, next_after=_cursor_encode(rows[-1], filters.sort) if more else None, counts=counts
+        rows=rows,
+        next_after=_cursor_encode(rows[-1], filters.sort) if more else None,
+        counts=counts,
+        counts_at_least=at_least,
     )
 
 

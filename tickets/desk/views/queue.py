@@ -64,7 +64,7 @@ def _queue_context(request) -> dict:
             (
                 key,
                 label,
-                count_label(page.counts.get(key, 0)),
+                count_label(page.counts.get(key, 0), at_least=page.counts_at_least),
                 urlencode(filters.query(view=key, after="", saved="")),
             )
             for key, label in VIEWS.items()
@@ -76,7 +76,7 @@ def _queue_context(request) -> dict:
         "next_qs": urlencode(filters.query(after=page.next_after)) if page.next_after else "",
         "first_qs": urlencode(filters.query(after="")),
         "filter_pairs": list(filters.query(after="").items()),
-        "bulk_total": count_label(page.counts.get(filters.view, 0)),
+        "bulk_total": count_label(page.counts.get(filters.view, 0), at_least=page.counts_at_least),
         "csv_qs": urlencode(filters.query(after="")),
         "poll_seconds": POLL_SECONDS,
     }
