@@ -124,18 +124,14 @@ def rank_expression(text: str, reader):
     return Case(When(subject, then=Value(1.0)), default=Value(0.0), output_field=FloatField())
 
 
-def ranked(qs: QuerySet[Ticket], *, text: str, reader) -> QuerySet[Ticket]:
-    """``qs`` (already matched) best first: the ticket whose reference was typed, then by rank, then
-    newest. For small sets (a customer's tickets); the desk ranks its candidate window instead."""
-    number = policy.parse_reference(clean(text))
-    exact = Case(When(pk=number if number is not None else -1, then=Value(0)), default=Value(1))
-    return qs.annotate(search_exact=exact, search_rank=rank_expression(text, reader)).order_by(
-        "search_exact", "-search_rank", "-id"
-    )
-
-
 def candidates(
-    qs: QuerySet[Ticket], *, text: str, reader, flags: dict[str, Q] | None = None, window: int = RANK_WINDOW
+    qs: QuerySet[Ticket],
+    *,
+    text: str,
+    reader,
+    flags: dict[str, Q] | None = None,
+    window: int = RANK_WINDOW,
+    few: bool = False,
 ) -> list[tuple]:
     """The newest ``window`` matches as (id, rank, *flags) rows, newest first: what a results page ranks,
     counts and pages through without touching the rest. ``flags``: named conditions evaluated per row
@@ -147,11 +143,14 @@ def candidates(
     reads: first the newest ``WALK`` tickets, walked newest first (the cost is at most ``WALK``
     documents); if they hold a full window, those are the newest matches and we are done (broad and
     common searches). Otherwise matches are rare among recent tickets, and the older ones are read through
-    the full-text index only, which costs what the index holds for the words, not the table's size."""
+    the full-text index only, which costs what the index holds for the words, not the table's size.
+
+    ``few``: ``qs`` is a small set read through its own indexes (a customer's tickets): matched and cut
+    to the window in one query, ranking only the window."""
     flags = flags or {}
     if not clean(text):
         return _candidate_rows(qs, text=text, reader=reader, flags=flags, window=window)
-    if not postgres():
+    if few or not postgres():
         matched = search_filter(qs, text=text, reader=reader)
         return _candidate_rows(matched, text=text, reader=reader, flags=flags, window=window)
     newest = Ticket.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
@@ -208,7 +207,7 @@ def _candidate_rows(
 
 
 def best_first(rows: list[tuple], text: str) -> list[tuple]:
-    """Candidate rows ordered as ``ranked`` orders a queryset."""
+    """Candidate rows best first: the ticket whose reference was typed, then by rank, then newest."""
     number = policy.parse_reference(clean(text))
     return sorted(rows, key=lambda r: (r[0] != number, -r[1], -r[0]))
 

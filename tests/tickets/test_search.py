@@ -314,6 +314,22 @@ def test_the_results_are_the_newest_matches_whether_the_walk_or_the_index_finds_
     assert search.candidates(Ticket.objects.visible_to(tech), text='"heron osprey"', reader=tech) == []
 
 
+def test_the_portal_search_pages_through_every_match_with_its_filters(client, file, tech, customer):
+    for i in range(27):
+        file(f"Plover {i:02}", "plover line", minutes_ago=i)
+    ticket_close(ticket=file("Plover closed", "plover line", minutes_ago=40), by=tech, reason="done", now=NOW)
+    client.force_login(customer)
+
+    def page(**params):
+        response = client.get(reverse("portal:ticket_list"), {"q": "plover", **params})
+        return {t.subject for t, _ in response.context["rows"]}
+
+    first, second = page(), page(page=2)
+    assert len(first) == 25 and len(second) == 3 and not first & second
+    assert first | second == {f"Plover {i:02}" for i in range(27)} | {"Plover closed"}
+    assert page(status="closed") == {"Plover closed"}
+
+
 def test_snippets_mark_the_words_and_escape_the_message(client, file, tech):
     file("Phones down", "the heron<img src=x onerror=alert(1)> line & <script>alert(2)</script> is dead")
     client.force_login(tech)

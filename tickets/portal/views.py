@@ -24,7 +24,7 @@ from .. import policy
 from ..attachments import attachment_response, attachments_visible_to
 from ..fields import filing_key
 from ..models import Message, RequestType, Status, Ticket
-from ..search import clean, ranked, search_filter, snippets
+from ..search import best_first, candidates, clean, snippets
 from ..selectors import customer_page, customer_tickets, open_incidents
 from ..services import (
     SurveyError,
@@ -95,8 +95,6 @@ def ticket_list(request):
     q = ""
     if form.is_valid():
         q = clean(form.cleaned_data["q"])
-        if q:  # full-text over what the customer may read (never internal notes), best match first
-            qs = ranked(search_filter(qs, text=q, reader=user), text=q, reader=user)
         status = form.cleaned_data["status"]
         if status == "open":
             qs = qs.filter(policy.open_q())
@@ -105,9 +103,11 @@ def ticket_list(request):
         if form.cleaned_data["priority"]:
             qs = qs.filter(priority=form.cleaned_data["priority"])
     after = next_after = None
-    if q:  # ranked by relevance over a bounded window of matches: numbered pages
-        page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-        tickets = list(page.object_list)
+    if q:  # full-text over what the customer may read (never internal notes): the newest matches, best first
+        found = best_first(candidates(qs, text=q, reader=user, few=True), q)
+        page = Paginator([row[0] for row in found], PAGE_SIZE).get_page(request.GET.get("page"))
+        by_id = qs.in_bulk(list(page.object_list))
+        tickets = [by_id[pk] for pk in page.object_list if pk in by_id]
     else:  # newest activity first: keyset pages, the same cost at any depth and any history length
         page = None
         after = request.GET.get("after", "")
