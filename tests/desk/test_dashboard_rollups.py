@@ -485,7 +485,7 @@ def test_two_workers_rolling_up_the_same_days_at_once_leave_one_set_of_rows(gene
     def worker():
         try:
             barrier.wait()
-            dashboard_rollup(now=ROLLED_AT, since=(ROLLED_AT - timedelta(days=10)).date())
+            dashboard_rollup(now=ROLLED_AT, since=(ROLLED_AT - timedelta(days=42)).date())
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
         finally:
