@@ -23,7 +23,9 @@ from django.db.models import (
     Case,
     Count,
     Exists,
+    F,
     IntegerField,
+    JSONField,
     OuterRef,
     Q,
     Subquery,
@@ -38,6 +40,7 @@ from .models import (
     DashboardDay,
     DashboardRolledDay,
     DashboardSnapshot,
+    DashboardWeek,
     Status,
     SurveyResponse,
     Ticket,
@@ -150,7 +153,7 @@ def hist_flat(hist: dict[int, int]) -> list[int]:
     return [v for i in sorted(hist) for v in (i, hist[i])]
 
 
-def _hist_add(into: dict[int, int], flat: list[int]) -> None:
+def hist_add(into: dict[int, int], flat: list[int]) -> None:
     for k in range(0, len(flat), 2):
         into[flat[k]] = into.get(flat[k], 0) + flat[k + 1]
 
@@ -173,20 +176,12 @@ def day_cells(*, now: datetime, ranges: list[tuple[datetime, datetime | None]]) 
     for start, end in ranges:
         in_ranges |= Q(received_at__gte=start) & (Q(received_at__lt=end) if end is not None else Q())
     tickets = Ticket.objects.filter(in_ranges, merged_into__isnull=True)
-    fr_pending = Q(first_response_due_at__isnull=False) & ~policy.first_response_met_q()
-    fr_pending &= ~policy.first_response_breached_q(now)
-    res_pending = Q(resolution_due_at__isnull=False) & ~policy.resolution_met_q()
-    res_pending &= ~policy.resolution_breached_q(now)
     rows = tickets.annotate(
         day=TruncDate("received_at", tzinfo=UTC),
         fr_met_=_flag(policy.first_response_met_q()),
         fr_breached_=_flag(policy.first_response_breached_q(now)),
-        # Pending first responses always have a running clock; a pending resolution may be paused
-        # (then it stays pending, ``policy.resolution_breached_q``), else it breaches when its due passes.
-        fr_running_=_flag(fr_pending),
         res_met_=_flag(policy.resolution_met_q()),
         res_breached_=_flag(policy.resolution_breached_q(now)),
-        res_running_=_flag(res_pending & Q(sla_paused_at__isnull=True)),
     ).values_list(
         "day",
         "plan_id",
@@ -199,12 +194,11 @@ def day_cells(*, now: datetime, ranges: list[tuple[datetime, datetime | None]]) 
         "first_responded_at",
         "resolution_due_at",
         "resolved_at",
+        "sla_paused_at",
         "fr_met_",
         "fr_breached_",
-        "fr_running_",
         "res_met_",
         "res_breached_",
-        "res_running_",
     )
     cells: dict[tuple, dict] = {}
     for (
@@ -219,12 +213,11 @@ def day_cells(*, now: datetime, ranges: list[tuple[datetime, datetime | None]]) 
         responded,
         res_due,
         resolved,
+        paused,
         fr_met,
         fr_breached,
-        fr_running,
         res_met,
         res_breached,
-        res_running,
     ) in rows.order_by():
         if isinstance(day, str):  # SQLite hands the truncated date back as text
             day = date.fromisoformat(day)
@@ -237,13 +230,15 @@ def day_cells(*, now: datetime, ranges: list[tuple[datetime, datetime | None]]) 
             c["fr_with_target"] += 1
             c["fr_met"] += bool(fr_met)
             c["fr_breached"] += bool(fr_breached)
-            if fr_running:
+            if not (fr_met or fr_breached):  # pending: an unanswered first response's clock runs
                 c["fr_running_dues"].append(fr_due.timestamp())
         if res_due is not None:
             c["res_with_target"] += 1
             c["res_met"] += bool(res_met)
             c["res_breached"] += bool(res_breached)
-            if res_running:
+            if not (res_met or res_breached) and paused is None:
+                # Pending and not paused: it breaches once its due passes (a paused one stays pending,
+                # ``policy.resolution_breached_q``).
                 c["res_running_dues"].append(res_due.timestamp())
         if responded is not None:
             b = bucket(max(0.0, (responded - received).total_seconds()))
@@ -265,7 +260,6 @@ COUNT_NAMES = (
     "res_met",
     "res_breached",
 )
-DETAIL_KEYS = ("fr_running_dues", "fr_hist", "res_running_dues", "res_hist")
 
 
 def _empty_cell(day, plan_id, plan, priority_id, priority, rank) -> dict:
@@ -290,22 +284,31 @@ def _empty_cell(day, plan_id, plan, priority_id, priority, rank) -> dict:
     }
 
 
-def window_cells(*, now: datetime, since: datetime) -> list[dict]:
-    """Every cell of the window: the stored roll-up for the closed days rolled up and still valid at
-    ``now``, ``day_cells`` live for the rest (today; a day not rolled up yet or lapsed). Three queries."""
+def window_cells(*, now: datetime, since: datetime) -> tuple[list[dict], list[dict]]:
+    """The window's cells and week histograms. Cells: the stored roll-up for the closed days rolled up
+    and still valid at ``now``, ``day_cells`` live for the rest (today; a day not rolled up yet or
+    lapsed). Histograms of a closed ISO week whose seven days are rolled up come from its
+    ``DashboardWeek`` rows (returned second, one per priority) and are left out of its days' cells.
+    Four queries whatever the volume."""
     today = now.astimezone(UTC).date()
     first = since.astimezone(UTC).date()
     if _day_start(first) < since:  # a window that starts inside a day: that day is read live
         first += timedelta(days=1)
-    valid = set(
-        DashboardRolledDay.objects.filter(day__gte=first, day__lt=today)
-        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=now))
-        .values_list("day", flat=True)
+    rolled = dict(
+        DashboardRolledDay.objects.filter(day__gte=first, day__lt=today).values_list("day", "valid_until")
     )
+    valid_set = {day for day, until in rolled.items() if until is None or until >= now}
+    weeks = []
+    monday = first + timedelta(days=-first.weekday() % 7)
+    while monday + timedelta(days=7) <= today:
+        if all(monday + timedelta(days=i) in rolled for i in range(7)):
+            weeks.append(monday)
+        monday += timedelta(weeks=1)
+    in_weeks = [monday + timedelta(days=i) for monday in weeks for i in range(7)]
     ranges: list[tuple[datetime, datetime | None]] = []
     day, start = first, since
     while day < today:  # the days to read live, as few ranges as there are gaps
-        if day in valid:
+        if day in valid_set:
             if start is not None:
                 ranges.append((start, _day_start(day)))
                 start = None
@@ -313,23 +316,49 @@ def window_cells(*, now: datetime, since: datetime) -> list[dict]:
             start = _day_start(day)
         day += timedelta(days=1)
     ranges.append((start if start is not None else _day_start(today), None))
-    stored = DashboardDay.objects.filter(day__in=sorted(valid)).values_list(
-        "day",
-        "plan_id",
-        "plan__name",
-        "priority_id",
-        "priority__name",
-        "priority__rank",
-        *COUNT_NAMES,
-        "detail",
-    )
     cells = []
-    for day, plan_id, plan, priority_id, priority, rank, *counts, detail in stored if valid else ():
+    stored = (
+        DashboardDay.objects.filter(day__gte=first, day__lt=today)  # a range: one query even when empty
+        .annotate(  # a whole week's row holds these histograms: not read (nor parsed) twice
+            hist_=Case(When(day__in=in_weeks, then=Value(None)), default=F("hist"), output_field=JSONField())
+            if in_weeks
+            else F("hist")
+        )
+        .values_list(
+            "day",
+            "plan_id",
+            "plan__name",
+            "priority_id",
+            "priority__name",
+            "priority__rank",
+            *COUNT_NAMES,
+            "dues",
+            "hist_",
+        )
+    )
+    for day, plan_id, plan, priority_id, priority, rank, *counts, dues, hist in stored:
+        if day not in valid_set:  # lapsed: read live below
+            continue
         c = _empty_cell(day, plan_id, plan, priority_id, priority, rank)
         c.update(zip(COUNT_NAMES, counts, strict=True))
-        c.update(detail)
+        c["fr_running_dues"], c["res_running_dues"] = dues["fr"], dues["res"]
+        if hist is not None:
+            c["fr_hist"], c["res_hist"] = hist["fr"], hist["res"]
         cells.append(c)
-    return cells + day_cells(now=now, ranges=ranges)
+    week_set = set(in_weeks)
+    for c in day_cells(now=now, ranges=ranges):
+        if c["day"] in week_set:  # a lapsed day of a whole week: its histograms are in the week's row
+            c["fr_hist"], c["res_hist"] = [], []
+        cells.append(c)
+    whole = set(weeks)
+    week_hists = [
+        {"priority": priority, "priority_rank": rank, "fr_hist": hist["fr"], "res_hist": hist["res"]}
+        for week, priority, rank, hist in DashboardWeek.objects.filter(
+            week__gte=first, week__lt=today
+        ).values_list("week", "priority__name", "priority__rank", "hist")
+        if week in whole
+    ]
+    return cells, week_hists
 
 
 def compliance_rows(*, now: datetime, cells: list[dict]) -> list[dict]:
@@ -495,8 +524,8 @@ def median_times(*, cells: list[dict]) -> list[dict]:
     groups: dict[tuple[int, str], tuple[dict, dict]] = {}
     for c in cells:
         fr, res = groups.setdefault((c["priority_rank"], c["priority"]), ({}, {}))
-        _hist_add(fr, c["fr_hist"])
-        _hist_add(res, c["res_hist"])
+        hist_add(fr, c["fr_hist"])
+        hist_add(res, c["res_hist"])
     return [
         {
             "priority": name,
@@ -582,7 +611,7 @@ def duration_words(delta: timedelta | float | None) -> str:
 def sla_dashboard(*, now: datetime, weeks: int = 8) -> dict:
     """Everything the dashboard shows, in a constant number of queries."""
     since = dashboard_window(now=now, weeks=weeks)
-    cells = window_cells(now=now, since=since)
+    cells, week_hists = window_cells(now=now, since=since)
     rows = compliance_rows(now=now, cells=cells)
     backlog, backlog_at = backlog_snapshot(now=now)
     by_week = {c.key: c for c in compliance_rollup(rows, "week")}
@@ -603,7 +632,7 @@ def sla_dashboard(*, now: datetime, weeks: int = 8) -> dict:
         "backlog": backlog,
         "backlog_at": backlog_at,
         "age_buckets": [label for label, _ in AGE_BUCKETS],
-        "medians": median_times(cells=cells),
+        "medians": median_times(cells=cells + week_hists),
         "csat": csat_summary(since=since),
         "reclassified": reclassification_rates(since=since),
         "status_resolved": Status.RESOLVED,

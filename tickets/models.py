@@ -730,17 +730,35 @@ class DashboardDay(models.Model):
     res_with_target = models.PositiveIntegerField(default=0)
     res_met = models.PositiveIntegerField(default=0)
     res_breached = models.PositiveIntegerField(default=0)
-    # One JSON object per row (one parse per row, not four), ``tickets.dashboard.DETAIL_KEYS``:
-    # ``fr_running_dues``/``res_running_dues``: epoch seconds of the clocks still running at ``computed_at``
-    # that run out within ``tickets.dashboard.RUNNING_HORIZON`` (the others stay pending until the day's
-    # ``valid_until``); ``fr_hist``/``res_hist``: the duration histograms, ``[bucket, tickets, ...]``.
-    detail = models.JSONField(default=dict)
+    # ``{"fr": [...], "res": [...]}``: epoch seconds of the clocks still running at ``computed_at`` that
+    # run out within ``tickets.dashboard.RUNNING_HORIZON`` (the others stay pending until the day's
+    # ``valid_until``).
+    dues = models.JSONField(default=dict)
+    # ``{"fr": [...], "res": [...]}``: the duration histograms, ``[bucket, tickets, bucket, tickets, ...]``
+    # (``tickets.dashboard.bucket``); a closed week's are summed in ``DashboardWeek``.
+    hist = models.JSONField(default=dict)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["day", "plan", "priority"], name="dashboard_day_cell")]
 
     def __str__(self) -> str:
         return f"{self.day} plan {self.plan_id} priority {self.priority_id}"
+
+
+class DashboardWeek(models.Model):
+    """The duration histograms of one closed ISO week (``week``: its Monday) and priority, summed from its
+    seven rolled-up days' ``DashboardDay.hist`` by the roll-up job, so a window's medians read one row per
+    week and priority instead of one per day, plan and priority."""
+
+    week = models.DateField()
+    priority = models.ForeignKey("sla.PriorityLevel", on_delete=models.CASCADE, related_name="+")
+    hist = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["week", "priority"], name="dashboard_week_cell")]
+
+    def __str__(self) -> str:
+        return f"week of {self.week} priority {self.priority_id}"
 
 
 class DashboardRolledDay(models.Model):

@@ -29,7 +29,15 @@ from tickets.dashboard import (
 )
 from tickets.jobs import JOBS, task_name
 from tickets.jobs.dashboard import dashboard_rollup
-from tickets.models import DashboardDay, DashboardRolledDay, DashboardSnapshot, Status, Ticket, TicketEvent
+from tickets.models import (
+    DashboardDay,
+    DashboardRolledDay,
+    DashboardSnapshot,
+    DashboardWeek,
+    Status,
+    Ticket,
+    TicketEvent,
+)
 from tickets.services import message_add, ticket_change_status, ticket_reclassify
 
 pytestmark = pytest.mark.django_db
@@ -240,10 +248,11 @@ def rows_snapshot():
             "res_with_target",
             "res_met",
             "res_breached",
-            "detail",
+            "dues",
+            "hist",
         ),
         key=repr,
-    )
+    ) + sorted(DashboardWeek.objects.values_list("week", "priority_id", "hist"), key=repr)
 
 
 # --- tests -------------------------------------------------------------------------------------------
@@ -275,7 +284,7 @@ def test_kept_running_dues_turn_pending_into_breached_without_a_new_run(generate
     )
     with time_machine.travel(ROLLED_AT, tick=False):
         dashboard_rollup(now=ROLLED_AT)
-    kept = [d for row in DashboardDay.objects.values_list("detail", flat=True) for d in row["fr_running_dues"]]
+    kept = [d for row in DashboardDay.objects.values_list("dues", flat=True) for d in row["fr"]]
     assert kept and all(ROLLED_AT.timestamp() <= d < (ROLLED_AT + RUNNING_HORIZON).timestamp() for d in kept)
     before = sum(r["fr_breached"] for r in sla_dashboard(now=ROLLED_AT, weeks=6)["rows"])
     after = sum(r["fr_breached"] for r in sla_dashboard(now=ROLLED_AT + RUNNING_HORIZON, weeks=6)["rows"])

@@ -10,8 +10,8 @@ Each run (every minute):
 
 Today is never stored: the dashboard computes it live (``tickets.dashboard.window_cells``).
 
-Idempotent: a day is replaced (delete + insert) in one transaction under a per-day advisory lock, so a
-second run, or two workers at once, leave the same rows.
+Idempotent: a day is replaced (delete + insert), and its week's histograms summed again, in one
+transaction under a per-week advisory lock, so a second run, or two workers at once, leave the same rows.
 """
 
 from __future__ import annotations
@@ -21,12 +21,12 @@ from datetime import UTC, date, datetime, timedelta
 from django.db import connection, transaction
 from django.db.models.functions import TruncDate
 
-from ..dashboard import COUNT_NAMES, DETAIL_KEYS, RUNNING_HORIZON, backlog_by_age, day_cells
-from ..models import DashboardDay, DashboardRolledDay, DashboardSnapshot, Ticket
+from ..dashboard import COUNT_NAMES, RUNNING_HORIZON, backlog_by_age, day_cells, hist_add, hist_flat
+from ..models import DashboardDay, DashboardRolledDay, DashboardSnapshot, DashboardWeek, Ticket
 
 CHANGES_OVERLAP = timedelta(minutes=5)
 RECOMPUTE_AHEAD = RUNNING_HORIZON / 2
-_LOCK_SPACE = 1817  # pg_advisory_xact_lock(space, day) keys; any constant no other lock uses
+_LOCK_SPACE = 1817  # pg_advisory_xact_lock(space, monday) keys; any constant no other lock uses
 
 
 def _day_start(day: date) -> datetime:
@@ -34,13 +34,15 @@ def _day_start(day: date) -> datetime:
 
 
 def dashboard_rollup_day(*, day: date, now: datetime) -> int:
-    """Recompute one closed day's cells as at ``now``; returns the number of cells written."""
+    """Recompute one closed day's cells as at ``now``, and its week's histograms; returns the number of
+    cells written."""
     start = _day_start(day)
+    monday = day - timedelta(days=day.weekday())
     horizon = (now + RUNNING_HORIZON).timestamp()
     with transaction.atomic():
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql":  # one week at a time: its days' rows and its sum agree
             with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_SPACE, day.toordinal()])
+                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_SPACE, monday.toordinal()])
         cells = day_cells(now=now, ranges=[(start, start + timedelta(days=1))])
         beyond = [
             due for c in cells for due in (*c["fr_running_dues"], *c["res_running_dues"]) if due >= horizon
@@ -52,10 +54,11 @@ def dashboard_rollup_day(*, day: date, now: datetime) -> int:
                 plan_id=c["plan_id"],
                 priority_id=c["priority_id"],
                 **{name: c[name] for name in COUNT_NAMES},
-                detail={
-                    key: sorted(d for d in c[key] if d < horizon) if key.endswith("_dues") else c[key]
-                    for key in DETAIL_KEYS
+                dues={
+                    "fr": sorted(d for d in c["fr_running_dues"] if d < horizon),
+                    "res": sorted(d for d in c["res_running_dues"] if d < horizon),
                 },
+                hist={"fr": c["fr_hist"], "res": c["res_hist"]},
             )
             for c in cells
         )
@@ -64,7 +67,24 @@ def dashboard_rollup_day(*, day: date, now: datetime) -> int:
         DashboardRolledDay.objects.update_or_create(
             day=day, defaults={"computed_at": now, "valid_until": valid_until}
         )
+        _week_sum(monday)
     return len(cells)
+
+
+def _week_sum(monday: date) -> None:
+    """Sum the week's stored days' histograms per priority into ``DashboardWeek``."""
+    sums: dict[int, tuple[dict, dict]] = {}
+    for priority_id, hist in DashboardDay.objects.filter(
+        day__gte=monday, day__lt=monday + timedelta(days=7)
+    ).values_list("priority_id", "hist"):
+        fr, res = sums.setdefault(priority_id, ({}, {}))
+        hist_add(fr, hist["fr"])
+        hist_add(res, hist["res"])
+    DashboardWeek.objects.filter(week=monday).delete()
+    DashboardWeek.objects.bulk_create(
+        DashboardWeek(week=monday, priority_id=p, hist={"fr": hist_flat(fr), "res": hist_flat(res)})
+        for p, (fr, res) in sorted(sums.items())
+    )
 
 
 def _days_due(*, now: datetime, today: date) -> set[date]:
