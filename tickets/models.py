@@ -277,6 +277,8 @@ class Ticket(models.Model):
             # The SLA dashboard's roll-up job: which tickets changed since its last run (their days are
             # rolled up again: tickets.jobs.dashboard).
             models.Index(fields=["updated_at"], name="ticket_updated"),
+            # The dashboard's re-classification ranking: the ranked organizations' tickets in the window.
+            models.Index(fields=["organization", "received_at"], name="ticket_org_received"),
             # The SLA monitor's four due-work queries: each index holds only the tickets still owing
             # that event, so a pass costs what is due, not what is open (or already breached).
             models.Index(
