@@ -39,6 +39,7 @@ app.conf.task_routes = {
     "tickets.tasks.waiting_remind_and_close": {"queue": "sweeps"},
     "tickets.tasks.resolved_close": {"queue": "sweeps"},
     "tickets.tasks.survey_send": {"queue": "sweeps"},
+    "tickets.tasks.dashboard_rollup": {"queue": "sweeps"},
     "privacy.tasks.retention_apply": {"queue": "sweeps"},
     "mailboxes.tasks.mailboxes_poll": {"queue": "inbound"},
 }
@@ -99,6 +100,13 @@ app.conf.beat_schedule = {
     # skips a mailbox another worker is fetching); a failing one backs off 1, 2, 4 ... minutes, at most 1 h.
     "mailboxes-poll": {
         "task": "mailboxes.tasks.mailboxes_poll",
+        "schedule": 60.0,
+        "options": {"expires": 60},
+    },
+    # Every minute: the SLA dashboard's backlog snapshot ("as of" this run) and daily roll-up (closed days
+    # that changed since the last run, or whose running clocks are about to end; today is read live).
+    "tickets-dashboard-rollup": {
+        "task": "tickets.tasks.dashboard_rollup",
         "schedule": 60.0,
         "options": {"expires": 60},
     },

@@ -274,6 +274,11 @@ class Ticket(models.Model):
             models.Index(fields=["status", "updated_at"], name="ticket_status_updated"),
             # The SLA dashboard's window (received_at >= since) and its breach list (newest arrivals first).
             models.Index(fields=["received_at", "id"], name="ticket_received"),
+            # The SLA dashboard's roll-up job: which tickets changed since its last run (their days are
+            # rolled up again: tickets.jobs.dashboard).
+            models.Index(fields=["updated_at"], name="ticket_updated"),
+            # The dashboard's re-classification ranking: the ranked organizations' tickets in the window.
+            models.Index(fields=["organization", "received_at"], name="ticket_org_received"),
             # The SLA monitor's four due-work queries: each index holds only the tickets still owing
             # that event, so a pass costs what is due, not what is open (or already breached).
             models.Index(
@@ -500,6 +505,8 @@ class TicketEvent(models.Model):
                 condition=Q(kind__in=["priority", "sla_paused"]) | Q(kind="status", reason="reopened"),
                 name="event_breach_reasons",
             ),
+            # The SLA dashboard's re-classification ranking reads the window's re-classifications only.
+            models.Index(fields=["created_at"], condition=Q(kind="priority"), name="event_reclassified"),
         ]
 
     def __str__(self) -> str:
@@ -707,3 +714,75 @@ class SavedView(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class DashboardDay(models.Model):
+    """One cell of the SLA dashboard's daily roll-up: the tickets received on ``day`` (UTC) of one plan and
+    priority, as they stood at ``DashboardRolledDay.computed_at``. Written only by
+    ``tickets.jobs.dashboard``; read by ``tickets.dashboard`` (which says what each column means and how
+    exact it is). No organization: a day has at most plans x priorities rows, whatever the volume."""
+
+    day = models.DateField()
+    plan = models.ForeignKey("sla.SupportPlan", on_delete=models.CASCADE, related_name="+")
+    priority = models.ForeignKey("sla.PriorityLevel", on_delete=models.CASCADE, related_name="+")
+    tickets = models.PositiveIntegerField(default=0)
+    fr_with_target = models.PositiveIntegerField(default=0)
+    fr_met = models.PositiveIntegerField(default=0)
+    fr_breached = models.PositiveIntegerField(default=0)  # breached at ``computed_at``
+    res_with_target = models.PositiveIntegerField(default=0)
+    res_met = models.PositiveIntegerField(default=0)
+    res_breached = models.PositiveIntegerField(default=0)
+    # ``{"fr": [...], "res": [...]}``: epoch seconds of the clocks still running at ``computed_at`` that
+    # run out within ``tickets.dashboard.RUNNING_HORIZON`` (the others stay pending until the day's
+    # ``valid_until``).
+    dues = models.JSONField(default=dict)
+    # ``{"fr": [...], "res": [...]}``: the duration histograms, ``[bucket, tickets, bucket, tickets, ...]``
+    # (``tickets.dashboard.bucket``); a closed week's are summed in ``DashboardWeek``.
+    hist = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "plan", "priority"], name="dashboard_day_cell")]
+
+    def __str__(self) -> str:
+        return f"{self.day} plan {self.plan_id} priority {self.priority_id}"
+
+
+class DashboardWeek(models.Model):
+    """The duration histograms of one closed ISO week (``week``: its Monday) and priority, summed from its
+    seven rolled-up days' ``DashboardDay.hist`` by the roll-up job, so a window's medians read one row per
+    week and priority instead of one per day, plan and priority."""
+
+    week = models.DateField()
+    priority = models.ForeignKey("sla.PriorityLevel", on_delete=models.CASCADE, related_name="+")
+    hist = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["week", "priority"], name="dashboard_week_cell")]
+
+    def __str__(self) -> str:
+        return f"week of {self.week} priority {self.priority_id}"
+
+
+class DashboardRolledDay(models.Model):
+    """A day whose ``DashboardDay`` rows are complete (a day without tickets has no rows, but has this).
+    ``valid_until``: the rows hold until then (a clock still running beyond the horizon); null: for good,
+    until one of the day's tickets changes."""
+
+    day = models.DateField(primary_key=True)
+    computed_at = models.DateTimeField()
+    valid_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.day} (computed {self.computed_at:%Y-%m-%d %H:%M})"
+
+
+class DashboardSnapshot(models.Model):
+    """A figure the roll-up job keeps as of its last run: ``backlog`` (open tickets per age bucket and
+    priority) and ``changes`` (up to when changed tickets were rolled up again)."""
+
+    name = models.CharField(max_length=20, primary_key=True)
+    computed_at = models.DateTimeField()
+    data = models.JSONField(default=dict, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} as of {self.computed_at:%Y-%m-%d %H:%M}"

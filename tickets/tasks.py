@@ -50,6 +50,11 @@ def inbound_retry() -> int:
     return jobs.inbound_retry(now=timezone.now())
 
 
+@shared_task
+def dashboard_rollup() -> int:
+    return jobs.dashboard_rollup(now=timezone.now())
+
+
 @shared_task(acks_late=True)
 def inbound_process(row_id: int) -> None:
     intake_store.email_process_stored(row_id=row_id, now=timezone.now())

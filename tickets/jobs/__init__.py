@@ -13,6 +13,7 @@ from notifications.services import outbox_flush
 
 from ..intake.store import inbound_retry
 from .customers import resolved_close, survey_send, waiting_remind_and_close
+from .dashboard import dashboard_rollup
 from .sla_monitor import sla_monitor
 from .staff import assignment_deadline_check, auto_assign_sweep, stale_ticket_remind
 
@@ -25,6 +26,7 @@ JOBS: dict[str, Callable[..., int]] = {
     "resolved_close": resolved_close,
     "survey": survey_send,
     "inbound_retry": inbound_retry,
+    "dashboard_rollup": dashboard_rollup,
     "outbox_flush": outbox_flush,
 }
 
@@ -59,4 +61,5 @@ __all__ = [
     "resolved_close",
     "survey_send",
     "inbound_retry",
+    "dashboard_rollup",
 ]
