@@ -84,6 +84,26 @@ def locale_for(
     return PersonLocale(language=language, time_zone=zone)
 
 
+def activate_for_request(request, user) -> PersonLocale:
+    """Activate ``user``'s language and zone for the rest of this request (the middleware puts them back
+    when it ends). The web middleware calls it once the session is read; the API's token authentication
+    again once the token names its person (DRF authenticates after every middleware has run)."""
+    from urllib.parse import unquote
+
+    if not hasattr(request, "BROWSER_LANGUAGE_CODE"):  # what LocaleMiddleware read from Accept-Language
+        request.BROWSER_LANGUAGE_CODE = getattr(request, "LANGUAGE_CODE", None)
+    chosen = locale_for(
+        user,
+        browser_language=request.BROWSER_LANGUAGE_CODE,
+        browser_zone=unquote(request.COOKIES.get(ZONE_COOKIE, "")),  # tz.js URL-encodes the "/"
+    )
+    translation.activate(chosen.language)
+    timezone.activate(chosen.zone)
+    request.LANGUAGE_CODE = chosen.language
+    request.TIME_ZONE = chosen.time_zone
+    return chosen
+
+
 @contextmanager
 def rendering_for(user=None):
     """Render (mail, exports) in ``user``'s language and zone, then put back what was active."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from sla.calendars import business_time_between
@@ -57,7 +58,9 @@ def _set_status(ticket: Ticket, new: str, *, now: datetime, actor=None, reason: 
         return
     if new not in TRANSITIONS.get(old, set()):
         raise TicketError(
-            f"A ticket that is {Status(old).label.lower()} cannot become {Status(new).label.lower()}."
+            _("A ticket in status \u201c%(old)s\u201d cannot become \u201c%(new)s\u201d."),
+            old=Status(old).label,
+            new=Status(new).label,
         )
     if old == Status.WAITING:
         _resume_clock(ticket, now=now, actor=actor)

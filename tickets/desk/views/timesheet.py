@@ -8,6 +8,7 @@ from datetime import date
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from helpdesk.db import replica_reads
 
@@ -23,10 +24,10 @@ def _period(request) -> Period:
         first = date.fromisoformat(request.GET["from"]) if request.GET.get("from") else default.first
         last = date.fromisoformat(request.GET["to"]) if request.GET.get("to") else default.last
     except ValueError:
-        messages.error(request, "Dates are written YYYY-MM-DD; showing this month.")
+        messages.error(request, _("Dates are written YYYY-MM-DD; showing this month."))
         return default
     if last < first:
-        messages.error(request, "The period ends before it starts; showing this month.")
+        messages.error(request, _("The period ends before it starts; showing this month."))
         return default
     return Period(first, last)
 
