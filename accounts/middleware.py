@@ -21,6 +21,7 @@ OPEN_NAMES = {
     "login",
     "logout",
     "healthz",
+    "javascript-catalog",
     "api-schema",
     "api-docs",
     "portal:survey",

@@ -32,7 +32,7 @@ from django.conf import settings
 from django.db.models import F, Q
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext_lazy
+from django.utils.translation import ngettext_lazy, pgettext_lazy
 
 from accounts.identity import UNVERIFIED_DETAIL, is_verified
 from sla.models import PriorityLevel, SupportPlan
@@ -144,17 +144,19 @@ class SlaState:
     due_at: datetime | None = None
     seconds: int | None = None
 
+    # What a person reads (the API's ``label``, the portal and the desk); ``state`` is the stable code.
     LABELS = {
-        "done": "Done",
-        "paused": "Paused",
-        "none": "No target",
-        "breached": "Breached",
-        "due_soon": "Due soon",
-        "on_track": "On track",
+        "done": pgettext_lazy("sla state", "Done"),
+        "paused": pgettext_lazy("sla state", "Paused"),
+        "none": pgettext_lazy("sla state", "No target"),
+        "breached": pgettext_lazy("sla state", "Breached"),
+        "due_soon": pgettext_lazy("sla state", "Due soon"),
+        "on_track": pgettext_lazy("sla state", "On track"),
     }
 
     def as_dict(self) -> dict:
-        out = {"state": self.state, "breached": self.breached, "label": self.LABELS[self.state]}
+        """The state with its ``label`` worded in the active language (the reader's)."""
+        out = {"state": self.state, "breached": self.breached, "label": str(self.LABELS[self.state])}
         if self.target:
             out.update(target=self.target, due_at=self.due_at, seconds=self.seconds)
         return out

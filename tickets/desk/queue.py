@@ -80,7 +80,7 @@ class QueueFilters:
             if raw.isdigit() and 0 < int(raw) <= 7 * 24 * 60:
                 f.breaching = int(raw)
             else:
-                f.errors.append(_("\u201cBreaching within\u201d takes minutes, from 1 to 10080."))
+                f.errors.append(_("'Breaching within' takes minutes, from 1 to 10080."))
         f.tag = _tag_param(params.get("tag", ""), f.errors)
         f.q = params.get("q", "").strip()[:200]
         f.after = params.get("after", "")[:100]

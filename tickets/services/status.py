@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -52,15 +53,18 @@ def _resume_clock(ticket: Ticket, *, now: datetime, actor=None) -> None:
     )
 
 
+_lowered = lazy(lambda label: str(label).lower(), str)
+
+
 def _set_status(ticket: Ticket, new: str, *, now: datetime, actor=None, reason: str = "") -> None:
     old = ticket.status
     if new == old:
         return
     if new not in TRANSITIONS.get(old, set()):
         raise TicketError(
-            _("A ticket in status \u201c%(old)s\u201d cannot become \u201c%(new)s\u201d."),
-            old=Status(old).label,
-            new=Status(new).label,
+            _("A ticket that is %(old)s cannot become %(new)s."),
+            old=_lowered(Status(old).label),  # "waiting on customer", worded when the refusal is read
+            new=_lowered(Status(new).label),
         )
     if old == Status.WAITING:
         _resume_clock(ticket, now=now, actor=actor)

@@ -41,7 +41,10 @@ SLA_STATE_SCHEMA = {
         "target": {"type": "string", "enum": ["first_response", "resolution"]},
         "due_at": {"type": "string", "format": "date-time"},
         "seconds": {"type": "integer", "description": "Until due; negative when late."},
-        "label": {"type": "string"},
+        "label": {
+            "type": "string",
+            "description": "The state in the reader's language (Accept-Language or their profile); `state` is the code to compare.",
+        },
     },
 }
 
