@@ -107,7 +107,7 @@ def macro_apply(*, macro: Macro, ticket: Ticket, by, now: datetime, reason: str 
     if macro.set_priority_id and macro.set_priority_id != ticket.priority_id:
         if not macro.priority_reason.strip():
             raise TicketError(
-                _("The macro \u201c%(macro)s\u201d changes the priority but gives no reason."),
+                _("The macro “%(macro)s” changes the priority but gives no reason."),
                 macro=macro.name,
             )
         ticket = ticket_reclassify(

@@ -47,7 +47,7 @@ def macro_apply_view(request, pk: int, macro_id: int):
     else:
         messages.success(
             request,
-            _("Macro \u201c%(macro)s\u201d applied to %(reference)s.")
+            _("Macro “%(macro)s” applied to %(reference)s.")
             % {"macro": macro.name, "reference": ticket.reference},
         )
     return redirect("desk:ticket_detail", pk=ticket.pk)
@@ -137,7 +137,7 @@ def _editor(request, macro: Macro | None):
             except TicketError as exc:
                 form.add_error(None, str(exc))
             else:
-                messages.success(request, _("Saved the macro \u201c%(name)s\u201d.") % {"name": saved.name})
+                messages.success(request, _("Saved the macro “%(name)s”.") % {"name": saved.name})
                 return redirect("automation:macro_list")
     status = 400 if request.method == "POST" and (form.errors or preview_error) else 200
     return render(
@@ -174,7 +174,7 @@ def macro_delete_view(request, pk: int):
     except TicketError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, _("Deleted the macro \u201c%(name)s\u201d.") % {"name": macro.name})
+        messages.success(request, _("Deleted the macro “%(name)s”.") % {"name": macro.name})
     return redirect("automation:macro_list")
 
 
@@ -197,7 +197,7 @@ def _rule_editor(request, rule: Rule | None):
         except TicketError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, _("Saved the rule \u201c%(name)s\u201d.") % {"name": saved.name})
+            messages.success(request, _("Saved the rule “%(name)s”.") % {"name": saved.name})
             return redirect("automation:rule_list")
     status = 400 if request.method == "POST" else 200
     return render(request, "automation/rule_form.html", {"form": form, "rule": rule}, status=status)
@@ -218,5 +218,5 @@ def rule_edit(request, pk: int):
 def rule_delete_view(request, pk: int):
     rule = get_object_or_404(Rule, pk=pk)
     rule_delete(rule=rule, by=request.user)
-    messages.success(request, _("Deleted the rule \u201c%(name)s\u201d.") % {"name": rule.name})
+    messages.success(request, _("Deleted the rule “%(name)s”.") % {"name": rule.name})
     return redirect("automation:rule_list")

@@ -364,7 +364,7 @@ def check_request_form(*, request_type, priority: PriorityLevel, fields: dict) -
         return
     if request_type.priorities.exists() and not request_type.priorities.filter(pk=priority.pk).exists():
         raise TicketError(
-            _("The form \u201c%(form)s\u201d does not offer the priority %(priority)s."),
+            _("The form “%(form)s” does not offer the priority %(priority)s."),
             form=request_type.name,
             priority=priority.name,
         )
@@ -498,7 +498,7 @@ def tag_name(raw: str) -> str:
     if not _TAG_NAME.match(name):
         raise TicketError(
             _(
-                "\u201c%(tag)s\u201d is not a tag: up to 50 letters, digits and - _ . :, starting with a "
+                "“%(tag)s” is not a tag: up to 50 letters, digits and - _ . :, starting with a "
                 "letter or digit."
             ),
             tag=str(raw)[:60],

@@ -57,7 +57,7 @@ def _target_words(raw: str | None, calendar: Calendar | None) -> str | None:
 def _reason(e: TicketEvent) -> str:
     """The event's reason; a rule's refusal (kept in English with its message id) in the reader's words."""
     if e.kind == TicketEvent.Kind.RULE and isinstance(e.data.get("refusal"), dict):
-        return _("rule \u201c%(rule)s\u201d not applied: %(why)s") % {
+        return _("rule “%(rule)s” not applied: %(why)s") % {
             "rule": e.new_value,
             "why": TicketError.reworded(e.data["refusal"]),
         }

@@ -323,7 +323,7 @@ def saved_query_clean(raw: str) -> tuple[str, str]:
         value = value.strip()
         if value and key not in kept and (key, value) not in (("view", "all"), ("sort", "priority")):
             raise TicketError(
-                _("\u201c%(value)s\u201d is not a value the %(filter)s filter takes."),
+                _("“%(value)s” is not a value the %(filter)s filter takes."),
                 value=value[:40],
                 filter=key,
             )

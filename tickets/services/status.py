@@ -53,7 +53,12 @@ def _resume_clock(ticket: Ticket, *, now: datetime, actor=None) -> None:
     )
 
 
-_lowered = lazy(lambda label: str(label).lower(), str)
+def _lower_first(label) -> str:
+    text = str(label)  # "Waiting on customer" -> "waiting on customer"; German keeps its nouns
+    return text[:1].lower() + text[1:]
+
+
+_lowered = lazy(_lower_first, str)
 
 
 def _set_status(ticket: Ticket, new: str, *, now: datetime, actor=None, reason: str = "") -> None:

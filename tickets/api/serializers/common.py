@@ -86,7 +86,7 @@ def _request_fields(value):
             isinstance(item, scalar) or (isinstance(item, list) and all(isinstance(i, scalar) for i in item))
         ):
             raise serializers.ValidationError(
-                _("\u201c%(key)s\u201d: a text, number, true/false, null or a list of those.") % {"key": key}
+                _("“%(key)s”: a text, number, true/false, null or a list of those.") % {"key": key}
             )
     return value
 

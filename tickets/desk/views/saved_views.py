@@ -79,7 +79,7 @@ def saved_views(request):
         )
     except TicketError as exc:
         return _page(request, status=400, error=str(exc), form=form)
-    messages.success(request, _("Saved the view \u201c%(name)s\u201d.") % {"name": view.name})
+    messages.success(request, _("Saved the view “%(name)s”.") % {"name": view.name})
     return redirect(reverse("desk:queue") + f"?saved={view.pk}")
 
 
@@ -104,9 +104,9 @@ def saved_view_edit(request, pk: int):
         return _page(
             request,
             status=status,
-            error=_("\u201c%(name)s\u201d: %(error)s") % {"name": view.name, "error": exc},
+            error=_("“%(name)s”: %(error)s") % {"name": view.name, "error": exc},
         )
-    messages.success(request, _("Changed the view \u201c%(name)s\u201d.") % {"name": view.name})
+    messages.success(request, _("Changed the view “%(name)s”.") % {"name": view.name})
     return redirect("desk:saved_views")
 
 
@@ -132,5 +132,5 @@ def saved_view_delete_view(request, pk: int):
         saved_view_delete(view=view, by=request.user)
     except TicketError as exc:
         return _page(request, status=403, error=str(exc))
-    messages.success(request, _("Deleted the view \u201c%(name)s\u201d.") % {"name": view.name})
+    messages.success(request, _("Deleted the view “%(name)s”.") % {"name": view.name})
     return redirect("desk:saved_views")
