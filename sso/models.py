@@ -21,7 +21,7 @@ def validate_issuer(value: str) -> None:
         return
     if parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS:
         return
-    raise ValidationError("The issuer must be an https:// URL (http:// only on 127.0.0.1 or localhost).")
+    raise ValidationError(_("The issuer must be an https:// URL (http:// only on 127.0.0.1 or localhost)."))
 
 
 def _normalise_domains(value) -> list[str]:
@@ -119,7 +119,7 @@ class SsoProvider(models.Model):
     def clean(self):
         self.trusted_domains = _normalise_domains(self.trusted_domains)
         if not isinstance(self.role_map, dict) or not isinstance(self.team_map, dict):
-            raise ValidationError("The role and team maps are JSON objects: {claim value: name}.")
+            raise ValidationError(_("The role and team maps are JSON objects: {claim value: name}."))
         if "openid" not in self.scopes.split():
             raise ValidationError({"scopes": 'The scopes must include "openid".'})
 
