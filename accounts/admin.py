@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from . import tokens, two_factor
 from .forms import LanguagesField
@@ -75,7 +76,7 @@ class UserAdmin(BaseUserAdmin):
             return LanguagesField(label="Languages spoken", help_text=db_field.help_text)
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
-    @admin.action(description="Reset two-factor sign-in (lost phone)", permissions=["change"])
+    @admin.action(description=_("Reset two-factor sign-in (lost phone)"), permissions=["change"])
     def reset_two_factor(self, request, queryset):
         for user in queryset:
             two_factor.two_factor_reset(user=user, by=request.user)
@@ -124,7 +125,7 @@ class TeamAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(n_members=Count("members"))
 
-    @admin.display(description="Members", ordering="n_members")
+    @admin.display(description=_("Members"), ordering="n_members")
     def member_count(self, obj):
         return obj.n_members
 
@@ -150,7 +151,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False
 
-    @admin.action(description="Revoke the selected API keys", permissions=["change"])
+    @admin.action(description=_("Revoke the selected API keys"), permissions=["change"])
     def revoke(self, request, queryset):
         now = timezone.now()
         for token in queryset.filter(revoked_at__isnull=True):

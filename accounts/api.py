@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from django.contrib.auth import authenticate
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_serializer
 from rest_framework import exceptions, serializers, status
@@ -24,8 +26,8 @@ from .backends import signin_throttled
 from .identity import UNVERIFIED_DETAIL, is_verified
 from .tokens import SecondFactorRequired, TokenRefused, token_issue, token_revoke, tokens_revoke_all
 
-BAD_CREDENTIALS = "Unable to sign in with these credentials."
-THROTTLED = (
+BAD_CREDENTIALS = _("Unable to sign in with these credentials.")
+THROTTLED = _(
     "Too many sign-in attempts. Please wait {minutes} minutes and try again, or ask for a one-time "
     "sign-in link on the portal's sign-in page."
 )
@@ -48,7 +50,7 @@ class VerifiedIdentityRequired:
 
 
 class TokenThrottled(exceptions.Throttled):
-    default_detail = THROTTLED.format(minutes=throttle.minutes(throttle.LOGIN))
+    default_detail = format_lazy(THROTTLED, minutes=throttle.minutes(throttle.LOGIN))  # worded per request
 
 
 # Named for what it holds: the class name would make the request component "TokenRequestRequest".

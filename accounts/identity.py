@@ -12,7 +12,9 @@ Every door asks this one predicate: the portal's middleware (``accounts.middlewa
 
 from __future__ import annotations
 
-UNVERIFIED_DETAIL = (
+from django.utils.translation import gettext_lazy as _
+
+UNVERIFIED_DETAIL = _(
     "Verify your email address first: follow the link we emailed to you, or sign in to the portal "
     "and ask for a new one. Until then this account sees no tickets and cannot file any."
 )

@@ -84,9 +84,55 @@ def locale_for(
     return PersonLocale(language=language, time_zone=zone)
 
 
+def activate_for_request(request, user) -> PersonLocale:
+    """Activate ``user``'s language and zone for the rest of this request (the middleware puts them back
+    when it ends). The web middleware calls it once the session is read; the API's token authentication
+    again once the token names its person (DRF authenticates after every middleware has run)."""
+    from urllib.parse import unquote
+
+    if not hasattr(request, "BROWSER_LANGUAGE_CODE"):  # what LocaleMiddleware read from Accept-Language
+        request.BROWSER_LANGUAGE_CODE = getattr(request, "LANGUAGE_CODE", None)
+    chosen = locale_for(
+        user,
+        browser_language=request.BROWSER_LANGUAGE_CODE,
+        browser_zone=unquote(request.COOKIES.get(ZONE_COOKIE, "")),  # tz.js URL-encodes the "/"
+    )
+    translation.activate(chosen.language)
+    timezone.activate(chosen.zone)
+    request.LANGUAGE_CODE = chosen.language
+    request.TIME_ZONE = chosen.time_zone
+    return chosen
+
+
 @contextmanager
 def rendering_for(user=None):
     """Render (mail, exports) in ``user``'s language and zone, then put back what was active."""
     chosen = locale_for(user)
     with translation.override(chosen.language), timezone.override(chosen.zone):
         yield chosen
+
+
+# --- exports (CSV) ----------------------------------------------------------------------------------
+# A CSV a person downloads speaks like the page: headers in their language, instants on their wall clock
+# with the zone named once, in the header ("Received (America/New_York)"). A streamed export runs after
+# the request's language and zone are put back, so the view takes both first (``export_locale``).
+
+EXPORT_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+def export_locale() -> PersonLocale:
+    """The language and zone active now (the reader's, in a request), to word a streamed export with."""
+    return PersonLocale(
+        language=translation.get_language() or settings.LANGUAGE_CODE,
+        time_zone=timezone.get_current_timezone_name(),
+    )
+
+
+def export_time(moment, zone: zoneinfo.ZoneInfo) -> str:
+    """An instant on ``zone``'s wall clock, as spreadsheets read it ("" for none)."""
+    return moment.astimezone(zone).strftime(EXPORT_TIME_FORMAT) if moment else ""
+
+
+def zoned_header(column: str, zone_name: str) -> str:
+    """A time column's header naming the zone its times are in: "Received (Europe/Berlin)"."""
+    return translation.gettext("%(column)s (%(zone)s)") % {"column": column, "zone": zone_name}

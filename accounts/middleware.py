@@ -7,15 +7,13 @@ The API answers for itself (``accounts.api.VerifiedIdentityRequired``: a 403 wit
 admin keeps its own sign-in (customers are not staff, so it shows them nothing either way).
 """
 
-from urllib.parse import unquote
-
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from . import two_factor
 from .identity import is_verified
-from .locale import ZONE_COOKIE, locale_for
+from .locale import activate_for_request
 
 # Namespaces and URL names an unverified account may still reach.
 OPEN_NAMESPACES = {"accounts", "api", "admin", "anymail", "sso"}
@@ -23,6 +21,7 @@ OPEN_NAMES = {
     "login",
     "logout",
     "healthz",
+    "javascript-catalog",
     "api-schema",
     "api-docs",
     "portal:survey",
@@ -76,19 +75,11 @@ class PersonLocaleMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        chosen = locale_for(
-            getattr(request, "user", None),
-            browser_language=getattr(request, "LANGUAGE_CODE", None),
-            browser_zone=unquote(request.COOKIES.get(ZONE_COOKIE, "")),  # tz.js URL-encodes the "/"
-        )
-        translation.activate(chosen.language)
-        request.LANGUAGE_CODE = chosen.language
-        request.TIME_ZONE = chosen.time_zone
-        timezone.activate(chosen.zone)
+        activate_for_request(request, getattr(request, "user", None))
         try:
             response = self.get_response(request)
             # Said here, before the language is put back: LocaleMiddleware only sets it if missing.
-            response.headers["Content-Language"] = chosen.language
+            response.headers["Content-Language"] = request.LANGUAGE_CODE  # the API may choose again
             return response
         finally:
             # Nothing of this person's language or zone outlives the request (a thread serves others next).

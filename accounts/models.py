@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from .identity import is_verified
 from .locale import locale_for, valid_zone
@@ -42,30 +42,30 @@ def validate_languages(value) -> None:
 
 class Organization(models.Model):
     customer_number = models.CharField(
-        max_length=32, unique=True, help_text="The 'Customer #' customers put in email subjects."
+        max_length=32, unique=True, help_text=_("The 'Customer #' customers put in email subjects.")
     )
     name = models.CharField(max_length=200)
     plan = models.ForeignKey("sla.SupportPlan", on_delete=models.PROTECT, related_name="organizations")
     email_domains = models.JSONField(
-        default=list, blank=True, help_text='Domains whose senders belong here, e.g. ["acme.example"].'
+        default=list, blank=True, help_text=_('Domains whose senders belong here, e.g. ["acme.example"].')
     )
     may_file_top_priority = models.BooleanField(
-        default=True, help_text="Off when barred from the top priority after abuse."
+        default=True, help_text=_("Off when barred from the top priority after abuse.")
     )
     top_priority_barred_reason = models.TextField(blank=True)
-    shares_tickets = models.BooleanField(default=True, help_text="Members see each other's tickets.")
+    shares_tickets = models.BooleanField(default=True, help_text=_("Members see each other's tickets."))
     phone = models.CharField(max_length=40, blank=True)
     default_language = models.CharField(
         max_length=10,
         blank=True,
         choices=settings.LANGUAGES,
-        help_text="For members who chose none (empty: each browser's language).",
+        help_text=_("For members who chose none (empty: each browser's language)."),
     )
     default_time_zone = models.CharField(
         max_length=64,
         blank=True,
         validators=[validate_zone],
-        help_text="For members who chose none and whose browser said none, e.g. Europe/Berlin.",
+        help_text=_("For members who chose none and whose browser said none, e.g. Europe/Berlin."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -127,10 +127,12 @@ class User(AbstractUser):
     organization = models.ForeignKey(
         Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="members"
     )
-    is_org_admin = models.BooleanField(default=False, help_text="May invite colleagues to the organization.")
+    is_org_admin = models.BooleanField(
+        default=False, help_text=_("May invite colleagues to the organization.")
+    )
     email_verified_at = models.DateTimeField(null=True, blank=True)
     available = models.BooleanField(
-        default=True, help_text="Staff: takes new tickets (auto-assignment skips someone who is away)."
+        default=True, help_text=_("Staff: takes new tickets (auto-assignment skips someone who is away).")
     )
     phone = models.CharField(max_length=40, blank=True)
     # Kept by accounts.two_factor's services (enrol, disable, reset): asking "does this person use a
@@ -145,7 +147,7 @@ class User(AbstractUser):
         default=list,
         blank=True,
         validators=[validate_languages],
-        help_text="Staff: the languages this person answers tickets in.",
+        help_text=_("Staff: the languages this person answers tickets in."),
     )
 
     USERNAME_FIELD = "email"
@@ -207,9 +209,9 @@ class Team(models.Model):
     what no form routes) and, when the team says so, handed to a member on shift automatically."""
 
     class AutoAssign(models.TextChoices):
-        OFF = "off", "Nobody: technicians take tickets themselves"
-        ROUND_ROBIN = "round_robin", "Round robin among the members on shift"
-        LEAST_LOADED = "least_loaded", "The member on shift with the fewest open tickets"
+        OFF = "off", _("Nobody: technicians take tickets themselves")
+        ROUND_ROBIN = "round_robin", _("Round robin among the members on shift")
+        LEAST_LOADED = "least_loaded", _("The member on shift with the fewest open tickets")
 
     name = models.CharField(max_length=100, unique=True)
     members = models.ManyToManyField(User, related_name="teams", blank=True)
@@ -217,7 +219,7 @@ class Team(models.Model):
     max_open_per_agent = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
-        help_text="Auto-assignment skips a member who already owns this many open tickets.",
+        help_text=_("Auto-assignment skips a member who already owns this many open tickets."),
     )
     calendar = models.ForeignKey(
         "sla.Calendar",
@@ -225,16 +227,20 @@ class Team(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="The members' working hours (empty: always). Out of hours, members on the on-call rota "
-        "(matched by email) are still on shift.",
+        help_text=_(
+            "The members' working hours (empty: always). Out of hours, members on the on-call rota "
+            "(matched by email) are still on shift."
+        ),
     )
     receives_unrouted = models.BooleanField(
-        default=False, help_text="New tickets that no request form routes to a team land here."
+        default=False, help_text=_("New tickets that no request form routes to a team land here.")
     )
     match_language = models.BooleanField(
         default=False,
-        help_text="Auto-assignment prefers a member on shift who speaks the customer's language; when "
-        "none does, it assigns among everyone on shift and the ticket's history says so.",
+        help_text=_(
+            "Auto-assignment prefers a member on shift who speaks the customer's language; when "
+            "none does, it assigns among everyone on shift and the ticket's history says so."
+        ),
     )
     last_assigned = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
@@ -255,10 +261,10 @@ class ApiToken(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     prefix = models.CharField(
-        max_length=8, editable=False, help_text="The key's first characters, to tell keys apart."
+        max_length=8, editable=False, help_text=_("The key's first characters, to tell keys apart.")
     )
     name = models.CharField(
-        max_length=100, blank=True, help_text="What the key is for, as its owner named it."
+        max_length=100, blank=True, help_text=_("What the key is for, as its owner named it.")
     )
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField()
@@ -267,7 +273,7 @@ class ApiToken(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        verbose_name = "API token"
+        verbose_name = _("API token")
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"

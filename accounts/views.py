@@ -285,7 +285,7 @@ def login_link_use(request, token: str):
                 )
                 return redirect("accounts:two_factor_signin")
             auth_login(request, user, backend="accounts.backends.EmailBackend")
-            messages.success(request, f"You are signed in as {user.email}.")
+            messages.success(request, _("You are signed in as %(email)s.") % {"email": user.email})
             return redirect("/")
     except services.AccountError as exc:
         return render(request, "accounts/verify_failed.html", {"error": str(exc)}, status=400)

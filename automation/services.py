@@ -8,6 +8,7 @@ import contextvars
 from datetime import datetime
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from notifications.models import Notification
 from notifications.services import notification_queue
@@ -43,9 +44,9 @@ def macro_save(*, macro: Macro, by) -> Macro:
     if macro.pk is not None:
         before = Macro.objects.select_for_update().filter(pk=macro.pk).first()
         if before is None or not may_manage_macro(by, before):
-            raise TicketError("You may not change this macro.")
+            raise TicketError(_("You may not change this macro."))
     if not may_manage_macro(by, macro):
-        raise TicketError("You may not make a macro with this scope.")
+        raise TicketError(_("You may not make a macro with this scope."))
     macro.full_clean()
     macro.save()
     return macro
@@ -54,7 +55,7 @@ def macro_save(*, macro: Macro, by) -> Macro:
 @transaction.atomic
 def macro_delete(*, macro: Macro, by) -> None:
     if not may_manage_macro(by, macro):
-        raise TicketError("You may not delete this macro.")
+        raise TicketError(_("You may not delete this macro."))
     macro.delete()
 
 
@@ -62,7 +63,7 @@ def macro_delete(*, macro: Macro, by) -> None:
 def rule_save(*, rule: Rule, by) -> Rule:
     """Create or change a rule, checked as the admin checks it (``Rule.clean``); leads and admins only."""
     if not may_manage_rules(by):
-        raise TicketError("Only team leads and admins change rules.")
+        raise TicketError(_("Only team leads and admins change rules."))
     rule.full_clean()
     rule.save()
     return rule
@@ -71,7 +72,7 @@ def rule_save(*, rule: Rule, by) -> Rule:
 @transaction.atomic
 def rule_delete(*, rule: Rule, by) -> None:
     if not may_manage_rules(by):
-        raise TicketError("Only team leads and admins change rules.")
+        raise TicketError(_("Only team leads and admins change rules."))
     rule.delete()
 
 
@@ -105,7 +106,10 @@ def macro_apply(*, macro: Macro, ticket: Ticket, by, now: datetime, reason: str 
     why = reason or f"macro \u201c{macro.name}\u201d"
     if macro.set_priority_id and macro.set_priority_id != ticket.priority_id:
         if not macro.priority_reason.strip():
-            raise TicketError(f"The macro \u201c{macro.name}\u201d changes the priority but gives no reason.")
+            raise TicketError(
+                _("The macro “%(macro)s” changes the priority but gives no reason."),
+                macro=macro.name,
+            )
         ticket = ticket_reclassify(
             ticket=ticket, priority=macro.set_priority, by=by, reason=macro.priority_reason, now=now
         )
@@ -151,7 +155,7 @@ def bulk_macro_prepare(inputs, user):
     ref = str(inputs.get("macro") or "").strip()
     macro = macros_for(user).filter(pk=int(ref)).first() if ref.isdigit() and len(ref) < 15 else None
     if macro is None:
-        raise TicketError("Choose a macro you may apply.")
+        raise TicketError(_("Choose a macro you may apply."))
     return lambda *, ticket, by, now: macro_apply(macro=macro, ticket=ticket, by=by, now=now)
 
 
@@ -182,9 +186,11 @@ def rules_run(*, ticket: Ticket, event: str, now: datetime, message=None, rules=
                 ticket=ticket,
                 kind=TicketEvent.Kind.RULE,
                 new_value=rule.name,
-                reason=f"rule \u201c{rule.name}\u201d not applied: {exc}",
+                # Kept in English whoever's action set the rule off; the history words it again for
+                # each reader from the refusal's message id (tickets.desk.history).
+                reason=f"rule \u201c{rule.name}\u201d not applied: {exc.english()}",
                 created_at=now,
-                data={"rule": rule.pk, "event": event, "refused": True},
+                data={"rule": rule.pk, "event": event, "refused": True, "refusal": exc.kept()},
             )
         finally:
             _running.reset(token)

@@ -8,6 +8,7 @@ admin autodiscovery imports this module after ``accounts.admin`` (``helpdesk`` i
 
 from django.contrib import admin
 from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -39,11 +40,11 @@ class UserAdmin(AccountsUserAdmin):
         suppressed = Suppression.objects.filter(email__iexact=OuterRef("email"))
         return super().get_queryset(request).annotate(is_suppressed=Exists(suppressed))
 
-    @admin.display(description="Mail suppressed", boolean=True, ordering="is_suppressed")
+    @admin.display(description=_("Mail suppressed"), boolean=True, ordering="is_suppressed")
     def email_suppressed(self, obj) -> bool:
         return obj.is_suppressed
 
-    @admin.display(description="Suppression")
+    @admin.display(description=_("Suppression"))
     def email_suppression(self, obj) -> str:
         row = Suppression.objects.filter(email__iexact=obj.email).first() if obj and obj.pk else None
         if row is None:

@@ -16,7 +16,10 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from django.contrib.admin.models import LogEntry
+from django.utils import translation
+from django.utils.translation import gettext as _
 
+from accounts.locale import PersonLocale, export_time, zoned_header
 from tickets.models import TicketEvent
 
 COLUMNS = ["at", "source", "actor", "action", "object", "old_value", "new_value", "detail"]
@@ -81,12 +84,33 @@ def _admin_rows(since: datetime, until: datetime) -> Iterator[tuple[datetime, di
 def audit_rows(*, since: datetime, until: datetime) -> Iterator[dict]:
     """Every ticket event and admin action with ``since <= time < until``, oldest first."""
     merged = heapq.merge(_ticket_rows(since, until), _admin_rows(since, until), key=lambda pair: pair[0])
-    for _, row in merged:
+    for _at, row in merged:
         yield row
 
 
-def audit_export(*, since: datetime, until: datetime, fmt: str) -> Iterator[str]:
-    """The rows as CSV (a header, then one line each) or JSON (an array), in pieces to stream."""
+def csv_header(zone_name: str) -> list[str]:
+    """The CSV's header for a person (the desk page): in their language, the time naming their zone.
+    The command and the JSON keep the column names of ``COLUMNS``."""
+    return [
+        zoned_header(_("Time"), zone_name),
+        _("Source"),
+        _("Actor"),
+        _("Action"),
+        _("Object"),
+        _("Old value"),
+        _("New value"),
+        _("Detail"),
+    ]
+
+
+def audit_export(
+    *, since: datetime, until: datetime, fmt: str, reader: PersonLocale | None = None
+) -> Iterator[str]:
+    """The rows as CSV (a header, then one line each) or JSON (an array), in pieces to stream.
+
+    For a ``reader`` (a person downloading from the desk) the CSV's header is in their language and its
+    times on their wall clock (``accounts.locale.export_time``); without one (the command, and JSON) the
+    header is ``COLUMNS`` and the times ISO 8601 in UTC."""
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}")
     rows = audit_rows(since=since, until=until)
@@ -98,8 +122,14 @@ def audit_export(*, since: datetime, until: datetime, fmt: str) -> Iterator[str]
         return
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS)
-    writer.writeheader()
+    if reader is None:
+        writer.writeheader()
+    else:
+        with translation.override(reader.language):
+            csv.writer(buffer).writerow(csv_header(reader.time_zone))
     for row in rows:
+        if reader is not None:
+            row["at"] = export_time(datetime.fromisoformat(row["at"]), reader.zone)
         # Cells a spreadsheet would run as a formula are quoted with a leading apostrophe.
         writer.writerow(
             {k: ("'" + v if isinstance(v, str) and v and v[0] in "=+-@\t\r" else v) for k, v in row.items()}

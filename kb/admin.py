@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from .links import article_url
 from .models import Article, ArticleVersion, Category, Deflection, TicketLink
@@ -55,7 +56,7 @@ class ArticleAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False  # new articles start in the desk's editor (kb.services.article_create)
 
-    @admin.display(description="Edit text")
+    @admin.display(description=_("Edit text"))
     def editor(self, obj) -> str:
         if not obj.pk:
             return "—"
@@ -66,7 +67,7 @@ class ArticleAdmin(admin.ModelAdmin):
             format_html(' · <a href="{}">live page</a>', article_url(obj)) if obj.is_published else "",
         )
 
-    @admin.action(description="Publish the newest version")
+    @admin.action(description=_("Publish the newest version"))
     def publish_latest(self, request, queryset):
         for obj in queryset:
             try:
@@ -74,7 +75,7 @@ class ArticleAdmin(admin.ModelAdmin):
             except KbError as exc:
                 self.message_user(request, f"{obj}: {exc}", messages.ERROR)
 
-    @admin.action(description="Withdraw from customers")
+    @admin.action(description=_("Withdraw from customers"))
     def unpublish(self, request, queryset):
         for obj in queryset:
             article_unpublish(article=obj, by=request.user, now=timezone.now())

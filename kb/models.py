@@ -8,6 +8,7 @@ channel lists and searches. Who may read an article is decided once, in ``Articl
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .querysets import ArticleQuerySet
 
@@ -20,16 +21,16 @@ class Category(models.Model):
 
     class Meta:
         ordering = ["position", "name"]
-        verbose_name_plural = "categories"
+        verbose_name_plural = _("categories")
 
     def __str__(self) -> str:
         return self.name
 
 
 class Audience(models.TextChoices):
-    PUBLIC = "public", "Everyone, signed in or not"
-    CUSTOMERS = "customers", "Signed-in customers"
-    STAFF = "staff", "Staff only"
+    PUBLIC = "public", _("Everyone, signed in or not")
+    CUSTOMERS = "customers", _("Signed-in customers")
+    STAFF = "staff", _("Staff only")
 
 
 class Article(models.Model):
@@ -42,21 +43,23 @@ class Article(models.Model):
         "sla.SupportPlan",
         blank=True,
         related_name="+",
-        help_text="Only customers of organizations on these plans see it (empty: every plan).",
+        help_text=_("Only customers of organizations on these plans see it (empty: every plan)."),
     )
     organizations = models.ManyToManyField(
         "accounts.Organization",
         blank=True,
         related_name="+",
-        help_text="Also (or only, with no plan) these organizations see it.",
+        help_text=_("Also (or only, with no plan) these organizations see it."),
     )
     # What is published (copied from the live version by kb.services.article_publish; never edited here).
     live_version = models.ForeignKey(
         "ArticleVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )
     title = models.CharField(max_length=200, editable=False)
-    body_html = models.TextField(blank=True, editable=False, help_text="Rendered and sanitised (nh3).")
-    body_text = models.TextField(blank=True, editable=False, help_text="Plain text, for search and snippets.")
+    body_html = models.TextField(blank=True, editable=False, help_text=_("Rendered and sanitised (nh3)."))
+    body_text = models.TextField(
+        blank=True, editable=False, help_text=_("Plain text, for search and snippets.")
+    )
     search_vector = SearchVectorField(null=True, editable=False)  # PostgreSQL only; GIN-indexed
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(editable=False)
@@ -86,12 +89,12 @@ class ArticleVersion(models.Model):
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
     title = models.CharField(max_length=200)
-    body = models.TextField(help_text="Markdown.")
-    body_html = models.TextField(blank=True, help_text="Rendered and sanitised (nh3).")
+    body = models.TextField(help_text=_("Markdown."))
+    body_html = models.TextField(blank=True, help_text=_("Rendered and sanitised (nh3)."))
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    note = models.CharField(max_length=200, blank=True, help_text="What changed.")
+    note = models.CharField(max_length=200, blank=True, help_text=_("What changed."))
     created_at = models.DateTimeField()
     published_at = models.DateTimeField(null=True, blank=True)
 
@@ -114,7 +117,7 @@ class Deflection(models.Model):
     organization = models.ForeignKey(
         "accounts.Organization", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    query = models.CharField(max_length=255, blank=True, help_text="What they had typed as the subject.")
+    query = models.CharField(max_length=255, blank=True, help_text=_("What they had typed as the subject."))
     day = models.DateField()
     created_at = models.DateTimeField()
 

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from .models import Mailbox
 from .oauth import OAuthError, consent_url, token_from_consent
@@ -26,18 +27,20 @@ class MailboxForm(forms.ModelForm):
     secret = forms.CharField(
         required=False,
         widget=forms.PasswordInput(render_value=False),
-        help_text="The password (or app password). Left empty: the stored one is kept. Never shown back.",
+        help_text=_("The password (or app password). Left empty: the stored one is kept. Never shown back."),
     )
     oauth_client_secret = forms.CharField(
         required=False,
         widget=forms.PasswordInput(render_value=False),
-        help_text="Left empty: the stored one is kept. Never shown back.",
+        help_text=_("Left empty: the stored one is kept. Never shown back."),
     )
 
     oauth_authorize_url = forms.URLField(
-        required=False, assume_scheme="https", help_text="Other provider only."
+        required=False, assume_scheme="https", help_text=_("Other provider only.")
     )
-    oauth_token_url = forms.URLField(required=False, assume_scheme="https", help_text="Other provider only.")
+    oauth_token_url = forms.URLField(
+        required=False, assume_scheme="https", help_text=_("Other provider only.")
+    )
 
     class Meta:
         model = Mailbox
@@ -148,7 +151,7 @@ class MailboxAdmin(admin.ModelAdmin):
         ),
     )
 
-    @admin.display(description="Status")
+    @admin.display(description=_("Status"))
     def status(self, obj: Mailbox) -> str:
         if not obj.pk:
             return "-"
@@ -160,7 +163,7 @@ class MailboxAdmin(admin.ModelAdmin):
             return "not fetched yet"
         return "ok"
 
-    @admin.display(description="OAuth2 token")
+    @admin.display(description=_("OAuth2 token"))
     def oauth_status(self, obj: Mailbox) -> str:
         if not obj.pk or obj.auth != Mailbox.Auth.OAUTH2:
             return "-"
@@ -168,7 +171,7 @@ class MailboxAdmin(admin.ModelAdmin):
         state = "granted" if obj.oauth_refresh_token else "not granted yet"
         return format_html('{} · <a href="{}">Connect with OAuth2</a> (save first)', state, link)
 
-    @admin.action(description="Fetch now")
+    @admin.action(description=_("Fetch now"))
     def fetch_now(self, request: HttpRequest, queryset) -> None:
         now = timezone.now()
         for mailbox in queryset:

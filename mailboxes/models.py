@@ -14,12 +14,13 @@ from datetime import datetime
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class Security(models.TextChoices):
-    SSL = "ssl", "TLS from the start (IMAPS 993 / SMTPS 465)"
-    STARTTLS = "starttls", "STARTTLS (IMAP 143 / submission 587)"
-    NONE = "none", "None (loopback and tests only)"
+    SSL = "ssl", _("TLS from the start (IMAPS 993 / SMTPS 465)")
+    STARTTLS = "starttls", _("STARTTLS (IMAP 143 / submission 587)")
+    NONE = "none", _("None (loopback and tests only)")
 
 
 class MailboxQuerySet(models.QuerySet):
@@ -37,20 +38,20 @@ class MailboxQuerySet(models.QuerySet):
 
 class Mailbox(models.Model):
     class Auth(models.TextChoices):
-        PASSWORD = "password", "Password"
-        OAUTH2 = "oauth2", "OAuth2 (XOAUTH2: Microsoft 365, Google)"
+        PASSWORD = "password", _("Password")
+        OAUTH2 = "oauth2", _("OAuth2 (XOAUTH2: Microsoft 365, Google)")
 
     class Provider(models.TextChoices):
-        MICROSOFT = "microsoft", "Microsoft 365"
-        GOOGLE = "google", "Google Workspace"
-        CUSTOM = "custom", "Other (enter the endpoints)"
+        MICROSOFT = "microsoft", _("Microsoft 365")
+        GOOGLE = "google", _("Google Workspace")
+        CUSTOM = "custom", _("Other (enter the endpoints)")
 
     name = models.CharField(max_length=100, unique=True)
-    address = models.EmailField(unique=True, help_text="The support address this mailbox serves.")
+    address = models.EmailField(unique=True, help_text=_("The support address this mailbox serves."))
     active = models.BooleanField(default=True)
 
     host = models.CharField(
-        max_length=255, help_text="IMAP server, e.g. outlook.office365.com, imap.gmail.com"
+        max_length=255, help_text=_("IMAP server, e.g. outlook.office365.com, imap.gmail.com")
     )
     port = models.PositiveIntegerField(default=993)
     security = models.CharField(max_length=10, choices=Security.choices, default=Security.SSL)
@@ -58,11 +59,11 @@ class Mailbox(models.Model):
     processed_folder = models.CharField(
         max_length=255,
         blank=True,
-        help_text="Move each mail here once it is a ticket (empty: leave it in the folder, marked seen).",
+        help_text=_("Move each mail here once it is a ticket (empty: leave it in the folder, marked seen)."),
     )
     username = models.CharField(max_length=320)
     auth = models.CharField(max_length=10, choices=Auth.choices, default=Auth.PASSWORD)
-    secret = models.TextField(blank=True, help_text="The password (never shown back).")
+    secret = models.TextField(blank=True, help_text=_("The password (never shown back)."))
 
     team = models.ForeignKey(
         "accounts.Team",
@@ -70,8 +71,10 @@ class Mailbox(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="New tickets from this mailbox go to this team (empty: the request form's, or the team "
-        "that takes unrouted tickets).",
+        help_text=_(
+            "New tickets from this mailbox go to this team (empty: the request form's, or the team "
+            "that takes unrouted tickets)."
+        ),
     )
     request_type = models.ForeignKey(
         "tickets.RequestType",
@@ -79,29 +82,31 @@ class Mailbox(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="New tickets from this mailbox are filed on this form.",
+        help_text=_("New tickets from this mailbox are filed on this form."),
     )
 
     smtp_host = models.CharField(
-        max_length=255, blank=True, help_text="Outbound server (used only when no ESP is configured)."
+        max_length=255, blank=True, help_text=_("Outbound server (used only when no ESP is configured).")
     )
     smtp_port = models.PositiveIntegerField(default=587)
     smtp_security = models.CharField(max_length=10, choices=Security.choices, default=Security.STARTTLS)
     sent_folder = models.CharField(
         max_length=255,
         blank=True,
-        help_text="Append each sent mail here (empty: the server files it itself, as Microsoft 365 and Gmail do).",
+        help_text=_(
+            "Append each sent mail here (empty: the server files it itself, as Microsoft 365 and Gmail do)."
+        ),
     )
 
     oauth_provider = models.CharField(max_length=10, choices=Provider.choices, blank=True)
     oauth_client_id = models.CharField(max_length=255, blank=True)
-    oauth_client_secret = models.TextField(blank=True, help_text="Never shown back.")
+    oauth_client_secret = models.TextField(blank=True, help_text=_("Never shown back."))
     oauth_tenant = models.CharField(
-        max_length=100, blank=True, help_text="Microsoft 365 tenant (or 'common')."
+        max_length=100, blank=True, help_text=_("Microsoft 365 tenant (or 'common').")
     )
-    oauth_authorize_url = models.URLField(blank=True, help_text="Custom provider only.")
-    oauth_token_url = models.URLField(blank=True, help_text="Custom provider only.")
-    oauth_scope = models.CharField(max_length=500, blank=True, help_text="Custom provider only.")
+    oauth_authorize_url = models.URLField(blank=True, help_text=_("Custom provider only."))
+    oauth_token_url = models.URLField(blank=True, help_text=_("Custom provider only."))
+    oauth_scope = models.CharField(max_length=500, blank=True, help_text=_("Custom provider only."))
     oauth_access_token = models.TextField(blank=True, editable=False)
     oauth_refresh_token = models.TextField(blank=True, editable=False)
     oauth_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -120,7 +125,7 @@ class Mailbox(models.Model):
 
     class Meta:
         ordering = ["name"]
-        verbose_name_plural = "mailboxes"
+        verbose_name_plural = _("mailboxes")
 
     def __str__(self) -> str:
         return f"{self.name} <{self.address}>"

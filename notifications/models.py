@@ -2,44 +2,45 @@
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class Notification(models.Model):
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed permanently"
-        SUPPRESSED = "suppressed", "Suppressed"
-        HELD = "held", "Held until office hours"
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed permanently")
+        SUPPRESSED = "suppressed", _("Suppressed")
+        HELD = "held", _("Held until office hours")
 
     class Channel(models.TextChoices):
-        EMAIL = "email", "Email"
-        WEBHOOK = "webhook", "Webhook"
+        EMAIL = "email", _("Email")
+        WEBHOOK = "webhook", _("Webhook")
         # A signed event to a subscribed endpoint (the ``webhooks`` app registers its transport).
-        ENDPOINT = "endpoint", "Webhook endpoint (signed event)"
+        ENDPOINT = "endpoint", _("Webhook endpoint (signed event)")
 
-    event = models.CharField(max_length=50, help_text="Template folder under templates/notifications/.")
+    event = models.CharField(max_length=50, help_text=_("Template folder under templates/notifications/."))
     ticket = models.ForeignKey(
         "tickets.Ticket", null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
     )
-    recipient = models.CharField(max_length=500, help_text="Email address or webhook URL.")
+    recipient = models.CharField(max_length=500, help_text=_("Email address or webhook URL."))
     recipient_user = models.ForeignKey(
         "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications"
     )
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
     context = models.JSONField(default=dict, blank=True)
     automatic = models.BooleanField(
-        default=True, help_text="Sent by the system (Auto-Submitted: auto-generated)."
+        default=True, help_text=_("Sent by the system (Auto-Submitted: auto-generated).")
     )
     dedupe_key = models.CharField(
-        max_length=200, null=True, blank=True, unique=True, help_text="Makes a repeated event one message."
+        max_length=200, null=True, blank=True, unique=True, help_text=_("Makes a repeated event one message.")
     )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     not_before = models.DateTimeField(
-        null=True, blank=True, help_text="Held until this instant (office hours)."
+        null=True, blank=True, help_text=_("Held until this instant (office hours).")
     )
-    message_id = models.CharField(max_length=998, blank=True, help_text="Our Message-ID header.")
+    message_id = models.CharField(max_length=998, blank=True, help_text=_("Our Message-ID header."))
     provider_message_id = models.CharField(max_length=255, blank=True)
     error = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -49,11 +50,11 @@ class Notification(models.Model):
         max_length=255,
         blank=True,
         default="",
-        help_text="The task run sending it (a redelivered run may finish it).",
+        help_text=_("The task run sending it (a redelivered run may finish it)."),
     )
     sent_at = models.DateTimeField(null=True, blank=True)
     retry_at = models.DateTimeField(
-        null=True, blank=True, help_text="After a temporary failure: the outbox sweep waits until then."
+        null=True, blank=True, help_text=_("After a temporary failure: the outbox sweep waits until then.")
     )
 
     class Meta:
@@ -74,10 +75,10 @@ class Suppression(models.Model):
     """Addresses we must not mail: hard bounces, complaints, unsubscribes."""
 
     class Reason(models.TextChoices):
-        BOUNCED = "bounced", "Bounced"
-        COMPLAINED = "complained", "Complained (spam report)"
-        UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
-        MANUAL = "manual", "Added by staff"
+        BOUNCED = "bounced", _("Bounced")
+        COMPLAINED = "complained", _("Complained (spam report)")
+        UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
+        MANUAL = "manual", _("Added by staff")
 
     email = models.EmailField(unique=True)
     reason = models.CharField(max_length=20, choices=Reason.choices)

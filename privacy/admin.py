@@ -10,6 +10,7 @@ from django.contrib import admin, messages
 from django.http import FileResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .models import PrivacyRequest
 from .services import PrivacyError, is_privacy_admin, person_erase, privacy_export
@@ -33,7 +34,7 @@ class PrivacyRequestAdmin(admin.ModelAdmin):
         return False  # the audit is not edited, through the admin or otherwise
 
 
-@admin.action(description="Export personal data (zip)")
+@admin.action(description=_("Export personal data (zip)"))
 def export_personal_data(modeladmin, request, queryset):
     if queryset.count() != 1:
         modeladmin.message_user(request, "Select exactly one person to export.", messages.WARNING)
@@ -60,7 +61,7 @@ def export_personal_data(modeladmin, request, queryset):
     )
 
 
-@admin.action(description="Erase personal data (cannot be undone)")
+@admin.action(description=_("Erase personal data (cannot be undone)"))
 def erase_personal_data(modeladmin, request, queryset):
     if not is_privacy_admin(request.user):
         modeladmin.message_user(request, "Only an administrator can do this.", messages.ERROR)

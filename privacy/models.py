@@ -6,19 +6,20 @@ or address, so the audit itself keeps no personal data of the person it is about
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class PrivacyRequest(models.Model):
     class Kind(models.TextChoices):
-        EXPORT = "export", "Export (access request)"
-        ERASE = "erase", "Erase (right to be forgotten)"
-        RETENTION = "retention", "Retention sweep"
+        EXPORT = "export", _("Export (access request)")
+        ERASE = "erase", _("Erase (right to be forgotten)")
+        RETENTION = "retention", _("Retention sweep")
 
     class Channel(models.TextChoices):
-        ADMIN = "admin", "Django admin"
-        COMMAND = "command", "Management command"
-        PORTAL = "portal", "Portal (the person themselves)"
-        JOB = "job", "Timed job"
+        ADMIN = "admin", _("Django admin")
+        COMMAND = "command", _("Management command")
+        PORTAL = "portal", _("Portal (the person themselves)")
+        JOB = "job", _("Timed job")
 
     kind = models.CharField(max_length=10, choices=Kind.choices)
     channel = models.CharField(max_length=10, choices=Channel.choices)
@@ -28,10 +29,10 @@ class PrivacyRequest(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="The person it is about (empty for a retention sweep).",
+        help_text=_("The person it is about (empty for a retention sweep)."),
     )
     subject_ref = models.CharField(
-        max_length=32, blank=True, help_text="The person's account id, kept if the account row goes."
+        max_length=32, blank=True, help_text=_("The person's account id, kept if the account row goes.")
     )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -39,12 +40,12 @@ class PrivacyRequest(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="Who asked (empty: the timed job).",
+        help_text=_("Who asked (empty: the timed job)."),
     )
     requested_by_ref = models.CharField(max_length=32, blank=True)
-    note = models.CharField(max_length=255, blank=True, help_text="Why, as the requester gave it.")
+    note = models.CharField(max_length=255, blank=True, help_text=_("Why, as the requester gave it."))
     created_at = models.DateTimeField()
-    summary = models.JSONField(default=dict, blank=True, help_text="What it did, counted.")
+    summary = models.JSONField(default=dict, blank=True, help_text=_("What it did, counted."))
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from .config import JOB_DURATIONS, format_duration, parse_duration
 from .models import (
@@ -164,7 +165,7 @@ class SupportPlanAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ("name",)}
     inlines = [SLATargetInline, JobPolicyInline]
 
-    @admin.display(description="What-if")
+    @admin.display(description=_("What-if"))
     def what_if_link(self, obj):
         return format_html('<a href="{}?plan={}">Preview due times</a>', reverse("admin:sla_what_if"), obj.pk)
 
@@ -213,11 +214,11 @@ class WhatIfForm(forms.Form):
     priority = forms.ModelChoiceField(PriorityLevel.objects.order_by("rank"))
     received_at = forms.CharField(
         label="Received at",
-        help_text="ISO 8601, e.g. 2026-03-06T16:45:00+00:00 (without an offset: the time zone below).",
+        help_text=_("ISO 8601, e.g. 2026-03-06T16:45:00+00:00 (without an offset: the time zone below)."),
         widget=forms.TextInput(attrs={"size": 28, "placeholder": "2026-03-06T16:45:00+00:00"}),
     )
     timezone = forms.CharField(
-        initial="UTC", required=False, help_text="For a received time without an offset."
+        initial="UTC", required=False, help_text=_("For a received time without an offset.")
     )
 
     def clean_timezone(self):

@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 # "#rrggbb": what a colour input sends and what the portal, desk and dashboard put in a style attribute.
 HEX_COLOUR = RegexValidator(r"^#[0-9a-fA-F]{6}\Z", "Enter a colour as #rrggbb, e.g. #dc2626.")
@@ -28,28 +30,30 @@ class PriorityLevel(models.Model):
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=60)
     rank = models.PositiveSmallIntegerField(
-        help_text=f"1 is the most urgent ({RANK_MIN} to {RANK_MAX}).",
+        help_text=format_lazy(_("1 is the most urgent ({min} to {max})."), min=RANK_MIN, max=RANK_MAX),
         validators=[MinValueValidator(RANK_MIN), MaxValueValidator(RANK_MAX)],
     )
     definition = models.TextField(blank=True)
-    examples = models.JSONField(default=list, blank=True, help_text="A list of example situations.")
+    examples = models.JSONField(default=list, blank=True, help_text=_("A list of example situations."))
     colour = models.CharField(
         max_length=7,
         default="#6b7280",
         validators=[HEX_COLOUR],
-        help_text="Hex colour, e.g. #dc2626.",
+        help_text=_("Hex colour, e.g. #dc2626."),
     )
     advise_phone = models.BooleanField(
-        default=False, help_text="Tell customers to phone instead of filing (they may still file)."
+        default=False, help_text=_("Tell customers to phone instead of filing (they may still file).")
     )
-    is_default = models.BooleanField(default=False, help_text="Used when no level is given.")
+    is_default = models.BooleanField(default=False, help_text=_("Used when no level is given."))
     escalate_any_time = models.BooleanField(
-        default=False, help_text="Customers may escalate at any time, not only once a target is breached."
+        default=False, help_text=_("Customers may escalate at any time, not only once a target is breached.")
     )
     abuse_guarded = models.BooleanField(
         default=False,
-        help_text="Guarded against abuse: while an organization is barred, its requests at this level are "
-        "filed one level lower and its open tickets drop one level.",
+        help_text=_(
+            "Guarded against abuse: while an organization is barred, its requests at this level are "
+            "filed one level lower and its open tickets drop one level."
+        ),
     )
 
     class Meta:
@@ -70,17 +74,20 @@ class PriorityLevel(models.Model):
 
 class SupportPlan(models.Model):
     class FirstResponse(models.TextChoices):
-        REPLY = "reply", "A public staff reply"
-        ASSIGNMENT = "assignment", "Prioritized and assigned to a technician (or a public staff reply)"
+        REPLY = "reply", _("A public staff reply")
+        ASSIGNMENT = "assignment", _("Prioritized and assigned to a technician (or a public staff reply)")
 
     class TimeTracking(models.TextChoices):
-        OFF = "off", "Not tracked"
-        OPTIONAL = "optional", "Technicians may log minutes on each reply or note"
-        REQUIRED = "required", "Every staff reply or note must log its minutes (billed by time)"
+        OFF = "off", _("Not tracked")
+        OPTIONAL = "optional", _("Technicians may log minutes on each reply or note")
+        REQUIRED = "required", _("Every staff reply or note must log its minutes (billed by time)")
 
     class CustomerEdit(models.TextChoices):
-        NEW_OR_BREACHED = "new_or_breached", "While nobody has acted on it yet, and once a target is breached"
-        BREACHED = "breached", "Only once a response target is breached"
+        NEW_OR_BREACHED = (
+            "new_or_breached",
+            _("While nobody has acted on it yet, and once a target is breached"),
+        )
+        BREACHED = "breached", _("Only once a response target is breached")
 
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=80)
@@ -90,19 +97,19 @@ class SupportPlan(models.Model):
         max_length=20,
         choices=FirstResponse.choices,
         default=FirstResponse.REPLY,
-        help_text="What meets the first-response target.",
+        help_text=_("What meets the first-response target."),
     )
     customer_edit = models.CharField(
         max_length=20,
         choices=CustomerEdit.choices,
         default=CustomerEdit.NEW_OR_BREACHED,
-        help_text="When a customer may rewrite their request (subject, description, form fields).",
+        help_text=_("When a customer may rewrite their request (subject, description, form fields)."),
     )
     time_tracking = models.CharField(
         max_length=10,
         choices=TimeTracking.choices,
         default=TimeTracking.OPTIONAL,
-        help_text="Minutes logged on staff replies and notes, for billing by time.",
+        help_text=_("Minutes logged on staff replies and notes, for billing by time."),
     )
 
     class Meta:
@@ -130,9 +137,11 @@ class Calendar(models.Model):
     country_holidays = models.CharField(
         max_length=10,
         blank=True,
-        help_text="ISO country code for public holidays (the holidays package), e.g. GB.",
+        help_text=_("ISO country code for public holidays (the holidays package), e.g. GB."),
     )
-    country_subdivision = models.CharField(max_length=10, blank=True, help_text="Optional, e.g. ENG or CA.")
+    country_subdivision = models.CharField(
+        max_length=10, blank=True, help_text=_("Optional, e.g. ENG or CA.")
+    )
 
     class Meta:
         ordering = ["name"]
@@ -162,7 +171,7 @@ class BusinessHours(models.Model):
 
     class Meta:
         ordering = ["calendar", "weekday", "start"]
-        verbose_name_plural = "business hours"
+        verbose_name_plural = _("business hours")
 
     def __str__(self) -> str:
         return f"{self.get_weekday_display()} {self.start:%H:%M}-{self.end:%H:%M}"
@@ -195,7 +204,7 @@ class SLATarget(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["plan", "priority"], name="one_target_per_plan_priority")
         ]
-        verbose_name = "SLA target"
+        verbose_name = _("SLA target")
 
     def __str__(self) -> str:
         return f"{self.plan} / {self.priority}"
@@ -211,19 +220,19 @@ class EscalationContact(models.Model):
     """Someone told by alert rules who may not be a user: a director, the managing director, a pager."""
 
     class Role(models.TextChoices):
-        ENGINEER = "engineer", "Engineer"
-        ON_CALL = "on_call", "On-call engineer"
-        DUTY = "duty", "Duty staff"
-        TEAM_LEAD = "team_lead", "Team lead"
-        DIRECTOR = "director", "Director"
-        MANAGING_DIRECTOR = "managing_director", "Managing director"
-        LEADERSHIP = "leadership", "Support leadership"
+        ENGINEER = "engineer", _("Engineer")
+        ON_CALL = "on_call", _("On-call engineer")
+        DUTY = "duty", _("Duty staff")
+        TEAM_LEAD = "team_lead", _("Team lead")
+        DIRECTOR = "director", _("Director")
+        MANAGING_DIRECTOR = "managing_director", _("Managing director")
+        LEADERSHIP = "leadership", _("Support leadership")
 
     name = models.CharField(max_length=120)
     role = models.CharField(max_length=30, choices=Role.choices)
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
-    webhook_url = models.URLField(blank=True, help_text="Paging or chat webhook (JSON POST).")
+    webhook_url = models.URLField(blank=True, help_text=_("Paging or chat webhook (JSON POST)."))
     active = models.BooleanField(default=True)
 
     class Meta:
@@ -252,37 +261,37 @@ class AlertRule(models.Model):
     """Who is told, and when, about an SLA event of a priority."""
 
     class Event(models.TextChoices):
-        CREATED = "created", "Ticket created"
-        WARNING = "warning", "Target close"
-        BREACH = "breach", "Target breached"
-        UNASSIGNED = "unassigned", "Still unassigned"
-        ESCALATED = "escalated", "Escalated by the customer"
+        CREATED = "created", _("Ticket created")
+        WARNING = "warning", _("Target close")
+        BREACH = "breach", _("Target breached")
+        UNASSIGNED = "unassigned", _("Still unassigned")
+        ESCALATED = "escalated", _("Escalated by the customer")
 
     class Target(models.TextChoices):
-        ANY = "any", "Either target"
-        FIRST_RESPONSE = "first_response", "First response"
-        RESOLUTION = "resolution", "Resolution"
+        ANY = "any", _("Either target")
+        FIRST_RESPONSE = "first_response", _("First response")
+        RESOLUTION = "resolution", _("Resolution")
 
     class Audience(models.TextChoices):
-        ON_CALL = "on_call", "On-call rota"
-        ENGINEERS = "engineers", "All engineers"
-        DUTY = "duty", "Duty staff"
-        ASSIGNEE = "assignee", "Assignee"
-        TEAM_LEADS = "team_leads", "Team leads"
-        DIRECTORS = "directors", "Directors"
-        MANAGING_DIRECTOR = "managing_director", "Managing director"
-        LEADERSHIP = "leadership", "Support leadership"
-        WEBHOOK = "webhook", "Webhook"
+        ON_CALL = "on_call", _("On-call rota")
+        ENGINEERS = "engineers", _("All engineers")
+        DUTY = "duty", _("Duty staff")
+        ASSIGNEE = "assignee", _("Assignee")
+        TEAM_LEADS = "team_leads", _("Team leads")
+        DIRECTORS = "directors", _("Directors")
+        MANAGING_DIRECTOR = "managing_director", _("Managing director")
+        LEADERSHIP = "leadership", _("Support leadership")
+        WEBHOOK = "webhook", _("Webhook")
 
     class Timing(models.TextChoices):
-        ALWAYS = "always", "At once, 24x7"
-        OUT_OF_HOURS = "out_of_hours", "Only out of office hours"
-        IN_HOURS = "in_hours", "Only in office hours (held to the next opening)"
+        ALWAYS = "always", _("At once, 24x7")
+        OUT_OF_HOURS = "out_of_hours", _("Only out of office hours")
+        IN_HOURS = "in_hours", _("Only in office hours (held to the next opening)")
 
     class Channel(models.TextChoices):
-        EMAIL = "email", "Email"
-        PAGE = "page", "Page (webhook)"
-        WEBHOOK = "webhook", "Webhook"
+        EMAIL = "email", _("Email")
+        PAGE = "page", _("Page (webhook)")
+        WEBHOOK = "webhook", _("Webhook")
 
     name = models.CharField(max_length=120, blank=True)
     priority = models.ForeignKey(
@@ -291,13 +300,13 @@ class AlertRule(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="alert_rules",
-        help_text="Empty means every priority.",
+        help_text=_("Empty means every priority."),
     )
     event = models.CharField(max_length=20, choices=Event.choices)
     target = models.CharField(max_length=20, choices=Target.choices, default=Target.ANY)
     threshold_percent = models.PositiveSmallIntegerField(
         default=DEFAULT_WARN_PERCENT,
-        help_text="For 'target close': how much of the target is used up, in percent.",
+        help_text=_("For 'target close': how much of the target is used up, in percent."),
     )
     audience = models.CharField(max_length=30, choices=Audience.choices)
     channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.EMAIL)
@@ -309,7 +318,7 @@ class AlertRule(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="Office hours for the timing; empty uses the ticket's SLA calendar.",
+        help_text=_("Office hours for the timing; empty uses the ticket's SLA calendar."),
     )
     active = models.BooleanField(default=True)
 
@@ -352,7 +361,7 @@ class JobPolicy(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="job_policy",
-        help_text="Empty: the global defaults.",
+        help_text=_("Empty: the global defaults."),
     )
     calendar = models.ForeignKey(
         Calendar,
@@ -360,33 +369,35 @@ class JobPolicy(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="Business hours for reminders and staff deadlines.",
+        help_text=_("Business hours for reminders and staff deadlines."),
     )
     assignment_deadline = models.DurationField(
-        null=True, blank=True, help_text="Unassigned longer: alert team leads (business time)."
+        null=True, blank=True, help_text=_("Unassigned longer: alert team leads (business time).")
     )
     stale_after = models.DurationField(
-        null=True, blank=True, help_text="No staff activity this long: remind the assignee (business time)."
+        null=True,
+        blank=True,
+        help_text=_("No staff activity this long: remind the assignee (business time)."),
     )
     customer_reminder_every = models.DurationField(
-        null=True, blank=True, help_text="Waiting on the customer: remind every..."
+        null=True, blank=True, help_text=_("Waiting on the customer: remind every...")
     )
     customer_reminder_max = models.PositiveSmallIntegerField(null=True, blank=True)
     waiting_close_after = models.DurationField(
-        null=True, blank=True, help_text="Close a waiting ticket after this long without an answer."
+        null=True, blank=True, help_text=_("Close a waiting ticket after this long without an answer.")
     )
     resolved_close_after = models.DurationField(
-        null=True, blank=True, help_text="Close a resolved ticket the customer does not answer."
+        null=True, blank=True, help_text=_("Close a resolved ticket the customer does not answer.")
     )
     reopen_window = models.DurationField(
-        null=True, blank=True, help_text="Replies within this window after closing reopen the ticket."
+        null=True, blank=True, help_text=_("Replies within this window after closing reopen the ticket.")
     )
     survey_enabled = models.BooleanField(null=True, blank=True)
     survey_valid_for = models.DurationField(null=True, blank=True)
 
     class Meta:
-        verbose_name = "timed-job settings"
-        verbose_name_plural = "timed-job settings"
+        verbose_name = _("timed-job settings")
+        verbose_name_plural = _("timed-job settings")
 
     def __str__(self) -> str:
         return f"Timed jobs: {self.plan or 'global defaults'}"

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .models import SsoIdentity, SsoProvider
 
@@ -8,7 +9,7 @@ class SsoProviderForm(forms.ModelForm):
     client_secret = forms.CharField(
         required=False,
         widget=forms.PasswordInput(render_value=False),
-        help_text="Leave empty to keep the stored secret.",
+        help_text=_("Leave empty to keep the stored secret."),
     )
 
     class Meta:

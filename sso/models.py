@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
@@ -20,7 +21,7 @@ def validate_issuer(value: str) -> None:
         return
     if parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS:
         return
-    raise ValidationError("The issuer must be an https:// URL (http:// only on 127.0.0.1 or localhost).")
+    raise ValidationError(_("The issuer must be an https:// URL (http:// only on 127.0.0.1 or localhost)."))
 
 
 def _normalise_domains(value) -> list[str]:
@@ -40,26 +41,30 @@ class SsoProviderQuerySet(models.QuerySet):
 
 class SsoProvider(models.Model):
     class SignAlgo(models.TextChoices):
-        RS256 = "RS256", "RS256 (the provider's published keys)"
-        ES256 = "ES256", "ES256 (the provider's published keys)"
-        HS256 = "HS256", "HS256 (signed with the client secret)"
+        RS256 = "RS256", _("RS256 (the provider's published keys)")
+        ES256 = "ES256", _("ES256 (the provider's published keys)")
+        HS256 = "HS256", _("HS256 (signed with the client secret)")
 
-    name = models.CharField(max_length=100, help_text='Shown on the sign-in page: "Sign in with <name>".')
-    slug = models.SlugField(unique=True, help_text="Part of the sign-in URL: /accounts/sso/<slug>/start/.")
+    name = models.CharField(max_length=100, help_text=_('Shown on the sign-in page: "Sign in with <name>".'))
+    slug = models.SlugField(unique=True, help_text=_("Part of the sign-in URL: /accounts/sso/<slug>/start/."))
     organization = models.OneToOneField(
         "accounts.Organization",
         null=True,
         blank=True,
         on_delete=models.CASCADE,
         related_name="sso_provider",
-        help_text="Empty: this provider signs in staff. Set: it signs in this organization's customers, "
-        "and customers whose address is on the organization's email domains are sent to it.",
+        help_text=_(
+            "Empty: this provider signs in staff. Set: it signs in this organization's customers, "
+            "and customers whose address is on the organization's email domains are sent to it."
+        ),
     )
     enabled = models.BooleanField(default=True)
     issuer = models.CharField(
         max_length=255,
         validators=[validate_issuer],
-        help_text="The provider's issuer; its /.well-known/openid-configuration is read for the endpoints.",
+        help_text=_(
+            "The provider's issuer; its /.well-known/openid-configuration is read for the endpoints."
+        ),
     )
     client_id = models.CharField(max_length=255)
     client_secret = models.CharField(max_length=255, blank=True)
@@ -68,27 +73,33 @@ class SsoProvider(models.Model):
     trusted_domains = models.JSONField(
         default=list,
         blank=True,
-        help_text='Email domains this provider speaks for, e.g. ["corp.example"]. Only a verified address '
-        "on one of them is accepted: to create an account, or to link an existing one.",
+        help_text=_(
+            'Email domains this provider speaks for, e.g. ["corp.example"]. Only a verified address '
+            "on one of them is accepted: to create an account, or to link an existing one."
+        ),
     )
     roles_claim = models.CharField(
-        max_length=100, default="roles", help_text="The claim that lists the person's roles."
+        max_length=100, default="roles", help_text=_("The claim that lists the person's roles.")
     )
     role_map = models.JSONField(
         default=dict,
         blank=True,
-        help_text='Claim value to role. Staff: {"helpdesk-agent": "Technicians", "helpdesk-lead": "Team '
-        'leads", "helpdesk-admin": "Admins"}; a staff member needs at least one. Customers: '
-        '{"support-admin": "org_admin"} makes an organization admin.',
+        help_text=_(
+            'Claim value to role. Staff: {"helpdesk-agent": "Technicians", "helpdesk-lead": "Team '
+            'leads", "helpdesk-admin": "Admins"}; a staff member needs at least one. Customers: '
+            '{"support-admin": "org_admin"} makes an organization admin.'
+        ),
     )
     teams_claim = models.CharField(
-        max_length=100, default="teams", blank=True, help_text="The claim that lists the person's teams."
+        max_length=100, default="teams", blank=True, help_text=_("The claim that lists the person's teams.")
     )
     team_map = models.JSONField(
         default=dict,
         blank=True,
-        help_text='Claim value to team name, e.g. {"net-ops": "Network"}. Membership of the mapped teams '
-        "follows the provider at every sign-in; other teams are left alone.",
+        help_text=_(
+            'Claim value to team name, e.g. {"net-ops": "Network"}. Membership of the mapped teams '
+            "follows the provider at every sign-in; other teams are left alone."
+        ),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -96,7 +107,7 @@ class SsoProvider(models.Model):
 
     class Meta:
         ordering = ["name"]
-        verbose_name = "single sign-on provider"
+        verbose_name = _("single sign-on provider")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.organization or 'staff'})"
@@ -108,7 +119,7 @@ class SsoProvider(models.Model):
     def clean(self):
         self.trusted_domains = _normalise_domains(self.trusted_domains)
         if not isinstance(self.role_map, dict) or not isinstance(self.team_map, dict):
-            raise ValidationError("The role and team maps are JSON objects: {claim value: name}.")
+            raise ValidationError(_("The role and team maps are JSON objects: {claim value: name}."))
         if "openid" not in self.scopes.split():
             raise ValidationError({"scopes": 'The scopes must include "openid".'})
 
@@ -125,14 +136,14 @@ class SsoIdentity(models.Model):
     provider = models.ForeignKey(SsoProvider, null=True, on_delete=models.SET_NULL, related_name="identities")
     issuer = models.CharField(max_length=255)
     subject = models.CharField(max_length=255)
-    email = models.EmailField(help_text="The address the provider asserted when the link was made.")
+    email = models.EmailField(help_text=_("The address the provider asserted when the link was made."))
     created_at = models.DateTimeField()
     last_login_at = models.DateTimeField()
 
     class Meta:
         ordering = ["-last_login_at"]
-        verbose_name = "single sign-on identity"
-        verbose_name_plural = "single sign-on identities"
+        verbose_name = _("single sign-on identity")
+        verbose_name_plural = _("single sign-on identities")
         constraints = [
             models.UniqueConstraint(fields=["issuer", "subject"], name="sso_identity_issuer_subject_unique")
         ]

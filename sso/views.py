@@ -40,7 +40,7 @@ def sso_choose(request):
             url = reverse("sso:start", args=[provider.slug])
             return redirect(f"{url}?{_query(login_hint=email, next=request.POST.get('next', ''))}")
         messages.info(
-            request, "Your organization does not use single sign-on here: sign in with your password."
+            request, _("Your organization does not use single sign-on here: sign in with your password.")
         )
         return redirect(f"{reverse('login')}?{_query(email=email)}")
     return render(request, "sso/choose.html", {"form": form, "next": request.GET.get("next", "")})
@@ -68,7 +68,11 @@ class SsoStartView(OIDCAuthenticationRequestView):
             meta = provider_metadata(provider)
         except DiscoveryError as exc:
             log.warning("sso: %s unavailable: %s", provider.slug, exc)
-            messages.error(request, f"{provider.name} cannot be reached just now. Please try again later.")
+            messages.error(
+                request,
+                _("%(provider)s cannot be reached just now. Please try again later.")
+                % {"provider": provider.name},
+            )
             return redirect("login")
         self._settings = provider_settings(provider, meta)
         self.OIDC_OP_AUTH_ENDPOINT = meta.authorization_endpoint

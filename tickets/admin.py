@@ -4,6 +4,7 @@ from django.contrib.admin.helpers import ActionForm
 from django.db.models import Count, Q
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import OrganizationAdmin as BaseOrganizationAdmin
 from accounts.models import Organization, User
@@ -59,7 +60,7 @@ class TicketActionForm(ActionForm):
     )
     status = forms.ChoiceField(choices=[("", "---------"), *Status.choices], required=False)
     priority = forms.ModelChoiceField(queryset=PriorityLevel.objects.all(), required=False)
-    reason = forms.CharField(required=False, max_length=1000, help_text="Required to re-classify.")
+    reason = forms.CharField(required=False, max_length=1000, help_text=_("Required to re-classify."))
 
 
 @admin.register(Ticket)
@@ -120,7 +121,7 @@ class TicketAdmin(admin.ModelAdmin):
         if ok:
             self.message_user(request, f"{ok} ticket(s) {done}.", messages.SUCCESS)
 
-    @admin.action(description="Assign to the chosen technician (none: unassign)")
+    @admin.action(description=_("Assign to the chosen technician (none: unassign)"))
     def assign_action(self, request, queryset):
         form = self._action_values(request)
         if "agent" in form.errors:
@@ -134,7 +135,7 @@ class TicketAdmin(admin.ModelAdmin):
             "assigned",
         )
 
-    @admin.action(description="Change status to the chosen status")
+    @admin.action(description=_("Change status to the chosen status"))
     def change_status_action(self, request, queryset):
         status = self._action_values(request).cleaned_data.get("status")
         if not status:
@@ -149,7 +150,7 @@ class TicketAdmin(admin.ModelAdmin):
             f"now {Status(status).label.lower()}",
         )
 
-    @admin.action(description="Re-classify to the chosen priority (give a reason)")
+    @admin.action(description=_("Re-classify to the chosen priority (give a reason)"))
     def reclassify_action(self, request, queryset):
         priority = self._action_values(request).cleaned_data.get("priority")
         if priority is None:
@@ -215,11 +216,11 @@ class RequestTypeAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("priorities")
 
-    @admin.display(description="Priorities offered")
+    @admin.display(description=_("Priorities offered"))
     def offered_priorities(self, obj):
         return ", ".join(p.name for p in obj.priorities.all()) or "every level"
 
-    @admin.display(description="Fields")
+    @admin.display(description=_("Fields"))
     def field_count(self, obj):
         return len(obj.fields or [])
 
@@ -266,7 +267,7 @@ class IncidentAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("opened_by").annotate(n_tickets=Count("tickets"))
 
-    @admin.display(description="Tickets", ordering="n_tickets")
+    @admin.display(description=_("Tickets"), ordering="n_tickets")
     def ticket_count(self, obj):
         return obj.n_tickets
 
@@ -278,7 +279,7 @@ class CannedReplyAdmin(admin.ModelAdmin):
     list_filter = ("active",)
     search_fields = ("title", "body")
 
-    @admin.display(description="Text")
+    @admin.display(description=_("Text"))
     def preview(self, obj):
         return obj.body if len(obj.body) <= 80 else obj.body[:79] + "…"
 
@@ -303,7 +304,7 @@ class AbuseReasonForm(forms.Form):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
         max_length=2000,
-        help_text="Recorded on the organization and told to the customer on every downgraded ticket.",
+        help_text=_("Recorded on the organization and told to the customer on every downgraded ticket."),
     )
 
 
@@ -338,16 +339,16 @@ class OrganizationAdmin(BaseOrganizationAdmin):
             )
         )
 
-    @admin.display(description="People", ordering="n_members")
+    @admin.display(description=_("People"), ordering="n_members")
     def member_count(self, obj):
         return obj.n_members
 
-    @admin.display(description="Open tickets", ordering="n_open")
+    @admin.display(description=_("Open tickets"), ordering="n_open")
     def open_tickets(self, obj):
         return obj.n_open
 
     @admin.action(
-        description="Abuse of top priorities: downgrade open Urgent/High tickets and bar the top level",
+        description=_("Abuse of top priorities: downgrade open Urgent/High tickets and bar the top level"),
         permissions=["change"],
     )
     def bar_top_priority(self, request, queryset):
@@ -387,7 +388,7 @@ class OrganizationAdmin(BaseOrganizationAdmin):
             },
         )
 
-    @admin.action(description="Lift the top-priority bar", permissions=["change"])
+    @admin.action(description=_("Lift the top-priority bar"), permissions=["change"])
     def lift_top_priority_bar(self, request, queryset):
         for organization in queryset.filter(may_file_top_priority=False):
             organization_lift_top_priority_bar(organization=organization, by=request.user, now=timezone.now())

@@ -33,6 +33,7 @@ from django.db.models import (
 )
 from django.db.models.functions import TruncDate
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import policy
 from .models import (
@@ -46,13 +47,13 @@ from .models import (
     TicketEvent,
 )
 
-AGE_BUCKETS: list[tuple[str, timedelta | None]] = [
-    ("< 4 h", timedelta(hours=4)),
-    ("4-24 h", timedelta(days=1)),
-    ("1-3 days", timedelta(days=3)),
-    ("3-7 days", timedelta(days=7)),
-    ("7-30 days", timedelta(days=30)),
-    ("> 30 days", None),
+AGE_BUCKETS: list[tuple[str, timedelta | None]] = [  # labels worded for the reader (the chart's axis)
+    (gettext_lazy("< 4 h"), timedelta(hours=4)),
+    (gettext_lazy("4-24 h"), timedelta(days=1)),
+    (gettext_lazy("1-3 days"), timedelta(days=3)),
+    (gettext_lazy("3-7 days"), timedelta(days=7)),
+    (gettext_lazy("7-30 days"), timedelta(days=30)),
+    (gettext_lazy("> 30 days"), None),
 ]
 
 
@@ -633,7 +634,7 @@ def sla_dashboard(*, now: datetime, weeks: int = 8) -> dict:
         "breaches": breach_list(now=now, since=since),
         "backlog": backlog,
         "backlog_at": backlog_at,
-        "age_buckets": [label for label, _ in AGE_BUCKETS],
+        "age_buckets": [str(label) for label, _upper in AGE_BUCKETS],
         "medians": median_times(cells=cells + week_hists),
         "csat": csat_summary(since=since),
         "reclassified": reclassification_rates(since=since),

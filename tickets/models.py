@@ -43,10 +43,12 @@ class RequestType(models.Model):
     fields = models.JSONField(
         default=list,
         blank=True,
-        help_text='A list of {"name", "label", "type": text|textarea|date|choice|phone_list, "required", "choices", "help"}.',
+        help_text=_(
+            'A list of {"name", "label", "type": text|textarea|date|choice|phone_list, "required", "choices", "help"}.'
+        ),
     )
     priorities = models.ManyToManyField(
-        "sla.PriorityLevel", blank=True, related_name="request_types", help_text="Empty: every level."
+        "sla.PriorityLevel", blank=True, related_name="request_types", help_text=_("Empty: every level.")
     )
     is_default = models.BooleanField(default=False)
     active = models.BooleanField(default=True)
@@ -57,7 +59,7 @@ class RequestType(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="request_types",
-        help_text="Tickets filed on this form go to this team (the skill the form needs).",
+        help_text=_("Tickets filed on this form go to this team (the skill the form needs)."),
     )
 
     class Meta:
@@ -76,7 +78,7 @@ class Incident(models.Model):
     """A major incident: a public status shown on the portal banner, with tickets linked to it."""
 
     title = models.CharField(max_length=200)
-    public_status = models.TextField(help_text="Shown to customers on every portal page while open.")
+    public_status = models.TextField(help_text=_("Shown to customers on every portal page while open."))
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -118,8 +120,8 @@ class Tag(models.Model):
     "tickets with tag X" is an index range on ``ticket_tag_by_tag`` on either database.
     """
 
-    name = models.CharField(max_length=50, unique=True, help_text="Lower case; letters, digits, - _ . :")
-    suggested = models.BooleanField(default=False, help_text="Offered to technicians as they type.")
+    name = models.CharField(max_length=50, unique=True, help_text=_("Lower case; letters, digits, - _ . :"))
+    suggested = models.BooleanField(default=False, help_text=_("Offered to technicians as they type."))
     description = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -139,7 +141,7 @@ class Ticket(models.Model):
     )
     cc = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="cc_tickets")
     cc_emails = models.JSONField(
-        default=list, blank=True, help_text="Addresses copied on the thread by email."
+        default=list, blank=True, help_text=_("Addresses copied on the thread by email.")
     )
     subject = models.CharField(max_length=255)
     description = models.TextField(blank=True)
@@ -179,7 +181,7 @@ class Ticket(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     last_activity_at = models.DateTimeField(
-        help_text="Newest public activity; the customer's list sorts by it."
+        help_text=_("Newest public activity; the customer's list sorts by it.")
     )
     last_staff_activity_at = models.DateTimeField(null=True, blank=True)
     last_customer_activity_at = models.DateTimeField(null=True, blank=True)
@@ -191,7 +193,7 @@ class Ticket(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     sla_paused_at = models.DateTimeField(
-        null=True, blank=True, help_text="Resolution clock paused since (waiting on customer)."
+        null=True, blank=True, help_text=_("Resolution clock paused since (waiting on customer).")
     )
     first_response_warned_at = models.DateTimeField(null=True, blank=True)
     resolution_warned_at = models.DateTimeField(null=True, blank=True)
@@ -219,13 +221,13 @@ class Ticket(models.Model):
     actions_changed_at = models.DateTimeField(
         null=True,
         blank=True,
-        help_text="Changed since its next-action instants were computed (the jobs recompute them).",
+        help_text=_("Changed since its next-action instants were computed (the jobs recompute them)."),
     )
 
-    escalated_at = models.DateTimeField(null=True, blank=True, help_text="Flagged for leadership.")
+    escalated_at = models.DateTimeField(null=True, blank=True, help_text=_("Flagged for leadership."))
     close_reason = models.CharField(max_length=255, blank=True)
     about_incident = models.BooleanField(
-        default=False, help_text="The customer said this is about an open incident."
+        default=False, help_text=_("The customer said this is about an open incident.")
     )
 
     objects = TicketQuerySet.as_manager()
@@ -409,14 +411,16 @@ class Message(models.Model):
     )
     from_staff = models.BooleanField(default=False)
     channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.WEB)
-    body = models.TextField(help_text="Plain text.")
-    body_html = models.TextField(blank=True, help_text="Sanitised HTML (nh3), when the message came as HTML.")
+    body = models.TextField(help_text=_("Plain text."))
+    body_html = models.TextField(
+        blank=True, help_text=_("Sanitised HTML (nh3), when the message came as HTML.")
+    )
     quoted_text = models.TextField(
-        blank=True, help_text="Quoted history separated from the new text (email)."
+        blank=True, help_text=_("Quoted history separated from the new text (email).")
     )
     email_message_id = models.CharField(max_length=998, blank=True, db_index=True)
     minutes = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Time a technician logged on this reply or note (billing)."
+        null=True, blank=True, help_text=_("Time a technician logged on this reply or note (billing).")
     )
     created_at = models.DateTimeField()
 
@@ -441,8 +445,8 @@ class Attachment(models.Model):
         Message, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
     )
     file = models.FileField(upload_to=attachment_path, max_length=255)
-    filename = models.CharField(max_length=255, help_text="The uploader's name, for display only.")
-    content_type = models.CharField(max_length=100, help_text="Sniffed from the content.")
+    filename = models.CharField(max_length=255, help_text=_("The uploader's name, for display only."))
+    content_type = models.CharField(max_length=100, help_text=_("Sniffed from the content."))
     size = models.PositiveBigIntegerField()
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -515,12 +519,12 @@ class TicketEvent(models.Model):
 
 class CannedReply(models.Model):
     title = models.CharField(max_length=120)
-    body = models.TextField(help_text="May use {{ ticket.reference }}, {{ requester }}, {{ agent }}.")
+    body = models.TextField(help_text=_("May use {{ ticket.reference }}, {{ requester }}, {{ agent }}."))
     active = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["title"]
-        verbose_name_plural = "canned replies"
+        verbose_name_plural = _("canned replies")
 
     def __str__(self) -> str:
         return self.title
@@ -533,7 +537,9 @@ class SurveyResponse(models.Model):
     token_hash = models.CharField(max_length=64, unique=True)
     sent_at = models.DateTimeField()
     expires_at = models.DateTimeField()
-    rating = models.PositiveSmallIntegerField(null=True, blank=True, help_text="1 (poor) to 5 (excellent).")
+    rating = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text=_("1 (poor) to 5 (excellent).")
+    )
     comment = models.TextField(blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
 
@@ -545,19 +551,19 @@ class InboundEmail(models.Model):
     """Every inbound mail we accepted, keyed for idempotency; kept even when it made no ticket."""
 
     class Outcome(models.TextChoices):
-        RECEIVED = "received", "Received (stored, waiting for a worker)"
-        NEW_TICKET = "new_ticket", "New ticket"
-        REPLY = "reply", "Reply on a ticket"
-        REOPENED = "reopened", "Reopened a ticket"
-        HELD = "held", "Held for staff"
-        IGNORED_AUTO = "ignored_auto", "Ignored: automatic mail"
-        BOUNCE = "bounce", "Bounce / delivery report"
-        REJECTED = "rejected", "Rejected"
-        RELEASED = "released", "Held, then released by staff"
-        FAILED = "failed", "Failed (kept for retry)"
+        RECEIVED = "received", _("Received (stored, waiting for a worker)")
+        NEW_TICKET = "new_ticket", _("New ticket")
+        REPLY = "reply", _("Reply on a ticket")
+        REOPENED = "reopened", _("Reopened a ticket")
+        HELD = "held", _("Held for staff")
+        IGNORED_AUTO = "ignored_auto", _("Ignored: automatic mail")
+        BOUNCE = "bounce", _("Bounce / delivery report")
+        REJECTED = "rejected", _("Rejected")
+        RELEASED = "released", _("Held, then released by staff")
+        FAILED = "failed", _("Failed (kept for retry)")
 
     dedupe_key = models.CharField(
-        max_length=255, unique=True, help_text="Message-ID + sender + content digest, or a content hash."
+        max_length=255, unique=True, help_text=_("Message-ID + sender + content digest, or a content hash.")
     )
     message_id = models.CharField(max_length=998, blank=True)
     sender = models.CharField(max_length=320, blank=True)
@@ -570,15 +576,15 @@ class InboundEmail(models.Model):
     )
     raw = models.FileField(upload_to="inbound/%Y/%m/", blank=True, max_length=255)
     raw_sha256 = models.CharField(
-        max_length=64, blank=True, db_index=True, help_text="Of the bytes as received."
+        max_length=64, blank=True, db_index=True, help_text=_("Of the bytes as received.")
     )
     message_id_collision = models.BooleanField(
         default=False,
-        help_text="Another mail with this Message-ID but a different sender or content came first.",
+        help_text=_("Another mail with this Message-ID but a different sender or content came first."),
     )
-    attempts = models.PositiveSmallIntegerField(default=0, help_text="Automatic retries so far.")
+    attempts = models.PositiveSmallIntegerField(default=0, help_text=_("Automatic retries so far."))
     next_attempt_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the retry job takes it again."
+        null=True, blank=True, help_text=_("When the retry job takes it again.")
     )
 
     class Meta:
@@ -604,9 +610,9 @@ class SenderHold(models.Model):
     """
 
     class State(models.TextChoices):
-        PENDING = "pending", "Waiting for staff"
-        ACCEPTED = "accepted", "Accepted as a member"
-        REJECTED = "rejected", "Rejected"
+        PENDING = "pending", _("Waiting for staff")
+        ACCEPTED = "accepted", _("Accepted as a member")
+        REJECTED = "rejected", _("Rejected")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sender_holds")
     organization = models.ForeignKey(
@@ -642,7 +648,7 @@ class FilingKey(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=300)
     fingerprint = models.CharField(
-        max_length=64, blank=True, help_text="The request's hash; empty for forms."
+        max_length=64, blank=True, help_text=_("The request's hash; empty for forms.")
     )
     ticket = models.ForeignKey(Ticket, null=True, on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField()
@@ -698,7 +704,7 @@ class SavedView(models.Model):
         blank=True,
         on_delete=models.SET_NULL,  # a team that goes leaves its views to their owners, unshared
         related_name="saved_views",
-        help_text="Shared with this team's members (empty: only its owner).",
+        help_text=_("Shared with this team's members (empty: only its owner)."),
     )
     query = models.CharField(max_length=500, blank=True)
     sort = models.CharField(max_length=16, default="priority")

@@ -30,6 +30,9 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import F, Q
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy, pgettext_lazy
 
 from accounts.identity import UNVERIFIED_DETAIL, is_verified
 from sla.models import PriorityLevel, SupportPlan
@@ -40,7 +43,47 @@ from .querysets import OPEN_STATUSES
 
 
 class TicketError(Exception):
-    """A refused action, with a message fit to show the person who tried it."""
+    """A refused action, with a message fit to show the person who tried it.
+
+    Raise it with a marked message and its values by name, never with words already filled in:
+    ``TicketError(_("%(email)s is not a member of %(organization)s."), email=..., organization=...)`` with
+    ``_`` as ``gettext_lazy``. The message is worded when it is read (``str(exc)``), in the language then
+    active, i.e. the reader's. Where a refusal is kept (an event's reason), keep ``english()`` and, to word
+    it again for a later reader, ``msgid`` and ``params`` (``TicketError.reworded``).
+    """
+
+    def __init__(self, message, **params):
+        super().__init__(message)
+        self.message = message
+        self.params = params
+
+    def __str__(self) -> str:
+        # A lazy message translates here; ``%`` on a lazy plural picks its form from the named number.
+        return self.message % self.params if self.params else str(self.message)
+
+    def english(self) -> str:
+        """The refusal in the source language, for text that is stored (every reader then rewords it)."""
+        with translation.override(None):
+            return str(self)
+
+    def kept(self) -> dict:
+        """What a stored record keeps of the refusal: its message id and values (JSON), so that each
+        later reader reads it in their own language (``TicketError.reworded``). A plural message keeps
+        its English words (it then reads in English)."""
+        args = getattr(self.message, "_args", None)  # a gettext_lazy message: ("msgid",)
+        msgid = args[0] if isinstance(args, tuple) and len(args) == 1 else self.english()
+        params = {k: v if isinstance(v, int | float) else str(v) for k, v in self.params.items()}
+        return {"msgid": msgid, "params": params if args else {}}
+
+    @staticmethod
+    def reworded(kept: dict) -> str:
+        """A kept refusal (``kept()``) in the active language."""
+        msgid, params = kept.get("msgid", ""), kept.get("params") or {}
+        text = translation.gettext(msgid)
+        try:
+            return text % params if params else text
+        except (KeyError, TypeError, ValueError):  # a catalogue whose placeholders changed since
+            return msgid % params if params else msgid
 
 
 # --- status sets ---------------------------------------------------------------------------------
@@ -101,17 +144,19 @@ class SlaState:
     due_at: datetime | None = None
     seconds: int | None = None
 
+    # What a person reads (the API's ``label``, the portal and the desk); ``state`` is the stable code.
     LABELS = {
-        "done": "Done",
-        "paused": "Paused",
-        "none": "No target",
-        "breached": "Breached",
-        "due_soon": "Due soon",
-        "on_track": "On track",
+        "done": pgettext_lazy("sla state", "Done"),
+        "paused": pgettext_lazy("sla state", "Paused"),
+        "none": pgettext_lazy("sla state", "No target"),
+        "breached": pgettext_lazy("sla state", "Breached"),
+        "due_soon": pgettext_lazy("sla state", "Due soon"),
+        "on_track": pgettext_lazy("sla state", "On track"),
     }
 
     def as_dict(self) -> dict:
-        out = {"state": self.state, "breached": self.breached, "label": self.LABELS[self.state]}
+        """The state with its ``label`` worded in the active language (the reader's)."""
+        out = {"state": self.state, "breached": self.breached, "label": str(self.LABELS[self.state])}
         if self.target:
             out.update(target=self.target, due_at=self.due_at, seconds=self.seconds)
         return out
@@ -292,11 +337,15 @@ def check_requester(*, requester, organization, triage: bool = False) -> None:
     """A ticket belongs to its requester's organization. Only mail intake may file a stranger's mail under
     an organization, and only for staff triage (``triage=True``): that makes the sender no member."""
     if organization is None:
-        raise TicketError("The requester belongs to no organization.")
+        raise TicketError(_("The requester belongs to no organization."))
     if requester.is_staff or triage:
         return
     if requester.organization_id != organization.pk:
-        raise TicketError(f"{requester.email} is not a member of {organization.name}.")
+        raise TicketError(
+            _("%(email)s is not a member of %(organization)s."),
+            email=requester.email,
+            organization=organization.name,
+        )
 
 
 def missing_request_fields(request_type, fields: dict) -> list[str]:
@@ -314,11 +363,19 @@ def check_request_form(*, request_type, priority: PriorityLevel, fields: dict) -
     if request_type is None:
         return
     if request_type.priorities.exists() and not request_type.priorities.filter(pk=priority.pk).exists():
-        raise TicketError(f"The form '{request_type.name}' does not offer the priority {priority.name}.")
+        raise TicketError(
+            _("The form “%(form)s” does not offer the priority %(priority)s."),
+            form=request_type.name,
+            priority=priority.name,
+        )
     missing = missing_request_fields(request_type, fields)
     if missing:
         raise TicketError(
-            f"Fill in the required field{'s' if len(missing) > 1 else ''}: {', '.join(missing)}."
+            ngettext_lazy(
+                "Fill in the required field: %(fields)s.", "Fill in the required fields: %(fields)s.", "n"
+            ),
+            n=len(missing),
+            fields=", ".join(missing),
         )
 
 
@@ -345,13 +402,16 @@ def may_reopen(ticket: Ticket, now: datetime, *, by=None) -> bool:
 
 def check_reopen(ticket: Ticket, now: datetime, *, by=None) -> None:
     if ticket.status not in DONE_STATUSES:
-        raise TicketError("Only a resolved or closed ticket can be reopened.")
+        raise TicketError(_("Only a resolved or closed ticket can be reopened."))
     if ticket.merged_into_id:
-        raise TicketError("This ticket was merged into another; reply on that one.")
+        raise TicketError(_("This ticket was merged into another; reply on that one."))
     if not may_reopen(ticket, now, by=by):
         raise TicketError(
-            "This ticket was closed too long ago to reopen. Please file a new ticket and mention "
-            f"{ticket.reference}."
+            _(
+                "This ticket was closed too long ago to reopen. Please file a new ticket and mention "
+                "%(reference)s."
+            ),
+            reference=ticket.reference,
         )
 
 
@@ -367,9 +427,9 @@ def may_escalate(ticket: Ticket, now: datetime) -> bool:
 
 def check_escalate(ticket: Ticket, now: datetime) -> None:
     if not is_open(ticket):
-        raise TicketError("Only an open ticket can be escalated.")
+        raise TicketError(_("Only an open ticket can be escalated."))
     if not ticket.escalated_at and not may_escalate(ticket, now):
-        raise TicketError("This ticket can be escalated once its response target is breached.")
+        raise TicketError(_("This ticket can be escalated once its response target is breached."))
 
 
 def may_edit(ticket: Ticket, now: datetime, *, by=None) -> bool:
@@ -394,11 +454,11 @@ def may_edit(ticket: Ticket, now: datetime, *, by=None) -> bool:
 
 def check_edit(ticket: Ticket, now: datetime, *, by) -> None:
     if ticket.status == Status.CLOSED:
-        raise TicketError("A closed ticket cannot be edited; reopen it first.")
+        raise TicketError(_("A closed ticket cannot be edited; reopen it first."))
     if not by.is_staff and ticket.requester_id != by.pk:
-        raise TicketError("Only the person who filed the request can edit it; add a reply instead.")
+        raise TicketError(_("Only the person who filed the request can edit it; add a reply instead."))
     if not may_edit(ticket, now, by=by):
-        raise TicketError("You can edit the request once its response time has passed without an answer.")
+        raise TicketError(_("You can edit the request once its response time has passed without an answer."))
 
 
 def may_merge(source: Ticket, target: Ticket) -> bool:
@@ -409,13 +469,13 @@ def merge_refusal(source: Ticket, target: Ticket) -> str:
     """Why ``source`` cannot be folded into ``target`` ("" when it can). Never across organizations: the
     source's requester would then read another organization's thread."""
     if source.pk == target.pk:
-        return "A ticket cannot be merged into itself."
+        return _("A ticket cannot be merged into itself.")
     if source.organization_id != target.organization_id:
-        return "Tickets of different organizations cannot be merged."
+        return _("Tickets of different organizations cannot be merged.")
     if target.merged_into_id:
-        return "The target was itself merged; merge into the ticket it points to."
+        return _("The target was itself merged; merge into the ticket it points to.")
     if source.merged_into_id:
-        return "This ticket was already merged."
+        return _("This ticket was already merged.")
     return ""
 
 
@@ -437,7 +497,11 @@ def tag_name(raw: str) -> str:
     name = "-".join(str(raw or "").strip().lower().split())
     if not _TAG_NAME.match(name):
         raise TicketError(
-            f"\u201c{str(raw)[:60]}\u201d is not a tag: up to 50 letters, digits and - _ . :, starting with a letter or digit."
+            _(
+                "“%(tag)s” is not a tag: up to 50 letters, digits and - _ . :, starting with a "
+                "letter or digit."
+            ),
+            tag=str(raw)[:60],
         )
     return name
 
@@ -449,9 +513,9 @@ def may_tag(user) -> bool:
 
 def check_tags(*, by, count: int) -> None:
     if not may_tag(by):
-        raise TicketError("Only staff tag tickets.")
+        raise TicketError(_("Only staff tag tickets."))
     if count > TAGS_PER_TICKET_MAX:
-        raise TicketError(f"A ticket carries at most {TAGS_PER_TICKET_MAX} tags.")
+        raise TicketError(_("A ticket carries at most %(max)d tags."), max=TAGS_PER_TICKET_MAX)
 
 
 # --- saved queue views ---------------------------------------------------------------------------------
@@ -487,7 +551,7 @@ def _team_ids(user) -> frozenset[int]:
 def check_saved_view_edit(user, view) -> None:
     if not may_edit_saved_view(user, view):
         raise TicketError(
-            "Only the view's owner, a lead of the team it is shared with, or an admin may change it."
+            _("Only the view's owner, a lead of the team it is shared with, or an admin may change it.")
         )
 
 
@@ -515,11 +579,13 @@ def check_minutes(
     mode = time_tracking(ticket)
     if minutes is None:
         if from_staff and mode == SupportPlan.TimeTracking.REQUIRED and channel in MINUTES_ASKED_ON:
-            raise TicketError(f"Log the minutes you spent: the {ticket.plan.name} plan bills by time.")
+            raise TicketError(
+                _("Log the minutes you spent: the %(plan)s plan bills by time."), plan=ticket.plan.name
+            )
         return
     if not from_staff:
-        raise TicketError("Only staff log time on a ticket.")
+        raise TicketError(_("Only staff log time on a ticket."))
     if mode == SupportPlan.TimeTracking.OFF:
-        raise TicketError(f"The {ticket.plan.name} plan does not track time.")
+        raise TicketError(_("The %(plan)s plan does not track time."), plan=ticket.plan.name)
     if not 0 <= minutes <= MINUTES_MAX:
-        raise TicketError(f"Minutes must be between 0 and {MINUTES_MAX}.")
+        raise TicketError(_("Minutes must be between 0 and %(max)d."), max=MINUTES_MAX)

@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .events import INTERNAL, SUBSCRIBABLE
@@ -84,23 +85,23 @@ class EndpointAdmin(AdminsOnly, admin.ModelAdmin):
     )
     actions = ["rotate_secret", "enable", "send_test_event"]
 
-    @admin.display(description="Signing secret (give it to the receiver)")
+    @admin.display(description=_("Signing secret (give it to the receiver)"))
     def signing_secret(self, obj):
         return format_html("<code>{}</code>", obj.secret) if obj.pk else "Created on save."
 
-    @admin.action(description="Rotate the secret (the old one keeps signing for the overlap window)")
+    @admin.action(description=_("Rotate the secret (the old one keeps signing for the overlap window)"))
     def rotate_secret(self, request, queryset):
         for endpoint in queryset:
             services.endpoint_rotate_secret(endpoint=endpoint, now=timezone.now())
         self.message_user(request, f"Rotated {queryset.count()} secret(s).")
 
-    @admin.action(description="Enable (and clear the failure count)")
+    @admin.action(description=_("Enable (and clear the failure count)"))
     def enable(self, request, queryset):
         for endpoint in queryset:
             services.endpoint_enable(endpoint=endpoint)
         self.message_user(request, f"Enabled {queryset.count()} endpoint(s).")
 
-    @admin.action(description="Send a test event")
+    @admin.action(description=_("Send a test event"))
     def send_test_event(self, request, queryset):
         sent = [e for e in queryset if e.active and services.endpoint_ping(endpoint=e, now=timezone.now())]
         self.message_user(request, f"Queued a test event to {len(sent)} active endpoint(s).")
@@ -132,15 +133,15 @@ class DeliveryAdmin(AdminsOnly, admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False  # the log is read-only; only the replay action writes
 
-    @admin.display(description="state")
+    @admin.display(description=_("state"))
     def state(self, obj):
         return obj.notification.get_status_display() if obj.notification else "-"
 
-    @admin.display(description="tries")
+    @admin.display(description=_("tries"))
     def tries(self, obj):
         return obj.notification.attempts if obj.notification else 0
 
-    @admin.action(description="Replay (send again with the same webhook-id)")
+    @admin.action(description=_("Replay (send again with the same webhook-id)"))
     def replay(self, request, queryset):
         done = 0
         for delivery in queryset:

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .events import INTERNAL, EventType
 
@@ -31,24 +32,28 @@ class EndpointQuerySet(models.QuerySet):
 
 class Endpoint(models.Model):
     class Format(models.TextChoices):
-        STANDARD = "standard", "Standard Webhooks JSON (the event as documented in the API schema)"
-        SLACK = "slack", "Slack-style chat message"
-        TEAMS = "teams", "Microsoft Teams-style chat message"
-        PAGERDUTY = "pagerduty", "PagerDuty Events API v2 (paging)"
-        OPSGENIE = "opsgenie", "Opsgenie alert (paging)"
+        STANDARD = "standard", _("Standard Webhooks JSON (the event as documented in the API schema)")
+        SLACK = "slack", _("Slack-style chat message")
+        TEAMS = "teams", _("Microsoft Teams-style chat message")
+        PAGERDUTY = "pagerduty", _("PagerDuty Events API v2 (paging)")
+        OPSGENIE = "opsgenie", _("Opsgenie alert (paging)")
 
     name = models.CharField(max_length=120)
-    url = models.URLField(max_length=500, help_text="https:// in production; private addresses are refused.")
+    url = models.URLField(
+        max_length=500, help_text=_("https:// in production; private addresses are refused.")
+    )
     format = models.CharField(max_length=20, choices=Format.choices, default=Format.STANDARD)
-    events = models.JSONField(default=list, blank=True, help_text="Event types this endpoint is told about.")
+    events = models.JSONField(
+        default=list, blank=True, help_text=_("Event types this endpoint is told about.")
+    )
     include_internal = models.BooleanField(
         default=False,
-        help_text="Also send internal notes (staff-only words). Only for systems staff alone can read.",
+        help_text=_("Also send internal notes (staff-only words). Only for systems staff alone can read."),
     )
     integration_key = models.CharField(
         max_length=200,
         blank=True,
-        help_text="PagerDuty: the integration's routing key. Opsgenie: the API key (sent as GenieKey).",
+        help_text=_("PagerDuty: the integration's routing key. Opsgenie: the API key (sent as GenieKey)."),
     )
     secret = models.CharField(max_length=100, default=secret_new, editable=False)
     previous_secret = models.CharField(max_length=100, blank=True, editable=False)
@@ -86,10 +91,10 @@ class Delivery(models.Model):
     endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="deliveries")
     event_type = models.CharField(max_length=50, choices=EventType.choices)
     event_key = models.CharField(
-        max_length=200, help_text="Names the occurrence: a repeat is the same event."
+        max_length=200, help_text=_("Names the occurrence: a repeat is the same event.")
     )
     msg_id = models.CharField(
-        max_length=64, unique=True, help_text="Sent as webhook-id, the same on every try."
+        max_length=64, unique=True, help_text=_("Sent as webhook-id, the same on every try.")
     )
     payload = models.JSONField()
     ticket = models.ForeignKey(
@@ -101,14 +106,14 @@ class Delivery(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="The outbox row now sending it (a replay writes a new one).",
+        help_text=_("The outbox row now sending it (a replay writes a new one)."),
     )
     replays = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField()
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        verbose_name_plural = "deliveries"
+        verbose_name_plural = _("deliveries")
         constraints = [
             models.UniqueConstraint(fields=["endpoint", "event_key"], name="webhook_delivery_once"),
         ]
@@ -125,7 +130,9 @@ class Attempt(models.Model):
     ok = models.BooleanField(default=False)
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     error = models.CharField(max_length=1000, blank=True)
-    response = models.CharField(max_length=1000, blank=True, help_text="The start of the receiver's answer.")
+    response = models.CharField(
+        max_length=1000, blank=True, help_text=_("The start of the receiver's answer.")
+    )
     duration_ms = models.PositiveIntegerField(default=0)
 
     class Meta:

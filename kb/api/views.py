@@ -4,6 +4,7 @@ like one that does not exist)."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, viewsets
@@ -86,9 +87,9 @@ class SearchView(ApiMixin, generics.GenericAPIView):
     def get(self, request):
         q = request.query_params.get("q", "")
         if not q.strip():
-            raise ValidationError({"q": ["Say what to search for."]})
+            raise ValidationError({"q": [_("Say what to search for.")]})
         if len(q) > 200:
-            raise ValidationError({"q": ["At most 200 characters."]})
+            raise ValidationError({"q": [_("At most 200 characters.")]})
         any_word = request.query_params.get("any", "").lower() in ("1", "true", "yes")
         hits = article_search(user=request.user, query=q, any_word=any_word)
         return Response(self.get_serializer(hits, many=True).data)

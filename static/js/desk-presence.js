@@ -3,6 +3,9 @@
 // The server stops a send over an unread newer message anyway; this only warns earlier.
 (function () {
   "use strict";
+  // Words from the translation catalogue (/jsi18n/, loaded by base.html); English if it did not load.
+  var gettext = window.gettext || function (s) { return s; };
+  var interpolate = window.interpolate || function (f, o) { return f.replace(/%\((\w+)\)s/g, function (_, k) { return o[k]; }); };
   var banner = document.getElementById("presence");
   if (!banner || !window.fetch) return;
   var url = banner.getAttribute("data-url");
@@ -18,9 +21,10 @@
 
   function say(others, arrived) {
     var parts = others.map(function (o) {
-      return o.name + (o.typing ? " is typing a reply" : " is viewing");
+      var words = o.typing ? gettext("%(name)s is typing a reply") : gettext("%(name)s is viewing");
+      return interpolate(words, {name: o.name}, true);
     });
-    if (arrived) parts.push("a new message arrived: reload to read it before you send");
+    if (arrived) parts.push(gettext("a new message arrived: reload to read it before you send"));
     banner.textContent = parts.join(" · ");
     banner.hidden = parts.length === 0;
   }

@@ -3,6 +3,10 @@
 // clear the ticks). Works without this file too: every input is then shown and sent.
 (function () {
   "use strict";
+  // Words from the translation catalogue (/jsi18n/, loaded by base.html); English if it did not load.
+  var gettext = window.gettext || function (s) { return s; };
+  var ngettext = window.ngettext || function (s, p, n) { return n === 1 ? s : p; };
+  var interpolate = window.interpolate || function (f, o) { return f.replace(/%\((\w+)\)s/g, function (_, k) { return o[k]; }); };
   var form = document.getElementById("bulk-form");
   if (!form) return;
   var action = document.getElementById("bulk-action");
@@ -26,11 +30,11 @@
     var ticked = picks().filter(function (box) { return box.checked; }).length;
     var words;
     if (all.checked) {
-      words = "All " + total.textContent.trim() + " matching selected";
+      words = interpolate(gettext("All %(total)s matching selected"), {total: total.textContent.trim()}, true);
     } else if (ticked) {
-      words = ticked + " selected";
+      words = interpolate(ngettext("%(n)s selected", "%(n)s selected", ticked), {n: ticked}, true);
     } else {
-      words = "None selected";
+      words = gettext("None selected");
     }
     count.textContent = words;
     document.body.classList.toggle("bulk-selecting", all.checked || ticked > 0);
@@ -55,7 +59,7 @@
   form.addEventListener("submit", function (event) {
     if (!all.checked && !picks().some(function (box) { return box.checked; })) {
       event.preventDefault();
-      count.textContent = "Select tickets first (tick rows, or select all matching).";
+      count.textContent = gettext("Select tickets first (tick rows, or select all matching).");
     }
   });
   document.body.addEventListener("htmx:afterSwap", update);

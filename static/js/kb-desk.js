@@ -1,6 +1,9 @@
 // The ticket page's knowledge-base panel: articles the ticket's requester can open (matching the
 // subject, or what the technician searches), each with "Insert" to put its link into the reply.
 (function () {
+  // Words from the translation catalogue (/jsi18n/, loaded by base.html); English if it did not load.
+  var gettext = window.gettext || function (s) { return s; };
+  var interpolate = window.interpolate || function (f, o) { return f.replace(/%\((\w+)\)s/g, function (_, k) { return o[k]; }); };
   var panel = document.getElementById("kb-panel");
   if (!panel) return;
   var list = panel.querySelector("ul");
@@ -24,7 +27,7 @@
     if (!articles.length) {
       var none = document.createElement("li");
       none.className = "small muted";
-      none.textContent = "No article matches.";
+      none.textContent = gettext("No article matches.");
       list.append(none);
     }
     articles.forEach(function (a) {
@@ -37,8 +40,8 @@
       var button = document.createElement("button");
       button.type = "button";
       button.className = "secondary button-small";
-      button.textContent = "Insert";
-      button.setAttribute("aria-label", "Insert a link to " + a.title);
+      button.textContent = gettext("Insert");
+      button.setAttribute("aria-label", interpolate(gettext("Insert a link to %(title)s"), {title: a.title}, true));
       button.addEventListener("click", function () { insert(a.title + ": " + a.url); });
       li.append(link, " ", button);
       list.append(li);

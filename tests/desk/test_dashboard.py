@@ -143,13 +143,13 @@ def test_dashboard_csv_export(client, lead, history):
         response = client.get(reverse("desk:dashboard_csv"), {"weeks": "2"})
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
-    urgent = next(r for r in rows if r["week"] == "2026-W10" and r["priority"] == "Urgent")
+    urgent = next(r for r in rows if r["Week"] == "2026-W10" and r["Priority"] == "Urgent")
     assert (
-        urgent["first_response_met"],
-        urgent["first_response_breached"],
-        urgent["first_response_compliance_pct"],
+        urgent["First response met"],
+        urgent["First response breached"],
+        urgent["First response compliance %"],
     ) == ("1", "1", "50.0")
-    assert {r["plan"] for r in rows} == {"Enterprise"}
+    assert {r["Plan"] for r in rows} == {"Enterprise"}
 
 
 def test_dashboard_with_no_tickets_renders(client, lead, plan):

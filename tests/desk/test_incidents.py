@@ -104,7 +104,7 @@ def test_team_lead_runs_an_incident_from_the_desk(client, lead, make_ticket, fro
     client.post(page, {"action": "link", "l-references": f"{t1.reference}, {t2.pk}"})
     assert set(incident.tickets.all()) == {t1, t2}
     response = client.post(page, {"action": "link", "l-references": "HD-424242"})
-    assert "Unknown ticket(s): 424242." in response.content.decode()
+    assert "Unknown ticket: 424242." in response.content.decode()
     client.post(page, {"action": "update", "u-body": "Fix deployed, monitoring."})
     incident.refresh_from_db()
     assert incident.public_status == "Fix deployed, monitoring."

@@ -78,8 +78,8 @@ def test_the_csv_export_has_the_filtered_rows_with_their_tags_and_quotes_formula
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert len(rows) == 1
-    assert rows[0]["reference"] == evil.reference and rows[0]["tags"] == "outage vip"
-    assert rows[0]["subject"].startswith("'=")
+    assert rows[0]["Reference"] == evil.reference and rows[0]["Tags"] == "outage vip"
+    assert rows[0]["Subject"].startswith("'=")
 
 
 def test_only_staff_export(client, customer):

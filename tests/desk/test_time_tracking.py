@@ -94,7 +94,7 @@ def test_leads_total_the_time_per_organization_technician_and_ticket_with_a_csv(
             io.StringIO(client.get(reverse("desk:timesheet_csv"), {"from": day, "to": day}).content.decode())
         )
     )
-    assert lines[0][-1] == "minutes" and sorted(int(row[-1]) for row in lines[1:]) == [15, 30, 45]
+    assert lines[0][-1] == "Minutes" and sorted(int(row[-1]) for row in lines[1:]) == [15, 30, 45]
 
 
 def test_the_timesheet_is_for_leads_and_bad_dates_fall_back_to_this_month(

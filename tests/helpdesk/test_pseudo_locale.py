@@ -416,3 +416,54 @@ def test_every_converted_desk_page_is_fully_marked(client, desk_world, request, 
         if words:
             found["/desk/dashboard/ (breaches)"] = words
     assert found == {}
+
+
+# --- refusals and API errors worded in Python (README "Languages and time zones") ------------------
+
+
+def _refusals(world, tech, customer, stranger) -> list[str]:
+    """Refusals the services, the policy, the queue's filters and the uploads raise, each read (str) in the
+    active language: what a flash message, a form error or an API ``detail`` shows."""
+    from django.core.exceptions import ValidationError
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tickets.desk.queue import saved_query_clean
+    from tickets.policy import TicketError, check_requester, merge_refusal, tag_name
+    from tickets.services import tickets_bulk_apply, validate_uploads
+
+    waiting = world["ticket"]
+    attempts = [
+        lambda: ticket_change_status(ticket=waiting, status=Status.NEW, by=tech, now=NOW),
+        lambda: tickets_bulk_apply(action="nonsense", inputs={}, ids=[1], by=tech, now=NOW),
+        lambda: tickets_bulk_apply(action="status", inputs={}, ids=[], by=tech, now=NOW),
+        lambda: tickets_bulk_apply(
+            action="reclassify", inputs={"priority": "high"}, ids=[1], by=tech, now=NOW
+        ),
+        lambda: tickets_bulk_apply(action="status", inputs={}, ids=[1], by=customer, now=NOW),
+        lambda: tag_name("<script>"),
+        lambda: saved_query_clean("bogus=1"),
+        lambda: saved_query_clean("breaching=-5"),
+        lambda: check_requester(requester=stranger, organization=customer.organization),
+        lambda: validate_uploads([SimpleUploadedFile("Grmbl.txt", b"")]),
+    ]
+    said = [merge_refusal(waiting, waiting)]
+    for attempt in attempts:
+        try:
+            attempt()
+        except TicketError as exc:
+            said.append(str(exc))
+        except ValidationError as exc:
+            said.extend(exc.messages)
+        else:
+            raise AssertionError(f"attempt {attempts.index(attempt)} was not refused")
+    return [str(s) for s in said]
+
+
+def test_every_refusal_worded_in_python_is_marked(world, tech, customer, stranger, pseudo):
+    with time_machine.travel(NOW, tick=False):
+        said = _refusals(world, tech, customer, stranger)
+    codes = ["assign", "status", "reclassify", "tag", "incident", "merge", "macro", "bogus", "breaching"]
+    data = DATA + codes + [stranger.email, "Grmbl.txt", "<script>", world["ticket"].reference]
+    found = {text: leftover_english(text, data=data, html=False) for text in said}
+    assert {text: words for text, words in found.items() if words} == {}
+    assert all(OPEN in text for text in said)

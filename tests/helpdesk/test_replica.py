@@ -56,7 +56,7 @@ with replica_reads():
     Ticket.objects.filter(pk=first.pk).update(subject="Renamed inside a report")
 print(json.dumps({
     "export_status": export.status_code,
-    "export_tickets": sum(int(r["tickets"]) for r in rows),
+    "export_tickets": sum(int(r["Tickets"]) for r in rows),
     "queue_live": b"After the copy" in queue.content,
     "seen_in_report": seen_in_report,
 }))

@@ -39,6 +39,7 @@ VERIFY = "verify"
 T = lambda w: {"pk": w["mine"].pk}  # noqa: E731
 MATRIX: dict[str, tuple] = {
     "healthz": (None, (200, 200, 200, 200, 200, 200, 200)),
+    "javascript-catalog": (None, (200,) * 7),  # the scripts' words: public, like the static files
     # the development outbox: 404 for everyone with DEBUG off, as here (tests/helpdesk/test_dev_mail.py)
     "dev_mail": (None, (LOGIN, 404, 404, 404, 404, 404, VERIFY)),
     "login": (None, (200, 302, 302, 302, 302, 302, 302)),  # signed-in people are sent on

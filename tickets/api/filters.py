@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 
@@ -43,7 +44,7 @@ class TagFilterField(serializers.CharField):
         value = super().to_internal_value(data)
         request = self.context.get("request")
         if request is None or not request.user.is_staff:
-            raise serializers.ValidationError("Only staff filter by tag.")
+            raise serializers.ValidationError(_("Only staff filter by tag."))
         try:
             return tag_name(value)
         except TicketError as exc:
@@ -82,7 +83,7 @@ class TicketFilterSerializer(serializers.Serializer):
 
     def validate_assignee(self, value: str) -> str:
         if value.isdigit() and int(value) > 2**62:
-            raise serializers.ValidationError("Not a user id.")
+            raise serializers.ValidationError(_("Not a user id."))
         return value
 
     def apply(self, qs: QuerySet, *, now: datetime, reader) -> QuerySet:
@@ -135,7 +136,7 @@ class QueueFilterSerializer(serializers.Serializer):
         request = self.context["request"]
         view = saved_views_for(request.user).filter(pk=value).first()
         if view is None:
-            raise NotFound("No such saved view.")
+            raise NotFound(_("No such saved view."))
         return saved_view_filters(view)
 
     @property

@@ -12,6 +12,7 @@ import json
 from datetime import datetime
 from urllib.parse import parse_qs, urlsplit
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import BasePagination, CursorPagination
 from rest_framework.response import Response
@@ -58,7 +59,7 @@ def page_size_of(request, *, name: str, default: int, maximum: int) -> int:
     if raw is None:
         return default
     if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= maximum:
-        raise ValidationError({name: [f"A whole number from 1 to {maximum}."]})
+        raise ValidationError({name: [_("A whole number from 1 to %(max)d.") % {"max": maximum}]})
     return int(raw)
 
 
@@ -117,7 +118,7 @@ class _Cursor(_PageSchema, CursorPagination):
             return super().decode_cursor(request)
         except NotFound:
             # A cursor is input: a bad one is the caller's mistake (400), not a missing page.
-            raise ValidationError({"cursor": ["Invalid cursor."]}) from None
+            raise ValidationError({"cursor": [_("Invalid cursor.")]}) from None
 
     def get_paginated_response(self, data):
         next_link, previous_link = self.get_next_link(), self.get_previous_link()
@@ -175,7 +176,7 @@ class QueuePagination(_PageSchema, BasePagination):
                 raise ValueError("naive")
             return cursor
         except (ValueError, TypeError, UnicodeDecodeError, json.JSONDecodeError):
-            raise ValidationError({"cursor": ["Invalid cursor."]}) from None
+            raise ValidationError({"cursor": [_("Invalid cursor.")]}) from None
 
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, When
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, Team, User
@@ -245,7 +245,10 @@ class IncidentLinkTicketsForm(forms.Form):
         found = {t.pk: t for t in Ticket.objects.filter(pk__in=pks)}
         bad += [str(pk) for pk in pks if pk not in found]
         if bad:
-            raise forms.ValidationError(f"Unknown ticket(s): {', '.join(bad)}.")
+            raise forms.ValidationError(
+                ngettext("Unknown ticket: %(references)s.", "Unknown tickets: %(references)s.", len(bad))
+                % {"references": ", ".join(bad)}
+            )
         return [found[pk] for pk in dict.fromkeys(pks)]
 
 

@@ -14,6 +14,7 @@ from sla.models import Calendar, PriorityLevel
 
 from ..dashboard import duration_words
 from ..models import Channel, Status, Ticket, TicketEvent
+from ..policy import TicketError
 from ..timewords import due_words
 
 _ENDED = (Status.RESOLVED, Status.CLOSED)
@@ -51,6 +52,16 @@ def _target_words(raw: str | None, calendar: Calendar | None) -> str | None:
         "calendar": calendar.name,
         "zone": calendar.timezone,
     }
+
+
+def _reason(e: TicketEvent) -> str:
+    """The event's reason; a rule's refusal (kept in English with its message id) in the reader's words."""
+    if e.kind == TicketEvent.Kind.RULE and isinstance(e.data.get("refusal"), dict):
+        return _("rule “%(rule)s” not applied: %(why)s") % {
+            "rule": e.new_value,
+            "why": TicketError.reworded(e.data["refusal"]),
+        }
+    return e.reason
 
 
 def _status(value: str) -> str:
@@ -200,7 +211,7 @@ def explain_events(ticket: Ticket, levels: list[PriorityLevel] | None = None) ->
                 "text": text,
                 "detail": detail,
                 "sla": kind.startswith("sla_"),
-                "reason": "" if kind == TicketEvent.Kind.SLA_DUE else e.reason,
+                "reason": "" if kind == TicketEvent.Kind.SLA_DUE else _reason(e),
                 "change": change if kind == TicketEvent.Kind.PRIORITY else None,
                 # The calendar the deadline was counted on (its zone names the due time in both zones).
                 "calendar_zone": getattr(calendars.get(e.data.get("calendar")), "timezone", None)

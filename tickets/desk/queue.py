@@ -62,7 +62,7 @@ class QueueFilters:
     sort: str = "priority"
     after: str = ""
     saved: int | None = None  # the saved view these filters came from (``saved_view_filters``)
-    errors: list[str] = field(default_factory=list)
+    errors: list = field(default_factory=list)  # messages (lazy: worded when shown)
 
     @classmethod
     def from_query(cls, params) -> QueueFilters:
@@ -80,7 +80,7 @@ class QueueFilters:
             if raw.isdigit() and 0 < int(raw) <= 7 * 24 * 60:
                 f.breaching = int(raw)
             else:
-                f.errors.append("'Breaching within' takes minutes, from 1 to 10080.")
+                f.errors.append(_("'Breaching within' takes minutes, from 1 to 10080."))
         f.tag = _tag_param(params.get("tag", ""), f.errors)
         f.q = params.get("q", "").strip()[:200]
         f.after = params.get("after", "")[:100]
@@ -341,22 +341,26 @@ def saved_query_clean(raw: str) -> tuple[str, str]:
     drops or refuses. What is stored is what ``QueueFilters`` wrote back, never the raw text."""
     raw = (raw or "").strip().lstrip("?")
     if len(raw) > SAVED_QUERY_MAX:
-        raise TicketError(f"A view's filters take at most {SAVED_QUERY_MAX} characters.")
+        raise TicketError(_("A view's filters take at most %(max)d characters."), max=SAVED_QUERY_MAX)
     params = QueryDict(raw)
     unknown = sorted(set(params) - SAVED_QUERY_KEYS)
     if unknown:
-        raise TicketError(f"Not a queue filter: {', '.join(k[:30] for k in unknown)}.")
+        raise TicketError(_("Not a queue filter: %(names)s."), names=", ".join(k[:30] for k in unknown))
     repeated = sorted(k for k in params if len(params.getlist(k)) > 1)
     if repeated:
-        raise TicketError(f"Give each filter once: {', '.join(repeated)}.")
+        raise TicketError(_("Give each filter once: %(names)s."), names=", ".join(repeated))
     filters = QueueFilters.from_query(params)
     if filters.errors:
-        raise TicketError(" ".join(filters.errors))
+        raise TicketError(" ".join(str(error) for error in filters.errors))
     kept = filters.query(after="", saved="")
     for key, value in params.items():
         value = value.strip()
         if value and key not in kept and (key, value) not in (("view", "all"), ("sort", "priority")):
-            raise TicketError(f"\u201c{value[:40]}\u201d is not a value the {key} filter takes.")
+            raise TicketError(
+                _("“%(value)s” is not a value the %(filter)s filter takes."),
+                value=value[:40],
+                filter=key,
+            )
     sort = kept.pop("sort", "priority")
     return urlencode(kept), sort
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 
@@ -20,17 +21,17 @@ def sender_hold_decide(*, hold: SenderHold, accept: bool, by: User, now: datetim
     """Accept (the sender joins the organization they claimed) or reject (they stay outside it; later
     claims from them go to triage). Only a pending hold can be decided, once."""
     if not by.is_staff:
-        raise TicketError("Only staff decide on held senders.")
+        raise TicketError(_("Only staff decide on held senders."))
     state = SenderHold.State.ACCEPTED if accept else SenderHold.State.REJECTED
     if not SenderHold.objects.filter(pk=hold.pk, state=SenderHold.State.PENDING).update(
         state=state, decided_at=now, decided_by=by
     ):
-        raise TicketError("This sender was already decided on.")
+        raise TicketError(_("This sender was already decided on."))
     hold.refresh_from_db()
     if accept:
         user = User.objects.select_for_update().get(pk=hold.user_id)
         if user.organization_id not in (None, hold.organization_id):
-            raise TicketError(f"{user.email} already belongs to another organization.")
+            raise TicketError(_("%(email)s already belongs to another organization."), email=user.email)
         user.organization = hold.organization
         user.save(update_fields=["organization"])
     if hold.ticket_id:
@@ -51,19 +52,19 @@ def inbound_release(*, row: InboundEmail, by: User, now: datetime) -> InboundEma
     reply address) goes onto that ticket as an internal note, never as a reply; mail held by the
     per-sender limits is ingested now, past the limits."""
     if not by.is_staff:
-        raise TicketError("Only staff release held mail.")
+        raise TicketError(_("Only staff release held mail."))
     if row.outcome != InboundEmail.Outcome.HELD:
-        raise TicketError("This mail is not held.")
+        raise TicketError(_("This mail is not held."))
     if row.ticket_id is None:
         done = email_process_stored(row_id=row.pk, now=now, release=True)
         if done is None:
-            raise TicketError("Someone else is already releasing this mail.")
+            raise TicketError(_("Someone else is already releasing this mail."))
         return done
     with transaction.atomic():
         if not InboundEmail.objects.filter(pk=row.pk, outcome=InboundEmail.Outcome.HELD).update(
             outcome=InboundEmail.Outcome.RELEASED
         ):
-            raise TicketError("Someone else is already releasing this mail.")
+            raise TicketError(_("Someone else is already releasing this mail."))
         with row.raw.open("rb") as fh:
             raw = fh.read()
         try:
@@ -89,11 +90,11 @@ def inbound_release(*, row: InboundEmail, by: User, now: datetime) -> InboundEma
 def inbound_discard(*, row: InboundEmail, by: User, now: datetime) -> InboundEmail:
     """Staff decide a held mail needs nothing: kept as a record (with its bytes), marked rejected."""
     if not by.is_staff:
-        raise TicketError("Only staff discard held mail.")
+        raise TicketError(_("Only staff discard held mail."))
     if not InboundEmail.objects.filter(pk=row.pk, outcome=InboundEmail.Outcome.HELD).update(
         outcome=InboundEmail.Outcome.REJECTED,
         detail=f"{row.detail}; discarded by {by.email} at {now.isoformat()}"[:5000],
     ):
-        raise TicketError("This mail is not held.")
+        raise TicketError(_("This mail is not held."))
     row.refresh_from_db()
     return row

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from django.db.models import Q
 from django.utils.timesince import timeuntil
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext, pgettext
+from django.utils.translation import ngettext
 
 from sla.models import SLATarget, SupportPlan
 
@@ -113,14 +113,7 @@ def calendar_zones(tickets) -> dict[tuple[int, int], str]:
 
 def state_label(state: str) -> str:
     """An SLA state (``policy.SLAState.state``) in the reader's language (the portal and the desk show it)."""
-    return {
-        "done": pgettext("sla state", "Done"),
-        "paused": pgettext("sla state", "Paused"),
-        "none": pgettext("sla state", "No target"),
-        "breached": pgettext("sla state", "Breached"),
-        "due_soon": pgettext("sla state", "Due soon"),
-        "on_track": pgettext("sla state", "On track"),
-    }[state]
+    return str(policy.SlaState.LABELS[state])
 
 
 def sla_view(ticket: Ticket, now: datetime, calendar_zone: str | None = None) -> dict:

@@ -82,8 +82,10 @@ class PhoneListField(forms.CharField):
         bad = [n for n in numbers if not _PHONE.match(n) or sum(c.isdigit() for c in n) < 3]
         if bad:
             raise forms.ValidationError(
-                "“%(n)s” does not look like a phone number. Use digits, spaces and an optional leading +, "
-                "and separate numbers with commas.",
+                _(
+                    "“%(n)s” does not look like a phone number. Use digits, spaces and an optional leading +, "
+                    "and separate numbers with commas."
+                ),
                 params={"n": bad[0]},
                 code="phone",
             )

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, User
 from sla.models import PriorityLevel
@@ -49,7 +50,7 @@ def organization_bar_top_priority(
     """Record the abuse decision, downgrade the organization's open top-level tickets, bar the top level."""
     reason = (reason or "").strip()
     if not reason:
-        raise TicketError("Give a reason for the abuse decision; the customer is told it.")
+        raise TicketError(_("Give a reason for the abuse decision; the customer is told it."))
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
     who = by.display_name if by else "system"
     organization.may_file_top_priority = False

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 
@@ -23,7 +24,7 @@ def ticket_assign(
     """Give the ticket an owner and tell the customer who it is (and the new name on reassignment)."""
     ticket = _lock(ticket)
     if agent is not None and not agent.is_staff:
-        raise TicketError("Tickets can only be assigned to staff.")
+        raise TicketError(_("Tickets can only be assigned to staff."))
     old = ticket.assignee
     if old == agent:
         return ticket

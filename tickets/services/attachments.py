@@ -21,6 +21,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ..models import Attachment, Message, Ticket
 from ..policy import TicketError
@@ -75,7 +77,7 @@ def sniff_content_type(head: bytes, declared: str = "") -> str:
     """The content type the first bytes say, or UploadRefused for web content and programs."""
     for magic in _EXECUTABLES:
         if head.startswith(magic):
-            raise UploadRefused("programs and scripts cannot be attached")
+            raise UploadRefused(_("programs and scripts cannot be attached"))
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "image/webp"
     if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
@@ -96,7 +98,7 @@ def sniff_content_type(head: bytes, declared: str = "") -> str:
         text = sample[: exc.start].decode("utf-8")
     if _MARKUP.search(text.lstrip("\ufeff \t\r\n").encode()[:512]):
         raise UploadRefused(
-            "web pages and SVG images cannot be attached; attach a screenshot (PNG or JPEG) instead"
+            _("web pages and SVG images cannot be attached; attach a screenshot (PNG or JPEG) instead")
         )
     return "text/plain"
 
@@ -127,23 +129,30 @@ def validate_uploads(files: list) -> list[tuple[object, str]]:
     """Check count, size and content; return each file with its sniffed type, or ValidationError."""
     limit = settings.HELPDESK_MAX_ATTACHMENTS
     if len(files) > limit:
-        raise ValidationError(f"Attach at most {limit} files at a time.")
+        raise ValidationError(
+            ngettext("Attach at most %(n)d file at a time.", "Attach at most %(n)d files at a time.", limit)
+            % {"n": limit}
+        )
     errors, checked = [], []
     for upload in files:
         name = clean_filename(upload.name)
         if not upload.size:
-            errors.append(f"“{name}” is empty.")
+            errors.append(_("“%(name)s” is empty.") % {"name": name})
             continue
         if upload.size > settings.HELPDESK_MAX_ATTACHMENT_BYTES:
             errors.append(
-                f"“{name}” is {filesizeformat(upload.size)}; the limit is "
-                f"{filesizeformat(settings.HELPDESK_MAX_ATTACHMENT_BYTES)} per file."
+                _("“%(name)s” is %(size)s; the limit is %(limit)s per file.")
+                % {
+                    "name": name,
+                    "size": filesizeformat(upload.size),
+                    "limit": filesizeformat(settings.HELPDESK_MAX_ATTACHMENT_BYTES),
+                }
             )
             continue
         try:
             checked.append((upload, sniff_content_type(_head(upload))))
         except UploadRefused as exc:
-            errors.append(f"“{name}” was not accepted: {exc}.")
+            errors.append(_("“%(name)s” was not accepted: %(why)s.") % {"name": name, "why": exc})
     if errors:
         raise ValidationError(errors)
     return checked

@@ -88,15 +88,17 @@ def tickets_bulk_apply(
     Runs outside any transaction of the caller's on purpose: each ticket commits on its own.
     """
     if not (by is not None and by.is_active and by.is_staff):
-        raise TicketError("Only staff act on many tickets at once.")
+        raise TicketError(_("Only staff act on many tickets at once."))
     chosen = BULK_ACTIONS.get(action)
     if chosen is None:
-        raise TicketError(f"Unknown action: choose one of {', '.join(BULK_ACTIONS)}.")
+        raise TicketError(_("Unknown action: choose one of %(actions)s."), actions=", ".join(BULK_ACTIONS))
     ids = list(dict.fromkeys(int(i) for i in ids))
     if not ids:
-        raise TicketError("Select at least one ticket.")
+        raise TicketError(_("Select at least one ticket."))
     if len(ids) > BULK_MAX:
-        raise TicketError(f"{len(ids)} tickets selected; act on at most {BULK_MAX} at once.")
+        raise TicketError(
+            _("%(n)d tickets selected; act on at most %(max)d at once."), n=len(ids), max=BULK_MAX
+        )
     run = chosen.prepare(inputs, by)
     found = {t.pk: t for t in Ticket.objects.visible_to(by).filter(pk__in=ids)}
     result = BulkResult()
@@ -133,14 +135,14 @@ def _assign(inputs, user) -> Run:
         lookup = {"pk": int(ref)} if ref.isdigit() and len(ref) < 15 else {"email__iexact": ref}
         agent = get_user_model().objects.filter(is_active=True, is_staff=True, **lookup).first()
         if agent is None:
-            raise TicketError("No active staff member with this id or email address.")
+            raise TicketError(_("No active staff member with this id or email address."))
     return lambda *, ticket, by, now: ticket_assign(ticket=ticket, agent=agent, by=by, now=now)
 
 
 def _status(inputs, user) -> Run:
     status = _text(inputs, "status")
     if status not in Status.values or status == Status.NEW:
-        raise TicketError("Choose the new status: open, waiting, resolved or closed.")
+        raise TicketError(_("Choose the new status: open, waiting, resolved or closed."))
     reason = _text(inputs, "reason")[:255]
     return lambda *, ticket, by, now: ticket_change_status(
         ticket=ticket, status=status, by=by, now=now, reason=reason
@@ -150,10 +152,10 @@ def _status(inputs, user) -> Run:
 def _reclassify(inputs, user) -> Run:
     priority = PriorityLevel.objects.filter(slug=_text(inputs, "priority")).first()
     if priority is None:
-        raise TicketError("Choose the new priority.")
+        raise TicketError(_("Choose the new priority."))
     reason = _text(inputs, "reason")[:2000]
     if not reason:
-        raise TicketError("Give a reason for changing the priority (the customers are told).")
+        raise TicketError(_("Give a reason for changing the priority (the customers are told)."))
     return lambda *, ticket, by, now: ticket_reclassify(
         ticket=ticket, priority=priority, by=by, reason=reason, now=now
     )
@@ -167,7 +169,7 @@ def _tag(inputs, user) -> Run:
 
     add, remove = names("add"), names("remove")
     if not add and not remove:
-        raise TicketError("Name a tag to add or remove.")
+        raise TicketError(_("Name a tag to add or remove."))
     return lambda *, ticket, by, now: ticket_tags_change(
         ticket=ticket, add=add, remove=remove, by=by, now=now
     )
@@ -177,7 +179,7 @@ def _incident(inputs, user) -> Run:
     ref = _text(inputs, "incident")
     incident = Incident.objects.filter(pk=int(ref)).first() if ref.isdigit() and len(ref) < 15 else None
     if incident is None or not incident.is_open:
-        raise TicketError("Choose an open incident.")
+        raise TicketError(_("Choose an open incident."))
     return lambda *, ticket, by, now: incident_link_ticket(incident=incident, ticket=ticket, by=by, now=now)
 
 
@@ -185,7 +187,7 @@ def _merge(inputs, user) -> Run:
     pk = policy.parse_reference(_text(inputs, "target"))
     target = Ticket.objects.visible_to(user).filter(pk=pk).first() if pk else None
     if target is None:
-        raise TicketError("Name the ticket to merge into (e.g. HD-123).")
+        raise TicketError(_("Name the ticket to merge into (e.g. HD-123)."))
 
     def run(*, ticket, by, now):
         if ticket.pk != target.pk:  # the target itself stays as it is

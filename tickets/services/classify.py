@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from sla.models import PriorityLevel
@@ -23,7 +24,7 @@ def ticket_reclassify(
     """Change the priority with a mandatory reason; running deadlines are recomputed from the clock start."""
     reason = (reason or "").strip()
     if not reason:
-        raise TicketError("Give a reason for changing the priority.")
+        raise TicketError(_("Give a reason for changing the priority."))
     ticket = _lock(ticket)
     old = ticket.priority
     if old.pk == priority.pk:

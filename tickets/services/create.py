@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, User
 from sla.models import PriorityLevel, SupportPlan
@@ -57,7 +58,7 @@ def ticket_create(
     if priority is None:
         priority = PriorityLevel.default()
     if priority is None:
-        raise TicketError("No priority levels are configured.")
+        raise TicketError(_("No priority levels are configured."))
     policy.check_request_form(request_type=request_type, priority=priority, fields=request_fields or {})
     filing = policy.filing_priority(organization, priority)
     priority = filing.priority

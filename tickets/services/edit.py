@@ -6,6 +6,7 @@ import json
 from datetime import datetime
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 
@@ -44,7 +45,7 @@ def ticket_edit_request(
         if value is None or value == getattr(ticket, field):
             continue
         if field == "subject" and not value:
-            raise TicketError("The subject cannot be empty.")
+            raise TicketError(_("The subject cannot be empty."))
         changes[field] = (getattr(ticket, field), value)
         setattr(ticket, field, value)
     if not changes:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from notifications.services import notification_queue
@@ -25,7 +26,7 @@ def incident_open(*, title: str, public_status: str, by: User | None, now: datet
     """Open a major incident; its public status shows on every portal page until it is resolved."""
     title, public_status = (title or "").strip(), (public_status or "").strip()
     if not title or not public_status:
-        raise TicketError("An incident needs a title and a public status text.")
+        raise TicketError(_("An incident needs a title and a public status text."))
     incident = Incident.objects.create(
         title=title[:200], public_status=public_status, opened_by=by, opened_at=now
     )
@@ -38,7 +39,7 @@ def incident_link_ticket(*, incident: Incident, ticket: Ticket, by: User | None,
     """Attach a dependent fault to the incident so its requester hears every update."""
     incident = Incident.objects.get(pk=incident.pk)
     if not incident.is_open:
-        raise TicketError("This incident is resolved; tickets can no longer be linked to it.")
+        raise TicketError(_("This incident is resolved; tickets can no longer be linked to it."))
     ticket = _lock(ticket)
     if ticket.incident_id == incident.pk:
         return ticket
@@ -79,10 +80,10 @@ def incident_post_update(
     """Record a status update, show it on the portal banner, and mail it to every linked requester."""
     body = (body or "").strip()
     if not body:
-        raise TicketError("The update is empty.")
+        raise TicketError(_("The update is empty."))
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
     if not incident.is_open and event == "incident_update":
-        raise TicketError("This incident is resolved.")
+        raise TicketError(_("This incident is resolved."))
     update = IncidentUpdate.objects.create(incident=incident, body=body, author=by, created_at=now)
     incident.public_status = body  # the banner always shows the newest word
     incident.save(update_fields=["public_status"])
@@ -111,7 +112,7 @@ def incident_resolve(
     """Close the incident (the banner goes), tell the linked requesters, and optionally resolve their tickets."""
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
     if not incident.is_open:
-        raise TicketError("This incident is already resolved.")
+        raise TicketError(_("This incident is already resolved."))
     incident.resolved_at = now
     incident.save(update_fields=["resolved_at"])
     incident_post_update(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 
@@ -21,7 +22,7 @@ def ticket_merge(*, source: Ticket, target: Ticket, by: User | None, now: dateti
     """Fold a duplicate into another ticket of the same organization: its thread moves over and it closes,
     pointing at the target."""
     if source.pk == target.pk:
-        raise TicketError("A ticket cannot be merged into itself.")
+        raise TicketError(_("A ticket cannot be merged into itself."))
     source, target = _lock(source), _lock(target)
     policy.check_merge(source, target)
     moved = {

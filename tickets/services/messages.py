@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 
@@ -42,11 +43,11 @@ def message_add(
     from_staff = bool(author and author.is_staff) or automatic
     status_at_start = ticket.status
     if kind == Message.Kind.INTERNAL and not from_staff:
-        raise TicketError("Only staff can add internal notes.")
+        raise TicketError(_("Only staff can add internal notes."))
     if kind == Message.Kind.PUBLIC and not from_staff and ticket.status in policy.DONE_STATUSES:
         policy.check_reopen(ticket, now, by=author)  # a customer's reply reopens: the same window applies
     if not (body or "").strip() and not body_html:
-        raise TicketError("The message is empty.")
+        raise TicketError(_("The message is empty."))
     policy.check_minutes(ticket, minutes, from_staff=from_staff, channel=channel)
     message = Message.objects.create(
         ticket=ticket,

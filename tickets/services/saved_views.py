@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.db.models import Max
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team
 
@@ -22,29 +23,29 @@ NAME_MAX = 60
 def _name(raw: str) -> str:
     name = " ".join(str(raw or "").split())
     if not name:
-        raise TicketError("Give the view a name.")
+        raise TicketError(_("Give the view a name."))
     if len(name) > NAME_MAX:
-        raise TicketError(f"A view's name takes at most {NAME_MAX} characters.")
+        raise TicketError(_("A view's name takes at most %(max)d characters."), max=NAME_MAX)
     return name
 
 
 def _sort(raw: str | None, default: str) -> str:
     sort = raw or default
     if sort not in SORTS:
-        raise TicketError(f"Sort by one of: {', '.join(SORTS)}.")
+        raise TicketError(_("Sort by one of: %(sorts)s."), sorts=", ".join(SORTS))
     return sort
 
 
 def _team(*, team: Team | None, by) -> Team | None:
     """A view is shared only with a team its sharer belongs to."""
     if team is not None and not by.teams.filter(pk=team.pk).exists():
-        raise TicketError("Share a view only with a team you belong to.")
+        raise TicketError(_("Share a view only with a team you belong to."))
     return team
 
 
 def _check_staff(by) -> None:
     if not (by and by.is_active and by.is_staff):
-        raise TicketError("Only staff save queue views.")
+        raise TicketError(_("Only staff save queue views."))
 
 
 @transaction.atomic
@@ -57,7 +58,7 @@ def saved_view_create(
     count = SavedView.objects.select_for_update().filter(owner=owner).count()
     if count >= policy.SAVED_VIEWS_PER_OWNER_MAX:
         raise TicketError(
-            f"You have {policy.SAVED_VIEWS_PER_OWNER_MAX} saved views already: delete one first."
+            _("You have %(max)d saved views already: delete one first."), max=policy.SAVED_VIEWS_PER_OWNER_MAX
         )
     last = SavedView.objects.filter(owner=owner).aggregate(m=Max("position"))["m"]
     return SavedView.objects.create(
@@ -97,7 +98,7 @@ def saved_view_change(
 def saved_view_move(*, view: SavedView, by, up: bool) -> SavedView:
     """Swap a view with its neighbour among its owner's views (only the owner orders them)."""
     if view.owner_id != by.pk:
-        raise TicketError("Only a view's owner moves it.")
+        raise TicketError(_("Only a view's owner moves it."))
     views = list(SavedView.objects.select_for_update().filter(owner=by).order_by("position", "pk"))
     # Re-number first, so equal positions left by older rows never make a swap a no-op.
     index = next(i for i, v in enumerate(views) if v.pk == view.pk)

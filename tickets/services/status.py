@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
+from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from sla.calendars import business_time_between
@@ -51,13 +53,23 @@ def _resume_clock(ticket: Ticket, *, now: datetime, actor=None) -> None:
     )
 
 
+def _lower_first(label) -> str:
+    text = str(label)  # "Waiting on customer" -> "waiting on customer"; German keeps its nouns
+    return text[:1].lower() + text[1:]
+
+
+_lowered = lazy(_lower_first, str)
+
+
 def _set_status(ticket: Ticket, new: str, *, now: datetime, actor=None, reason: str = "") -> None:
     old = ticket.status
     if new == old:
         return
     if new not in TRANSITIONS.get(old, set()):
         raise TicketError(
-            f"A ticket that is {Status(old).label.lower()} cannot become {Status(new).label.lower()}."
+            _("A ticket that is %(old)s cannot become %(new)s."),
+            old=_lowered(Status(old).label),  # "waiting on customer", worded when the refusal is read
+            new=_lowered(Status(new).label),
         )
     if old == Status.WAITING:
         _resume_clock(ticket, now=now, actor=actor)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -62,12 +63,12 @@ class MessageCreateSerializer(serializers.Serializer):
 
     def validate_minutes(self, value):
         if value is not None and not self.context["request"].user.is_staff:
-            raise serializers.ValidationError("Only staff log time on a ticket.")
+            raise serializers.ValidationError(_("Only staff log time on a ticket."))
         return value
 
     def validate_kind(self, value):
         if value == Message.Kind.INTERNAL and not self.context["request"].user.is_staff:
-            raise serializers.ValidationError("Customers can only post public replies.")
+            raise serializers.ValidationError(_("Customers can only post public replies."))
         return value
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -40,7 +41,10 @@ SLA_STATE_SCHEMA = {
         "target": {"type": "string", "enum": ["first_response", "resolution"]},
         "due_at": {"type": "string", "format": "date-time"},
         "seconds": {"type": "integer", "description": "Until due; negative when late."},
-        "label": {"type": "string"},
+        "label": {
+            "type": "string",
+            "description": "The state in the reader's language (Accept-Language or their profile); `state` is the code to compare.",
+        },
     },
 }
 
@@ -66,28 +70,30 @@ EVENT_DATA_SCHEMA = {
 
 def _request_fields(value):
     if not isinstance(value, dict):
-        raise serializers.ValidationError("Expected an object of field names to values.")
+        raise serializers.ValidationError(_("Expected an object of field names to values."))
     if "\\u0000" in json.dumps(value):
         # PostgreSQL's jsonb cannot store NUL characters.
-        raise serializers.ValidationError("Null characters are not allowed.")
+        raise serializers.ValidationError(_("Null characters are not allowed."))
     if len(json.dumps(value)) > MAX_REQUEST_FIELDS_BYTES:
-        raise serializers.ValidationError(f"At most {MAX_REQUEST_FIELDS_BYTES} characters of form data.")
+        raise serializers.ValidationError(
+            _("At most %(max)d characters of form data.") % {"max": MAX_REQUEST_FIELDS_BYTES}
+        )
     for key, item in value.items():
         if len(key) > 64:
-            raise serializers.ValidationError("Field names are at most 64 characters.")
+            raise serializers.ValidationError(_("Field names are at most 64 characters."))
         scalar = (str, int, float, bool, type(None))
         if not (
             isinstance(item, scalar) or (isinstance(item, list) and all(isinstance(i, scalar) for i in item))
         ):
             raise serializers.ValidationError(
-                f"'{key}': a text, number, true/false, null or a list of those."
+                _("“%(key)s”: a text, number, true/false, null or a list of those.") % {"key": key}
             )
     return value
 
 
 @extend_schema_field(REQUEST_FIELDS_SCHEMA)
 class RequestFieldsField(serializers.JSONField):
-    default_error_messages = {"invalid": "Expected an object of field names to values."}
+    default_error_messages = {"invalid": _("Expected an object of field names to values.")}
 
     def to_internal_value(self, data):
         return _request_fields(super().to_internal_value(data))

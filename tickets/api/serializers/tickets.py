@@ -6,6 +6,7 @@ Write serializers only check input; the views hand ``validated_data`` to the ser
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -35,7 +36,7 @@ class StaffTagsField(serializers.Field):
         return [tag.name for tag in manager.all()]
 
     def to_internal_value(self, data):
-        raise serializers.ValidationError("Change tags with PATCH tags or POST tags/.")
+        raise serializers.ValidationError(_("Change tags with PATCH tags or POST tags/."))
 
 
 class TicketSerializer(serializers.ModelSerializer):
@@ -210,13 +211,13 @@ class TicketCreateSerializer(serializers.Serializer):
             return self._validate_for_staff(data)
         errors = {}
         if data.get("requester") not in (None, str(user.pk), user.email):
-            errors["requester"] = ["Customers open tickets for themselves."]
+            errors["requester"] = [_("Customers open tickets for themselves.")]
         if "organization" in data and (
             user.organization is None or data["organization"] != user.organization.customer_number
         ):
-            errors["organization"] = ["You can only open tickets for your own organization."]
+            errors["organization"] = [_("You can only open tickets for your own organization.")]
         if data.get("channel", Channel.API) != Channel.API:
-            errors["channel"] = ["Only staff set the channel."]
+            errors["channel"] = [_("Only staff set the channel.")]
         if errors:
             raise serializers.ValidationError(errors)
         data["requester"] = user
@@ -227,7 +228,7 @@ class TicketCreateSerializer(serializers.Serializer):
         ref = data.get("requester")
         if not ref:
             raise serializers.ValidationError(
-                {"requester": ["Name the customer (user id or email address)."]}
+                {"requester": [_("Name the customer (user id or email address).")]}
             )
         lookup = {"pk": int(ref)} if ref.isdigit() and int(ref) < 2**62 else {"email__iexact": ref}
         requester = (
@@ -237,14 +238,14 @@ class TicketCreateSerializer(serializers.Serializer):
         )
         if requester is None:
             raise serializers.ValidationError(
-                {"requester": ["No active customer with this id or email address."]}
+                {"requester": [_("No active customer with this id or email address.")]}
             )
         organization = requester.organization
         if "organization" in data:
             organization = Organization.objects.filter(customer_number=data["organization"]).first()
             if organization is None:
                 raise serializers.ValidationError(
-                    {"organization": ["No organization with this customer number."]}
+                    {"organization": [_("No organization with this customer number.")]}
                 )
             try:
                 check_requester(requester=requester, organization=organization)
@@ -297,18 +298,20 @@ class TicketUpdateSerializer(serializers.Serializer):
             if name in self.ROUTED:
                 errors[name] = [self.ROUTED[name]]
             elif name not in self.fields:
-                errors[name] = ["This field cannot be changed."]
+                errors[name] = [_("This field cannot be changed.")]
         if not user.is_staff:
             for name in ("status", "assignee", "tags"):
                 if name in data:
-                    errors[name] = ["Only staff change this; use the close/, reopen/ or escalate/ actions."]
+                    errors[name] = [
+                        _("Only staff change this; use the close/, reopen/ or escalate/ actions.")
+                    ]
         if "assignee" in data and data["assignee"] is not None and not errors.get("assignee"):
             try:
                 data["assignee"] = staff_user(data["assignee"])
             except serializers.ValidationError as exc:
                 errors["assignee"] = exc.detail
         if not initial:
-            errors["non_field_errors"] = ["Send at least one field to change."]
+            errors["non_field_errors"] = [_("Send at least one field to change.")]
         if errors:
             raise serializers.ValidationError(errors)
         return data
@@ -319,7 +322,7 @@ def staff_user(ref: str):
     lookup = {"pk": int(ref)} if ref.isdigit() and int(ref) < 2**62 else {"email__iexact": ref}
     agent = User.objects.filter(is_active=True, is_staff=True, **lookup).first()
     if agent is None:
-        raise serializers.ValidationError(["No active staff member with this id or email address."])
+        raise serializers.ValidationError([_("No active staff member with this id or email address.")])
     return agent
 
 
@@ -352,10 +355,10 @@ class MergeSerializer(serializers.Serializer):
     def validate_target(self, value):
         source = self.context["ticket"]
         if value == source.pk:
-            raise serializers.ValidationError("A ticket cannot be merged into itself.")
+            raise serializers.ValidationError(_("A ticket cannot be merged into itself."))
         target = Ticket.objects.visible_to(self.context["request"].user).filter(pk=value).first()
         if target is None:
-            raise serializers.ValidationError("No such ticket.")
+            raise serializers.ValidationError(_("No such ticket."))
         return target
 
 
@@ -395,7 +398,7 @@ class TagsChangeSerializer(serializers.Serializer):
 
     def validate(self, data):
         if not data["add"] and not data["remove"]:
-            raise serializers.ValidationError({"non_field_errors": ["Name a tag to add or remove."]})
+            raise serializers.ValidationError({"non_field_errors": [_("Name a tag to add or remove.")]})
         return data
 
 
@@ -458,7 +461,7 @@ class BulkSerializer(serializers.Serializer):
 
     def validate(self, data):
         if ("ids" in data) == ("filters" in data):
-            raise serializers.ValidationError({"non_field_errors": ["Give either `ids` or `filters`."]})
+            raise serializers.ValidationError({"non_field_errors": [_("Give either `ids` or `filters`.")]})
         return data
 
 

@@ -4,6 +4,7 @@ documented error answers, and the 409 a service's refusal becomes."""
 from __future__ import annotations
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import status
@@ -20,7 +21,7 @@ from ..throttling import WriteThrottle
 
 class Conflict(APIException):
     status_code = status.HTTP_409_CONFLICT
-    default_detail = "The ticket's current state does not allow this."
+    default_detail = _("The ticket's current state does not allow this.")
     default_code = "conflict"
 
 

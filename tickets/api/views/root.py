@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.decorators import api_view, authentication_classes, permission_classes
 from rest_framework.exceptions import NotFound
@@ -51,4 +52,4 @@ class ApiRootView(APIView):
 @authentication_classes([])
 @permission_classes([AllowAny])
 def not_found(request, *args, **kwargs):
-    raise NotFound("No such endpoint.")
+    raise NotFound(_("No such endpoint."))

@@ -5,6 +5,7 @@ or one shared with a team the caller is not in, is a 404."""
 from __future__ import annotations
 
 from django.db.models import prefetch_related_objects
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -127,7 +128,7 @@ class SavedViewViewSet(
         serializer = SavedViewMoveSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         if view.owner_id != request.user.pk:
-            raise PermissionDenied("Only a view's owner moves it.")
+            raise PermissionDenied(_("Only a view's owner moves it."))
         try:
             view = saved_view_move(
                 view=view, by=request.user, up=serializer.validated_data["direction"] == "up"

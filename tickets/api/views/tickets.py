@@ -4,6 +4,7 @@ reclassify, resolve, close, reopen, escalate, merge)."""
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -62,7 +63,9 @@ def _idempotency_key(request) -> str:
         return ""
     raw = raw.strip()
     if not 1 <= len(raw) <= 255 or not raw.isascii() or not raw.isprintable():
-        raise ValidationError({"Idempotency-Key": ["Use 1 to 255 printable ASCII characters, e.g. a UUID."]})
+        raise ValidationError(
+            {"Idempotency-Key": [_("Use 1 to 255 printable ASCII characters, e.g. a UUID.")]}
+        )
     return f"api:{raw}"
 
 

@@ -99,7 +99,9 @@ def form_errors(request, form: forms.Form) -> None:
             form.fields[field].label or field.replace("_", " ").capitalize() if field in form.fields else ""
         )
         for error in errors:
-            messages.error(request, f"{label}: {error}" if label else error)
+            messages.error(
+                request, _("%(field)s: %(error)s") % {"field": label, "error": error} if label else error
+            )
 
 
 def attempt(request, action: Callable[[], Any], success: Callable[[Any], str]) -> bool:

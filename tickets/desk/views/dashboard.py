@@ -15,20 +15,24 @@ from ...dashboard import _pct, duration_words, sla_dashboard
 from ._common import current_time, lead_required
 
 WEEK_CHOICES = [4, 8, 13, 26, 52]
-CSV_COLUMNS = [
-    "week",
-    "plan",
-    "priority",
-    "tickets",
-    "first_response_met",
-    "first_response_breached",
-    "first_response_pending",
-    "first_response_compliance_pct",
-    "resolution_met",
-    "resolution_breached",
-    "resolution_pending",
-    "resolution_compliance_pct",
-]
+
+
+def _csv_header() -> list[str]:
+    """The export's header in the reader's language (its cells are counts and ISO weeks: no times)."""
+    return [
+        _("Week"),
+        _("Plan"),
+        _("Priority"),
+        _("Tickets"),
+        _("First response met"),
+        _("First response breached"),
+        _("First response pending"),
+        _("First response compliance %"),
+        _("Resolution met"),
+        _("Resolution breached"),
+        _("Resolution pending"),
+        _("Resolution compliance %"),
+    ]
 
 
 def _weeks(request) -> int:
@@ -99,7 +103,7 @@ def dashboard_csv(request):
         f'attachment; filename="sla-{data["since"]:%Y-%m-%d}-{data["weeks"]}w.csv"'
     )
     writer = csv.writer(response)
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(_csv_header())
     for r in data["rows"]:
         writer.writerow(
             [

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import Organization
 
@@ -27,7 +29,11 @@ def organization_abuse(request, pk: int):
                 organization_lift_top_priority_bar(
                     organization=organization, by=request.user, now=current_time()
                 )
-                messages.success(request, f"{organization.name} may file the top priority again.")
+                messages.success(
+                    request,
+                    _("%(organization)s may file the top priority again.")
+                    % {"organization": organization.name},
+                )
                 return redirect("desk:organization_abuse", pk=pk)
             if form.is_valid():
                 decision = organization_bar_top_priority(
@@ -38,8 +44,12 @@ def organization_abuse(request, pk: int):
                 )
                 messages.success(
                     request,
-                    f"{organization.name} is barred from the top priority; "
-                    f"{len(decision.downgraded)} ticket(s) downgraded one level.",
+                    ngettext(
+                        "%(organization)s is barred from the top priority; %(n)d ticket downgraded one level.",
+                        "%(organization)s is barred from the top priority; %(n)d tickets downgraded one level.",
+                        len(decision.downgraded),
+                    )
+                    % {"organization": organization.name, "n": len(decision.downgraded)},
                 )
                 return redirect("desk:organization_abuse", pk=pk)
         except TicketError as exc:

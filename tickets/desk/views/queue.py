@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.locale import export_locale, export_time, zoned_header
 from accounts.models import Organization
 from sla.models import PriorityLevel, SupportPlan
 
@@ -112,22 +113,24 @@ def queue_rows(request):
     return render(request, "tickets/desk/_queue_rows.html", _queue_context(request))
 
 
-CSV_COLUMNS = [
-    "reference",
-    "subject",
-    "status",
-    "priority",
-    "organization",
-    "customer_number",
-    "plan",
-    "requester",
-    "assignee",
-    "received_at",
-    "first_response_due_at",
-    "resolution_due_at",
-    "sla",
-    "tags",
-]
+def _csv_header(zone_name: str) -> list[str]:
+    """The export's header in the reader's language, the time columns naming the reader's zone."""
+    return [
+        _("Reference"),
+        _("Subject"),
+        _("Status"),
+        _("Priority"),
+        _("Organization"),
+        _("Customer number"),
+        _("Plan"),
+        _("Requester"),
+        _("Assignee"),
+        zoned_header(_("Received"), zone_name),
+        zoned_header(_("First response due"), zone_name),
+        zoned_header(_("Resolution due"), zone_name),
+        _("SLA"),
+        _("Tags"),
+    ]
 
 
 def _cell(value) -> str:
@@ -141,19 +144,18 @@ class _Echo:
         return value
 
 
-def _iso(value) -> str:
-    return value.isoformat() if value else ""
-
-
 @staff_required
 def queue_csv(request):
     """The filtered view (every row, not one page) as CSV, with each ticket's tags; streamed in chunks."""
     now = current_time()
     filters = QueueFilters.from_query(request.GET)
     writer = csv.writer(_Echo())
+    # Taken now: the rows stream after the request's language and zone are put back.
+    reader = export_locale()
+    header = [str(h) for h in _csv_header(reader.time_zone)]
 
     def lines():
-        yield writer.writerow(CSV_COLUMNS)
+        yield writer.writerow(header)
         for t in queue_export(agent=request.user, now=now, filters=filters).iterator(chunk_size=1000):
             yield writer.writerow(
                 [
@@ -168,9 +170,9 @@ def queue_csv(request):
                         t.plan.name,
                         t.requester.email,
                         t.assignee.email if t.assignee else "",
-                        _iso(t.received_at),
-                        _iso(t.first_response_due_at),
-                        _iso(t.resolution_due_at),
+                        export_time(t.received_at, reader.zone),
+                        export_time(t.first_response_due_at, reader.zone),
+                        export_time(t.resolution_due_at, reader.zone),
                         sla_clock(t, now)["state"],
                         " ".join(tag.name for tag in t.tags.all()),
                     )

@@ -8,13 +8,27 @@ from datetime import date
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from accounts.locale import zoned_header
 from helpdesk.db import replica_reads
 
 from ...timesheet import GROUPS, Period, time_entries, time_totals
 from ._common import current_time, lead_required
 
-CSV_COLUMNS = ["date", "ticket", "organization", "customer_number", "technician", "kind", "minutes"]
+
+def _csv_header(zone_name: str) -> list[str]:
+    """The export's header in the reader's language; the day is the reader's (named in the header)."""
+    return [
+        zoned_header(_("Date"), zone_name),
+        _("Ticket"),
+        _("Organization"),
+        _("Customer number"),
+        _("Technician"),
+        _("Kind"),
+        _("Minutes"),
+    ]
 
 
 def _period(request) -> Period:
@@ -23,10 +37,10 @@ def _period(request) -> Period:
         first = date.fromisoformat(request.GET["from"]) if request.GET.get("from") else default.first
         last = date.fromisoformat(request.GET["to"]) if request.GET.get("to") else default.last
     except ValueError:
-        messages.error(request, "Dates are written YYYY-MM-DD; showing this month.")
+        messages.error(request, _("Dates are written YYYY-MM-DD; showing this month."))
         return default
     if last < first:
-        messages.error(request, "The period ends before it starts; showing this month.")
+        messages.error(request, _("The period ends before it starts; showing this month."))
         return default
     return Period(first, last)
 
@@ -58,12 +72,13 @@ def timesheet_csv(request):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="time-{period.first}-{period.last}.csv"'
     writer = csv.writer(response)
-    writer.writerow(CSV_COLUMNS)
+    zone = timezone.get_current_timezone()
+    writer.writerow(_csv_header(timezone.get_current_timezone_name()))
     for m in time_entries(period).iterator(chunk_size=2000):
         org = m.ticket.organization
         writer.writerow(
             [
-                m.created_at.date().isoformat(),
+                m.created_at.astimezone(zone).date().isoformat(),
                 m.ticket.reference,
                 org.name,
                 org.customer_number,
