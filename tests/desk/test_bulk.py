@@ -119,6 +119,36 @@ def test_the_queue_applies_to_ticked_rows_and_says_how_it_went(client, tech, mak
     assert c.assignee is None
 
 
+def test_the_bulk_picker_lists_my_team_and_anyone_else_is_typed_by_address(
+    client, tech, tech2, team, make_ticket, frozen
+):
+    from tests.factories import StaffFactory
+
+    outsider = StaffFactory(email="olga@helpdesk.test", full_name="Olga Outside")
+    client.force_login(tech)
+    picker = (
+        client.get(reverse("desk:queue"))
+        .content.decode()
+        .split('id="bulk-assignee"')[1]
+        .split("</select>")[0]
+    )
+    assert tech2.display_name in picker and "Olga Outside" not in picker
+    a = make_ticket("a")
+    response = client.post(
+        reverse("desk:queue_bulk"),
+        {
+            "ids": ids(a),
+            "action": "assign",
+            "assign.assignee": "me",
+            "assign.assignee_other": "OLGA@helpdesk.test",
+        },
+        follow=True,
+    )
+    assert "1 changed" in response.content.decode()
+    a.refresh_from_db()
+    assert a.assignee == outsider
+
+
 def test_select_all_matching_uses_the_queue_filters_and_returns_to_them(client, tech, make_ticket, frozen):
     urgent, normal = make_ticket("u", "urgent"), make_ticket("n")
     client.force_login(tech)

@@ -86,10 +86,12 @@ def assignee_choices(*, ticket, viewer) -> list[User]:
     """Who the owner picker lists: the ticket's team (or, for a ticket with no team, the viewer's teams),
     the current owner and the viewer; on a desk without teams, the first ``PICKER_MAX`` technicians by
     name (the owner and the viewer first). Everyone else is one search away (``AssignForm.search``).
-    One query, whatever the number of technicians."""
-    teams = [ticket.team_id] if ticket.team_id else Team.objects.filter(members=viewer).values("pk")
+    One query, whatever the number of technicians. ``ticket=None``: the queue's bulk bar (the viewer's
+    teams and the viewer; anyone else by address)."""
+    team_id = ticket.team_id if ticket is not None else None
+    teams = [team_id] if team_id else Team.objects.filter(members=viewer).values("pk")
     in_team = Exists(Team.members.through.objects.filter(user_id=OuterRef("pk"), team_id__in=teams))
-    fixed = [pk for pk in (viewer.pk, ticket.assignee_id) if pk]
+    fixed = [pk for pk in (viewer.pk, ticket.assignee_id if ticket is not None else None) if pk]
     near = Q(pk__in=fixed) | Q(in_team)
     people = list(
         staff_users()

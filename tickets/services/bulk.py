@@ -126,7 +126,8 @@ def _text(inputs: Mapping[str, Any], name: str) -> str:
 
 
 def _assign(inputs, user) -> Run:
-    ref = _text(inputs, "assignee")
+    # "someone else": an address (or id) typed beside the picker, which lists only the nearby people
+    ref = _text(inputs, "assignee_other") or _text(inputs, "assignee")
     if ref == "me":
         agent = user
     elif ref in ("", "none"):

@@ -21,7 +21,7 @@ from ...querysets import OPEN_STATUSES
 from ...search import snippets
 from ...selectors import saved_views_for
 from ...services import BULK_ACTIONS, BULK_MAX, TicketError, tickets_bulk_apply
-from ..forms import staff_users
+from ..forms import assignee_choices
 from ..queue import (
     SORTS,
     VIEWS,
@@ -101,7 +101,9 @@ def queue(request):
         plans=SupportPlan.objects.only("pk", "name"),
         bulk_actions=[(a.name, a.label) for a in BULK_ACTIONS.values()],
         bulk_max=BULK_MAX,
-        staff=staff_users().only("pk", "full_name", "email"),
+        # The bulk bar's picker: my teams (at most PICKER_MAX), anyone else by address; listing all
+        # 200 technicians of a large desk was a query and 200 options on every queue load.
+        staff=assignee_choices(ticket=None, viewer=request.user),
         my_teams=request.user.teams.only("pk", "name"),
     )
     return render(request, "tickets/desk/queue.html", context)
