@@ -23,7 +23,15 @@ from ..models import SavedView, Status, Ticket
 from ..policy import DUE_SOON, TicketError, breached_q, breaching_q, tag_name
 from ..querysets import next_due_expression
 from ..search import candidates, search_filter
-from ..selectors import QueueCursor, people_attach, queue_after, tagged_q, tags_prefetch, ticket_queue
+from ..selectors import (
+    PERSON_ROW_FIELDS,
+    QueueCursor,
+    people_attach,
+    queue_after,
+    tagged_q,
+    tags_prefetch,
+    ticket_queue,
+)
 
 PAGE_SIZE = 25
 VIEWS = {
@@ -302,7 +310,7 @@ def queue_page(*, agent, now: datetime, filters: QueueFilters, page_size: int = 
     qs = qs.select_related(None).select_related("organization", "plan", "priority")
     rows = list(qs.prefetch_related(tags_prefetch())[: page_size + 1])
     more = len(rows) > page_size
-    rows = people_attach(rows[:page_size])
+    rows = people_attach(rows[:page_size], only=PERSON_ROW_FIELDS)
     return QueuePage(
         rows=rows,
         next_after=_cursor_encode(rows[-1], filters.sort) if more else None,

@@ -5,10 +5,13 @@ Write serializers only check input; the views hand ``validated_data`` to the ser
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers
+from rest_framework import ISO_8601, serializers
+from rest_framework.settings import api_settings
 
 from accounts.models import Organization
 from sla.models import PriorityLevel
@@ -126,12 +129,29 @@ def ticket_rows_queryset(qs):
     return qs.select_related(None).select_related(*TICKET_ROW_RELATED).only(*TICKET_ROW_COLUMNS)
 
 
+def _iso_datetime():
+    """DRF's ``DateTimeField().to_representation`` for aware datetimes in ISO 8601 (our API's format): in
+    the current zone, ``+00:00`` written ``Z``; the zone looked up once per page instead of per field."""
+    field = serializers.DateTimeField()
+    if getattr(field, "format", api_settings.DATETIME_FORMAT) != ISO_8601 or not settings.USE_TZ:
+        return field.to_representation
+    zone = timezone.get_current_timezone()
+
+    def iso(value):
+        if not value or not timezone.is_aware(value):
+            return field.to_representation(value)
+        text = value.astimezone(zone).isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    return iso
+
+
 def ticket_rows(tickets, *, now, staff: bool) -> list[dict]:
     # (The caller attaches requester and assignee: ``people_attach``.)
     """``TicketSerializer(tickets, many=True).data`` for a staff list page, built without DRF's per-field
     machinery (about 9 ms for 50 rows). Same keys, same order, same formats:
     ``tests/api/test_queue_rows.py`` compares the two on every kind of ticket."""
-    dt = serializers.DateTimeField().to_representation
+    dt = _iso_datetime()
 
     def when(value):
         return None if value is None else dt(value)

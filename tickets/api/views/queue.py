@@ -6,7 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework.generics import GenericAPIView
 
-from ...selectors import people_attach, tags_prefetch, ticket_queue
+from ...selectors import PERSON_ROW_FIELDS, people_attach, tags_prefetch, ticket_queue
 from ..filters import QueueFilterSerializer
 from ..pagination import QueuePagination
 from ..permissions import IsStaff
@@ -52,4 +52,6 @@ class QueueView(ApiMixin, GenericAPIView):
         qs = ticket_rows_queryset(qs).prefetch_related(tags_prefetch())
         page = self.paginate_queryset(filters.apply(qs, agent=request.user, now=now))
         # TicketSerializer's schema, built as plain dicts (the schema above still documents it).
-        return self.get_paginated_response(ticket_rows(people_attach(list(page)), now=now, staff=True))
+        return self.get_paginated_response(
+            ticket_rows(people_attach(list(page), only=PERSON_ROW_FIELDS), now=now, staff=True)
+        )
