@@ -7,6 +7,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from tickets.policy import TicketError, tag_name
 
@@ -30,19 +32,19 @@ def _tags_clean(obj, *fields: str) -> None:
         raise ValidationError(errors)
 
 
-TAGS_HELP = "Comma-separated tag names (a new name makes a new tag)."
+TAGS_HELP = _("Comma-separated tag names (a new name makes a new tag).")
 
 
 class Macro(models.Model):
     class Scope(models.TextChoices):
-        PERSONAL = "personal", "Only its owner"
-        TEAM = "team", "The team's members"
-        GLOBAL = "global", "Every technician"
+        PERSONAL = "personal", _("Only its owner")
+        TEAM = "team", _("The team's members")
+        GLOBAL = "global", _("Every technician")
 
     class Reply(models.TextChoices):
-        NONE = "", "No message"
-        PUBLIC = "public", "Public reply"
-        INTERNAL = "internal", "Internal note"
+        NONE = "", _("No message")
+        PUBLIC = "public", _("Public reply")
+        INTERNAL = "internal", _("Internal note")
 
     name = models.CharField(max_length=120)
     scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.GLOBAL)
@@ -55,22 +57,22 @@ class Macro(models.Model):
     reply = models.CharField(max_length=10, choices=Reply.choices, blank=True, default=Reply.NONE)
     body = models.TextField(
         blank=True,
-        help_text="May use {{ ticket.reference }}, {{ requester }}, {{ agent }} (plain replacement).",
+        help_text=_("May use {{ ticket.reference }}, {{ requester }}, {{ agent }} (plain replacement)."),
     )
     set_status = models.CharField(
         max_length=16,
         blank=True,
-        choices=[("waiting", "Waiting on customer"), ("resolved", "Resolved")],
-        help_text="Then set the status (empty: leave it).",
+        choices=[("waiting", _("Waiting on customer")), ("resolved", _("Resolved"))],
+        help_text=_("Then set the status (empty: leave it)."),
     )
     set_priority = models.ForeignKey(
         "sla.PriorityLevel", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     priority_reason = models.CharField(
-        max_length=255, blank=True, help_text="Told to the customer; required with a priority."
+        max_length=255, blank=True, help_text=_("Told to the customer; required with a priority.")
     )
     assign_to_me = models.BooleanField(
-        default=False, help_text="Assign the ticket to whoever applies the macro."
+        default=False, help_text=_("Assign the ticket to whoever applies the macro.")
     )
     set_team = models.ForeignKey(
         "accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -91,13 +93,13 @@ class Macro(models.Model):
         _tags_clean(self, "add_tags", "remove_tags")
         errors = {}
         if self.scope == self.Scope.PERSONAL and self.owner_id is None:
-            errors["owner"] = "A personal macro has an owner."
+            errors["owner"] = gettext("A personal macro has an owner.")
         if self.scope == self.Scope.TEAM and self.team_id is None:
-            errors["team"] = "A team's macro names its team."
+            errors["team"] = gettext("A team's macro names its team.")
         if self.set_priority_id and not self.priority_reason.strip():
-            errors["priority_reason"] = "Say why the priority changes: the customer is told."
+            errors["priority_reason"] = gettext("Say why the priority changes: the customer is told.")
         if self.reply and not self.body.strip():
-            errors["body"] = "Write the reply or note, or choose no message."
+            errors["body"] = gettext("Write the reply or note, or choose no message.")
         if errors:
             raise ValidationError(errors)
 
@@ -107,23 +109,23 @@ class Rule(models.Model):
     ``position`` order; ``stop`` ends the evaluation for this event after this rule."""
 
     class Event(models.TextChoices):
-        CREATED = "created", "Ticket created"
-        CUSTOMER_REPLIED = "customer_replied", "Customer replied"
-        STAFF_REPLIED = "staff_replied", "Staff replied"
-        STATUS_CHANGED = "status_changed", "Status changed"
-        SLA_WARNING = "sla_warning", "SLA warning"
-        SLA_BREACH = "sla_breach", "SLA breach"
+        CREATED = "created", _("Ticket created")
+        CUSTOMER_REPLIED = "customer_replied", _("Customer replied")
+        STAFF_REPLIED = "staff_replied", _("Staff replied")
+        STATUS_CHANGED = "status_changed", _("Status changed")
+        SLA_WARNING = "sla_warning", _("SLA warning")
+        SLA_BREACH = "sla_breach", _("SLA breach")
 
     class Hours(models.TextChoices):
-        ANY = "", "Any time"
-        INSIDE = "inside", "Inside business hours"
-        OUTSIDE = "outside", "Outside business hours"
+        ANY = "", _("Any time")
+        INSIDE = "inside", _("Inside business hours")
+        OUTSIDE = "outside", _("Outside business hours")
 
     name = models.CharField(max_length=120)
     position = models.PositiveIntegerField(default=0)
     active = models.BooleanField(default=True)
     event = models.CharField(max_length=20, choices=Event.choices)
-    stop = models.BooleanField(default=False, help_text="Evaluate no later rule for this event.")
+    stop = models.BooleanField(default=False, help_text=_("Evaluate no later rule for this event."))
     # --- conditions (empty: any) ---
     channel = models.CharField(max_length=16, blank=True)
     organization = models.ForeignKey(
@@ -141,15 +143,17 @@ class Rule(models.Model):
     request_fields = models.JSONField(
         default=dict,
         blank=True,
-        help_text='Request-form answers that must match, e.g. {"product": "SIP trunk"}.',
+        help_text=_('Request-form answers that must match, e.g. {"product": "SIP trunk"}.'),
     )
     words = models.CharField(
         max_length=255,
         blank=True,
-        help_text="Any of these words or phrases (comma-separated) in the subject or the new text, not negated "
-        "in its own clause (the matcher the escalate keyword uses).",
+        help_text=_(
+            "Any of these words or phrases (comma-separated) in the subject or the new text, not negated "
+            "in its own clause (the matcher the escalate keyword uses)."
+        ),
     )
-    has_tag = models.CharField(max_length=50, blank=True, help_text="The ticket carries this tag.")
+    has_tag = models.CharField(max_length=50, blank=True, help_text=_("The ticket carries this tag."))
     hours = models.CharField(max_length=10, choices=Hours.choices, blank=True, default=Hours.ANY)
     calendar = models.ForeignKey(
         "sla.Calendar",
@@ -157,7 +161,7 @@ class Rule(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="The business hours for the condition above (empty: the ticket's own SLA calendar).",
+        help_text=_("The business hours for the condition above (empty: the ticket's own SLA calendar)."),
     )
     # --- actions ---
     set_priority = models.ForeignKey(
@@ -175,8 +179,8 @@ class Rule(models.Model):
         limit_choices_to={"is_staff": True},
     )
     apply_macro = models.ForeignKey(Macro, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    notify_emails = models.JSONField(default=list, blank=True, help_text="Addresses told by email.")
-    webhook_url = models.URLField(blank=True, help_text="Called with the ticket (JSON POST).")
+    notify_emails = models.JSONField(default=list, blank=True, help_text=_("Addresses told by email."))
+    webhook_url = models.URLField(blank=True, help_text=_("Called with the ticket (JSON POST)."))
     add_tags = models.CharField(max_length=255, blank=True, help_text=TAGS_HELP)
     remove_tags = models.CharField(max_length=255, blank=True, help_text=TAGS_HELP)
 
@@ -190,4 +194,4 @@ class Rule(models.Model):
     def clean(self) -> None:
         _tags_clean(self, "has_tag", "add_tags", "remove_tags")
         if "," in self.has_tag:
-            raise ValidationError({"has_tag": "Name one tag."})
+            raise ValidationError({"has_tag": gettext("Name one tag.")})

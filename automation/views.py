@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tickets.desk.views._common import current_time, lead_required, staff_required, ticket_for
@@ -44,7 +45,11 @@ def macro_apply_view(request, pk: int, macro_id: int):
     except TicketError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"Macro \u201c{macro.name}\u201d applied to {ticket.reference}.")
+        messages.success(
+            request,
+            _("Macro “%(name)s” applied to %(reference)s.")
+            % {"name": macro.name, "reference": ticket.reference},
+        )
     return redirect("desk:ticket_detail", pk=ticket.pk)
 
 
@@ -107,11 +112,11 @@ def _preview_ticket(request, ref: str):
         number = parse_reference(ref)
         ticket = visible.filter(pk=number).first() if number is not None and number < 2**62 else None
         if ticket is None:
-            raise TicketError(f"No ticket {ref[:40]} to preview on.")
+            raise TicketError(_("No ticket %(reference)s to preview on.") % {"reference": ref[:40]})
         return ticket
     ticket = ticket_queue(agent=request.user, now=current_time()).first()
     if ticket is None:
-        raise TicketError("Name a ticket to preview on, e.g. HD-12.")
+        raise TicketError(_("Name a ticket to preview on, e.g. HD-12."))
     return ticket
 
 
@@ -132,7 +137,7 @@ def _editor(request, macro: Macro | None):
             except TicketError as exc:
                 form.add_error(None, str(exc))
             else:
-                messages.success(request, f"Saved the macro \u201c{saved.name}\u201d.")
+                messages.success(request, _("Saved the macro “%(name)s”.") % {"name": saved.name})
                 return redirect("automation:macro_list")
     status = 400 if request.method == "POST" and (form.errors or preview_error) else 200
     return render(
@@ -169,7 +174,7 @@ def macro_delete_view(request, pk: int):
     except TicketError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"Deleted the macro \u201c{macro.name}\u201d.")
+        messages.success(request, _("Deleted the macro “%(name)s”.") % {"name": macro.name})
     return redirect("automation:macro_list")
 
 
@@ -192,7 +197,7 @@ def _rule_editor(request, rule: Rule | None):
         except TicketError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, f"Saved the rule \u201c{saved.name}\u201d.")
+            messages.success(request, _("Saved the rule “%(name)s”.") % {"name": saved.name})
             return redirect("automation:rule_list")
     status = 400 if request.method == "POST" else 200
     return render(request, "automation/rule_form.html", {"form": form, "rule": rule}, status=status)
@@ -213,5 +218,5 @@ def rule_edit(request, pk: int):
 def rule_delete_view(request, pk: int):
     rule = get_object_or_404(Rule, pk=pk)
     rule_delete(rule=rule, by=request.user)
-    messages.success(request, f"Deleted the rule \u201c{rule.name}\u201d.")
+    messages.success(request, _("Deleted the rule “%(name)s”.") % {"name": rule.name})
     return redirect("automation:rule_list")

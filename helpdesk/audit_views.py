@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .audit import FORMATS, audit_export, may_export_audit
 
@@ -37,5 +38,5 @@ def audit_export_page(request):
         )
         response["Content-Disposition"] = f'attachment; filename="audit-{start}-{end}.{fmt}"'
         return response
-    error = "The start day is after the end day." if start > end else ""
+    error = _("The start day is after the end day.") if start > end else ""
     return render(request, "helpdesk/audit_export.html", {"start": start, "end": end, "error": error})

@@ -8,6 +8,7 @@ channel lists and searches. Who may read an article is decided once, in ``Articl
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .querysets import ArticleQuerySet
 
@@ -27,9 +28,9 @@ class Category(models.Model):
 
 
 class Audience(models.TextChoices):
-    PUBLIC = "public", "Everyone, signed in or not"
-    CUSTOMERS = "customers", "Signed-in customers"
-    STAFF = "staff", "Staff only"
+    PUBLIC = "public", _("Everyone, signed in or not")
+    CUSTOMERS = "customers", _("Signed-in customers")
+    STAFF = "staff", _("Staff only")
 
 
 class Article(models.Model):

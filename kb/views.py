@@ -165,7 +165,7 @@ def desk_new(request):
         except KbError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, "Article published." if created.is_published else "Draft saved.")
+            messages.success(request, _("Article published.") if created.is_published else _("Draft saved."))
             return redirect("kb:desk_edit", created.pk)
     return render(request, "kb/desk_edit.html", {"form": form, "active": "kb"})
 
@@ -210,7 +210,9 @@ def desk_edit(request, pk: int):
         else:
             messages.success(
                 request,
-                "Published." if "publish" in request.POST else ("Draft saved." if changed else "Saved."),
+                _("Published.")
+                if "publish" in request.POST
+                else (_("Draft saved.") if changed else _("Saved.")),
             )
             return redirect("kb:desk_edit", found.pk)
     draft_pending = latest is not None and latest.published_at is None
@@ -247,7 +249,7 @@ def desk_unpublish(request, pk: int):
     except KbError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "Withdrawn: customers no longer see it.")
+        messages.success(request, _("Withdrawn: customers no longer see it."))
     return redirect("kb:desk_edit", found.pk)
 
 
@@ -264,7 +266,7 @@ def desk_from_message(request, message_id: int):
     except KbError as exc:
         messages.error(request, str(exc))
         return redirect("desk:ticket_detail", message.ticket_id)
-    messages.success(request, "Draft article started from the reply: edit it, then publish.")
+    messages.success(request, _("Draft article started from the reply: edit it, then publish."))
     return redirect("kb:desk_edit", draft.pk)
 
 

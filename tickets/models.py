@@ -538,16 +538,16 @@ class InboundEmail(models.Model):
     """Every inbound mail we accepted, keyed for idempotency; kept even when it made no ticket."""
 
     class Outcome(models.TextChoices):
-        RECEIVED = "received", "Received (stored, waiting for a worker)"
-        NEW_TICKET = "new_ticket", "New ticket"
-        REPLY = "reply", "Reply on a ticket"
-        REOPENED = "reopened", "Reopened a ticket"
-        HELD = "held", "Held for staff"
-        IGNORED_AUTO = "ignored_auto", "Ignored: automatic mail"
-        BOUNCE = "bounce", "Bounce / delivery report"
-        REJECTED = "rejected", "Rejected"
-        RELEASED = "released", "Held, then released by staff"
-        FAILED = "failed", "Failed (kept for retry)"
+        RECEIVED = "received", _("Received (stored, waiting for a worker)")
+        NEW_TICKET = "new_ticket", _("New ticket")
+        REPLY = "reply", _("Reply on a ticket")
+        REOPENED = "reopened", _("Reopened a ticket")
+        HELD = "held", _("Held for staff")
+        IGNORED_AUTO = "ignored_auto", _("Ignored: automatic mail")
+        BOUNCE = "bounce", _("Bounce / delivery report")
+        REJECTED = "rejected", _("Rejected")
+        RELEASED = "released", _("Held, then released by staff")
+        FAILED = "failed", _("Failed (kept for retry)")
 
     dedupe_key = models.CharField(
         max_length=255, unique=True, help_text="Message-ID + sender + content digest, or a content hash."

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import Organization
 
@@ -27,7 +29,9 @@ def organization_abuse(request, pk: int):
                 organization_lift_top_priority_bar(
                     organization=organization, by=request.user, now=current_time()
                 )
-                messages.success(request, f"{organization.name} may file the top priority again.")
+                messages.success(
+                    request, _("%(name)s may file the top priority again.") % {"name": organization.name}
+                )
                 return redirect("desk:organization_abuse", pk=pk)
             if form.is_valid():
                 decision = organization_bar_top_priority(
@@ -36,10 +40,15 @@ def organization_abuse(request, pk: int):
                     reason=form.cleaned_data["reason"],
                     now=current_time(),
                 )
+                count = len(decision.downgraded)
                 messages.success(
                     request,
-                    f"{organization.name} is barred from the top priority; "
-                    f"{len(decision.downgraded)} ticket(s) downgraded one level.",
+                    ngettext(
+                        "%(name)s is barred from the top priority; %(count)d ticket downgraded one level.",
+                        "%(name)s is barred from the top priority; %(count)d tickets downgraded one level.",
+                        count,
+                    )
+                    % {"name": organization.name, "count": count},
                 )
                 return redirect("desk:organization_abuse", pk=pk)
         except TicketError as exc:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ...models import Incident
 from ...services import TicketError
@@ -28,7 +30,9 @@ def incident_list(request):
             form.add_error(None, str(exc))
         else:
             messages.success(
-                request, f"Incident opened: {incident.title}. Its status now shows on the portal."
+                request,
+                _("Incident opened: %(title)s. Its status now shows on the portal.")
+                % {"title": incident.title},
             )
             return redirect("desk:incident_detail", pk=incident.pk)
     incidents = Incident.objects.annotate(ticket_count=Count("tickets")).order_by(
@@ -55,7 +59,7 @@ def incident_detail(request, pk: int):
                         incident=incident, body=update_form.cleaned_data["body"], by=request.user, now=now
                     )
                     messages.success(
-                        request, "Update posted to the portal banner and mailed to every linked requester."
+                        request, _("Update posted to the portal banner and mailed to every linked requester.")
                     )
                     return redirect("desk:incident_detail", pk=pk)
             elif action == "link":
@@ -63,8 +67,11 @@ def incident_detail(request, pk: int):
                 if link_form.is_valid():
                     for ticket in link_form.cleaned_data["references"]:
                         incident_link_ticket(incident=incident, ticket=ticket, by=request.user, now=now)
+                    count = len(link_form.cleaned_data["references"])
                     messages.success(
-                        request, f"{len(link_form.cleaned_data['references'])} ticket(s) linked."
+                        request,
+                        ngettext("%(count)d ticket linked.", "%(count)d tickets linked.", count)
+                        % {"count": count},
                     )
                     return redirect("desk:incident_detail", pk=pk)
             elif action == "resolve":
@@ -77,7 +84,7 @@ def incident_detail(request, pk: int):
                         note=resolve_form.cleaned_data["note"],
                         resolve_tickets=resolve_form.cleaned_data["resolve_tickets"],
                     )
-                    messages.success(request, "Incident resolved; the banner is gone.")
+                    messages.success(request, _("Incident resolved; the banner is gone."))
                     return redirect("desk:incident_detail", pk=pk)
         except TicketError as exc:
             messages.error(request, str(exc))

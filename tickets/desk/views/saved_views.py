@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Team
@@ -35,10 +36,10 @@ def _team_choice(request, raw: str) -> Team | None:
     if not raw:
         return None
     if not (raw.isdigit() and len(raw) < 15):
-        raise TicketError("Choose one of your teams.")
+        raise TicketError(_("Choose one of your teams."))
     team = request.user.teams.filter(pk=int(raw)).first()
     if team is None:
-        raise TicketError("Choose one of your teams.")
+        raise TicketError(_("Choose one of your teams."))
     return team
 
 
@@ -78,7 +79,7 @@ def saved_views(request):
         )
     except TicketError as exc:
         return _page(request, status=400, error=str(exc), form=form)
-    messages.success(request, f"Saved the view \u201c{view.name}\u201d.")
+    messages.success(request, _("Saved the view “%(name)s”.") % {"name": view.name})
     return redirect(reverse("desk:queue") + f"?saved={view.pk}")
 
 
@@ -100,8 +101,10 @@ def saved_view_edit(request, pk: int):
         saved_view_change(view=view, by=request.user, **changes)
     except TicketError as exc:
         status = 400 if may_edit_saved_view(request.user, view) else 403
-        return _page(request, status=status, error=f"\u201c{view.name}\u201d: {exc}")
-    messages.success(request, f"Changed the view \u201c{view.name}\u201d.")
+        return _page(
+            request, status=status, error=_("“%(name)s”: %(error)s") % {"name": view.name, "error": exc}
+        )
+    messages.success(request, _("Changed the view “%(name)s”.") % {"name": view.name})
     return redirect("desk:saved_views")
 
 
@@ -111,7 +114,7 @@ def saved_view_move_view(request, pk: int):
     view = _view_for(request, pk)
     direction = request.POST.get("direction")
     if direction not in ("up", "down"):
-        return _page(request, status=400, error="Move a view up or down.")
+        return _page(request, status=400, error=_("Move a view up or down."))
     try:
         saved_view_move(view=view, by=request.user, up=direction == "up")
     except TicketError as exc:
@@ -127,5 +130,5 @@ def saved_view_delete_view(request, pk: int):
         saved_view_delete(view=view, by=request.user)
     except TicketError as exc:
         return _page(request, status=403, error=str(exc))
-    messages.success(request, f"Deleted the view \u201c{view.name}\u201d.")
+    messages.success(request, _("Deleted the view “%(name)s”.") % {"name": view.name})
     return redirect("desk:saved_views")

@@ -8,12 +8,20 @@ from datetime import date
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from helpdesk.db import replica_reads
 
 from ...timesheet import GROUPS, Period, time_entries, time_totals
 from ._common import current_time, lead_required
 
+# What the page calls each way of adding up (the keys are the URL's words).
+GROUP_LABELS = {
+    "organization": gettext_lazy("organization"),
+    "agent": gettext_lazy("technician"),
+    "ticket": gettext_lazy("ticket"),
+}
 CSV_COLUMNS = ["date", "ticket", "organization", "customer_number", "technician", "kind", "minutes"]
 
 
@@ -23,10 +31,10 @@ def _period(request) -> Period:
         first = date.fromisoformat(request.GET["from"]) if request.GET.get("from") else default.first
         last = date.fromisoformat(request.GET["to"]) if request.GET.get("to") else default.last
     except ValueError:
-        messages.error(request, "Dates are written YYYY-MM-DD; showing this month.")
+        messages.error(request, _("Dates are written YYYY-MM-DD; showing this month."))
         return default
     if last < first:
-        messages.error(request, "The period ends before it starts; showing this month.")
+        messages.error(request, _("The period ends before it starts; showing this month."))
         return default
     return Period(first, last)
 
@@ -44,7 +52,8 @@ def timesheet(request):
             "active": "time",
             "period": period,
             "group": group,
-            "groups": list(GROUPS),
+            "groups": [(g, GROUP_LABELS[g]) for g in GROUPS],
+            "group_label": GROUP_LABELS[group],
             "totals": totals,
             "total_minutes": sum(row["minutes"] for row in totals),
         },
