@@ -13,7 +13,15 @@ the knowledge base's list, search and article, "download my data", the single si
 notification mail (subject, text, HTML) and every account mail. The desk, for a technician and a team
 lead: the navigation, the queue (tabs built-in and saved, filters, bulk bar, rows, empty result, the
 poller's rows), the search page (matches and none), two ticket pages (thread, reply form, history,
-why-this-deadline, side panels) and the SLA dashboard (also with breaches).
+why-this-deadline, side panels) and the SLA dashboard (also with breaches). Every other desk page, for
+a technician, a team lead and an admin as each may open it, with rows in place: saved views, log a
+ticket, inbound mail, macros (list, editor, preview), rules (list, editor, dry run), the knowledge
+base's editor (list, figures, article, history, version), incidents (list, open, resolved), the abuse
+decision (both states), the time sheet (each grouping, and empty), the audit export, the
+failing-mailbox banner, the merge confirmation (and its refusal), and the admin pages the helpdesk
+draws (what-if, abuse and erase confirmations). Those use ``pseudo_strict``, which also checks the
+values a message interpolates; ``test_every_named_desk_url_is_rendered_or_excused`` keeps the list
+complete.
 """
 
 from __future__ import annotations
