@@ -4,7 +4,7 @@ the rule of who may make which macro (``permissions.may_manage_macro``), so both
 from __future__ import annotations
 
 from django import forms
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .models import Macro, Rule
@@ -25,17 +25,17 @@ MACRO_FIELDS = (
     "add_tags",
     "remove_tags",
 )
-# The editors' words for each field (the admin shows the same labels).
+# The editors' words for each field (the English is the model's own field names).
 MACRO_LABELS = {
     "name": _("Name"),
     "active": _("Active"),
-    "scope": _("Who uses it"),
+    "scope": _("Scope"),
     "team": _("Team"),
-    "reply": _("Message"),
-    "body": _("Text"),
+    "reply": pgettext_lazy("macro field", "Reply"),
+    "body": _("Body"),
     "set_status": _("Set status"),
     "set_priority": _("Set priority"),
-    "priority_reason": _("Reason for the priority"),
+    "priority_reason": _("Priority reason"),
     "assign_to_me": _("Assign to me"),
     "set_team": _("Set team"),
     "add_tags": _("Add tags"),
@@ -133,8 +133,8 @@ RULE_LABELS = {
     "organization": _("Organization"),
     "plan": _("Plan"),
     "priority": _("Priority"),
-    "request_type": _("Request form"),
-    "request_fields": _("Request-form answers"),
+    "request_type": _("Request type"),
+    "request_fields": _("Request fields"),
     "words": _("Words"),
     "has_tag": _("Has tag"),
     "hours": _("Hours"),
@@ -145,8 +145,8 @@ RULE_LABELS = {
     "apply_macro": _("Apply macro"),
     "add_tags": _("Add tags"),
     "remove_tags": _("Remove tags"),
-    "notify_emails": _("Notify by email"),
-    "webhook_url": _("Webhook URL"),
+    "notify_emails": _("Notify emails"),
+    "webhook_url": _("Webhook url"),
 }
 
 

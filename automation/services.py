@@ -44,9 +44,9 @@ def macro_save(*, macro: Macro, by) -> Macro:
     if macro.pk is not None:
         before = Macro.objects.select_for_update().filter(pk=macro.pk).first()
         if before is None or not may_manage_macro(by, before):
-            raise TicketError("You may not change this macro.")
+            raise TicketError(_("You may not change this macro."))
     if not may_manage_macro(by, macro):
-        raise TicketError("You may not make a macro with this scope.")
+        raise TicketError(_("You may not make a macro with this scope."))
     macro.full_clean()
     macro.save()
     return macro
@@ -55,7 +55,7 @@ def macro_save(*, macro: Macro, by) -> Macro:
 @transaction.atomic
 def macro_delete(*, macro: Macro, by) -> None:
     if not may_manage_macro(by, macro):
-        raise TicketError("You may not delete this macro.")
+        raise TicketError(_("You may not delete this macro."))
     macro.delete()
 
 
@@ -63,7 +63,7 @@ def macro_delete(*, macro: Macro, by) -> None:
 def rule_save(*, rule: Rule, by) -> Rule:
     """Create or change a rule, checked as the admin checks it (``Rule.clean``); leads and admins only."""
     if not may_manage_rules(by):
-        raise TicketError("Only team leads and admins change rules.")
+        raise TicketError(_("Only team leads and admins change rules."))
     rule.full_clean()
     rule.save()
     return rule
@@ -72,7 +72,7 @@ def rule_save(*, rule: Rule, by) -> Rule:
 @transaction.atomic
 def rule_delete(*, rule: Rule, by) -> None:
     if not may_manage_rules(by):
-        raise TicketError("Only team leads and admins change rules.")
+        raise TicketError(_("Only team leads and admins change rules."))
     rule.delete()
 
 
@@ -110,7 +110,9 @@ def macro_apply(*, macro: Macro, ticket: Ticket, by, now: datetime, reason: str 
     why = reason or f"macro \u201c{macro.name}\u201d"
     if macro.set_priority_id and macro.set_priority_id != ticket.priority_id:
         if not macro.priority_reason.strip():
-            raise TicketError(f"The macro \u201c{macro.name}\u201d changes the priority but gives no reason.")
+            raise TicketError(
+                _("The macro “%(name)s” changes the priority but gives no reason.") % {"name": macro.name}
+            )
         ticket = ticket_reclassify(
             ticket=ticket, priority=macro.set_priority, by=by, reason=macro.priority_reason, now=now
         )
@@ -156,7 +158,7 @@ def bulk_macro_prepare(inputs, user):
     ref = str(inputs.get("macro") or "").strip()
     macro = macros_for(user).filter(pk=int(ref)).first() if ref.isdigit() and len(ref) < 15 else None
     if macro is None:
-        raise TicketError("Choose a macro you may apply.")
+        raise TicketError(_("Choose a macro you may apply."))
     return lambda *, ticket, by, now: macro_apply(macro=macro, ticket=ticket, by=by, now=now)
 
 

@@ -309,7 +309,7 @@ def test_a_german_speaking_team_lead_makes_a_macro_and_reads_the_rules_in_german
     page.goto("/desk/macros/new/")
     assert page.locator("h1").inner_text() == "Neues Makro"
     page.get_by_label("Name", exact=True).fill("Rückruf")
-    page.get_by_label("Nachricht").select_option(label="Öffentliche Antwort")
+    page.get_by_label("Antwort", exact=True).select_option(label="Öffentliche Antwort")
     page.get_by_label("Text", exact=True).fill("Wir rufen Sie heute zurück.")
     page.get_by_label("Status setzen").select_option(label="Wartet auf Kunden")
     page.get_by_role("button", name="Makro speichern").click()

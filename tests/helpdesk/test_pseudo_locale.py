@@ -620,6 +620,48 @@ def test_the_merge_confirmation_is_fully_marked(client, staff_world, tech, pseud
         assert leftover_english(page, data=STAFF_DATA + refusal) == [], target.reference
 
 
+def test_the_editors_refusals_are_fully_marked(client, staff_world, tech, lead, priorities, pseudo_strict):
+    """What the macro, rule and article editors say back when a form is refused (the model's checks,
+    the preview's, the services')."""
+    pages = {}
+    client.force_login(tech)
+    macro = {"name": "Quux", "scope": "personal", "reply": "public", "body": "", "active": "on"}
+    pages["macro: no body, priority without reason"] = client.post(
+        "/desk/macros/new/", {**macro, "set_priority": priorities["high"].pk, "save": "1"}
+    )
+    pages["macro: preview on a ticket that is not there"] = client.post(
+        "/desk/macros/new/", {**macro, "body": "Plugh", "preview": "1", "preview_ticket": "HD-999999"}
+    )
+    pages["macro: a scope a technician may not give"] = client.post(
+        "/desk/macros/new/", {**macro, "body": "Plugh", "scope": "global", "save": "1"}
+    )
+    pages["article: no title"] = client.post(
+        "/kb/desk/new/", {"title": " ", "body": "Plugh", "audience": "public"}
+    )
+    client.force_login(lead)
+    pages["rule: two tags where one goes"] = client.post(
+        "/desk/rules/new/",
+        {
+            "name": "Boojum",
+            "event": "created",
+            "position": "1",
+            "has_tag": "thud, wibble",
+            "request_fields": "{}",
+            "notify_emails": "[]",
+        },
+    )
+    found = {}
+    for name, response in pages.items():
+        assert response.status_code in (200, 400), name
+        page = response.content.decode()
+        assert 'role="alert"' in page or "errorlist" in page, name
+        # what was typed comes back in the refusal: "global" (Django's "not one of the choices")
+        words = leftover_english(page, data=STAFF_DATA + ["HD-999999", "thud", "wibble", "global"])
+        if words:
+            found[name] = words
+    assert found == {}
+
+
 def _refusal_words(page: str) -> str:
     """The merge refusal comes from tickets.policy (the other helper's TicketError texts)."""
     return page.split('role="alert">', 1)[1].split("</p>", 1)[0]
