@@ -4,6 +4,8 @@ the rule of who may make which macro (``permissions.may_manage_macro``), so both
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from .models import Macro, Rule
 from .permissions import macro_scopes_for, macro_teams_for, may_manage_macro
@@ -23,15 +25,34 @@ MACRO_FIELDS = (
     "add_tags",
     "remove_tags",
 )
-REFUSED = "You may not make or change this macro: {why}."
+# The editors' words for each field (the English is the model's own field names).
+MACRO_LABELS = {
+    "name": _("Name"),
+    "active": _("Active"),
+    "scope": _("Scope"),
+    "team": _("Team"),
+    "reply": pgettext_lazy("macro field", "Reply"),
+    "body": _("Body"),
+    "set_status": _("Set status"),
+    "set_priority": _("Set priority"),
+    "priority_reason": _("Priority reason"),
+    "assign_to_me": _("Assign to me"),
+    "set_team": _("Set team"),
+    "add_tags": _("Add tags"),
+    "remove_tags": _("Remove tags"),
+    "owner": _("Owner"),
+}
 
 
 def refusal(user) -> str:
     if user.is_helpdesk_admin:
         return ""
     if user.is_team_lead:
-        return REFUSED.format(why="leads manage their own personal macros and those of their teams")
-    return REFUSED.format(why="technicians manage their own personal macros")
+        return gettext(
+            "You may not make or change this macro: leads manage their own personal macros and those of "
+            "their teams."
+        )
+    return gettext("You may not make or change this macro: technicians manage their own personal macros.")
 
 
 class MacroPermissionMixin:
@@ -53,6 +74,7 @@ class MacroForm(MacroPermissionMixin, forms.ModelForm):
     class Meta:
         model = Macro
         fields = MACRO_FIELDS
+        labels = MACRO_LABELS
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -65,7 +87,7 @@ class MacroForm(MacroPermissionMixin, forms.ModelForm):
         self.fields["scope"].choices = [(v, label) for v, label in Macro.Scope.choices if v in allowed]
         self.fields["scope"].initial = Macro.Scope.PERSONAL
         self.fields["team"].queryset = macro_teams_for(user)
-        self.fields["team"].help_text = "For a team's macro: the team whose members use it."
+        self.fields["team"].help_text = _("For a team's macro: the team whose members use it.")
 
     def _post_clean(self):
         # A personal macro made or turned personal here is its editor's own (unless it has an owner).
@@ -101,9 +123,37 @@ RULE_FIELDS = (
 )
 
 
+RULE_LABELS = {
+    "name": _("Name"),
+    "event": _("Event"),
+    "position": _("Position"),
+    "active": _("Active"),
+    "stop": _("Stop"),
+    "channel": _("Channel"),
+    "organization": _("Organization"),
+    "plan": _("Plan"),
+    "priority": _("Priority"),
+    "request_type": _("Request type"),
+    "request_fields": _("Request fields"),
+    "words": _("Words"),
+    "has_tag": _("Has tag"),
+    "hours": _("Hours"),
+    "calendar": _("Calendar"),
+    "set_priority": _("Set priority"),
+    "set_team": _("Set team"),
+    "assign_to": _("Assign to"),
+    "apply_macro": _("Apply macro"),
+    "add_tags": _("Add tags"),
+    "remove_tags": _("Remove tags"),
+    "notify_emails": _("Notify emails"),
+    "webhook_url": _("Webhook url"),
+}
+
+
 class RuleForm(forms.ModelForm):
     """The desk's rule editor: the admin's fields and checks (``Rule.clean``)."""
 
     class Meta:
         model = Rule
         fields = RULE_FIELDS
+        labels = RULE_LABELS

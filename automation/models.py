@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from tickets.policy import TicketError, tag_name
@@ -31,7 +32,7 @@ def _tags_clean(obj, *fields: str) -> None:
         raise ValidationError(errors)
 
 
-TAGS_HELP = "Comma-separated tag names (a new name makes a new tag)."
+TAGS_HELP = _("Comma-separated tag names (a new name makes a new tag).")
 
 
 class Macro(models.Model):
@@ -61,7 +62,7 @@ class Macro(models.Model):
     set_status = models.CharField(
         max_length=16,
         blank=True,
-        choices=[("waiting", "Waiting on customer"), ("resolved", "Resolved")],
+        choices=[("waiting", _("Waiting on customer")), ("resolved", _("Resolved"))],
         help_text=_("Then set the status (empty: leave it)."),
     )
     set_priority = models.ForeignKey(
@@ -92,13 +93,13 @@ class Macro(models.Model):
         _tags_clean(self, "add_tags", "remove_tags")
         errors = {}
         if self.scope == self.Scope.PERSONAL and self.owner_id is None:
-            errors["owner"] = "A personal macro has an owner."
+            errors["owner"] = gettext("A personal macro has an owner.")
         if self.scope == self.Scope.TEAM and self.team_id is None:
-            errors["team"] = "A team's macro names its team."
+            errors["team"] = gettext("A team's macro names its team.")
         if self.set_priority_id and not self.priority_reason.strip():
-            errors["priority_reason"] = "Say why the priority changes: the customer is told."
+            errors["priority_reason"] = gettext("Say why the priority changes: the customer is told.")
         if self.reply and not self.body.strip():
-            errors["body"] = "Write the reply or note, or choose no message."
+            errors["body"] = gettext("Write the reply or note, or choose no message.")
         if errors:
             raise ValidationError(errors)
 
@@ -193,4 +194,4 @@ class Rule(models.Model):
     def clean(self) -> None:
         _tags_clean(self, "has_tag", "add_tags", "remove_tags")
         if "," in self.has_tag:
-            raise ValidationError({"has_tag": "Name one tag."})
+            raise ValidationError({"has_tag": gettext("Name one tag.")})

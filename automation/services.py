@@ -80,23 +80,27 @@ def macro_preview(*, macro: Macro, ticket: Ticket, by) -> list[str]:
     """What applying the macro would do, in words, before anything is sent."""
     lines = []
     if macro.reply and macro.body:
-        kind = "Public reply" if macro.reply == Macro.Reply.PUBLIC else "Internal note"
-        lines.append(f"{kind}: {placeholders_filled(macro.body, ticket=ticket, agent=by)}")
+        kind = _("Public reply") if macro.reply == Macro.Reply.PUBLIC else _("Internal note")
+        lines.append(
+            _("%(kind)s: %(text)s")
+            % {"kind": kind, "text": placeholders_filled(macro.body, ticket=ticket, agent=by)}
+        )
     if macro.set_priority_id and macro.set_priority_id != ticket.priority_id:
         lines.append(
-            f"Priority: {ticket.priority.name} -> {macro.set_priority.name} ({macro.priority_reason})"
+            _("Priority: %(old)s -> %(new)s (%(reason)s)")
+            % {"old": ticket.priority.name, "new": macro.set_priority.name, "reason": macro.priority_reason}
         )
     if macro.set_team_id:
-        lines.append(f"Team: {macro.set_team.name}")
+        lines.append(_("Team: %(team)s") % {"team": macro.set_team.name})
     if macro.assign_to_me and by is not None:
-        lines.append(f"Assignee: {by.display_name}")
+        lines.append(_("Assignee: %(name)s") % {"name": by.display_name})
     if macro.add_tags:
-        lines.append(f"Add tags: {', '.join(tag_list(macro.add_tags))}")
+        lines.append(_("Add tags: %(tags)s") % {"tags": ", ".join(tag_list(macro.add_tags))})
     if macro.remove_tags:
-        lines.append(f"Remove tags: {', '.join(tag_list(macro.remove_tags))}")
+        lines.append(_("Remove tags: %(tags)s") % {"tags": ", ".join(tag_list(macro.remove_tags))})
     if macro.set_status:
-        lines.append(f"Status: {Status(macro.set_status).label}")
-    return lines or ["Nothing: the macro has no actions."]
+        lines.append(_("Status: %(status)s") % {"status": Status(macro.set_status).label})
+    return lines or [_("Nothing: the macro has no actions.")]
 
 
 @transaction.atomic

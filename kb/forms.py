@@ -14,8 +14,10 @@ class DeflectionForm(forms.Form):
 
 
 class ArticleForm(forms.Form):
-    title = forms.CharField(max_length=200)
-    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 18}), required=False, label="Text (Markdown)")
-    category = forms.ModelChoiceField(queryset=Category.objects.all(), required=False)
-    audience = forms.ChoiceField(choices=Audience.choices, initial=Audience.CUSTOMERS)
-    note = forms.CharField(max_length=200, required=False, label="What changed (for the history)")
+    title = forms.CharField(max_length=200, label=_("Title"))
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 18}), required=False, label=_("Text (Markdown)")
+    )
+    category = forms.ModelChoiceField(queryset=Category.objects.all(), required=False, label=_("Category"))
+    audience = forms.ChoiceField(choices=Audience.choices, initial=Audience.CUSTOMERS, label=_("Audience"))
+    note = forms.CharField(max_length=200, required=False, label=_("What changed (for the history)"))

@@ -11,6 +11,7 @@ from django.contrib.postgres.search import SearchVector
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max, Value
 from django.utils.text import slugify
+from django.utils.translation import gettext
 
 from accounts.identity import is_verified
 from notifications.models import Notification
@@ -36,7 +37,7 @@ def may_edit_articles(user) -> bool:
 
 def _check_editor(user) -> None:
     if not may_edit_articles(user):
-        raise KbError("Only staff may write knowledge-base articles.")
+        raise KbError(gettext("Only staff may write knowledge-base articles."))
 
 
 def _unique_slug(title: str, *, exclude_pk: int | None = None) -> str:
@@ -51,7 +52,7 @@ def _unique_slug(title: str, *, exclude_pk: int | None = None) -> str:
 def _clean_title(title: str) -> str:
     title = " ".join((title or "").split())[:200]
     if not title:
-        raise KbError("An article needs a title.")
+        raise KbError(gettext("An article needs a title."))
     return title
 
 
@@ -72,10 +73,10 @@ def article_create(
     _check_editor(by)
     title = _clean_title(title)
     if audience not in Audience.values:
-        raise KbError(f"Unknown audience {audience!r}.")
+        raise KbError(gettext("Unknown audience %(audience)s.") % {"audience": repr(audience)})
     slug = slugify(slug)[:120] if slug else _unique_slug(title)
     if Article.objects.filter(slug=slug).exists():
-        raise KbError(f"An article already uses the address {slug!r}.")
+        raise KbError(gettext("An article already uses the address %(slug)s.") % {"slug": repr(slug)})
     article = Article.objects.create(
         slug=slug,
         title=title,
@@ -124,7 +125,7 @@ def article_publish(*, article: Article, by, now: datetime, version: ArticleVers
     article = Article.objects.select_for_update().get(pk=article.pk)
     version = version or article.versions.order_by("-number").first()
     if version is None or version.article_id != article.pk:
-        raise KbError("This article has no such version to publish.")
+        raise KbError(gettext("This article has no such version to publish."))
     if version.published_at is None:
         ArticleVersion.objects.filter(pk=version.pk).update(published_at=now)
     article.live_version = version
@@ -157,7 +158,7 @@ def article_settings_change(
     """Change where an article is filed and who reads it (takes effect at once, on the live text)."""
     _check_editor(by)
     if audience not in Audience.values:
-        raise KbError(f"Unknown audience {audience!r}.")
+        raise KbError(gettext("Unknown audience %(audience)s.") % {"audience": repr(audience)})
     Article.objects.filter(pk=article.pk).update(category=category, audience=audience, updated_at=now)
     article.refresh_from_db()
     return article
@@ -180,11 +181,11 @@ def article_from_message(*, message, by, now: datetime) -> Article:
     and publish. Customer messages are refused (their text is not ours to publish)."""
     _check_editor(by)
     if not message.from_staff or message.kind == "system":
-        raise KbError("Only a staff reply or note can become an article.")
+        raise KbError(gettext("Only a staff reply or note can become an article."))
     ticket = message.ticket
     body = (message.body or "").strip() or html_text(message.body_html or "")
     if not body:
-        raise KbError("This message has no text to start an article from.")
+        raise KbError(gettext("This message has no text to start an article from."))
     return article_create(
         title=ticket.subject,
         body=body,
@@ -206,10 +207,10 @@ def deflection_record(*, article_id: int, user, query: str, now: datetime) -> tu
     day) and file nothing. The article must be one they may read (``visible_to``): an id guessed from
     another tenant's list is refused like one that does not exist."""
     if not is_verified(user) or user.is_staff:
-        raise KbError("Only a signed-in customer can mark an article as helpful.")
+        raise KbError(gettext("Only a signed-in customer can mark an article as helpful."))
     article = Article.objects.visible_to(user).filter(pk=article_id).first()
     if article is None:
-        raise ArticleNotFound("No such article.")
+        raise ArticleNotFound(gettext("No such article."))
     day = now.date()
     existing = Deflection.objects.filter(article=article, user=user, day=day).first()
     if existing is not None:

@@ -10,6 +10,7 @@ from django.contrib import admin, messages
 from django.http import FileResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import PrivacyRequest
@@ -73,7 +74,7 @@ def erase_personal_data(modeladmin, request, queryset):
             "privacy/admin_erase_confirm.html",
             {
                 **modeladmin.admin_site.each_context(request),
-                "title": "Erase personal data?",
+                "title": gettext("Erase personal data?"),
                 "people": people,
                 "opts": modeladmin.model._meta,
                 "action": "erase_personal_data",

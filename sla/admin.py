@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .config import JOB_DURATIONS, format_duration, parse_duration
@@ -167,7 +168,9 @@ class SupportPlanAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("What-if"))
     def what_if_link(self, obj):
-        return format_html('<a href="{}?plan={}">Preview due times</a>', reverse("admin:sla_what_if"), obj.pk)
+        return format_html(
+            '<a href="{}?plan={}">{}</a>', reverse("admin:sla_what_if"), obj.pk, gettext("Preview due times")
+        )
 
     def get_urls(self):
         return [
@@ -189,19 +192,19 @@ class SupportPlanAdmin(admin.ModelAdmin):
             try:
                 result = sla_explain(plan=data["plan"], priority=data["priority"], start=data["received_at"])
             except ValueError as exc:  # e.g. a calendar without opening hours
-                form.add_error(None, f"Cannot compute: {exc}")
+                form.add_error(None, gettext("Cannot compute: %(error)s") % {"error": exc})
         if result is not None:
             zone = ZoneInfo(result["calendar"].timezone) if result.get("calendar") else UTC
             result["rows"] = [
                 (label, result[key], result[key].astimezone(zone) if result[key] else None)
                 for label, key in (
-                    ("First response", "first_response_due_at"),
-                    ("Resolution", "resolution_due_at"),
+                    (gettext("First response"), "first_response_due_at"),
+                    (gettext("Resolution"), "resolution_due_at"),
                 )
             ]
         context = {
             **self.admin_site.each_context(request),
-            "title": "SLA what-if",
+            "title": gettext("SLA what-if"),
             "opts": self.model._meta,
             "form": form,
             "result": result,
@@ -210,15 +213,18 @@ class SupportPlanAdmin(admin.ModelAdmin):
 
 
 class WhatIfForm(forms.Form):
-    plan = forms.ModelChoiceField(SupportPlan.objects.all())
-    priority = forms.ModelChoiceField(PriorityLevel.objects.order_by("rank"))
+    plan = forms.ModelChoiceField(SupportPlan.objects.all(), label=_("Plan"))
+    priority = forms.ModelChoiceField(PriorityLevel.objects.order_by("rank"), label=_("Priority"))
     received_at = forms.CharField(
-        label="Received at",
+        label=_("Received at"),
         help_text=_("ISO 8601, e.g. 2026-03-06T16:45:00+00:00 (without an offset: the time zone below)."),
         widget=forms.TextInput(attrs={"size": 28, "placeholder": "2026-03-06T16:45:00+00:00"}),
     )
     timezone = forms.CharField(
-        initial="UTC", required=False, help_text=_("For a received time without an offset.")
+        initial="UTC",
+        required=False,
+        label=_("Time zone"),
+        help_text=_("For a received time without an offset."),
     )
 
     def clean_timezone(self):
@@ -226,7 +232,9 @@ class WhatIfForm(forms.Form):
         try:
             return ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValidationError(f"{name!r} is not an IANA time zone, e.g. Europe/London.") from exc
+            raise ValidationError(
+                gettext("%(name)s is not an IANA time zone, e.g. Europe/London.") % {"name": repr(name)}
+            ) from exc
 
     def clean(self):
         data = super().clean()
@@ -235,7 +243,11 @@ class WhatIfForm(forms.Form):
             try:
                 at = datetime.fromisoformat(raw.replace(" ", "T", 1))
             except ValueError:
-                self.add_error("received_at", f"{raw!r} is not ISO 8601, e.g. 2026-03-06T16:45:00+00:00.")
+                self.add_error(
+                    "received_at",
+                    gettext("%(value)s is not ISO 8601, e.g. 2026-03-06T16:45:00+00:00.")
+                    % {"value": repr(raw)},
+                )
                 return data
             data["received_at"] = at if at.tzinfo else at.replace(tzinfo=data["timezone"])
         return data

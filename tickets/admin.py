@@ -4,6 +4,7 @@ from django.contrib.admin.helpers import ActionForm
 from django.db.models import Count, Q
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import OrganizationAdmin as BaseOrganizationAdmin
@@ -304,7 +305,10 @@ class AbuseReasonForm(forms.Form):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
         max_length=2000,
-        help_text=_("Recorded on the organization and told to the customer on every downgraded ticket."),
+        label=gettext_lazy("Reason"),
+        help_text=gettext_lazy(
+            "Recorded on the organization and told to the customer on every downgraded ticket."
+        ),
     )
 
 
@@ -379,7 +383,7 @@ class OrganizationAdmin(BaseOrganizationAdmin):
             "tickets/desk/admin_abuse_confirm.html",
             {
                 **self.admin_site.each_context(request),
-                "title": "Abuse of the top priorities",
+                "title": gettext("Abuse of the top priorities"),
                 "organizations": queryset,
                 "form": form,
                 "action": "bar_top_priority",

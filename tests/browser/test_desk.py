@@ -297,3 +297,26 @@ def test_a_german_speaking_technician_reads_the_queue_in_german(
         "Betreff",
         "Organisation · Vertrag",
     ]
+
+
+def test_a_german_speaking_team_lead_makes_a_macro_and_reads_the_rules_in_german(
+    page, login, lead, priorities
+):
+    """The macro editor's labels and choices, its message after saving, and the rules list, in German."""
+    lead.language = "de"
+    lead.save()
+    login(lead.email)
+    page.goto("/desk/macros/new/")
+    assert page.locator("h1").inner_text() == "Neues Makro"
+    page.get_by_label("Name", exact=True).fill("Rückruf")
+    page.get_by_label("Antwort", exact=True).select_option(label="Öffentliche Antwort")
+    page.get_by_label("Text", exact=True).fill("Wir rufen Sie heute zurück.")
+    page.get_by_label("Status setzen").select_option(label="Wartet auf Kunden")
+    page.get_by_role("button", name="Makro speichern").click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator(".messages").inner_text() == "Makro „Rückruf“ gespeichert."
+    row = page.locator("[data-testid=macro-list] tbody tr").first
+    assert row.inner_text().split("\t")[1:4] == ["Nur Sie", "Öffentliche Antwort · Wartet auf Kunden", "ja"]
+    page.get_by_role("link", name="Regeln", exact=True).click()
+    assert page.locator("h1").inner_text() == "Regeln"
+    assert page.get_by_text("Noch keine Regeln.").is_visible()

@@ -217,25 +217,25 @@ class LinkIncidentForm(forms.Form):
 
 
 class IncidentForm(forms.Form):
-    title = forms.CharField(max_length=200)
+    title = forms.CharField(max_length=200, label=_("Title"))
     public_status = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
-        label="Public status",
-        help_text="Shown on every portal page while the incident is open.",
+        label=_("Public status"),
+        help_text=_("Shown on every portal page while the incident is open."),
     )
 
 
 class IncidentUpdateForm(forms.Form):
     body = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
-        label="Update",
-        help_text="Replaces the banner text and is mailed to every linked requester.",
+        label=_("Update"),
+        help_text=_("Replaces the banner text and is mailed to every linked requester."),
     )
 
 
 class IncidentLinkTicketsForm(forms.Form):
     references = forms.CharField(
-        max_length=2000, label="Link tickets", help_text="References, separated by spaces or commas."
+        max_length=2000, label=_("Link tickets"), help_text=_("References, separated by spaces or commas.")
     )
 
     def clean_references(self) -> list[Ticket]:
@@ -255,13 +255,14 @@ class IncidentLinkTicketsForm(forms.Form):
 
 
 class IncidentResolveForm(forms.Form):
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Closing note")
-    resolve_tickets = forms.BooleanField(required=False, label="Also resolve the linked open tickets")
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label=_("Closing note"))
+    resolve_tickets = forms.BooleanField(required=False, label=_("Also resolve the linked open tickets"))
 
 
 class AbuseForm(forms.Form):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=2000,
-        help_text="Recorded, and told to the customer on every downgraded ticket.",
+        label=_("Reason"),
+        help_text=_("Recorded, and told to the customer on every downgraded ticket."),
     )

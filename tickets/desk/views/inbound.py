@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ...intake.decisions import inbound_discard, inbound_release, sender_hold_decide
@@ -23,18 +24,27 @@ def inbound(request):
 def inbound_sender_decide(request, pk: int):
     hold = get_object_or_404(SenderHold.objects.select_related("user", "organization"), pk=pk)
     accept = request.POST.get("decision") == "accept"
-    verb = "is now a member of" if accept else "was rejected for"
+    said = (
+        _("%(email)s is now a member of %(organization)s.")
+        if accept
+        else _("%(email)s was rejected for %(organization)s.")
+    )
     attempt(
         request,
         lambda: sender_hold_decide(hold=hold, accept=accept, by=request.user, now=current_time()),
-        lambda _: f"{hold.user.email} {verb} {hold.organization.name}.",
+        lambda _result: said % {"email": hold.user.email, "organization": hold.organization.name},
     )
     return redirect("desk:inbound")
 
 
 def _released(row: InboundEmail) -> str:
-    done = f"Released: {row.get_outcome_display().lower()}"
-    return done + (f" ({row.ticket.reference})." if row.ticket_id else ".")
+    outcome = row.get_outcome_display()
+    if row.ticket_id:
+        return _("Released: %(outcome)s (%(reference)s).") % {
+            "outcome": outcome,
+            "reference": row.ticket.reference,
+        }
+    return _("Released: %(outcome)s.") % {"outcome": outcome}
 
 
 @require_POST
@@ -47,6 +57,6 @@ def inbound_mail_decide(request, pk: int):
         attempt(
             request,
             lambda: inbound_discard(row=row, by=request.user, now=current_time()),
-            lambda _: "Discarded; the mail stays on record.",
+            lambda _result: _("Discarded; the mail stays on record."),
         )
     return redirect("desk:inbound")

@@ -116,7 +116,7 @@ def saved_view_move_view(request, pk: int):
     view = _view_for(request, pk)
     direction = request.POST.get("direction")
     if direction not in ("up", "down"):
-        return _page(request, status=400, error="Move a view up or down.")
+        return _page(request, status=400, error=_("Move a view up or down."))
     try:
         saved_view_move(view=view, by=request.user, up=direction == "up")
     except TicketError as exc:

@@ -10,6 +10,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.locale import zoned_header
 from helpdesk.db import replica_reads
@@ -29,6 +30,15 @@ def _csv_header(zone_name: str) -> list[str]:
         _("Kind"),
         _("Minutes"),
     ]
+
+
+# What the page calls each way of adding up (the keys are the URL's words).
+GROUP_LABELS = {
+    "organization": gettext_lazy("organization"),
+    "agent": gettext_lazy("technician"),
+    "ticket": gettext_lazy("ticket"),
+}
+CSV_COLUMNS = ["date", "ticket", "organization", "customer_number", "technician", "kind", "minutes"]
 
 
 def _period(request) -> Period:
@@ -58,7 +68,8 @@ def timesheet(request):
             "active": "time",
             "period": period,
             "group": group,
-            "groups": list(GROUPS),
+            "groups": [(g, GROUP_LABELS[g]) for g in GROUPS],
+            "group_label": GROUP_LABELS[group],
             "totals": totals,
             "total_minutes": sum(row["minutes"] for row in totals),
         },
