@@ -178,10 +178,15 @@ def candidates(
 
 
 def _planned(settings_sql: str, read):
-    """``read()`` under planner settings that last for its own transaction only."""
+    """``read()`` (a list, read in full) under planner settings that end with it. The block is rolled
+    back, not committed: ``SET LOCAL`` lasts to the end of the transaction, so inside a caller's
+    transaction a released savepoint would leave the settings on for every later query; a savepoint
+    rolled back takes them away (it wrote nothing)."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(settings_sql)
-        return read()
+        rows = read()
+        transaction.set_rollback(True)
+    return rows
 
 
 def _candidate_rows(

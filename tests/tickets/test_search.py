@@ -314,6 +314,22 @@ def test_the_results_are_the_newest_matches_whether_the_walk_or_the_index_finds_
     assert search.candidates(Ticket.objects.visible_to(tech), text='"heron osprey"', reader=tech) == []
 
 
+@postgres_only
+def test_the_searchs_planner_settings_end_with_it_inside_a_callers_transaction(file, tech, monkeypatch):
+    from django.db import transaction
+
+    from tickets import search
+
+    monkeypatch.setattr(search, "WALK", 1)  # both reads run
+    for i in range(3):
+        file(f"Osprey {i}", "osprey nest", minutes_ago=i)
+    with transaction.atomic(), connection.cursor() as cursor:
+        assert len(search.candidates(Ticket.objects.all(), text="osprey", reader=tech)) == 3
+        settings = ("enable_bitmapscan", "enable_seqscan", "enable_indexscan", "jit")
+        cursor.execute("SELECT " + ", ".join(f"current_setting('{name}')" for name in settings))
+        assert cursor.fetchone()[:3] == ("on", "on", "on")
+
+
 def test_the_portal_search_pages_through_every_match_with_its_filters(client, file, tech, customer):
     for i in range(27):
         file(f"Plover {i:02}", "plover line", minutes_ago=i)
@@ -391,10 +407,10 @@ def test_the_search_is_in_the_openapi_schema(client, tech):
 # --- query counts ---------------------------------------------------------------------------------
 
 # Session, user and their groups; the candidates (the newest ticket's id, then the walk of the newest
-# tickets under its planner setting, in a savepoint: 4 statements, see tickets.search.candidates), the
+# tickets under its planner setting, in a savepoint rolled back: 5 statements, see tickets.search.candidates), the
 # page's rows, their snippets; the three filter lists and the incident banner. (A large desk whose newest
-# tickets hold fewer than a window of matches reads the older ones too: 4 more.)
-SEARCH_PAGE_QUERIES = 14
+# tickets hold fewer than a window of matches reads the older ones too: 5 more.)
+SEARCH_PAGE_QUERIES = 15
 
 
 @pytest.mark.parametrize("count", [1, 30])
@@ -419,7 +435,7 @@ def test_the_queue_with_words_costs_one_query_more_for_any_page(
         file(f"Kestrel {i}", "the kestrel trunk", minutes_ago=i)
     client.force_login(tech)
     # the candidates (as the search page: newest id, a savepoint with its planner setting) and the snippets
-    with django_assert_num_queries(QUEUE_PAGE_QUERIES + 5):
+    with django_assert_num_queries(QUEUE_PAGE_QUERIES + 6):
         client.get(reverse("desk:queue"), {"q": "kestrel"})
 
 
