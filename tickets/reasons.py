@@ -8,9 +8,10 @@ Reason itself, or a marked label (``Rule.Event.CREATED.label``): it is worded in
 
 It is stored twice, side by side: ``english()`` in the row's text column (what the admin, the audit
 export, webhooks and older readers read, and the fallback), and ``kept()`` (the message id and its values,
-JSON) in ``TicketEvent.data["reason"]``. ``reworded(kept)`` words it again for
+JSON) in ``TicketEvent.data["reason"]`` or ``InboundEmail.notes``. ``reworded(kept)`` words it again for
 whoever reads it, in the language active then. ``event_reason`` is the one wording of a ticket event's
-reason that the desk's history, "why this deadline", the portal and the API show.
+reason that the desk's history, "why this deadline", the portal and the API show; ``inbound_detail`` the
+one wording of an inbound mail's record (why it was held) on the desk's inbound page.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
-from .models import TicketEvent
+from .models import InboundEmail, TicketEvent
 
 
 class Reason:
@@ -132,3 +133,12 @@ def event_reason(event: TicketEvent) -> str:
             "why": reworded(data["refusal"]),
         }
     return event.reason
+
+
+def inbound_detail(row: InboundEmail) -> str:
+    """What an inbound mail's record says (why it was held), for the staff member reading it: its kept
+    notes in their language; a row stored before notes were kept as its English ``detail``."""
+    notes = row.notes if isinstance(row.notes, list) else []
+    if not notes or not all(is_kept(n) for n in notes):
+        return row.detail
+    return "; ".join(reworded(n) for n in notes)

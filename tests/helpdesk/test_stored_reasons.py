@@ -16,9 +16,11 @@ from automation.services import macro_apply
 from notifications.models import Notification
 from tests.api.conftest import token_client
 from tests.conftest import NOW
+from tests.notifications.mailkit import raw_mail
 from tickets.desk.history import explain_events
-from tickets.models import Ticket, TicketEvent
-from tickets.reasons import Reason, event_reason, reworded
+from tickets.intake.service import email_ingest
+from tickets.models import InboundEmail, Ticket, TicketEvent
+from tickets.reasons import Reason, event_reason, inbound_detail, reworded
 from tickets.services import ticket_create
 
 pytestmark = pytest.mark.django_db
@@ -195,3 +197,55 @@ def test_rows_stored_before_read_as_they_were_written_and_an_erased_reason_stays
         )
         assert event_reason(erased) == ""
         assert event_reason(broken) == "auto-assigned: %(why)s"  # never a 500
+
+
+@pytest.fixture
+def ingest(django_capture_on_commit_callbacks):
+    def run(raw):
+        with django_capture_on_commit_callbacks(execute=True):
+            return email_ingest(raw=raw, now=NOW, source="test")
+
+    return run
+
+
+def test_why_a_mail_was_held_reads_in_the_leads_language_and_an_old_row_as_written(
+    client, customer, priorities, tech, lead, ingest
+):
+    held = ingest(
+        raw_mail(sender="tech@helpdesk.test", subject="Customer #:1001: urgent", message_id="<t@x>")
+    )
+    assert held.outcome == InboundEmail.Outcome.HELD
+    english = (
+        "held for staff: from a staff address without that person's own reply address: not posted as staff"
+    )
+    assert held.detail == english  # the stored text stays English
+    old = InboundEmail.objects.create(
+        dedupe_key="old",
+        outcome=InboundEmail.Outcome.HELD,
+        sender="x@acme.test",
+        subject="Old",
+        received_at=NOW,
+        detail="held for staff: 3 new tickets by mail from x@acme.test within an hour already",
+    )
+    _speaks(lead, "de")
+    page = _page(client, lead, reverse("desk:inbound"))
+    assert (
+        "für Mitarbeitende zurückgehalten: von einer Mitarbeiteradresse ohne die eigene Antwortadresse "
+        "dieser Person: nicht als Mitarbeitende veröffentlicht"
+    ) in page
+    assert old.detail in page  # stored before reasons were kept: shown as written
+    assert english in _page(client, tech, reverse("desk:inbound"))
+
+
+def test_a_held_mail_over_the_limit_says_how_many_in_the_plural_the_reader_needs(
+    customer, priorities, ingest, settings
+):
+    settings.HELPDESK_MAIL_NEW_TICKETS_PER_SENDER = 1
+    ingest(raw_mail(subject="n1", message_id="<n1@acme.test>"))
+    row = ingest(raw_mail(subject="n2", message_id="<n2@acme.test>"))
+    assert row.outcome == InboundEmail.Outcome.HELD
+    assert row.detail == "held for staff: 1 new ticket by mail from casey@acme.test within an hour already"
+    with translation.override("fr"):
+        assert inbound_detail(row) == (
+            "retenu pour le support : déjà 1 nouveau ticket par e-mail de casey@acme.test en une heure"
+        )
