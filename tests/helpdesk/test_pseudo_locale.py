@@ -21,7 +21,8 @@ decision (both states), the time sheet (each grouping, and empty), the audit exp
 failing-mailbox banner, the merge confirmation (and its refusal), and the admin pages the helpdesk
 draws (what-if, abuse and erase confirmations). Those use ``pseudo_strict``, which also checks the
 values a message interpolates; ``test_every_named_desk_url_is_rendered_or_excused`` keeps the list
-complete.
+complete. The reasons stored for later readers (``tickets.reasons``: a history written by rules, a macro
+and auto-assignment, on the desk and the portal; the held mail's "why") are checked strictly too.
 """
 
 from __future__ import annotations
@@ -813,3 +814,58 @@ def test_every_named_desk_url_is_rendered_or_excused():
     missing = desk - covered - set(NOT_PAGES) - set(POSTED_PAGES)
     assert missing == set()
     assert set(NOT_PAGES) <= desk and set(POSTED_PAGES) <= desk  # no stale excuse
+
+
+# --- Reasons stored and worded for each reader (tickets.reasons) ------------------------------------
+
+
+def _history(page: str) -> str:
+    return page.split('<ol class="events">', 1)[1].split("</ol>", 1)[0]
+
+
+def test_stored_reasons_on_the_history_and_the_held_mail_are_fully_marked(
+    client, staff_world, lead, tech, customer, priorities, django_capture_on_commit_callbacks, pseudo_strict
+):
+    """What rules, macros, auto-assignment and the mail intake store for later readers: the ticket's
+    history (desk and portal) and the inbound page's "why", with every value a message interpolates
+    checked (a rule's event, the language clause, a refusal, the held mail's reason)."""
+    from automation.models import Rule
+    from automation.services import macro_apply
+    from tests.notifications.mailkit import raw_mail
+    from tickets.intake.service import email_ingest
+
+    team = staff_world["team"]
+    team.auto_assign, team.match_language, team.receives_unrouted = "round_robin", True, True
+    team.save()
+    Rule.objects.filter(name="Boojum").update(stop=False)  # it sets the team; the next ones fire too
+    Rule.objects.create(
+        name="Plugh", event="created", position=2, set_priority=priorities["urgent"], add_tags="thud"
+    )
+    Rule.objects.create(name="Snark", event="created", position=3, assign_to=customer)  # refused
+    with time_machine.travel(NOW, tick=False):
+        ticket = ticket_create(requester=customer, subject="thud", priority=priorities["normal"], now=NOW)
+        macro_apply(macro=staff_world["macros"][1], ticket=ticket, by=lead, now=NOW)
+        with django_capture_on_commit_callbacks(execute=True):
+            email_ingest(  # held: a staff From on a new mail
+                raw=raw_mail(sender="tech@helpdesk.test", subject="Grmbl", message_id="<held@x>"),
+                now=NOW,
+                source="test",
+            )
+    kinds = set(ticket.events.exclude(reason="").values_list("kind", flat=True))
+    assert {"rule", "priority", "assignee", "tag_added"} <= kinds
+    # Data: the SLA lines name the calendar's zone and the plan as the deadline event stored them.
+    data = STAFF_DATA + ["thud", "wibble", "Europe/London", "enterprise"]
+    found = {}
+    with time_machine.travel(NOW + timedelta(minutes=5), tick=False):
+        client.force_login(lead)
+        desk = _history(client.get(f"/desk/tickets/{ticket.pk}/").content.decode())
+        inbound = client.get("/desk/inbound/").content.decode()
+        client.force_login(customer)
+        portal = _history(client.get(f"/tickets/{ticket.pk}/").content.decode())
+    whys = re.findall(r'data-testid="held-why">(.*?)</td>', inbound, re.S)
+    assert len(whys) == 2 and any(OPEN in why and "Fnord" not in why for why in whys)
+    for name, part in (("desk history", desk), ("portal history", portal), ("held mail", "".join(whys))):
+        words = leftover_english(part, data=data)
+        if words:
+            found[name] = words
+    assert found == {}
