@@ -249,3 +249,19 @@ def test_a_held_mail_over_the_limit_says_how_many_in_the_plural_the_reader_needs
         assert inbound_detail(row) == (
             "retenu pour le support : déjà 1 nouveau ticket par e-mail de casey@acme.test en une heure"
         )
+
+
+def test_the_admin_shows_stored_reasons_in_the_admins_language(
+    client, customer, priorities, admin_user, voice, ingest
+):
+    ticket = ticket_create(requester=customer, subject="No dial tone", priority=priorities["normal"], now=NOW)
+    held = ingest(
+        raw_mail(sender="tech@helpdesk.test", subject="Customer #:1001: urgent", message_id="<t@x>")
+    )
+    _speaks(admin_user, "de")
+    events = _page(client, admin_user, "/admin/tickets/ticketevent/")
+    assert "automatisch zugewiesen: reihum in Voice" in events and "auto-assigned" not in events
+    inline = _page(client, admin_user, f"/admin/tickets/ticket/{ticket.pk}/change/")
+    assert "automatisch zugewiesen: reihum in Voice" in inline
+    row = _page(client, admin_user, f"/admin/tickets/inboundemail/{held.pk}/change/")
+    assert "für Mitarbeitende zurückgehalten: von einer Mitarbeiteradresse" in row
