@@ -114,8 +114,9 @@ def stored(reason: str | Reason | None, data: dict | None = None) -> tuple[str, 
     under ``"reason"`` (a person's own words are kept as they are, text only)."""
     data = dict(data or {})
     if isinstance(reason, Reason):
-        data["reason"] = reason.kept()
-        return reason.english(), data
+        data["reason"] = kept = reason.kept()
+        with translation.override(None):  # its English words, from the same kept form
+            return reworded(kept), data
     return str(reason or ""), data
 
 
