@@ -11,12 +11,12 @@ from django.utils.timesince import timeuntil
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from notifications.timewords import due_words
 from sla.models import SLATarget, SupportPlan
 
 from .. import policy
 from ..models import Ticket
 from ..selectors import sla_state
-from ..timewords import due_words
 
 
 def duration_text(delta: timedelta, *, business: bool = False) -> str:
