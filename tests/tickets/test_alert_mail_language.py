@@ -12,7 +12,7 @@ from sla.models import AlertRule
 from tests.factories import StaffFactory, office_calendar
 from tests.tickets.jobs_support import HOUR, at, policy
 from tickets.jobs import assignment_deadline_check, sla_monitor
-from tickets.services import ticket_assign, ticket_create, ticket_escalation_request
+from tickets.services import ticket_assign, ticket_create, ticket_escalate, ticket_escalation_request
 
 pytestmark = pytest.mark.django_db
 
@@ -131,3 +131,19 @@ def test_the_unassigned_alert_names_the_work_calendars_zone_beside_the_readers(
     assert "(bis Mo 9 Mär, 10:00 Berlin, 05:00 Ihre Zeit)" in de.body
     en = _deliver("unassigned_alert", english, at(9, 9))
     assert "(by Mon 9 Mar, 10:00 Berlin, 09:00 your time)" in en.body
+
+
+def test_the_escalation_and_assignment_mails_name_the_level_in_the_readers_language(
+    customer, german, lead, priorities
+):
+    lead.language = "de"
+    lead.save()
+    ticket = ticket_create(
+        requester=customer, subject="Leitung tot", priority=priorities["high"], now=at(6, 10)
+    )
+    ticket_escalate(ticket=ticket, by=customer, now=at(6, 10, 5), reason="Bitte schnell")
+    escalation = _deliver("escalation", lead, at(6, 10, 5))
+    assert "Priorität: Hoch" in escalation.body and "<td>Hoch</td>" in escalation.alternatives[0][0]
+    ticket_assign(ticket=ticket, agent=german, by=lead, now=at(6, 10, 6))
+    assigned = _deliver("assigned_to_you", german, at(6, 10, 6))
+    assert "Priorität: Hoch" in assigned.body
