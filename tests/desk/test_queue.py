@@ -161,14 +161,22 @@ QUEUE_PAGE_QUERIES = 15
 
 
 def test_queue_page_query_count_does_not_grow_with_the_page(
-    client, tech, make_ticket, frozen, django_assert_num_queries
+    client, tech, customer, make_ticket, frozen, django_assert_num_queries
 ):
     client.force_login(tech)
     make_ticket("one")
     with django_assert_num_queries(QUEUE_PAGE_QUERIES):
         assert client.get(reverse("desk:queue")).status_code == 200
-    for i in range(30):
-        make_ticket(f"more {i}", ["urgent", "high", "normal"][i % 3], minutes_ago=i)
+    for i in range(30):  # every kind of row: assigned, escalated, tagged, answered (no column read late)
+        t = make_ticket(f"more {i}", ["urgent", "high", "normal"][i % 3], minutes_ago=i)
+        if i % 3 == 0:
+            ticket_assign(ticket=t, agent=tech, by=tech, now=NOW)
+        if i % 6 == 0:  # urgent ones
+            ticket_escalate(ticket=t, by=customer, now=NOW)
+        if i % 5 == 0:
+            ticket_tags_change(ticket=t, add=["voice"], by=tech, now=NOW)
+        if i % 7 == 0:
+            message_add(ticket=t, author=tech, body="On it.", now=NOW)
     # The technician has no team: an empty page has no tags and no people to fetch, two queries fewer.
     with django_assert_num_queries(QUEUE_PAGE_QUERIES - 2):
         response = client.get(reverse("desk:queue"), {"view": "team", "sort": "due"})

@@ -290,6 +290,29 @@ def queue_counts_matching(
     return counts, (None if len(rows) > cap else [r[0] for r in rows])
 
 
+# What a queue row reads (``rows.queue_row_words``, ``policy.sla_state``, the page cursor): building
+# every column of a ticket and of its three lookups for 25 rows was two thirds of the rows' read.
+QUEUE_ROW_COLUMNS = (
+    "id",
+    "priority_rank",
+    "received_at",
+    "subject",
+    "status",
+    "escalated_at",
+    "requester_id",
+    "assignee_id",
+    "first_response_due_at",
+    "resolution_due_at",
+    "first_responded_at",
+    "resolved_at",
+    "sla_paused_at",
+    "organization__name",
+    "plan__name",
+    "priority__name",
+    "priority__colour",
+)
+
+
 def queue_page(*, agent, now: datetime, filters: QueueFilters, page_size: int = PAGE_SIZE) -> QueuePage:
     """One keyset page of the filtered queue plus the tab counts: two queries, whatever the page size."""
     base = queue_base(agent=agent, now=now, filters=filters)
@@ -312,7 +335,7 @@ def queue_page(*, agent, now: datetime, filters: QueueFilters, page_size: int = 
     else:
         qs = _after_priority(qs, filters.after)
     # The rows' tags: one more query for the whole page (none when it is empty); the people: one more.
-    qs = qs.select_related(None).select_related("organization", "plan", "priority")
+    qs = qs.select_related(None).select_related("organization", "plan", "priority").only(*QUEUE_ROW_COLUMNS)
     rows = list(qs.prefetch_related(tags_prefetch())[: page_size + 1])
     more = len(rows) > page_size
     rows = people_attach(rows[:page_size], only=PERSON_ROW_FIELDS)
