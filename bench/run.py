@@ -335,6 +335,17 @@ def fig_issue18(b: Bench) -> dict:
     lead_client = signed_in(lead)
     customer_client = signed_in(b.customer())
     pk = long_thread()
+    # What the beat does every minute in production: the dashboard's roll-up and backlog snapshot are
+    # current (a snapshot over 5 minutes old is recounted live on every page view, as when the job stops).
+    from tickets.jobs import dashboard_rollup
+
+    rolled = [time.monotonic()]
+    dashboard_rollup(now=timezone.now())
+
+    def beat():  # between requests, untimed: the job's every-minute run
+        if time.monotonic() - rolled[0] >= 60:
+            dashboard_rollup(now=timezone.now())
+            rolled[0] = time.monotonic()
 
     def poll():
         cache.clear()  # a poll every 20 s: whatever one process cached is gone or belongs to another
@@ -372,6 +383,7 @@ def fig_issue18(b: Bench) -> dict:
     samples = {name: [] for name in calls}
     for i in range(b.warmup + b.iterations):
         for name, fn in calls.items():
+            beat()
             t0 = time.perf_counter()
             seconds = fn()
             elapsed = seconds if isinstance(seconds, float) else time.perf_counter() - t0
