@@ -188,16 +188,19 @@ def count_label(n: int, *, at_least: bool = False) -> str:
 
 
 def _probe(base: QuerySet[Ticket], view: str, *, agent, now: datetime, cap: int) -> QuerySet[Ticket]:
-    qs = base.order_by().filter(view_q(view, agent=agent, now=now))
+    qs = base.filter(view_q(view, agent=agent, now=now))
     if view == "breaching":
         # Redundant with breaching_q (a clock not yet breached runs out in [now, now + 60 min] exactly when
         # the earliest running due time does), but spelled as ``ticket_next_due_open`` is, so the probe is
         # a range scan of that index instead of a walk over every open ticket looking for the rare match.
         qs = qs.alias(next_due=next_due_expression()).filter(next_due__gte=now, next_due__lte=now + DUE_SOON)
+        qs = qs.order_by()
     elif view in ("all", "breached"):
         # Common: walk ``ticket_queue_open`` in order and stop at the cap (a bitmap scan cannot stop early
         # and would read every open ticket). The planner still takes a bitmap when it expects few matches.
         qs = qs.order_by("priority_rank", "received_at", "id")
+    else:
+        qs = qs.order_by()
     return qs.values("pk")[: cap + 1]
 
 
@@ -212,6 +215,7 @@ def queue_counts(base: QuerySet[Ticket], *, agent, now: datetime, cap: int = COU
     through the services) is seen at once.
     """
     db = connections[base.db]
+    base = base.select_related(None)  # seven clones of the rows' joins for id-only probes: none
     parts, params = [], []
     for name in VIEWS:
         try:
