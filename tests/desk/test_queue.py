@@ -298,4 +298,5 @@ def test_queue_rows_are_worded_in_the_technicians_language_and_time_zone(
     assert f'aria-label="{t.reference} auswählen"' in row
     assert f'<a href="{reverse("desk:ticket_detail", args=[t.pk])}">{t.reference}</a>' in row
     assert 'href="?tag=voice%3Asip"' in row
-    assert "Dringend" in row or "Urgent" in row  # the level's own name, as the admin spelled it
+    assert '<span class="prio" style="--prio: ' in row and ">Dringend</span>" in row  # a preset's name
+    assert '<option value="urgent">Dringend</option>' in html  # and in the bulk bar's re-classify picker

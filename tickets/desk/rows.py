@@ -55,6 +55,15 @@ def queue_row_words(tickets: list[Ticket], *, now: datetime) -> list[QueueRow]:
     escalated = _("Escalated by the customer %(when)s")
     received = _("received %(when)s")
     statuses = {value: str(label) for value, label in _STATUS_LABELS.items()}
+    names: dict[str, str] = {}
+
+    def level_name(name: str) -> str:
+        """A preset level's name is a message id (as in the portal and the mails); an admin's own stays.
+        Looked up once per level, not per row."""
+        if name not in names:
+            names[name] = _(name)
+        return names[name]
+
     rows = []
     for t in tickets:
         sla = sla_clock(t, now)
@@ -77,7 +86,7 @@ def queue_row_words(tickets: list[Ticket], *, now: datetime) -> list[QueueRow]:
                 snippet=getattr(t, "search_snippet", None) or "",
                 organization=t.organization.name if t.organization_id else "",
                 plan=t.plan.name if t.plan_id else "",
-                priority=t.priority.name if t.priority_id else "",
+                priority=level_name(t.priority.name) if t.priority_id else "",
                 colour=t.priority.colour if t.priority_id else "",
                 status=statuses.get(t.status, t.status),
                 assignee=assignee.display_name if assignee is not None else "—",
