@@ -10,7 +10,8 @@ Covered: base.html; the portal's list (with rows and empty), new ticket (form pi
 page (received box, thread, history, reply and side panel), edit, survey; sign-in, sign-up, sign-in by
 link, password reset (form, done), profile, two-factor, invitations, the "verify your address" page;
 the knowledge base's list, search and article, "download my data", the single sign-on choice; every
-notification mail (subject, text, HTML) and every account mail. The desk, for a technician and a team
+notification mail (subject, text, HTML), the staff alerts as the alert rules, the SLA monitor and
+the assignment deadline queue them (strict), and every account mail. The desk, for a technician and a team
 lead: the navigation, the queue (tabs built-in and saved, filters, bulk bar, rows, empty result, the
 poller's rows), the search page (matches and none), two ticket pages (thread, reply form, history,
 why-this-deadline, side panels) and the SLA dashboard (also with breaches). Every other desk page, for
@@ -42,6 +43,7 @@ from django.utils.translation import trans_real
 
 from accounts.models import Organization, User
 from kb.services import article_create
+from notifications.models import Notification
 from sla.models import Calendar, PriorityLevel, SupportPlan
 from tests.conftest import NOW
 from tickets.models import RequestType, Status
@@ -320,6 +322,9 @@ MAIL_DIR = Path(settings.BASE_DIR) / "templates" / "notifications"
 # mail), the level's name and the target's English label (message ids), the rule's own alert title.
 STAFF_ALERT_VALUES = {
     "alert": "Zork",
+    "event": "created",  # the headline is worded from the event (sla_alert)
+    "not_escalated": True,
+    "calendar_zone": "America/New_York",  # another wall clock than the reader's: "..., ... your time"
     "target": "first response",
     "priority": "High",
     "due_at": NOW,
@@ -347,6 +352,46 @@ def test_every_notification_mail_is_fully_marked(world, pseudo, event):
         words = leftover_english(text, data=DATA + [world["ticket"].reference], html=name.endswith(".html"))
         if words:
             found[name] = words
+    assert found == {}
+
+
+def test_every_staff_alert_the_jobs_queue_is_fully_marked_for_its_reader(
+    world, tech, priorities, pseudo_strict
+):
+    """The alert mails as the alert rules, the SLA monitor and the assignment deadline really queue them
+    (not a context made up here), rendered by the outbox for a German technician in New York: no English
+    word, value or date outside a message."""
+    from notifications.services import notification_render
+    from sla.models import AlertRule
+    from tests.factories import office_calendar
+    from tests.tickets.jobs_support import HOUR, at, policy
+    from tickets.jobs import assignment_deadline_check, sla_monitor
+    from tickets.services import ticket_escalation_request
+
+    tech.language, tech.time_zone = "de", "America/New_York"
+    tech.save()
+    policy(assignment_deadline=HOUR, calendar=office_calendar())
+    for event in AlertRule.Event.values:
+        AlertRule.objects.create(event=event, audience=AlertRule.Audience.ENGINEERS)
+    customer = world["ticket"].requester
+    high = ticket_create(requester=customer, subject="Grmbl", priority=priorities["high"], now=at(6, 16, 30))
+    ticket_assign(ticket=high, agent=tech, by=tech, now=at(6, 16, 31))
+    normal = ticket_create(requester=customer, subject="Grmbl", priority=priorities["normal"], now=at(6, 17))
+    ticket_escalation_request(ticket=normal, by=customer, now=at(6, 17, 1), reason="Zork")
+    sla_monitor(now=at(9, 9, 30))  # High's first response is close (due 10:00 London, 06:00 in New York)
+    sla_monitor(now=at(9, 12, 5))  # and missed
+    assignment_deadline_check(now=at(9, 9, 30))  # Normal still unassigned after an hour
+    queued = Notification.objects.filter(recipient=tech.email, channel="email")
+    assert {n.event for n in queued} >= {"sla_alert", "sla_warning", "sla_breach", "unassigned_alert"}
+    data = DATA + [t.reference for t in (high, normal)] + ["London"]  # a zone's place name is data
+    found = {}
+    for n in queued:
+        mail = notification_render(n)
+        assert OPEN in mail["text"], n.event
+        for part, html in (("subject", False), ("text", False), ("html", True)):
+            words = leftover_english(mail[part], data=data, html=html)
+            if words:
+                found[f"{n.event}:{n.context.get('event')}:{part}"] = words
     assert found == {}
 
 
@@ -743,12 +788,10 @@ def test_the_admin_pages_we_draw_are_fully_marked(client, staff_world, admin_use
     for name, response in pages.items():
         assert response.status_code == 200, name
         part = _admin_part(response.content.decode())
-        if (
-            name == "what-if with due times"
-        ):  # its explanation is sla_explain's, shared with manage.py sla_preview
-            assert 'id="what-if-result"' in part
-            part = part.split("<ul>", 1)[0]
-        words = leftover_english(part, data=STAFF_DATA + ["Customer", "Casey"])
+        if name == "what-if with due times":  # with the explanation's lines (sla_explain), checked too
+            assert 'id="what-if-result"' in part and "<li>" in part
+        zones = list(Calendar.objects.values_list("timezone", flat=True))  # IANA names, in every language
+        words = leftover_english(part, data=STAFF_DATA + ["Customer", "Casey"] + zones)
         if words:
             found[name] = words
     changelist = client.get("/admin/sla/supportplan/").content.decode()

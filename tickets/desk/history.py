@@ -10,12 +10,12 @@ from django.utils.dateparse import parse_datetime, parse_duration
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from notifications.timewords import due_words
 from sla.models import Calendar, PriorityLevel
 
 from ..dashboard import duration_words
 from ..models import Channel, Status, Ticket, TicketEvent
 from ..reasons import event_reason
-from ..timewords import due_words
 
 _ENDED = (Status.RESOLVED, Status.CLOSED)
 # Why deadlines were computed again: the codes ``tickets.services`` store on an SLA event, in words.
