@@ -16,9 +16,12 @@ one wording of an inbound mail's record (why it was held) on the desk's inbound 
 
 from __future__ import annotations
 
-from django.utils import translation
+from datetime import UTC, datetime, timedelta
+
+from django.utils import formats, timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from .models import InboundEmail, TicketEvent
 
@@ -72,9 +75,29 @@ def _marked(message) -> dict | None:
     return None
 
 
+def duration(delta: timedelta) -> Reason:
+    """A length of time as a reason's value: "3 days", "1 day 4 hours", "5 hours 30 minutes", "45
+    minutes" (the two largest units), worded in the reader's language when it is read."""
+    minutes = max(0, int(delta.total_seconds() // 60))
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = []
+    if days:
+        parts.append(Reason(ngettext_lazy("%(n)d day", "%(n)d days", "n"), n=days))
+    if hours:
+        parts.append(Reason(ngettext_lazy("%(n)d hour", "%(n)d hours", "n"), n=hours))
+    if (minutes and not days) or not parts:
+        parts.append(Reason(ngettext_lazy("%(n)d minute", "%(n)d minutes", "n"), n=minutes))
+    if len(parts) == 1:
+        return parts[0]
+    return Reason(gettext_lazy("%(hours)s %(minutes)s"), hours=parts[0], minutes=parts[1])
+
+
 def _value(value):
     if isinstance(value, Reason):
         return value.kept()
+    if isinstance(value, datetime):  # an instant: said in the reader's zone when it is read
+        return {"at": value.isoformat()}
     if isinstance(value, Promise):
         return _marked(value) or str(value)
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -86,6 +109,25 @@ def is_kept(value) -> bool:
     return isinstance(value, dict) and isinstance(value.get("msgid"), str) and bool(value["msgid"])
 
 
+def _instant(value: dict) -> str:
+    """A kept instant in the active language and time zone (the reader's); as stored if unreadable."""
+    try:
+        moment = datetime.fromisoformat(str(value["at"]))
+    except (TypeError, ValueError):
+        return str(value.get("at") or "")
+    if timezone.is_naive(moment):
+        moment = moment.replace(tzinfo=UTC)
+    return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+
+
+def _param(value):
+    if is_kept(value):
+        return reworded(value)
+    if isinstance(value, dict) and "at" in value:
+        return _instant(value)
+    return value
+
+
 def reworded(kept: dict) -> str:
     """A kept reason (``Reason.kept``, or a refusal's ``TicketError.kept``) in the active language. A
     catalogue whose placeholders no longer match the stored values falls back to the source words."""
@@ -93,7 +135,7 @@ def reworded(kept: dict) -> str:
     if not msgid:  # gettext("") is the catalogue's header
         return ""
     raw = kept.get("params") if isinstance(kept.get("params"), dict) else {}
-    params = {k: reworded(v) if is_kept(v) else v for k, v in raw.items()}
+    params = {k: _param(v) for k, v in raw.items()}
     plural = kept.get("plural")
     if isinstance(plural, str):
         count = params.get(kept.get("number"))

@@ -46,7 +46,7 @@ from kb.services import article_create
 from notifications.models import Notification
 from sla.models import Calendar, PriorityLevel, SupportPlan
 from tests.conftest import NOW
-from tickets.models import RequestType, Status
+from tickets.models import RequestType, Status, TicketEvent
 from tickets.services import message_add, survey_issue, ticket_assign, ticket_change_status, ticket_create
 
 pytestmark = pytest.mark.django_db
@@ -909,6 +909,39 @@ def test_stored_reasons_on_the_history_and_the_held_mail_are_fully_marked(
     assert len(whys) == 2 and any(OPEN in why and "Fnord" not in why for why in whys)
     for name, part in (("desk history", desk), ("portal history", portal), ("held mail", "".join(whys))):
         words = leftover_english(part, data=data)
+        if words:
+            found[name] = words
+    assert found == {}
+
+
+def test_the_timed_jobs_reasons_on_the_history_are_fully_marked(
+    client, lead, customer, timed_jobs_world, pseudo_strict
+):
+    """The assignment deadline, the SLA monitor, the stale and customer reminders and the auto-close
+    store their reasons for later readers: the desk's history (and the portal's) words every one of them,
+    the durations and instants they interpolate included."""
+    late, waiting = timed_jobs_world
+    for person in (lead, customer):
+        person.language = "de"
+        person.save()
+    kinds = set(
+        TicketEvent.objects.filter(ticket__in=[late, waiting])
+        .exclude(reason="")
+        .values_list("kind", flat=True)
+    )
+    assert {"alert", "reminder", "sla_warning", "sla_breached", "status"} <= kinds
+    data = DESK_DATA + ["Zyzzx", "Quorp", "Europe/London", "enterprise"]
+    found = {}
+    with time_machine.travel(NOW + timedelta(days=10), tick=False):
+        client.force_login(lead)
+        pages = {
+            f"desk {t.subject}": client.get(f"/desk/tickets/{t.pk}/").content.decode()
+            for t in (late, waiting)
+        }
+        client.force_login(customer)
+        pages["portal"] = client.get(f"/tickets/{waiting.pk}/").content.decode()
+    for name, page in pages.items():
+        words = leftover_english(_history(page), data=data)
         if words:
             found[name] = words
     assert found == {}

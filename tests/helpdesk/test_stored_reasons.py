@@ -265,3 +265,69 @@ def test_the_admin_shows_stored_reasons_in_the_admins_language(
     assert "automatisch zugewiesen: reihum in Voice" in inline
     row = _page(client, admin_user, f"/admin/tickets/inboundemail/{held.pk}/change/")
     assert "für Mitarbeitende zurückgehalten: von einer Mitarbeiteradresse" in row
+
+
+def _reasons(ticket, language) -> list[str]:
+    with translation.override(language):
+        return [line["reason"] for line in explain_events(ticket) if line["reason"]]
+
+
+def test_the_timed_jobs_reasons_read_in_each_readers_language_and_old_rows_as_written(
+    client, customer, tech, lead, timed_jobs_world
+):
+    late, waiting = timed_jobs_world
+    stored_text = {e.reason for e in TicketEvent.objects.filter(ticket__in=[late, waiting])}
+    assert "still unassigned 1 hour (business time) after arrival" in stored_text  # the row keeps English
+    assert {
+        "first response target close",
+        "first response target passed",
+        "customer reminder 1 of 1",
+    } <= stored_text
+    assert "no answer after 1 reminder" in stored_text
+    german = _reasons(late, "de") + _reasons(waiting, "de")
+    for words in (
+        "1 Stunde (Geschäftszeit) nach Eingang noch nicht zugewiesen",
+        "Ziel für die erste Antwort bald fällig",
+        "Ziel für die erste Antwort überschritten",
+        "Erinnerung an den Kunden 1 von 1",
+        "keine Antwort nach 1 Erinnerung",
+    ):
+        assert words in german
+    assert any(r.startswith("keine Aktivität von Mitarbeitenden seit 9. März 2026") for r in german)
+    french = _reasons(waiting, "fr")
+    assert "relance du client 1 sur 1" in french and "pas de réponse après 1 relance" in french
+    # The pages: a German lead reads German on the desk; an English technician reads English.
+    _speaks(lead, "de")
+    desk = _page(client, lead, reverse("desk:ticket_detail", args=[late.pk]))
+    assert "nach Eingang noch nicht zugewiesen" in desk and "still unassigned" not in desk
+    assert "keine Aktivität von Mitarbeitenden seit" in desk and "no staff activity" not in desk
+    english = _page(client, tech, reverse("desk:ticket_detail", args=[waiting.pk]))
+    assert "customer reminder 1 of 1" in english and "no answer after 1 reminder" in english
+    # A reminder stored before the jobs kept their reasons reads as it was written.
+    old = TicketEvent.objects.create(
+        ticket=waiting,
+        kind=TicketEvent.Kind.REMINDER,
+        new_value="waiting",
+        reason="customer reminder 2 of 3",
+        created_at=NOW,
+    )
+    with translation.override("de"):
+        assert event_reason(old) == "customer reminder 2 of 3"
+
+
+def test_a_durations_and_an_instants_words_follow_the_reader(settings):
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    from tickets.reasons import duration
+
+    assert Reason("x %(t)s", t=duration(timedelta(days=1, hours=4, minutes=5))).english() == "x 1 day 4 hours"
+    with translation.override("de"):
+        assert str(duration(timedelta(minutes=90))) == "1 Stunde 30 Minuten"
+    kept = Reason("since %(at)s", at=NOW).kept()
+    assert kept["params"]["at"] == {"at": NOW.isoformat()}  # an instant, not words in a zone
+    with translation.override("de"), timezone.override(ZoneInfo("Europe/Berlin")):
+        assert reworded(kept) == "since 6. März 2026 16:30"  # NOW is 15:30 UTC
+    assert reworded({"msgid": "since %(at)s", "params": {"at": {"at": "garbage"}}}) == "since garbage"

@@ -11,12 +11,15 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from notifications.services import notification_queue
 
-from ..alerts import dedupe_key, fmt
+from ..alerts import dedupe_key
 from ..models import Message, Status, Ticket, TicketEvent
 from ..policy import customers, reopen_window
+from ..reasons import Reason, duration, stored
 from ..schedule import ticket_next_actions, waiting_ladder
 from ..services import survey_issue, ticket_close
 from ..snapshot import ticket_context, ticket_snapshot, ticket_url
@@ -51,11 +54,12 @@ def _notify_customers(t: Ticket, event: str, *, now: datetime, key: str, **conte
         )
 
 
-def _auto_close(p: Pass, t: Ticket, *, reason: str, note: str, key: str, why: dict, **expect) -> bool:
+def _auto_close(p: Pass, t: Ticket, *, reason: Reason, note: Reason, key: str, why: dict, **expect) -> bool:
     """Lock the ticket if it is still as we read it, close it with a note, tell the customer how to reopen.
 
-    ``reason`` and ``note`` are the audit's words; ``why`` is the same as data (a ``why`` code, instants,
-    durations), so the mail says it in the customer's language and zone."""
+    ``reason`` and ``note`` are the audit's words, kept as messages (``tickets.reasons``) so the history
+    and the close reason read in each reader's language; ``why`` is the same as data (a ``why`` code,
+    instants, durations), so the mail says it in the customer's language and zone."""
     with transaction.atomic():
         locked = (
             # of=self: lock only the ticket, not the plan/requester rows every ticket shares (a
@@ -75,7 +79,7 @@ def _auto_close(p: Pass, t: Ticket, *, reason: str, note: str, key: str, why: di
             from_staff=True,
             channel=locked.channel,
             created_at=p.now,
-            body=f"{note}\nClosed automatically: {reason}. To reopen it, {how}"
+            body=f"{note.english()}\nClosed automatically: {reason.english()}. To reopen it, {how}"
             + (f" within {_days(reopen)}." if reopen else "."),
         )
         ticket_close(ticket=locked, by=None, now=p.now, reason=reason, notify=False)
@@ -84,8 +88,8 @@ def _auto_close(p: Pass, t: Ticket, *, reason: str, note: str, key: str, why: di
             "ticket_auto_closed",
             now=p.now,
             key=key,
-            reason=reason,
-            note=note,
+            reason=reason.english(),  # words for a mail queued before the ``why`` codes: English
+            note=note.english(),
             reopen_within_seconds=int(reopen.total_seconds()) if reopen else 0,
             **why,
         )
@@ -111,12 +115,18 @@ def _remind_waiting(
         closes = [since + close_after] if close_after else []
         if most is not None:
             closes.append(p.now + every * (most - sent))
+        if most is None:
+            reminder = Reason(_("customer reminder %(number)d"), number=sent + 1)
+        else:
+            reminder = Reason(_("customer reminder %(number)d of %(most)d"), number=sent + 1, most=most)
+        reason, data = stored(reminder)
         TicketEvent.objects.create(
             ticket=t,
             kind=TicketEvent.Kind.REMINDER,
             new_value="waiting",
             created_at=p.now,
-            reason=f"customer reminder {sent + 1}" + (f" of {most}" if most is not None else ""),
+            reason=reason,
+            data=data,
         )
         _notify_customers(
             t,
@@ -135,18 +145,20 @@ def _remind_waiting(
 def _close_waiting(p: Pass, t: Ticket) -> bool:
     pol = p.policy(t.plan)
     sent, since = t.customer_reminders_sent, t.waiting_since
-    _, close = waiting_ladder(t, pol)
+    close = waiting_ladder(t, pol)[1]
     too_long = bool(pol.waiting_close_after and close == since + pol.waiting_close_after)
     reason = (
-        f"no answer within {_days(pol.waiting_close_after)}"
+        Reason(_("no answer within %(time)s"), time=duration(pol.waiting_close_after))
         if too_long
-        else f"no answer after {sent} reminder{'s' if sent != 1 else ''}"
+        else Reason(
+            ngettext_lazy("no answer after %(n)d reminder", "no answer after %(n)d reminders", "n"), n=sent
+        )
     )
     return _auto_close(
         p,
         t,
         reason=reason,
-        note=f"We asked for information on {fmt(since)} and have not heard back.",
+        note=Reason(_("We asked for information on %(asked)s and have not heard back."), asked=since),
         why={
             "why": "waiting_timeout" if too_long else "waiting_reminders",
             "asked_at": since.isoformat(),
@@ -199,8 +211,11 @@ def resolved_close(*, now: datetime) -> int:
         return _auto_close(
             p,
             t,
-            reason=f"resolved with no answer within {_days(after)}",
-            note=f"We marked this resolved on {fmt(t.resolved_at)} and did not hear that anything is still wrong.",
+            reason=Reason(_("resolved with no answer within %(time)s"), time=duration(after)),
+            note=Reason(
+                _("We marked this resolved on %(resolved)s and did not hear that anything is still wrong."),
+                resolved=t.resolved_at,
+            ),
             why={
                 "why": "resolved_timeout",
                 "resolved_on_at": t.resolved_at.isoformat(),

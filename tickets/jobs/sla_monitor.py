@@ -21,12 +21,14 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from notifications.services import notification_queue_many
 from sla.models import AlertRule
 
 from ..models import Ticket, TicketEvent
+from ..reasons import Reason, stored
 from ..signals import tickets_event_send
 from ..snapshot import ticket_url
 from ._common import BATCH, MAX_PER_PASS, Pass
@@ -34,6 +36,15 @@ from ._common import BATCH, MAX_PER_PASS, Pass
 TARGETS = ("first_response", "resolution")
 # English here (history and integrations); the alert mail says them in its reader's language.
 LABELS = {"first_response": gettext_noop("first response"), "resolution": gettext_noop("resolution")}
+# The history's reasons, kept as messages (``tickets.reasons``): each reader reads them in their language.
+PASSED = {
+    "first_response": Reason(_("first response target passed")),
+    "resolution": Reason(_("resolution target passed")),
+}
+CLOSE = {
+    "first_response": Reason(_("first response target close")),
+    "resolution": Reason(_("resolution target close")),
+}
 
 
 def _running(kind: str) -> Q:
@@ -133,14 +144,16 @@ def _breaches(p: Pass, kind: str) -> int:
                 }
             )
             _check_claimed(claimed, batch, kind)
+            text, kept = stored(PASSED[kind])
             TicketEvent.objects.bulk_create(
                 TicketEvent(
                     ticket=t,
                     kind=TicketEvent.Kind.SLA_BREACHED,
                     new_value=kind,
                     created_at=p.now,
-                    reason=f"{LABELS[kind]} target passed",
+                    reason=text,
                     data={
+                        **kept,
                         "target": kind,
                         "due_at": getattr(t, f"{kind}_due_at").isoformat(),
                         "detected_at": p.now.isoformat(),
@@ -177,14 +190,16 @@ def _warnings(p: Pass, kind: str) -> int:
             batch = [
                 t for t in batch if getattr(t, f"{kind}_due_at") > p.now
             ]  # passed meanwhile: no late warning
+            text, kept = stored(CLOSE[kind])
             TicketEvent.objects.bulk_create(
                 TicketEvent(
                     ticket=t,
                     kind=TicketEvent.Kind.SLA_WARNING,
                     new_value=kind,
                     created_at=p.now,
-                    reason=f"{LABELS[kind]} target close",
+                    reason=text,
                     data={
+                        **kept,
                         "target": kind,
                         "warn_at": getattr(t, f"{kind}_warn_at").isoformat(),
                         "due_at": getattr(t, f"{kind}_due_at").isoformat(),

@@ -11,13 +11,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from notifications.services import notification_queue
 from sla.models import AlertRule
 
-from ..alerts import fmt, fmt_delta
 from ..models import Ticket, TicketEvent
 from ..policy import QUEUE_STATUSES
+from ..reasons import Reason, duration, stored
 from ..routing import awaiting_auto_assignment
 from ..schedule import ticket_next_actions
 from ..services.routing import ticket_auto_assign
@@ -31,13 +32,17 @@ def _alert_unassigned(p: Pass, t: Ticket, *, deadline: timedelta, due: datetime)
             pk=t.pk, assignee__isnull=True, unassigned_alerted_at__isnull=True
         ).update(unassigned_alerted_at=p.now, assignment_due_at=None):  # once per ticket
             return False  # assigned meanwhile, or another worker took it
+        reason, data = stored(
+            Reason(_("still unassigned %(time)s (business time) after arrival"), time=duration(deadline)),
+            {"due_at": due.isoformat()},
+        )
         TicketEvent.objects.create(
             ticket=t,
             kind=TicketEvent.Kind.ALERT,
             new_value="unassigned",
             created_at=p.now,
-            reason=f"still unassigned {fmt_delta(deadline)} (business time) after arrival",
-            data={"due_at": due.isoformat()},
+            reason=reason,
+            data=data,
         )
         p.alerts.fire(
             event=AlertRule.Event.UNASSIGNED,
@@ -74,13 +79,16 @@ def _remind_stale(p: Pass, t: Ticket, *, activity: datetime, since: datetime) ->
             stale_reminded_at=p.now, stale_due_at=ticket_next_actions(t, clock=p)["stale_due_at"]
         ):
             return False
+        reason, data = stored(
+            Reason(_("no staff activity since %(since)s"), since=activity), {"assignee": t.assignee.email}
+        )
         TicketEvent.objects.create(
             ticket=t,
             kind=TicketEvent.Kind.REMINDER,
             new_value="stale",
             created_at=p.now,
-            reason=f"no staff activity since {fmt(activity)}",
-            data={"assignee": t.assignee.email},
+            reason=reason,
+            data=data,
         )
         notification_queue(
             event="stale_reminder",

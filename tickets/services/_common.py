@@ -87,7 +87,7 @@ def _apply_deadlines(
     now: datetime,
     history: ClockHistory | None = None,
     actor=None,
-    reason: str = "",
+    reason: str | Reason = "",
     resolution_ran_until: datetime | None = None,
     record: bool = True,
 ) -> Clocks:

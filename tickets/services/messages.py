@@ -12,6 +12,7 @@ from accounts.models import User
 from .. import policy
 from ..models import Channel, Message, Status, Ticket
 from ..policy import TicketError
+from ..reasons import Reason
 from ..schedule import next_actions_mark
 from ..signals import ticket_event_send
 from ._common import _first_response_met, _lock, _notify_requester, _notify_staff
@@ -78,10 +79,16 @@ def message_add(
         else:
             ticket.last_customer_activity_at = now
             if ticket.status == Status.WAITING:
-                _set_status(ticket, Status.OPEN, now=now, actor=author, reason="the customer replied")
+                _set_status(
+                    ticket, Status.OPEN, now=now, actor=author, reason=Reason(_("the customer replied"))
+                )
             elif ticket.status in policy.DONE_STATUSES:
                 _set_status(
-                    ticket, Status.OPEN, now=now, actor=author, reason="reopened: the customer replied"
+                    ticket,
+                    Status.OPEN,
+                    now=now,
+                    actor=author,
+                    reason=Reason(_("reopened: the customer replied")),
                 )
             if ticket.assignee_id:
                 _notify_staff(ticket, "customer_reply", [ticket.assignee], now=now, body=body)

@@ -82,7 +82,13 @@ def _set_status(ticket: Ticket, new: str, *, now: datetime, actor=None, reason: 
         ticket.waiting_since = now
         ticket.customer_reminders_sent = 0
         ticket.customer_reminded_at = None
-        _event(ticket, TicketEvent.Kind.SLA_PAUSED, now=now, actor=actor, reason="waiting on the customer")
+        _event(
+            ticket,
+            TicketEvent.Kind.SLA_PAUSED,
+            now=now,
+            actor=actor,
+            reason=Reason(_("waiting on the customer")),
+        )
     if new == Status.RESOLVED:
         ticket.resolved_at = now
         if ticket.resolution_due_at:
@@ -122,7 +128,7 @@ def _set_status(ticket: Ticket, new: str, *, now: datetime, actor=None, reason: 
         if restarts:
             ticket.first_response_due_at = ticket.first_response_warn_at = None
         history = clock_history(ticket).reopened_at(now, first_response_restarts=restarts)
-        _apply_deadlines(ticket, now=now, history=history, actor=actor, reason="reopened")
+        _apply_deadlines(ticket, now=now, history=history, actor=actor, reason=Reason(_("reopened")))
     ticket.status = new
     _event(ticket, TicketEvent.Kind.STATUS, now=now, actor=actor, old=old, new=new, reason=reason)
 
@@ -168,7 +174,7 @@ def ticket_resolve(*, ticket: Ticket, by: User | None, now: datetime) -> Ticket:
 
 
 def ticket_close(
-    *, ticket: Ticket, by: User | None, now: datetime, reason: str = "", notify: bool = True
+    *, ticket: Ticket, by: User | None, now: datetime, reason: str | Reason = "", notify: bool = True
 ) -> Ticket:
     return ticket_change_status(
         ticket=ticket, status=Status.CLOSED, by=by, now=now, reason=reason, notify=notify
@@ -176,10 +182,10 @@ def ticket_close(
 
 
 @transaction.atomic
-def ticket_reopen(*, ticket: Ticket, by: User | None, now: datetime, reason: str = "") -> Ticket:
+def ticket_reopen(*, ticket: Ticket, by: User | None, now: datetime, reason: str | Reason = "") -> Ticket:
     """Reopen a resolved or closed ticket: customers within the plan's reopen window, staff at any time."""
     ticket = _lock(ticket)
     policy.check_reopen(ticket, now, by=by)
     return ticket_change_status(
-        ticket=ticket, status=Status.OPEN, by=by, now=now, reason=reason or "reopened"
+        ticket=ticket, status=Status.OPEN, by=by, now=now, reason=reason or Reason(_("reopened"))
     )
