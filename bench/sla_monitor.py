@@ -116,14 +116,14 @@ def generate(n: int) -> dict:
             INSERT INTO tickets_ticket (
               organization_id, requester_id, cc_emails, subject, description, request_fields, priority_id,
               priority_rank, plan_id, status, channel, received_at, created_at, updated_at, last_activity_at,
-              customer_reminders_sent, close_reason, about_incident, assignee_id,
+              customer_reminders_sent, close_reason, close_reason_kept, about_incident, assignee_id,
               first_response_due_at, resolution_due_at, first_response_warn_at, resolution_warn_at,
               first_responded_at, resolved_at, closed_at,
               first_response_warned_at, first_response_breached_at, resolution_warned_at, resolution_breached_at
             )
             SELECT %(org)s, %(req)s, '[]', 'Ticket ' || g, '', '{}', %(prio)s, %(rank)s, %(plan)s,
               CASE WHEN g <= %(closed)s THEN 'closed' ELSE 'open' END, 'web', received, received, received, received,
-              0, '', false, %(tech)s,
+              0, '', '{}', false, %(tech)s,
               received + interval '30 minutes', received + interval '24 hours',
               received + interval '22.5 minutes', received + interval '18 hours',
               CASE WHEN g <= %(closed)s THEN received + interval '10 minutes' END,

@@ -226,6 +226,9 @@ class Ticket(models.Model):
 
     escalated_at = models.DateTimeField(null=True, blank=True, help_text=_("Flagged for leadership."))
     close_reason = models.CharField(max_length=255, blank=True)
+    # ``close_reason`` kept as a message id and values (``tickets.reasons``), so each reader reads it in
+    # their language; empty for a person's own words and on rows stored before (the text is shown then).
+    close_reason_kept = models.JSONField(default=dict, blank=True)
     about_incident = models.BooleanField(
         default=False, help_text=_("The customer said this is about an open incident.")
     )

@@ -23,7 +23,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext_lazy
 
-from .models import InboundEmail, TicketEvent
+from .models import InboundEmail, Ticket, TicketEvent
 
 
 class Reason:
@@ -176,6 +176,15 @@ def event_reason(event: TicketEvent) -> str:
             "why": reworded(data["refusal"]),
         }
     return event.reason
+
+
+def close_reason(ticket: Ticket) -> str:
+    """Why a ticket closed, for the person reading it: a kept reason in their language; a person's own
+    words, or a row stored before reasons were kept, as written; an erased reason stays erased."""
+    if not ticket.close_reason:
+        return ""
+    kept = ticket.close_reason_kept
+    return reworded(kept) if is_kept(kept) else ticket.close_reason
 
 
 def inbound_detail(row: InboundEmail) -> str:

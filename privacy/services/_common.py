@@ -185,6 +185,7 @@ def ticket_strip(
     fields = {
         "cc_emails": [e for e in (ticket.cc_emails or []) if (e or "").lower() not in lowered],
         "close_reason": scrub.text(ticket.close_reason),
+        "close_reason_kept": scrub.value(ticket.close_reason_kept),  # the same words as message id and values
     }
     if whole:
         fields.update(subject=ERASED_TEXT, description="", request_fields=text_fields_kept(ticket))

@@ -918,8 +918,8 @@ def test_the_timed_jobs_reasons_on_the_history_are_fully_marked(
     client, lead, customer, timed_jobs_world, pseudo_strict
 ):
     """The assignment deadline, the SLA monitor, the stale and customer reminders and the auto-close
-    store their reasons for later readers: the desk's history (and the portal's) words every one of them,
-    the durations and instants they interpolate included."""
+    store their reasons for later readers: the desk's history (and the portal's, with why the ticket
+    closed) words every one of them, the durations and instants they interpolate included."""
     late, waiting = timed_jobs_world
     for person in (lead, customer):
         person.language = "de"
@@ -944,4 +944,9 @@ def test_the_timed_jobs_reasons_on_the_history_are_fully_marked(
         words = leftover_english(_history(page), data=data)
         if words:
             found[name] = words
+    # Why the ticket closed, beside its status on the portal (the auto-close's reason).
+    [closed] = re.findall(r'<span class="muted">\((.*?)\)</span>', pages["portal"], re.S)
+    assert OPEN in closed
+    if words := leftover_english(closed, data=data):
+        found["portal close reason"] = words
     assert found == {}

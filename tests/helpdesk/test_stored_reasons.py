@@ -331,3 +331,44 @@ def test_a_durations_and_an_instants_words_follow_the_reader(settings):
     with translation.override("de"), timezone.override(ZoneInfo("Europe/Berlin")):
         assert reworded(kept) == "since 6. März 2026 16:30"  # NOW is 15:30 UTC
     assert reworded({"msgid": "since %(at)s", "params": {"at": {"at": "garbage"}}}) == "since garbage"
+
+
+def test_why_a_ticket_closed_reads_in_the_customers_language_on_the_portal(
+    client, customer, tech, timed_jobs_world
+):
+    _late, waiting = timed_jobs_world  # closed by the auto-close job
+    assert waiting.close_reason == "no answer after 1 reminder"  # the stored text stays English
+    url = reverse("portal:ticket_detail", args=[waiting.pk])
+    assert "(no answer after 1 reminder)" in _page(client, customer, url)
+    _speaks(customer, "de")
+    german = _page(client, customer, url)
+    assert "(keine Antwort nach 1 Erinnerung)" in german and "no answer after" not in german
+
+
+def test_a_macros_close_and_the_customers_own_close_read_in_their_language_and_old_rows_as_written(
+    client, customer, priorities, tech
+):
+    from tickets.models import Status
+
+    macro = Macro.objects.create(name="Done and dusted", set_status=Status.CLOSED)
+    by_macro = ticket_create(requester=customer, subject="Calls", priority=priorities["normal"], now=NOW)
+    macro_apply(macro=macro, ticket=by_macro, by=tech, now=NOW)
+    by_macro = Ticket.objects.get(pk=by_macro.pk)
+    assert by_macro.close_reason == "macro “Done and dusted”"
+    _speaks(customer, "de")
+    page = _page(client, customer, reverse("portal:ticket_detail", args=[by_macro.pk]))
+    assert "(Makro „Done and dusted“)" in page and "(macro" not in page
+
+    own = ticket_create(requester=customer, subject="Fax", priority=priorities["normal"], now=NOW)
+    client.force_login(customer)
+    with time_machine.travel(NOW, tick=False):
+        client.post(reverse("portal:ticket_close", args=[own.pk]), {"reason": "Worked around it"})
+    own = Ticket.objects.get(pk=own.pk)
+    assert own.close_reason == "Closed without resolution by the customer: Worked around it"
+    page = _page(client, customer, reverse("portal:ticket_detail", args=[own.pk]))
+    assert "(Vom Kunden ohne Lösung geschlossen: Worked around it)" in page  # their words as they wrote them
+
+    Ticket.objects.filter(pk=own.pk).update(
+        close_reason="Merged into T-1", close_reason_kept={}
+    )  # an old row
+    assert "(Merged into T-1)" in _page(client, customer, reverse("portal:ticket_detail", args=[own.pk]))

@@ -459,3 +459,23 @@ def test_webhook_delivery_logs_keep_nothing_of_the_person_after_an_erase(
 
     assert _found(" ".join(str(d.payload) for d in Delivery.objects.all())) == []
     assert Delivery.objects.count() > 0  # the log stays: who was told what, when
+
+
+def test_a_close_reason_kept_for_each_reader_loses_the_persons_words_with_its_text(
+    world, django_capture_on_commit_callbacks
+):
+    """A customer's close reason is kept twice (English ``close_reason``, and its message id and values
+    for each reader's language): the erase scrubs both, and the portal shows neither."""
+    from tickets.reasons import Reason, close_reason
+    from tickets.services import ticket_close
+
+    reason = Reason("Closed without resolution by the customer: %(why)s", why="Zelda Quinterro gave up")
+    ticket_close(ticket=world.chris_ticket, by=world.chris, now=NOW, reason=reason)
+    ticket = Ticket.objects.get(pk=world.chris_ticket.pk)
+    assert "Zelda" in ticket.close_reason and "Zelda" in str(ticket.close_reason_kept)
+
+    _erase(world, django_capture_on_commit_callbacks)
+
+    ticket.refresh_from_db()
+    assert _found(ticket.close_reason) == [] and _found(str(ticket.close_reason_kept)) == []
+    assert _found(close_reason(ticket)) == [] and close_reason(ticket).startswith("Closed without resolution")

@@ -25,6 +25,7 @@ from .. import policy
 from ..attachments import attachment_response, attachments_visible_to
 from ..fields import filing_key
 from ..models import Message, RequestType, Status, Ticket
+from ..reasons import Reason, close_reason
 from ..search import best_first, candidates, clean, snippets
 from ..selectors import customer_page, customer_tickets, open_incidents
 from ..services import (
@@ -185,6 +186,7 @@ def _detail_context(request, ticket: Ticket, **forms) -> dict:
         "can_edit": policy.may_edit(ticket, now, by=user),
         "breached": policy.is_breached(ticket, now),
         "history": customer_history(ticket),
+        "close_reason": close_reason(ticket),
     }
 
 
@@ -247,7 +249,10 @@ def ticket_confirm(request, pk: int):
         request,
         ticket,
         lambda: ticket_close(
-            ticket=ticket, by=request.user, now=timezone.now(), reason="Resolution confirmed by the customer"
+            ticket=ticket,
+            by=request.user,
+            now=timezone.now(),
+            reason=Reason(gettext_lazy("Resolution confirmed by the customer")),
         ),
         _("Thank you for confirming. The ticket is closed."),
     )
@@ -261,7 +266,9 @@ def ticket_close_unresolved(request, pk: int):
     if not form.is_valid():
         context = _detail_context(request, ticket, close_form=form)
         return render(request, "tickets/portal/ticket_detail.html", context, status=400)
-    reason = f"Closed without resolution by the customer: {form.cleaned_data['reason']}"
+    reason = Reason(
+        gettext_lazy("Closed without resolution by the customer: %(why)s"), why=form.cleaned_data["reason"]
+    )
     return _act(
         request,
         ticket,
@@ -278,7 +285,10 @@ def ticket_reopen_view(request, pk: int):
         request,
         ticket,
         lambda: ticket_reopen(
-            ticket=ticket, by=request.user, now=timezone.now(), reason="Reopened by the customer"
+            ticket=ticket,
+            by=request.user,
+            now=timezone.now(),
+            reason=Reason(gettext_lazy("Reopened by the customer")),
         ),
         _("The ticket is open again; the team has been told."),
     )

@@ -12,9 +12,10 @@ from accounts.models import User
 from .. import policy
 from ..models import Message, Status, Ticket, TicketEvent
 from ..policy import TicketError
+from ..reasons import Reason
 from ..schedule import next_actions_mark
 from ._common import _event, _lock
-from .status import _set_status
+from .status import _close_reason, _set_status
 
 
 @transaction.atomic
@@ -43,8 +44,14 @@ def ticket_merge(*, source: Ticket, target: Ticket, by: User | None, now: dateti
     )
     source.merged_into = target
     if source.status != Status.CLOSED:
-        _set_status(source, Status.CLOSED, now=now, actor=by, reason=f"merged into {target.reference}")
-    source.close_reason = f"Merged into {target.reference}"
+        _set_status(
+            source,
+            Status.CLOSED,
+            now=now,
+            actor=by,
+            reason=Reason(_("merged into %(reference)s"), reference=target.reference),
+        )
+    _close_reason(source, Reason(_("Merged into %(reference)s"), reference=target.reference))
     next_actions_mark(source, now=now)
     source.save()
     for ticket in (target, source):  # both histories say what moved where

@@ -118,7 +118,7 @@ def _set_status(ticket: Ticket, new: str, *, now: datetime, actor=None, reason: 
         )
         ticket.resolved_at = None
         ticket.closed_at = None
-        ticket.close_reason = ""
+        ticket.close_reason, ticket.close_reason_kept = "", {}
         ticket.resolution_warned_at = None
         ticket.resolution_breached_at = None
         ticket.survey_sent_at = None
@@ -149,7 +149,7 @@ def ticket_change_status(
     if by is not None and by.is_staff:
         ticket.last_staff_activity_at = now
     if status == Status.CLOSED and reason:
-        ticket.close_reason = stored(reason)[0][:255]
+        _close_reason(ticket, reason)
     next_actions_mark(ticket, now=now)
     ticket.save()
     if notify:  # else the caller tells the customer itself (e.g. the auto-close job's own message)
@@ -157,6 +157,12 @@ def ticket_change_status(
     if ticket.status != old:
         ticket_event_send(ticket, "status_changed", now=now, old=old)
     return ticket
+
+
+def _close_reason(ticket: Ticket, reason: str | Reason) -> None:
+    """Why the ticket closed: English text, and the kept form of a ``Reason`` beside it for each reader."""
+    text, data = stored(reason)
+    ticket.close_reason, ticket.close_reason_kept = text[:255], data.get("reason", {})
 
 
 def _status_notice(ticket: Ticket, status: str, *, now: datetime, reason: str | Reason = "") -> None:
