@@ -95,6 +95,9 @@ class ArticleVersion(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     note = models.CharField(max_length=200, blank=True, help_text=_("What changed."))
+    # A note the desk writes itself ("First version", "From T-1, message 5") kept as a message id and
+    # values (``tickets.reasons``), so each editor reads it in their language; empty for a person's note.
+    note_kept = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField()
     published_at = models.DateTimeField(null=True, blank=True)
 

@@ -19,6 +19,8 @@ from django.db.models import Count, F, Q, Sum
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from tickets.reasons import kept_words
+
 from .models import Article, ArticleVersion, Category, Deflection, TicketLink
 
 CONFIG = "english"
@@ -133,6 +135,15 @@ def categories_visible(*, user):
 
 def article_history(*, article: Article):
     return ArticleVersion.objects.filter(article=article).select_related("author").order_by("-number")
+
+
+def article_history_read(*, article: Article) -> list[ArticleVersion]:
+    """The versions, newest first, each with ``note_words``: its note for the editor reading it (a note
+    the desk wrote in their language, a person's note as written)."""
+    versions = list(article_history(article=article))
+    for version in versions:
+        version.note_words = kept_words(version.note, version.note_kept)
+    return versions
 
 
 def article_latest_version(*, article: Article) -> ArticleVersion | None:

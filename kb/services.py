@@ -12,9 +12,11 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max, Value
 from django.utils.text import slugify
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.identity import is_verified
 from notifications.models import Notification
+from tickets.reasons import Reason, stored
 
 from .links import article_url
 from .models import Article, ArticleVersion, Audience, Category, Deflection, TicketLink
@@ -67,7 +69,7 @@ def article_create(
     audience: str = Audience.CUSTOMERS,
     slug: str = "",
     publish: bool = False,
-    note: str = "",
+    note: str | Reason = "",
 ) -> Article:
     """A new article with its first version (a draft unless ``publish``)."""
     _check_editor(by)
@@ -86,7 +88,9 @@ def article_create(
         updated_at=now,
         created_by=by,
     )
-    article_edit(article=article, title=title, body=body, by=by, now=now, note=note or "First version")
+    article_edit(
+        article=article, title=title, body=body, by=by, now=now, note=note or Reason(_("First version"))
+    )
     if publish:
         return article_publish(article=article, by=by, now=now)
     article.refresh_from_db()
@@ -95,13 +99,21 @@ def article_create(
 
 @transaction.atomic
 def article_edit(
-    *, article: Article, title: str, body: str, by, now: datetime, note: str = "", publish: bool = False
+    *,
+    article: Article,
+    title: str,
+    body: str,
+    by,
+    now: datetime,
+    note: str | Reason = "",
+    publish: bool = False,
 ) -> ArticleVersion:
     """Save a new version. The published text stays live until this version is published, so editing
     a published article never changes what customers read mid-edit, and every text is kept."""
     _check_editor(by)
     article = Article.objects.select_for_update().get(pk=article.pk)  # version numbers in order
     number = (article.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+    note, kept = stored(note)  # a note the desk writes (a ``Reason``) keeps its message id beside it
     version = ArticleVersion.objects.create(
         article=article,
         number=number,
@@ -110,6 +122,7 @@ def article_edit(
         body_html=markdown_html(body or ""),
         author=by,
         note=note[:200],
+        note_kept=kept.get("reason", {}),
         created_at=now,
     )
     Article.objects.filter(pk=article.pk).update(updated_at=now)
@@ -192,7 +205,9 @@ def article_from_message(*, message, by, now: datetime) -> Article:
         by=by,
         now=now,
         audience=Audience.STAFF,  # a draft anyway; staff-only until someone widens it on purpose
-        note=f"From {ticket.reference}, message {message.pk}",
+        note=Reason(
+            _("From %(reference)s, message %(message)d"), reference=ticket.reference, message=message.pk
+        ),
     )
 
 

@@ -24,7 +24,7 @@ from .forms import ArticleForm, DeflectionForm, SearchForm
 from .links import article_url
 from .models import Article, ArticleVersion, Category
 from .selectors import (
-    article_history,
+    article_history_read,
     article_latest_version,
     article_search,
     article_suggestions,
@@ -229,7 +229,7 @@ def desk_history(request, pk: int):
     return render(
         request,
         "kb/desk_history.html",
-        {"article": found, "versions": article_history(article=found), "active": "kb"},
+        {"article": found, "versions": article_history_read(article=found), "active": "kb"},
     )
 
 

@@ -178,13 +178,18 @@ def event_reason(event: TicketEvent) -> str:
     return event.reason
 
 
-def close_reason(ticket: Ticket) -> str:
-    """Why a ticket closed, for the person reading it: a kept reason in their language; a person's own
-    words, or a row stored before reasons were kept, as written; an erased reason stays erased."""
-    if not ticket.close_reason:
+def kept_words(text: str, kept) -> str:
+    """A text a row stores beside its kept form (``stored``), for the person reading it: the kept reason
+    in their language; a person's own words, or a row stored before reasons were kept, as written; an
+    erased text stays erased."""
+    if not text:
         return ""
-    kept = ticket.close_reason_kept
-    return reworded(kept) if is_kept(kept) else ticket.close_reason
+    return reworded(kept) if is_kept(kept) else text
+
+
+def close_reason(ticket: Ticket) -> str:
+    """Why a ticket closed, for the person reading it (the portal's status line)."""
+    return kept_words(ticket.close_reason, ticket.close_reason_kept)
 
 
 def inbound_detail(row: InboundEmail) -> str:

@@ -131,3 +131,16 @@ def test_search_ranks_title_hits_first_and_marks_the_snippet(write, customer):
     hits = article_search(user=customer, query="voicemail")
     assert [h.title for h in hits] == ["Voicemail setup", "Billing questions"]
     assert "<mark>" in hits[1].snippet and "Voicemail" in hits[1].snippet
+
+
+def test_an_articles_first_version_note_reads_in_french_and_english(tech):
+    from django.utils import translation
+
+    from kb.selectors import article_history_read
+
+    article = article_create(title="Fax", body="Dial 9.", by=tech, now=NOW)
+    [version] = article_history_read(article=article)
+    assert version.note == "First version" and version.note_kept["msgid"] == "First version"
+    with translation.override("fr"):
+        [version] = article_history_read(article=article)
+    assert version.note_words == "Première version"

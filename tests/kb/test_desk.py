@@ -74,3 +74,28 @@ def test_a_customer_message_cannot_become_an_article(ticket, desk, customer):
     client = Client()
     client.force_login(customer)
     assert client.post(f"/kb/desk/from-message/{first.pk}/").status_code == 404
+
+
+def test_the_notes_the_desk_writes_on_a_version_read_in_the_editors_language(ticket, desk, tech):
+    """ "First version" and "From T-…, message …" are kept as messages (``tickets.reasons``): a German
+    editor reads them in German, an English one in English; a person's own note and an old row as written."""
+    from html import unescape
+
+    from kb.models import ArticleVersion
+    from kb.services import article_edit
+
+    reply = message_add(ticket=ticket, author=tech, body="Open Voicemail, then press Save twice.", now=NOW)
+    desk.post(f"/kb/desk/from-message/{reply.pk}/")
+    draft = Article.objects.get()
+    article_edit(article=draft, title=draft.title, body="Press Save.", by=tech, now=NOW, note="Shorter steps")
+    first = draft.versions.get(number=1)
+    assert first.note == f"From {ticket.reference}, message {reply.pk}"  # the stored text stays English
+    url = f"/kb/desk/{draft.pk}/history/"
+    english = unescape(desk.get(url).content.decode())
+    assert f"From {ticket.reference}, message {reply.pk}" in english and "Shorter steps" in english
+    tech.language = "de"
+    tech.save()
+    german = unescape(desk.get(url).content.decode())
+    assert f"Aus {ticket.reference}, Nachricht {reply.pk}" in german and "Shorter steps" in german
+    ArticleVersion.objects.filter(pk=first.pk).update(note="First version", note_kept={})  # stored before
+    assert "First version" in desk.get(url).content.decode()
