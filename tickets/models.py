@@ -415,6 +415,9 @@ class Message(models.Model):
     from_staff = models.BooleanField(default=False)
     channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.WEB)
     body = models.TextField(help_text=_("Plain text."))
+    # A body the desk writes itself (an intake note, the auto-close note) kept as a message id and values
+    # (``tickets.reasons``), so each staff member reads it in their language; empty for a person's text.
+    body_kept = models.JSONField(default=dict, blank=True)
     body_html = models.TextField(
         blank=True, help_text=_("Sanitised HTML (nh3), when the message came as HTML.")
     )

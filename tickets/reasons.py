@@ -23,7 +23,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext_lazy
 
-from .models import InboundEmail, Ticket, TicketEvent
+from .models import InboundEmail, Message, Ticket, TicketEvent
 
 
 class Reason:
@@ -91,6 +91,17 @@ def duration(delta: timedelta) -> Reason:
     if len(parts) == 1:
         return parts[0]
     return Reason(gettext_lazy("%(hours)s %(minutes)s"), hours=parts[0], minutes=parts[1])
+
+
+def listed(parts: list) -> Reason | str:
+    """Parts (reasons or plain values) as one reason, "a; b; c" in the reader's language."""
+    parts = [p for p in parts if p]
+    if not parts:
+        return ""
+    joined = parts[-1]
+    for part in reversed(parts[:-1]):
+        joined = Reason(gettext_lazy("%(first)s; %(rest)s"), first=part, rest=joined)
+    return joined
 
 
 def _value(value):
@@ -162,6 +173,13 @@ def stored(reason: str | Reason | None, data: dict | None = None) -> tuple[str, 
     return str(reason or ""), data
 
 
+def body_fields(reason: str | Reason, limit: int | None = None) -> dict:
+    """A message's ``body`` (English) and ``body_kept`` (the kept form of a ``Reason``) for a message the
+    desk writes itself; ``message_body`` words it for each reader."""
+    text, data = stored(reason)
+    return {"body": text[:limit] if limit else text, "body_kept": data.get("reason", {})}
+
+
 def event_reason(event: TicketEvent) -> str:
     """The reason of a ticket event, for the person reading it: a kept reason in their language; a row
     stored before reasons were kept (English text) as it was written; an erased reason stays erased."""
@@ -185,6 +203,12 @@ def kept_words(text: str, kept) -> str:
     if not text:
         return ""
     return reworded(kept) if is_kept(kept) else text
+
+
+def message_body(message: Message) -> str:
+    """A message's text for the person reading it: what the desk wrote itself (an intake note, the
+    auto-close note) in their language; a person's message, or one stored before, as written."""
+    return kept_words(message.body, message.body_kept)
 
 
 def close_reason(ticket: Ticket) -> str:

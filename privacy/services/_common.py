@@ -206,15 +206,22 @@ def ticket_strip(
     out.files += names
 
     for message in Message.objects.filter(ticket=ticket).only(
-        "pk", "author_id", "from_staff", "body", "body_html", "quoted_text", "email_message_id"
+        "pk", "author_id", "from_staff", "body", "body_kept", "body_html", "quoted_text", "email_message_id"
     ):
         theirs = message.author_id in author_ids and not message.from_staff
         if theirs:
-            new = {"body": ERASED_TEXT, "body_html": "", "quoted_text": "", "email_message_id": ""}
+            new = {
+                "body": ERASED_TEXT,
+                "body_kept": {},
+                "body_html": "",
+                "quoted_text": "",
+                "email_message_id": "",
+            }
             out.messages_erased += 1
         else:
             new = {
                 "body": scrub.text(message.body),
+                "body_kept": scrub.value(message.body_kept),  # the same words as message id and values
                 "body_html": scrub.text(message.body_html),
                 # Quoted history repeats earlier mails of the thread: on their ticket it goes whole.
                 "quoted_text": "" if whole else scrub.text(message.quoted_text),

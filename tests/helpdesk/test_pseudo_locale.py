@@ -911,12 +911,18 @@ def test_stored_reasons_on_the_history_and_the_held_mail_are_fully_marked(
     assert found == {}
 
 
+def _notes(page: str) -> str:
+    """The notes the desk wrote itself on the thread (internal and system messages)."""
+    return "".join(re.findall(r'<article class="message (?:internal|system)[^"]*".*?</article>', page, re.S))
+
+
 def test_the_timed_jobs_reasons_on_the_history_are_fully_marked(
-    client, lead, customer, timed_jobs_world, pseudo_strict
+    client, lead, customer, timed_jobs_world, django_capture_on_commit_callbacks, pseudo_strict
 ):
     """The assignment deadline, the SLA monitor, the stale and customer reminders and the auto-close
     store their reasons for later readers: the desk's history (and the portal's, with why the ticket
-    closed) words every one of them, the durations and instants they interpolate included."""
+    closed) words every one of them, the durations and instants they interpolate included; so do the
+    notes the auto-close and the mail intake write on the thread."""
     late, waiting = timed_jobs_world
     for person in (lead, customer):
         person.language = "de"
@@ -927,7 +933,20 @@ def test_the_timed_jobs_reasons_on_the_history_are_fully_marked(
         .values_list("kind", flat=True)
     )
     assert {"alert", "reminder", "sla_warning", "sla_breached", "status"} <= kinds
-    data = DESK_DATA + ["Zyzzx", "Quorp", "Europe/London", "enterprise"]
+    from tests.notifications.mailkit import raw_mail
+    from tickets.intake.service import email_ingest
+
+    with django_capture_on_commit_callbacks(
+        execute=True
+    ):  # the intake's note: a claim and a level it ignored
+        claimed = email_ingest(
+            raw=raw_mail(
+                sender="x@qux.test", subject="Customer #:1001: Priority: High: Zyzzx", message_id="<c@x>"
+            ),
+            now=NOW,
+            source="test",
+        ).ticket
+    data = DESK_DATA + ["Zyzzx", "Quorp", "Europe/London", "enterprise", "x@qux.test", "Acme (#1001)", "High"]
     found = {}
     with time_machine.travel(NOW + timedelta(days=10), tick=False):
         client.force_login(lead)
@@ -935,11 +954,19 @@ def test_the_timed_jobs_reasons_on_the_history_are_fully_marked(
             f"desk {t.subject}": client.get(f"/desk/tickets/{t.pk}/").content.decode()
             for t in (late, waiting)
         }
+        notes = {
+            "auto-close note": _notes(pages["desk Quorp"]),
+            "intake note": _notes(client.get(f"/desk/tickets/{claimed.pk}/").content.decode()),
+        }
         client.force_login(customer)
         pages["portal"] = client.get(f"/tickets/{waiting.pk}/").content.decode()
     for name, page in pages.items():
         words = leftover_english(_history(page), data=data)
         if words:
+            found[name] = words
+    for name, part in notes.items():
+        assert OPEN in part, name
+        if words := leftover_english(part, data=data):
             found[name] = words
     # Why the ticket closed, beside its status on the portal (the auto-close's reason).
     [closed] = re.findall(r'<span class="muted">\((.*?)\)</span>', pages["portal"], re.S)

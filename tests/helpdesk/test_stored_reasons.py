@@ -19,8 +19,8 @@ from tests.conftest import NOW
 from tests.notifications.mailkit import raw_mail
 from tickets.desk.history import explain_events
 from tickets.intake.service import email_ingest
-from tickets.models import InboundEmail, Ticket, TicketEvent
-from tickets.reasons import Reason, event_reason, inbound_detail, reworded
+from tickets.models import InboundEmail, Message, Ticket, TicketEvent
+from tickets.reasons import Reason, event_reason, inbound_detail, message_body, reworded
 from tickets.services import ticket_create
 
 pytestmark = pytest.mark.django_db
@@ -372,3 +372,47 @@ def test_a_macros_close_and_the_customers_own_close_read_in_their_language_and_o
         close_reason="Merged into T-1", close_reason_kept={}
     )  # an old row
     assert "(Merged into T-1)" in _page(client, customer, reverse("portal:ticket_detail", args=[own.pk]))
+
+
+def test_the_notes_the_mail_intake_writes_read_in_each_technicians_language(
+    client, customer, priorities, tech, lead, ingest
+):
+    row = ingest(
+        raw_mail(
+            sender="stranger@elsewhere.test",
+            subject="Customer #:1001: Priority: High: Calls drop",
+            message_id="<claim@elsewhere.test>",
+        )
+    )
+    note = Message.objects.get(ticket=row.ticket, kind=Message.Kind.INTERNAL)
+    english = (
+        "Email intake: claimed Acme (#1001) from an address not on its domain list: the sender is held for "
+        "staff; the subject asked for priority 'High'; filed at the default level."
+    )
+    assert note.body == english  # the stored text stays English
+    assert note.body_kept["msgid"] == "Email intake: %(notes)s."
+    url = reverse("desk:ticket_detail", args=[row.ticket.pk])
+    _speaks(lead, "de")
+    german = _page(client, lead, url)
+    assert (
+        "E-Mail-Eingang: gab Acme (#1001) an, von einer Adresse außerhalb ihrer Domainliste: der Absender wird "
+        "für die Mitarbeitenden zurückgehalten; der Betreff verlangte die Priorität 'High'; mit der "
+        "Standardstufe erfasst."
+    ) in german
+    assert "Email intake" not in german
+    assert english in _page(client, tech, url)
+    with translation.override("fr"):
+        assert message_body(note).startswith("Réception des e-mails : se réclamait de Acme (#1001)")
+    # A note stored before notes were kept reads as it was written.
+    Message.objects.filter(pk=note.pk).update(body="Email intake: old words.", body_kept={})
+    assert "Email intake: old words." in _page(client, lead, url)
+
+
+def test_the_auto_close_note_on_the_thread_reads_in_the_technicians_language(client, lead, timed_jobs_world):
+    _late, waiting = timed_jobs_world
+    note = waiting.messages.get(kind=Message.Kind.SYSTEM)
+    assert note.body.startswith("We asked for information on")  # English, with its kept form beside it
+    _speaks(lead, "de")
+    page = _page(client, lead, reverse("desk:ticket_detail", args=[waiting.pk]))
+    assert "Automatisch geschlossen: keine Antwort nach 1 Erinnerung." in page
+    assert "Wir haben am 9. März 2026" in page and "Closed automatically" not in page

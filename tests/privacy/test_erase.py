@@ -479,3 +479,31 @@ def test_a_close_reason_kept_for_each_reader_loses_the_persons_words_with_its_te
     ticket.refresh_from_db()
     assert _found(ticket.close_reason) == [] and _found(str(ticket.close_reason_kept)) == []
     assert _found(close_reason(ticket)) == [] and close_reason(ticket).startswith("Closed without resolution")
+
+
+def test_a_note_the_desk_wrote_kept_for_each_reader_loses_the_persons_address_with_its_text(
+    world, django_capture_on_commit_callbacks
+):
+    """A note the desk writes itself (here the intake's "asked to escalate" note) is kept twice: the
+    erase scrubs the English body and its message id and values alike."""
+    from tickets.reasons import Reason, body_fields, message_body
+
+    reason = Reason(
+        "%(email)s asked to escalate by email; leadership was told. Not escalated: the plan's escalation "
+        "policy does not allow it yet.",
+        email=world.zelda.email,
+    )
+    note = Message.objects.create(
+        ticket=world.chris_ticket,
+        kind=Message.Kind.INTERNAL,
+        from_staff=True,
+        created_at=NOW,
+        **body_fields(reason),
+    )
+    assert "zelda.q@acme.test" in note.body and "zelda.q@acme.test" in str(note.body_kept)
+
+    _erase(world, django_capture_on_commit_callbacks)
+
+    note.refresh_from_db()
+    assert _found(note.body) == [] and _found(str(note.body_kept)) == []
+    assert _found(message_body(note)) == [] and message_body(note).endswith("does not allow it yet.")

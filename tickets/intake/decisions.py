@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 
 from ..models import Channel, InboundEmail, Message, SenderHold
-from ..reasons import Reason
+from ..reasons import Reason, body_fields
 from ..services import TicketError
 from .parse import fallback_parse, parse_raw
 from .store import email_process_stored
@@ -36,14 +36,18 @@ def sender_hold_decide(*, hold: SenderHold, accept: bool, by: User, now: datetim
         user.organization = hold.organization
         user.save(update_fields=["organization"])
     if hold.ticket_id:
-        verb = "accepted as a member of" if accept else "rejected for"
+        said = {"email": hold.user.email, "organization": str(hold.organization), "by": by.display_name}
+        if accept:
+            decided = Reason(_("%(email)s was accepted as a member of %(organization)s by %(by)s."), **said)
+        else:
+            decided = Reason(_("%(email)s was rejected for %(organization)s by %(by)s."), **said)
         Message.objects.create(
             ticket_id=hold.ticket_id,
             kind=Message.Kind.INTERNAL,
             author=by,
             from_staff=True,
             created_at=now,
-            body=f"{hold.user.email} was {verb} {hold.organization} by {by.display_name}.",
+            **body_fields(decided),
         )
     return hold
 
@@ -80,9 +84,16 @@ def inbound_release(*, row: InboundEmail, by: User, now: datetime) -> InboundEma
             from_staff=True,
             channel=Channel.EMAIL,
             created_at=now,
-            body=f"Held mail from {row.sender} ({row.subject}), released by {by.display_name}:\n\n{text}"[
-                :100_000
-            ],
+            **body_fields(
+                Reason(
+                    _("Held mail from %(sender)s (%(subject)s), released by %(by)s:\n\n%(text)s"),
+                    sender=row.sender,
+                    subject=row.subject,
+                    by=by.display_name,
+                    text=text[:100_000],
+                ),
+                limit=100_000,
+            ),
         )
     row.refresh_from_db()
     return row

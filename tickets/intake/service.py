@@ -28,7 +28,7 @@ from notifications.threading import message_domain
 
 from ..models import Channel, InboundEmail, Message, RequestType, SenderHold, Ticket, TicketEvent
 from ..policy import DONE_STATUSES, may_reopen
-from ..reasons import Reason, stored
+from ..reasons import Reason, body_fields, listed, stored
 from ..services import (
     TicketError,
     attachment_save_bytes,
@@ -274,9 +274,13 @@ def _act(
                 _("from a staff address without that person's own reply address: not posted as staff")
             )
         return _held(why, ticket=thread.refused)
-    note = ""
+    note: str | Reason = ""
     if thread.refused is not None:
-        note = f"had a key to {thread.refused.reference} ({thread.how}) but the sender is not on that ticket"
+        note = Reason(
+            _("had a key to %(reference)s (%(how)s) but the sender is not on that ticket"),
+            reference=thread.refused.reference,
+            how=HOW_WORDS.get(thread.how, thread.how),
+        )
     return _new_ticket(mail, sender, new_text, quoted, now=now, release=release, note=note, landing=landing)
 
 
@@ -342,8 +346,15 @@ def _escalate(ticket: Ticket, sender: User, *, now: datetime) -> None:
             from_staff=True,
             channel=Channel.EMAIL,
             created_at=now,
-            body=f"{sender.email} asked to escalate by email; leadership was told. Not escalated: the plan's "
-            "escalation policy does not allow it yet.",
+            **body_fields(
+                Reason(
+                    _(
+                        "%(email)s asked to escalate by email; leadership was told. Not escalated: the plan's "
+                        "escalation policy does not allow it yet."
+                    ),
+                    email=sender.email,
+                )
+            ),
         )
 
 
@@ -356,7 +367,7 @@ def _new_ticket(
     now,
     reopened_from: Ticket | None = None,
     release: bool = False,
-    note: str = "",
+    note: str | Reason = "",
     landing: Landing | None = None,
 ) -> InboundEmail:
     if not release:
@@ -418,7 +429,9 @@ def _new_ticket(
             # the form's team, through routing) rather than lose it; staff see why.
             if kwargs["team"] is None:
                 kwargs["team"] = kwargs["request_type"].team
-            note = "; ".join(n for n in (note, f"not filed on the form {kwargs['request_type'].name}") if n)
+            note = listed(
+                [note, Reason(_("not filed on the form %(form)s"), form=kwargs["request_type"].name)]
+            )
             kwargs["request_type"] = None
             ticket = ticket_create(priority=None, **kwargs)
     if quoted:
@@ -438,11 +451,17 @@ def _new_ticket(
         )
         if subject.level:
             staff_notes.append(
-                f"the subject asked for priority {subject.level!r}; filed at the default level"
+                Reason(
+                    _("the subject asked for priority %(level)s; filed at the default level"),
+                    level=repr(subject.level),
+                )
             )
     if not_copied:
         staff_notes.append(
-            "not copied (not known contacts of the organization): " + ", ".join(not_copied[:50])
+            Reason(
+                _("not copied (not known contacts of the organization): %(addresses)s"),
+                addresses=", ".join(not_copied[:50]),
+            )
         )
     if staff_notes:
         Message.objects.create(
@@ -451,7 +470,7 @@ def _new_ticket(
             from_staff=True,
             channel=Channel.EMAIL,
             created_at=now,
-            body="Email intake: " + "; ".join(staff_notes) + ".",
+            **body_fields(Reason(_("Email intake: %(notes)s."), notes=listed(staff_notes))),
         )
     if not sender.is_staff and asks_to_escalate(new_text):
         _escalate(ticket, sender, now=now)
@@ -476,7 +495,7 @@ def _new_ticket(
         acknowledge=distinct_request(mail, ticket, reopened_from, since=now - AUTOREPLY_CAP_WINDOW),
     )
     details = [f"follow-up to {reopened_from.reference} (reopen window passed)" if reopened_from else ""]
-    details += ["subject syntax not understood" if needs_help else "", note, claim_note]
+    details += ["subject syntax not understood" if needs_help else "", stored(note)[0], stored(claim_note)[0]]
     return InboundEmail(
         outcome=InboundEmail.Outcome.NEW_TICKET, ticket=ticket, detail="; ".join(d for d in details if d)
     )
@@ -522,10 +541,23 @@ def _save_attachments(
     skipped = []
     for item in mail.attachments:
         if len(kept) >= settings.HELPDESK_MAX_ATTACHMENTS:
-            skipped.append(f"{item.filename} (more than {settings.HELPDESK_MAX_ATTACHMENTS} attachments)")
+            skipped.append(
+                Reason(
+                    _("%(file)s (more than %(n)d attachments)"),
+                    file=item.filename,
+                    n=settings.HELPDESK_MAX_ATTACHMENTS,
+                )
+            )
             continue
         if len(item.content) > limit:
-            skipped.append(f"{item.filename} ({len(item.content)} bytes, over the {limit}-byte limit)")
+            skipped.append(
+                Reason(
+                    _("%(file)s (%(size)d bytes, over the %(limit)d-byte limit)"),
+                    file=item.filename,
+                    size=len(item.content),
+                    limit=limit,
+                )
+            )
             continue
         kept.append(
             attachment_save_bytes(
@@ -544,7 +576,7 @@ def _save_attachments(
             from_staff=True,
             channel=Channel.EMAIL,
             created_at=message.created_at if message else ticket.received_at,
-            body="Attachments not kept: " + "; ".join(skipped),
+            **body_fields(Reason(_("Attachments not kept: %(files)s"), files=listed(skipped))),
         )
 
 

@@ -14,6 +14,7 @@ import re
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from accounts.models import Organization, User
@@ -88,7 +89,7 @@ def triage_org() -> Organization:
     """Where mail from nobody we can place is filed for staff (the row is made on first use)."""
     org = Organization.objects.filter(customer_number=TRIAGE_CUSTOMER_NUMBER).first()
     if org is None:
-        org, _ = Organization.objects.get_or_create(
+        org, _created = Organization.objects.get_or_create(
             customer_number=TRIAGE_CUSTOMER_NUMBER,
             defaults={
                 "name": "Unknown senders (triage)",
@@ -99,7 +100,9 @@ def triage_org() -> Organization:
     return org
 
 
-def filing_organization(mail: ParsedEmail, sender: User | None, subject) -> tuple[Organization, bool, str]:
+def filing_organization(
+    mail: ParsedEmail, sender: User | None, subject
+) -> tuple[Organization, bool, str | Reason]:
     """(organization to file under, whether the sender's claim is unverified, a note for staff).
 
     A known sender files under their own organization. An unknown sender on an organization's domain list
@@ -124,11 +127,23 @@ def filing_organization(mail: ParsedEmail, sender: User | None, subject) -> tupl
             user=sender, organization=claimed, state=SenderHold.State.REJECTED
         ).exists()
     ):
-        return triage_org(), False, f"claimed {claimed}; staff rejected this sender for it before"
+        return (
+            triage_org(),
+            False,
+            Reason(
+                _("claimed %(organization)s; staff rejected this sender for it before"),
+                organization=str(claimed),
+            ),
+        )
     return (
         claimed,
         True,
-        f"claimed {claimed} from an address not on its domain list: the sender is held for staff",
+        Reason(
+            _(
+                "claimed %(organization)s from an address not on its domain list: the sender is held for staff"
+            ),
+            organization=str(claimed),
+        ),
     )
 
 

@@ -19,7 +19,7 @@ from notifications.services import notification_queue
 from ..alerts import dedupe_key
 from ..models import Message, Status, Ticket, TicketEvent
 from ..policy import customers, reopen_window
-from ..reasons import Reason, duration, stored
+from ..reasons import Reason, body_fields, duration, stored
 from ..schedule import ticket_next_actions, waiting_ladder
 from ..services import survey_issue, ticket_close
 from ..snapshot import ticket_context, ticket_snapshot, ticket_url
@@ -31,13 +31,6 @@ SURVEY_LOOKBACK = timedelta(days=7)
 
 def survey_url(token: str) -> str:
     return f"{settings.SITE_URL}/survey/{token}/"
-
-
-def _days(delta: timedelta) -> str:
-    days = delta.total_seconds() / 86400
-    return (
-        f"{days:g} day{'s' if days != 1 else ''}" if days >= 1 else f"{delta.total_seconds() / 3600:g} hours"
-    )
 
 
 def _notify_customers(t: Ticket, event: str, *, now: datetime, key: str, **context) -> None:
@@ -72,15 +65,31 @@ def _auto_close(p: Pass, t: Ticket, *, reason: Reason, note: Reason, key: str, w
         if locked is None:
             return False  # the customer answered, staff acted, or another worker has it
         reopen = reopen_window(locked)  # the window the reopen rule applies, default included
-        how = "reply to the last email about it, or add a message at " + ticket_url(locked)
+        said = {"note": note, "reason": reason, "url": ticket_url(locked)}
+        if reopen:
+            body = Reason(
+                _(
+                    "%(note)s\nClosed automatically: %(reason)s. To reopen it, reply to the last email about "
+                    "it, or add a message at %(url)s within %(time)s."
+                ),
+                time=duration(reopen),
+                **said,
+            )
+        else:
+            body = Reason(
+                _(
+                    "%(note)s\nClosed automatically: %(reason)s. To reopen it, reply to the last email about "
+                    "it, or add a message at %(url)s."
+                ),
+                **said,
+            )
         Message.objects.create(
             ticket=locked,
             kind=Message.Kind.SYSTEM,
             from_staff=True,
             channel=locked.channel,
             created_at=p.now,
-            body=f"{note.english()}\nClosed automatically: {reason.english()}. To reopen it, {how}"
-            + (f" within {_days(reopen)}." if reopen else "."),
+            **body_fields(body),
         )
         ticket_close(ticket=locked, by=None, now=p.now, reason=reason, notify=False)
         _notify_customers(

@@ -12,7 +12,7 @@ from accounts.models import User
 from .. import policy
 from ..models import Message, Status, Ticket, TicketEvent
 from ..policy import TicketError
-from ..reasons import Reason
+from ..reasons import Reason, body_fields
 from ..schedule import next_actions_mark
 from ._common import _event, _lock
 from .status import _close_reason, _set_status
@@ -39,7 +39,7 @@ def ticket_merge(*, source: Ticket, target: Ticket, by: User | None, now: dateti
         kind=Message.Kind.SYSTEM,
         author=by,
         from_staff=True,
-        body=f"{source.reference} was merged into this ticket.",
+        **body_fields(Reason(_("%(reference)s was merged into this ticket."), reference=source.reference)),
         created_at=now,
     )
     source.merged_into = target
