@@ -416,3 +416,27 @@ def test_the_auto_close_note_on_the_thread_reads_in_the_technicians_language(cli
     page = _page(client, lead, reverse("desk:ticket_detail", args=[waiting.pk]))
     assert "Automatisch geschlossen: keine Antwort nach 1 Erinnerung." in page
     assert "Wir haben am 9. März 2026" in page and "Closed automatically" not in page
+
+
+def test_a_withheld_automatic_mail_and_an_incidents_resolution_read_in_the_readers_language(
+    customer, priorities, tech, ingest
+):
+    from tickets.intake import service
+    from tickets.services import incident_link_ticket, incident_open, incident_resolve
+
+    for i in range(service.AUTOREPLY_CAP + 1):  # a responder answering each receipt: the last one is capped
+        ingest(raw_mail(subject="Request received", body="Thank you.", message_id=f"<loop{i}@x>"))
+    withheld = TicketEvent.objects.get(kind=TicketEvent.Kind.MAIL_WITHHELD)
+    assert "mail-loop guard" in withheld.reason  # the stored text stays English
+    with translation.override("de"):
+        assert event_reason(withheld).startswith("Automatische E-Mail an casey@acme.test zurückgehalten")
+        assert "innerhalb von 3 Stunden" in event_reason(withheld)
+
+    ticket = ticket_create(requester=customer, subject="No calls", priority=priorities["normal"], now=NOW)
+    incident = incident_open(title="Trunk down", public_status="Looking", by=tech, now=NOW)
+    incident_link_ticket(incident=incident, ticket=ticket, by=tech, now=NOW)
+    incident_resolve(incident=incident, by=tech, now=NOW, resolve_tickets=True)
+    resolved = ticket.events.filter(kind=TicketEvent.Kind.STATUS).last()
+    assert resolved.reason == "resolved with incident: Trunk down"
+    with translation.override("fr"):
+        assert event_reason(resolved) == "résolu avec l’incident : Trunk down"

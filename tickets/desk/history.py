@@ -198,8 +198,13 @@ def explain_events(ticket: Ticket, levels: list[PriorityLevel] | None = None) ->
                 detail = _("due %(due)s, done %(done)s") % times
             if missed:
                 detail += _(", late by %(time)s") % {"time": duration_words(missed)}
-        elif kind in (TicketEvent.Kind.REMINDER, TicketEvent.Kind.ALERT, TicketEvent.Kind.SLA_WARNING):
-            pass  # the label; the timed job's reason (its value is a code) says which and why
+        elif kind in (
+            TicketEvent.Kind.REMINDER,
+            TicketEvent.Kind.ALERT,
+            TicketEvent.Kind.SLA_WARNING,
+            TicketEvent.Kind.MAIL_WITHHELD,
+        ):
+            pass  # the label; the stored reason (the value is a code) says which and why
         elif e.old_value or e.new_value:
             text = f"{text}: {e.old_value} → {e.new_value}".replace(":  → ", ": ")  # noqa: RUF001
         lines.append(

@@ -28,7 +28,7 @@ from notifications.threading import message_domain
 
 from ..models import Channel, InboundEmail, Message, RequestType, SenderHold, Ticket, TicketEvent
 from ..policy import DONE_STATUSES, may_reopen
-from ..reasons import Reason, body_fields, listed, stored
+from ..reasons import Reason, body_fields, duration, listed, stored
 from ..services import (
     TicketError,
     attachment_save_bytes,
@@ -600,15 +600,24 @@ def _cap_automatic_replies(address: str, *, now: datetime, ticket: Ticket, ackno
     withheld = sorted(set(held.values_list("event", flat=True)))
     if not held.update(status=Notification.Status.SUPPRESSED, error="per-sender cap on automatic replies"):
         return
-    hours = AUTOREPLY_CAP_WINDOW.total_seconds() / 3600
+    reason, data = stored(
+        Reason(
+            _(
+                "Automatic mail to %(address)s withheld (%(events)s): %(count)d automatic mails to that address "
+                "in %(time)s (mail-loop guard). Answer by hand if needed."
+            ),
+            address=address,
+            events=", ".join(withheld),
+            count=count,
+            time=duration(AUTOREPLY_CAP_WINDOW),
+        ),
+        {"recipient": address, "events": withheld, "count": count, "cap": AUTOREPLY_CAP},
+    )
     TicketEvent.objects.create(
         ticket=ticket,
         kind=TicketEvent.Kind.MAIL_WITHHELD,
         new_value=", ".join(withheld)[:255],
         created_at=now,
-        reason=(
-            f"Automatic mail to {address} withheld ({', '.join(withheld)}): "
-            f"{count} automatic mails to that address in {hours:g} hours (mail-loop guard). Answer by hand if needed."
-        ),
-        data={"recipient": address, "events": withheld, "count": count, "cap": AUTOREPLY_CAP},
+        reason=reason,
+        data=data,
     )

@@ -15,6 +15,7 @@ from notifications.services import notification_queue
 
 from ..models import Incident, IncidentUpdate, Status, Ticket, TicketEvent
 from ..policy import TicketError
+from ..reasons import Reason
 from ..signals import incident_event_send
 from ..snapshot import ticket_context
 from ._common import _event, _lock
@@ -131,6 +132,6 @@ def incident_resolve(
                 status=Status.RESOLVED,
                 by=by,
                 now=now,
-                reason=f"resolved with incident: {incident.title}",
+                reason=Reason(_("resolved with incident: %(title)s"), title=incident.title),
             )
     return incident
