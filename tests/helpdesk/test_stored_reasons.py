@@ -440,3 +440,19 @@ def test_a_withheld_automatic_mail_and_an_incidents_resolution_read_in_the_reade
     assert resolved.reason == "resolved with incident: Trunk down"
     with translation.override("fr"):
         assert event_reason(resolved) == "résolu avec l’incident : Trunk down"
+
+
+def test_a_customers_escalation_without_words_reads_in_their_language_and_the_alert_keeps_english(
+    client, customer, priorities, tech
+):
+    ticket = ticket_create(requester=customer, subject="Outage", priority=priorities["urgent"], now=NOW)
+    _speaks(customer, "de")
+    client.force_login(customer)
+    with time_machine.travel(NOW, tick=False):
+        client.post(reverse("portal:ticket_escalate", args=[ticket.pk]), {"reason": ""})
+    escalated = ticket.events.get(kind=TicketEvent.Kind.ESCALATED)
+    assert escalated.reason == "Escalated by the customer"  # the stored text stays English
+    page = _page(client, customer, reverse("portal:ticket_detail", args=[ticket.pk]))
+    assert "Vom Kunden eskaliert" in page
+    with translation.override("fr"):
+        assert event_reason(escalated) != "Escalated by the customer"

@@ -338,7 +338,7 @@ def _reply(
 def _escalate(ticket: Ticket, sender: User, *, now: datetime) -> None:
     """ "Escalate" in a mail: ``ticket_escalation_request`` tells leadership always and marks the ticket only
     where the policy allows; staff see why in an internal note when it was not marked."""
-    reason = "The customer asked to escalate by email."
+    reason = Reason(_("The customer asked to escalate by email."))
     if not ticket_escalation_request(ticket=ticket, by=sender, now=now, reason=reason):
         Message.objects.create(
             ticket=ticket,

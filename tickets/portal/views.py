@@ -304,7 +304,10 @@ def ticket_escalate_view(request, pk: int):
         request,
         ticket,
         lambda: ticket_escalate(
-            ticket=ticket, by=request.user, now=timezone.now(), reason=reason or "Escalated by the customer"
+            ticket=ticket,
+            by=request.user,
+            now=timezone.now(),
+            reason=reason or Reason(gettext_lazy("Escalated by the customer")),
         ),
         _("Escalated: support leadership has been told and will review your ticket."),
     )

@@ -11,12 +11,13 @@ from accounts.models import User
 from .. import policy
 from ..alerts import alerts_ticket_escalated
 from ..models import Ticket, TicketEvent
+from ..reasons import Reason, stored
 from ..snapshot import ticket_url
 from ._common import _event, _lock, _notify_staff
 
 
 @transaction.atomic
-def ticket_escalate(*, ticket: Ticket, by: User | None, now: datetime, reason: str = "") -> Ticket:
+def ticket_escalate(*, ticket: Ticket, by: User | None, now: datetime, reason: str | Reason = "") -> Ticket:
     """Flag the ticket for leadership (once) and tell the team leads, when ``policy.may_escalate`` allows."""
     ticket = _lock(ticket)
     policy.check_escalate(ticket, now)
@@ -26,12 +27,17 @@ def ticket_escalate(*, ticket: Ticket, by: User | None, now: datetime, reason: s
     _event(ticket, TicketEvent.Kind.ESCALATED, now=now, actor=by, reason=reason)
     leads = User.objects.team_leads()
     _notify_staff(ticket, "escalation", leads, now=now, reason=reason, by_name=by.display_name if by else "")
-    alerts_ticket_escalated(ticket=ticket, now=now, link=ticket_url(ticket, staff=True), reason=reason)
+    # The alert rules' mail is queued once for its audience: the reason in English, as the row keeps it.
+    alerts_ticket_escalated(
+        ticket=ticket, now=now, link=ticket_url(ticket, staff=True), reason=stored(reason)[0]
+    )
     return ticket
 
 
 @transaction.atomic
-def ticket_escalation_request(*, ticket: Ticket, by: User | None, now: datetime, reason: str = "") -> bool:
+def ticket_escalation_request(
+    *, ticket: Ticket, by: User | None, now: datetime, reason: str | Reason = ""
+) -> bool:
     """A customer asked for escalation in words (email): leadership is always told (the SaaS policy: "any
     use of the words escalate or escalation flags leadership"), but the ticket is marked escalated only
     where ``policy.may_escalate`` allows. Returns whether it was marked."""
@@ -61,7 +67,7 @@ def ticket_escalation_request(*, ticket: Ticket, by: User | None, now: datetime,
         ticket=ticket,
         now=now,
         link=ticket_url(ticket, staff=True),
-        reason=reason,
+        reason=stored(reason)[0],
         escalated=False,
     )
     return False
