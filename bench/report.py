@@ -18,6 +18,7 @@ FIGURES = (
     ("api_ticket_create", "`POST /api/tickets/`"),
     ("customer_list", "customer's list `/`"),
     ("sla_dashboard", "SLA dashboard `/desk/dashboard/`"),
+    ("sla_dashboard_52w", "SLA dashboard, 52 weeks `/desk/dashboard/?weeks=52`"),
     ("sla_monitor_pass", "one SLA-monitor pass"),
     ("email_ingest", "email ingest (new ticket)"),
 )
@@ -115,6 +116,7 @@ ISSUE18_ROWS = (
     ("desk ticket page, 50 messages", "ticket_page", "floor", "<= 15x the trivial view"),
     ("customer's list (busiest organization)", "customer_list", "floor", "flat in N"),
     ("SLA dashboard", "sla_dashboard", "floor", "<= 100 ms, flat in N"),
+    ("SLA dashboard, 52-week window", "dashboard_52w", "floor", "<= 100 ms, flat in N"),
 )
 
 
@@ -134,6 +136,8 @@ def issue18(results_dir: Path) -> None:
     print("| --- | " + " | ".join("---:" for _ in sizes) + " | ---: | ---: | --- |")
     for label, key, ref, goal in ISSUE18_ROWS:
         key = names.get(key, key)
+        if any(key not in runs[s]["median_ms"] for s in sizes):  # a run from before the figure existed
+            continue
         cells, ratios = [], []
         for s in sizes:
             med = runs[s]["median_ms"]
