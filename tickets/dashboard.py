@@ -1,9 +1,10 @@
 """SLA dashboard reads: a constant number of queries, each reading about as much at a million tickets
 as at ten thousand.
 
-The windowed figures (compliance, medians) are summed from the daily roll-up (``DashboardDay``, kept by
-the ``dashboard_rollup`` timed job: one row per closed UTC day, plan and priority) plus today, computed
-live by the same function; the backlog by age is the job's snapshot of the open tickets (as of its last
+The windowed figures (compliance, medians) are summed from the roll-up kept by the ``dashboard_rollup``
+timed job (one row per closed ISO week, plan and priority, ``DashboardWeek``, for the window's whole
+weeks; one per closed UTC day, plan and priority, ``DashboardDay``, for the days of the current week)
+plus today, computed live by the same function; the backlog by age is the job's snapshot of the open tickets (as of its last
 run, at most BACKLOG_FRESH old); the re-classification ranking starts from the window's
 re-classifications; the breach list (the 50 newest) and the satisfaction panel are read live.
 
@@ -23,9 +24,7 @@ from django.db.models import (
     Case,
     Count,
     Exists,
-    F,
     IntegerField,
-    JSONField,
     OuterRef,
     Q,
     Value,
@@ -102,11 +101,14 @@ def dashboard_window(*, now: datetime, weeks: int) -> datetime:
 # that changes (answered, resolved, re-classified, reopened, merged...) has its day rolled up again by
 # the job's next run (``updated_at`` since the last run), so an old day shows a late change within a
 # minute, as the live query would.
+# Weeks. The job also sums each ISO week's stored day cells per plan and priority (``DashboardWeek``:
+# counts added, kept dues put together, histograms added) whenever one of its days is rolled up, in the
+# same transaction. A closed week whose seven days are all rolled up and valid at ``now`` is read from
+# those rows: the same sums, so the same figures; a week with a day missing or lapsed is read day by day.
 # Medians cannot be summed across days, so each cell stores a histogram of durations in log buckets:
 # bucket 0 is [0, 60 s), then bucket i is [60 s * r^(i-1), 60 s * r^i) with r = HIST_RATIO = 2^(1/16)
 # (each 4.4 % of its lower edge wide: about 2.6 min near an hour, 63 min near a day; 306 buckets reach a
-# year). A closed ISO week's histograms are summed per priority into ``DashboardWeek`` by the job, so a
-# window reads one row per whole week and priority. A window's median is read at the bucket(s) of the
+# year); a week's histograms are its days' added. A window's median is read at the bucket(s) of the
 # middle rank(s), each taken at its geometric middle, so it is off by at most a factor sqrt(HIST_RATIO)
 # (2.2 %), or 30 s in bucket 0 (at 1M on the bench data: 0.04-1.9 %, the counts n exact):
 #     |median shown - exact median| <= MEDIAN_REL_ERROR * exact median + MEDIAN_ABS_ERROR
@@ -286,31 +288,53 @@ def _empty_cell(day, plan_id, plan, priority_id, priority, rank) -> dict:
     }
 
 
-def window_cells(*, now: datetime, since: datetime) -> tuple[list[dict], list[dict]]:
-    """The window's cells and week histograms. Cells: the stored roll-up for the closed days rolled up
-    and still valid at ``now``, ``day_cells`` live for the rest (today; a day not rolled up yet or
-    lapsed). Histograms of a closed ISO week whose seven days are rolled up come from its
-    ``DashboardWeek`` rows (returned second, one per priority) and are left out of its days' cells.
-    Four queries whatever the volume."""
+def _runs(days: list[date]) -> list[tuple[date, date]]:
+    """Sorted days as ``[first, end)`` runs of consecutive days."""
+    runs: list[tuple[date, date]] = []
+    for day in days:
+        if runs and runs[-1][1] == day:
+            runs[-1] = (runs[-1][0], day + timedelta(days=1))
+        else:
+            runs.append((day, day + timedelta(days=1)))
+    return runs
+
+
+def _stored_cell(day, plan_id, plan, priority_id, priority, rank, counts, dues, hist) -> dict:
+    c = _empty_cell(day, plan_id, plan, priority_id, priority, rank)
+    c.update(zip(COUNT_NAMES, counts, strict=True))
+    c["fr_running_dues"], c["res_running_dues"] = dues["fr"], dues["res"]
+    c["fr_hist"], c["res_hist"] = hist["fr"], hist["res"]
+    return c
+
+
+_CELL_COLUMNS = ("plan_id", "plan__name", "priority_id", "priority__name", "priority__rank", *COUNT_NAMES)
+
+
+def window_cells(*, now: datetime, since: datetime) -> list[dict]:
+    """The window's cells. A closed ISO week whose seven days are rolled up and still valid at ``now`` is
+    read from its ``DashboardWeek`` rows (one per plan and priority: the sums of its days' cells, ``day``
+    its Monday); the other closed days rolled up and valid from their ``DashboardDay`` rows; the rest
+    (today; a day not rolled up yet or lapsed) by ``day_cells`` live. So a window reads about one row per
+    week, plan and priority, plus a few days' rows, whatever its length and the volume. Four queries."""
     today = now.astimezone(UTC).date()
     first = since.astimezone(UTC).date()
     if _day_start(first) < since:  # a window that starts inside a day: that day is read live
         first += timedelta(days=1)
-    rolled = dict(
-        DashboardRolledDay.objects.filter(day__gte=first, day__lt=today).values_list("day", "valid_until")
+    rolled = DashboardRolledDay.objects.filter(day__gte=first, day__lt=today).values_list(
+        "day", "valid_until"
     )
-    valid_set = {day for day, until in rolled.items() if until is None or until >= now}
-    weeks = []
+    valid = {day for day, until in rolled if until is None or until >= now}
+    weeks = set()
     monday = first + timedelta(days=-first.weekday() % 7)
     while monday + timedelta(days=7) <= today:
-        if all(monday + timedelta(days=i) in rolled for i in range(7)):
-            weeks.append(monday)
+        if all(monday + timedelta(days=i) in valid for i in range(7)):
+            weeks.add(monday)
         monday += timedelta(weeks=1)
-    in_weeks = [monday + timedelta(days=i) for monday in weeks for i in range(7)]
+    days = sorted(d for d in valid if d - timedelta(days=d.weekday()) not in weeks)
     ranges: list[tuple[datetime, datetime | None]] = []
     day, start = first, since
     while day < today:  # the days to read live, as few ranges as there are gaps
-        if day in valid_set:
+        if day in valid:
             if start is not None:
                 ranges.append((start, _day_start(day)))
                 start = None
@@ -319,48 +343,21 @@ def window_cells(*, now: datetime, since: datetime) -> tuple[list[dict], list[di
         day += timedelta(days=1)
     ranges.append((start if start is not None else _day_start(today), None))
     cells = []
-    stored = (
-        DashboardDay.objects.filter(day__gte=first, day__lt=today)  # a range: one query even when empty
-        .annotate(  # a whole week's row holds these histograms: not read (nor parsed) twice
-            hist_=Case(When(day__in=in_weeks, then=Value(None)), default=F("hist"), output_field=JSONField())
-            if in_weeks
-            else F("hist")
-        )
-        .values_list(
-            "day",
-            "plan_id",
-            "plan__name",
-            "priority_id",
-            "priority__name",
-            "priority__rank",
-            *COUNT_NAMES,
-            "dues",
-            "hist_",
-        )
-    )
-    for day, plan_id, plan, priority_id, priority, rank, *counts, dues, hist in stored:
-        if day not in valid_set:  # lapsed: read live below
-            continue
-        c = _empty_cell(day, plan_id, plan, priority_id, priority, rank)
-        c.update(zip(COUNT_NAMES, counts, strict=True))
-        c["fr_running_dues"], c["res_running_dues"] = dues["fr"], dues["res"]
-        if hist is not None:
-            c["fr_hist"], c["res_hist"] = hist["fr"], hist["res"]
-        cells.append(c)
-    week_set = set(in_weeks)
-    for c in day_cells(now=now, ranges=ranges):
-        if c["day"] in week_set:  # a lapsed day of a whole week: its histograms are in the week's row
-            c["fr_hist"], c["res_hist"] = [], []
-        cells.append(c)
-    whole = set(weeks)
-    week_hists = [
-        {"priority": priority, "priority_rank": rank, "fr_hist": hist["fr"], "res_hist": hist["res"]}
-        for week, priority, rank, hist in DashboardWeek.objects.filter(
-            week__gte=first, week__lt=today
-        ).values_list("week", "priority__name", "priority__rank", "hist")
-        if week in whole
-    ]
-    return cells, week_hists
+    week_rows = DashboardWeek.objects.filter(  # a range: one query even when no week is whole
+        week__gte=first, week__lte=today - timedelta(days=7)
+    ).values_list("week", *_CELL_COLUMNS, "dues", "hist")
+    for week, *head, dues, hist in week_rows:
+        if week in weeks:  # else one of its days lapsed: its days are read one by one
+            cells.append(_stored_cell(week, *head[:5], head[5:], dues, hist))
+    in_days = Q(day__gte=today, day__lt=today)  # no day to read: an empty range, still one query
+    for lo, hi in _runs(days):
+        in_days |= Q(day__gte=lo, day__lt=hi)
+    for day, *head, dues, hist in DashboardDay.objects.filter(in_days).values_list(
+        "day", *_CELL_COLUMNS, "dues", "hist"
+    ):
+        cells.append(_stored_cell(day, *head[:5], head[5:], dues, hist))
+    cells.extend(day_cells(now=now, ranges=ranges))
+    return cells
 
 
 def compliance_rows(*, now: datetime, cells: list[dict]) -> list[dict]:
@@ -614,7 +611,7 @@ def duration_words(delta: timedelta | float | None) -> str:
 def sla_dashboard(*, now: datetime, weeks: int = 8) -> dict:
     """Everything the dashboard shows, in a constant number of queries."""
     since = dashboard_window(now=now, weeks=weeks)
-    cells, week_hists = window_cells(now=now, since=since)
+    cells = window_cells(now=now, since=since)
     rows = compliance_rows(now=now, cells=cells)
     backlog, backlog_at = backlog_snapshot(now=now)
     by_week = {c.key: c for c in compliance_rollup(rows, "week")}
@@ -635,7 +632,7 @@ def sla_dashboard(*, now: datetime, weeks: int = 8) -> dict:
         "backlog": backlog,
         "backlog_at": backlog_at,
         "age_buckets": [str(label) for label, _upper in AGE_BUCKETS],
-        "medians": median_times(cells=cells + week_hists),
+        "medians": median_times(cells=cells),
         "csat": csat_summary(since=since),
         "reclassified": reclassification_rates(since=since),
         "status_resolved": Status.RESOLVED,

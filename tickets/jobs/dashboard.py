@@ -1,9 +1,10 @@
-"""The SLA dashboard's roll-up (``tickets.models.DashboardDay``, ``DashboardSnapshot``), kept by a timed job.
+"""The SLA dashboard's roll-up (``tickets.models.DashboardDay``, ``DashboardWeek``, ``DashboardSnapshot``), kept
+by a timed job.
 
 Each run (every minute):
 
 * counts the open backlog by age (``DashboardSnapshot`` "backlog": the page shows it "as of" this run);
-* rolls up every closed UTC day that needs it: a day never rolled up (an empty table is filled from the
+* rolls up every closed UTC day that needs it (and sums its ISO week again, ``DashboardWeek``): a day never rolled up (an empty table is filled from the
   first ticket on), a day one of whose tickets changed since the last run (``Ticket.updated_at``, read
   back to CHANGES_OVERLAP before it so a change committed late is not missed), and a day whose stored
   running clocks end within RECOMPUTE_AHEAD (its ``valid_until``, see ``tickets.dashboard``).
@@ -34,8 +35,8 @@ def _day_start(day: date) -> datetime:
 
 
 def dashboard_rollup_day(*, day: date, now: datetime) -> int:
-    """Recompute one closed day's cells as at ``now``, and its week's histograms; returns the number of
-    cells written."""
+    """Recompute one closed day's cells as at ``now``, and its week's sums; returns the number of cells
+    written."""
     start = _day_start(day)
     monday = day - timedelta(days=day.weekday())
     horizon = (now + RUNNING_HORIZON).timestamp()
@@ -72,18 +73,36 @@ def dashboard_rollup_day(*, day: date, now: datetime) -> int:
 
 
 def _week_sum(monday: date) -> None:
-    """Sum the week's stored days' histograms per priority into ``DashboardWeek``."""
-    sums: dict[int, tuple[dict, dict]] = {}
-    for priority_id, hist in DashboardDay.objects.filter(
+    """Sum the week's stored day cells per plan and priority into ``DashboardWeek``: counts added, kept
+    running dues put together, histograms added (a whole valid week is read from these rows alone)."""
+    sums: dict[tuple[int, int], dict] = {}
+    for plan_id, priority_id, *counts, dues, hist in DashboardDay.objects.filter(
         day__gte=monday, day__lt=monday + timedelta(days=7)
-    ).values_list("priority_id", "hist"):
-        fr, res = sums.setdefault(priority_id, ({}, {}))
-        hist_add(fr, hist["fr"])
-        hist_add(res, hist["res"])
+    ).values_list("plan_id", "priority_id", *COUNT_NAMES, "dues", "hist"):
+        s = sums.get((plan_id, priority_id))
+        if s is None:
+            s = sums[(plan_id, priority_id)] = {
+                **dict.fromkeys(COUNT_NAMES, 0),
+                "dues": {"fr": [], "res": []},
+                "hist": ({}, {}),
+            }
+        for name, n in zip(COUNT_NAMES, counts, strict=True):
+            s[name] += n
+        s["dues"]["fr"] += dues["fr"]
+        s["dues"]["res"] += dues["res"]
+        hist_add(s["hist"][0], hist["fr"])
+        hist_add(s["hist"][1], hist["res"])
     DashboardWeek.objects.filter(week=monday).delete()
     DashboardWeek.objects.bulk_create(
-        DashboardWeek(week=monday, priority_id=p, hist={"fr": hist_flat(fr), "res": hist_flat(res)})
-        for p, (fr, res) in sorted(sums.items())
+        DashboardWeek(
+            week=monday,
+            plan_id=plan_id,
+            priority_id=priority_id,
+            **{name: s[name] for name in COUNT_NAMES},
+            dues={"fr": sorted(s["dues"]["fr"]), "res": sorted(s["dues"]["res"])},
+            hist={"fr": hist_flat(s["hist"][0]), "res": hist_flat(s["hist"][1])},
+        )
+        for (plan_id, priority_id), s in sorted(sums.items())
     )
 
 
