@@ -24,7 +24,9 @@ from django.db.models import (
     Case,
     Count,
     Exists,
+    F,
     IntegerField,
+    JSONField,
     OuterRef,
     Q,
     Value,
@@ -160,6 +162,13 @@ def hist_flat(hist: dict[int, int]) -> list[int]:
 def hist_add(into: dict[int, int], flat: list[int]) -> None:
     for k in range(0, len(flat), 2):
         into[flat[k]] = into.get(flat[k], 0) + flat[k + 1]
+
+
+def hist_minus(hist: dict[int, int], less: dict[int, int]) -> dict[int, int]:
+    """``hist`` less ``less``, bucket by bucket, empty buckets left out (a difference of running totals;
+    the change of a week's histograms, where a bucket may go down)."""
+    out = {k: hist.get(k, 0) - less.get(k, 0) for k in hist.keys() | less.keys()}
+    return {k: n for k, n in out.items() if n}
 
 
 def _flag(q: Q) -> Case:
@@ -303,34 +312,53 @@ def _stored_cell(day, plan_id, plan, priority_id, priority, rank, counts, dues, 
     c = _empty_cell(day, plan_id, plan, priority_id, priority, rank)
     c.update(zip(COUNT_NAMES, counts, strict=True))
     c["fr_running_dues"], c["res_running_dues"] = dues["fr"], dues["res"]
-    c["fr_hist"], c["res_hist"] = hist["fr"], hist["res"]
+    c["fr_hist"], c["res_hist"] = (hist["fr"], hist["res"]) if hist is not None else ([], [])
     return c
 
 
 _CELL_COLUMNS = ("plan_id", "plan__name", "priority_id", "priority__name", "priority__rank", *COUNT_NAMES)
 
 
-def window_cells(*, now: datetime, since: datetime) -> list[dict]:
-    """The window's cells. A closed ISO week whose seven days are rolled up and still valid at ``now`` is
-    read from its ``DashboardWeek`` rows (one per plan and priority: the sums of its days' cells, ``day``
-    its Monday); the other closed days rolled up and valid from their ``DashboardDay`` rows; the rest
-    (today; a day not rolled up yet or lapsed) by ``day_cells`` live. So a window reads about one row per
-    week, plan and priority, plus a few days' rows, whatever its length and the volume. Four queries."""
+def window_cells(*, now: datetime, since: datetime) -> tuple[list[dict], list[dict]]:
+    """The window's cells, and the histograms of its whole weeks (one entry per priority, or per whole
+    week, plan and priority; the cells of those weeks' days carry none).
+
+    Cells: a closed ISO week whose seven days are rolled up and still valid at ``now`` from its
+    ``DashboardWeek`` rows (one per plan and priority: the sums of its days' cells, ``day`` its Monday);
+    the other closed days rolled up and valid from their ``DashboardDay`` rows; the rest (today; a day not
+    rolled up yet or lapsed) by ``day_cells`` live. Histograms: when every closed week of the window and
+    the week before it are whole (all seven days rolled up), the difference of two running totals per
+    priority (the rows without a plan: every week's histograms up to the window's last closed week, less
+    those up to the week before the window); else each whole week's rows. So a window reads about one row
+    per week, plan and priority, with no histogram, plus a few days' rows, whatever its length and the
+    volume. Four queries."""
     today = now.astimezone(UTC).date()
     first = since.astimezone(UTC).date()
     if _day_start(first) < since:  # a window that starts inside a day: that day is read live
         first += timedelta(days=1)
-    rolled = DashboardRolledDay.objects.filter(day__gte=first, day__lt=today).values_list(
-        "day", "valid_until"
+    first_monday = first + timedelta(days=-first.weekday() % 7)
+    last_monday = today - timedelta(days=today.weekday() + 7)  # the last closed week's
+    before = first_monday - timedelta(days=7)
+    rolled = dict(
+        DashboardRolledDay.objects.filter(day__gte=min(first, before), day__lt=today).values_list(
+            "day", "valid_until"
+        )
     )
-    valid = {day for day, until in rolled if until is None or until >= now}
-    weeks = set()
-    monday = first + timedelta(days=-first.weekday() % 7)
-    while monday + timedelta(days=7) <= today:
-        if all(monday + timedelta(days=i) in valid for i in range(7)):
-            weeks.add(monday)
+    valid = {day for day, until in rolled.items() if day >= first and (until is None or until >= now)}
+
+    def whole(monday: date, days: set | dict) -> bool:
+        return all(monday + timedelta(days=i) in days for i in range(7))
+
+    mondays = []
+    monday = first_monday
+    while monday <= last_monday:
+        mondays.append(monday)
         monday += timedelta(weeks=1)
-    days = sorted(d for d in valid if d - timedelta(days=d.weekday()) not in weeks)
+    whole_weeks = {m for m in mondays if whole(m, rolled)}
+    valid_weeks = {m for m in whole_weeks if whole(m, valid)}
+    totals = bool(mondays) and len(whole_weeks) == len(mondays) and whole(before, rolled)
+    summed = set(mondays) if totals else whole_weeks  # the weeks whose histograms come from the sums
+    days = sorted(d for d in valid if d - timedelta(days=d.weekday()) not in valid_weeks)
     ranges: list[tuple[datetime, datetime | None]] = []
     day, start = first, since
     while day < today:  # the days to read live, as few ranges as there are gaps
@@ -342,22 +370,69 @@ def window_cells(*, now: datetime, since: datetime) -> list[dict]:
             start = _day_start(day)
         day += timedelta(days=1)
     ranges.append((start if start is not None else _day_start(today), None))
-    cells = []
-    week_rows = DashboardWeek.objects.filter(  # a range: one query even when no week is whole
-        week__gte=first, week__lte=today - timedelta(days=7)
-    ).values_list("week", *_CELL_COLUMNS, "dues", "hist")
-    for week, *head, dues, hist in week_rows:
-        if week in weeks:  # else one of its days lapsed: its days are read one by one
-            cells.append(_stored_cell(week, *head[:5], head[5:], dues, hist))
+
+    cells: list[dict] = []
+    hists: list[dict] = []
+    plus: dict[tuple, tuple[dict, dict]] = {}
+    minus: dict[tuple, tuple[dict, dict]] = {}
+    wanted = Q(plan__isnull=False, week__gte=first_monday, week__lte=last_monday)  # a range: one query
+    hist_of = Q(plan__isnull=True, week__in=[before, last_monday]) if totals else Q(week__in=whole_weeks)
+    if totals:
+        wanted |= hist_of
+    week_rows = (
+        DashboardWeek.objects.filter(wanted)
+        .annotate(  # the histograms are read only where they are summed: not with every week's counts
+            hist_=Case(When(hist_of, then=F("hist")), default=Value(None), output_field=JSONField())
+            if summed
+            else Value(None, output_field=JSONField())
+        )
+        .values_list("week", *_CELL_COLUMNS, "dues", "hist_")
+    )
+    for week, plan_id, plan, priority_id, priority, rank, *counts, dues, hist in week_rows:
+        if plan_id is None:  # a running total
+            into = (plus if week == last_monday else minus).setdefault((rank, priority), ({}, {}))
+            hist_add(into[0], hist["fr"])
+            hist_add(into[1], hist["res"])
+            continue
+        if week in valid_weeks:  # else one of its days lapsed: its days are read one by one
+            cells.append(_stored_cell(week, plan_id, plan, priority_id, priority, rank, counts, dues, None))
+        if hist is not None:
+            hists.append(
+                {"priority": priority, "priority_rank": rank, "fr_hist": hist["fr"], "res_hist": hist["res"]}
+            )
+    for (rank, priority), (fr, res) in plus.items():
+        less = minus.get((rank, priority), ({}, {}))
+        hists.append(
+            {
+                "priority": priority,
+                "priority_rank": rank,
+                "fr_hist": hist_flat(hist_minus(fr, less[0])),
+                "res_hist": hist_flat(hist_minus(res, less[1])),
+            }
+        )
     in_days = Q(day__gte=today, day__lt=today)  # no day to read: an empty range, still one query
     for lo, hi in _runs(days):
         in_days |= Q(day__gte=lo, day__lt=hi)
-    for day, *head, dues, hist in DashboardDay.objects.filter(in_days).values_list(
-        "day", *_CELL_COLUMNS, "dues", "hist"
-    ):
-        cells.append(_stored_cell(day, *head[:5], head[5:], dues, hist))
-    cells.extend(day_cells(now=now, ranges=ranges))
-    return cells
+    summed_days = [m + timedelta(days=i) for m in summed for i in range(7)]
+    stored = (
+        DashboardDay.objects.filter(in_days)
+        .annotate(
+            hist_=Case(
+                When(day__in=summed_days, then=Value(None)), default=F("hist"), output_field=JSONField()
+            )
+            if summed_days
+            else F("hist")
+        )
+        .values_list("day", *_CELL_COLUMNS, "dues", "hist_")
+    )
+    for day, plan_id, plan, priority_id, priority, rank, *counts, dues, hist in stored:
+        cells.append(_stored_cell(day, plan_id, plan, priority_id, priority, rank, counts, dues, hist))
+    summed_set = set(summed_days)
+    for c in day_cells(now=now, ranges=ranges):
+        if c["day"] in summed_set:  # a lapsed day of a summed week: its histograms are in the sums
+            c["fr_hist"], c["res_hist"] = [], []
+        cells.append(c)
+    return cells, hists
 
 
 def compliance_rows(*, now: datetime, cells: list[dict]) -> list[dict]:
@@ -611,7 +686,7 @@ def duration_words(delta: timedelta | float | None) -> str:
 def sla_dashboard(*, now: datetime, weeks: int = 8) -> dict:
     """Everything the dashboard shows, in a constant number of queries."""
     since = dashboard_window(now=now, weeks=weeks)
-    cells = window_cells(now=now, since=since)
+    cells, hists = window_cells(now=now, since=since)
     rows = compliance_rows(now=now, cells=cells)
     backlog, backlog_at = backlog_snapshot(now=now)
     by_week = {c.key: c for c in compliance_rollup(rows, "week")}
@@ -632,7 +707,7 @@ def sla_dashboard(*, now: datetime, weeks: int = 8) -> dict:
         "backlog": backlog,
         "backlog_at": backlog_at,
         "age_buckets": [str(label) for label, _upper in AGE_BUCKETS],
-        "medians": median_times(cells=cells),
+        "medians": median_times(cells=cells + hists),
         "csat": csat_summary(since=since),
         "reclassified": reclassification_rates(since=since),
         "status_resolved": Status.RESOLVED,

@@ -551,15 +551,18 @@ def test_a_52_week_window_equals_the_live_computation(year, read_after):
     assert len({r["week"] for r in data["rows"]}) >= 50  # tickets in (nearly) every week
 
 
-def test_whole_weeks_of_a_long_window_are_read_from_one_row_per_plan_and_priority(year):
+def test_whole_weeks_of_a_long_window_are_read_from_week_rows_and_two_running_totals(year):
+    """Counts from one row per closed week, plan and priority; histograms from two running totals per
+    priority (the window's last closed week's less the week's before the window)."""
     roll_up()
     this_monday = monday_of(ROLLED_AT).date()
-    assert (
-        DashboardWeek.objects.filter(week__lt=this_monday).count() <= 56 * 2 * 4
-    )  # weeks x plans x priorities
-    DashboardDay.objects.filter(day__lt=this_monday).delete()  # the closed weeks' day rows are not needed...
+    closed = DashboardWeek.objects.filter(week__lt=this_monday)
+    assert closed.filter(plan__isnull=False).count() <= 56 * 2 * 4  # weeks x plans x priorities
+    assert closed.filter(plan__isnull=True).count() == closed.values("week").distinct().count() * 4
+    DashboardDay.objects.filter(day__lt=this_monday).delete()  # the closed weeks' day rows are not read...
+    closed.filter(plan__isnull=False).update(hist={"fr": [], "res": []})  # ...nor their histograms
     assert_matches_live(now=ROLLED_AT, weeks=52)
-    DashboardWeek.objects.filter(week__lt=this_monday).delete()  # ...their week rows are
+    closed.filter(plan__isnull=True).delete()  # the running totals are
     with pytest.raises(AssertionError):
         assert_matches_live(now=ROLLED_AT, weeks=52)
 

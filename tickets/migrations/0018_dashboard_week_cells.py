@@ -1,5 +1,6 @@
 """``DashboardWeek`` becomes the whole week's cells per plan and priority (counts, kept running dues and
-histograms), not only its histograms per priority.
+histograms), not only its histograms per priority, plus a running total of the histograms per week and
+priority (the rows without a plan).
 
 The roll-up is derived data: the new table starts empty and every day is forgotten as rolled up, so the
 job's next run (or ``manage.py dashboard_backfill``) rolls every day up again and sums its week; until a
@@ -39,7 +40,10 @@ class Migration(migrations.Migration):
                 (
                     "plan",
                     models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="sla.supportplan"
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="sla.supportplan",
                     ),
                 ),
                 (
@@ -51,7 +55,16 @@ class Migration(migrations.Migration):
             ],
             options={
                 "constraints": [
-                    models.UniqueConstraint(fields=("week", "plan", "priority"), name="dashboard_week_cell")
+                    models.UniqueConstraint(
+                        condition=models.Q(("plan__isnull", False)),
+                        fields=("week", "plan", "priority"),
+                        name="dashboard_week_cell",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("plan__isnull", True)),
+                        fields=("week", "priority"),
+                        name="dashboard_week_total",
+                    ),
                 ],
             },
         ),
