@@ -107,6 +107,8 @@ def dashboard_window(*, now: datetime, weeks: int) -> datetime:
 # counts added, kept dues put together, histograms added) whenever one of its days is rolled up, in the
 # same transaction. A closed week whose seven days are all rolled up and valid at ``now`` is read from
 # those rows: the same sums, so the same figures; a week with a day missing or lapsed is read day by day.
+# Its histograms are summed too, and carried into running totals per week and priority (the rows
+# without a plan), so a window's histograms are the difference of two totals (``window_cells``).
 # Medians cannot be summed across days, so each cell stores a histogram of durations in log buckets:
 # bucket 0 is [0, 60 s), then bucket i is [60 s * r^(i-1), 60 s * r^i) with r = HIST_RATIO = 2^(1/16)
 # (each 4.4 % of its lower edge wide: about 2.6 min near an hour, 63 min near a day; 306 buckets reach a

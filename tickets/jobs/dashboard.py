@@ -4,15 +4,18 @@ by a timed job.
 Each run (every minute):
 
 * counts the open backlog by age (``DashboardSnapshot`` "backlog": the page shows it "as of" this run);
-* rolls up every closed UTC day that needs it (and sums its ISO week again, ``DashboardWeek``): a day never rolled up (an empty table is filled from the
-  first ticket on), a day one of whose tickets changed since the last run (``Ticket.updated_at``, read
-  back to CHANGES_OVERLAP before it so a change committed late is not missed), and a day whose stored
-  running clocks end within RECOMPUTE_AHEAD (its ``valid_until``, see ``tickets.dashboard``).
+* rolls up every closed UTC day that needs it (and sums its ISO week again, ``DashboardWeek``, carrying
+  a change of the week's histograms into the running totals of it and every later week): a day never
+  rolled up (an empty table is filled from the first ticket on), a day one of whose tickets changed
+  since the last run (``Ticket.updated_at``, read back to CHANGES_OVERLAP before it so a change
+  committed late is not missed), and a day whose stored running clocks end within RECOMPUTE_AHEAD (its
+  ``valid_until``, see ``tickets.dashboard``).
 
 Today is never stored: the dashboard computes it live (``tickets.dashboard.window_cells``).
 
-Idempotent: a day is replaced (delete + insert), and its week's histograms summed again, in one
-transaction under a per-week advisory lock, so a second run, or two workers at once, leave the same rows.
+Idempotent: a day is replaced (delete + insert), and its week summed again, in one transaction under a
+per-week advisory lock (and the running totals under one lock of their own, taken after it), so a second
+run, or two workers at once, leave the same rows.
 """
 
 from __future__ import annotations
