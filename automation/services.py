@@ -15,6 +15,7 @@ from notifications.services import notification_queue
 from tickets.desk.selectors import placeholders_filled
 from tickets.models import Status, Ticket, TicketEvent
 from tickets.policy import TicketError
+from tickets.reasons import Reason, stored
 from tickets.services import (
     message_add,
     ticket_assign,
@@ -104,10 +105,11 @@ def macro_preview(*, macro: Macro, ticket: Ticket, by) -> list[str]:
 
 
 @transaction.atomic
-def macro_apply(*, macro: Macro, ticket: Ticket, by, now: datetime, reason: str = "") -> Ticket:
+def macro_apply(*, macro: Macro, ticket: Ticket, by, now: datetime, reason: Reason | None = None) -> Ticket:
     """Apply every part of the macro, through the services, all or nothing. ``by`` is the technician
-    (``None`` when a rule applies it: then messages are the desk's own)."""
-    why = reason or f"macro \u201c{macro.name}\u201d"
+    (``None`` when a rule applies it: then messages are the desk's own). The history names the macro
+    (or ``reason``, the rule that applied it) as a ``Reason``: each reader reads it in their language."""
+    why = reason or Reason(_("macro “%(macro)s”"), macro=macro.name)
     if macro.set_priority_id and macro.set_priority_id != ticket.priority_id:
         if not macro.priority_reason.strip():
             raise TicketError(
@@ -120,13 +122,12 @@ def macro_apply(*, macro: Macro, ticket: Ticket, by, now: datetime, reason: str 
     if macro.set_team_id and ticket.team_id != macro.set_team_id:
         Ticket.objects.filter(pk=ticket.pk).update(team=macro.set_team)
         ticket.team = macro.set_team
-        TicketEvent.objects.create(
-            ticket=ticket,
-            kind=TicketEvent.Kind.RULE,
+        _rule_event(
+            ticket,
+            now=now,
             actor=by,
-            new_value=macro.set_team.name,
-            reason=f"team set by {why}",
-            created_at=now,
+            name=macro.set_team.name,
+            reason=Reason(_("team set by %(by)s"), by=why),
         )
     if macro.assign_to_me and by is not None and ticket.assignee_id != by.pk:
         ticket = ticket_assign(ticket=ticket, agent=by, by=by, now=now, reason=why)
@@ -186,14 +187,13 @@ def rules_run(*, ticket: Ticket, event: str, now: datetime, message=None, rules=
                 _actions(rule, ticket, event=event, now=now)
             fired.append(rule)
         except TicketError as exc:
-            TicketEvent.objects.create(
-                ticket=ticket,
-                kind=TicketEvent.Kind.RULE,
-                new_value=rule.name,
-                # Kept in English whoever's action set the rule off; the history words it again for
-                # each reader from the refusal's message id (tickets.desk.history).
-                reason=f"rule \u201c{rule.name}\u201d not applied: {exc.english()}",
-                created_at=now,
+            # Kept in English whoever's action set the rule off, with its message ids and values: each
+            # reader reads it in their own language (tickets.reasons.event_reason).
+            _rule_event(
+                ticket,
+                now=now,
+                name=rule.name,
+                reason=Reason(_("rule “%(rule)s” not applied: %(why)s"), rule=rule.name, why=exc.reason()),
                 data={"rule": rule.pk, "event": event, "refused": True, "refusal": exc.kept()},
             )
         finally:
@@ -207,26 +207,48 @@ def rules_run(*, ticket: Ticket, event: str, now: datetime, message=None, rules=
     return fired
 
 
-def _actions(rule: Rule, ticket: Ticket, *, event: str, now: datetime) -> None:
-    why = f"rule \u201c{rule.name}\u201d"
+def _rule_event(ticket: Ticket, *, now: datetime, name: str, reason: Reason, actor=None, data=None) -> None:
+    """The history's line for automation (``TicketEvent.Kind.RULE``): the reason kept in English with its
+    message id and values (``tickets.reasons``), so each reader reads it in their own language."""
+    text, data = stored(reason, data)
     TicketEvent.objects.create(
         ticket=ticket,
         kind=TicketEvent.Kind.RULE,
-        new_value=rule.name,
-        reason=f"{why} on {event.replace('_', ' ')}",
+        actor=actor,
+        new_value=name[:255],
+        reason=text,
+        data=data,
         created_at=now,
-        data={"rule": rule.pk, "event": event},
     )
+
+
+def _actions(rule: Rule, ticket: Ticket, *, event: str, now: datetime) -> None:
+    why = Reason(_("rule “%(rule)s”"), rule=rule.name)
+    # "rule “Outage words” (Ticket created)", in each reader's language
+    on = Reason(
+        _("rule “%(rule)s” (%(event)s)"),
+        rule=rule.name,
+        event=Rule.Event(event).label if event in Rule.Event.values else event.replace("_", " "),
+    )
+    _rule_event(ticket, now=now, name=rule.name, reason=on, data={"rule": rule.pk, "event": event})
     if rule.set_priority_id and rule.set_priority_id != ticket.priority_id:
         ticket = ticket_reclassify(
-            ticket=ticket, priority=rule.set_priority, by=None, reason=f"set by {why}", now=now
+            ticket=ticket,
+            priority=rule.set_priority,
+            by=None,
+            reason=Reason(_("set by %(by)s"), by=why),
+            now=now,
         )
     if rule.set_team_id and ticket.team_id != rule.set_team_id:
         Ticket.objects.filter(pk=ticket.pk).update(team=rule.set_team)
         ticket.team = rule.set_team
     if rule.assign_to_id and ticket.assignee_id != rule.assign_to_id:
         ticket = ticket_assign(
-            ticket=ticket, agent=rule.assign_to, by=None, now=now, reason=f"assigned by {why}"
+            ticket=ticket,
+            agent=rule.assign_to,
+            by=None,
+            now=now,
+            reason=Reason(_("assigned by %(by)s"), by=why),
         )
     elif rule.set_team_id and ticket.assignee_id is None and event != "created":
         ticket_auto_assign(ticket=ticket, now=now)  # on creation, routing right after does it
@@ -237,7 +259,7 @@ def _actions(rule: Rule, ticket: Ticket, *, event: str, now: datetime) -> None:
             remove=tag_list(rule.remove_tags),
             by=None,
             now=now,
-            reason=f"{why} on {event.replace('_', ' ')}",
+            reason=on,
         )
     if rule.apply_macro_id:
         ticket = macro_apply(macro=rule.apply_macro, ticket=ticket, by=None, now=now, reason=why)

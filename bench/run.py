@@ -337,15 +337,31 @@ def fig_issue18(b: Bench) -> dict:
     lead_client = signed_in(lead)
     customer_client = signed_in(b.customer())
     pk = long_thread()
+    # What the beat does every minute in production: the dashboard's roll-up and backlog snapshot are
+    # current (a snapshot over 5 minutes old is recounted live on every page view, as when the job stops).
+    from tickets.jobs import dashboard_rollup
+
+    rolled = [time.monotonic()]
+    dashboard_rollup(now=timezone.now())
+
+    def beat():  # between requests, untimed: the job's every-minute run
+        if time.monotonic() - rolled[0] >= 60:
+            dashboard_rollup(now=timezone.now())
+            rolled[0] = time.monotonic()
 
     def poll():
         cache.clear()  # a poll every 20 s: whatever one process cached is gone or belongs to another
         return b.client.get("/desk/")
 
+    def poll_rows():
+        cache.clear()  # what the page's poller really asks for every 20 s: the rows and the tab counts
+        return b.client.get("/desk/rows/")
+
     ours = {
         "floor": lambda: b.client.get("/__bench__/floor/"),
         "drf_floor": lambda: b.client.get("/api/priorities/"),
         "queue_poll": poll,
+        "queue_rows_poll": poll_rows,
         "queue_warm": lambda: b.client.get("/desk/"),
         "api_queue": lambda: b.client.get("/api/queue/"),
         "ticket_page": lambda: b.client.get(f"/desk/tickets/{pk}/"),
@@ -369,6 +385,7 @@ def fig_issue18(b: Bench) -> dict:
     samples = {name: [] for name in calls}
     for i in range(b.warmup + b.iterations):
         for name, fn in calls.items():
+            beat()
             t0 = time.perf_counter()
             seconds = fn()
             elapsed = seconds if isinstance(seconds, float) else time.perf_counter() - t0
@@ -382,6 +399,7 @@ def fig_issue18(b: Bench) -> dict:
     ratios = {
         "queue_poll_x_floor": med["queue_poll"] / med["floor"],
         "queue_warm_x_floor": med["queue_warm"] / med["floor"],
+        "queue_rows_poll_x_floor": med["queue_rows_poll"] / med["floor"],
         "api_queue_x_drf_floor": med["api_queue"] / med["drf_floor"],
         "ticket_page_x_floor": med["ticket_page"] / med["floor"],
         "customer_list_x_floor": med["customer_list"] / med["floor"],
@@ -392,6 +410,7 @@ def fig_issue18(b: Bench) -> dict:
         ratios.update(
             {
                 "queue_poll_over_peer_list": med["queue_poll"] / med["peer_list"],
+                "queue_rows_poll_over_peer_list": med["queue_rows_poll"] / med["peer_list"],
                 "ticket_page_over_peer_ticket": med["ticket_page"] / med["peer_ticket"],
                 "peer_list_x_peer_floor": med["peer_list"] / med["peer_floor"],
                 "peer_ticket_x_peer_floor": med["peer_ticket"] / med["peer_floor"],

@@ -9,8 +9,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .calendars import (
     BusinessCalendar,
@@ -202,18 +206,33 @@ def sla_policy_table() -> dict[tuple[str, str], PolicyCell]:
     return cells
 
 
+def duration_text(delta: timedelta, *, business: bool = False) -> str:
+    """ "45 minutes", "4 hours", "2 hours 30 minutes" in the reader's language; ``business`` says "4
+    business hours" (open time of a calendar). Hours, never days that could be taken for calendar days."""
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 60:
+        if business:
+            return ngettext("%(n)d business minute", "%(n)d business minutes", minutes) % {"n": minutes}
+        return ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes}
+    hours, rest = divmod(minutes, 60)
+    if business:
+        text = ngettext("%(n)d business hour", "%(n)d business hours", hours) % {"n": hours}
+    else:
+        text = ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours}
+    if rest:
+        return _("%(hours)s %(minutes)s") % {
+            "hours": text,
+            "minutes": ngettext("%(n)d minute", "%(n)d minutes", rest) % {"n": rest},
+        }
+    return text
+
+
 def target_words(delta: timedelta, *, always_open: bool) -> str:
     """A target as people read it: "120 business hours", "4 business hours 30 minutes", "30 minutes
     round the clock"; never "5 days, 0:00:00", which reads as calendar days."""
-    hours, rest = divmod(int(delta.total_seconds()) // 60, 60)
-    unit = "" if always_open else "business "
-    if hours:
-        words = f"{hours} {unit}hour{'s' if hours != 1 else ''}" + (
-            f" {rest} minute{'s' if rest != 1 else ''}" if rest else ""
-        )
-    else:
-        words = f"{rest} {unit}minute{'s' if rest != 1 else ''}"
-    return f"{words} round the clock" if always_open else words
+    if always_open:
+        return _("%(time)s round the clock") % {"time": duration_text(delta)}
+    return duration_text(delta, business=True)
 
 
 def _minus(pieces: list[Span], pauses: tuple[Span, ...]) -> list[Span]:
@@ -230,6 +249,16 @@ def _minus(pieces: list[Span], pauses: tuple[Span, ...]) -> list[Span]:
     return out
 
 
+# How the explanation writes instants: in the calendar's zone, day and month names in the reader's
+# language ("Mon 09 Mar 2026 09:00 GMT"; "Mo 09 Mär 2026 09:00 GMT" for a German admin).
+WHEN = "D d M Y H:i T"
+WHEN_SHORT = "D d M H:i"
+
+
+def _at(moment: datetime, zone: ZoneInfo, fmt: str = WHEN) -> str:
+    return date_format(moment.astimezone(zone), fmt)
+
+
 def sla_explain(
     *,
     plan: SupportPlan,
@@ -239,7 +268,10 @@ def sla_explain(
     pauses: Iterable[Span] = (),
 ) -> dict:
     """Both due times and why: the target, its calendar, the stretches of open time counted, and each
-    pause (waiting on the customer) left out of the resolution clock, as ``sla_deadlines`` counts them."""
+    pause (waiting on the customer) left out of the resolution clock, as ``sla_deadlines`` counts them.
+
+    The lines are worded in the active language (the admin's on the what-if page; English where no
+    language is active, as in a management command)."""
     resolution_start = resolution_start or start
     spans = tuple(sorted((p, q) for p, q in pauses if q > resolution_start))
     target = sla_target_for(plan=plan, priority=priority)
@@ -248,7 +280,10 @@ def sla_explain(
             "target": None,
             "first_response_due_at": None,
             "resolution_due_at": None,
-            "lines": [f"The plan {plan.name} has no target for {priority.name}: nothing is due."],
+            "lines": [
+                _("The plan %(plan)s has no target for %(priority)s: nothing is due.")
+                % {"plan": plan.name, "priority": _(priority.name)}
+            ],
         }
     cal = calendar_build(target.calendar)
     zone = ZoneInfo(target.calendar.timezone)
@@ -256,42 +291,56 @@ def sla_explain(
     counting_from = next_opening(start, cal)
     lines = result["lines"]
     lines.append(
-        f"Counted on the calendar '{target.calendar.name}' ({'24x7' if cal.always_open else target.calendar.timezone})."
+        _("Counted on the calendar '%(calendar)s' (%(zone)s).")
+        % {"calendar": target.calendar.name, "zone": "24x7" if cal.always_open else target.calendar.timezone}
     )
     if counting_from != start.astimezone(counting_from.tzinfo):
         lines.append(
-            f"Received outside hours: counting starts at the next opening, {counting_from.astimezone(zone):%a %d %b %Y %H:%M %Z}."
+            _("Received outside hours: counting starts at the next opening, %(when)s.")
+            % {"when": _at(counting_from, zone)}
         )
     if resolution_start != start:
         lines.append(
-            f"Resolution counted from the reopen, {resolution_start.astimezone(zone):%a %d %b %Y %H:%M %Z}."
+            _("Resolution counted from the reopen, %(when)s.") % {"when": _at(resolution_start, zone)}
         )
     for label, key, delta, begin, left_out in (
-        ("First response", "first_response_due_at", target.first_response, start, ()),
-        ("Resolution", "resolution_due_at", target.resolution, resolution_start, spans),
+        (_("First response"), "first_response_due_at", target.first_response, start, ()),
+        (_("Resolution"), "resolution_due_at", target.resolution, resolution_start, spans),
     ):
         if not delta:
             result[key] = None
-            lines.append(f"{label}: no target.")
+            lines.append(_("%(target)s: no target.") % {"target": label})
             continue
         due = add_business_time_paused(begin, delta, cal, left_out)
         result[key] = due
         pieces = _minus(
             open_segments(begin, business_time_between(begin, due, cal), cal, limit=16), left_out
         )[:8]
-        shown = "; ".join(
-            f"{a.astimezone(zone):%a %d %b %H:%M}-{b.astimezone(zone):%H:%M}" for a, b in pieces
-        )
-        more = " ..." if len(pieces) == 8 else ""
+        shown = "; ".join(f"{_at(a, zone, WHEN_SHORT)}-{_at(b, zone, 'H:i')}" for a, b in pieces)
         lines.append(
-            f"{label}: {target_words(delta, always_open=cal.always_open)}, due {due.astimezone(zone):%a %d %b %Y %H:%M %Z} ({due:%Y-%m-%d %H:%M} UTC). Counted: {shown}{more}"
+            _("%(target)s: %(duration)s, due %(due)s (%(due_utc)s UTC). Counted: %(counted)s")
+            % {
+                "target": label,
+                "duration": target_words(delta, always_open=cal.always_open),
+                "due": _at(due, zone),
+                "due_utc": f"{due.astimezone(UTC):%Y-%m-%d %H:%M}",
+                "counted": shown + (" ..." if len(pieces) == 8 else ""),
+            }
         )
         for p_lo, p_hi in left_out:
             if p_lo >= due:
                 continue
             lines.append(
-                f"{label}: paused waiting on the customer {p_lo.astimezone(zone):%a %d %b %H:%M}-"
-                f"{p_hi.astimezone(zone):%a %d %b %H:%M}, {business_time_between(p_lo, p_hi, cal)} of open time not counted."
+                _(
+                    "%(target)s: paused waiting on the customer %(start)s-%(end)s, %(open_time)s of open "
+                    "time not counted."
+                )
+                % {
+                    "target": label,
+                    "start": _at(p_lo, zone, WHEN_SHORT),
+                    "end": _at(p_hi, zone, WHEN_SHORT),
+                    "open_time": duration_text(business_time_between(p_lo, p_hi, cal)),
+                }
             )
     return result
 

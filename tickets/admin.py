@@ -27,6 +27,7 @@ from .models import (
 )
 from .policy import parse_reference, tag_name
 from .querysets import OPEN_STATUSES
+from .reasons import event_reason, inbound_detail
 from .services import (
     TicketError,
     organization_bar_top_priority,
@@ -45,9 +46,15 @@ class MessageInline(admin.TabularInline):
     can_delete = False
 
 
+@admin.display(description=_("Reason"))
+def worded_reason(event: TicketEvent) -> str:
+    """The event's reason in the admin's language (``tickets.reasons.event_reason``, as the desk shows it)."""
+    return event_reason(event)
+
+
 class EventInline(admin.TabularInline):
     model = TicketEvent
-    fields = ("created_at", "kind", "actor", "old_value", "new_value", "reason")
+    fields = ("created_at", "kind", "actor", "old_value", "new_value", worded_reason)
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -199,7 +206,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(TicketEvent)
 class TicketEventAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "ticket", "kind", "actor", "old_value", "new_value", "reason")
+    list_display = ("created_at", "ticket", "kind", "actor", "old_value", "new_value", worded_reason)
     list_filter = ("kind", ("actor", admin.RelatedOnlyFieldListFilter))
     search_fields = ("reason", "old_value", "new_value", "ticket__subject")
     list_select_related = ("ticket", "actor")
@@ -299,6 +306,13 @@ class InboundEmailAdmin(ReadOnlyAdmin):
     list_filter = ("outcome",)
     search_fields = ("sender", "subject", "message_id")
     raw_id_fields = ("ticket",)
+    exclude = ("notes",)  # shown worded, as "why"
+    readonly_fields = ("why",)
+
+    @admin.display(description=_("Why"))
+    def why(self, row: InboundEmail) -> str:
+        """What the record says (why it was held) in the admin's language, as the inbound page shows it."""
+        return inbound_detail(row)
 
 
 class AbuseReasonForm(forms.Form):

@@ -24,7 +24,7 @@ from accounts.models import Role, User
 from notifications.models import Notification
 from notifications.services import notification_queue
 from sla.calendars import BusinessCalendar, add_business_time, is_open, next_opening
-from sla.models import DEFAULT_WARN_PERCENT, AlertRule, EscalationContact
+from sla.models import DEFAULT_WARN_PERCENT, AlertRule, EscalationContact, SLATarget
 from sla.selectors import Deadlines, calendar_build, on_call_now, sla_target_for
 
 from .models import Ticket, TicketEvent
@@ -111,6 +111,7 @@ class Alerts:
         self._gaps_recorded: set[tuple[int, str]] = set()
         self._sla_calendars: dict[tuple[int, int], BusinessCalendar | None] = {}
         self._calendars: dict[int, BusinessCalendar] = {}
+        self._zones: dict[tuple[int, int], str] | None = None
 
     # --- lookups -------------------------------------------------------------------------------
     def rules(self, event: str, ticket: Ticket, target: str | None = None) -> list[AlertRule]:
@@ -136,6 +137,19 @@ class Alerts:
             target = sla_target_for(plan=ticket.plan, priority=ticket.priority)
             self._sla_calendars[key] = calendar_build(target.calendar) if target else None
         return self._sla_calendars[key]
+
+    def calendar_zone(self, ticket: Ticket) -> str:
+        """The zone the ticket's SLA targets count in ("" without a target), so each alert mail can name
+        it beside its reader's own zone. Every target's zone is read at once, the first time a pass asks
+        (one small query: plans x priorities), so a pass costs the same however many tickets it tells."""
+        if self._zones is None:
+            self._zones = {
+                (plan_id, priority_id): zone
+                for plan_id, priority_id, zone in SLATarget.objects.values_list(
+                    "plan_id", "priority_id", "calendar__timezone"
+                )
+            }
+        return self._zones.get((ticket.plan_id, ticket.priority_id), "")
 
     def office_calendar(self, rule: AlertRule, ticket: Ticket) -> BusinessCalendar | None:
         if rule.office_calendar_id is None:
@@ -277,6 +291,7 @@ class Alerts:
             ]
         template = TEMPLATES[event]
         snapshot = ticket_snapshot(ticket) if rules else None
+        zone = self.calendar_zone(ticket) if rules else ""
         items: list[dict] = []
         seen: set[tuple[str, str]] = set()
         for rule in rules:
@@ -310,7 +325,10 @@ class Alerts:
                         ),
                         "context": {
                             **ticket_context(ticket, url=link, snapshot=snapshot),
+                            # The mail words its headline from the event (``alert`` is English, for
+                            # integrations) and names the SLA calendar's zone beside the reader's.
                             "event": event,
+                            "calendar_zone": zone,
                             "audience": rule.get_audience_display(),
                             "recipient_name": rcpt.name,
                             "paged": rule.channel == AlertRule.Channel.PAGE,
@@ -390,15 +408,21 @@ def alerts_ticket_created(*, ticket: Ticket, now: datetime, link: str) -> list[N
 
 
 def alerts_ticket_escalated(
-    *, ticket: Ticket, now: datetime, link: str, reason: str = ""
+    *, ticket: Ticket, now: datetime, link: str, reason: str = "", escalated: bool = True
 ) -> list[Notification]:
-    """Fire the "escalated" rules (e.g. flag support leadership)."""
+    """Fire the "escalated" rules (e.g. flag support leadership). ``escalated=False``: the customer asked
+    but the plan's policy does not allow it yet (the mail says so in its reader's language)."""
     return Alerts(now).fire(
         event=AlertRule.Event.ESCALATED,
         ticket=ticket,
         link=link,
         discriminator=f"escalated:{now.isoformat()}",
-        context={"alert": "Escalated by the customer", "subject": ticket.subject, "reason": reason},
+        context={
+            "alert": "Escalated by the customer",
+            "subject": ticket.subject,
+            "reason": reason,
+            "not_escalated": not escalated,
+        },
     )
 
 

@@ -571,6 +571,9 @@ class InboundEmail(models.Model):
     received_at = models.DateTimeField()
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
     detail = models.TextField(blank=True)
+    # What ``detail`` says, part by part, kept as message ids and values (``tickets.reasons``) so staff read
+    # why a mail was held in their own language; empty on rows stored before (``detail`` is shown then).
+    notes = models.JSONField(default=list, blank=True)
     ticket = models.ForeignKey(
         Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_emails"
     )

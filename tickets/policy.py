@@ -40,6 +40,7 @@ from sla.selectors import job_policy_for
 
 from .models import Channel, Status, Ticket
 from .querysets import OPEN_STATUSES
+from .reasons import Reason, reworded
 
 
 class TicketError(Exception):
@@ -48,8 +49,8 @@ class TicketError(Exception):
     Raise it with a marked message and its values by name, never with words already filled in:
     ``TicketError(_("%(email)s is not a member of %(organization)s."), email=..., organization=...)`` with
     ``_`` as ``gettext_lazy``. The message is worded when it is read (``str(exc)``), in the language then
-    active, i.e. the reader's. Where a refusal is kept (an event's reason), keep ``english()`` and, to word
-    it again for a later reader, ``msgid`` and ``params`` (``TicketError.reworded``).
+    active, i.e. the reader's. Where a refusal is kept (an event's reason), store ``reason()`` as any stored
+    reason is stored (``tickets.reasons``): English text beside its message id and values.
     """
 
     def __init__(self, message, **params):
@@ -66,24 +67,19 @@ class TicketError(Exception):
         with translation.override(None):
             return str(self)
 
+    def reason(self) -> Reason:
+        """The refusal as a stored reason (``tickets.reasons``): worded again for each later reader."""
+        return Reason(self.message, **self.params)
+
     def kept(self) -> dict:
         """What a stored record keeps of the refusal: its message id and values (JSON), so that each
-        later reader reads it in their own language (``TicketError.reworded``). A plural message keeps
-        its English words (it then reads in English)."""
-        args = getattr(self.message, "_args", None)  # a gettext_lazy message: ("msgid",)
-        msgid = args[0] if isinstance(args, tuple) and len(args) == 1 else self.english()
-        params = {k: v if isinstance(v, int | float) else str(v) for k, v in self.params.items()}
-        return {"msgid": msgid, "params": params if args else {}}
+        later reader reads it in their own language (``TicketError.reworded``)."""
+        return self.reason().kept()
 
     @staticmethod
     def reworded(kept: dict) -> str:
         """A kept refusal (``kept()``) in the active language."""
-        msgid, params = kept.get("msgid", ""), kept.get("params") or {}
-        text = translation.gettext(msgid)
-        try:
-            return text % params if params else text
-        except (KeyError, TypeError, ValueError):  # a catalogue whose placeholders changed since
-            return msgid % params if params else msgid
+        return reworded(kept)
 
 
 # --- status sets ---------------------------------------------------------------------------------

@@ -12,7 +12,8 @@ the ones who speak the requester's language (``User.languages``), the language a
 ``accounts.locale.locale_for`` as everywhere else; round robin and least loaded then run within that
 subset ("round robin in Voice, by language: de"). When no eligible member speaks it, the ticket is not
 held back: it goes to whoever the rule picks among all eligible members, and the reason says that no
-speaker of the language was available.
+speaker of the language was available. The reason is a ``tickets.reasons.Reason``: the history keeps it
+in English with its message id and values, and each reader reads it in their own language.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db.models import Count, Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from accounts.locale import locale_for
 from accounts.models import Team, User
@@ -29,6 +32,7 @@ from sla.selectors import calendar_build, on_call_now
 from .models import Ticket
 from .policy import queue_q
 from .querysets import OPEN_STATUSES
+from .reasons import Reason
 
 
 def team_for(ticket: Ticket) -> Team | None:
@@ -64,34 +68,58 @@ def requester_language(ticket: Ticket) -> str:
     return locale_for(ticket.requester).language
 
 
-def pick_agent(team: Team, now: datetime, *, ticket: Ticket | None = None) -> tuple[User | None, str]:
-    """Who the team's rule gives the next ticket to, and why in words (``None``: nobody can take it).
+def pick_agent(team: Team, now: datetime, *, ticket: Ticket | None = None) -> tuple[User | None, Reason]:
+    """Who the team's rule gives the next ticket to, and why (``None``: nobody can take it). The why is a
+    ``Reason``: stored on the ticket's history, it reads in each reader's language.
 
     ``ticket`` is the ticket being handed out; a team that matches languages needs it (its requester)."""
     if team.auto_assign == Team.AutoAssign.OFF:
-        return None, "the team does not auto-assign"
+        return None, Reason(_("the team does not auto-assign"))
     candidates = on_shift(team, now)
     if not candidates:
-        return None, f"nobody in {team.name} is on shift"
+        return None, Reason(_("nobody in %(team)s is on shift"), team=team.name)
     load = open_load(candidates)
     if team.max_open_per_agent is not None:
         candidates = [u for u in candidates if load[u.pk] < team.max_open_per_agent]
         if not candidates:
-            return None, f"everyone on shift in {team.name} has {team.max_open_per_agent} open tickets"
-    by_language = ""
+            return None, Reason(
+                ngettext_lazy(
+                    "everyone on shift in %(team)s has %(max)d open ticket",
+                    "everyone on shift in %(team)s has %(max)d open tickets",
+                    "max",
+                ),
+                team=team.name,
+                max=team.max_open_per_agent,
+            )
+    language = ""
+    speakers = candidates
     if team.match_language and ticket is not None:
         language = requester_language(ticket)
         speakers = [u for u in candidates if language in (u.languages or [])]
-        if speakers:
-            candidates, by_language = speakers, f", by language: {language}"
-        else:
-            by_language = f"; no speaker of {language} was available, so among everyone on shift"
+        candidates = speakers or candidates
     after = team.last_assigned_id or 0
     ring = [u for u in candidates if u.pk > after] + [u for u in candidates if u.pk <= after]
     if team.auto_assign == Team.AutoAssign.LEAST_LOADED:
         chosen = min(ring, key=lambda u: load[u.pk])  # min keeps the first of equals: round-robin order
-        return chosen, f"least loaded in {team.name} ({load[chosen.pk]} open){by_language}"
-    return ring[0], f"round robin in {team.name}{by_language}"
+        how = Reason(
+            ngettext_lazy(
+                "least loaded in %(team)s (%(open)d open)", "least loaded in %(team)s (%(open)d open)", "open"
+            ),
+            team=team.name,
+            open=load[chosen.pk],
+        )
+    else:
+        chosen = ring[0]
+        how = Reason(_("round robin in %(team)s"), team=team.name)
+    if language and speakers:
+        how = Reason(_("%(how)s, by language: %(language)s"), how=how, language=language)
+    elif language:
+        how = Reason(
+            _("%(how)s; no speaker of %(language)s was available, so among everyone on shift"),
+            how=how,
+            language=language,
+        )
+    return chosen, how
 
 
 def awaiting_auto_assignment() -> Q:

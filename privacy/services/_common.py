@@ -294,7 +294,7 @@ def inbound_scrub(qs, *, scrub: Scrubber, addresses: set[str], placeholder: str)
     """Inbound mail rows: the raw message goes (it is the person's mail, headers and all); the row stays
     for idempotency (its key is a hash) and the count of what arrived."""
     done, names = 0, []
-    for row in qs.only("pk", "raw", "sender", "subject", "detail", "message_id"):
+    for row in qs.only("pk", "raw", "sender", "subject", "detail", "notes", "message_id"):
         if row.raw:
             names.append((InboundEmail, row.raw.name))
         InboundEmail.objects.filter(pk=row.pk).update(
@@ -303,6 +303,7 @@ def inbound_scrub(qs, *, scrub: Scrubber, addresses: set[str], placeholder: str)
             sender=placeholder if row.sender.lower() in addresses else row.sender,
             subject="",
             detail=scrub.text(row.detail),
+            notes=scrub.value(row.notes),  # the same words kept as message ids and values (an address)
         )
         done += 1
     return done, names

@@ -9,7 +9,13 @@ from tests.conftest import NOW
 from tests.factories import StaffFactory
 from tickets.desk.queue import QueueFilters, queue_page
 from tickets.models import Status
-from tickets.services import message_add, ticket_assign, ticket_change_status
+from tickets.services import (
+    message_add,
+    ticket_assign,
+    ticket_change_status,
+    ticket_escalate,
+    ticket_tags_change,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -155,14 +161,22 @@ QUEUE_PAGE_QUERIES = 15
 
 
 def test_queue_page_query_count_does_not_grow_with_the_page(
-    client, tech, make_ticket, frozen, django_assert_num_queries
+    client, tech, customer, make_ticket, frozen, django_assert_num_queries
 ):
     client.force_login(tech)
     make_ticket("one")
     with django_assert_num_queries(QUEUE_PAGE_QUERIES):
         assert client.get(reverse("desk:queue")).status_code == 200
-    for i in range(30):
-        make_ticket(f"more {i}", ["urgent", "high", "normal"][i % 3], minutes_ago=i)
+    for i in range(30):  # every kind of row: assigned, escalated, tagged, answered (no column read late)
+        t = make_ticket(f"more {i}", ["urgent", "high", "normal"][i % 3], minutes_ago=i)
+        if i % 3 == 0:
+            ticket_assign(ticket=t, agent=tech, by=tech, now=NOW)
+        if i % 6 == 0:  # urgent ones
+            ticket_escalate(ticket=t, by=customer, now=NOW)
+        if i % 5 == 0:
+            ticket_tags_change(ticket=t, add=["voice"], by=tech, now=NOW)
+        if i % 7 == 0:
+            message_add(ticket=t, author=tech, body="On it.", now=NOW)
     # The technician has no team: an empty page has no tags and no people to fetch, two queries fewer.
     with django_assert_num_queries(QUEUE_PAGE_QUERIES - 2):
         response = client.get(reverse("desk:queue"), {"view": "team", "sort": "due"})
@@ -264,3 +278,25 @@ def test_thousands_of_customers_are_filtered_by_customer_number_not_a_giant_sele
     html = client.get(reverse("desk:queue")).content.decode()
     assert 'id="f-org"' not in html and 'name="customer"' in html
     assert refs(page(tech, customer=other_org.customer_number)) == ["globex"]
+
+
+def test_queue_rows_are_worded_in_the_technicians_language_and_time_zone(
+    client, tech, customer, make_ticket, frozen
+):
+    """A German technician in New York: each row's times (received, escalated) in New York time and
+    German words, the row's labels in German, its tag a filter link, its reference a link to the ticket."""
+    t = make_ticket("Phones down", "urgent", minutes_ago=10)
+    ticket_escalate(ticket=t, by=customer, now=NOW - timedelta(minutes=5))
+    ticket_tags_change(ticket=t, add=["voice:sip"], by=tech, now=NOW)
+    tech.language, tech.time_zone = "de", "America/New_York"
+    tech.save(update_fields=["language", "time_zone"])
+    client.force_login(tech)
+    html = client.get(reverse("desk:queue")).content.decode()
+    row = html[html.index(f'<tr data-ticket="{t.pk}">') :].split("</tr>")[0]
+    assert 'title="eingegangen am Fr 6 Mär 10:20"' in row  # 15:20 UTC is 10:20 in New York (EST)
+    assert 'title="Vom Kunden eskaliert am Fr 6 Mär 10:25"' in row
+    assert f'aria-label="{t.reference} auswählen"' in row
+    assert f'<a href="{reverse("desk:ticket_detail", args=[t.pk])}">{t.reference}</a>' in row
+    assert 'href="?tag=voice%3Asip"' in row
+    assert '<span class="prio" style="--prio: ' in row and ">Dringend</span>" in row  # a preset's name
+    assert '<option value="urgent">Dringend</option>' in html  # and in the bulk bar's re-classify picker

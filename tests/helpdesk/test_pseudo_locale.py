@@ -10,7 +10,8 @@ Covered: base.html; the portal's list (with rows and empty), new ticket (form pi
 page (received box, thread, history, reply and side panel), edit, survey; sign-in, sign-up, sign-in by
 link, password reset (form, done), profile, two-factor, invitations, the "verify your address" page;
 the knowledge base's list, search and article, "download my data", the single sign-on choice; every
-notification mail (subject, text, HTML) and every account mail. The desk, for a technician and a team
+notification mail (subject, text, HTML), the staff alerts as the alert rules, the SLA monitor and
+the assignment deadline queue them (strict), and every account mail. The desk, for a technician and a team
 lead: the navigation, the queue (tabs built-in and saved, filters, bulk bar, rows, empty result, the
 poller's rows), the search page (matches and none), two ticket pages (thread, reply form, history,
 why-this-deadline, side panels) and the SLA dashboard (also with breaches). Every other desk page, for
@@ -21,7 +22,8 @@ decision (both states), the time sheet (each grouping, and empty), the audit exp
 failing-mailbox banner, the merge confirmation (and its refusal), and the admin pages the helpdesk
 draws (what-if, abuse and erase confirmations). Those use ``pseudo_strict``, which also checks the
 values a message interpolates; ``test_every_named_desk_url_is_rendered_or_excused`` keeps the list
-complete.
+complete. The reasons stored for later readers (``tickets.reasons``: a history written by rules, a macro
+and auto-assignment, on the desk and the portal; the held mail's "why") are checked strictly too.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from django.utils.translation import trans_real
 
 from accounts.models import Organization, User
 from kb.services import article_create
+from notifications.models import Notification
 from sla.models import Calendar, PriorityLevel, SupportPlan
 from tests.conftest import NOW
 from tickets.models import RequestType, Status
@@ -319,6 +322,9 @@ MAIL_DIR = Path(settings.BASE_DIR) / "templates" / "notifications"
 # mail), the level's name and the target's English label (message ids), the rule's own alert title.
 STAFF_ALERT_VALUES = {
     "alert": "Zork",
+    "event": "created",  # the headline is worded from the event (sla_alert)
+    "not_escalated": True,
+    "calendar_zone": "America/New_York",  # another wall clock than the reader's: "..., ... your time"
     "target": "first response",
     "priority": "High",
     "due_at": NOW,
@@ -346,6 +352,46 @@ def test_every_notification_mail_is_fully_marked(world, pseudo, event):
         words = leftover_english(text, data=DATA + [world["ticket"].reference], html=name.endswith(".html"))
         if words:
             found[name] = words
+    assert found == {}
+
+
+def test_every_staff_alert_the_jobs_queue_is_fully_marked_for_its_reader(
+    world, tech, priorities, pseudo_strict
+):
+    """The alert mails as the alert rules, the SLA monitor and the assignment deadline really queue them
+    (not a context made up here), rendered by the outbox for a German technician in New York: no English
+    word, value or date outside a message."""
+    from notifications.services import notification_render
+    from sla.models import AlertRule
+    from tests.factories import office_calendar
+    from tests.tickets.jobs_support import HOUR, at, policy
+    from tickets.jobs import assignment_deadline_check, sla_monitor
+    from tickets.services import ticket_escalation_request
+
+    tech.language, tech.time_zone = "de", "America/New_York"
+    tech.save()
+    policy(assignment_deadline=HOUR, calendar=office_calendar())
+    for event in AlertRule.Event.values:
+        AlertRule.objects.create(event=event, audience=AlertRule.Audience.ENGINEERS)
+    customer = world["ticket"].requester
+    high = ticket_create(requester=customer, subject="Grmbl", priority=priorities["high"], now=at(6, 16, 30))
+    ticket_assign(ticket=high, agent=tech, by=tech, now=at(6, 16, 31))
+    normal = ticket_create(requester=customer, subject="Grmbl", priority=priorities["normal"], now=at(6, 17))
+    ticket_escalation_request(ticket=normal, by=customer, now=at(6, 17, 1), reason="Zork")
+    sla_monitor(now=at(9, 9, 30))  # High's first response is close (due 10:00 London, 06:00 in New York)
+    sla_monitor(now=at(9, 12, 5))  # and missed
+    assignment_deadline_check(now=at(9, 9, 30))  # Normal still unassigned after an hour
+    queued = Notification.objects.filter(recipient=tech.email, channel="email")
+    assert {n.event for n in queued} >= {"sla_alert", "sla_warning", "sla_breach", "unassigned_alert"}
+    data = DATA + [t.reference for t in (high, normal)] + ["London"]  # a zone's place name is data
+    found = {}
+    for n in queued:
+        mail = notification_render(n)
+        assert OPEN in mail["text"], n.event
+        for part, html in (("subject", False), ("text", False), ("html", True)):
+            words = leftover_english(mail[part], data=data, html=html)
+            if words:
+                found[f"{n.event}:{n.context.get('event')}:{part}"] = words
     assert found == {}
 
 
@@ -624,7 +670,6 @@ def test_every_other_desk_page_is_fully_marked(client, staff_world, stranger, re
     from automation.models import Macro, Rule
     from automation.permissions import manageable_macros_q
     from automation.selectors import macros_for
-    from tickets.routing import pick_agent
 
     user = request.getfixturevalue(who)
     world = {
@@ -641,9 +686,8 @@ def test_every_other_desk_page_is_fully_marked(client, staff_world, stranger, re
         "admin_user": sum(pages.values(), []),
     }
     # Not these pages' words, listed in the report: the note kb.services stores on an article made
-    # without one, and auto-assignment's reason (tickets.routing, also stored on the ticket's history).
-    fresh = staff_world["fresh"]
-    not_ours = ["First version", pick_agent(fresh.team, NOW + timedelta(minutes=5), ticket=fresh)[1]]
+    # without one.
+    not_ours = ["First version"]
     client.force_login(user)
     found = {}
     with time_machine.travel(NOW + timedelta(minutes=5), tick=False):
@@ -744,12 +788,10 @@ def test_the_admin_pages_we_draw_are_fully_marked(client, staff_world, admin_use
     for name, response in pages.items():
         assert response.status_code == 200, name
         part = _admin_part(response.content.decode())
-        if (
-            name == "what-if with due times"
-        ):  # its explanation is sla_explain's, shared with manage.py sla_preview
-            assert 'id="what-if-result"' in part
-            part = part.split("<ul>", 1)[0]
-        words = leftover_english(part, data=STAFF_DATA + ["Customer", "Casey"])
+        if name == "what-if with due times":  # with the explanation's lines (sla_explain), checked too
+            assert 'id="what-if-result"' in part and "<li>" in part
+        zones = list(Calendar.objects.values_list("timezone", flat=True))  # IANA names, in every language
+        words = leftover_english(part, data=STAFF_DATA + ["Customer", "Casey"] + zones)
         if words:
             found[name] = words
     changelist = client.get("/admin/sla/supportplan/").content.decode()
@@ -815,3 +857,58 @@ def test_every_named_desk_url_is_rendered_or_excused():
     missing = desk - covered - set(NOT_PAGES) - set(POSTED_PAGES)
     assert missing == set()
     assert set(NOT_PAGES) <= desk and set(POSTED_PAGES) <= desk  # no stale excuse
+
+
+# --- Reasons stored and worded for each reader (tickets.reasons) ------------------------------------
+
+
+def _history(page: str) -> str:
+    return page.split('<ol class="events">', 1)[1].split("</ol>", 1)[0]
+
+
+def test_stored_reasons_on_the_history_and_the_held_mail_are_fully_marked(
+    client, staff_world, lead, tech, customer, priorities, django_capture_on_commit_callbacks, pseudo_strict
+):
+    """What rules, macros, auto-assignment and the mail intake store for later readers: the ticket's
+    history (desk and portal) and the inbound page's "why", with every value a message interpolates
+    checked (a rule's event, the language clause, a refusal, the held mail's reason)."""
+    from automation.models import Rule
+    from automation.services import macro_apply
+    from tests.notifications.mailkit import raw_mail
+    from tickets.intake.service import email_ingest
+
+    team = staff_world["team"]
+    team.auto_assign, team.match_language, team.receives_unrouted = "round_robin", True, True
+    team.save()
+    Rule.objects.filter(name="Boojum").update(stop=False)  # it sets the team; the next ones fire too
+    Rule.objects.create(
+        name="Plugh", event="created", position=2, set_priority=priorities["urgent"], add_tags="thud"
+    )
+    Rule.objects.create(name="Snark", event="created", position=3, assign_to=customer)  # refused
+    with time_machine.travel(NOW, tick=False):
+        ticket = ticket_create(requester=customer, subject="thud", priority=priorities["normal"], now=NOW)
+        macro_apply(macro=staff_world["macros"][1], ticket=ticket, by=lead, now=NOW)
+        with django_capture_on_commit_callbacks(execute=True):
+            email_ingest(  # held: a staff From on a new mail
+                raw=raw_mail(sender="tech@helpdesk.test", subject="Grmbl", message_id="<held@x>"),
+                now=NOW,
+                source="test",
+            )
+    kinds = set(ticket.events.exclude(reason="").values_list("kind", flat=True))
+    assert {"rule", "priority", "assignee", "tag_added"} <= kinds
+    # Data: the SLA lines name the calendar's zone and the plan as the deadline event stored them.
+    data = STAFF_DATA + ["thud", "wibble", "Europe/London", "enterprise"]
+    found = {}
+    with time_machine.travel(NOW + timedelta(minutes=5), tick=False):
+        client.force_login(lead)
+        desk = _history(client.get(f"/desk/tickets/{ticket.pk}/").content.decode())
+        inbound = client.get("/desk/inbound/").content.decode()
+        client.force_login(customer)
+        portal = _history(client.get(f"/tickets/{ticket.pk}/").content.decode())
+    whys = re.findall(r'data-testid="held-why">(.*?)</td>', inbound, re.S)
+    assert len(whys) == 2 and any(OPEN in why and "Fnord" not in why for why in whys)
+    for name, part in (("desk history", desk), ("portal history", portal), ("held mail", "".join(whys))):
+        words = leftover_english(part, data=data)
+        if words:
+            found[name] = words
+    assert found == {}

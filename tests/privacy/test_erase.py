@@ -67,6 +67,31 @@ def test_the_database_holds_nothing_of_the_person_after_an_erase(world, django_c
     assert Ticket.objects.get(pk=world.chris_ticket.pk).subject == "CHRIS-CC-subject: voicemail"
 
 
+def test_a_held_mails_kept_why_loses_the_persons_address_with_its_text(
+    world, settings, django_capture_on_commit_callbacks
+):
+    """Why a mail was held is kept twice (English ``detail``, and ``notes`` for each reader's language):
+    the erase scrubs both, and the inbound page shows neither."""
+    from tests.notifications.mailkit import raw_mail
+    from tickets.intake.service import email_ingest
+    from tickets.reasons import inbound_detail
+
+    settings.HELPDESK_MAIL_NEW_TICKETS_PER_SENDER = 1  # her mail of the world filed one already
+    with django_capture_on_commit_callbacks(execute=True):
+        held = email_ingest(
+            raw=raw_mail(sender="zelda.q@acme.test", subject="again", message_id="<ZQ-2.zelda@acme.test>"),
+            now=world.mail_ticket.received_at + timedelta(minutes=5),
+            source="test",
+        )
+    assert held.outcome == InboundEmail.Outcome.HELD and "zelda.q@acme.test" in str(held.notes)
+
+    _erase(world, django_capture_on_commit_callbacks)
+
+    held.refresh_from_db()
+    assert _found(held.detail) == [] and _found(str(held.notes)) == []
+    assert _found(inbound_detail(held)) == [] and inbound_detail(held).startswith("held for staff: 1 new")
+
+
 def test_an_erase_deletes_the_persons_files_and_raw_mail_and_keeps_others_files(
     world, django_capture_on_commit_callbacks
 ):

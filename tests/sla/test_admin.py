@@ -128,3 +128,22 @@ def test_the_what_if_link_from_a_plan_opens_an_unbound_form(client, admin_user, 
     assert response.status_code == 200
     assert not response.context["form"].is_bound
     assert "This field is required" not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_what_if_page_explains_in_the_admins_language(client, admin_user, plan, priorities):
+    admin_user.language = "de"
+    admin_user.save()
+    client.force_login(admin_user)
+    page = client.get(
+        "/admin/sla/supportplan/what-if/",
+        {
+            "plan": plan.pk,
+            "priority": priorities["normal"].pk,
+            "received_at": "2026-03-06T16:45:00+00:00",
+            "timezone": "UTC",
+        },
+    ).content.decode()
+    assert "Gezählt im Kalender „office“ (Europe/London)." in page
+    assert "Gezählt: Fr 06 Mär 16:45-17:30; Mo 09 Mär 09:00-12:15" in page
+    assert "Lösung: 40 Geschäftsstunden, fällig Fr 13 Mär 2026 14:15 GMT" in page

@@ -3,6 +3,7 @@
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from django.utils import translation
 
 from sla.calendars import business_time_between
 from sla.models import Holiday
@@ -146,10 +147,44 @@ def test_the_explanation_names_each_pause_it_left_out(plan, priorities):
     assert result["resolution_due_at"] == utc(2026, 3, 12, 16)
     text = "\n".join(result["lines"])
     assert (
-        "paused waiting on the customer Fri 06 Mar 16:30-Tue 10 Mar 10:00, 10:30:00 of open time not counted"
-        in text
+        "paused waiting on the customer Fri 06 Mar 16:30-Tue 10 Mar 10:00, 10 hours 30 minutes of open time "
+        "not counted" in text
     )
     assert (
         "Counted: Fri 06 Mar 15:30-16:30; Tue 10 Mar 10:00-17:30; Wed 11 Mar 09:00-17:30; Thu 12 Mar 09:00-16:00"
         in text
     )
+
+
+@pytest.mark.django_db
+def test_the_explanation_speaks_the_active_language_with_its_plural_forms(plan, priorities):
+    plan.targets.filter(priority=priorities["high"]).update(first_response=H)  # one hour: the singular
+    pause = (utc(2026, 3, 6, 16, 30), utc(2026, 3, 10, 10))
+    saturday = utc(2026, 3, 7, 10)
+
+    def lines(lang):
+        with translation.override(lang):
+            explained = sla_explain(plan=plan, priority=priorities["high"], start=saturday, pauses=[pause])
+        return "\n".join(explained["lines"])
+
+    german = lines("de")
+    assert "Gezählt im Kalender „office“ (Europe/London)." in german
+    assert "Die Zählung beginnt mit der nächsten Öffnung, Mo 09 Mär 2026 09:00 GMT." in german
+    assert (
+        "Erstreaktion: 1 Geschäftsstunde, fällig Mo 09 Mär 2026 10:00 GMT (2026-03-09 10:00 UTC)." in german
+    )
+    assert "Lösung: 24 Geschäftsstunden, fällig Do 12 Mär 2026 17:00 GMT" in german
+    assert "10 Stunden 30 Minuten Geschäftszeit nicht gezählt." in german
+    french = lines("fr")
+    assert "Première réponse : 1 heure ouvrée, échéance lun 09 Mar 2026 10:00 GMT" in french
+    assert "Compté : mar 10 Mar 10:00-17:30; mer 11 Mar 09:00-17:30" in french
+    english = lines("en-gb")  # the default where no language is active (manage.py)
+    assert "First response: 1 business hour, due Mon 09 Mar 2026 10:00 GMT (2026-03-09 10:00 UTC)." in english
+
+
+@pytest.mark.django_db
+def test_a_plan_without_a_target_says_so_in_the_active_language(plan, priorities):
+    plan.targets.filter(priority=priorities["high"]).delete()
+    with translation.override("de"):
+        [line] = sla_explain(plan=plan, priority=priorities["high"], start=FRIDAY)["lines"]
+    assert line == "Der Plan Enterprise hat kein Ziel für Hoch: Nichts ist fällig."

@@ -82,13 +82,16 @@ class LogTicketForm(forms.Form):
 PICKER_MAX = 40  # technicians listed in the ticket page's owner picker; anyone else is found by the search
 
 
-def assignee_choices(*, ticket, viewer) -> list[User]:
+def assignee_choices(*, ticket, viewer, viewer_teams: list[Team] | None = None) -> list[User]:
     """Who the owner picker lists: the ticket's team (or, for a ticket with no team, the viewer's teams),
     the current owner and the viewer; on a desk without teams, the first ``PICKER_MAX`` technicians by
     name (the owner and the viewer first). Everyone else is one search away (``AssignForm.search``).
     One query, whatever the number of technicians. ``ticket=None``: the queue's bulk bar (the viewer's
-    teams and the viewer; anyone else by address)."""
+    teams and the viewer; anyone else by address). ``viewer_teams``: the viewer's teams when the caller
+    has read them already (the queue page lists them anyway): the picker is then one plain query."""
     team_id = ticket.team_id if ticket is not None else None
+    if ticket is None and viewer_teams is not None:
+        return _my_teams_choices(viewer, [t.pk for t in viewer_teams])
     teams = [team_id] if team_id else Team.objects.filter(members=viewer).values("pk")
     in_team = Exists(Team.members.through.objects.filter(user_id=OuterRef("pk"), team_id__in=teams))
     fixed = [pk for pk in (viewer.pk, ticket.assignee_id if ticket is not None else None) if pk]
@@ -103,6 +106,20 @@ def assignee_choices(*, ticket, viewer) -> list[User]:
     if any(p.team_member for p in people):  # a team applies: only it (and the owner and me)
         people = [p for p in people if p.near == 0]
     return sorted(people, key=lambda p: (p.full_name, p.email))
+
+
+def _my_teams_choices(viewer, team_ids: list[int]) -> list[User]:
+    """The bulk bar's picker when the viewer's teams are known: their members and the viewer, by name;
+    on a desk where the viewer has no team, the first ``PICKER_MAX`` technicians (the viewer among them).
+    The same people as the general rule above, without its ranking expressions."""
+    people = staff_users().only("pk", "full_name", "email", "first_name", "last_name")
+    if team_ids:
+        members = Team.members.through.objects.filter(team_id__in=team_ids).values("user_id")
+        return list(people.filter(Q(pk=viewer.pk) | Q(pk__in=members))[:PICKER_MAX])
+    listed = list(people[:PICKER_MAX])
+    if viewer.is_staff and viewer.is_active and all(p.pk != viewer.pk for p in listed):
+        listed = sorted([*listed[: PICKER_MAX - 1], viewer], key=lambda p: (p.full_name, p.email))
+    return listed
 
 
 def staff_find(text: str) -> User:

@@ -8,16 +8,21 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.dateparse import parse_datetime, parse_duration
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
+from notifications.timewords import due_words
 from sla.models import Calendar, PriorityLevel
 
 from ..dashboard import duration_words
 from ..models import Channel, Status, Ticket, TicketEvent
-from ..policy import TicketError
-from ..timewords import due_words
+from ..reasons import event_reason
 
 _ENDED = (Status.RESOLVED, Status.CLOSED)
+# Why deadlines were computed again: the codes ``tickets.services`` store on an SLA event, in words.
+_RECOMPUTED = {
+    "priority re-classified": gettext_lazy("priority re-classified"),
+    "reopened": gettext_lazy("reopened"),
+}
 
 
 def _when(value: str | datetime | None) -> str:
@@ -52,16 +57,6 @@ def _target_words(raw: str | None, calendar: Calendar | None) -> str | None:
         "calendar": calendar.name,
         "zone": calendar.timezone,
     }
-
-
-def _reason(e: TicketEvent) -> str:
-    """The event's reason; a rule's refusal (kept in English with its message id) in the reader's words."""
-    if e.kind == TicketEvent.Kind.RULE and isinstance(e.data.get("refusal"), dict):
-        return _("rule “%(rule)s” not applied: %(why)s") % {
-            "rule": e.new_value,
-            "why": TicketError.reworded(e.data["refusal"]),
-        }
-    return e.reason
 
 
 def _status(value: str) -> str:
@@ -142,7 +137,9 @@ def explain_events(ticket: Ticket, levels: list[PriorityLevel] | None = None) ->
             if d.get("resolution_due_at"):
                 parts.append(_("resolution due %(when)s") % {"when": _when(d["resolution_due_at"])})
             label = (
-                _("SLA") if e.reason in ("", "created") else _("SLA recomputed (%(why)s)") % {"why": e.reason}
+                _("SLA")
+                if e.reason in ("", "created")
+                else _("SLA recomputed (%(why)s)") % {"why": _RECOMPUTED.get(e.reason, e.reason)}
             )
             text = _("%(label)s: %(deadlines)s") % {
                 "label": label,
@@ -211,7 +208,7 @@ def explain_events(ticket: Ticket, levels: list[PriorityLevel] | None = None) ->
                 "text": text,
                 "detail": detail,
                 "sla": kind.startswith("sla_"),
-                "reason": "" if kind == TicketEvent.Kind.SLA_DUE else _reason(e),
+                "reason": "" if kind == TicketEvent.Kind.SLA_DUE else event_reason(e),
                 "change": change if kind == TicketEvent.Kind.PRIORITY else None,
                 # The calendar the deadline was counted on (its zone names the due time in both zones).
                 "calendar_zone": getattr(calendars.get(e.data.get("calendar")), "timezone", None)
@@ -246,9 +243,9 @@ def due_explanation(ticket: Ticket, lines: list[dict]) -> str | None:
                 **line["change"],
                 "when": _when(e.created_at),
                 "actor": line["actor"],
-                "reason": e.reason,
+                "reason": line["reason"],
             }
-            if e.reason:
+            if line["reason"]:
                 words = _('re-classified %(old)s → %(new)s on %(when)s by %(actor)s ("%(reason)s")') % moved
             else:
                 words = _("re-classified %(old)s → %(new)s on %(when)s by %(actor)s") % moved

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 
 from ..models import Channel, InboundEmail, Message, SenderHold
+from ..reasons import Reason
 from ..services import TicketError
 from .parse import fallback_parse, parse_raw
 from .store import email_process_stored
@@ -91,9 +92,11 @@ def inbound_discard(*, row: InboundEmail, by: User, now: datetime) -> InboundEma
     """Staff decide a held mail needs nothing: kept as a record (with its bytes), marked rejected."""
     if not by.is_staff:
         raise TicketError(_("Only staff discard held mail."))
+    discarded = Reason(_("discarded by %(email)s at %(when)s"), email=by.email, when=now.isoformat())
     if not InboundEmail.objects.filter(pk=row.pk, outcome=InboundEmail.Outcome.HELD).update(
         outcome=InboundEmail.Outcome.REJECTED,
-        detail=f"{row.detail}; discarded by {by.email} at {now.isoformat()}"[:5000],
+        detail=f"{row.detail}; {discarded.english()}"[:5000],
+        notes=[*row.notes, discarded.kept()] if row.notes else row.notes,
     ):
         raise TicketError(_("This mail is not held."))
     row.refresh_from_db()

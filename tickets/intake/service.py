@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, Team, User
 from notifications.models import Notification
@@ -27,6 +28,7 @@ from notifications.threading import message_domain
 
 from ..models import Channel, InboundEmail, Message, RequestType, SenderHold, Ticket, TicketEvent
 from ..policy import DONE_STATUSES, may_reopen
+from ..reasons import Reason, stored
 from ..services import (
     TicketError,
     attachment_save_bytes,
@@ -40,7 +42,7 @@ from .parse import ParsedEmail, ParseTimeout, fallback_parse, parse_message, par
 from .record import already_ingested, record_failure
 from .subject import bare_level, level_named, parse_subject, strip_reply_prefix
 from .text import asks_to_escalate, split_quoted, template_fields
-from .threading import distinct_request, find_thread
+from .threading import HOW_WORDS, distinct_request, find_thread
 from .trust import (
     TRIAGE_CUSTOMER_NUMBER,
     copied_contacts,
@@ -161,15 +163,20 @@ def _ingest_parsed(
             row.received_at = now
             row.raw_sha256 = hashlib.sha256(raw).hexdigest()
             row.next_attempt_at = None
-            notes = [parsed.note]
+            notes: list[str | Reason] = [parsed.note]
             if collision is not None:
                 row.message_id_collision = True
                 notes.append(
-                    f"Message-ID already used by another mail (from {collision.sender or 'no sender'}, "
-                    f"record {collision.pk}): ingested as a new message"
+                    Reason(
+                        _(
+                            "Message-ID already used by another mail (from %(sender)s, record %(record)d): "
+                            "ingested as a new message"
+                        ),
+                        sender=collision.sender or Reason(_("no sender")),
+                        record=collision.pk,
+                    )
                 )
-            notes.append(row.detail)
-            row.detail = "; ".join(n for n in notes if n)
+            _noted(row, [n for n in notes if n])
             base = stored or existing
             if base is not None:  # the stored or failed row, now done
                 row.pk = base.pk
@@ -226,7 +233,12 @@ def _act(
         mail.from_email = _no_sender_address()
     sender = known_sender(mail)
     if sender is not None and from_failed_authentication(mail):
-        return _held(f"our receiving server found the From address {mail.from_email} forged (DMARC fail)")
+        return _held(
+            Reason(
+                _("our receiving server found the From address %(address)s forged (DMARC fail)"),
+                address=mail.from_email,
+            )
+        )
     new_text, quoted = split_quoted(mail.text)
     if not new_text and not quoted and not mail.attachments:
         new_text = "(empty message)"
@@ -236,26 +248,57 @@ def _act(
         ticket = thread.ticket
         if ticket.status in DONE_STATUSES and not may_reopen(ticket, now):
             if sender is not None and sender.is_staff:
-                return _held(f"staff reply to {ticket.reference} after its reopen window", ticket=ticket)
+                return _held(
+                    Reason(
+                        _("staff reply to %(reference)s after its reopen window"), reference=ticket.reference
+                    ),
+                    ticket=ticket,
+                )
             return _new_ticket(
                 mail, sender, new_text, quoted, now=now, reopened_from=ticket, release=True, landing=landing
             )
         return _reply(mail, ticket, sender, new_text, quoted, now=now, how=thread.how)
     if sender is not None and sender.is_staff:
         # A staff address in From proves nothing on a customer-facing address: a person looks first.
-        where = f" to {thread.refused.reference} ({thread.how})" if thread.refused else ""
-        return _held(
-            f"from a staff address{where} without that person's own reply address: not posted as staff",
-            ticket=thread.refused,
-        )
+        if thread.refused is not None:
+            why = Reason(
+                _(
+                    "from a staff address to %(reference)s (%(how)s) without that person's own reply address: "
+                    "not posted as staff"
+                ),
+                reference=thread.refused.reference,
+                how=HOW_WORDS.get(thread.how, thread.how),
+            )
+        else:
+            why = Reason(
+                _("from a staff address without that person's own reply address: not posted as staff")
+            )
+        return _held(why, ticket=thread.refused)
     note = ""
     if thread.refused is not None:
         note = f"had a key to {thread.refused.reference} ({thread.how}) but the sender is not on that ticket"
     return _new_ticket(mail, sender, new_text, quoted, now=now, release=release, note=note, landing=landing)
 
 
-def _held(why: str, *, ticket: Ticket | None = None) -> InboundEmail:
-    return InboundEmail(outcome=InboundEmail.Outcome.HELD, ticket=ticket, detail=f"held for staff: {why}")
+def _held(why: Reason, *, ticket: Ticket | None = None) -> InboundEmail:
+    """A mail a person decides on. Its why is kept in English (``detail``) and as message ids and values
+    (``notes``): staff read it in their own language (``tickets.reasons.inbound_detail``)."""
+    held = Reason(_("held for staff: %(why)s"), why=why)
+    return InboundEmail(
+        outcome=InboundEmail.Outcome.HELD, ticket=ticket, detail=held.english(), notes=[held.kept()]
+    )
+
+
+def _noted(row: InboundEmail, before: list[str | Reason]) -> None:
+    """Put ``before`` (what the reading of the mail noted) ahead of what the row says: ``detail`` in
+    English; ``notes`` beside it, part by part, where the row keeps its words (a held mail's why)."""
+    if not before:
+        return
+    row.detail = "; ".join([stored(part)[0] for part in before] + ([row.detail] if row.detail else []))
+    if row.notes:
+        row.notes = [
+            (part if isinstance(part, Reason) else Reason(part)).kept() for part in before
+        ] + row.notes
 
 
 def _reply(

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.utils.translation import gettext_lazy as _
+
 from accounts.models import User
 from notifications.models import Notification
 from notifications.threading import is_our_message_id, token_candidates, token_signed_for
@@ -18,6 +20,16 @@ from notifications.threading import is_our_message_id, token_candidates, token_s
 from ..models import Message, Ticket
 from .parse import ParsedEmail
 from .subject import ticket_number_tag
+
+# How a key was found, in words (the codes ``Thread.how`` holds): what staff read of a held mail.
+HOW_WORDS = {
+    "token in In-Reply-To": _("token in In-Reply-To"),
+    "token in References": _("token in References"),
+    "token in Message-ID": _("token in Message-ID"),
+    "token in address": _("token in address"),
+    "stored Message-ID": _("stored Message-ID"),
+    "subject tag": _("subject tag"),
+}
 
 
 @dataclass

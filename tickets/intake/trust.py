@@ -14,12 +14,14 @@ import re
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.utils.translation import ngettext_lazy
 
 from accounts.models import Organization, User
 from notifications.threading import is_our_message_id, message_domain
 from sla.models import SupportPlan
 
 from ..models import InboundEmail, SenderHold
+from ..reasons import Reason
 from .parse import ParsedEmail
 
 TRIAGE_CUSTOMER_NUMBER = "UNKNOWN"
@@ -143,16 +145,33 @@ def copied_contacts(mail: ParsedEmail, organization: Organization) -> tuple[list
     return copied[:20], [a for a in seen if a not in copied]
 
 
-def over_new_ticket_limit(address: str, *, now: datetime) -> str:
-    """Why this sender may not open another ticket by mail right now, or ""."""
+def over_new_ticket_limit(address: str, *, now: datetime) -> Reason | None:
+    """Why this sender may not open another ticket by mail right now (a ``Reason``: staff read it in
+    their language), or None."""
     made = InboundEmail.objects.filter(
         outcome=InboundEmail.Outcome.NEW_TICKET, received_at__gt=now - NEW_TICKET_WINDOW
     )
     per_sender = settings.HELPDESK_MAIL_NEW_TICKETS_PER_SENDER
     if per_sender and made.filter(sender=address.lower()).count() >= per_sender:
-        return f"{per_sender} new tickets by mail from {address} within an hour already"
+        return Reason(
+            ngettext_lazy(
+                "%(count)d new ticket by mail from %(address)s within an hour already",
+                "%(count)d new tickets by mail from %(address)s within an hour already",
+                "count",
+            ),
+            count=per_sender,
+            address=address,
+        )
     domain = address.rpartition("@")[2].lower()
     per_domain = settings.HELPDESK_MAIL_NEW_TICKETS_PER_DOMAIN
     if per_domain and domain and made.filter(sender__endswith="@" + domain).count() >= per_domain:
-        return f"{per_domain} new tickets by mail from @{domain} within an hour already"
-    return ""
+        return Reason(
+            ngettext_lazy(
+                "%(count)d new ticket by mail from @%(domain)s within an hour already",
+                "%(count)d new tickets by mail from @%(domain)s within an hour already",
+                "count",
+            ),
+            count=per_domain,
+            domain=domain,
+        )
+    return None

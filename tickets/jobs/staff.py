@@ -53,6 +53,8 @@ def _alert_unassigned(p: Pass, t: Ticket, *, deadline: timedelta, due: datetime)
                 "received_at": t.received_at.isoformat(),
                 "deadline_seconds": int(deadline.total_seconds()),
                 "due_at": due.isoformat(),
+                # Counted on the work calendar: the mail names its zone beside the reader's.
+                "calendar_zone": getattr(p.work_calendar(t), "tz", ""),
             },
         )
     return True

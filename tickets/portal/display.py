@@ -9,34 +9,14 @@ from datetime import datetime, timedelta
 from django.db.models import Q
 from django.utils.timesince import timeuntil
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
+from notifications.timewords import due_words
 from sla.models import SLATarget, SupportPlan
+from sla.selectors import duration_text
 
 from .. import policy
 from ..models import Ticket
 from ..selectors import sla_state
-from ..timewords import due_words
-
-
-def duration_text(delta: timedelta, *, business: bool = False) -> str:
-    """ "45 minutes", "4 hours", "2 hours 30 minutes"; ``business`` says "4 business hours"."""
-    minutes = int(delta.total_seconds() // 60)
-    if minutes < 60:
-        if business:
-            return ngettext("%(n)d business minute", "%(n)d business minutes", minutes) % {"n": minutes}
-        return ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes}
-    hours, rest = divmod(minutes, 60)
-    if business:
-        text = ngettext("%(n)d business hour", "%(n)d business hours", hours) % {"n": hours}
-    else:
-        text = ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours}
-    if rest:
-        return _("%(hours)s %(minutes)s") % {
-            "hours": text,
-            "minutes": ngettext("%(n)d minute", "%(n)d minutes", rest) % {"n": rest},
-        }
-    return text
 
 
 def target_phrase(delta: timedelta | None, calendar_always_open: bool) -> str:

@@ -9,6 +9,7 @@ from sla.models import PriorityLevel
 
 from ..events import PORTAL_HISTORY_KINDS
 from ..models import Status, Ticket, TicketEvent
+from ..reasons import event_reason
 
 
 def _edited(field: str) -> str:
@@ -35,7 +36,7 @@ def customer_history(ticket: Ticket) -> list[dict]:
     levels = {slug: _(name) for slug, name in PriorityLevel.objects.values_list("slug", "name")}
     lines = []
     for e in events:
-        reason = e.reason
+        reason = event_reason(e)  # a rule's or auto-assignment's reason in the customer's language
         if e.kind == TicketEvent.Kind.STATUS:
             text = _("Status changed to %(status)s") % {"status": _status(e.new_value)}
         elif e.kind == TicketEvent.Kind.PRIORITY:

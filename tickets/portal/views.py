@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from notifications.timewords import DUE_FORMAT_LONG, due_words
 from sla.models import PriorityLevel
 
 from .. import policy
@@ -39,7 +40,6 @@ from ..services import (
     ticket_file_once,
     ticket_reopen,
 )
-from ..timewords import DUE_FORMAT_LONG, due_words
 from .display import calendar_zones, first_response_text, priority_options, sla_target, sla_view
 from .forms import (
     FALLBACK_FIELDS,

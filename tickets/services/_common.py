@@ -5,28 +5,50 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from accounts.locale import rendering_for
 from notifications.services import notification_queue
 from sla.models import SupportPlan
 
 from .. import policy
 from ..clocks import ClockHistory, Clocks, clock_history, ticket_clocks
 from ..models import Ticket, TicketEvent
+from ..reasons import Reason, stored
 from ..snapshot import ticket_context, ticket_snapshot
 
 
 def _event(
-    ticket: Ticket, kind: str, *, now: datetime, actor=None, old="", new="", reason="", data=None
+    ticket: Ticket,
+    kind: str,
+    *,
+    now: datetime,
+    actor=None,
+    old="",
+    new="",
+    reason: str | Reason = "",
+    data=None,
 ) -> TicketEvent:
+    """The audit row. A ``Reason`` (a rule's, a macro's, auto-assignment's) is kept in English with its
+    message id and values beside it, so each later reader reads it in their language."""
+    text, data = stored(reason, data)
     return TicketEvent.objects.create(
         ticket=ticket,
         kind=kind,
         actor=actor,
         old_value=str(old or "")[:255],
         new_value=str(new or "")[:255],
-        reason=reason or "",
-        data=data or {},
+        reason=text,
+        data=data,
         created_at=now,
     )
+
+
+def _worded(context: dict, reader) -> dict:
+    """A notice's context with every ``Reason`` in it worded in the reader's language (a mail's context
+    is JSON, rendered later under the recipient's language: a reason has to be words by then)."""
+    if not any(isinstance(v, Reason) for v in context.values()):
+        return context
+    with rendering_for(reader):
+        return {k: str(v) if isinstance(v, Reason) else v for k, v in context.items()}
 
 
 def _notify_requester(
@@ -41,7 +63,7 @@ def _notify_requester(
             ticket=ticket,
             now=now,
             automatic=automatic,
-            context=ticket_context(ticket, snapshot=snapshot, **context),
+            context=ticket_context(ticket, snapshot=snapshot, **_worded(context, user)),
         )
 
 
@@ -55,7 +77,7 @@ def _notify_staff(ticket: Ticket, event: str, users, *, now: datetime, **context
                 recipient_user=user,
                 ticket=ticket,
                 now=now,
-                context=ticket_context(ticket, staff=True, snapshot=snapshot, **context),
+                context=ticket_context(ticket, staff=True, snapshot=snapshot, **_worded(context, user)),
             )
 
 

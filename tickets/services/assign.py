@@ -11,6 +11,7 @@ from accounts.models import User
 
 from ..models import Status, Ticket, TicketEvent
 from ..policy import TicketError
+from ..reasons import Reason
 from ..schedule import next_actions_mark
 from ..signals import ticket_event_send
 from ._common import _event, _first_response_met, _lock, _notify_requester, _notify_staff
@@ -19,9 +20,10 @@ from .status import _set_status
 
 @transaction.atomic
 def ticket_assign(
-    *, ticket: Ticket, agent: User | None, by: User | None, now: datetime, reason: str = ""
+    *, ticket: Ticket, agent: User | None, by: User | None, now: datetime, reason: str | Reason = ""
 ) -> Ticket:
-    """Give the ticket an owner and tell the customer who it is (and the new name on reassignment)."""
+    """Give the ticket an owner and tell the customer who it is (and the new name on reassignment).
+    ``reason`` is a person's words, or a ``Reason`` (auto-assignment's, a rule's or a macro's)."""
     ticket = _lock(ticket)
     if agent is not None and not agent.is_staff:
         raise TicketError(_("Tickets can only be assigned to staff."))

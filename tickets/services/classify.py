@@ -12,6 +12,7 @@ from sla.models import PriorityLevel
 
 from ..models import Ticket, TicketEvent
 from ..policy import TicketError
+from ..reasons import Reason, stored
 from ..schedule import next_actions_mark
 from ..signals import ticket_event_send
 from ._common import _apply_deadlines, _event, _lock, _notify_requester
@@ -19,10 +20,12 @@ from ._common import _apply_deadlines, _event, _lock, _notify_requester
 
 @transaction.atomic
 def ticket_reclassify(
-    *, ticket: Ticket, priority: PriorityLevel, by: User | None, reason: str, now: datetime
+    *, ticket: Ticket, priority: PriorityLevel, by: User | None, reason: str | Reason, now: datetime
 ) -> Ticket:
-    """Change the priority with a mandatory reason; running deadlines are recomputed from the clock start."""
-    reason = (reason or "").strip()
+    """Change the priority with a mandatory reason; running deadlines are recomputed from the clock start.
+    A ``Reason`` (a rule's) reads in each reader's language: the history's, the customer's mail."""
+    if not isinstance(reason, Reason):
+        reason = (reason or "").strip()
     if not reason:
         raise TicketError(_("Give a reason for changing the priority."))
     ticket = _lock(ticket)
@@ -47,7 +50,7 @@ def ticket_reclassify(
         "updated",
         now=now,
         changes={"priority": {"old": old.name, "new": priority.name}},
-        reason=reason,
+        reason=stored(reason)[0],  # a webhook's payload: the English text
     )
     return ticket
 

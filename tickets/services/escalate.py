@@ -61,6 +61,7 @@ def ticket_escalation_request(*, ticket: Ticket, by: User | None, now: datetime,
         ticket=ticket,
         now=now,
         link=ticket_url(ticket, staff=True),
-        reason=f"{reason} Not escalated: the plan's escalation policy does not allow it yet.",
+        reason=reason,
+        escalated=False,
     )
     return False

@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team
 
 from .. import policy
 from ..models import Ticket
+from ..reasons import Reason
 from ..routing import pick_agent, team_for
 from ._common import _lock
 from .assign import ticket_assign
@@ -43,4 +45,6 @@ def ticket_auto_assign(*, ticket: Ticket, now: datetime) -> Ticket | None:
         return None
     team.last_assigned = agent
     team.save(update_fields=["last_assigned"])
-    return ticket_assign(ticket=ticket, agent=agent, by=None, now=now, reason=f"auto-assigned: {why}")
+    return ticket_assign(
+        ticket=ticket, agent=agent, by=None, now=now, reason=Reason(_("auto-assigned: %(why)s"), why=why)
+    )

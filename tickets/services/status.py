@@ -16,6 +16,7 @@ from .. import policy
 from ..clocks import clock_history, first_response_restarts
 from ..models import Status, Ticket, TicketEvent
 from ..policy import TicketError
+from ..reasons import Reason, stored
 from ..schedule import next_actions_mark
 from ..signals import ticket_event_send
 from ._common import _apply_deadlines, _event, _lock, _notify_requester
@@ -61,7 +62,7 @@ def _lower_first(label) -> str:
 _lowered = lazy(_lower_first, str)
 
 
-def _set_status(ticket: Ticket, new: str, *, now: datetime, actor=None, reason: str = "") -> None:
+def _set_status(ticket: Ticket, new: str, *, now: datetime, actor=None, reason: str | Reason = "") -> None:
     old = ticket.status
     if new == old:
         return
@@ -128,7 +129,13 @@ def _set_status(ticket: Ticket, new: str, *, now: datetime, actor=None, reason: 
 
 @transaction.atomic
 def ticket_change_status(
-    *, ticket: Ticket, status: str, by: User | None, now: datetime, reason: str = "", notify: bool = True
+    *,
+    ticket: Ticket,
+    status: str,
+    by: User | None,
+    now: datetime,
+    reason: str | Reason = "",
+    notify: bool = True,
 ) -> Ticket:
     ticket = _lock(ticket)
     old = ticket.status
@@ -136,7 +143,7 @@ def ticket_change_status(
     if by is not None and by.is_staff:
         ticket.last_staff_activity_at = now
     if status == Status.CLOSED and reason:
-        ticket.close_reason = reason[:255]
+        ticket.close_reason = stored(reason)[0][:255]
     next_actions_mark(ticket, now=now)
     ticket.save()
     if notify:  # else the caller tells the customer itself (e.g. the auto-close job's own message)
@@ -146,7 +153,7 @@ def ticket_change_status(
     return ticket
 
 
-def _status_notice(ticket: Ticket, status: str, *, now: datetime, reason: str = "") -> None:
+def _status_notice(ticket: Ticket, status: str, *, now: datetime, reason: str | Reason = "") -> None:
     """What the customer is told when a ticket reaches a status, whichever path took it there (the status
     form, a reply with "then set status", the API, the admin): "When we consider an issue resolved we
     will send you a mail saying so" (telephony policy)."""

@@ -11,6 +11,7 @@ from accounts.models import User
 
 from .. import policy
 from ..models import Tag, Ticket, TicketEvent, TicketTag
+from ..reasons import Reason
 from ._common import _event, _lock
 
 
@@ -35,7 +36,7 @@ def ticket_tags_change(
     remove: Iterable[str] | str = (),
     by: User | None,
     now: datetime,
-    reason: str = "",
+    reason: str | Reason = "",
 ) -> Ticket:
     """Add and remove tags (free: a new name becomes a tag), recording an event for each one that
     actually changed. ``by`` is the technician, or ``None`` for automation (then ``reason`` names the

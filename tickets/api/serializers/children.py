@@ -10,6 +10,7 @@ from rest_framework.reverse import reverse
 
 from ...models import Attachment, Message, TicketEvent
 from ...policy import MINUTES_MAX
+from ...reasons import event_reason
 from .common import EVENT_DATA_SCHEMA, MAX_TEXT, UserRefSerializer
 
 # --- thread --------------------------------------------------------------------------------------
@@ -107,12 +108,20 @@ class TicketEventSerializer(serializers.ModelSerializer):
         read_only=True,
         help_text="Display text (at most 255 characters); JSON for form fields. Full values: `data`.",
     )
+    reason = serializers.SerializerMethodField(
+        help_text="Why, in the reader's language (Accept-Language or their profile) where the reason is the "
+        "system's (a rule's, a macro's, auto-assignment's): `data.reason` then holds its message id "
+        "(`msgid`) and values (`params`). A person's own words read as they were written."
+    )
     data = serializers.SerializerMethodField()
 
     class Meta:
         model = TicketEvent
         fields = ["id", "kind", "actor", "old_value", "new_value", "reason", "data", "created_at"]
         read_only_fields = fields
+
+    def get_reason(self, event: TicketEvent) -> str:
+        return event_reason(event)
 
     @extend_schema_field(EVENT_DATA_SCHEMA)
     def get_data(self, event: TicketEvent) -> dict:

@@ -64,7 +64,9 @@ REQUEST_FIELDS_SCHEMA = {
 EVENT_DATA_SCHEMA = {
     "type": "object",
     "additionalProperties": True,
-    "description": "Details that depend on `kind`; for `edited`: `field`, `old` and `new` as JSON values.",
+    "description": "Details that depend on `kind`; for `edited`: `field`, `old` and `new` as JSON values. "
+    "A system reason (a rule's, a macro's, auto-assignment's) is under `reason`: its message id `msgid` and "
+    "values `params` (a value may be such a message itself), which the event's `reason` words for the reader.",
 }
 
 

@@ -8,15 +8,16 @@ from django.views.decorators.http import require_POST
 
 from ...intake.decisions import inbound_discard, inbound_release, sender_hold_decide
 from ...models import InboundEmail, SenderHold
+from ...reasons import inbound_detail
 from ...selectors import inbound_attention, inbound_for_staff
 from ._common import attempt, current_time, staff_required
 
 
 @staff_required
 def inbound(request):
-    return render(
-        request, "tickets/desk/inbound.html", {"counts": inbound_attention(), **inbound_for_staff()}
-    )
+    rows = inbound_for_staff()
+    held = [(row, inbound_detail(row)) for row in rows.pop("held")]  # why, in the reader's language
+    return render(request, "tickets/desk/inbound.html", {"counts": inbound_attention(), **rows, "held": held})
 
 
 @require_POST

@@ -1,6 +1,8 @@
 """A deadline in words for its reader: in the reader's zone (the active one), naming the SLA calendar's
-zone too where its wall clock differs ("Mon 2 Feb, 10:00 London, 05:00 your time"). The portal, its
-mail and the desk's "why is this due" all say deadlines through ``due_words``."""
+zone too where its wall clock differs ("Mon 2 Feb, 10:00 London, 05:00 your time"). The portal, the
+desk's "why is this due" and the mails (the ``due_words`` filter of ``mail_format``, applied when a mail
+is rendered for its recipient) all say deadlines through ``due_words``. It lives here, in the app both
+others may import, so the mails and the pages share it without ``notifications`` importing ``tickets``."""
 
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ def forget_rolled_days(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("sla", "0006_plan_time_tracking"),
-        ("tickets", "0017_dashboard_rollups"),
+        ("tickets", "0018_inbound_notes"),
     ]
 
     operations = [
