@@ -28,6 +28,7 @@ from ..selectors import (
     QueueCursor,
     people_attach,
     queue_after,
+    tag_names_attach,
     tagged_q,
     tags_prefetch,
     ticket_queue,
@@ -343,9 +344,9 @@ def queue_page(*, agent, now: datetime, filters: QueueFilters, page_size: int = 
         qs = _after_priority(qs, filters.after)
     # The rows' tags: one more query for the whole page (none when it is empty); the people: one more.
     qs = qs.select_related(None).only(*QUEUE_ROW_COLUMNS).annotate(**QUEUE_ROW_LOOKUPS)
-    rows = list(qs.prefetch_related(tags_prefetch())[: page_size + 1])
+    rows = list(qs[: page_size + 1])
     more = len(rows) > page_size
-    rows = people_attach(rows[:page_size], only=PERSON_ROW_FIELDS)
+    rows = tag_names_attach(people_attach(rows[:page_size], only=PERSON_ROW_FIELDS))
     return QueuePage(
         rows=rows,
         next_after=_cursor_encode(rows[-1], filters.sort) if more else None,

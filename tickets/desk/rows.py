@@ -48,7 +48,7 @@ class QueueRow(TypedDict):
 
 
 def queue_row_words(tickets: list[Ticket], *, now: datetime) -> list[QueueRow]:
-    """The page's tickets (``queue_page``'s rows: people attached, tags prefetched, the organization's,
+    """The page's tickets (``queue_page``'s rows: people and tag names attached, the organization's,
     plan's and level's words as ``QUEUE_ROW_LOOKUPS``) as rows of words, in the reader's language and
     time zone (both active for the request)."""
     url_of = reverse("desk:ticket_detail", args=[0]).rsplit("0/", 1)[0]  # ".../tickets/"
@@ -83,7 +83,7 @@ def queue_row_words(tickets: list[Ticket], *, now: datetime) -> list[QueueRow]:
                 ),
                 subject=t.subject,
                 requester=t.requester.email if t.requester_id else "",
-                tags=[(tag.name, "tag=" + quote(tag.name, safe="/")) for tag in t.tags.all()],
+                tags=[(name, "tag=" + quote(name, safe="/")) for name in t.tag_names],
                 snippet=getattr(t, "search_snippet", None) or "",
                 organization=t.row_organization or "",
                 plan=t.row_plan or "",
