@@ -18,6 +18,7 @@ FIGURES = (
     ("api_ticket_create", "`POST /api/tickets/`"),
     ("customer_list", "customer's list `/`"),
     ("sla_dashboard", "SLA dashboard `/desk/dashboard/`"),
+    ("sla_dashboard_52w", "SLA dashboard, 52 weeks `/desk/dashboard/?weeks=52`"),
     ("sla_monitor_pass", "one SLA-monitor pass"),
     ("email_ingest", "email ingest (new ticket)"),
 )
@@ -111,10 +112,12 @@ ISSUE18_ROWS = (
     # label, our figure, what its ratio is taken to, the goal as text
     ("`/desk/` as a 20 s poll sees it", "queue_poll", "floor", "<= 25 ms, flat in N"),
     ("`/desk/` again at once (warm)", "queue_warm", "floor", "<= 25 ms"),
+    ("`/desk/rows/`, what the poller asks every 20 s", "queue_rows_poll", "floor", "<= 25 ms, flat in N"),
     ("`GET /api/queue/`", "api_queue", "drf_floor", "<= 3x the DRF floor"),
     ("desk ticket page, 50 messages", "ticket_page", "floor", "<= 15x the trivial view"),
     ("customer's list (busiest organization)", "customer_list", "floor", "flat in N"),
     ("SLA dashboard", "sla_dashboard", "floor", "<= 100 ms, flat in N"),
+    ("SLA dashboard, 52-week window", "dashboard_52w", "floor", "<= 100 ms, flat in N"),
 )
 
 
@@ -134,6 +137,8 @@ def issue18(results_dir: Path) -> None:
     print("| --- | " + " | ".join("---:" for _ in sizes) + " | ---: | ---: | --- |")
     for label, key, ref, goal in ISSUE18_ROWS:
         key = names.get(key, key)
+        if any(key not in runs[s]["median_ms"] for s in sizes):  # a run from before the figure existed
+            continue
         cells, ratios = [], []
         for s in sizes:
             med = runs[s]["median_ms"]
@@ -150,6 +155,7 @@ def issue18(results_dir: Path) -> None:
     if all("peer_list" in runs[s]["median_ms"] for s in sizes):
         for label, ours, theirs in (
             ("ours / peer: staff list (theirs: page + rows call)", "queue_poll", "peer_list"),
+            ("ours (the poll's rows) / peer: staff list", "queue_rows_poll", "peer_list"),
             ("ours / peer: ticket page, 50 messages", "ticket_page", "peer_ticket"),
         ):
             cells = " | ".join(

@@ -1,9 +1,10 @@
 """SLA dashboard reads: a constant number of queries, each reading about as much at a million tickets
 as at ten thousand.
 
-The windowed figures (compliance, medians) are summed from the daily roll-up (``DashboardDay``, kept by
-the ``dashboard_rollup`` timed job: one row per closed UTC day, plan and priority) plus today, computed
-live by the same function; the backlog by age is the job's snapshot of the open tickets (as of its last
+The windowed figures (compliance, medians) are summed from the roll-up kept by the ``dashboard_rollup``
+timed job (one row per closed ISO week, plan and priority, ``DashboardWeek``, for the window's whole
+weeks; one per closed UTC day, plan and priority, ``DashboardDay``, for the days of the current week)
+plus today, computed live by the same function; the backlog by age is the job's snapshot of the open tickets (as of its last
 run, at most BACKLOG_FRESH old); the re-classification ranking starts from the window's
 re-classifications; the breach list (the 50 newest) and the satisfaction panel are read live.
 
@@ -102,11 +103,16 @@ def dashboard_window(*, now: datetime, weeks: int) -> datetime:
 # that changes (answered, resolved, re-classified, reopened, merged...) has its day rolled up again by
 # the job's next run (``updated_at`` since the last run), so an old day shows a late change within a
 # minute, as the live query would.
+# Weeks. The job also sums each ISO week's stored day cells per plan and priority (``DashboardWeek``:
+# counts added, kept dues put together, histograms added) whenever one of its days is rolled up, in the
+# same transaction. A closed week whose seven days are all rolled up and valid at ``now`` is read from
+# those rows: the same sums, so the same figures; a week with a day missing or lapsed is read day by day.
+# Its histograms are summed too, and carried into running totals per week and priority (the rows
+# without a plan), so a window's histograms are the difference of two totals (``window_cells``).
 # Medians cannot be summed across days, so each cell stores a histogram of durations in log buckets:
 # bucket 0 is [0, 60 s), then bucket i is [60 s * r^(i-1), 60 s * r^i) with r = HIST_RATIO = 2^(1/16)
 # (each 4.4 % of its lower edge wide: about 2.6 min near an hour, 63 min near a day; 306 buckets reach a
-# year). A closed ISO week's histograms are summed per priority into ``DashboardWeek`` by the job, so a
-# window reads one row per whole week and priority. A window's median is read at the bucket(s) of the
+# year); a week's histograms are its days' added. A window's median is read at the bucket(s) of the
 # middle rank(s), each taken at its geometric middle, so it is off by at most a factor sqrt(HIST_RATIO)
 # (2.2 %), or 30 s in bucket 0 (at 1M on the bench data: 0.04-1.9 %, the counts n exact):
 #     |median shown - exact median| <= MEDIAN_REL_ERROR * exact median + MEDIAN_ABS_ERROR
@@ -158,6 +164,13 @@ def hist_flat(hist: dict[int, int]) -> list[int]:
 def hist_add(into: dict[int, int], flat: list[int]) -> None:
     for k in range(0, len(flat), 2):
         into[flat[k]] = into.get(flat[k], 0) + flat[k + 1]
+
+
+def hist_minus(hist: dict[int, int], less: dict[int, int]) -> dict[int, int]:
+    """``hist`` less ``less``, bucket by bucket, empty buckets left out (a difference of running totals;
+    the change of a week's histograms, where a bucket may go down)."""
+    out = {k: hist.get(k, 0) - less.get(k, 0) for k in hist.keys() | less.keys()}
+    return {k: n for k, n in out.items() if n}
 
 
 def _flag(q: Q) -> Case:
@@ -286,31 +299,72 @@ def _empty_cell(day, plan_id, plan, priority_id, priority, rank) -> dict:
     }
 
 
+def _runs(days: list[date]) -> list[tuple[date, date]]:
+    """Sorted days as ``[first, end)`` runs of consecutive days."""
+    runs: list[tuple[date, date]] = []
+    for day in days:
+        if runs and runs[-1][1] == day:
+            runs[-1] = (runs[-1][0], day + timedelta(days=1))
+        else:
+            runs.append((day, day + timedelta(days=1)))
+    return runs
+
+
+def _stored_cell(day, plan_id, plan, priority_id, priority, rank, counts, dues, hist) -> dict:
+    c = _empty_cell(day, plan_id, plan, priority_id, priority, rank)
+    c.update(zip(COUNT_NAMES, counts, strict=True))
+    c["fr_running_dues"], c["res_running_dues"] = dues["fr"], dues["res"]
+    c["fr_hist"], c["res_hist"] = (hist["fr"], hist["res"]) if hist is not None else ([], [])
+    return c
+
+
+_CELL_COLUMNS = ("plan_id", "plan__name", "priority_id", "priority__name", "priority__rank", *COUNT_NAMES)
+
+
 def window_cells(*, now: datetime, since: datetime) -> tuple[list[dict], list[dict]]:
-    """The window's cells and week histograms. Cells: the stored roll-up for the closed days rolled up
-    and still valid at ``now``, ``day_cells`` live for the rest (today; a day not rolled up yet or
-    lapsed). Histograms of a closed ISO week whose seven days are rolled up come from its
-    ``DashboardWeek`` rows (returned second, one per priority) and are left out of its days' cells.
-    Four queries whatever the volume."""
+    """The window's cells, and the histograms of its whole weeks (one entry per priority, or per whole
+    week, plan and priority; the cells of those weeks' days carry none).
+
+    Cells: a closed ISO week whose seven days are rolled up and still valid at ``now`` from its
+    ``DashboardWeek`` rows (one per plan and priority: the sums of its days' cells, ``day`` its Monday);
+    the other closed days rolled up and valid from their ``DashboardDay`` rows; the rest (today; a day not
+    rolled up yet or lapsed) by ``day_cells`` live. Histograms: when every closed week of the window and
+    the week before it are whole (all seven days rolled up), the difference of two running totals per
+    priority (the rows without a plan: every week's histograms up to the window's last closed week, less
+    those up to the week before the window); else each whole week's rows. So a window reads about one row
+    per week, plan and priority, with no histogram, plus a few days' rows, whatever its length and the
+    volume. Four queries."""
     today = now.astimezone(UTC).date()
     first = since.astimezone(UTC).date()
     if _day_start(first) < since:  # a window that starts inside a day: that day is read live
         first += timedelta(days=1)
+    first_monday = first + timedelta(days=-first.weekday() % 7)
+    last_monday = today - timedelta(days=today.weekday() + 7)  # the last closed week's
+    before = first_monday - timedelta(days=7)
     rolled = dict(
-        DashboardRolledDay.objects.filter(day__gte=first, day__lt=today).values_list("day", "valid_until")
+        DashboardRolledDay.objects.filter(day__gte=min(first, before), day__lt=today).values_list(
+            "day", "valid_until"
+        )
     )
-    valid_set = {day for day, until in rolled.items() if until is None or until >= now}
-    weeks = []
-    monday = first + timedelta(days=-first.weekday() % 7)
-    while monday + timedelta(days=7) <= today:
-        if all(monday + timedelta(days=i) in rolled for i in range(7)):
-            weeks.append(monday)
+    valid = {day for day, until in rolled.items() if day >= first and (until is None or until >= now)}
+
+    def whole(monday: date, days: set | dict) -> bool:
+        return all(monday + timedelta(days=i) in days for i in range(7))
+
+    mondays = []
+    monday = first_monday
+    while monday <= last_monday:
+        mondays.append(monday)
         monday += timedelta(weeks=1)
-    in_weeks = [monday + timedelta(days=i) for monday in weeks for i in range(7)]
+    whole_weeks = {m for m in mondays if whole(m, rolled)}
+    valid_weeks = {m for m in whole_weeks if whole(m, valid)}
+    totals = bool(mondays) and len(whole_weeks) == len(mondays) and whole(before, rolled)
+    summed = set(mondays) if totals else whole_weeks  # the weeks whose histograms come from the sums
+    days = sorted(d for d in valid if d - timedelta(days=d.weekday()) not in valid_weeks)
     ranges: list[tuple[datetime, datetime | None]] = []
     day, start = first, since
     while day < today:  # the days to read live, as few ranges as there are gaps
-        if day in valid_set:
+        if day in valid:
             if start is not None:
                 ranges.append((start, _day_start(day)))
                 start = None
@@ -318,49 +372,69 @@ def window_cells(*, now: datetime, since: datetime) -> tuple[list[dict], list[di
             start = _day_start(day)
         day += timedelta(days=1)
     ranges.append((start if start is not None else _day_start(today), None))
-    cells = []
+
+    cells: list[dict] = []
+    hists: list[dict] = []
+    plus: dict[tuple, tuple[dict, dict]] = {}
+    minus: dict[tuple, tuple[dict, dict]] = {}
+    wanted = Q(plan__isnull=False, week__gte=first_monday, week__lte=last_monday)  # a range: one query
+    hist_of = Q(plan__isnull=True, week__in=[before, last_monday]) if totals else Q(week__in=whole_weeks)
+    if totals:
+        wanted |= hist_of
+    week_rows = (
+        DashboardWeek.objects.filter(wanted)
+        .annotate(  # the histograms are read only where they are summed: not with every week's counts
+            hist_=Case(When(hist_of, then=F("hist")), default=Value(None), output_field=JSONField())
+            if summed
+            else Value(None, output_field=JSONField())
+        )
+        .values_list("week", *_CELL_COLUMNS, "dues", "hist_")
+    )
+    for week, plan_id, plan, priority_id, priority, rank, *counts, dues, hist in week_rows:
+        if plan_id is None:  # a running total
+            into = (plus if week == last_monday else minus).setdefault((rank, priority), ({}, {}))
+            hist_add(into[0], hist["fr"])
+            hist_add(into[1], hist["res"])
+            continue
+        if week in valid_weeks:  # else one of its days lapsed: its days are read one by one
+            cells.append(_stored_cell(week, plan_id, plan, priority_id, priority, rank, counts, dues, None))
+        if hist is not None:
+            hists.append(
+                {"priority": priority, "priority_rank": rank, "fr_hist": hist["fr"], "res_hist": hist["res"]}
+            )
+    for (rank, priority), (fr, res) in plus.items():
+        less = minus.get((rank, priority), ({}, {}))
+        hists.append(
+            {
+                "priority": priority,
+                "priority_rank": rank,
+                "fr_hist": hist_flat(hist_minus(fr, less[0])),
+                "res_hist": hist_flat(hist_minus(res, less[1])),
+            }
+        )
+    in_days = Q(day__gte=today, day__lt=today)  # no day to read: an empty range, still one query
+    for lo, hi in _runs(days):
+        in_days |= Q(day__gte=lo, day__lt=hi)
+    summed_days = [m + timedelta(days=i) for m in summed for i in range(7)]
     stored = (
-        DashboardDay.objects.filter(day__gte=first, day__lt=today)  # a range: one query even when empty
-        .annotate(  # a whole week's row holds these histograms: not read (nor parsed) twice
-            hist_=Case(When(day__in=in_weeks, then=Value(None)), default=F("hist"), output_field=JSONField())
-            if in_weeks
+        DashboardDay.objects.filter(in_days)
+        .annotate(
+            hist_=Case(
+                When(day__in=summed_days, then=Value(None)), default=F("hist"), output_field=JSONField()
+            )
+            if summed_days
             else F("hist")
         )
-        .values_list(
-            "day",
-            "plan_id",
-            "plan__name",
-            "priority_id",
-            "priority__name",
-            "priority__rank",
-            *COUNT_NAMES,
-            "dues",
-            "hist_",
-        )
+        .values_list("day", *_CELL_COLUMNS, "dues", "hist_")
     )
     for day, plan_id, plan, priority_id, priority, rank, *counts, dues, hist in stored:
-        if day not in valid_set:  # lapsed: read live below
-            continue
-        c = _empty_cell(day, plan_id, plan, priority_id, priority, rank)
-        c.update(zip(COUNT_NAMES, counts, strict=True))
-        c["fr_running_dues"], c["res_running_dues"] = dues["fr"], dues["res"]
-        if hist is not None:
-            c["fr_hist"], c["res_hist"] = hist["fr"], hist["res"]
-        cells.append(c)
-    week_set = set(in_weeks)
+        cells.append(_stored_cell(day, plan_id, plan, priority_id, priority, rank, counts, dues, hist))
+    summed_set = set(summed_days)
     for c in day_cells(now=now, ranges=ranges):
-        if c["day"] in week_set:  # a lapsed day of a whole week: its histograms are in the week's row
+        if c["day"] in summed_set:  # a lapsed day of a summed week: its histograms are in the sums
             c["fr_hist"], c["res_hist"] = [], []
         cells.append(c)
-    whole = set(weeks)
-    week_hists = [
-        {"priority": priority, "priority_rank": rank, "fr_hist": hist["fr"], "res_hist": hist["res"]}
-        for week, priority, rank, hist in DashboardWeek.objects.filter(
-            week__gte=first, week__lt=today
-        ).values_list("week", "priority__name", "priority__rank", "hist")
-        if week in whole
-    ]
-    return cells, week_hists
+    return cells, hists
 
 
 def compliance_rows(*, now: datetime, cells: list[dict]) -> list[dict]:
@@ -614,7 +688,7 @@ def duration_words(delta: timedelta | float | None) -> str:
 def sla_dashboard(*, now: datetime, weeks: int = 8) -> dict:
     """Everything the dashboard shows, in a constant number of queries."""
     since = dashboard_window(now=now, weeks=weeks)
-    cells, week_hists = window_cells(now=now, since=since)
+    cells, hists = window_cells(now=now, since=since)
     rows = compliance_rows(now=now, cells=cells)
     backlog, backlog_at = backlog_snapshot(now=now)
     by_week = {c.key: c for c in compliance_rollup(rows, "week")}
@@ -635,7 +709,7 @@ def sla_dashboard(*, now: datetime, weeks: int = 8) -> dict:
         "backlog": backlog,
         "backlog_at": backlog_at,
         "age_buckets": [str(label) for label, _upper in AGE_BUCKETS],
-        "medians": median_times(cells=cells + week_hists),
+        "medians": median_times(cells=cells + hists),
         "csat": csat_summary(since=since),
         "reclassified": reclassification_rates(since=since),
         "status_resolved": Status.RESOLVED,

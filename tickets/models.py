@@ -752,7 +752,7 @@ class DashboardDay(models.Model):
     # ``valid_until``).
     dues = models.JSONField(default=dict)
     # ``{"fr": [...], "res": [...]}``: the duration histograms, ``[bucket, tickets, bucket, tickets, ...]``
-    # (``tickets.dashboard.bucket``); a closed week's are summed in ``DashboardWeek``.
+    # (``tickets.dashboard.bucket``).
     hist = models.JSONField(default=dict)
 
     class Meta:
@@ -763,19 +763,43 @@ class DashboardDay(models.Model):
 
 
 class DashboardWeek(models.Model):
-    """The duration histograms of one closed ISO week (``week``: its Monday) and priority, summed from its
-    seven rolled-up days' ``DashboardDay.hist`` by the roll-up job, so a window's medians read one row per
-    week and priority instead of one per day, plan and priority."""
+    """One ISO week (``week``: its Monday) of one plan and priority: the sums of its days' ``DashboardDay``
+    cells (counts added, kept running dues put together, histograms added), kept by the roll-up job with
+    the days. A window reads one of these per whole week whose days are all still valid instead of seven
+    day rows, so a year's window reads about as many rows as two months'.
+
+    A row without a plan is a running total of one priority: its ``hist`` is the sum of that priority's
+    histograms over every week up to this one (its counts stay zero), so a window's histograms are the
+    difference of two such rows, whatever its length (``tickets.dashboard.window_cells``)."""
 
     week = models.DateField()
+    plan = models.ForeignKey("sla.SupportPlan", on_delete=models.CASCADE, related_name="+", null=True)
     priority = models.ForeignKey("sla.PriorityLevel", on_delete=models.CASCADE, related_name="+")
-    hist = models.JSONField(default=dict)
+    tickets = models.PositiveIntegerField(default=0)
+    fr_with_target = models.PositiveIntegerField(default=0)
+    fr_met = models.PositiveIntegerField(default=0)
+    fr_breached = models.PositiveIntegerField(default=0)
+    res_with_target = models.PositiveIntegerField(default=0)
+    res_met = models.PositiveIntegerField(default=0)
+    res_breached = models.PositiveIntegerField(default=0)
+    dues = models.JSONField(default=dict)  # as ``DashboardDay.dues``: its days' together
+    hist = models.JSONField(default=dict)  # as ``DashboardDay.hist``: its days' added
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["week", "priority"], name="dashboard_week_cell")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["week", "plan", "priority"],
+                condition=Q(plan__isnull=False),
+                name="dashboard_week_cell",
+            ),
+            models.UniqueConstraint(
+                fields=["week", "priority"], condition=Q(plan__isnull=True), name="dashboard_week_total"
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"week of {self.week} priority {self.priority_id}"
+        what = f"plan {self.plan_id}" if self.plan_id else "running total"
+        return f"week of {self.week} {what} priority {self.priority_id}"
 
 
 class DashboardRolledDay(models.Model):

@@ -211,6 +211,20 @@ def tags_prefetch() -> Prefetch:
     return Prefetch("tags", queryset=Tag.objects.only("pk", "name").order_by("name"))
 
 
+def tag_names_attach(tickets: list[Ticket]) -> list[Ticket]:
+    """Set each ticket's ``tag_names`` (in name order) from one query of (ticket, name) pairs for the
+    whole list (none when it is empty): what list rows show of their tags. ``tags_prefetch`` built a
+    Tag instance per tag and ran Django's prefetch machinery, a third of the queue API's rows read."""
+    names: dict[int, list[str]] = {t.pk: [] for t in tickets}
+    if names:
+        pairs = TicketTag.objects.filter(ticket_id__in=list(names)).order_by("tag__name")
+        for ticket_id, name in pairs.values_list("ticket_id", "tag__name"):
+            names[ticket_id].append(name)
+    for t in tickets:
+        t.tag_names = names[t.pk]
+    return tickets
+
+
 def tagged_q(name: str) -> Q:
     """Tickets carrying the tag ``name``: a semi-join on ``ticket_tag_by_tag`` (no repeated rows, so
     counts over it stay exact). The desk queue, its saved views and the API filter with it."""

@@ -109,8 +109,8 @@ def test_backlog_by_age_and_medians_and_csat(history):
     }
 
 
-# session, user, the user's groups (the lead check), the roll-up's days, their rows, today live, the
-# whole weeks' histograms (compliance and medians from those four), the backlog snapshot, breaches, csat,
+# session, user, the user's groups (the lead check), the roll-up's days, the whole weeks' rows, the other
+# days' rows, today live (compliance and medians from those four), the backlog snapshot, breaches, csat,
 # re-classifications, and the site-wide incident banner. (A backlog snapshot older than 5 minutes adds
 # its live count.)
 DASHBOARD_QUERIES = 12

@@ -172,9 +172,9 @@ def assert_matches_live(*, now, weeks):
 # --- a generated history -----------------------------------------------------------------------------
 
 
-@pytest.fixture
-def generated(priorities, plan):
-    """~400 tickets over six weeks up to ROLLED_AT, two plans, three organizations, every outcome."""
+def generate(priorities, plan, *, n: int, days: int):
+    """``n`` tickets over ``days`` days up to ROLLED_AT, two plans, three organizations, every
+    outcome."""
     gold = PlanFactory(slug="gold", name="Gold")
     orgs = [
         OrganizationFactory(plan=plan, customer_number="1001", name="Acme", email_domains=["acme.test"]),
@@ -193,10 +193,10 @@ def generated(priorities, plan):
     rng = random.Random(18)
     levels = list(priorities.values())
     tickets = []
-    for n in range(400):
+    for k in range(n):
         i = rng.randrange(3)
         prio = rng.choice(levels)
-        received = ROLLED_AT - timedelta(seconds=rng.randrange(0, 42 * 86400))
+        received = ROLLED_AT - timedelta(seconds=rng.randrange(0, days * 86400))
         fr_due = (
             received + timedelta(minutes=rng.choice([30, 120, 240, 2880])) if rng.random() < 0.9 else None
         )
@@ -204,7 +204,7 @@ def generated(priorities, plan):
         t = Ticket(
             organization=orgs[i],
             requester=people[i],
-            subject=f"t{n}",
+            subject=f"t{k}",
             priority=prio,
             priority_rank=prio.rank,
             plan=orgs[i].plan,
@@ -235,6 +235,18 @@ def generated(priorities, plan):
     return tickets
 
 
+@pytest.fixture
+def generated(priorities, plan):
+    """~400 tickets over six weeks up to ROLLED_AT."""
+    return generate(priorities, plan, n=400, days=42)
+
+
+@pytest.fixture
+def year(priorities, plan):
+    """~700 tickets over 56 weeks up to ROLLED_AT: a 52-week window and some before it."""
+    return generate(priorities, plan, n=700, days=56 * 7)
+
+
 def rows_snapshot():
     return sorted(
         DashboardDay.objects.values_list(
@@ -252,7 +264,23 @@ def rows_snapshot():
             "hist",
         ),
         key=repr,
-    ) + sorted(DashboardWeek.objects.values_list("week", "priority_id", "hist"), key=repr)
+    ) + sorted(
+        DashboardWeek.objects.values_list(
+            "week",
+            "plan_id",
+            "priority_id",
+            "tickets",
+            "fr_with_target",
+            "fr_met",
+            "fr_breached",
+            "res_with_target",
+            "res_met",
+            "res_breached",
+            "dues",
+            "hist",
+        ),
+        key=repr,
+    )
 
 
 # --- tests -------------------------------------------------------------------------------------------
@@ -457,8 +485,9 @@ def _seed_more(n, priorities, org, customer):
     )
 
 
+@pytest.mark.parametrize("weeks", ["8", "52"])
 def test_dashboard_queries_and_rows_read_are_the_same_for_10_or_1000_tickets(
-    client, lead, priorities, org, customer, django_assert_num_queries
+    weeks, client, lead, priorities, org, customer, django_assert_num_queries
 ):
     from tests.desk.test_dashboard import DASHBOARD_QUERIES
 
@@ -468,7 +497,7 @@ def test_dashboard_queries_and_rows_read_are_the_same_for_10_or_1000_tickets(
         with time_machine.travel(ROLLED_AT, tick=False):
             call_command("dashboard_backfill")
             with django_assert_num_queries(DASHBOARD_QUERIES):
-                response = client.get(reverse("desk:dashboard"), {"weeks": "8"})
+                response = client.get(reverse("desk:dashboard"), {"weeks": weeks})
         assert response.status_code == 200
     # One row per day, plan and priority, whatever the volume (one plan, one priority here).
     assert DashboardDay.objects.count() == DashboardRolledDay.objects.filter(day__lt=ROLLED_AT.date()).count()
@@ -477,6 +506,139 @@ def test_dashboard_queries_and_rows_read_are_the_same_for_10_or_1000_tickets(
         + Ticket.objects.filter(received_at__date=ROLLED_AT.date()).count()
         == 1000
     )
+
+
+# --- a year's window: whole weeks read from their week rows -----------------------------------------
+
+TIMES = (
+    "received_at",
+    "last_activity_at",
+    "first_response_due_at",
+    "first_responded_at",
+    "resolution_due_at",
+    "resolved_at",
+    "sla_paused_at",
+)
+
+
+def move(ticket, to):
+    """Move a ticket's whole timeline so that it arrives at ``to`` (its durations unchanged)."""
+    delta = to - ticket.received_at
+    Ticket.objects.filter(pk=ticket.pk).update(
+        merged_into=None,
+        **{f: getattr(ticket, f) + delta for f in TIMES if getattr(ticket, f) is not None},
+    )
+
+
+def roll_up(at=ROLLED_AT):
+    with time_machine.travel(at, tick=False):
+        return dashboard_rollup(now=at)
+
+
+def monday_of(instant):
+    return (instant - timedelta(days=instant.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+@pytest.mark.parametrize(
+    "read_after", [timedelta(0), timedelta(minutes=20), RUNNING_HORIZON * 2, timedelta(days=3)]
+)
+def test_a_52_week_window_equals_the_live_computation(year, read_after):
+    """Every figure of the longest window, read at the run and later (on the Monday after, the run's
+    week has days not rolled up: it is read day by day and live)."""
+    assert roll_up() > 52 * 7  # every day from the first ticket's on
+    data = assert_matches_live(now=ROLLED_AT + read_after, weeks=52)
+    assert len(data["by_week"]) == 52
+    assert len({r["week"] for r in data["rows"]}) >= 50  # tickets in (nearly) every week
+
+
+def test_whole_weeks_of_a_long_window_are_read_from_week_rows_and_two_running_totals(year):
+    """Counts from one row per closed week, plan and priority; histograms from two running totals per
+    priority (the window's last closed week's less the week's before the window)."""
+    roll_up()
+    this_monday = monday_of(ROLLED_AT).date()
+    closed = DashboardWeek.objects.filter(week__lt=this_monday)
+    assert closed.filter(plan__isnull=False).count() <= 56 * 2 * 4  # weeks x plans x priorities
+    assert closed.filter(plan__isnull=True).count() == closed.values("week").distinct().count() * 4
+    DashboardDay.objects.filter(day__lt=this_monday).delete()  # the closed weeks' day rows are not read...
+    closed.filter(plan__isnull=False).update(hist={"fr": [], "res": []})  # ...nor their histograms
+    assert_matches_live(now=ROLLED_AT, weeks=52)
+    closed.filter(plan__isnull=True).delete()  # the running totals are
+    with pytest.raises(AssertionError):
+        assert_matches_live(now=ROLLED_AT, weeks=52)
+
+
+def test_tickets_either_side_of_a_week_boundary_count_in_their_own_week(year):
+    """Sunday 23:59:59 and Monday 00:00:00 (UTC) twenty weeks back, and either side of the window's start."""
+    since = monday_of(ROLLED_AT) - timedelta(weeks=51)
+    boundary = monday_of(ROLLED_AT) - timedelta(weeks=20)
+    for ticket, to in zip(
+        year[1:5],
+        (since - timedelta(seconds=1), since, boundary - timedelta(seconds=1), boundary),
+        strict=True,
+    ):
+        move(ticket, to)
+    roll_up()
+    data = assert_matches_live(now=ROLLED_AT, weeks=52)
+    assert data["since"] == since
+    iso = [t.isocalendar() for t in (boundary - timedelta(seconds=1), boundary)]
+    weeks = {r["week"]: r["tickets"] for r in data["rows"]}
+    assert all(f"{i.year}-W{i.week:02d}" in weeks for i in iso) and iso[0].week != iso[1].week
+
+
+def test_a_late_change_to_a_ticket_forty_weeks_old_shows_after_the_next_run(year, tech, priorities):
+    later = ROLLED_AT + timedelta(minutes=3)
+    old = monday_of(ROLLED_AT) - timedelta(weeks=40) + timedelta(days=2, hours=10)
+    ticket = next(  # re-classified to Low below: it moves to another priority's row
+        t for t in year if t.priority_id != priorities["low"].pk and t.first_response_due_at is not None
+    )
+    move(ticket, old)
+    Ticket.objects.filter(pk=ticket.pk).update(
+        status=Status.OPEN, first_responded_at=None, resolved_at=None, sla_paused_at=None
+    )
+    roll_up()
+    before = rows_snapshot()
+    ticket.refresh_from_db()
+    with time_machine.travel(later, tick=False):  # through the services, as the desk does it
+        message_add(ticket=ticket, author=tech, body="Sorry for the wait", now=later)
+        ticket_change_status(ticket=ticket, status=Status.RESOLVED, by=tech, now=later)
+        ticket_reclassify(ticket=ticket, priority=priorities["low"], by=tech, reason="minor", now=later)
+    since = sla_dashboard(now=later, weeks=52)["since"]
+    assert sla_dashboard(now=later, weeks=52)["rows"] != live_compliance(now=later, since=since)  # behind...
+    assert roll_up(later + timedelta(minutes=1)) >= 1
+    assert_matches_live(now=later + timedelta(minutes=1), weeks=52)  # ...until the next run
+    changed = DashboardWeek.objects.filter(week=old.date() - timedelta(days=old.weekday()))
+    assert changed.exists() and rows_snapshot() != before
+
+
+def test_running_clocks_of_old_weeks_breach_at_read_time_and_a_lapsed_day_is_read_live(year):
+    """A first response due half an hour after the run, twelve weeks back, is kept in its week's row and
+    breaches at read time; a resolution due two hours after the run, ten weeks back, is past the horizon:
+    its day lapses then and its week is read day by day, that day live."""
+    kept, beyond = year[10], year[11]
+    move(kept, monday_of(ROLLED_AT) - timedelta(weeks=12) + timedelta(days=3))
+    Ticket.objects.filter(pk=kept.pk).update(
+        first_response_due_at=ROLLED_AT + timedelta(minutes=30), first_responded_at=None
+    )
+    move(beyond, monday_of(ROLLED_AT) - timedelta(weeks=10) + timedelta(days=1))
+    Ticket.objects.filter(pk=beyond.pk).update(
+        resolution_due_at=ROLLED_AT + timedelta(hours=2),
+        resolved_at=None,
+        sla_paused_at=None,
+        status=Status.OPEN,
+    )
+    roll_up()
+    week_dues = [d for row in DashboardWeek.objects.values_list("dues", flat=True) for d in row["fr"]]
+    assert (ROLLED_AT + timedelta(minutes=30)).timestamp() in week_dues
+    lapsing = DashboardRolledDay.objects.get(day=(monday_of(ROLLED_AT) - timedelta(weeks=10, days=-1)).date())
+    assert lapsing.valid_until == ROLLED_AT + timedelta(hours=2)
+
+    def breached(now, target):
+        return sum(r[f"{target}_breached"] for r in sla_dashboard(now=now, weeks=52)["rows"])
+
+    assert breached(ROLLED_AT + timedelta(minutes=40), "fr") > breached(ROLLED_AT, "fr")
+    assert breached(ROLLED_AT + timedelta(hours=3), "res") > breached(ROLLED_AT, "res")
+    for after in (timedelta(minutes=40), timedelta(hours=2), timedelta(hours=3)):
+        assert_matches_live(now=ROLLED_AT + after, weeks=52)
 
 
 @pytest.mark.django_db(transaction=True)

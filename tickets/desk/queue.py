@@ -28,6 +28,7 @@ from ..selectors import (
     QueueCursor,
     people_attach,
     queue_after,
+    tag_names_attach,
     tagged_q,
     tags_prefetch,
     ticket_queue,
@@ -310,11 +311,14 @@ QUEUE_ROW_COLUMNS = (
     "first_responded_at",
     "resolved_at",
     "sla_paused_at",
-    "organization__name",
-    "plan__name",
-    "priority__name",
-    "priority__colour",
 )
+# ... and of its organization, plan and level, as joined columns (not three model instances per row).
+QUEUE_ROW_LOOKUPS = {
+    "row_organization": F("organization__name"),
+    "row_plan": F("plan__name"),
+    "row_priority": F("priority__name"),
+    "row_colour": F("priority__colour"),
+}
 
 
 def queue_page(*, agent, now: datetime, filters: QueueFilters, page_size: int = PAGE_SIZE) -> QueuePage:
@@ -339,10 +343,10 @@ def queue_page(*, agent, now: datetime, filters: QueueFilters, page_size: int = 
     else:
         qs = _after_priority(qs, filters.after)
     # The rows' tags: one more query for the whole page (none when it is empty); the people: one more.
-    qs = qs.select_related(None).select_related("organization", "plan", "priority").only(*QUEUE_ROW_COLUMNS)
-    rows = list(qs.prefetch_related(tags_prefetch())[: page_size + 1])
+    qs = qs.select_related(None).only(*QUEUE_ROW_COLUMNS).annotate(**QUEUE_ROW_LOOKUPS)
+    rows = list(qs[: page_size + 1])
     more = len(rows) > page_size
-    rows = people_attach(rows[:page_size], only=PERSON_ROW_FIELDS)
+    rows = tag_names_attach(people_attach(rows[:page_size], only=PERSON_ROW_FIELDS))
     return QueuePage(
         rows=rows,
         next_after=_cursor_encode(rows[-1], filters.sort) if more else None,

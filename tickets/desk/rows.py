@@ -48,8 +48,9 @@ class QueueRow(TypedDict):
 
 
 def queue_row_words(tickets: list[Ticket], *, now: datetime) -> list[QueueRow]:
-    """The page's tickets (people attached, tags prefetched) as rows of words, in the reader's language
-    and time zone (both active for the request)."""
+    """The page's tickets (``queue_page``'s rows: people and tag names attached, the organization's,
+    plan's and level's words as ``QUEUE_ROW_LOOKUPS``) as rows of words, in the reader's language and
+    time zone (both active for the request)."""
     url_of = reverse("desk:ticket_detail", args=[0]).rsplit("0/", 1)[0]  # ".../tickets/"
     select = _("Select %(reference)s")
     escalated = _("Escalated by the customer %(when)s")
@@ -82,12 +83,12 @@ def queue_row_words(tickets: list[Ticket], *, now: datetime) -> list[QueueRow]:
                 ),
                 subject=t.subject,
                 requester=t.requester.email if t.requester_id else "",
-                tags=[(tag.name, "tag=" + quote(tag.name, safe="/")) for tag in t.tags.all()],
+                tags=[(name, "tag=" + quote(name, safe="/")) for name in t.tag_names],
                 snippet=getattr(t, "search_snippet", None) or "",
-                organization=t.organization.name if t.organization_id else "",
-                plan=t.plan.name if t.plan_id else "",
-                priority=level_name(t.priority.name) if t.priority_id else "",
-                colour=t.priority.colour if t.priority_id else "",
+                organization=t.row_organization or "",
+                plan=t.row_plan or "",
+                priority=level_name(t.row_priority) if t.row_priority else "",
+                colour=t.row_colour or "",
                 status=statuses.get(t.status, t.status),
                 assignee=assignee.display_name if assignee is not None else "—",
                 received_title=received % {"when": date_filter(localtime(t.received_at), ROW_TIME)},

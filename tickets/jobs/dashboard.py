@@ -1,17 +1,21 @@
-"""The SLA dashboard's roll-up (``tickets.models.DashboardDay``, ``DashboardSnapshot``), kept by a timed job.
+"""The SLA dashboard's roll-up (``tickets.models.DashboardDay``, ``DashboardWeek``, ``DashboardSnapshot``), kept
+by a timed job.
 
 Each run (every minute):
 
 * counts the open backlog by age (``DashboardSnapshot`` "backlog": the page shows it "as of" this run);
-* rolls up every closed UTC day that needs it: a day never rolled up (an empty table is filled from the
-  first ticket on), a day one of whose tickets changed since the last run (``Ticket.updated_at``, read
-  back to CHANGES_OVERLAP before it so a change committed late is not missed), and a day whose stored
-  running clocks end within RECOMPUTE_AHEAD (its ``valid_until``, see ``tickets.dashboard``).
+* rolls up every closed UTC day that needs it (and sums its ISO week again, ``DashboardWeek``, carrying
+  a change of the week's histograms into the running totals of it and every later week): a day never
+  rolled up (an empty table is filled from the first ticket on), a day one of whose tickets changed
+  since the last run (``Ticket.updated_at``, read back to CHANGES_OVERLAP before it so a change
+  committed late is not missed), and a day whose stored running clocks end within RECOMPUTE_AHEAD (its
+  ``valid_until``, see ``tickets.dashboard``).
 
 Today is never stored: the dashboard computes it live (``tickets.dashboard.window_cells``).
 
-Idempotent: a day is replaced (delete + insert), and its week's histograms summed again, in one
-transaction under a per-week advisory lock, so a second run, or two workers at once, leave the same rows.
+Idempotent: a day is replaced (delete + insert), and its week summed again, in one transaction under a
+per-week advisory lock (and the running totals under one lock of their own, taken after it), so a second
+run, or two workers at once, leave the same rows.
 """
 
 from __future__ import annotations
@@ -21,12 +25,24 @@ from datetime import UTC, date, datetime, timedelta
 from django.db import connection, transaction
 from django.db.models.functions import TruncDate
 
-from ..dashboard import COUNT_NAMES, RUNNING_HORIZON, backlog_by_age, day_cells, hist_add, hist_flat
+from sla.models import PriorityLevel
+
+from ..dashboard import (
+    COUNT_NAMES,
+    RUNNING_HORIZON,
+    backlog_by_age,
+    day_cells,
+    hist_add,
+    hist_flat,
+    hist_minus,
+)
 from ..models import DashboardDay, DashboardRolledDay, DashboardSnapshot, DashboardWeek, Ticket
 
 CHANGES_OVERLAP = timedelta(minutes=5)
 RECOMPUTE_AHEAD = RUNNING_HORIZON / 2
 _LOCK_SPACE = 1817  # pg_advisory_xact_lock(space, monday) keys; any constant no other lock uses
+_TOTALS_KEY = 0  # (space, 0): the running totals of every week (no Monday's ordinal is 0)
+_NO_DUES = {"fr": [], "res": []}  # a running total's (it has no counts)
 
 
 def _day_start(day: date) -> datetime:
@@ -34,8 +50,8 @@ def _day_start(day: date) -> datetime:
 
 
 def dashboard_rollup_day(*, day: date, now: datetime) -> int:
-    """Recompute one closed day's cells as at ``now``, and its week's histograms; returns the number of
-    cells written."""
+    """Recompute one closed day's cells as at ``now``, and its week's sums; returns the number of cells
+    written."""
     start = _day_start(day)
     monday = day - timedelta(days=day.weekday())
     horizon = (now + RUNNING_HORIZON).timestamp()
@@ -72,19 +88,118 @@ def dashboard_rollup_day(*, day: date, now: datetime) -> int:
 
 
 def _week_sum(monday: date) -> None:
-    """Sum the week's stored days' histograms per priority into ``DashboardWeek``."""
-    sums: dict[int, tuple[dict, dict]] = {}
-    for priority_id, hist in DashboardDay.objects.filter(
+    """Sum the week's stored day cells per plan and priority into ``DashboardWeek``: counts added, kept
+    running dues put together, histograms added (a whole valid week is read from these rows alone); then
+    carry the change of its histograms per priority into the running totals (``_totals_carry``)."""
+    sums: dict[tuple[int, int], dict] = {}
+    for plan_id, priority_id, *counts, dues, hist in DashboardDay.objects.filter(
         day__gte=monday, day__lt=monday + timedelta(days=7)
-    ).values_list("priority_id", "hist"):
-        fr, res = sums.setdefault(priority_id, ({}, {}))
+    ).values_list("plan_id", "priority_id", *COUNT_NAMES, "dues", "hist"):
+        s = sums.get((plan_id, priority_id))
+        if s is None:
+            s = sums[(plan_id, priority_id)] = {
+                **dict.fromkeys(COUNT_NAMES, 0),
+                "dues": {"fr": [], "res": []},
+                "hist": ({}, {}),
+            }
+        for name, n in zip(COUNT_NAMES, counts, strict=True):
+            s[name] += n
+        s["dues"]["fr"] += dues["fr"]
+        s["dues"]["res"] += dues["res"]
+        hist_add(s["hist"][0], hist["fr"])
+        hist_add(s["hist"][1], hist["res"])
+    cells = DashboardWeek.objects.filter(week=monday, plan__isnull=False)
+    before = _per_priority(cells.values_list("priority_id", "hist"))
+    cells.delete()
+    DashboardWeek.objects.bulk_create(
+        DashboardWeek(
+            week=monday,
+            plan_id=plan_id,
+            priority_id=priority_id,
+            **{name: s[name] for name in COUNT_NAMES},
+            dues={"fr": sorted(s["dues"]["fr"]), "res": sorted(s["dues"]["res"])},
+            hist={"fr": hist_flat(s["hist"][0]), "res": hist_flat(s["hist"][1])},
+        )
+        for (plan_id, priority_id), s in sorted(sums.items())
+    )
+    after = _per_priority(
+        (priority_id, {"fr": hist_flat(s["hist"][0]), "res": hist_flat(s["hist"][1])})
+        for (_plan_id, priority_id), s in sums.items()
+    )
+    _totals_carry(monday, before=before, after=after)
+
+
+def _per_priority(rows) -> dict[int, tuple[dict, dict]]:
+    out: dict[int, tuple[dict, dict]] = {}
+    for priority_id, hist in rows:
+        fr, res = out.setdefault(priority_id, ({}, {}))
         hist_add(fr, hist["fr"])
         hist_add(res, hist["res"])
-    DashboardWeek.objects.filter(week=monday).delete()
-    DashboardWeek.objects.bulk_create(
-        DashboardWeek(week=monday, priority_id=p, hist={"fr": hist_flat(fr), "res": hist_flat(res)})
-        for p, (fr, res) in sorted(sums.items())
+    return out
+
+
+def _totals_carry(monday: date, *, before: dict, after: dict) -> None:
+    """Keep the running totals: the rows without a plan, one per week and priority, whose ``hist`` is the
+    sum of the priority's histograms over every week up to that one (so a window's are two rows' difference,
+    ``tickets.dashboard.window_cells``). The week gets its totals (the latest earlier week's plus its own;
+    every priority seen before is carried, so each summed week has a row for each), and every later week's
+    totals change by what this week's histograms changed. Under one lock for all weeks (PostgreSQL), in the
+    transaction that rolled the day up, so the totals always agree with the week rows."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_SPACE, _TOTALS_KEY])
+    totals = DashboardWeek.objects.filter(plan__isnull=True)
+    previous = totals.filter(week__lt=monday).order_by("-week").values_list("week", flat=True).first()
+    running = (
+        _per_priority(totals.filter(week=previous).values_list("priority_id", "hist")) if previous else {}
     )
+    for priority_id in PriorityLevel.objects.values_list("pk", flat=True):  # a row for each, zero or not
+        running.setdefault(priority_id, ({}, {}))
+    for priority_id, (fr, res) in after.items():
+        mine = running.setdefault(priority_id, ({}, {}))
+        hist_add(mine[0], hist_flat(fr))
+        hist_add(mine[1], hist_flat(res))
+    totals.filter(week=monday).delete()
+    DashboardWeek.objects.bulk_create(
+        DashboardWeek(
+            week=monday, priority_id=p, dues=_NO_DUES, hist={"fr": hist_flat(fr), "res": hist_flat(res)}
+        )
+        for p, (fr, res) in sorted(running.items())
+    )
+    change = {}
+    for priority_id in before.keys() | after.keys():
+        old, new = before.get(priority_id, ({}, {})), after.get(priority_id, ({}, {}))
+        delta = tuple(hist_minus(new[i], old[i]) for i in (0, 1))
+        if delta[0] or delta[1]:
+            change[priority_id] = delta
+    if not change:
+        return
+    later = list(totals.filter(week__gt=monday).values_list("week", "priority_id", "hist"))
+    weeks = sorted({week for week, _p, _h in later})
+    have = {(week, p): hist for week, p, hist in later}
+    rows = []
+    for week in weeks:
+        for priority_id, (fr, res) in change.items():
+            hist = have.get((week, priority_id), {"fr": [], "res": []})
+            mine = ({}, {})
+            hist_add(mine[0], hist["fr"])
+            hist_add(mine[1], hist["res"])
+            for into, by in ((mine[0], fr), (mine[1], res)):
+                for k, n in by.items():
+                    into[k] = into.get(k, 0) + n
+            rows.append(
+                DashboardWeek(
+                    week=week,
+                    priority_id=priority_id,
+                    dues=_NO_DUES,
+                    hist={
+                        "fr": hist_flat(hist_minus(mine[0], {})),
+                        "res": hist_flat(hist_minus(mine[1], {})),
+                    },
+                )
+            )
+    totals.filter(week__gt=monday, priority_id__in=list(change)).delete()
+    DashboardWeek.objects.bulk_create(rows)
 
 
 def _days_due(*, now: datetime, today: date) -> set[date]:

@@ -34,6 +34,7 @@ from .. import forms
 from ..history import due_explanation, explain_events
 from ..presence import POLL_SECONDS, presence_report
 from ..selectors import canned_replies_filled, customer_context, messages_since, tags_for_ticket_page
+from ..thread import thread_words
 from ._common import (
     attempt,
     back,
@@ -67,7 +68,7 @@ def _detail_page(request, ticket: Ticket, *, reply_form=None, newer=(), status: 
         {
             "ticket": ticket,
             "sla": sla_clock(ticket, current_time()),
-            "thread": thread,
+            "thread": thread_words(thread, newer=newer),
             "history": lines,
             "why_due": due_explanation(ticket, lines),
             "assignees": forms.assignee_choices(ticket=ticket, viewer=request.user),

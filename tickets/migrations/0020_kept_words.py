@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("tickets", "0018_inbound_notes"),
+        ("tickets", "0019_dashboard_week_cells"),
     ]
 
     operations = [
