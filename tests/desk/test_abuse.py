@@ -3,10 +3,12 @@ from django.contrib.admin.sites import site
 from django.contrib.messages.storage.fallback import FallbackStorage
 from django.test import RequestFactory
 from django.urls import reverse
+from django.utils import translation
 
 from accounts.models import Organization
 from tests.conftest import NOW
 from tickets.models import Status, TicketEvent
+from tickets.reasons import event_reason
 from tickets.services import (
     TicketError,
     organization_bar_top_priority,
@@ -134,3 +136,18 @@ def test_technicians_cannot_take_the_decision(client, tech, org):
     assert client.post(reverse("desk:organization_abuse", args=[org.pk]), {"reason": "x"}).status_code == 403
     org.refresh_from_db()
     assert org.may_file_top_priority
+
+
+def test_the_downgrade_reason_reads_in_each_readers_language(lead, customer, make_ticket):
+    """Stored as a message and its values (``tickets.reasons``): English in the row for the audit trail,
+    German for a German reader, the lead's own words as written."""
+    urgent = make_ticket("u", "urgent")
+    organization_bar_top_priority(organization=customer.organization, by=lead, reason="Zu oft", now=NOW)
+    event = urgent.events.get(kind=TicketEvent.Kind.PRIORITY)
+    assert event.reason == "Organization-wide downgrade for abuse of the Urgent category: Zu oft"
+    with translation.override("de"):
+        assert event_reason(event) == (
+            "Herabstufung für die ganze Organisation wegen Missbrauchs der Kategorie Urgent: Zu oft"
+        )
+    with translation.override("fr"):
+        assert event_reason(event).startswith("Déclassement de toute l’organisation")

@@ -20,6 +20,7 @@ from sla.models import PriorityLevel
 
 from ..models import Ticket
 from ..policy import TicketError, level_below
+from ..reasons import Reason
 from .classify import ticket_reclassify
 
 
@@ -64,7 +65,12 @@ def organization_bar_top_priority(
             priority=new,
             by=by,
             now=now,
-            reason=f"Organization-wide downgrade for abuse of the {old.name} category: {reason}",
+            # kept as a message and its values (``tickets.reasons``): each reader reads it in their language
+            reason=Reason(
+                _("Organization-wide downgrade for abuse of the %(level)s category: %(reason)s"),
+                level=old.name,
+                reason=reason,
+            ),
         )
         downgraded.append((ticket, old.name, new.name))
     return AbuseDecision(organization=organization, downgraded=downgraded)
