@@ -1,9 +1,11 @@
 """The technician's day in real Chromium: work the queue top-down until it is clear, and the dashboard."""
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.dateformat import format as date_format
 
 from tickets.desk.views import queue as desk_queue_views
 from tickets.models import CannedReply, Status, Ticket
@@ -281,9 +283,13 @@ def test_two_technicians_on_one_ticket_see_each_other_and_log_their_time(
 def test_a_german_speaking_technician_reads_the_queue_in_german(
     page, login, tech, customer, colleague, priorities
 ):
-    _tickets(customer, colleague, priorities)
-    tech.language = "de"
+    """A German technician in New York: the queue's words in German, its times and the ticket page's in
+    New York time with German day and month names."""
+    made = _tickets(customer, colleague, priorities)
+    tech.language, tech.time_zone = "de", "America/New_York"
     tech.save()
+    new_york = ZoneInfo("America/New_York")
+    reply = message_add(ticket=made["urgent"], author=customer, body="Noch immer aus.", now=timezone.now())
     login(tech.email)
     page.goto("/desk/")
     assert page.locator("h1").inner_text() == "Warteschlange"
@@ -297,6 +303,15 @@ def test_a_german_speaking_technician_reads_the_queue_in_german(
         "Betreff",
         "Organisation · Vertrag",
     ]
+    urgent = made["urgent"]
+    with translation.override("de"):
+        received = date_format(urgent.received_at.astimezone(new_york), "D j M H:i")
+        said = date_format(reply.created_at.astimezone(new_york), "D j M H:i")
+    age_cell = page.locator(f'tr[data-ticket="{urgent.pk}"] td:nth-child(8)')
+    assert age_cell.get_attribute("title") == f"eingegangen am {received}"
+    page.get_by_role("link", name=urgent.reference, exact=True).click()
+    assert page.locator(f"#m{reply.pk} time").inner_text() == said
+    assert page.locator(f"#m{reply.pk} header").inner_text().startswith("Öffentliche Antwort · ")
 
 
 def test_a_german_speaking_team_lead_makes_a_macro_and_reads_the_rules_in_german(
