@@ -27,6 +27,8 @@ from django.db.models import (
     Exists,
     FloatField,
     IntegerField,
+    Max,
+    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -153,7 +155,11 @@ def candidates(
     if few or not postgres():
         matched = search_filter(qs, text=text, reader=reader)
         return _candidate_rows(matched, text=text, reader=reader, flags=flags, window=window)
-    newest = Ticket.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    # Both ends of the primary key in one query (two index endpoint reads): the walk starts at the newest,
+    # and there is no second read when no ticket is older than the walk's bound (a small desk; and so the
+    # query count does not hang on how far the id sequence has run).
+    ends = Ticket.objects.aggregate(newest=Max("pk"), oldest=Min("pk"))
+    newest, oldest = ends["newest"] or 0, ends["oldest"] or 0
     boundary = newest - WALK
     # Both sides of the join carry the bound: the tickets' and the documents' own key, so neither walk
     # can run past it looking for a match.
@@ -163,7 +169,7 @@ def candidates(
         "SET LOCAL enable_bitmapscan = off",  # the walk: the primary keys backwards, no index guesses
         lambda: _candidate_rows(recent, text=text, reader=reader, flags=flags, window=window),
     )
-    if len(rows) < window and boundary > 0:  # fewer than a window among the newest: the older ones
+    if len(rows) < window and oldest <= boundary:  # fewer than a window among the newest: the older ones
         older = qs.filter(
             pk__lte=boundary, pk__in=documents.filter(ticket_id__lte=boundary).values("ticket_id")
         )
