@@ -99,3 +99,22 @@ def test_the_picker_costs_the_same_queries_for_five_or_fifty_technicians(client,
     with CaptureQueriesContext(connection) as many:
         client.get(url)
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+@pytest.mark.parametrize("with_team", [False, True], ids=["no-team", "my-team"])
+def test_the_bulk_bars_quick_picker_lists_whom_the_general_rule_lists(tech, crowd, with_team):
+    """The queue passes the teams it reads anyway and gets one plain query (``_my_teams_choices``); it
+    must list exactly the people the general rule lists for ``ticket=None``: my team and me, or, on a
+    desk without teams, a bounded few with me among them though my name sorts last."""
+    from tickets.desk.forms import assignee_choices
+
+    tech.full_name = "Zed Last"  # after every "Xavier": still listed
+    tech.save(update_fields=["full_name"])
+    if with_team:
+        team = Team.objects.create(name="Voice")
+        team.members.add(tech, crowd[5], crowd[45])
+    teams = list(Team.objects.filter(members=tech))
+    quick = assignee_choices(ticket=None, viewer=tech, viewer_teams=teams)
+    general = assignee_choices(ticket=None, viewer=tech)
+    assert [p.pk for p in quick] == [p.pk for p in general]
+    assert tech in quick and len(quick) == (3 if with_team else PICKER_MAX)

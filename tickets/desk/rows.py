@@ -23,6 +23,15 @@ _STATUS_LABELS = dict(Status.choices)
 ROW_TIME = "D j M H:i"
 
 
+_SENTINEL = 987654321
+
+
+def url_for_ids(name: str):
+    """``reverse(name, args=[pk])`` for many pks at the price of one reverse (rows and threads)."""
+    template = reverse(name, args=[_SENTINEL])
+    return lambda pk: template.replace(str(_SENTINEL), str(pk))
+
+
 class QueueRow(TypedDict):
     """One row's words (a dict: the template's first lookup, so no attribute fallback per cell)."""
 
@@ -51,7 +60,7 @@ def queue_row_words(tickets: list[Ticket], *, now: datetime) -> list[QueueRow]:
     """The page's tickets (``queue_page``'s rows: people and tag names attached, the organization's,
     plan's and level's words as ``QUEUE_ROW_LOOKUPS``) as rows of words, in the reader's language and
     time zone (both active for the request)."""
-    url_of = reverse("desk:ticket_detail", args=[0]).rsplit("0/", 1)[0]  # ".../tickets/"
+    ticket_url = url_for_ids("desk:ticket_detail")
     select = _("Select %(reference)s")
     escalated = _("Escalated by the customer %(when)s")
     received = _("received %(when)s")
@@ -73,7 +82,7 @@ def queue_row_words(tickets: list[Ticket], *, now: datetime) -> list[QueueRow]:
         rows.append(
             QueueRow(
                 ticket=t,
-                url=f"{url_of}{t.pk}/",
+                url=ticket_url(t.pk),
                 reference=reference,
                 select_label=select % {"reference": reference},
                 escalated_title=(

@@ -12,20 +12,12 @@ from typing import TypedDict
 
 from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import filesizeformat, linebreaks_filter
-from django.urls import reverse
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
 from ..models import Channel, Message
 from ..reasons import message_body
-
-_SENTINEL = 987654321
-
-
-def _url_of(name: str):
-    """``reverse(name, args=[pk])`` for many pks at the price of one."""
-    template = reverse(name, args=[_SENTINEL])
-    return lambda pk: template.replace(str(_SENTINEL), str(pk))
+from .rows import url_for_ids
 
 
 class MessageWords(TypedDict):
@@ -56,8 +48,8 @@ def thread_words(messages: list[Message], *, newer=()) -> list[MessageWords]:
     channels = {value: str(label) for value, label in Channel.choices}
     system = _("System")
     minutes = _("%(minutes)s min")
-    kb_url = _url_of("kb:desk_from_message")
-    download = _url_of("desk:attachment_download")
+    kb_url = url_for_ids("kb:desk_from_message")
+    download = url_for_ids("desk:attachment_download")
     out = []
     for m in messages:
         files = list(m.attachments.all())
