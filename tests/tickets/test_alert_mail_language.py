@@ -147,3 +147,18 @@ def test_the_escalation_and_assignment_mails_name_the_level_in_the_readers_langu
     ticket_assign(ticket=ticket, agent=german, by=lead, now=at(6, 10, 6))
     assigned = _deliver("assigned_to_you", german, at(6, 10, 6))
     assert "Priorität: Hoch" in assigned.body
+
+
+def test_an_alerts_subject_is_the_tickets_subject_as_typed_on_one_line(customer, english, priorities):
+    """A subject line is plain text: a customer's "&" and "<" read as typed (not "&amp;"), and a typed
+    line break cannot start a second header."""
+    _rules(Ev.CREATED)
+    ticket_create(
+        requester=customer,
+        subject="R&D <lab>\nBcc: x@evil.test",
+        priority=priorities["high"],
+        now=at(6, 16, 30),
+    )
+    en = _deliver("sla_alert", english, at(6, 16, 30))
+    assert en.subject.endswith("] New High ticket: R&D <lab> Bcc: x@evil.test")
+    assert "\n" not in en.subject and "&amp;" not in en.subject
