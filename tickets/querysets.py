@@ -1,5 +1,8 @@
 """Named queries, defined once and composed everywhere (the Wagtail ``live_q()`` pattern)."""
 
+from functools import reduce
+from operator import or_
+
 from django.db import models
 from django.db.models import Case, DateTimeField, F, Q, When
 from django.db.models.functions import Coalesce, Least
@@ -53,19 +56,35 @@ class TicketQuerySet(models.QuerySet):
         their organization's tickets where the organization shares them; anyone else, and any account
         whose address is not verified (``accounts.identity``), sees nothing.
         """
-        if not is_verified(user):  # anonymous, inactive, or an address not proved yet: nothing
-            return self.none()
-        if user.is_staff:
+        arms = self.visible_arms(user)
+        if arms is None:
             return self
-        own = Q(requester_id=user.pk) | Q(pk__in_array=self._cc_ids(user))
+        return self.filter(reduce(or_, arms)) if arms else self.none()
+
+    @staticmethod
+    def visible_arms(user, *, mine: bool = False) -> list[Q] | None:
+        """``visible_to``'s rule as the conditions whose union is what ``user`` sees: None for staff
+        (everything), [] for nobody; ``mine``: only what they filed or are copied on (the portal's tab).
+        A list that reads each arm in its own index order (``selectors.customer_page``) asks this, so it
+        cannot drift from the rule."""
+        if not is_verified(user):  # anonymous, inactive, or an address not proved yet: nothing
+            return []
+        if user.is_staff:
+            return None
+        own = TicketQuerySet._own_arms(user)
         org_id = user.organization_id
-        if org_id is not None and user.organization.shares_tickets:
-            return self.filter(Q(organization_id=org_id) | own)
-        return self.filter(own)
+        if not mine and org_id is not None and user.organization.shares_tickets:
+            return [Q(organization_id=org_id), *own]
+        return own
 
     def mine(self, user) -> "TicketQuerySet":
         """The tickets a customer filed or is copied on (the portal's "mine" tab)."""
-        return self.filter(Q(requester_id=user.pk) | Q(pk__in_array=self._cc_ids(user)))
+        return self.filter(reduce(or_, self._own_arms(user)))
+
+    @staticmethod
+    def _own_arms(user) -> list[Q]:
+        """What a customer filed, and what they are copied on."""
+        return [Q(requester_id=user.pk), Q(pk__in_array=TicketQuerySet._cc_ids(user))]
 
     @staticmethod
     def _cc_ids(user):

@@ -28,8 +28,9 @@ PINNED = {
     "desk_queue": 15,
     "api_queue": 5,  # session or token, user, one keyset page (one join), the page's tags (staff read tags),
     # the page's requesters and assignees
-    "portal_list": 8,  # session, user with organization, the page's ids (keyset, no count), its rows, their
-    # people, the page's SLA calendar zones, incident banner, priorities
+    "portal_list": 9,  # session, user with organization, the page's ids (keyset, no count: one ordered read
+    # for what they filed, one for what they are copied on), its rows, their people, the page's SLA
+    # calendar zones, incident banner, priorities
     "portal_ticket": 12,  # + the customer history: its events and the level names, whatever its length
     "api_create": 28,  # one transaction: ticket, events, first message, SLA lookups, outbox rows, routing, rules,
     # webhooks (one endpoint lookup), and the knowledge base adding suggestions to the acknowledgement

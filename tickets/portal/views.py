@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -27,7 +28,7 @@ from ..fields import filing_key
 from ..models import Message, RequestType, Status, Ticket
 from ..reasons import Reason, close_reason
 from ..search import best_first, candidates, clean, snippets
-from ..selectors import customer_page, customer_tickets, open_incidents
+from ..selectors import customer_arms, customer_page, customer_tickets, open_incidents
 from ..services import (
     SurveyError,
     TicketError,
@@ -94,15 +95,17 @@ def ticket_list(request):
         qs = qs.mine(user)
     form = TicketFilterForm(request.GET or None)
     q = ""
+    narrow = Q()
     if form.is_valid():
         q = clean(form.cleaned_data["q"])
         status = form.cleaned_data["status"]
         if status == "open":
-            qs = qs.filter(policy.open_q())
+            narrow &= policy.open_q()
         elif status:
-            qs = qs.filter(status=status)
+            narrow &= Q(status=status)
         if form.cleaned_data["priority"]:
-            qs = qs.filter(priority=form.cleaned_data["priority"])
+            narrow &= Q(priority=form.cleaned_data["priority"])
+    qs = qs.filter(narrow)
     after = next_after = None
     if q:  # full-text over what the customer may read (never internal notes): the newest matches, best first
         found = best_first(candidates(qs, text=q, reader=user, few=True), q)
@@ -112,7 +115,8 @@ def ticket_list(request):
     else:  # newest activity first: keyset pages, the same cost at any depth and any history length
         page = None
         after = request.GET.get("after", "")
-        tickets, next_after = customer_page(qs, after=after, size=PAGE_SIZE)
+        arms = customer_arms(user=user, mine=scope == "mine")
+        tickets, next_after = customer_page(qs, arms=arms, narrow=narrow, after=after, size=PAGE_SIZE)
     now = timezone.now()
     if q:
         found = snippets([t.pk for t in tickets], text=q, reader=user)
