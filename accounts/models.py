@@ -120,6 +120,12 @@ class Role:
     ADMINS = "Admins"
 
 
+def display_name_of(full_name: str, first_name: str, last_name: str, email: str) -> str:
+    """How a person is named on every page and in every mail (``User.display_name``): their full name,
+    else first and last, else their address. Lists that read these four columns as values ask this."""
+    return full_name or f"{first_name} {last_name}".strip() or email
+
+
 class User(AbstractUser):
     # username is kept (admin, third-party apps) but mirrors the email address.
     email = models.EmailField("email address", unique=True)
@@ -164,7 +170,7 @@ class User(AbstractUser):
 
     @property
     def display_name(self) -> str:
-        return self.full_name or self.get_full_name() or self.email
+        return display_name_of(self.full_name, self.first_name, self.last_name, self.email)
 
     @property
     def is_verified(self) -> bool:

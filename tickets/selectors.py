@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 from datetime import datetime
 
 from django.db import connection
@@ -23,7 +24,7 @@ from django.db.models import (
 )
 from django.db.models.expressions import RawSQL
 
-from accounts.models import User
+from accounts.models import User, display_name_of
 
 from . import policy
 from .models import InboundEmail, Incident, RequestType, SavedView, SenderHold, Tag, Ticket, TicketTag
@@ -86,8 +87,28 @@ def customer_arms(*, user, mine: bool) -> list[Q] | None:
     return Ticket.objects.visible_arms(user, mine=mine)
 
 
-# What a list row shows of a person (address and display name): list pages read only these columns.
-PERSON_ROW_FIELDS = ("pk", "email", "full_name", "first_name", "last_name")
+class PersonRow(NamedTuple):
+    """What a list row shows of a person: their id, address and name (``display_name_of``)."""
+
+    pk: int
+    email: str
+    display_name: str
+
+
+def person_rows_attach(tickets: list[Ticket]) -> list[Ticket]:
+    """Set each ticket's ``requester_row`` and ``assignee_row`` (None when unassigned) as ``PersonRow``
+    from one query of five columns for the whole list (none when it is empty): what list rows show of
+    people. Read as values, not as ``User`` instances (half the cost of building 80 of them for a page)."""
+    ids = {t.requester_id for t in tickets} | {t.assignee_id for t in tickets if t.assignee_id}
+    people = {}
+    if ids:
+        columns = ("pk", "full_name", "first_name", "last_name", "email")
+        for pk, full, first, last, email in User.objects.filter(pk__in=ids).order_by().values_list(*columns):
+            people[pk] = PersonRow(pk, email, display_name_of(full, first, last, email))
+    for t in tickets:
+        t.requester_row = people.get(t.requester_id)
+        t.assignee_row = people.get(t.assignee_id) if t.assignee_id else None
+    return tickets
 
 
 def people_attach(tickets: list[Ticket], *, only: tuple[str, ...] | None = None) -> list[Ticket]:

@@ -9,11 +9,11 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIRequestFactory
 
 from tests.conftest import NOW
-from tests.factories import StaffFactory
+from tests.factories import CustomerFactory, StaffFactory
 from tickets.api.serializers import TicketSerializer
 from tickets.api.serializers.tickets import ticket_rows, ticket_rows_queryset
 from tickets.models import Ticket
-from tickets.selectors import people_attach, tag_names_attach, tags_prefetch
+from tickets.selectors import person_rows_attach, tag_names_attach, tags_prefetch
 from tickets.services import (
     message_add,
     ticket_assign,
@@ -59,6 +59,10 @@ def varied(customer, priorities, tech):
     Ticket.objects.filter(pk=made[5].pk).update(request_fields={"site": "Leeds", "lines": 3})
     ann = StaffFactory(full_name="", first_name="Ann", last_name="Other", email="ann@helpdesk.test")
     ticket_assign(ticket=made[2], agent=ann, by=tech, now=NOW)  # named by first and last name
+    nameless = CustomerFactory(
+        organization=customer.organization, full_name="", first_name="", last_name="", email="x@acme.test"
+    )
+    made.append(ticket_create(requester=nameless, subject="no name", priority=priorities["low"], now=NOW))
     return made
 
 
@@ -69,7 +73,7 @@ def test_plain_rows_equal_the_serializer_for_every_kind_of_ticket(customer, prio
     request.user = tech
     qs = Ticket.objects.order_by("id").prefetch_related(tags_prefetch())
     expected = TicketSerializer(list(qs), many=True, context={"request": request, "now": when}).data
-    got = ticket_rows(tag_names_attach(people_attach(list(ticket_rows_queryset(qs)))), now=when, staff=True)
+    got = ticket_rows(tag_names_attach(person_rows_attach(list(ticket_rows_queryset(qs)))), now=when, staff=True)
     assert [dict(r) for r in expected] == got
     assert [list(r) for r in expected] == [list(r) for r in got]  # the same keys in the same order
     assert any(r["tags"] for r in got) and any(r["assignee"] for r in got)
@@ -80,6 +84,6 @@ def test_plain_rows_read_only_their_columns_in_three_queries(customer, prioritie
     varied(customer, priorities, tech)
     qs = ticket_rows_queryset(Ticket.objects.order_by("id"))
     with CaptureQueriesContext(connection) as ctx:
-        ticket_rows(tag_names_attach(people_attach(list(qs))), now=NOW, staff=True)
+        ticket_rows(tag_names_attach(person_rows_attach(list(qs))), now=NOW, staff=True)
     assert len(ctx.captured_queries) == 3  # the rows with their joins, the page's tags, the people
     assert "plan" not in ctx.captured_queries[0]["sql"].split("FROM")[0]

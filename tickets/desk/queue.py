@@ -24,9 +24,8 @@ from ..policy import DUE_SOON, TicketError, breached_q, breaching_q, tag_name
 from ..querysets import next_due_expression
 from ..search import candidates, search_filter
 from ..selectors import (
-    PERSON_ROW_FIELDS,
     QueueCursor,
-    people_attach,
+    person_rows_attach,
     queue_after,
     tag_names_attach,
     tagged_q,
@@ -346,7 +345,7 @@ def queue_page(*, agent, now: datetime, filters: QueueFilters, page_size: int = 
     qs = qs.select_related(None).only(*QUEUE_ROW_COLUMNS).annotate(**QUEUE_ROW_LOOKUPS)
     rows = list(qs[: page_size + 1])
     more = len(rows) > page_size
-    rows = tag_names_attach(people_attach(rows[:page_size], only=PERSON_ROW_FIELDS))
+    rows = tag_names_attach(person_rows_attach(rows[:page_size]))
     return QueuePage(
         rows=rows,
         next_after=_cursor_encode(rows[-1], filters.sort) if more else None,

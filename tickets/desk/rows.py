@@ -78,7 +78,7 @@ def queue_row_words(tickets: list[Ticket], *, now: datetime) -> list[QueueRow]:
     for t in tickets:
         sla = sla_clock(t, now)
         reference = t.reference
-        assignee = t.assignee
+        assignee = t.assignee_row
         rows.append(
             QueueRow(
                 ticket=t,
@@ -91,7 +91,7 @@ def queue_row_words(tickets: list[Ticket], *, now: datetime) -> list[QueueRow]:
                     else ""
                 ),
                 subject=t.subject,
-                requester=t.requester.email if t.requester_id else "",
+                requester=t.requester_row.email if t.requester_row else "",
                 tags=[(name, "tag=" + quote(name, safe="/")) for name in t.tag_names],
                 snippet=getattr(t, "search_snippet", None) or "",
                 organization=t.row_organization or "",

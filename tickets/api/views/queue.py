@@ -6,7 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework.generics import GenericAPIView
 
-from ...selectors import PERSON_ROW_FIELDS, people_attach, tag_names_attach, ticket_queue
+from ...selectors import person_rows_attach, tag_names_attach, ticket_queue
 from ..filters import QueueFilterSerializer
 from ..pagination import QueuePagination
 from ..permissions import IsStaff
@@ -51,6 +51,6 @@ class QueueView(ApiMixin, GenericAPIView):
         # Only the columns a row shows; the page's tags and people in one query each, whatever its size.
         qs = ticket_rows_queryset(qs)
         page = self.paginate_queryset(filters.apply(qs, agent=request.user, now=now))
-        tag_names_attach(people_attach(page, only=PERSON_ROW_FIELDS))
+        tag_names_attach(person_rows_attach(page))
         # TicketSerializer's schema, built as plain dicts (the schema above still documents it).
         return self.get_paginated_response(ticket_rows(page, now=now, staff=True))
