@@ -164,6 +164,15 @@ class User(AbstractUser):
     class Meta:
         ordering = ["email"]
         constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
+        indexes = [
+            # The desk's people pickers list active technicians by name: a few hundred rows among what
+            # may be hundreds of thousands of customers (a full scan of the users grew with them).
+            models.Index(
+                fields=["full_name", "email"],
+                name="user_active_staff",
+                condition=models.Q(is_staff=True, is_active=True),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.display_name

@@ -275,6 +275,10 @@ class Ticket(models.Model):
             # A customer's list: keyset pages newest activity first (tickets.selectors.customer_page).
             models.Index(fields=["organization", "-last_activity_at", "-id"], name="ticket_org_activity"),
             models.Index(fields=["requester", "-last_activity_at", "-id"], name="ticket_requester_activity"),
+            # The ticket page's side panel: the organization's open tickets, however long its history.
+            models.Index(
+                fields=["organization"], name="ticket_org_open", condition=Q(status__in=OPEN_STATUSES)
+            ),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
             models.Index(fields=["status", "updated_at"], name="ticket_status_updated"),
             # The SLA dashboard's window (received_at >= since) and its breach list (newest arrivals first).

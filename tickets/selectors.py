@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
 from datetime import datetime
+from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import (
@@ -146,7 +146,9 @@ def customer_page(
     still decides every row shown.
     """
     cursor = _customer_cursor(after)
-    ordered = (qs if arms is None else Ticket.objects.filter(narrow or Q())).order_by("-last_activity_at", "-id")
+    ordered = (qs if arms is None else Ticket.objects.filter(narrow or Q())).order_by(
+        "-last_activity_at", "-id"
+    )
     if cursor is not None:
         table = connection.ops.quote_name(Ticket._meta.db_table)
         before = RawSQL(

@@ -73,7 +73,9 @@ def test_plain_rows_equal_the_serializer_for_every_kind_of_ticket(customer, prio
     request.user = tech
     qs = Ticket.objects.order_by("id").prefetch_related(tags_prefetch())
     expected = TicketSerializer(list(qs), many=True, context={"request": request, "now": when}).data
-    got = ticket_rows(tag_names_attach(person_rows_attach(list(ticket_rows_queryset(qs)))), now=when, staff=True)
+    got = ticket_rows(
+        tag_names_attach(person_rows_attach(list(ticket_rows_queryset(qs)))), now=when, staff=True
+    )
     assert [dict(r) for r in expected] == got
     assert [list(r) for r in expected] == [list(r) for r in got]  # the same keys in the same order
     assert any(r["tags"] for r in got) and any(r["assignee"] for r in got)

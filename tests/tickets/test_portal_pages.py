@@ -94,7 +94,10 @@ def mixed(customer, colleague, stranger, priorities):
         kind = ("mine", "copied", "org", "stranger")[i % 4]
         who = {"mine": customer, "org": colleague}.get(kind, stranger)
         t = ticket_create(
-            requester=who, subject=f"T{i:02}", priority=priorities["normal"], now=NOW - timedelta(minutes=i // 2)
+            requester=who,
+            subject=f"T{i:02}",
+            priority=priorities["normal"],
+            now=NOW - timedelta(minutes=i // 2),
         )
         if kind == "copied":
             t.cc.add(customer)
@@ -166,7 +169,10 @@ def test_the_rules_arms_are_exactly_what_it_lets_each_person_see(
         assert union(Ticket.objects.visible_arms(person, mine=True)) <= set(
             Ticket.objects.visible_to(person).values_list("pk", flat=True)
         ), person
-    assert Ticket.objects.visible_arms(unverified) == [] and Ticket.objects.visible_arms(unverified, mine=True) == []
+    assert (
+        Ticket.objects.visible_arms(unverified) == []
+        and Ticket.objects.visible_arms(unverified, mine=True) == []
+    )
     assert Ticket.objects.visible_arms(tech) is None
     org.shares_tickets = False
     org.save()
