@@ -159,16 +159,30 @@ def customer_page(
         )
         ordered = ordered.filter(before)
     reads = [ordered] if arms is None else [ordered.filter(arm) for arm in arms]
-    keys = set()
-    for read in reads:
-        keys.update(read.values_list("last_activity_at", "pk")[: size + 1])
-    ids = list(dict.fromkeys(pk for _, pk in sorted(keys, reverse=True)))[: size + 1]
+    ids = [
+        t.pk
+        for t in newest_of(
+            [r.select_related(None).only("pk", "last_activity_at") for r in reads], limit=size + 1
+        )
+    ]
     page_ids = ids[:size]
     narrow = qs.order_by().select_related(None).select_related("priority", "organization")
     rows = {t.pk: t for t in narrow.filter(pk__in=page_ids)} if page_ids else {}
     page = people_attach([rows[pk] for pk in page_ids if pk in rows])
     more = len(ids) > size and page
     return page, (f"{page[-1].last_activity_at.isoformat()}~{page[-1].pk}" if more else None)
+
+
+def newest_of(reads: list[QuerySet[Ticket]], *, limit: int) -> list[Ticket]:
+    """The newest ``limit`` tickets (last activity, then id) of several reads ordered that way, at most
+    ``limit`` from each; a ticket two reads find is listed once. Asked where a list's filter is an OR
+    (the customer's list, the ticket page's panel): each arm walks its own index in order and stops,
+    where one read of the OR walks none and fetches and sorts every match."""
+    found: dict[int, Ticket] = {}
+    for read in reads:
+        for t in read[:limit]:
+            found.setdefault(t.pk, t)
+    return sorted(found.values(), key=lambda t: (t.last_activity_at, t.pk), reverse=True)[:limit]
 
 
 def _customer_cursor(after: str) -> tuple[datetime, int] | None:

@@ -9,6 +9,7 @@ from django.db.models import Avg, Count, Exists, OuterRef, Q
 
 from .. import policy
 from ..models import CannedReply, Message, Tag, Ticket, TicketTag
+from ..selectors import newest_of
 
 
 def placeholders_filled(text: str, *, ticket: Ticket, agent) -> str:
@@ -111,10 +112,8 @@ def customer_context(ticket: Ticket, *, now: datetime) -> CustomerContext:
         )
         .order_by("-last_activity_at", "-pk")
     )
-    found = {}
-    for arm in (Q(requester_id=ticket.requester_id), Q(organization_id=ticket.organization_id)):
-        found.update((t.pk, t) for t in base.filter(arm)[:CONTEXT_TICKETS])
-    others = sorted(found.values(), key=lambda t: (t.last_activity_at, t.pk), reverse=True)[:CONTEXT_TICKETS]
+    arms = (Q(requester_id=ticket.requester_id), Q(organization_id=ticket.organization_id))
+    others = newest_of([base.filter(arm) for arm in arms], limit=CONTEXT_TICKETS)
     since = now - timedelta(days=CONTEXT_DAYS)
     window = Q(received_at__gte=since)
     numbers = Ticket.objects.filter(
