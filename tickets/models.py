@@ -735,15 +735,10 @@ class SavedView(models.Model):
         return self.name
 
 
-class DashboardDay(models.Model):
-    """One cell of the SLA dashboard's daily roll-up: the tickets received on ``day`` (UTC) of one plan and
-    priority, as they stood at ``DashboardRolledDay.computed_at``. Written only by
-    ``tickets.jobs.dashboard``; read by ``tickets.dashboard`` (which says what each column means and how
-    exact it is). No organization: a day has at most plans x priorities rows, whatever the volume."""
+class DashboardCells(models.Model):
+    """The figures of one roll-up cell, a day's (``DashboardDay``) or a week's (``DashboardWeek``):
+    ``tickets.dashboard`` says what each means and how exact it is (``COUNT_NAMES`` are the counts)."""
 
-    day = models.DateField()
-    plan = models.ForeignKey("sla.SupportPlan", on_delete=models.CASCADE, related_name="+")
-    priority = models.ForeignKey("sla.PriorityLevel", on_delete=models.CASCADE, related_name="+")
     tickets = models.PositiveIntegerField(default=0)
     fr_with_target = models.PositiveIntegerField(default=0)
     fr_met = models.PositiveIntegerField(default=0)
@@ -753,11 +748,25 @@ class DashboardDay(models.Model):
     res_breached = models.PositiveIntegerField(default=0)
     # ``{"fr": [...], "res": [...]}``: epoch seconds of the clocks still running at ``computed_at`` that
     # run out within ``tickets.dashboard.RUNNING_HORIZON`` (the others stay pending until the day's
-    # ``valid_until``).
+    # ``valid_until``); a week's: its days' together.
     dues = models.JSONField(default=dict)
     # ``{"fr": [...], "res": [...]}``: the duration histograms, ``[bucket, tickets, bucket, tickets, ...]``
-    # (``tickets.dashboard.bucket``).
+    # (``tickets.dashboard.bucket``); a week's: its days' added.
     hist = models.JSONField(default=dict)
+
+    class Meta:
+        abstract = True
+
+
+class DashboardDay(DashboardCells):
+    """One cell of the SLA dashboard's daily roll-up: the tickets received on ``day`` (UTC) of one plan and
+    priority, as they stood at ``DashboardRolledDay.computed_at``. Written only by
+    ``tickets.jobs.dashboard``; read by ``tickets.dashboard`` (which says what each column means and how
+    exact it is). No organization: a day has at most plans x priorities rows, whatever the volume."""
+
+    day = models.DateField()
+    plan = models.ForeignKey("sla.SupportPlan", on_delete=models.CASCADE, related_name="+")
+    priority = models.ForeignKey("sla.PriorityLevel", on_delete=models.CASCADE, related_name="+")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["day", "plan", "priority"], name="dashboard_day_cell")]
@@ -766,7 +775,7 @@ class DashboardDay(models.Model):
         return f"{self.day} plan {self.plan_id} priority {self.priority_id}"
 
 
-class DashboardWeek(models.Model):
+class DashboardWeek(DashboardCells):
     """One ISO week (``week``: its Monday) of one plan and priority: the sums of its days' ``DashboardDay``
     cells (counts added, kept running dues put together, histograms added), kept by the roll-up job with
     the days. A window reads one of these per whole week whose days are all still valid instead of seven
@@ -779,15 +788,6 @@ class DashboardWeek(models.Model):
     week = models.DateField()
     plan = models.ForeignKey("sla.SupportPlan", on_delete=models.CASCADE, related_name="+", null=True)
     priority = models.ForeignKey("sla.PriorityLevel", on_delete=models.CASCADE, related_name="+")
-    tickets = models.PositiveIntegerField(default=0)
-    fr_with_target = models.PositiveIntegerField(default=0)
-    fr_met = models.PositiveIntegerField(default=0)
-    fr_breached = models.PositiveIntegerField(default=0)
-    res_with_target = models.PositiveIntegerField(default=0)
-    res_met = models.PositiveIntegerField(default=0)
-    res_breached = models.PositiveIntegerField(default=0)
-    dues = models.JSONField(default=dict)  # as ``DashboardDay.dues``: its days' together
-    hist = models.JSONField(default=dict)  # as ``DashboardDay.hist``: its days' added
 
     class Meta:
         constraints = [

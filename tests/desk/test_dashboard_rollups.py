@@ -19,6 +19,7 @@ from tests.factories import CustomerFactory, OrganizationFactory, PlanFactory
 from tickets import policy
 from tickets.dashboard import (
     BACKLOG_FRESH,
+    COUNT_NAMES,
     MEDIAN_ABS_ERROR,
     MEDIAN_REL_ERROR,
     RUNNING_HORIZON,
@@ -248,39 +249,11 @@ def year(priorities, plan):
 
 
 def rows_snapshot():
-    return sorted(
-        DashboardDay.objects.values_list(
-            "day",
-            "plan_id",
-            "priority_id",
-            "tickets",
-            "fr_with_target",
-            "fr_met",
-            "fr_breached",
-            "res_with_target",
-            "res_met",
-            "res_breached",
-            "dues",
-            "hist",
-        ),
-        key=repr,
-    ) + sorted(
-        DashboardWeek.objects.values_list(
-            "week",
-            "plan_id",
-            "priority_id",
-            "tickets",
-            "fr_with_target",
-            "fr_met",
-            "fr_breached",
-            "res_with_target",
-            "res_met",
-            "res_breached",
-            "dues",
-            "hist",
-        ),
-        key=repr,
-    )
+    figures = (*COUNT_NAMES, "dues", "hist")
+    return [
+        *sorted(DashboardDay.objects.values_list("day", "plan_id", "priority_id", *figures), key=repr),
+        *sorted(DashboardWeek.objects.values_list("week", "plan_id", "priority_id", *figures), key=repr),
+    ]
 
 
 # --- tests -------------------------------------------------------------------------------------------
