@@ -73,18 +73,15 @@ def queue_after(qs: QuerySet[Ticket], cursor: QueueCursor | None) -> QuerySet[Ti
     return qs.filter(after)
 
 
-def customer_tickets(*, user) -> QuerySet[Ticket]:
-    """What a customer sees in the portal, newest activity first."""
-    return (
-        Ticket.objects.visible_to(user)
-        .select_related("priority", "assignee", "organization", "requester")
-        .order_by("-last_activity_at", "-id")
+def customer_tickets(*, user, mine: bool = False) -> QuerySet[Ticket]:
+    """What a customer sees in the portal, newest activity first; ``mine``: only what they filed or are
+    copied on (the list's default tab)."""
+    qs = Ticket.objects.visible_to(user)
+    if mine:
+        qs = qs.mine(user)
+    return qs.select_related("priority", "assignee", "organization", "requester").order_by(
+        "-last_activity_at", "-id"
     )
-
-
-def customer_arms(*, user, mine: bool) -> list[Q] | None:
-    """The arms whose union is the customer's list (``TicketQuerySet.visible_arms``, the rule's own)."""
-    return Ticket.objects.visible_arms(user, mine=mine)
 
 
 class PersonRow(NamedTuple):
@@ -136,7 +133,7 @@ def customer_page(
 
     No count and no offset: the page's ids come from narrow ordered reads (``(last_activity_at, id) <
     cursor``), then the page's rows with their joins by id. So page one and page forty cost the same.
-    ``arms`` (``customer_arms``: conditions whose union covers ``qs``; ``narrow``: the rest of ``qs``'s
+    ``arms`` (``TicketQuerySet.visible_arms``: conditions whose union covers ``qs``; ``narrow``: the rest of ``qs``'s
     filters, status and priority): each arm is read on its own, in its own index's order
     (``ticket_requester_activity``, ``ticket_org_activity``, the copies by id), at most a page each, and
     the reads merged. One read of their OR walks no index in order: it fetched and sorted every ticket

@@ -28,7 +28,7 @@ from ..fields import filing_key
 from ..models import Message, RequestType, Status, Ticket
 from ..reasons import Reason, close_reason
 from ..search import best_first, candidates, clean, snippets
-from ..selectors import customer_arms, customer_page, customer_tickets, open_incidents
+from ..selectors import customer_page, customer_tickets, open_incidents
 from ..services import (
     SurveyError,
     TicketError,
@@ -90,9 +90,8 @@ def ticket_list(request):
     scope = request.GET.get("scope", "mine")
     if scope != "org" or not shares:
         scope = "mine"
-    qs = customer_tickets(user=user)
-    if scope == "mine":
-        qs = qs.mine(user)
+    mine = scope == "mine"
+    qs = customer_tickets(user=user, mine=mine)
     form = TicketFilterForm(request.GET or None)
     q = ""
     narrow = Q()
@@ -115,7 +114,7 @@ def ticket_list(request):
     else:  # newest activity first: keyset pages, the same cost at any depth and any history length
         page = None
         after = request.GET.get("after", "")
-        arms = customer_arms(user=user, mine=scope == "mine")
+        arms = Ticket.objects.visible_arms(user, mine=mine)  # the rule's own arms, each read in index order
         tickets, next_after = customer_page(qs, arms=arms, narrow=narrow, after=after, size=PAGE_SIZE)
     now = timezone.now()
     if q:
